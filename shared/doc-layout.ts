@@ -1,0 +1,150 @@
+import * as Y from 'yjs';
+import { z } from 'zod';
+import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
+import { ExperimentId, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
+
+/**
+ * The layout of every Yjs document the system syncs.
+ *
+ * Experiment document `exp-<id>`:
+ *   sharing  (server-owned)  owner, grants, public, curated, parentId, clonedFrom, projectId, trashed
+ *   files    (server-owned)  fileId → file record (uploads arrive with the FCS issue)
+ *   meta     (content)       name, purpose
+ *   tags     (content)       tagKey(file, dimension) → value
+ *   gates    (content)       gateId → Gate
+ * Index document `idx-<username>` (server-owned): experiments: id → IndexEntry
+ * Public catalog `catalog` (server-owned): experiments: id → CatalogEntry
+ * Room is left for `project-<id>` and `connections-<username>` documents of later issues.
+ *
+ * Every content value is a plain JSON value in a root map, never a nested Y type: a refused
+ * write can then always be undone by writing the previous value back under the same key.
+ */
+export const DocKind = { experiment: 'experiment', index: 'index', catalog: 'catalog' } as const;
+export type DocKind = (typeof DocKind)[keyof typeof DocKind];
+
+export type DocRef =
+  | { kind: typeof DocKind.experiment; experimentId: string }
+  | { kind: typeof DocKind.index; username: string }
+  | { kind: typeof DocKind.catalog };
+
+export const docName = {
+  experiment: (id: string) => `exp-${id}`,
+  index: (username: string) => `idx-${username}`,
+  catalog: 'catalog',
+} as const;
+
+export function parseDocName(name: string): DocRef | null {
+  if (name === docName.catalog) return { kind: DocKind.catalog };
+  if (name.startsWith('exp-')) {
+    const id = ExperimentId.safeParse(name.slice(4));
+    return id.success ? { kind: DocKind.experiment, experimentId: id.data } : null;
+  }
+  if (name.startsWith('idx-')) {
+    const user = Username.safeParse(name.slice(4));
+    return user.success ? { kind: DocKind.index, username: user.data } : null;
+  }
+  return null;
+}
+
+export const ExperimentRoot = {
+  sharing: 'sharing',
+  files: 'files',
+  meta: 'meta',
+  tags: 'tags',
+  gates: 'gates',
+} as const;
+export type ExperimentRoot = (typeof ExperimentRoot)[keyof typeof ExperimentRoot];
+
+export const serverOwnedRoots: ReadonlySet<string> = new Set([ExperimentRoot.sharing, ExperimentRoot.files]);
+
+/** Content fields clients write, with the schema each value must satisfy. */
+export const contentValueSchema = {
+  meta: { name: z.string().trim().min(1).max(200), purpose: z.string().max(5000) } as Record<string, z.ZodType>,
+  tags: TagValue,
+  gates: Gate,
+} as const;
+
+export const IndexRoot = { experiments: 'experiments' } as const;
+
+/** Sample-tag cells are keyed by file and dimension; JSON keeps the pair unambiguous. */
+export function tagKey(file: string, dimension: string): string {
+  return JSON.stringify([file, dimension]);
+}
+export function parseTagKey(key: string): { file: string; dimension: string } | null {
+  try {
+    const parsed = z.tuple([z.string().min(1), z.string().min(1)]).safeParse(JSON.parse(key));
+    return parsed.success ? { file: parsed.data[0], dimension: parsed.data[1] } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sharingMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(ExperimentRoot.sharing);
+}
+
+/** Reads the sharing state mirrored into an experiment document; null until the server wrote it. */
+export function readSharing(doc: Y.Doc, experimentId: string): SharingState | null {
+  const map = sharingMap(doc);
+  if (!map.has('owner')) return null;
+  const parsed = SharingState.safeParse({ id: experimentId, ...map.toJSON() });
+  return parsed.success ? parsed.data : null;
+}
+
+/** Writes a sharing state into the document; only the server calls this. */
+export function writeSharing(doc: Y.Doc, state: SharingState): void {
+  const map = sharingMap(doc);
+  doc.transact(() => {
+    for (const [key, value] of Object.entries(state)) {
+      if (key === 'id') continue;
+      if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) map.set(key, value);
+    }
+  });
+}
+
+export type ExperimentContent = {
+  name: string;
+  purpose: string;
+  tags: Array<{ file: string; dimension: string; value: string }>;
+  gates: Array<{ id: string } & Gate>;
+};
+
+export function readContent(doc: Y.Doc): ExperimentContent {
+  const meta = doc.getMap(ExperimentRoot.meta);
+  const tags: ExperimentContent['tags'] = [];
+  doc.getMap(ExperimentRoot.tags).forEach((value, key) => {
+    const cell = parseTagKey(key);
+    if (cell && typeof value === 'string') tags.push({ ...cell, value });
+  });
+  const gates: ExperimentContent['gates'] = [];
+  doc.getMap(ExperimentRoot.gates).forEach((value, id) => {
+    const gate = Gate.safeParse(value);
+    if (gate.success) gates.push({ id, ...gate.data });
+  });
+  tags.sort((a, b) => a.file.localeCompare(b.file) || a.dimension.localeCompare(b.dimension));
+  gates.sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    name: String(meta.get('name') ?? ''),
+    purpose: String(meta.get('purpose') ?? ''),
+    tags,
+    gates,
+  };
+}
+
+export function readIndexEntries(doc: Y.Doc): IndexEntry[] {
+  const out: IndexEntry[] = [];
+  doc.getMap(IndexRoot.experiments).forEach((value) => {
+    const entry = IndexEntry.safeParse(value);
+    if (entry.success) out.push(entry.data);
+  });
+  return out;
+}
+
+export function readCatalogEntries(doc: Y.Doc): CatalogEntry[] {
+  const out: CatalogEntry[] = [];
+  doc.getMap(IndexRoot.experiments).forEach((value) => {
+    const entry = CatalogEntry.safeParse(value);
+    if (entry.success) out.push(entry.data);
+  });
+  return out;
+}

@@ -1,0 +1,34 @@
+/**
+ * Message types on a document socket. 0–3 are y-websocket's own (sync, awareness, auth, query
+ * awareness), so the stock provider talks to our server unchanged; 10 is our control family,
+ * which the stock provider ignores and our client core handles.
+ */
+export const MessageType = {
+  sync: 0,
+  awareness: 1,
+  auth: 2,
+  queryAwareness: 3,
+  control: 10,
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** Bumped on any incompatible change to the messages; sent as the `v` query parameter. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * WebSocket close codes. y-websocket treats 4400–4499 as final and stops reconnecting, which is
+ * what every one of these needs: the client must act (sign in, drop the copy, reset) first.
+ */
+export const CloseCode = {
+  notSignedIn: 4401,
+  notAReader: 4403,
+  unknownDocument: 4404,
+  resetRequired: 4409,
+  protocolVersion: 4426,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Largest WebSocket message the server reads; larger ones close the socket with 1009. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Largest HTTP JSON body the server reads. */
+export const MAX_JSON_BYTES = 256 * 1024;

@@ -1,0 +1,203 @@
+import { ErrorCode } from '../codes.ts';
+import type { Actor, ServerMode, SharingState } from '../schemas/entities.ts';
+import { IntentType, type Intent, type IntentOf } from '../schemas/intents.ts';
+import { can, Capability } from './access.ts';
+import { familyOf, wouldCycle } from './family.ts';
+import { allow, refuse, type Verdict } from './verdict.ts';
+
+/**
+ * What the rules may consult for an intent. The server passes its authoritative state; the
+ * client passes its replica, which may know fewer experiments and no other accounts.
+ */
+export type IntentContext = {
+  /** The target, its linked family, a link's new parent, a clone's new id if taken. */
+  experiments: ReadonlyMap<string, SharingState>;
+  /** Resolves a username or email to a username; absent on the client, which cannot know. */
+  resolveUser?: (ref: string) => string | null;
+  mode: ServerMode;
+};
+
+/** A decided intent: the verdict on its target, and which linked experiments it also changes. */
+export type IntentPlan = {
+  verdict: Verdict;
+  /** Experiments whose sharing state the intent changes, target first. */
+  affected: string[];
+  /** Linked experiments the cascade leaves alone, with the reason. */
+  skipped: Array<{ experimentId: string; code: ErrorCode }>;
+  /** The username the intent's `user` resolved to, for share and unshare. */
+  user?: string;
+};
+
+const refused = (verdict: Verdict): IntentPlan => ({ verdict, affected: [], skipped: [] });
+
+function target(intent: Intent, ctx: IntentContext): SharingState | Verdict {
+  const exp = ctx.experiments.get(intent.experimentId);
+  return exp ?? refuse(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment', ['experimentId']);
+}
+
+function isState(value: SharingState | Verdict): value is SharingState {
+  return 'owner' in value;
+}
+
+/** The rules of every intent. Pure: the same input gives the same plan on client and server. */
+export function planIntent(intent: Intent, actor: Actor, ctx: IntentContext): IntentPlan {
+  switch (intent.type) {
+    case IntentType.create:
+      return ctx.experiments.has(intent.experimentId)
+        ? refused(refuse(ErrorCode.EXPERIMENT_EXISTS, 'id already used', ['experimentId']))
+        : { verdict: allow, affected: [intent.experimentId], skipped: [] };
+    case IntentType.share:
+    case IntentType.unshare:
+      return planGrantChange(intent, actor, ctx);
+    case IntentType.publish:
+    case IntentType.unpublish:
+      return planOnTarget(intent, actor, ctx, Capability.manageSharing);
+    case IntentType.link:
+      return planLink(intent, actor, ctx);
+    case IntentType.clone:
+      return planClone(intent, actor, ctx);
+    case IntentType.curate:
+      return planCurate(intent, actor, ctx);
+    case IntentType.markViewed:
+      return planOnTarget(intent, actor, ctx, Capability.view);
+    default: {
+      const exhaustive: never = intent;
+      return exhaustive;
+    }
+  }
+}
+
+function planOnTarget(intent: Intent, actor: Actor, ctx: IntentContext, capability: Capability): IntentPlan {
+  const exp = target(intent, ctx);
+  if (!isState(exp)) return refused(exp);
+  const verdict = can(exp, actor, capability);
+  return verdict.ok ? { verdict, affected: [exp.id], skipped: [] } : refused(verdict);
+}
+
+/**
+ * Share and unshare act on the target and cascade to every linked experiment the actor may
+ * manage; the others are listed as skipped, never silently ignored.
+ */
+function planGrantChange(
+  intent: IntentOf<typeof IntentType.share> | IntentOf<typeof IntentType.unshare>,
+  actor: Actor,
+  ctx: IntentContext,
+): IntentPlan {
+  const exp = target(intent, ctx);
+  if (!isState(exp)) return refused(exp);
+  const manage = can(exp, actor, Capability.manageSharing);
+  if (!manage.ok) return refused(manage);
+  const user = ctx.resolveUser ? ctx.resolveUser(intent.user) : intent.user;
+  if (user === null) return refused(refuse(ErrorCode.UNKNOWN_USER, 'no such account', ['user']));
+  const sharing = intent.type === IntentType.share;
+  if (user === exp.owner) {
+    const code = sharing ? ErrorCode.CANNOT_SHARE_WITH_OWNER : ErrorCode.CANNOT_REMOVE_OWNER;
+    return refused(refuse(code, 'the owner keeps every right', ['user']));
+  }
+  if (!sharing && !Object.hasOwn(exp.grants, user)) {
+    return refused(refuse(ErrorCode.NOT_SHARED_WITH_USER, 'no direct access to remove', ['user']));
+  }
+  const affected: string[] = [exp.id];
+  const skipped: IntentPlan['skipped'] = [];
+  for (const id of familyOf(exp.id, ctx.experiments)) {
+    const member = ctx.experiments.get(id);
+    if (id === exp.id || member === undefined) continue;
+    const hasGrant = Object.hasOwn(member.grants, user);
+    if (member.owner === user || hasGrant === sharing) continue;
+    const memberManage = can(member, actor, Capability.manageSharing);
+    if (memberManage.ok) affected.push(id);
+    else skipped.push({ experimentId: id, code: memberManage.code });
+  }
+  return { verdict: allow, affected, skipped, user };
+}
+
+function planLink(intent: IntentOf<typeof IntentType.link>, actor: Actor, ctx: IntentContext): IntentPlan {
+  const exp = target(intent, ctx);
+  if (!isState(exp)) return refused(exp);
+  const manage = can(exp, actor, Capability.manageSharing);
+  if (!manage.ok) return refused(manage);
+  if (intent.parentId === null) return { verdict: allow, affected: [exp.id], skipped: [] };
+  if (intent.parentId === exp.id) return refused(refuse(ErrorCode.LINK_TO_SELF, 'cannot link to itself', ['parentId']));
+  const parent = ctx.experiments.get(intent.parentId);
+  if (parent === undefined) return refused(refuse(ErrorCode.UNKNOWN_EXPERIMENT, 'no such parent', ['parentId']));
+  const manageParent = can(parent, actor, Capability.manageSharing);
+  if (!manageParent.ok) return refused({ ...manageParent, path: ['parentId'] });
+  if (wouldCycle(exp.id, parent.id, ctx.experiments)) {
+    return refused(refuse(ErrorCode.LINK_CYCLE, 'the parent descends from this experiment', ['parentId']));
+  }
+  return { verdict: allow, affected: [exp.id], skipped: [] };
+}
+
+function planClone(intent: IntentOf<typeof IntentType.clone>, actor: Actor, ctx: IntentContext): IntentPlan {
+  const exp = target(intent, ctx);
+  if (!isState(exp)) return refused(exp);
+  const clone = can(exp, actor, Capability.clone);
+  if (!clone.ok) return refused(clone);
+  if (ctx.experiments.has(intent.newId)) {
+    return refused(refuse(ErrorCode.EXPERIMENT_EXISTS, 'id already used', ['newId']));
+  }
+  return { verdict: allow, affected: [intent.newId], skipped: [] };
+}
+
+function planCurate(intent: IntentOf<typeof IntentType.curate>, actor: Actor, ctx: IntentContext): IntentPlan {
+  const exp = target(intent, ctx);
+  if (!isState(exp)) return refused(exp);
+  if (!actor.staff) return refused(refuse(ErrorCode.STAFF_ONLY, 'curation is for staff'));
+  if (intent.curated && !exp.public) return refused(refuse(ErrorCode.NOT_PUBLIC, 'make it public first'));
+  return { verdict: allow, affected: [exp.id], skipped: [] };
+}
+
+/**
+ * The sharing state after an accepted intent, for each affected experiment that already
+ * exists. Create and clone make new experiments; their first state comes from `newSharing`.
+ */
+export function applyIntent(
+  intent: Intent,
+  plan: IntentPlan,
+  state: SharingState,
+  actor: Actor,
+  now: number,
+): SharingState {
+  switch (intent.type) {
+    case IntentType.share:
+      return plan.user === undefined || Object.hasOwn(state.grants, plan.user)
+        ? state
+        : { ...state, grants: { ...state.grants, [plan.user]: { by: actor.username, at: now } } };
+    case IntentType.unshare: {
+      if (plan.user === undefined) return state;
+      const grants = { ...state.grants };
+      delete grants[plan.user];
+      return { ...state, grants };
+    }
+    case IntentType.publish:
+      return { ...state, public: true };
+    case IntentType.unpublish:
+      return { ...state, public: false, curated: false };
+    case IntentType.link:
+      return { ...state, parentId: intent.parentId };
+    case IntentType.curate:
+      return { ...state, curated: intent.curated };
+    case IntentType.create:
+    case IntentType.clone:
+    case IntentType.markViewed:
+      return state;
+    default: {
+      const exhaustive: never = intent;
+      return exhaustive;
+    }
+  }
+}
+
+export function newSharing(id: string, owner: string, from: { parentId?: string | null; clonedFrom?: string | null } = {}): SharingState {
+  return {
+    id,
+    owner,
+    grants: {},
+    public: false,
+    curated: false,
+    parentId: from.parentId ?? null,
+    clonedFrom: from.clonedFrom ?? null,
+    projectId: null,
+    trashed: false,
+  };
+}

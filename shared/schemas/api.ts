@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { Email, Password, ServerModeSchema, Username } from './entities.ts';
+
+/** HTTP bodies. Requests are strict: an unknown field is a bad request, not ignored. */
+export const LoginRequest = z.strictObject({ username: Username, password: z.string().min(1).max(1024) });
+export const SignupRequest = z.strictObject({ username: Username, email: Email, password: Password });
+
+export const Session = z.strictObject({
+  token: z.string().min(32),
+  username: Username,
+  email: z.string(),
+  staff: z.boolean(),
+  expiresAt: z.number(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const WhoAmI = z.strictObject({
+  username: Username,
+  email: z.string(),
+  staff: z.boolean(),
+  mode: ServerModeSchema,
+});
+export type WhoAmI = z.infer<typeof WhoAmI>;
+
+export const ServerInfo = z.strictObject({ name: z.literal('cytoshare'), protocol: z.number().int(), mode: ServerModeSchema });
+export type ServerInfo = z.infer<typeof ServerInfo>;
+
+export const ErrorBody = z.strictObject({ code: z.string(), message: z.string(), path: z.array(z.string()).optional() });
+export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * Usernames are the identity of an account everywhere (grants, owners, documents): they are
+ * immutable, lower-case and safe in URLs and document names.
+ */
+export const Username = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'a username is 2–32 characters: a–z, 0–9, dot, dash, underscore');
+export type Username = z.infer<typeof Username>;
+
+export const Email = z.email().max(254).transform((e) => e.toLowerCase());
+
+/** Experiment ids are made by the client (so an experiment can be created offline). */
+export const ExperimentId = z.string().regex(/^[a-z0-9][a-z0-9-]{7,63}$/, 'not an experiment id');
+export type ExperimentId = z.infer<typeof ExperimentId>;
+
+export const DraftId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not a draft id');
+
+export const ExperimentName = z.string().trim().min(1, 'a name is required').max(200);
+export const Password = z.string().min(8, 'a password has at least 8 characters').max(1024);
+
+export const ServerMode = { premium: 'premium', enterprise: 'enterprise' } as const;
+export type ServerMode = (typeof ServerMode)[keyof typeof ServerMode];
+export const ServerModeSchema = z.enum(ServerMode);
+
+/** How an account reaches an experiment, strongest first (DESIGN.md §2). */
+export const AccessLevel = { owner: 'owner', full: 'full', public: 'public', none: 'none' } as const;
+export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
+export const AccessLevelSchema = z.enum(AccessLevel);
+
+export const Grant = z.strictObject({ by: Username, at: z.number().int().nonnegative() });
+export type Grant = z.infer<typeof Grant>;
+
+/**
+ * The server-owned sharing state of one experiment: the input of every access rule. It lives
+ * in the server's database and is mirrored into the experiment document's `sharing` map.
+ */
+export const SharingState = z.strictObject({
+  id: ExperimentId,
+  owner: Username,
+  grants: z.record(Username, Grant),
+  public: z.boolean(),
+  curated: z.boolean(),
+  parentId: ExperimentId.nullable(),
+  clonedFrom: ExperimentId.nullable(),
+  projectId: z.string().nullable(),
+  trashed: z.boolean(),
+});
+export type SharingState = z.infer<typeof SharingState>;
+
+export const Actor = z.strictObject({ username: Username, staff: z.boolean() });
+export type Actor = z.infer<typeof Actor>;
+
+export const GateRect = z
+  .tuple([z.number(), z.number(), z.number(), z.number()])
+  .refine(([x1, y1, x2, y2]) => [x1, y1, x2, y2].every(Number.isFinite), 'coordinates must be finite');
+
+export const Gate = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  xChannel: z.string().min(1).max(100),
+  yChannel: z.string().min(1).max(100),
+  rect: GateRect,
+});
+export type Gate = z.infer<typeof Gate>;
+
+export const GateId = z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'not a gate id');
+export const TagValue = z.string().max(200);
+export const FileName = z.string().min(1).max(255);
+export const Dimension = z.string().trim().min(1).max(100);
