@@ -1,0 +1,112 @@
+import type { ExperimentContent } from '../../shared/doc-layout.ts';
+import type { Gate, SharingState } from '../../shared/schemas/entities.ts';
+import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
+import type { Intent } from '../../shared/schemas/intents.ts';
+
+/**
+ * The client core's public face: what the CLI and the extension's background worker call. The
+ * popup and manager page never see this object; they reach it through typed runtime messages.
+ *
+ * Every action runs the shared rules on the local replica first: a refused action throws a
+ * `RuleRefusal` and records nothing. An allowed action records a draft and returns at once;
+ * `sync()` (or the live connection) delivers it and settles it as accepted or rejected.
+ */
+
+export const DraftState = { pending: 'pending', accepted: 'accepted', rejected: 'rejected' } as const;
+export type DraftState = (typeof DraftState)[keyof typeof DraftState];
+
+type DraftBase = {
+  id: string;
+  experimentId: string;
+  /** A line a person reads: "share with bob", "rename to …", "tag a.fcs / Donor = 7". */
+  description: string;
+  state: DraftState;
+  code?: string;
+  message?: string;
+  createdAt: number;
+  settledAt?: number;
+};
+/** A sharing change: sent as an intent, decided and written by the server. */
+export type IntentDraft = DraftBase & { kind: 'intent'; intent: Intent };
+/** A content edit: one local Yjs transaction, identified by its client id and clock range. */
+export type EditDraft = DraftBase & { kind: 'edit'; docName: string; client: number; clockStart: number; clockEnd: number };
+export type Draft = IntentDraft | EditDraft;
+
+export const ConnectionStatus = { offline: 'offline', connecting: 'connecting', online: 'online', syncing: 'syncing', signedOut: 'signed-out' } as const;
+export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
+
+export const ListFilter = { all: 'all', mine: 'mine', shared: 'shared', public: 'public', curated: 'curated', trash: 'trash' } as const;
+export type ListFilter = (typeof ListFilter)[keyof typeof ListFilter];
+
+/** One row of `exp list`; the CLI prints exactly these fields. */
+export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' | 'public' | 'curated' | 'projectId' | 'parentId'> & {
+  sharedWithOthers: boolean;
+  /** True for a direct share the user has not marked viewed (the Inbox). */
+  isNew: boolean;
+};
+
+/** `exp show`: the experiment as the local replica knows it. */
+export type ExperimentView = ExperimentContent &
+  Omit<SharingState, 'grants'> & {
+    access: Array<{ user: string; via: 'owner' | 'direct' }>;
+    /** What the signed-in user may do here, from the shared rules. */
+    can: { edit: boolean; manageSharing: boolean; clone: boolean; download: boolean };
+    /** Linked experiments a sharing change here also affects. */
+    family: string[];
+  };
+
+export type Account = { server: string; username: string; email: string; staff: boolean };
+
+export type SyncReport = { settled: Draft[]; pending: Draft[] };
+
+export interface ClientCore {
+  readonly account: Account | null;
+  status(): ConnectionStatus;
+  login(username: string, password: string): Promise<Account>;
+  signup(username: string, email: string, password: string): Promise<Account>;
+  logout(): Promise<void>;
+
+  list(filter: ListFilter, search?: string): Promise<ExperimentRow[]>;
+  show(experimentId: string): Promise<ExperimentView>;
+
+  create(name: string): Promise<{ id: string; draft: Draft }>;
+  share(experimentId: string, userOrEmail: string): Promise<Draft>;
+  unshare(experimentId: string, user: string): Promise<Draft>;
+  publish(experimentId: string): Promise<Draft>;
+  unpublish(experimentId: string): Promise<Draft>;
+  link(experimentId: string, parentId: string | null): Promise<Draft>;
+  clone(experimentId: string, linked: boolean): Promise<{ id: string; draft: Draft }>;
+  markViewed(experimentId: string): Promise<Draft>;
+  rename(experimentId: string, name: string): Promise<Draft>;
+  setTag(experimentId: string, file: string, dimension: string, value: string): Promise<Draft>;
+  addGate(experimentId: string, gate: Gate): Promise<{ id: string; draft: Draft }>;
+  removeGate(experimentId: string, gateId: string): Promise<Draft>;
+
+  drafts(): Promise<Draft[]>;
+  /** Forget a rejected draft (the user read the reason). */
+  dismiss(draftId: string): Promise<void>;
+  /** Push every pending draft and wait until each is settled or the server is unreachable. */
+  sync(): Promise<SyncReport>;
+
+  /** Called on any change of list, experiment, drafts or status; returns an unsubscribe. */
+  subscribe(listener: (change: CoreChange) => void): () => void;
+}
+
+export type CoreChange =
+  | { type: 'status'; status: ConnectionStatus }
+  | { type: 'list' }
+  | { type: 'experiment'; experimentId: string }
+  | { type: 'drafts' }
+  | { type: 'removed'; experimentId: string; code: string };
+
+/** Thrown when the local rules refuse an action: nothing was recorded. */
+export class RuleRefusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly path?: string[],
+  ) {
+    super(message);
+    this.name = 'RuleRefusal';
+  }
+}
