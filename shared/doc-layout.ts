@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
-import { ExperimentId, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
+import { Dimension, ExperimentId, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 
 /**
  * The layout of every Yjs document the system syncs.
@@ -11,7 +11,7 @@ import { ExperimentId, Gate, SharingState, TagValue, Username } from './schemas/
  *   files    (server-owned)  fileId → file record (uploads arrive with the FCS issue)
  *   meta     (content)       name, purpose
  *   tags     (content)       tagKey(file, dimension) → value
- *   gates    (content)       gateId → Gate
+ *   gates    (content)       gateId → Gate, or null once removed
  * Index document `idx-<username>` (server-owned): experiments: id → IndexEntry
  * Public catalog `catalog` (server-owned): experiments: id → CatalogEntry
  * Room is left for `project-<id>` and `connections-<username>` documents of later issues.
@@ -61,7 +61,9 @@ export const serverOwnedRoots: ReadonlySet<string> = new Set([ExperimentRoot.sha
 export const contentValueSchema = {
   meta: { name: z.string().trim().min(1).max(200), purpose: z.string().max(5000) } as Record<string, z.ZodType>,
   tags: TagValue,
-  gates: Gate,
+  /** A removed gate is written as null rather than deleted, so that every content edit makes
+   *  a struct of its author's and can be matched to its draft by clock range. */
+  gates: Gate.nullable(),
 } as const;
 
 export const IndexRoot = { experiments: 'experiments' } as const;
@@ -72,8 +74,10 @@ export function tagKey(file: string, dimension: string): string {
 }
 export function parseTagKey(key: string): { file: string; dimension: string } | null {
   try {
-    const parsed = z.tuple([z.string().min(1), z.string().min(1)]).safeParse(JSON.parse(key));
-    return parsed.success ? { file: parsed.data[0], dimension: parsed.data[1] } : null;
+    const parsed = z.tuple([FileName, Dimension]).safeParse(JSON.parse(key));
+    // Only the canonical spelling is a key, so one cell can never be stored under two keys.
+    if (!parsed.success || tagKey(parsed.data[0], parsed.data[1]) !== key) return null;
+    return { file: parsed.data[0], dimension: parsed.data[1] };
   } catch {
     return null;
   }

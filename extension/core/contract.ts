@@ -80,6 +80,7 @@ export interface ClientCore {
   rename(experimentId: string, name: string): Promise<Draft>;
   setTag(experimentId: string, file: string, dimension: string, value: string): Promise<Draft>;
   addGate(experimentId: string, gate: Gate): Promise<{ id: string; draft: Draft }>;
+  /** Writes null under the gate's id (see doc-layout.ts), so the edit has a clock range. */
   removeGate(experimentId: string, gateId: string): Promise<Draft>;
 
   drafts(): Promise<Draft[]>;

@@ -70,6 +70,9 @@ export function capabilitiesOf(exp: SharingState, actor: Actor): Record<Capabili
 
 /** The access list the Sharing dialog shows: the owner first, then direct grants by name. */
 export function accessList(exp: SharingState): Array<{ user: string; via: 'owner' | 'direct' }> {
-  const direct = Object.keys(exp.grants).sort().map((user) => ({ user, via: 'direct' as const }));
+  const direct = Object.keys(exp.grants)
+    .filter((user) => user !== exp.owner)
+    .sort()
+    .map((user) => ({ user, via: 'direct' as const }));
   return [{ user: exp.owner, via: 'owner' as const }, ...direct];
 }

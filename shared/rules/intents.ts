@@ -133,6 +133,10 @@ function planClone(intent: IntentOf<typeof IntentType.clone>, actor: Actor, ctx:
   if (!isState(exp)) return refused(exp);
   const clone = can(exp, actor, Capability.clone);
   if (!clone.ok) return refused(clone);
+  // A linked clone joins the source's family, which only its sharing managers may extend.
+  if (intent.linked && !can(exp, actor, Capability.manageSharing).ok) {
+    return refused(refuse(ErrorCode.CLONE_NOT_ALLOWED, 'only a private copy can be made from here', ['linked']));
+  }
   if (ctx.experiments.has(intent.newId)) {
     return refused(refuse(ErrorCode.EXPERIMENT_EXISTS, 'id already used', ['newId']));
   }
@@ -143,6 +147,7 @@ function planCurate(intent: IntentOf<typeof IntentType.curate>, actor: Actor, ct
   const exp = target(intent, ctx);
   if (!isState(exp)) return refused(exp);
   if (!actor.staff) return refused(refuse(ErrorCode.STAFF_ONLY, 'curation is for staff'));
+  if (exp.trashed) return refused(refuse(ErrorCode.EXPERIMENT_TRASHED, 'the experiment is in the trash'));
   if (intent.curated && !exp.public) return refused(refuse(ErrorCode.NOT_PUBLIC, 'make it public first'));
   return { verdict: allow, affected: [exp.id], skipped: [] };
 }

@@ -158,8 +158,7 @@ describe('accessList', () => {
 
 describe('accessList: known bug', () => {
   // Bug: an owner who is also in grants is listed twice (once as owner, once as direct).
-  // `it.fails` passes while the bug is there; drop `.fails` once accessList skips the owner.
-  it.fails('lists an owner who is also in grants once, as owner', () => {
+  it('lists an owner who is also in grants once, as owner', () => {
     expect(accessList(exp({ grants: ['olivia', 'frank'] }))).toStrictEqual([
       { user: 'olivia', via: 'owner' },
       { user: 'frank', via: 'direct' },

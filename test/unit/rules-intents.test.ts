@@ -192,3 +192,19 @@ describe('newSharing', () => {
     expect([state.parentId, state.clonedFrom, state.owner]).toStrictEqual(['exp-root0001', 'exp-bobs0001', 'paula']);
   });
 });
+
+describe('planIntent: decisions taken after review', () => {
+  const source = { ...newSharing('exp-public-1', 'olivia'), public: true };
+  const ctxOf = (...states: ReturnType<typeof newSharing>[]) => ({ experiments: new Map(states.map((s) => [s.id, s])), mode: 'premium' as const });
+  it('lets a public viewer make only an unlinked copy', () => {
+    const linked = planIntent({ id: 'draft-0001', type: 'clone', experimentId: source.id, newId: 'exp-copy-01', linked: true }, { username: 'vic', staff: false }, ctxOf(source));
+    expect(linked.verdict).toStrictEqual({ ok: false, code: 'CLONE_NOT_ALLOWED', message: 'only a private copy can be made from here', path: ['linked'] });
+    const unlinked = planIntent({ id: 'draft-0002', type: 'clone', experimentId: source.id, newId: 'exp-copy-01', linked: false }, { username: 'vic', staff: false }, ctxOf(source));
+    expect(unlinked.verdict).toStrictEqual({ ok: true });
+  });
+  it('refuses to curate a trashed experiment', () => {
+    const trashed = { ...source, trashed: true };
+    const plan = planIntent({ id: 'draft-0003', type: 'curate', experimentId: source.id, curated: true }, { username: 'staffer', staff: true }, ctxOf(trashed));
+    expect(plan.verdict.ok === false && plan.verdict.code).toBe('EXPERIMENT_TRASHED');
+  });
+});
