@@ -1,0 +1,83 @@
+import * as Y from 'yjs';
+import { docName } from '../../shared/doc-layout.ts';
+import { checkContentWrite, type ContentWrite } from '../../shared/rules/content.ts';
+import { planIntent } from '../../shared/rules/intents.ts';
+import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import { ErrorCode } from '../../shared/codes.ts';
+import { Intent } from '../../shared/schemas/intents.ts';
+import { RuleRefusal, type EditDraft, type IntentDraft } from './contract.ts';
+import { newDraftId } from './ids.ts';
+import { knownExperiments } from './replica.ts';
+import type { ClientStore } from './store.ts';
+
+/**
+ * Turning an action into a draft. The shared rules run first against the replica; a refusal
+ * throws and nothing is stored. An allowed sharing change is stored as an intent; an allowed
+ * content edit is applied as one Yjs transaction and stored as its clock range.
+ */
+export type ActionContext = { store: ClientStore; actor: Actor; mode: ServerMode; now: () => number };
+
+/** Creation times are strictly increasing, so drafts replay in the order they were made. */
+async function nextCreatedAt(ctx: ActionContext): Promise<number> {
+  const drafts = await ctx.store.loadDrafts();
+  const last = drafts.reduce((max, d) => Math.max(max, d.createdAt), 0);
+  return Math.max(ctx.now(), last + 1);
+}
+
+/** `intent` comes without its id: the draft id is made here and doubles as the intent id. */
+export async function recordIntent(ctx: ActionContext, intentBody: Record<string, unknown>, description: string): Promise<IntentDraft> {
+  const id = newDraftId();
+  const parsed = Intent.safeParse({ ...intentBody, id });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RuleRefusal(ErrorCode.INVALID_VALUE, issue?.message ?? 'invalid value', issue?.path.map(String));
+  }
+  const drafts = await ctx.store.loadDrafts();
+  const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
+  const plan = planIntent(parsed.data, ctx.actor, { experiments, mode: ctx.mode });
+  if (!plan.verdict.ok) throw new RuleRefusal(plan.verdict.code, plan.verdict.message, plan.verdict.path);
+  const draft: IntentDraft = {
+    kind: 'intent', id, experimentId: parsed.data.experimentId, description, state: 'pending',
+    createdAt: await nextCreatedAt(ctx), intent: parsed.data,
+  };
+  await ctx.store.putDraft(draft);
+  return draft;
+}
+
+/**
+ * Applies `writes` to the experiment's replica in one transaction. Every write is checked
+ * before the transaction starts, so a refused edit never touches the document.
+ */
+export async function recordEdit(ctx: ActionContext, experimentId: string, writes: ContentWrite[], description: string): Promise<EditDraft> {
+  const drafts = await ctx.store.loadDrafts();
+  const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
+  const state = experiments.get(experimentId);
+  if (!state) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment', ['experimentId']);
+  for (const write of writes) {
+    const verdict = checkContentWrite(state, ctx.actor, write);
+    if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
+  }
+  const name = docName.experiment(experimentId);
+  const doc = await ctx.store.openDoc(name);
+  const client = doc.clientID;
+  const clockStart = Y.getState(doc.store, client);
+  doc.transact(() => {
+    for (const write of writes) {
+      const map = doc.getMap(write.root);
+      if (write.key === null) continue;
+      if (write.deleted) map.delete(write.key);
+      else map.set(write.key, write.value);
+    }
+  });
+  const clockEnd = Y.getState(doc.store, client);
+  // The edit must be durable before the draft that names it.
+  await ctx.store.flush();
+  const draft: EditDraft = {
+    kind: 'edit', id: newDraftId(), experimentId, description, state: 'pending',
+    createdAt: await nextCreatedAt(ctx), docName: name, client, clockStart, clockEnd,
+  };
+  // An edit that changed nothing (same value again) has no range to confirm: it is settled now.
+  if (clockEnd === clockStart) Object.assign(draft, { state: 'accepted', settledAt: ctx.now() });
+  await ctx.store.putDraft(draft);
+  return draft;
+}

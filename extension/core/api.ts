@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { ErrorCode } from '../../shared/codes.ts';
+import { ErrorBody, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
+import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
+import { CoreError, fromServerCode, unreachable } from './errors.ts';
+
+/**
+ * The HTTP half of the server API: JSON in and out, bearer token, errors as `ErrorBody`. Every
+ * failure becomes a CoreError with a code; the raw text of a network or parse failure is never
+ * passed on, since it can carry URLs with tokens or server internals.
+ */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+const TIMEOUT_MS = 10_000;
+
+export class Api {
+  constructor(
+    readonly server: string,
+    private readonly token: string | null,
+    private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
+  ) {}
+
+  private async call<T>(method: string, path: string, schema: z.ZodType<T> | null, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token !== null) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(new URL(path, this.server).toString(), {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch {
+      throw unreachable();
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) throw errorFrom(response.status, text);
+    if (schema === null) return undefined as T;
+    const parsed = schema.safeParse(safeJson(text));
+    if (!parsed.success) throw new CoreError('internal', ErrorCode.INTERNAL, 'the server sent an answer this client does not understand');
+    return parsed.data;
+  }
+
+  info(): Promise<ServerInfo> {
+    return this.call('GET', '/api/info', ServerInfo);
+  }
+  login(username: string, password: string): Promise<Session> {
+    return this.call('POST', '/api/login', Session, { username, password });
+  }
+  signup(username: string, email: string, password: string): Promise<Session> {
+    return this.call('POST', '/api/signup', Session, { username, email, password });
+  }
+  logout(): Promise<void> {
+    return this.call('POST', '/api/logout', null);
+  }
+  whoami(): Promise<WhoAmI> {
+    return this.call('GET', '/api/whoami', WhoAmI);
+  }
+  sendIntent(intent: Intent): Promise<IntentResult> {
+    return this.call('POST', '/api/intents', IntentResult, intent);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFrom(status: number, text: string): CoreError {
+  const body = ErrorBody.safeParse(safeJson(text));
+  if (body.success) return fromServerCode(body.data.code, body.data.message);
+  if (status === 401) return fromServerCode(ErrorCode.NOT_SIGNED_IN, 'not signed in');
+  if (status === 413) return fromServerCode(ErrorCode.PAYLOAD_TOO_LARGE, 'too large');
+  return new CoreError('internal', ErrorCode.INTERNAL, `the server answered ${status}`);
+}
+
+/** The WebSocket base URL for documents: the same host, `ws(s)://…/sync`. */
+export function syncUrl(server: string): string {
+  const url = new URL('/sync', server);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString().replace(/\/$/, '');
+}

@@ -1,0 +1,127 @@
+import Dexie, { type EntityTable } from 'dexie';
+import { clearDocument, IndexeddbPersistence } from 'y-indexeddb';
+import * as Y from 'yjs';
+import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
+import type { Draft } from './contract.ts';
+import { DraftSchema, sortDrafts, StoredSession, type ClientStore } from './store.ts';
+
+/**
+ * The extension's store: Dexie holds the session, the draft outbox, the names of stored
+ * documents and a flat copy of the list index (so the popup can list and search without
+ * loading any Yjs document); y-indexeddb holds each document, one IndexedDB database per
+ * document name, which it updates on every change by itself.
+ */
+type SessionRow = { key: 'session'; value: StoredSession };
+type DocRow = { name: string };
+export type ListRow = IndexEntry;
+
+class CytoshareDb extends Dexie {
+  session!: EntityTable<SessionRow, 'key'>;
+  drafts!: EntityTable<Draft, 'id'>;
+  docs!: EntityTable<DocRow, 'name'>;
+  list!: EntityTable<ListRow, 'id'>;
+
+  constructor(name: string) {
+    super(name);
+    this.version(1).stores({ session: 'key', drafts: 'id, createdAt, state', docs: 'name', list: 'id, name, owner, access' });
+  }
+}
+
+export class BrowserStore implements ClientStore {
+  private readonly db: CytoshareDb;
+  private open = new Map<string, { doc: Y.Doc; persistence: IndexeddbPersistence }>();
+
+  /** `prefix` separates profiles (and tests) that share one IndexedDB origin. */
+  constructor(private readonly prefix = 'cytoshare') {
+    this.db = new CytoshareDb(prefix);
+  }
+
+  private idbName(doc: string): string {
+    return `${this.prefix}:${doc}`;
+  }
+
+  async loadSession(): Promise<StoredSession | null> {
+    const row = await this.db.session.get('session');
+    if (!row) return null;
+    const parsed = StoredSession.safeParse(row.value);
+    if (!parsed.success) throw new Error('the stored session is corrupt; sign in again');
+    return parsed.data;
+  }
+
+  async saveSession(session: StoredSession | null): Promise<void> {
+    if (session === null) await this.db.session.delete('session');
+    else await this.db.session.put({ key: 'session', value: session });
+  }
+
+  async loadDrafts(): Promise<Draft[]> {
+    const rows = await this.db.drafts.orderBy('createdAt').toArray();
+    return sortDrafts(
+      rows.map((row) => {
+        const parsed = DraftSchema.safeParse(row);
+        if (!parsed.success) throw new Error(`the stored draft ${String(row.id)} is corrupt`);
+        return parsed.data;
+      }),
+    );
+  }
+
+  async putDraft(draft: Draft): Promise<void> {
+    await this.db.drafts.put(structuredClone(draft));
+  }
+
+  async deleteDraft(id: string): Promise<void> {
+    await this.db.drafts.delete(id);
+  }
+
+  async openDoc(name: string): Promise<Y.Doc> {
+    const existing = this.open.get(name);
+    if (existing) return existing.doc;
+    const doc = new Y.Doc();
+    const persistence = new IndexeddbPersistence(this.idbName(name), doc);
+    this.open.set(name, { doc, persistence });
+    await persistence.whenSynced;
+    await this.db.docs.put({ name });
+    return doc;
+  }
+
+  async docNames(): Promise<string[]> {
+    return (await this.db.docs.toCollection().primaryKeys()).sort();
+  }
+
+  async deleteDoc(name: string): Promise<void> {
+    const entry = this.open.get(name);
+    this.open.delete(name);
+    if (entry) {
+      await entry.persistence.clearData();
+      entry.doc.destroy();
+    } else {
+      await clearDocument(this.idbName(name));
+    }
+    await this.db.docs.delete(name);
+  }
+
+  /** Mirrors the index document into the `list` table the popup queries. */
+  async saveListIndex(entries: IndexEntry[]): Promise<void> {
+    await this.db.transaction('rw', this.db.list, async () => {
+      await this.db.list.clear();
+      await this.db.list.bulkPut(entries);
+    });
+  }
+
+  async loadListIndex(): Promise<IndexEntry[]> {
+    return this.db.list.toArray();
+  }
+
+  /** y-indexeddb writes each update in its own transaction as it happens; waiting a turn is enough. */
+  async flush(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  async close(): Promise<void> {
+    for (const { doc, persistence } of this.open.values()) {
+      await persistence.destroy();
+      doc.destroy();
+    }
+    this.open.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,280 @@
+import { ErrorCode } from '../../shared/codes.ts';
+import { docName, ExperimentRoot, tagKey } from '../../shared/doc-layout.ts';
+import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
+import type { WhoAmI } from '../../shared/schemas/api.ts';
+import {
+  ConnectionStatus, RuleRefusal,
+  type Account, type ClientCore, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type ListFilter, type SyncReport,
+} from './contract.ts';
+import { recordEdit, recordIntent, type ActionContext } from './actions.ts';
+import { Api, type FetchLike } from './api.ts';
+import type { LinkOptions } from './doc-link.ts';
+import { CoreError, notSignedIn } from './errors.ts';
+import { newExperimentId, newGateId } from './ids.ts';
+import { experimentView, listRows } from './lists.ts';
+import { knownExperiments, provisionalName, removedMarks } from './replica.ts';
+import type { ClientStore, StoredSession } from './store.ts';
+import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
+
+/**
+ * The client core: actions become drafts through the shared rules, `sync` delivers them, and
+ * list/show read the replicas. Platform-neutral: storage, fetch and the WebSocket class are
+ * injected. Live mode (live-sync.ts) builds on the same pieces.
+ */
+export type CoreOptions = {
+  store: ClientStore;
+  server: string;
+  WebSocketPolyfill?: unknown;
+  fetch?: FetchLike;
+  now?: () => number;
+};
+
+export class CytoshareCore implements ClientCore {
+  private session: StoredSession | null = null;
+  private listeners = new Set<(change: CoreChange) => void>();
+  private currentStatus: ConnectionStatus = ConnectionStatus.offline;
+  readonly store: ClientStore;
+  readonly server: string;
+  private readonly now: () => number;
+
+  private constructor(private readonly options: CoreOptions) {
+    this.store = options.store;
+    this.server = options.server;
+    this.now = options.now ?? Date.now;
+  }
+
+  static async open(options: CoreOptions): Promise<CytoshareCore> {
+    const core = new CytoshareCore(options);
+    const session = await options.store.loadSession();
+    // A session belongs to the server that issued it; its token is never sent elsewhere.
+    core.session = session && session.server === options.server ? session : null;
+    core.currentStatus = core.session ? ConnectionStatus.offline : ConnectionStatus.signedOut;
+    return core;
+  }
+
+  get account(): Account | null {
+    const s = this.session;
+    return s ? { server: s.server, username: s.username, email: s.email, staff: s.staff } : null;
+  }
+
+  status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  setStatus(status: ConnectionStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit({ type: 'status', status });
+  }
+
+  subscribe(listener: (change: CoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(change: CoreChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  requireSession(): StoredSession {
+    if (!this.session) throw notSignedIn();
+    return this.session;
+  }
+
+  api(): Api {
+    return new Api(this.server, this.session?.token ?? null, this.options.fetch);
+  }
+
+  linkOptions(): LinkOptions {
+    const session = this.requireSession();
+    return { server: this.server, token: session.token, WebSocketPolyfill: this.options.WebSocketPolyfill };
+  }
+
+  private async startSession(session: Omit<StoredSession, 'mode' | 'server'>): Promise<Account> {
+    // The server mode decides which rules apply locally (connections in premium mode).
+    let mode: ServerMode = 'premium';
+    try {
+      mode = (await new Api(this.server, session.token, this.options.fetch).info()).mode;
+    } catch {
+      // An old server without /api/info: premium is the stricter default.
+    }
+    this.session = { ...session, server: this.server, mode };
+    await this.store.saveSession(this.session);
+    await this.store.flush();
+    this.setStatus(ConnectionStatus.online);
+    return this.account as Account;
+  }
+
+  async login(username: string, password: string): Promise<Account> {
+    const { token, username: user, email, staff, expiresAt } = await this.api().login(username, password);
+    return this.startSession({ token, username: user, email, staff, expiresAt });
+  }
+
+  async signup(username: string, email: string, password: string): Promise<Account> {
+    const s = await this.api().signup(username, email, password);
+    return this.startSession({ token: s.token, username: s.username, email: s.email, staff: s.staff, expiresAt: s.expiresAt });
+  }
+
+  async logout(): Promise<void> {
+    if (this.session) {
+      try {
+        await this.api().logout();
+      } catch {
+        // Forgetting the token locally is what matters; the server expires it anyway.
+      }
+    }
+    this.session = null;
+    await this.store.saveSession(null);
+    await this.store.flush();
+    this.setStatus(ConnectionStatus.signedOut);
+  }
+
+  async whoami(): Promise<WhoAmI> {
+    this.requireSession();
+    const who = await this.api().whoami();
+    if (this.session && this.session.mode !== who.mode) {
+      this.session = { ...this.session, mode: who.mode, staff: who.staff };
+      await this.store.saveSession(this.session);
+    }
+    return who;
+  }
+
+  private actor(): Actor {
+    const s = this.requireSession();
+    return { username: s.username, staff: s.staff };
+  }
+
+  private ctx(): ActionContext {
+    return { store: this.store, actor: this.actor(), mode: this.requireSession().mode, now: this.now };
+  }
+
+  /** Brings the named documents (default: the index and the catalog) up to date from the server. */
+  async refresh(experimentIds: string[] = [], withLists = true): Promise<void> {
+    const me = this.requireSession().username;
+    const names = [...(withLists ? [docName.index(me), docName.catalog] : []), ...experimentIds.map(docName.experiment)];
+    await refreshDocs(this.store, names, this.linkOptions(), (experimentId, code) => this.emit({ type: 'removed', experimentId, code }));
+    this.emit({ type: 'list' });
+  }
+
+  /** Experiment ids the user's index lists: live mode keeps a socket open for each. */
+  async indexedExperimentIds(): Promise<string[]> {
+    return (await this.list('all')).map((r) => r.id);
+  }
+
+  async list(filter: ListFilter, search?: string): Promise<ExperimentRow[]> {
+    const me = this.requireSession().username;
+    const names = new Set(await this.store.docNames());
+    const index = names.has(docName.index(me)) ? await this.store.openDoc(docName.index(me)) : null;
+    const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
+    const removed = new Map((await removedMarks(this.store)).entries());
+    return listRows(index, catalog, me, filter, search, removed);
+  }
+
+  async show(experimentId: string): Promise<ExperimentView> {
+    const drafts = await this.store.loadDrafts();
+    const known = await knownExperiments(this.store, drafts, this.actor().username);
+    const sharing = known.get(experimentId);
+    if (!sharing) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here', ['experimentId']);
+    const name = docName.experiment(experimentId);
+    const doc = (await this.store.docNames()).includes(name) ? await this.store.openDoc(name) : null;
+    return experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId));
+  }
+
+  private async intent(body: Record<string, unknown>, description: string): Promise<Draft> {
+    const draft = await recordIntent(this.ctx(), body, description);
+    this.emit({ type: 'drafts' });
+    return draft;
+  }
+
+  async create(name: string): Promise<{ id: string; draft: Draft }> {
+    const id = newExperimentId();
+    return { id, draft: await this.intent({ type: IntentType.create, experimentId: id, name }, `create "${name}"`) };
+  }
+  share(experimentId: string, user: string): Promise<Draft> {
+    return this.intent({ type: IntentType.share, experimentId, user }, `share with ${user}`);
+  }
+  unshare(experimentId: string, user: string): Promise<Draft> {
+    return this.intent({ type: IntentType.unshare, experimentId, user }, `remove ${user}`);
+  }
+  publish(experimentId: string): Promise<Draft> {
+    return this.intent({ type: IntentType.publish, experimentId }, 'make public');
+  }
+  unpublish(experimentId: string): Promise<Draft> {
+    return this.intent({ type: IntentType.unpublish, experimentId }, 'make private');
+  }
+  link(experimentId: string, parentId: string | null): Promise<Draft> {
+    return this.intent({ type: IntentType.link, experimentId, parentId }, parentId ? `link to ${parentId}` : 'unlink');
+  }
+  async clone(experimentId: string, linked: boolean): Promise<{ id: string; draft: Draft }> {
+    const newId = newExperimentId();
+    const draft = await this.intent({ type: IntentType.clone, experimentId, newId, linked }, linked ? 'linked clone' : 'clone');
+    return { id: newId, draft };
+  }
+  markViewed(experimentId: string): Promise<Draft> {
+    return this.intent({ type: IntentType.markViewed, experimentId }, 'mark viewed');
+  }
+
+  private async edit(experimentId: string, root: string, key: string, value: unknown, description: string): Promise<Draft> {
+    const draft = await recordEdit(this.ctx(), experimentId, [{ root, key, value, deleted: false }], description);
+    this.emit({ type: 'drafts' });
+    this.emit({ type: 'experiment', experimentId });
+    return draft;
+  }
+  rename(experimentId: string, name: string): Promise<Draft> {
+    return this.edit(experimentId, ExperimentRoot.meta, 'name', name, `rename to "${name}"`);
+  }
+  setTag(experimentId: string, file: string, dimension: string, value: string): Promise<Draft> {
+    return this.edit(experimentId, ExperimentRoot.tags, tagKey(file, dimension), value, `tag ${file} / ${dimension} = ${value}`);
+  }
+  async addGate(experimentId: string, gate: Gate): Promise<{ id: string; draft: Draft }> {
+    const id = newGateId();
+    return { id, draft: await this.edit(experimentId, ExperimentRoot.gates, id, gate, `add gate "${gate.name}"`) };
+  }
+  removeGate(experimentId: string, gateId: string): Promise<Draft> {
+    return this.edit(experimentId, ExperimentRoot.gates, gateId, null, `remove gate ${gateId}`);
+  }
+
+  drafts(): Promise<Draft[]> {
+    return this.store.loadDrafts();
+  }
+
+  async dismiss(draftId: string): Promise<void> {
+    const draft = (await this.store.loadDrafts()).find((d) => d.id === draftId);
+    if (draft && draft.state !== 'pending') {
+      await this.store.deleteDraft(draftId);
+      this.emit({ type: 'drafts' });
+    }
+  }
+
+  async sync(): Promise<SyncReport> {
+    this.requireSession();
+    const settled: Draft[] = [];
+    const hooks = {
+      onSettled: (draft: Draft) => {
+        settled.push(draft);
+        this.emit({ type: 'drafts' });
+      },
+      onRemoved: (experimentId: string, code: string) => {
+        this.emit({ type: 'removed', experimentId, code });
+        this.emit({ type: 'list' });
+      },
+    };
+    this.setStatus(ConnectionStatus.syncing);
+    let reachable = await pushIntents(this.store, this.api(), hooks, this.now);
+    if (reachable) {
+      for (const [name, drafts] of editsByDoc(await this.store.loadDrafts())) {
+        if (!(await pushDocEdits(this.store, name, drafts, this.linkOptions(), hooks))) {
+          reachable = false;
+          break;
+        }
+      }
+    }
+    await this.store.flush();
+    this.setStatus(reachable ? ConnectionStatus.online : ConnectionStatus.offline);
+    const pending = (await this.store.loadDrafts()).filter((d) => d.state === 'pending');
+    return { settled, pending };
+  }
+}
+
+export { CoreError };

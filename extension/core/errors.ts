@@ -1,0 +1,37 @@
+import { ErrorCode } from '../../shared/codes.ts';
+
+/**
+ * A failure the core reports by code, never by raw exception text: the CLI maps the code to an
+ * exit status and `describeCode` words, the extension to a message in the popup.
+ *   auth        not signed in, bad credentials, expired session (CLI exit 4)
+ *   unreachable the server could not be reached (CLI exit 5)
+ *   refused     the server or the rules said no (CLI exit 3)
+ */
+export type CoreErrorKind = 'auth' | 'unreachable' | 'refused' | 'internal';
+
+export class CoreError extends Error {
+  constructor(
+    readonly kind: CoreErrorKind,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CoreError';
+  }
+}
+
+const authCodes: ReadonlySet<string> = new Set([ErrorCode.NOT_SIGNED_IN, ErrorCode.BAD_CREDENTIALS, ErrorCode.SESSION_EXPIRED]);
+
+export function isAuthCode(code: string): boolean {
+  return authCodes.has(code);
+}
+
+export const unreachable = (): CoreError =>
+  new CoreError('unreachable', ErrorCode.SERVER_UNREACHABLE, 'the server cannot be reached');
+
+export const notSignedIn = (): CoreError => new CoreError('auth', ErrorCode.NOT_SIGNED_IN, 'not signed in');
+
+/** Builds the error for a server answer carrying a code; auth codes get the auth kind. */
+export function fromServerCode(code: string, message: string): CoreError {
+  return new CoreError(isAuthCode(code) ? 'auth' : 'refused', code, message);
+}

@@ -1,0 +1,78 @@
+import type * as Y from 'yjs';
+import { readCatalogEntries, readContent, readIndexEntries, readSharing } from '../../shared/doc-layout.ts';
+import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
+import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
+import { familyOf } from '../../shared/rules/family.ts';
+import { ListFilter, type ExperimentRow, type ExperimentView } from './contract.ts';
+
+/**
+ * Pure list and show logic over the replicas: the user's index document, the public catalog,
+ * and the marks of experiments whose access was withdrawn.
+ */
+export function listRows(
+  index: Y.Doc | null,
+  catalog: Y.Doc | null,
+  me: string,
+  filter: ListFilter,
+  search: string | undefined,
+  removed: ReadonlyMap<string, number>,
+): ExperimentRow[] {
+  const rows = new Map<string, ExperimentRow & { trashed: boolean }>();
+  const hidden = (id: string, since: number | null) => (removed.get(id) ?? -1) > (since ?? 0);
+  for (const e of index ? readIndexEntries(index) : []) {
+    if (hidden(e.id, e.sharedAt)) continue;
+    rows.set(e.id, {
+      id: e.id, name: e.name, owner: e.owner, access: e.access, public: e.public, curated: e.curated,
+      projectId: e.projectId, parentId: e.parentId, sharedWithOthers: e.sharedWithOthers,
+      isNew: e.access === 'full' && e.sharedAt !== null && !e.viewed, trashed: e.trashed,
+    });
+  }
+  for (const c of catalog ? readCatalogEntries(catalog) : []) {
+    if (rows.has(c.id) || hidden(c.id, null)) continue;
+    rows.set(c.id, {
+      id: c.id, name: c.name, owner: c.owner, access: c.owner === me ? 'owner' : 'public', public: true,
+      curated: c.curated, projectId: c.projectId, parentId: c.parentId, sharedWithOthers: false, isNew: false, trashed: false,
+    });
+  }
+  const needle = search?.toLowerCase() ?? '';
+  const keep = (r: ExperimentRow & { trashed: boolean }): boolean => {
+    switch (filter) {
+      case ListFilter.all: return !r.trashed;
+      case ListFilter.mine: return r.owner === me && !r.trashed;
+      case ListFilter.shared: return r.access === 'full' && !r.trashed;
+      case ListFilter.public: return r.public && !r.trashed;
+      case ListFilter.curated: return r.public && r.curated && !r.trashed;
+      case ListFilter.trash: return r.owner === me && r.trashed;
+      default: {
+        const exhaustive: never = filter;
+        return exhaustive;
+      }
+    }
+  };
+  return [...rows.values()]
+    .filter((r) => keep(r) && r.name.toLowerCase().includes(needle))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+    .map(({ trashed: _trashed, ...row }) => row);
+}
+
+/** The experiment as a replica (or a provisional state while its create is pending) shows it. */
+export function experimentView(
+  doc: Y.Doc | null,
+  sharing: SharingState,
+  actor: Actor,
+  known: ReadonlyMap<string, SharingState>,
+  fallbackName: string | null,
+): ExperimentView {
+  const content = doc ? readContent(doc) : { name: '', purpose: '', tags: [], gates: [] };
+  const state = doc ? (readSharing(doc, sharing.id) ?? sharing) : sharing;
+  const caps = capabilitiesOf(state, actor);
+  const { grants: _grants, ...rest } = state;
+  return {
+    ...content,
+    name: content.name || fallbackName || '',
+    ...rest,
+    access: accessList(state),
+    can: { edit: caps.edit, manageSharing: caps['manage-sharing'], clone: caps.clone, download: caps.download },
+    family: familyOf(state.id, known).filter((id) => id !== state.id),
+  };
+}
