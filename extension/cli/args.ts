@@ -1,0 +1,86 @@
+/**
+ * Splits the command line into positionals and flags. Which flags exist and whether they take
+ * a value is declared once here; an unknown flag or a missing value is a usage error (exit 2).
+ * Flags may come anywhere after the program name, as `--flag value` or `--flag=value`.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const valueFlags = new Set(['server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'help']);
+
+export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
+
+export function splitArgs(argv: string[]): ParsedArgs {
+  const positionals: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--') || arg === '--') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (flags.has(name)) throw new UsageError(`--${name} given twice`);
+    if (boolFlags.has(name)) {
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      flags.set(name, true);
+    } else if (valueFlags.has(name)) {
+      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      flags.set(name, value);
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return { positionals, flags };
+}
+
+/** Flags every command accepts. */
+export const globalFlags = ['server', 'profile', 'json', 'offline', 'help'] as const;
+
+/** Refuses flags the command does not take: a typo must not be ignored silently. */
+export function onlyFlags(args: ParsedArgs, allowed: readonly string[]): void {
+  for (const name of args.flags.keys()) {
+    if (!allowed.includes(name) && !(globalFlags as readonly string[]).includes(name)) {
+      throw new UsageError(`this command does not take --${name}`);
+    }
+  }
+}
+
+export function flag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags.get(name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function has(args: ParsedArgs, name: string): boolean {
+  return args.flags.get(name) === true;
+}
+
+export const usage = `cytoshare — share cytometry experiments from the command line
+
+global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (default ~/.cytoshare)
+                --json (machine-readable output)  --offline (record drafts without contacting the server)
+
+  server --data DIR [--port N] [--host H] [--mode premium|enterprise]
+  admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]
+  login USERNAME --password-stdin | logout | whoami
+  signup USERNAME --email EMAIL --password-stdin
+  exp create NAME | exp list [--filter all|mine|shared|public|curated|trash] [--search TEXT]
+  exp show ID | exp rename ID NAME
+  share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID
+  link ID --parent PARENT_ID | clone ID [--linked]
+  tag ID FILE DIMENSION VALUE
+  gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 | gate rm ID GATE
+  sync | drafts
+
+exit codes: 0 done, 2 usage, 3 refused, 4 not signed in, 5 server unreachable`;

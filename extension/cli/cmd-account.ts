@@ -1,0 +1,64 @@
+import { Email, Password, Username } from '../../shared/schemas/entities.ts';
+import { flag, has, onlyFlags, UsageError } from './args.ts';
+import type { Ctx } from './context.ts';
+import { Exit, readStdin } from './output.ts';
+
+/** Sign in, sign up, sign out, and who the profile is signed in as. */
+function positional(ctx: Ctx, count: number, shape: string): string[] {
+  const rest = ctx.args.positionals.slice(1);
+  if (rest.length !== count) throw new UsageError(`usage: ${shape}`);
+  return rest;
+}
+
+async function password(ctx: Ctx, strict: boolean): Promise<string> {
+  if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required (passwords are never taken on the command line)');
+  const value = await readStdin();
+  const parsed = (strict ? Password : Password.min(1)).safeParse(value);
+  if (!parsed.success) throw new UsageError(`bad password: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+export async function runLogin(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, ['password-stdin']);
+  const [name] = positional(ctx, 1, 'login USERNAME --password-stdin');
+  const username = Username.safeParse(name);
+  if (!username.success) throw new UsageError('bad username');
+  const account = await (await ctx.core()).login(username.data, await password(ctx, false));
+  ctx.out.result(account, `signed in as ${account.username} on ${account.server}`);
+  return Exit.ok;
+}
+
+export async function runSignup(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, ['password-stdin', 'email']);
+  const [name] = positional(ctx, 1, 'signup USERNAME --email EMAIL --password-stdin');
+  const username = Username.safeParse(name);
+  const email = Email.safeParse(flag(ctx.args, 'email'));
+  if (!username.success) throw new UsageError('bad username');
+  if (!email.success) throw new UsageError('bad or missing --email');
+  const account = await (await ctx.core()).signup(username.data, email.data, await password(ctx, true));
+  ctx.out.result(account, `signed up and signed in as ${account.username}`);
+  return Exit.ok;
+}
+
+export async function runLogout(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, []);
+  positional(ctx, 0, 'logout');
+  await (await ctx.core()).logout();
+  ctx.out.result({ ok: true }, 'signed out');
+  return Exit.ok;
+}
+
+export async function runWhoami(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, []);
+  positional(ctx, 0, 'whoami');
+  const core = await ctx.core();
+  const session = core.requireSession();
+  if (ctx.offline) {
+    const who = { username: session.username, email: session.email, staff: session.staff, mode: session.mode, server: session.server };
+    ctx.out.result(who, `${who.username} <${who.email}> on ${who.server} (offline)`);
+    return Exit.ok;
+  }
+  const who = { ...(await core.whoami()), server: core.server };
+  ctx.out.result(who, `${who.username} <${who.email}>${who.staff ? ' staff' : ''} on ${who.server} (${who.mode})`);
+  return Exit.ok;
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ServerModeSchema, Email, Username, Password } from '../../shared/schemas/entities.ts';
+import { flag, has, onlyFlags, UsageError } from './args.ts';
+import type { Ctx } from './context.ts';
+import { CliExit, Exit, readStdin } from './output.ts';
+
+/**
+ * `server` and `admin`: thin wrappers over the sync server's own entry points, so one binary
+ * both runs a lab server and scripts it. Loaded lazily: a client-only install never imports
+ * the server (and its native SQLite module).
+ */
+const Port = z.coerce.number().int().min(0).max(65535);
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`bad ${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+export async function runServer(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, ['data', 'port', 'host', 'mode']);
+  if (ctx.args.positionals.length !== 1) throw new UsageError('server takes no arguments');
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const port = parse(Port, flag(ctx.args, 'port') ?? '8787', '--port');
+  const host = parse(z.string().min(1), flag(ctx.args, 'host') ?? '127.0.0.1', '--host');
+  const mode = parse(ServerModeSchema, flag(ctx.args, 'mode') ?? 'premium', '--mode');
+  const { startServer } = await import('../../sync-server/server.ts');
+  const server = await startServer({ dataDir, host, port, mode });
+  process.stdout.write(`listening on http://${host}:${server.port}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return Exit.ok;
+}
+
+export async function runAdmin(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff']);
+  const [, sub, name, ...rest] = ctx.args.positionals;
+  if (sub !== 'add-user' || name === undefined || rest.length > 0) throw new UsageError('usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]');
+  if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const username = parse(Username, name, 'username');
+  const email = parse(Email, flag(ctx.args, 'email'), '--email');
+  const password = parse(Password, await readStdin(), 'password');
+  const { addUser } = await import('../../sync-server/admin.ts');
+  try {
+    const user = await addUser(dataDir, { username, email, password, staff: has(ctx.args, 'staff') });
+    ctx.out.result(user, `added ${user.username}${user.staff ? ' (staff)' : ''}`);
+    return Exit.ok;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') throw ctx.out.error(code, 'refused', Exit.refused);
+    throw error;
+  }
+}
+
+export { CliExit };

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { ExperimentId, ExperimentName, Gate, GateId } from '../../shared/schemas/entities.ts';
+import { ListFilter } from '../core/contract.ts';
+import { flag, has, onlyFlags, UsageError } from './args.ts';
+import type { Ctx } from './context.ts';
+import { deliver, prepare } from './deliver.ts';
+import { Exit } from './output.ts';
+
+/** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
+function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
+  const rest = ctx.args.positionals.slice(skip);
+  if (rest.length !== count) throw new UsageError(`usage: ${shape}`);
+  return rest;
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`bad ${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+const id = (value: unknown) => check(ExperimentId, value, 'experiment id');
+
+export async function runExp(ctx: Ctx): Promise<Exit> {
+  const sub = ctx.args.positionals[1];
+  switch (sub) {
+    case 'create': {
+      onlyFlags(ctx.args, []);
+      const [name] = args(ctx, 2, 1, 'exp create NAME');
+      const core = await prepare(ctx, []);
+      const made = await core.create(check(ExperimentName, name, 'name'));
+      const status = await deliver(ctx, core, made.draft, { id: made.id });
+      // Fetch the new document so that `exp show` works offline right away.
+      if (status === Exit.ok && !ctx.offline) await core.refresh([made.id]).catch(() => undefined);
+      return status;
+    }
+    case 'list': {
+      onlyFlags(ctx.args, ['filter', 'search']);
+      args(ctx, 2, 0, 'exp list [--filter F] [--search TEXT]');
+      const filter = check(z.enum(ListFilter), flag(ctx.args, 'filter') ?? 'all', '--filter');
+      const core = await ctx.core();
+      core.requireSession();
+      if (!ctx.offline) await core.refresh();
+      const rows = (await core.list(filter, flag(ctx.args, 'search'))).map((r) => ({
+        id: r.id, name: r.name, owner: r.owner, access: r.access, public: r.public, curated: r.curated, projectId: r.projectId, parentId: r.parentId,
+      }));
+      ctx.out.result(rows, rows.map((r) => `${r.id}  ${r.name}  (${r.owner}, ${r.access}${r.public ? ', public' : ''}${r.curated ? ', curated' : ''})`).join('\n'));
+      return Exit.ok;
+    }
+    case 'show': {
+      onlyFlags(ctx.args, []);
+      const [raw] = args(ctx, 2, 1, 'exp show ID');
+      const expId = id(raw);
+      const core = await ctx.core();
+      core.requireSession();
+      if (!ctx.offline) await core.refresh([expId], false);
+      const view = await core.show(expId);
+      const human = [
+        `${view.name}  (${view.id})`,
+        `owner ${view.owner}${view.public ? ', public' : ''}${view.curated ? ', curated' : ''}${view.parentId ? `, linked to ${view.parentId}` : ''}`,
+        `access: ${view.access.map((a) => `${a.user} (${a.via})`).join(', ')}`,
+        ...view.tags.map((t) => `tag ${t.file} / ${t.dimension} = ${t.value}`),
+        ...view.gates.map((g) => `gate ${g.id} "${g.name}" ${g.xChannel}×${g.yChannel} [${g.rect.join(', ')}]`),
+      ];
+      ctx.out.result(view, human.join('\n'));
+      return Exit.ok;
+    }
+    case 'rename': {
+      onlyFlags(ctx.args, []);
+      const [raw, name] = args(ctx, 2, 2, 'exp rename ID NAME');
+      const expId = id(raw);
+      const core = await prepare(ctx, [expId]);
+      return deliver(ctx, core, await core.rename(expId, check(ExperimentName, name, 'name')));
+    }
+    default:
+      throw new UsageError('usage: exp create|list|show|rename …');
+  }
+}
+
+export async function runSharing(ctx: Ctx): Promise<Exit> {
+  const command = ctx.args.positionals[0];
+  switch (command) {
+    case 'share':
+    case 'unshare': {
+      onlyFlags(ctx.args, []);
+      const [raw, user] = args(ctx, 1, 2, `${command} ID USER`);
+      const expId = id(raw);
+      const who = check(z.string().trim().min(2).max(254), user, 'user');
+      const core = await prepare(ctx, [expId]);
+      return deliver(ctx, core, command === 'share' ? await core.share(expId, who) : await core.unshare(expId, who));
+    }
+    case 'publish':
+    case 'unpublish': {
+      onlyFlags(ctx.args, []);
+      const expId = id(args(ctx, 1, 1, `${command} ID`)[0]);
+      const core = await prepare(ctx, [expId]);
+      return deliver(ctx, core, command === 'publish' ? await core.publish(expId) : await core.unpublish(expId));
+    }
+    case 'link': {
+      onlyFlags(ctx.args, ['parent']);
+      const expId = id(args(ctx, 1, 1, 'link ID --parent PARENT_ID')[0]);
+      const parent = id(flag(ctx.args, 'parent'));
+      const core = await prepare(ctx, [expId, parent]);
+      return deliver(ctx, core, await core.link(expId, parent));
+    }
+    case 'clone': {
+      onlyFlags(ctx.args, ['linked']);
+      const expId = id(args(ctx, 1, 1, 'clone ID [--linked]')[0]);
+      const core = await prepare(ctx, [expId]);
+      const made = await core.clone(expId, has(ctx.args, 'linked'));
+      return deliver(ctx, core, made.draft, { id: made.id });
+    }
+    default:
+      throw new UsageError(`unknown command ${command ?? ''}`);
+  }
+}
+
+const Rect = z
+  .string()
+  .transform((s) => s.split(',').map((n) => Number(n.trim())))
+  .pipe(z.tuple([z.number(), z.number(), z.number(), z.number()]))
+  .refine((r) => r.every(Number.isFinite), 'four finite numbers X1,Y1,X2,Y2');
+
+export async function runContent(ctx: Ctx): Promise<Exit> {
+  const command = ctx.args.positionals[0];
+  if (command === 'tag') {
+    onlyFlags(ctx.args, []);
+    const [raw, file, dimension, value] = args(ctx, 1, 4, 'tag ID FILE DIMENSION VALUE');
+    const expId = id(raw);
+    const core = await prepare(ctx, [expId]);
+    return deliver(ctx, core, await core.setTag(expId, file as string, dimension as string, value as string));
+  }
+  const sub = ctx.args.positionals[1];
+  if (sub === 'add') {
+    onlyFlags(ctx.args, ['x', 'y', 'rect']);
+    const [raw, name] = args(ctx, 2, 2, 'gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2');
+    const expId = id(raw);
+    const gate = check(
+      Gate,
+      { name, xChannel: flag(ctx.args, 'x'), yChannel: flag(ctx.args, 'y'), rect: check(Rect, flag(ctx.args, 'rect'), '--rect') },
+      'gate (--x, --y and --rect are required)',
+    );
+    const core = await prepare(ctx, [expId]);
+    const made = await core.addGate(expId, gate);
+    return deliver(ctx, core, made.draft, { id: made.id });
+  }
+  if (sub === 'rm') {
+    onlyFlags(ctx.args, []);
+    const [raw, gateId] = args(ctx, 2, 2, 'gate rm ID GATE');
+    const expId = id(raw);
+    const core = await prepare(ctx, [expId]);
+    return deliver(ctx, core, await core.removeGate(expId, check(GateId, gateId, 'gate id')));
+  }
+  throw new UsageError('usage: tag … | gate add … | gate rm …');
+}

@@ -1,0 +1,66 @@
+import { ErrorCode } from '../../shared/codes.ts';
+import { RuleRefusal } from '../core/contract.ts';
+import { CoreError } from '../core/errors.ts';
+import { has, splitArgs, usage, UsageError } from './args.ts';
+import { runLogin, runLogout, runSignup, runWhoami } from './cmd-account.ts';
+import { runAdmin, runServer } from './cmd-admin.ts';
+import { runContent, runExp, runSharing } from './cmd-experiments.ts';
+import { runDrafts, runSync } from './cmd-sync.ts';
+import { makeCtx, type Ctx } from './context.ts';
+import { CorruptFileError } from './file-store.ts';
+import { CliExit, Exit, Output } from './output.ts';
+
+/**
+ * The `cytoshare` command line. Every failure ends here and becomes one exit status and one
+ * `error CODE: words` line; raw exception text is never printed (it can hold tokens or paths
+ * of the server), except for a profile file the user must repair, whose path is named.
+ */
+const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
+  server: runServer,
+  admin: runAdmin,
+  login: runLogin,
+  logout: runLogout,
+  whoami: runWhoami,
+  signup: runSignup,
+  exp: runExp,
+  share: runSharing,
+  unshare: runSharing,
+  publish: runSharing,
+  unpublish: runSharing,
+  link: runSharing,
+  clone: runSharing,
+  tag: runContent,
+  gate: runContent,
+  sync: runSync,
+  drafts: runDrafts,
+};
+
+const statusOf: Record<CoreError['kind'], Exit> = { auth: Exit.auth, unreachable: Exit.unreachable, refused: Exit.refused, internal: Exit.failure };
+
+export async function main(argv: string[]): Promise<Exit> {
+  const json = argv.includes('--json');
+  const out = new Output(json);
+  let ctx: Ctx | null = null;
+  try {
+    const args = splitArgs(argv);
+    const name = args.positionals[0];
+    if (has(args, 'help') || name === 'help' || name === undefined) {
+      process.stdout.write(`${usage}\n`);
+      return name === undefined && !has(args, 'help') ? Exit.usage : Exit.ok;
+    }
+    const run = commands[name];
+    if (!run) throw new UsageError(`unknown command ${name}`);
+    ctx = makeCtx(args, out);
+    return await run(ctx);
+  } catch (error) {
+    if (error instanceof CliExit) return error.status;
+    if (error instanceof UsageError) return out.error('USAGE', error.message, Exit.usage).status;
+    if (error instanceof RuleRefusal) return out.error(error.code, error.message, Exit.refused).status;
+    if (error instanceof CoreError) return out.error(error.code, error.message, statusOf[error.kind]).status;
+    if (error instanceof CorruptFileError) return out.error(error.code, error.message, Exit.failure).status;
+    if (process.env.CYTOSHARE_DEBUG) console.error(error);
+    return out.error(ErrorCode.INTERNAL, 'unexpected failure', Exit.failure).status;
+  } finally {
+    await ctx?.close().catch(() => undefined);
+  }
+}
