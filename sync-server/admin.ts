@@ -1,0 +1,58 @@
+import { ErrorCode } from '../shared/codes.ts';
+import { Email, Password, Username, type ServerMode } from '../shared/schemas/entities.ts';
+import { hashPassword } from './auth/passwords.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+/** An expected refusal of an admin or account action, with a stable code. */
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CodedError';
+  }
+}
+
+export type NewUser = { username: string; email: string; password: string; staff?: boolean };
+
+/** Validates and stores a new account; used by the admin command and by self sign-up. */
+export async function createAccount(store: Store, input: NewUser): Promise<{ username: string; email: string; staff: boolean }> {
+  const username = Username.safeParse(input.username);
+  if (!username.success) throw new CodedError(ErrorCode.BAD_REQUEST, `username: ${username.error.issues[0]?.message}`);
+  const email = Email.safeParse(input.email);
+  if (!email.success) throw new CodedError(ErrorCode.BAD_REQUEST, 'email: not an email address');
+  const password = Password.safeParse(input.password);
+  if (!password.success) throw new CodedError(ErrorCode.BAD_REQUEST, `password: ${password.error.issues[0]?.message}`);
+  if (await store.findUser(username.data)) throw new CodedError(ErrorCode.USERNAME_TAKEN, 'that username is taken');
+  if (await store.findUser(email.data)) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
+  const staff = input.staff ?? false;
+  await store.addUser({
+    username: username.data,
+    email: email.data,
+    passwordHash: await hashPassword(password.data),
+    staff,
+    createdAt: Date.now(),
+  });
+  return { username: username.data, email: email.data, staff };
+}
+
+/** `cytoshare admin --data DIR add-user …`: works on the data folder directly. */
+export async function addUser(dataDir: string, input: NewUser): Promise<{ username: string; email: string; staff: boolean }> {
+  const store = openSqliteStore(dataDir);
+  try {
+    return await createAccount(store, input);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function setMode(dataDir: string, mode: ServerMode): Promise<void> {
+  const store = openSqliteStore(dataDir);
+  try {
+    await store.setMode(mode);
+  } finally {
+    await store.close();
+  }
+}

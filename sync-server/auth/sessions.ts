@@ -1,0 +1,38 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ErrorCode } from '../../shared/codes.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * Sessions are random 256-bit tokens. Only their SHA-256 is stored, so a copy of the database
+ * does not let anyone sign in; a fast hash is enough because the token itself is random.
+ */
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function createSession(store: Store, username: string, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = now + SESSION_TTL_MS;
+  await store.addSession({ tokenHash: hashToken(token), username, createdAt: now, expiresAt });
+  return { token, expiresAt };
+}
+
+export type Authenticated = { ok: true; actor: Actor; tokenHash: string } | { ok: false; code: ErrorCode };
+
+/** Who holds this token? Unknown and forged tokens are NOT_SIGNED_IN; old ones SESSION_EXPIRED. */
+export async function authenticate(store: Store, token: string | null | undefined, now = Date.now()): Promise<Authenticated> {
+  if (!token || token.length > 200) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
+  const tokenHash = hashToken(token);
+  const session = await store.findSession(tokenHash);
+  if (!session) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
+  if (session.expiresAt <= now) {
+    await store.deleteSession(tokenHash);
+    return { ok: false, code: ErrorCode.SESSION_EXPIRED };
+  }
+  const user = await store.findUser(session.username);
+  if (!user) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
+  return { ok: true, actor: { username: user.username, staff: user.staff }, tokenHash };
+}

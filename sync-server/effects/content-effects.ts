@@ -1,0 +1,28 @@
+import { docName, ExperimentRoot } from '../../shared/doc-layout.ts';
+import type { Logger } from '../log.ts';
+import type { DocRoom } from '../sync/room.ts';
+import type { Rooms } from '../sync/rooms.ts';
+import type { MergeOutcome } from '../sync/validated-merge.ts';
+import type { Store } from '../store/store.ts';
+import { holdersOf, refreshProjections } from './projections.ts';
+
+/**
+ * What an accepted content edit changes beyond its document: a new experiment name must reach
+ * the database (search, lists) and every index that lists the experiment. Runs after the edit
+ * is stored and acknowledged, outside the room's queue, so the author is never kept waiting.
+ */
+export function contentEffects(store: Store, rooms: Rooms, log: Logger): (room: DocRoom, outcome: MergeOutcome) => void {
+  return (room, outcome) => {
+    if (room.ref.kind !== 'experiment') return;
+    const renamed = outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name');
+    if (!renamed) return;
+    const id = room.ref.experimentId;
+    const name = room.doc.getMap(ExperimentRoot.meta).get('name');
+    if (typeof name !== 'string') return;
+    void (async () => {
+      await store.setName(id, name);
+      const exp = await store.getExperiment(id);
+      await refreshProjections(store, rooms, [id], holdersOf(exp));
+    })().catch((error: unknown) => log.error('rename effect failed', { doc: docName.experiment(id), error: String(error) }));
+  };
+}

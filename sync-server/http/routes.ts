@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../../shared/codes.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
+import { LoginRequest, SignupRequest, type Session, type WhoAmI } from '../../shared/schemas/api.ts';
+import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import { Intent } from '../../shared/schemas/intents.ts';
+import { CodedError, createAccount } from '../admin.ts';
+import { decoyHash, verifyPassword } from '../auth/passwords.ts';
+import { authenticate, createSession } from '../auth/sessions.ts';
+import type { IntentExecutor } from '../effects/intent-executor.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import { bearerToken, HttpError, readBody, sendError, sendJson } from './json.ts';
+
+export type HttpDeps = { store: Store; intents: IntentExecutor; log: Logger; mode: () => ServerMode };
+
+type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
+
+/**
+ * The HTTP API: accounts, sessions and sharing intents. Documents themselves travel over the
+ * WebSocket. Bodies are strict zod schemas; every refusal is `{code, message}` with a status.
+ */
+const routes: Record<string, Route> = {
+  'GET /api/info': async (_req, res, deps) => sendJson(res, 200, { name: 'cytoshare', protocol: PROTOCOL_VERSION, mode: deps.mode() }),
+
+  'POST /api/login': async (req, res, { store, log }) => {
+    const body = await readBody(req, LoginRequest);
+    const user = await store.findUser(body.username);
+    // Spend the same time on an unknown name as on a wrong password.
+    const good = await verifyPassword(body.password, user?.passwordHash ?? (await decoyHash()));
+    if (!user || !good) {
+      log.info('login refused', { user: body.username });
+      throw new HttpError(401, ErrorCode.BAD_CREDENTIALS);
+    }
+    sendJson(res, 200, await sessionFor(store, user));
+  },
+
+  'POST /api/signup': async (req, res, { store, mode }) => {
+    if (mode() === 'enterprise') throw new HttpError(403, ErrorCode.SIGNUP_DISABLED);
+    const body = await readBody(req, SignupRequest);
+    try {
+      const user = await createAccount(store, { ...body, staff: false });
+      sendJson(res, 201, await sessionFor(store, user));
+    } catch (error) {
+      if (error instanceof CodedError) throw new HttpError(error.code === ErrorCode.BAD_REQUEST ? 400 : 409, error.code, error.message);
+      throw error;
+    }
+  },
+
+  'POST /api/logout': async (req, res, { store }) => {
+    const auth = await authenticate(store, bearerToken(req));
+    if (auth.ok) await store.deleteSession(auth.tokenHash);
+    res.writeHead(204).end();
+  },
+
+  'GET /api/whoami': async (req, res, deps) => {
+    const actor = await signedIn(req, deps.store);
+    const user = await deps.store.findUser(actor.username);
+    const body: WhoAmI = { username: actor.username, email: user?.email ?? '', staff: actor.staff, mode: deps.mode() };
+    sendJson(res, 200, body);
+  },
+
+  'POST /api/intents': async (req, res, deps) => {
+    const actor = await signedIn(req, deps.store);
+    const intent = await readBody(req, Intent);
+    sendJson(res, 200, await deps.intents.execute(actor, intent));
+  },
+};
+
+async function sessionFor(store: Store, user: { username: string; email: string; staff: boolean }): Promise<Session> {
+  const { token, expiresAt } = await createSession(store, user.username);
+  return { token, username: user.username, email: user.email, staff: user.staff, expiresAt };
+}
+
+async function signedIn(req: IncomingMessage, store: Store): Promise<Actor> {
+  const auth = await authenticate(store, bearerToken(req));
+  if (!auth.ok) throw new HttpError(401, auth.code);
+  return auth.actor;
+}
+
+/** Extension pages call from their own origin; tokens travel in a header, never a cookie. */
+const cors = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+};
+
+export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
+  for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204).end();
+    return;
+  }
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const route = routes[`${req.method} ${path}`];
+  if (!route) {
+    sendError(res, new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint'));
+    return;
+  }
+  route(req, res, deps).catch((error: unknown) => {
+    if (error instanceof HttpError) {
+      sendError(res, error);
+      return;
+    }
+    deps.log.error('request failed', { route: `${req.method} ${path}`, error: String(error) });
+    if (!res.headersSent) sendError(res, new HttpError(500, ErrorCode.INTERNAL));
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The embedded database's schema. Each migration runs once, in order, inside a transaction;
+ * `user_version` records how far a database has come.
+ */
+export const migrations: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    staff INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE experiments (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES users(username),
+    name TEXT NOT NULL,
+    public INTEGER NOT NULL DEFAULT 0,
+    curated INTEGER NOT NULL DEFAULT 0,
+    parent_id TEXT,
+    cloned_from TEXT,
+    project_id TEXT,
+    trashed INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX experiments_owner ON experiments(owner);
+  CREATE INDEX experiments_parent ON experiments(parent_id);
+  CREATE INDEX experiments_public ON experiments(public) WHERE public = 1;
+  CREATE TABLE grants (
+    experiment_id TEXT NOT NULL REFERENCES experiments(id),
+    username TEXT NOT NULL REFERENCES users(username),
+    granted_by TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    viewed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (experiment_id, username)
+  );
+  CREATE INDEX grants_user ON grants(username);
+  CREATE TABLE doc_updates (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE INDEX doc_updates_doc ON doc_updates(doc, seq);
+  CREATE TABLE client_ids (client_id INTEGER PRIMARY KEY, username TEXT NOT NULL);
+  CREATE TABLE intents (
+    username TEXT NOT NULL,
+    draft_id TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (username, draft_id)
+  );
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    experiment_id TEXT,
+    verdict TEXT NOT NULL,
+    code TEXT,
+    detail TEXT NOT NULL
+  );
+  `,
+];

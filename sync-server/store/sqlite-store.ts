@@ -1,0 +1,257 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServerMode } from '../../shared/schemas/entities.ts';
+import { migrations } from './sqlite-schema.ts';
+import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
+
+type ExperimentRow = {
+  id: string;
+  owner: string;
+  name: string;
+  public: number;
+  curated: number;
+  parent_id: string | null;
+  cloned_from: string | null;
+  project_id: string | null;
+  trashed: number;
+  created_at: number;
+};
+type GrantRow = { username: string; granted_by: string; granted_at: number; viewed: number };
+type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number };
+
+/** The embedded default: one SQLite file in the data folder, WAL so readers never block. */
+export function openSqliteStore(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'cytoshare.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let i = version; i < migrations.length; i++) {
+    db.transaction(() => {
+      db.exec(migrations[i] as string);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}
+
+class SqliteStore implements Store {
+  private readonly st;
+
+  constructor(private readonly db: Database.Database) {
+    this.st = {
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
+      addUser: db.prepare('INSERT INTO users (username, email, password_hash, staff, created_at) VALUES (?, ?, ?, ?, ?)'),
+      findUser: db.prepare<[string, string], UserRow>('SELECT * FROM users WHERE username = ? OR email = ?'),
+      addSession: db.prepare('INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+      findSession: db.prepare<[string], { token_hash: string; username: string; created_at: number; expires_at: number }>(
+        'SELECT * FROM sessions WHERE token_hash = ?',
+      ),
+      deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+      getExperiment: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE id = ?'),
+      family: db.prepare<[string], ExperimentRow>(`
+        WITH RECURSIVE up(id, parent_id) AS (
+          SELECT id, parent_id FROM experiments WHERE id = ?
+          UNION SELECT e.id, e.parent_id FROM experiments e JOIN up ON e.id = up.parent_id
+        ),
+        root AS (SELECT id FROM up WHERE parent_id IS NULL OR parent_id NOT IN (SELECT id FROM experiments)),
+        down(id) AS (
+          SELECT id FROM root
+          UNION SELECT e.id FROM experiments e JOIN down ON e.parent_id = down.id
+        )
+        SELECT * FROM experiments WHERE id IN (SELECT id FROM down UNION SELECT id FROM up)`),
+      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed FROM grants WHERE experiment_id = ?'),
+      upsertExperiment: db.prepare(`
+        INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at)
+        VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt)
+        ON CONFLICT(id) DO UPDATE SET public = excluded.public, curated = excluded.curated,
+          parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed`),
+      deleteGrants: db.prepare('DELETE FROM grants WHERE experiment_id = ?'),
+      insertGrant: db.prepare(
+        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed) VALUES (?, ?, ?, ?, ?)',
+      ),
+      setName: db.prepare('UPDATE experiments SET name = ? WHERE id = ?'),
+      setViewed: db.prepare('UPDATE grants SET viewed = 1 WHERE experiment_id = ? AND username = ?'),
+      experimentsOf: db.prepare<[string, string], { id: string }>(
+        'SELECT id FROM experiments WHERE owner = ? UNION SELECT experiment_id FROM grants WHERE username = ?',
+      ),
+      publicExperiments: db.prepare<[], { id: string }>('SELECT id FROM experiments WHERE public = 1 AND trashed = 0'),
+      loadUpdates: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = ? ORDER BY seq'),
+      appendUpdate: db.prepare('INSERT INTO doc_updates (doc, data) VALUES (?, ?)'),
+      deleteUpdatesUpTo: db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ?'),
+      clientOwner: db.prepare<[number], { username: string }>('SELECT username FROM client_ids WHERE client_id = ?'),
+      registerClient: db.prepare('INSERT OR IGNORE INTO client_ids (client_id, username) VALUES (?, ?)'),
+      findIntent: db.prepare<[string, string], { result: string }>('SELECT result FROM intents WHERE username = ? AND draft_id = ?'),
+      saveIntent: db.prepare('INSERT OR IGNORE INTO intents (username, draft_id, result, created_at) VALUES (?, ?, ?, ?)'),
+      audit: db.prepare(
+        'INSERT INTO audit (at, actor, action, experiment_id, verdict, code, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      auditLog: db.prepare<[number], { at: number; actor: string; action: string; experiment_id: string | null; verdict: string; code: string | null; detail: string }>(
+        'SELECT * FROM audit ORDER BY seq DESC LIMIT ?',
+      ),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  async getMode(): Promise<ServerMode | null> {
+    const row = this.st.getMeta.get('mode');
+    return row ? (row.value as ServerMode) : null;
+  }
+  async setMode(mode: ServerMode): Promise<void> {
+    this.st.setMeta.run('mode', mode);
+  }
+
+  async countUsers(): Promise<number> {
+    return this.st.countUsers.get()?.n ?? 0;
+  }
+  async addUser(u: UserRecord): Promise<void> {
+    this.st.addUser.run(u.username, u.email, u.passwordHash, u.staff ? 1 : 0, u.createdAt);
+  }
+  async findUser(ref: string): Promise<UserRecord | null> {
+    const row = this.st.findUser.get(ref, ref.toLowerCase());
+    return row
+      ? { username: row.username, email: row.email, passwordHash: row.password_hash, staff: row.staff === 1, createdAt: row.created_at }
+      : null;
+  }
+
+  async addSession(s: SessionRecord): Promise<void> {
+    this.st.addSession.run(s.tokenHash, s.username, s.createdAt, s.expiresAt);
+  }
+  async findSession(tokenHash: string): Promise<SessionRecord | null> {
+    const row = this.st.findSession.get(tokenHash);
+    return row ? { tokenHash: row.token_hash, username: row.username, createdAt: row.created_at, expiresAt: row.expires_at } : null;
+  }
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.st.deleteSession.run(tokenHash);
+  }
+
+  private toRecord(row: ExperimentRow): ExperimentRecord {
+    const grants: ExperimentRecord['grants'] = {};
+    for (const g of this.st.grants.all(row.id)) grants[g.username] = { by: g.granted_by, at: g.granted_at };
+    return {
+      id: row.id,
+      owner: row.owner,
+      name: row.name,
+      grants,
+      public: row.public === 1,
+      curated: row.curated === 1,
+      parentId: row.parent_id,
+      clonedFrom: row.cloned_from,
+      projectId: row.project_id,
+      trashed: row.trashed === 1,
+      createdAt: row.created_at,
+    };
+  }
+
+  async getExperiment(id: string): Promise<ExperimentRecord | null> {
+    const row = this.st.getExperiment.get(id);
+    return row ? this.toRecord(row) : null;
+  }
+  async getFamily(id: string): Promise<ExperimentRecord[]> {
+    return this.st.family.all(id).map((row) => this.toRecord(row));
+  }
+  async grantsOf(experimentId: string): Promise<Record<string, GrantRecord>> {
+    const out: Record<string, GrantRecord> = {};
+    for (const g of this.st.grants.all(experimentId)) out[g.username] = { by: g.granted_by, at: g.granted_at, viewed: g.viewed === 1 };
+    return out;
+  }
+  async saveExperiments(records: ExperimentRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const r of records) {
+        const viewed = new Map(this.st.grants.all(r.id).map((g) => [g.username, g.viewed]));
+        this.st.upsertExperiment.run({
+          id: r.id,
+          owner: r.owner,
+          name: r.name,
+          public: r.public ? 1 : 0,
+          curated: r.curated ? 1 : 0,
+          parentId: r.parentId,
+          clonedFrom: r.clonedFrom,
+          projectId: r.projectId,
+          trashed: r.trashed ? 1 : 0,
+          createdAt: r.createdAt,
+        });
+        this.st.deleteGrants.run(r.id);
+        for (const [user, g] of Object.entries(r.grants)) this.st.insertGrant.run(r.id, user, g.by, g.at, viewed.get(user) ?? 0);
+      }
+    })();
+  }
+  async setName(experimentId: string, name: string): Promise<void> {
+    this.st.setName.run(name, experimentId);
+  }
+  async setViewed(experimentId: string, username: string): Promise<void> {
+    this.st.setViewed.run(experimentId, username);
+  }
+  async experimentsOf(username: string): Promise<string[]> {
+    return this.st.experimentsOf.all(username, username).map((r) => r.id);
+  }
+  async publicExperiments(): Promise<string[]> {
+    return this.st.publicExperiments.all().map((r) => r.id);
+  }
+
+  async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    const rows = this.st.loadUpdates.all(doc);
+    return { updates: rows.map((r) => new Uint8Array(r.data)), lastSeq: rows.at(-1)?.seq ?? 0 };
+  }
+  async appendUpdate(doc: string, update: Uint8Array): Promise<number> {
+    return Number(this.st.appendUpdate.run(doc, Buffer.from(update)).lastInsertRowid);
+  }
+  async compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    this.db.transaction(() => {
+      this.st.deleteUpdatesUpTo.run(doc, uptoSeq);
+      this.st.appendUpdate.run(doc, Buffer.from(state));
+    })();
+  }
+
+  async clientOwners(clientIds: number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (const id of clientIds) {
+      const row = this.st.clientOwner.get(id);
+      if (row) out.set(id, row.username);
+    }
+    return out;
+  }
+  async registerClients(clientIds: number[], username: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of clientIds) this.st.registerClient.run(id, username);
+    })();
+  }
+
+  async findIntentResult(username: string, draftId: string): Promise<string | null> {
+    return this.st.findIntent.get(username, draftId)?.result ?? null;
+  }
+  async saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord): Promise<void> {
+    this.db.transaction(() => {
+      this.st.saveIntent.run(username, draftId, resultJson, audit.at);
+      this.writeAudit(audit);
+    })();
+  }
+  async audit(record: AuditRecord): Promise<void> {
+    this.writeAudit(record);
+  }
+  private writeAudit(r: AuditRecord): void {
+    this.st.audit.run(r.at, r.actor, r.action, r.experimentId, r.verdict, r.code, JSON.stringify(r.detail ?? null));
+  }
+  async auditLog(limit: number): Promise<AuditRecord[]> {
+    return this.st.auditLog.all(limit).map((r) => ({
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      experimentId: r.experiment_id,
+      verdict: r.verdict === 'accepted' ? 'accepted' : 'refused',
+      code: r.code,
+      detail: JSON.parse(r.detail) as unknown,
+    }));
+  }
+}

@@ -1,0 +1,32 @@
+import type { Store } from '../store/store.ts';
+
+/**
+ * Which account each Yjs client id belongs to. A client id is claimed by the first account
+ * that writes with it; afterwards a struct under that id from any other account is a forgery.
+ * Owners are cached: the lookup sits on the path of every update.
+ */
+export class ClientRegistry {
+  private readonly owners = new Map<number, string>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Ids in `clientIds` that belong to an account other than `username`. */
+  async foreign(clientIds: number[], username: string): Promise<number[]> {
+    const unknown = clientIds.filter((id) => !this.owners.has(id));
+    if (unknown.length > 0) for (const [id, owner] of await this.store.clientOwners(unknown)) this.owners.set(id, owner);
+    return clientIds.filter((id) => {
+      const owner = this.owners.get(id);
+      return owner !== undefined && owner !== username;
+    });
+  }
+
+  async claim(clientIds: number[], username: string): Promise<void> {
+    const fresh = clientIds.filter((id) => !this.owners.has(id));
+    if (fresh.length === 0) return;
+    for (const id of fresh) this.owners.set(id, username);
+    await this.store.registerClients(fresh, username);
+  }
+}
+
+/** The pseudo-account that owns the server's own client ids; no username can take this form. */
+export const SERVER_ACCOUNT = '@server';

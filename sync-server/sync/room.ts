@@ -1,0 +1,134 @@
+import * as Y from 'yjs';
+import { ErrorCode } from '../../shared/codes.ts';
+import { DocKind, ExperimentRoot, writeSharing, type DocRef } from '../../shared/doc-layout.ts';
+import type { ControlMessage } from '../../shared/protocol/control.ts';
+import { CloseCode } from '../../shared/protocol/message-types.ts';
+import { accessOf } from '../../shared/rules/access.ts';
+import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
+import type { Store } from '../store/store.ts';
+import { updateMessage } from './wire.ts';
+
+/** One open socket on one document, as the room sees it: an authenticated actor, never a token. */
+export interface RoomPeer {
+  readonly actor: Actor;
+  send(message: Uint8Array): void;
+  control(message: ControlMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export const SERVER_ORIGIN = Symbol('server');
+
+/**
+ * A loaded document and the sockets open on it. Every change to the document, from a client or
+ * from the server, runs through `run`, one at a time, so a rule is always checked against the
+ * state it is applied to. Changes are persisted before anyone is told of them.
+ */
+export class DocRoom {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly peers = new Set<RoomPeer>();
+  /** Server-owned sharing state of an experiment document; null for other kinds. */
+  sharing: SharingState | null = null;
+  holds = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private outgoing: Array<{ update: Uint8Array; origin: unknown }> = [];
+  private storedRows: number;
+  private lastSeq: number;
+
+  constructor(
+    readonly name: string,
+    readonly ref: DocRef,
+    private readonly store: Store,
+    loaded: { updates: Uint8Array[]; lastSeq: number },
+  ) {
+    if (ref.kind === DocKind.experiment) for (const root of Object.values(ExperimentRoot)) this.doc.getMap(root);
+    this.doc.transact(() => {
+      for (const update of loaded.updates) Y.applyUpdate(this.doc, update);
+    });
+    this.storedRows = loaded.updates.length;
+    this.lastSeq = loaded.lastSeq;
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.outgoing.push({ update, origin }));
+  }
+
+  /** Runs `work` after every earlier piece of work on this room has finished. */
+  run<T>(work: () => Promise<T> | T): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  get busy(): boolean {
+    return this.holds > 0 || this.peers.size > 0;
+  }
+
+  canRead(actor: Actor): boolean {
+    switch (this.ref.kind) {
+      case DocKind.experiment:
+        return this.sharing !== null && accessOf(this.sharing, actor.username) !== 'none';
+      case DocKind.index:
+        return this.ref.username === actor.username;
+      case DocKind.catalog:
+        return true;
+      default: {
+        const exhaustive: never = this.ref;
+        return exhaustive;
+      }
+    }
+  }
+
+  /**
+   * Persists what the last change produced, then sends it to the peers. The author of a client
+   * update already has it, unless the server changed it (a revert): then everyone gets the net.
+   */
+  async flush(author: RoomPeer | null): Promise<void> {
+    const batch = this.outgoing;
+    this.outgoing = [];
+    for (const { update } of batch) {
+      this.lastSeq = await this.store.appendUpdate(this.name, update);
+      this.storedRows++;
+    }
+    for (const { update } of batch) {
+      const message = updateMessage(update);
+      for (const peer of this.peers) if (peer !== author) peer.send(message);
+    }
+    if (this.storedRows > 500) await this.compact();
+  }
+
+  /** A server-side write (sharing state, index entries): one transaction, persisted, broadcast. */
+  serverWrite(write: (doc: Y.Doc) => void): Promise<void> {
+    return this.run(async () => {
+      this.doc.transact(() => write(this.doc), SERVER_ORIGIN);
+      await this.flush(null);
+    });
+  }
+
+  /** Installs a new sharing state: mirrored into the document, then non-readers are cut off. */
+  setSharing(state: SharingState): Promise<void> {
+    return this.run(async () => {
+      this.sharing = state;
+      this.doc.transact(() => writeSharing(this.doc, state), SERVER_ORIGIN);
+      await this.flush(null);
+      this.evictNonReaders();
+    });
+  }
+
+  /** Closes every socket whose account may no longer read this document, telling it why. */
+  evictNonReaders(): void {
+    for (const peer of [...this.peers]) {
+      if (this.canRead(peer.actor)) continue;
+      this.peers.delete(peer);
+      peer.control({ t: 'closing', code: ErrorCode.ACCESS_REVOKED, message: 'your access to this document was removed' });
+      peer.close(CloseCode.notAReader, ErrorCode.ACCESS_REVOKED);
+    }
+  }
+
+  /** Replaces the stored updates by one snapshot, so loading stays proportional to the state. */
+  async compact(): Promise<void> {
+    if (this.storedRows <= 1) return;
+    await this.store.compact(this.name, Y.encodeStateAsUpdate(this.doc), this.lastSeq);
+    this.storedRows = 1;
+  }
+
+  destroy(): void {
+    this.doc.destroy();
+  }
+}

@@ -1,0 +1,102 @@
+import { DocKind, parseDocName, type DocRef } from '../../shared/doc-layout.ts';
+import type { Store } from '../store/store.ts';
+import { DocRoom } from './room.ts';
+
+/**
+ * Loads documents on demand and unloads them when nobody has them open: a loaded Yjs document
+ * takes 30–40x its encoded size on the heap, so a server that kept every document it ever
+ * touched would grow without bound.
+ */
+export class Rooms {
+  private readonly rooms = new Map<string, Promise<DocRoom>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly unloadDelayMs: number,
+  ) {}
+
+  get loadedCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Opens a room and holds it until `release`; callers pair the two in try/finally. */
+  async hold(name: string): Promise<DocRoom> {
+    const ref = parseDocName(name);
+    if (ref === null) throw new Error(`not a document name: ${name}`);
+    const pending = this.timers.get(name);
+    if (pending) {
+      clearTimeout(pending);
+      this.timers.delete(name);
+    }
+    let loading = this.rooms.get(name);
+    if (!loading) {
+      loading = this.load(name, ref);
+      this.rooms.set(name, loading);
+      loading.catch(() => this.rooms.delete(name));
+    }
+    const room = await loading;
+    room.holds++;
+    return room;
+  }
+
+  release(room: DocRoom): void {
+    room.holds--;
+    this.scheduleUnload(room);
+  }
+
+  /** Runs `work` on a room the caller does not otherwise hold. */
+  async with<T>(name: string, work: (room: DocRoom) => Promise<T>): Promise<T> {
+    const room = await this.hold(name);
+    try {
+      return await work(room);
+    } finally {
+      this.release(room);
+    }
+  }
+
+  scheduleUnload(room: DocRoom): void {
+    if (room.busy || this.timers.has(room.name)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(room.name);
+      if (room.busy) return;
+      this.rooms.delete(room.name);
+      void room
+        .run(() => room.compact())
+        .catch(() => undefined)
+        .finally(() => room.destroy());
+    }, this.unloadDelayMs);
+    timer.unref();
+    this.timers.set(room.name, timer);
+  }
+
+  private async load(name: string, ref: DocRef): Promise<DocRoom> {
+    const room = new DocRoom(name, ref, this.store, await this.store.loadUpdates(name));
+    if (ref.kind === DocKind.experiment) {
+      const record = await this.store.getExperiment(ref.experimentId);
+      if (record) {
+        const { name: _name, createdAt: _createdAt, ...sharing } = record;
+        room.sharing = sharing;
+      }
+    }
+    return room;
+  }
+
+  /** Rooms already in memory; effects use this to reach open sockets without loading. */
+  async ifLoaded(name: string): Promise<DocRoom | null> {
+    const loading = this.rooms.get(name);
+    return loading ? loading : null;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    const rooms = await Promise.allSettled([...this.rooms.values()]);
+    this.rooms.clear();
+    for (const r of rooms) {
+      if (r.status !== 'fulfilled') continue;
+      await r.value.run(() => r.value.compact()).catch(() => undefined);
+      r.value.destroy();
+    }
+  }
+}

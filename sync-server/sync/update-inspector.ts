@@ -1,0 +1,161 @@
+import * as Y from 'yjs';
+import type { ContentWrite } from '../../shared/rules/content.ts';
+import type { ClockRange } from '../../shared/protocol/control.ts';
+
+/**
+ * Reads a Yjs update against the server's document *before* it is applied and says which field
+ * each part writes. Cost follows the update's size: each struct costs one lookup of its origin
+ * (a binary search in the store), never a walk over the document's history.
+ *
+ * Where a struct lands:
+ * - an item whose parent is a root name and that carries a key writes `root.key`;
+ * - an item with an origin (a map overwrite, or a list insert) inherits its origin's place,
+ *   found in the update itself or in the store with `Y.getItem`;
+ * - an item under a nested type writes inside a value; our layout has none, so it is unknown;
+ * - an item whose origin was garbage-collected is dropped by Yjs on integration: it writes nothing.
+ * Deletions of items the store still holds live are writes of "deleted" to their key; ranges
+ * the store already has as deleted are ignored, since sync step 2 resends the whole delete set.
+ */
+export type Place =
+  | { kind: 'field'; root: string; key: string | null }
+  | { kind: 'nested' }
+  | { kind: 'void' };
+
+export type InspectedWrite = {
+  write: ContentWrite;
+  place: Place;
+  /** The struct this write comes from (inserts), or the live item it deletes (deletes). */
+  range: ClockRange;
+  op: 'insert' | 'delete';
+};
+
+export type Inspection =
+  | { ok: true; writes: InspectedWrite[]; newClients: number[]; allClients: number[] }
+  | { ok: false; reason: 'malformed' | 'incomplete' };
+
+/** Marks a value that is not plain JSON (a nested type, text, binary): never a valid field value. */
+export const NOT_JSON = Symbol('not-json');
+
+type NewStruct = { client: number; clock: number; length: number; place: Place | null; item: Y.Item | null };
+
+export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
+  let decoded: ReturnType<typeof Y.decodeUpdate>;
+  try {
+    decoded = Y.decodeUpdate(update);
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  const store = doc.store;
+  const fresh = new Map<number, NewStruct[]>();
+  const allClients = new Set<number>();
+  for (const struct of decoded.structs) {
+    const { client, clock } = struct.id;
+    allClients.add(client);
+    if (struct instanceof Y.Skip) return { ok: false, reason: 'incomplete' };
+    const known = Y.getState(store, client);
+    if (clock + struct.length <= known) continue;
+    if (clock > known && !continues(fresh.get(client), clock)) return { ok: false, reason: 'incomplete' };
+    const list = fresh.get(client) ?? [];
+    const isItem = struct instanceof Y.Item;
+    list.push({ client, clock, length: struct.length, place: isItem ? null : { kind: 'void' }, item: isItem ? struct : null });
+    fresh.set(client, list);
+  }
+  if (!resolvePlaces(fresh, store)) return { ok: false, reason: 'incomplete' };
+
+  const writes: InspectedWrite[] = [];
+  const inserted = new Set<string>();
+  for (const list of fresh.values()) {
+    for (const s of list) {
+      if (s.item === null || s.place === null || s.place.kind === 'void') continue;
+      const range = { client: s.client, clock: s.clock, length: s.length };
+      writes.push({ write: toWrite(s.place, s.item), place: s.place, range, op: 'insert' });
+      if (s.place.kind === 'field') inserted.add(fieldId(s.place.root, s.place.key));
+    }
+  }
+  for (const [client, ranges] of decoded.ds.clients) {
+    for (const { clock, len } of ranges) collectDeletes(store, client, clock, len, inserted, writes);
+  }
+  return { ok: true, writes, newClients: [...fresh.keys()], allClients: [...allClients] };
+}
+
+function continues(list: NewStruct[] | undefined, clock: number): boolean {
+  const last = list?.at(-1);
+  return last !== undefined && last.clock + last.length === clock;
+}
+
+function fieldId(root: string, key: string | null): string {
+  return JSON.stringify([root, key]);
+}
+
+/** Places of new items; repeated because an origin may come later in the update. */
+function resolvePlaces(fresh: Map<number, NewStruct[]>, store: Y.Doc['store']): boolean {
+  let unresolved = Infinity;
+  for (;;) {
+    let left = 0;
+    for (const list of fresh.values()) {
+      for (const s of list) {
+        if (s.place !== null || s.item === null) continue;
+        s.place = placeOfNewItem(s.item, fresh, store);
+        if (s.place === null) left++;
+      }
+    }
+    if (left === 0) return true;
+    if (left >= unresolved) return false;
+    unresolved = left;
+  }
+}
+
+function placeOfNewItem(item: Y.Item, fresh: Map<number, NewStruct[]>, store: Y.Doc['store']): Place | null {
+  const parent = item.parent as unknown;
+  if (typeof parent === 'string') return { kind: 'field', root: parent, key: item.parentSub };
+  if (parent instanceof Y.ID) return { kind: 'nested' };
+  const anchor = item.origin ?? item.rightOrigin;
+  if (anchor === null) return { kind: 'void' };
+  const inUpdate = fresh.get(anchor.client)?.find((s) => s.clock <= anchor.clock && anchor.clock < s.clock + s.length);
+  if (inUpdate) return inUpdate.place;
+  if (anchor.clock >= Y.getState(store, anchor.client)) return null;
+  return placeOfStoredStruct(Y.getItem(store, anchor));
+}
+
+function placeOfStoredStruct(struct: Y.Item | Y.GC): Place {
+  if (!(struct instanceof Y.Item)) return { kind: 'void' };
+  const parent = struct.parent;
+  if (!(parent instanceof Y.AbstractType)) return { kind: 'void' };
+  if (parent._item !== null) return { kind: 'nested' };
+  return { kind: 'field', root: Y.findRootTypeKey(parent), key: struct.parentSub };
+}
+
+function toWrite(place: Place, item: Y.Item): ContentWrite {
+  if (place.kind !== 'field') return { root: '', key: null, value: NOT_JSON, deleted: false };
+  const content = item.content;
+  if (content instanceof Y.ContentDeleted) return { root: place.root, key: place.key, value: undefined, deleted: true };
+  if (content instanceof Y.ContentAny) {
+    const values = content.getContent();
+    return { root: place.root, key: place.key, value: values[values.length - 1], deleted: false };
+  }
+  return { root: place.root, key: place.key, value: NOT_JSON, deleted: false };
+}
+
+function collectDeletes(
+  store: Y.Doc['store'],
+  client: number,
+  clock: number,
+  len: number,
+  inserted: Set<string>,
+  writes: InspectedWrite[],
+): void {
+  const structs = store.clients.get(client);
+  const known = Y.getState(store, client);
+  if (structs === undefined || clock >= known) return;
+  const end = Math.min(clock + len, known);
+  for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
+    const struct = structs[i] as Y.Item | Y.GC;
+    if (struct.id.clock >= end) break;
+    if (!(struct instanceof Y.Item) || struct.deleted) continue;
+    const place = placeOfStoredStruct(struct);
+    if (place.kind === 'field' && inserted.has(fieldId(place.root, place.key))) continue;
+    const write: ContentWrite =
+      place.kind === 'field' ? { root: place.root, key: place.key, value: undefined, deleted: true } : { root: '', key: null, value: NOT_JSON, deleted: true };
+    writes.push({ write, place, range: { client, clock: struct.id.clock, length: struct.length }, op: 'delete' });
+  }
+}

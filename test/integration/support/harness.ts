@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as decoding from 'lib0/decoding';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { docName } from '../../../shared/doc-layout.ts';
+import { readControl, type ControlMessage } from '../../../shared/protocol/control.ts';
+import { MessageType, PROTOCOL_VERSION } from '../../../shared/protocol/message-types.ts';
+import type { Session } from '../../../shared/schemas/api.ts';
+import type { Intent, IntentResult } from '../../../shared/schemas/intents.ts';
+import { createAccount } from '../../../sync-server/admin.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../../sync-server/server.ts';
+
+/**
+ * A real server on 127.0.0.1 (port 0) over a fresh data folder, and clients that talk to it
+ * the way the product does: HTTP for accounts and intents, the stock y-websocket provider for
+ * documents. Every wait is bounded so a broken server fails a test instead of hanging it.
+ */
+export type Harness = {
+  server: RunningServer;
+  dataDir: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  user(username: string, opts?: { staff?: boolean }): Promise<TestUser>;
+};
+
+export type TestUser = {
+  username: string;
+  token: string;
+  post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  intent(intent: Omit<Intent, 'id'> & { id?: string }): Promise<IntentResult>;
+  createExperiment(name: string): Promise<string>;
+  open(doc: string): Promise<TestDoc>;
+};
+
+export type TestDoc = {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  controls: ControlMessage[];
+  closed: Promise<{ code: number; reason: string }>;
+  waitFor(predicate: () => boolean, what: string, ms?: number): Promise<void>;
+  waitForControl(t: ControlMessage['t'], ms?: number): Promise<ControlMessage>;
+  destroy(): void;
+};
+
+let counter = 0;
+export function nextId(prefix: string): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter.toString().padStart(4, '0')}`;
+}
+
+export async function waitUntil(predicate: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function startHarness(options: Partial<ServerOptions> = {}): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-it-'));
+  const opts = { dataDir, host: '127.0.0.1', port: 0, mode: 'premium' as const, unloadDelayMs: 200, ...options };
+  const docs: TestDoc[] = [];
+  const harness: Harness = {
+    server: await startServer(opts),
+    dataDir,
+    async restart() {
+      const port = harness.server.port;
+      await harness.server.close();
+      harness.server = await startServer({ ...opts, port });
+    },
+    async stop() {
+      for (const d of docs) d.destroy();
+      await harness.server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async user(username, { staff = false } = {}) {
+      await createAccount(harness.server.store, { username, email: `${username}@lab.test`, password: 'correct horse battery', staff });
+      const login = await fetch(`${harness.server.url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: 'correct horse battery' }),
+      });
+      const session = (await login.json()) as Session;
+      const post = async (path: string, body: unknown) => {
+        const res = await fetch(`${harness.server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        });
+        const text = await res.text();
+        return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+      };
+      const user: TestUser = {
+        username,
+        token: session.token,
+        post,
+        async intent(intent) {
+          const res = await post('/api/intents', { id: nextId('draft'), ...intent });
+          if (res.status !== 200) throw new Error(`intent answered ${res.status}: ${JSON.stringify(res.body)}`);
+          return res.body as IntentResult;
+        },
+        async createExperiment(name) {
+          const experimentId = nextId('exp');
+          const result = await user.intent({ type: 'create', experimentId, name });
+          if (!result.ok) throw new Error(`create refused: ${result.code}`);
+          return experimentId;
+        },
+        async open(name) {
+          const d = openDoc(harness.server.url, name, session.token);
+          docs.push(d);
+          return d;
+        },
+      };
+      return user;
+    },
+  };
+  return harness;
+}
+
+export function openDoc(serverUrl: string, name: string, token: string, doc = new Y.Doc()): TestDoc {
+  const controls: ControlMessage[] = [];
+  const provider = new WebsocketProvider(serverUrl.replace(/^http/, 'ws') + '/sync', name, doc, {
+    params: { token, v: String(PROTOCOL_VERSION) },
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  provider.messageHandlers[MessageType.control] = (_encoder, decoder: decoding.Decoder) => {
+    const message = readControl(decoder);
+    if (message) controls.push(message);
+  };
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    provider.on('connection-close', (event) => {
+      if (event && event.code >= 4400) resolve({ code: event.code, reason: event.reason });
+    }),
+  );
+  return {
+    doc,
+    provider,
+    controls,
+    closed,
+    waitFor: (predicate, what, ms) => waitUntil(predicate, what, ms),
+    async waitForControl(t, ms = 5_000) {
+      const start = controls.length;
+      await waitUntil(() => controls.slice(start).some((c) => c.t === t), `control ${t}`, ms);
+      return controls.slice(start).find((c) => c.t === t) as ControlMessage;
+    },
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+export { docName };
