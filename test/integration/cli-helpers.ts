@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { addUser } from '../../sync-server/admin.ts';
+import { startServer, type RunningServer } from '../../sync-server/server.ts';
+
+/**
+ * Runs the real `cytoshare` binary as a child process against a real server on 127.0.0.1, each
+ * user with a profile directory of their own. Every run is bounded by a timeout.
+ */
+const BIN = resolve(import.meta.dirname, '../../extension/cli/cytoshare.mjs');
+
+export type Run = { code: number; stdout: string; stderr: string; json: any };
+
+export function cli(args: string[], input?: string, timeoutMs = 15_000): Promise<Run> {
+  return new Promise((done) => {
+    const child = execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      let json: unknown = undefined;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      done({ code, stdout, stderr, json });
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+export type World = {
+  server: RunningServer;
+  url: string;
+  root: string;
+  /** Runs the CLI as `user` with --json and that user's profile. */
+  as(user: string, args: string[], input?: string): Promise<Run>;
+  login(user: string): Promise<Run>;
+  stop(): Promise<void>;
+};
+
+export const PASSWORD = 'correct horse battery';
+
+export async function world(users: string[]): Promise<World> {
+  const root = await mkdtemp(join(tmpdir(), 'cytoshare-cli-'));
+  const dataDir = join(root, 'data');
+  const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode: 'premium' });
+  for (const user of users) await addUser(dataDir, { username: user, email: `${user}@lab.example`, password: PASSWORD });
+  const url = `http://127.0.0.1:${server.port}`;
+  let stopped = false;
+  const as = (user: string, args: string[], input?: string) => cli([...args, '--json', '--server', url, '--profile', join(root, `profile-${user}`)], input);
+  return {
+    server,
+    url,
+    root,
+    as,
+    login: (user) => as(user, ['login', user, '--password-stdin'], `${PASSWORD}\n`),
+    async stop() {
+      if (!stopped) await server.close();
+      stopped = true;
+    },
+  };
+}
+
+export async function cleanup(w: World | undefined): Promise<void> {
+  if (!w) return;
+  await w.stop();
+  await rm(w.root, { recursive: true, force: true });
+}
