@@ -32,7 +32,7 @@ export type TestUser = {
   post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
   intent(intent: Omit<Intent, 'id'> & { id?: string }): Promise<IntentResult>;
   createExperiment(name: string): Promise<string>;
-  open(doc: string): Promise<TestDoc>;
+  open(doc: string, into?: Y.Doc): Promise<TestDoc>;
 };
 
 export type TestDoc = {
@@ -108,8 +108,8 @@ export async function startHarness(options: Partial<ServerOptions> = {}): Promis
           if (!result.ok) throw new Error(`create refused: ${result.code}`);
           return experimentId;
         },
-        async open(name) {
-          const d = openDoc(harness.server.url, name, session.token);
+        async open(name, into) {
+          const d = openDoc(harness.server.url, name, session.token, into);
           docs.push(d);
           return d;
         },
