@@ -37,6 +37,8 @@ export type World = {
   as(user: string, args: string[], input?: string): Promise<Run>;
   login(user: string): Promise<Run>;
   stop(): Promise<void>;
+  /** Starts the server again on the same data and port (sessions name the server by URL). */
+  restart(): Promise<void>;
 };
 
 export const PASSWORD = 'correct horse battery';
@@ -44,13 +46,15 @@ export const PASSWORD = 'correct horse battery';
 export async function world(users: string[]): Promise<World> {
   const root = await mkdtemp(join(tmpdir(), 'cytoshare-cli-'));
   const dataDir = join(root, 'data');
-  const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode: 'premium' });
+  let server = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode: 'premium' });
   for (const user of users) await addUser(dataDir, { username: user, email: `${user}@lab.example`, password: PASSWORD });
   const url = `http://127.0.0.1:${server.port}`;
   let stopped = false;
   const as = (user: string, args: string[], input?: string) => cli([...args, '--json', '--server', url, '--profile', join(root, `profile-${user}`)], input);
   return {
-    server,
+    get server() {
+      return server;
+    },
     url,
     root,
     as,
@@ -58,6 +62,10 @@ export async function world(users: string[]): Promise<World> {
     async stop() {
       if (!stopped) await server.close();
       stopped = true;
+    },
+    async restart() {
+      server = await startServer({ dataDir, host: '127.0.0.1', port: server.port });
+      stopped = false;
     },
   };
 }

@@ -70,5 +70,11 @@ describe('cytoshare CLI offline drafts', () => {
     const show = await w.as('alice', ['exp', 'show', expId, '--offline']);
     expect(show.code).toBe(0);
     expect(show.json.tags).toEqual([{ file: 'a.fcs', dimension: 'Stim', value: 'CD3' }]);
+
+    await w.restart();
+    const later = await w.as('alice', ['sync']);
+    expect(later.code).toBe(0);
+    expect(later.json.settled).toEqual([expect.objectContaining({ id: tag.json.id, state: 'accepted' })]);
+    expect((await w.as('alice', ['exp', 'show', expId])).json.tags).toEqual([{ file: 'a.fcs', dimension: 'Stim', value: 'CD3' }]);
   });
 });
