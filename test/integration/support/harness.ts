@@ -85,11 +85,14 @@ export async function startHarness(options: Partial<ServerOptions> = {}): Promis
       });
       const session = (await login.json()) as Session;
       const post = async (path: string, body: unknown) => {
-        const res = await fetch(`${harness.server.url}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
-          body: typeof body === 'string' ? body : JSON.stringify(body),
-        });
+        const send = () =>
+          fetch(`${harness.server.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          });
+        // After a restart the first request may meet a pooled socket of the old server.
+        const res = await send().catch(() => send());
         const text = await res.text();
         return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
       };

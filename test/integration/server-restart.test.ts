@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { docName, readSharing, tagKey } from '../../shared/doc-layout.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.stop();
+});
+
+describe('a restart', () => {
+  it('keeps accounts, sessions, sharing, acknowledged edits, indexes and the audit log', async () => {
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const id = await alice.createExperiment('Durable');
+    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    await bob.intent({ type: 'share', experimentId: id, user: 'alice' });
+    const a = await alice.open(docName.experiment(id));
+    await a.waitFor(() => a.provider.synced, 'synced');
+    for (let i = 0; i < 30; i++) a.doc.getMap('tags').set(tagKey(`s${i}.fcs`, 'Donor'), `D${i}`);
+    a.doc.getMap('meta').set('name', 'Durable, renamed');
+    await a.waitFor(() => a.controls.filter((c) => c.t === 'ack').length >= 31, 'all acknowledged');
+    a.destroy();
+
+    await h.restart();
+    const b = await bob.open(docName.experiment(id));
+    await b.waitFor(() => b.provider.synced, 'bob synced after restart');
+    expect(b.doc.getMap('tags').size).toBe(30);
+    expect(b.doc.getMap('meta').get('name')).toBe('Durable, renamed');
+    expect(Object.keys(readSharing(b.doc, id)?.grants ?? {})).toEqual(['bob']);
+    const index = await bob.open(docName.index('bob'));
+    await index.waitFor(() => (index.doc.getMap('experiments').get(id) as { name?: string } | undefined)?.name === 'Durable, renamed', 'renamed in index');
+
+    const audit = await h.server.store.auditLog(10);
+    expect(audit.map((r) => [r.action, r.verdict, r.code])).toEqual([
+      ['share', 'refused', 'CANNOT_SHARE_WITH_OWNER'],
+      ['share', 'accepted', null],
+      ['create', 'accepted', null],
+    ]);
+  });
+
+  it('answers a resent intent with the verdict it gave the first time', async () => {
+    const alice = await h.user('alice');
+    await h.user('bob');
+    const id = await alice.createExperiment('Idempotent');
+    const first = await alice.intent({ id: 'draft-resend-01', type: 'share', experimentId: id, user: 'bob' });
+    await h.restart();
+    const again = await alice.intent({ id: 'draft-resend-01', type: 'share', experimentId: id, user: 'bob' });
+    expect(first).toMatchObject({ ok: true, resent: false });
+    expect(again).toEqual({ ...first, resent: true });
+    expect((await h.server.store.auditLog(10)).filter((r) => r.action === 'share')).toHaveLength(1);
+  });
+
+  it('unloads documents nobody has open', async () => {
+    const alice = await h.user('alice');
+    const ids = await Promise.all([1, 2, 3].map((n) => alice.createExperiment(`Doc ${n}`)));
+    const docs = await Promise.all(ids.map((i) => alice.open(docName.experiment(i))));
+    await Promise.all(docs.map((d) => d.waitFor(() => d.provider.synced, 'synced')));
+    expect(h.server.rooms.loadedCount).toBeGreaterThanOrEqual(3);
+    docs.forEach((d) => d.destroy());
+    await docs[0]!.waitFor(() => h.server.rooms.loadedCount === 0, 'all unloaded', 5_000);
+  });
+});
