@@ -1,3 +1,5 @@
 import { render } from 'preact';
+import { ManagerApp } from '../../ui/manager-app.tsx';
+import '../../ui/styles.css';
 
-render(<main>Cytoshare</main>, document.getElementById('app') as HTMLElement);
+render(<ManagerApp />, document.getElementById('app') as HTMLElement);

@@ -1,3 +1,5 @@
 import { render } from 'preact';
+import { PopupApp } from '../../ui/popup-app.tsx';
+import '../../ui/styles.css';
 
-render(<main>Cytoshare</main>, document.getElementById('app') as HTMLElement);
+render(<PopupApp />, document.getElementById('app') as HTMLElement);

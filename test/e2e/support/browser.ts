@@ -45,6 +45,7 @@ export async function launchExtension(options: { profileDir?: string } = {}): Pr
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
   const extensionId = new URL(worker.url()).host;
+  if (process.env.E2E_DEBUG) worker.on('console', (m) => console.log(`[worker ${profileDir.slice(-6)}] ${m.type()}: ${m.text()}`));
   let closed = false;
   const close = async () => {
     if (closed) return;

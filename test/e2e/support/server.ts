@@ -1,23 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { addUser } from '../../../sync-server/admin.ts';
+import { createLogger } from '../../../sync-server/log.ts';
+import { startServer, type RunningServer } from '../../../sync-server/server.ts';
 
 /**
  * The real sync server, in-process, on 127.0.0.1. `stop()` then `start()` again reuses the same
  * data directory and port, which is how a test takes the server "offline" and brings it back.
- * The server modules are loaded by path so this fixture compiles before they exist.
  */
-type RunningServer = { close(): Promise<void> } & Record<string, unknown>;
-type ServerModule = {
-  startServer(options: { dataDir: string; host: string; port: number; mode: 'premium' | 'enterprise' }): Promise<RunningServer>;
-};
-type AdminModule = {
-  addUser(dataDir: string, user: { username: string; email: string; password: string; staff: boolean }): Promise<unknown> | unknown;
-};
-
-const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(resolve(path)).href)) as T;
-
 export type TestServer = {
   url: string;
   port: number;
@@ -25,26 +16,22 @@ export type TestServer = {
   stop(): Promise<void>;
   start(): Promise<void>;
   addUser(username: string, password?: string, staff?: boolean): Promise<void>;
+  /** Signs in over the HTTP API, as a script or another device would. */
+  login(username: string, password?: string): Promise<string>;
+  /** Sends a sharing intent over the HTTP API with a token from `login`. */
+  intent(token: string, intent: Record<string, unknown>): Promise<{ ok: boolean; code?: string }>;
   dispose(): Promise<void>;
 };
 
+const quiet = createLogger(undefined, true);
+
 export const PASSWORD = 'correct horse battery';
 
-function portOf(server: RunningServer): number {
-  if (typeof server.port === 'number') return server.port;
-  if (typeof server.url === 'string') return Number(new URL(server.url).port);
-  const address = (server as { address?: () => { port: number } }).address?.();
-  if (address) return address.port;
-  throw new Error('cannot tell which port the server listens on');
-}
-
 export async function startTestServer(options: { mode?: 'premium' | 'enterprise' } = {}): Promise<TestServer> {
-  const { startServer } = await load<ServerModule>('sync-server/server.ts');
-  const { addUser } = await load<AdminModule>('sync-server/admin.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-data-'));
   const mode = options.mode ?? 'premium';
-  let running: RunningServer | null = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode });
-  const port = portOf(running);
+  let running: RunningServer | null = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode, log: quiet });
+  const port = running.port;
   const server: TestServer = {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -56,7 +43,24 @@ export async function startTestServer(options: { mode?: 'premium' | 'enterprise'
     },
     async start() {
       if (running) return;
-      running = await startServer({ dataDir, host: '127.0.0.1', port, mode });
+      running = await startServer({ dataDir, host: '127.0.0.1', port, mode, log: quiet });
+    },
+    async login(username, password = PASSWORD) {
+      const response = await fetch(`${server.url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      if (!response.ok) throw new Error(`login of ${username} failed: ${response.status}`);
+      return ((await response.json()) as { token: string }).token;
+    },
+    async intent(token, intent) {
+      const response = await fetch(`${server.url}/api/intents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ id: `e2e${Math.random().toString(36).slice(2, 14)}`, ...intent }),
+      });
+      return (await response.json()) as { ok: boolean; code?: string };
     },
     async addUser(username, password = PASSWORD, staff = false) {
       await addUser(dataDir, { username, email: `${username}@example.org`, password, staff });

@@ -1,0 +1,140 @@
+import { ErrorCode } from '../../shared/codes.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
+import type { ClientCore, Draft } from '../core/contract.ts';
+import { Request, type Envelope, type Notice, type RequestOf, type RequestType, type ResponseOf } from '../messages.ts';
+
+/**
+ * Answers the pages' requests with the client core. Parses every request first (a page is
+ * code we ship, but a message is still input), and turns every failure into a code: the
+ * core's own (`RuleRefusal`, `CoreError`) or BAD_REQUEST / INTERNAL, never raw exception text.
+ */
+export type HandlerContext = {
+  /** The core of the signed-in account; null when nobody is signed in. */
+  core: () => Promise<ClientCore | null>;
+  /** Signs in: replaces the core's session (the worker may need a new core for a new server). */
+  login(server: string, username: string, password: string): Promise<ResponseOf<'login'>>;
+  /** Pulls one experiment from the server, when a request names one the replica lacks yet. */
+  fetchExperiment?(id: string): Promise<void>;
+  notices: Notice[];
+  onNoticesChanged(): void;
+};
+
+type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: ClientCore) => Promise<ResponseOf<T>> };
+
+export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<Envelope> {
+  const handlers: Handlers = {
+    state: async (_req, core) => {
+      const drafts = core.account ? await core.drafts() : [];
+      const inbox = core.account ? (await core.list('all')).filter((row) => row.isNew).length : 0;
+      return { account: core.account, status: core.status(), drafts, inbox, notices: [...ctx.notices] };
+    },
+    login: (req) => ctx.login(req.server, req.username, req.password),
+    logout: async (_req, core) => {
+      await core.logout();
+      ctx.notices.length = 0;
+      return null;
+    },
+    list: (req, core) => core.list(req.filter, req.search || undefined),
+    show: (req, core) => core.show(req.id),
+    create: (req, core) => core.create(req.name),
+    share: (req, core) => core.share(req.id, req.user),
+    unshare: (req, core) => core.unshare(req.id, req.user),
+    publish: (req, core) => core.publish(req.id),
+    unpublish: (req, core) => core.unpublish(req.id),
+    markViewed: (req, core) => core.markViewed(req.id),
+    rename: (req, core) => core.rename(req.id, req.name),
+    setTag: (req, core) => core.setTag(req.id, req.file, req.dimension, req.value),
+    addGate: (req, core) => core.addGate(req.id, req.gate),
+    removeGate: (req, core) => core.removeGate(req.id, req.gateId),
+    dismiss: async (req, core) => {
+      await core.dismiss(req.draftId);
+      return null;
+    },
+    retry: async (req, core) => {
+      const draft = (await core.drafts()).find((d) => d.id === req.draftId);
+      if (!draft) throw coded(ErrorCode.BAD_REQUEST, 'no such draft');
+      const again = await redo(draft, core);
+      await core.dismiss(draft.id);
+      return again;
+    },
+    dismissNotice: async (req) => {
+      const at = ctx.notices.findIndex((n) => n.id === req.id);
+      if (at >= 0) ctx.notices.splice(at, 1);
+      ctx.onNoticesChanged();
+      return null;
+    },
+    sync: async (_req, core) => {
+      await core.sync();
+      return null;
+    },
+  };
+
+  return async (raw) => {
+    const parsed = Request.safeParse(raw);
+    if (!parsed.success) return { ok: false, code: ErrorCode.BAD_REQUEST, message: parsed.error.issues[0]?.message ?? 'bad request' };
+    try {
+      const req = parsed.data;
+      if (req.type === 'login') return { ok: true, value: await ctx.login(req.server, req.username, req.password) };
+      const core = await ctx.core();
+      if (core === null) return signedOut(req);
+      const handler = handlers[parsed.data.type] as (req: Request, core: ClientCore) => Promise<unknown>;
+      try {
+        return { ok: true, value: (await handler(req, core)) ?? null };
+      } catch (error) {
+        // The list can name an experiment whose document has not arrived yet: fetch it, try once more.
+        if (!('id' in req) || !ctx.fetchExperiment || (error as { code?: unknown }).code !== ErrorCode.UNKNOWN_EXPERIMENT) throw error;
+        await ctx.fetchExperiment(req.id);
+        return { ok: true, value: (await handler(req, core)) ?? null };
+      }
+    } catch (error) {
+      return toRefusal(error);
+    }
+  };
+}
+
+const signedOutState: ResponseOf<'state'> = { account: null, status: 'signed-out', drafts: [], inbox: 0, notices: [] };
+
+function signedOut(req: Request): Envelope {
+  if (req.type === 'state') return { ok: true, value: signedOutState };
+  return { ok: false, code: ErrorCode.NOT_SIGNED_IN, message: 'not signed in' };
+}
+
+/** A rejected draft done again: the same action, recorded as a new draft. */
+async function redo(draft: Draft, core: ClientCore): Promise<Draft> {
+  if (draft.kind !== 'intent') throw coded(ErrorCode.BAD_REQUEST, 'an edit cannot be retried; make it again');
+  const intent = draft.intent;
+  switch (intent.type) {
+    case IntentType.share:
+      return core.share(intent.experimentId, intent.user);
+    case IntentType.unshare:
+      return core.unshare(intent.experimentId, intent.user);
+    case IntentType.publish:
+      return core.publish(intent.experimentId);
+    case IntentType.unpublish:
+      return core.unpublish(intent.experimentId);
+    case IntentType.link:
+      return core.link(intent.experimentId, intent.parentId);
+    case IntentType.markViewed:
+      return core.markViewed(intent.experimentId);
+    case IntentType.create:
+    case IntentType.clone:
+    case IntentType.curate:
+      throw coded(ErrorCode.BAD_REQUEST, `a ${intent.type} cannot be retried from here`);
+  }
+}
+
+function coded(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+export function toRefusal(error: unknown): Envelope {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && knownCodes.has(code)) {
+    const message = error instanceof Error ? error.message : code;
+    return { ok: false, code, message };
+  }
+  console.error('cytoshare: request failed', error);
+  return { ok: false, code: ErrorCode.INTERNAL, message: 'the request failed' };
+}

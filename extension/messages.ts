@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { AccessLevelSchema, ExperimentId, Gate, SharingState, Username } from '../shared/schemas/entities.ts';
+import { DraftSchema } from './core/store.ts';
+
+/**
+ * The one language between the popup / manager page and the background worker, which alone
+ * holds the client core. A page sends a `Request` with `runtime.sendMessage` and gets an
+ * `Envelope` back; the worker parses every request with `Request` before acting, and the page
+ * parses every answer with the schema of its request type, so neither side trusts the other's
+ * shape. Live changes flow over a runtime Port named `CHANGES_PORT` as `ChangeMessage`s; a
+ * page re-asks for what it shows when one arrives.
+ */
+
+const id = ExperimentId;
+const UserRef = z.string().trim().min(2).max(254);
+const Filter = z.enum(['all', 'mine', 'shared', 'public', 'curated', 'trash']);
+
+export const Request = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('state') }),
+  z.strictObject({ type: z.literal('login'), server: z.url(), username: Username, password: z.string().min(1).max(1024) }),
+  z.strictObject({ type: z.literal('logout') }),
+  z.strictObject({ type: z.literal('list'), filter: Filter, search: z.string().max(200).optional() }),
+  z.strictObject({ type: z.literal('show'), id }),
+  z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
+  z.strictObject({ type: z.literal('share'), id, user: UserRef }),
+  z.strictObject({ type: z.literal('unshare'), id, user: UserRef }),
+  z.strictObject({ type: z.literal('publish'), id }),
+  z.strictObject({ type: z.literal('unpublish'), id }),
+  z.strictObject({ type: z.literal('markViewed'), id }),
+  z.strictObject({ type: z.literal('rename'), id, name: z.string().trim().min(1).max(200) }),
+  z.strictObject({ type: z.literal('setTag'), id, file: z.string().min(1).max(255), dimension: z.string().trim().min(1).max(100), value: z.string().max(200) }),
+  z.strictObject({ type: z.literal('addGate'), id, gate: Gate }),
+  z.strictObject({ type: z.literal('removeGate'), id, gateId: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal('dismiss'), draftId: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal('retry'), draftId: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal('dismissNotice'), id }),
+  z.strictObject({ type: z.literal('sync') }),
+]);
+export type Request = z.infer<typeof Request>;
+export type RequestType = Request['type'];
+export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+
+export const Draft = DraftSchema;
+export type Draft = z.infer<typeof Draft>;
+
+export const Status = z.enum(['offline', 'connecting', 'online', 'syncing', 'signed-out']);
+export const Account = z.strictObject({ server: z.string(), username: Username, email: z.string(), staff: z.boolean() });
+export type Account = z.infer<typeof Account>;
+
+/** An experiment the user lost access to while away: shown once, then dismissed. */
+export const Notice = z.strictObject({ id: z.string(), name: z.string(), code: z.string() });
+export type Notice = z.infer<typeof Notice>;
+
+export const State = z.strictObject({
+  account: Account.nullable(),
+  status: Status,
+  drafts: z.array(Draft),
+  inbox: z.number().int().nonnegative(),
+  notices: z.array(Notice),
+});
+export type State = z.infer<typeof State>;
+
+export const Row = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  access: AccessLevelSchema,
+  public: z.boolean(),
+  curated: z.boolean(),
+  projectId: z.string().nullable(),
+  parentId: z.string().nullable(),
+  sharedWithOthers: z.boolean(),
+  isNew: z.boolean(),
+});
+export type Row = z.infer<typeof Row>;
+
+export const View = SharingState.omit({ grants: true }).extend({
+  name: z.string(),
+  purpose: z.string(),
+  tags: z.array(z.strictObject({ file: z.string(), dimension: z.string(), value: z.string() })),
+  gates: z.array(Gate.extend({ id: z.string() })),
+  access: z.array(z.strictObject({ user: z.string(), via: z.enum(['owner', 'direct']) })),
+  can: z.strictObject({ edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean() }),
+  family: z.array(z.string()),
+});
+export type View = z.infer<typeof View>;
+
+const Created = z.strictObject({ id: z.string(), draft: Draft });
+const Nothing = z.null();
+
+/** What each request answers when it succeeds. */
+export const responseSchemas = {
+  state: State,
+  login: Account,
+  logout: Nothing,
+  list: z.array(Row),
+  show: View,
+  create: Created,
+  share: Draft,
+  unshare: Draft,
+  publish: Draft,
+  unpublish: Draft,
+  markViewed: Draft,
+  rename: Draft,
+  setTag: Draft,
+  addGate: Created,
+  removeGate: Draft,
+  dismiss: Nothing,
+  retry: Draft,
+  dismissNotice: Nothing,
+  sync: Nothing,
+} satisfies Record<RequestType, z.ZodType>;
+export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
+
+/** Every answer: the value, or a stable code (shared/codes.ts) with the core's message. */
+export const Envelope = z.union([
+  z.strictObject({ ok: z.literal(true), value: z.unknown() }),
+  z.strictObject({ ok: z.literal(false), code: z.string(), message: z.string() }),
+]);
+export type Envelope = z.infer<typeof Envelope>;
+
+export const CHANGES_PORT = 'cytoshare-changes';
+
+export const ChangeMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('status'), status: Status }),
+  z.strictObject({ type: z.literal('list') }),
+  z.strictObject({ type: z.literal('experiment'), experimentId: z.string() }),
+  z.strictObject({ type: z.literal('drafts') }),
+  z.strictObject({ type: z.literal('removed'), experimentId: z.string(), code: z.string() }),
+  z.strictObject({ type: z.literal('account') }),
+]);
+export type ChangeMessage = z.infer<typeof ChangeMessage>;
+
+/** An error a page raises from a refused envelope, keeping the code for `describe`. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}

@@ -1,0 +1,39 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ChangeMessage } from '../messages.ts';
+import { onChange } from './rpc.ts';
+
+/**
+ * Loads data from the worker and loads it again whenever a relevant change arrives. Reloads
+ * that overlap are collapsed: the latest answer wins, an older one never overwrites it.
+ */
+export function useLive<T>(load: () => Promise<T>, deps: unknown[], relevant: (change: ChangeMessage) => boolean = () => true) {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const generation = useRef(0);
+  const relevantRef = useRef(relevant);
+  relevantRef.current = relevant;
+
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const reload = useCallback(() => {
+    const mine = ++generation.current;
+    load().then(
+      (value) => {
+        if (mine !== generation.current) return;
+        setData(value);
+        setError(null);
+      },
+      (failure: unknown) => {
+        if (mine === generation.current) setError(failure);
+      },
+    );
+  }, deps);
+
+  useEffect(() => {
+    reload();
+    return onChange((change) => {
+      if (relevantRef.current(change)) reload();
+    });
+  }, [reload]);
+
+  return { data, error, reload };
+}

@@ -1,0 +1,58 @@
+import { useState } from 'preact/hooks';
+import type { View } from '../../messages.ts';
+
+/** The gates of an experiment: name, channels and rectangle; add and remove when editable. */
+type GateInput = { name: string; xChannel: string; yChannel: string; rect: [number, number, number, number] };
+type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void; onRemove: (gateId: string) => void };
+
+export function GatesList({ view, editable, onAdd, onRemove }: Props) {
+  return (
+    <section aria-labelledby="gates-title" class="gates">
+      <h3 id="gates-title">Gates</h3>
+      {view.gates.length === 0 ? (
+        <p class="empty">No gates yet.</p>
+      ) : (
+        <ul aria-label="Gates" data-testid="gates">
+          {view.gates.map((gate) => (
+            <li key={gate.id}>
+              <strong>{gate.name}</strong> — {gate.xChannel} × {gate.yChannel}, [{gate.rect.join(', ')}]
+              {editable && (
+                <button type="button" onClick={() => onRemove(gate.id)} aria-label={`Remove gate ${gate.name}`}>
+                  Remove
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {editable && <AddGate onAdd={onAdd} />}
+    </section>
+  );
+}
+
+function AddGate({ onAdd }: { onAdd: (gate: GateInput) => void }) {
+  const [name, setName] = useState('');
+  const [x, setX] = useState('FSC-A');
+  const [y, setY] = useState('SSC-A');
+  const [rect, setRect] = useState('0, 0, 1000, 1000');
+  const numbers = rect.split(',').map((n) => Number(n.trim()));
+  const valid = name.trim() !== '' && numbers.length === 4 && numbers.every(Number.isFinite);
+  return (
+    <form
+      class="add-gate"
+      aria-label="Add a gate"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!valid) return;
+        onAdd({ name: name.trim(), xChannel: x.trim(), yChannel: y.trim(), rect: numbers as GateInput['rect'] });
+        setName('');
+      }}
+    >
+      <label>Gate name <input value={name} onInput={(e) => setName(e.currentTarget.value)} required /></label>
+      <label>X channel <input value={x} onInput={(e) => setX(e.currentTarget.value)} required /></label>
+      <label>Y channel <input value={y} onInput={(e) => setY(e.currentTarget.value)} required /></label>
+      <label>Rectangle (x1, y1, x2, y2) <input value={rect} onInput={(e) => setRect(e.currentTarget.value)} required /></label>
+      <button type="submit" disabled={!valid}>Add gate</button>
+    </form>
+  );
+}

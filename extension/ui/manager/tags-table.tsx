@@ -1,0 +1,91 @@
+import { useState } from 'preact/hooks';
+import type { View } from '../../messages.ts';
+import { tagGrid } from './group.ts';
+
+/**
+ * Sample tags as a table: one row per file, one column per dimension. Editable when the user
+ * may edit; each cell commits on change (Enter or leaving the cell) as one Yjs edit. A cell is
+ * keyed by its value, so a collaborator's change replaces the cell without a reload.
+ */
+type Props = { view: View; editable: boolean; onSet: (file: string, dimension: string, value: string) => void };
+
+export function TagsTable({ view, editable, onSet }: Props) {
+  const [extraFiles, setExtraFiles] = useState<string[]>([]);
+  const [extraDims, setExtraDims] = useState<string[]>([]);
+  const grid = tagGrid(view.tags, extraFiles, extraDims);
+
+  return (
+    <section aria-labelledby="tags-title" class="tags">
+      <h3 id="tags-title">Sample tags</h3>
+      {grid.files.length === 0 || grid.dimensions.length === 0 ? (
+        <p class="empty">No sample tags yet.{editable ? ' Add a file and a dimension below.' : ''}</p>
+      ) : (
+        <div class="table-wrap">
+          <table data-testid="tags-table">
+            <caption class="visually-hidden">Sample tags: files by dimensions</caption>
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                {grid.dimensions.map((d) => (
+                  <th scope="col" key={d}>{d}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {grid.files.map((file) => (
+                <tr key={file}>
+                  <th scope="row">{file}</th>
+                  {grid.dimensions.map((dimension) => {
+                    const value = grid.value(file, dimension);
+                    return (
+                      <td key={dimension}>
+                        {editable ? (
+                          <input
+                            key={value}
+                            defaultValue={value}
+                            aria-label={`${dimension} of ${file}`}
+                            onChange={(e) => {
+                              if (e.currentTarget.value !== value) onSet(file, dimension, e.currentTarget.value);
+                            }}
+                          />
+                        ) : (
+                          <span aria-label={`${dimension} of ${file}`}>{value}</span>
+                        )}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {editable && (
+        <div class="add-axes">
+          <AddName label="Add file" onAdd={(name) => setExtraFiles((l) => [...l, name])} />
+          <AddName label="Add dimension" onAdd={(name) => setExtraDims((l) => [...l, name])} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+function AddName({ label, onAdd }: { label: string; onAdd: (name: string) => void }) {
+  const [name, setName] = useState('');
+  return (
+    <form
+      class="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (name.trim()) onAdd(name.trim());
+        setName('');
+      }}
+    >
+      <label>
+        {label}
+        <input value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </label>
+      <button type="submit">Add</button>
+    </form>
+  );
+}

@@ -1,0 +1,88 @@
+import { useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import type { Account, State } from '../messages.ts';
+import { ExperimentItem, ExperimentList } from './experiment-list.tsx';
+import { useLive } from './hooks.ts';
+import { send } from './rpc.ts';
+import { SharingDialog } from './sharing-dialog.tsx';
+import { SignIn } from './sign-in.tsx';
+import { SyncStatus } from './sync-status.tsx';
+import { describe, errorCode } from './describe.ts';
+
+/**
+ * The toolbar popup: sign in, sync status, the Inbox of new direct shares, the searchable list
+ * of experiments, the Sharing dialog one click away, and the way to the Experiment Manager.
+ */
+export function PopupApp() {
+  const { data: state } = useLive(() => send({ type: 'state' }), []);
+  if (!state) return <p class="loading">Loading…</p>;
+  return (
+    <main class="popup">
+      <header class="popup-header">
+        <h1>Cytoshare</h1>
+        {state.account && <AccountMenu account={state.account} />}
+      </header>
+      {state.account ? <SignedIn state={state} me={state.account.username} /> : <SignIn />}
+    </main>
+  );
+}
+
+function AccountMenu({ account }: { account: Account }) {
+  return (
+    <p class="account">
+      <span>{account.username}</span>
+      <button type="button" class="link" onClick={() => void send({ type: 'logout' })}>
+        Sign out
+      </button>
+    </p>
+  );
+}
+
+export function openManager(experimentId?: string): void {
+  const url = new URL('manager.html', location.href).href.split('#')[0] + (experimentId ? `#exp=${experimentId}` : '');
+  void browser.tabs.create({ url });
+}
+
+function SignedIn({ state, me }: { state: State; me: string }) {
+  const [search, setSearch] = useState('');
+  const [sharing, setSharing] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const rows = useLive(() => send({ type: 'list', filter: 'all', search }), [search], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  const inbox = useLive(() => send({ type: 'list', filter: 'shared' }).then((r) => r.filter((x) => x.isNew)), [], (c) => c.type === 'list' || c.type === 'account').data;
+  const markViewed = (id: string) => send({ type: 'markViewed', id }).catch((e: unknown) => setError(describe(errorCode(e))));
+
+  return (
+    <>
+      <SyncStatus state={state} onError={setError} />
+      {error && <p role="alert" class="error">{error}</p>}
+      <section aria-labelledby="inbox-title" class="inbox">
+        <h2 id="inbox-title">Inbox{inbox && inbox.length > 0 ? ` (${inbox.length} new)` : ''}</h2>
+        {inbox && inbox.length > 0 ? (
+          <ul aria-label="New shares" data-testid="inbox">
+            {inbox.map((row) => (
+              <ExperimentItem key={row.id} row={row} me={me} onSharing={setSharing} extra={
+                <button type="button" onClick={() => markViewed(row.id)} aria-label={`Mark ${row.name} as viewed`}>Mark as viewed</button>
+              } />
+            ))}
+          </ul>
+        ) : (
+          <p class="empty">Nothing new shared with you.</p>
+        )}
+      </section>
+      <section aria-labelledby="list-title" class="list">
+        <h2 id="list-title">Experiments</h2>
+        <label class="search">
+          Search experiments
+          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </label>
+        {rows ? <ExperimentList rows={rows} me={me} label="Experiments" onSharing={setSharing} empty={search ? 'No experiment matches.' : 'No experiments yet.'} /> : <p class="loading">Loading…</p>}
+      </section>
+      <footer>
+        <button type="button" class="link" onClick={() => openManager()}>
+          Open the Experiment Manager
+        </button>
+      </footer>
+      {sharing && <SharingDialog id={sharing} onClose={() => setSharing(null)} />}
+    </>
+  );
+}

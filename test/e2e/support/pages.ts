@@ -1,0 +1,132 @@
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/**
+ * Page objects: tests say what a person does ("share with bob"), these say where to click.
+ * Every lookup goes by role and accessible name, so a test also proves the control is labelled.
+ */
+export const WAIT_MS = 15_000;
+
+/** Polls `probe` until it returns true or `timeoutMs` passes; never waits unbounded. */
+export async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export async function visible(locator: Locator, timeoutMs = WAIT_MS): Promise<void> {
+  await locator.first().waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+export class SignInForm {
+  constructor(readonly page: Page) {}
+  async signIn(server: string, username: string, password: string): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'Sign in' });
+    await form.getByLabel('Server').fill(server);
+    await form.getByLabel('Username').fill(username);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await visible(this.page.getByRole('button', { name: 'Sign out' }));
+  }
+}
+
+export class SharingDialogPage {
+  readonly root: Locator;
+  constructor(readonly page: Page) {
+    this.root = page.getByRole('dialog');
+  }
+  async shareWith(user: string): Promise<void> {
+    await this.root.getByLabel('Share with (username or email)').fill(user);
+    await this.root.getByRole('button', { name: 'Share', exact: true }).click();
+  }
+  async remove(user: string): Promise<void> {
+    await this.root.getByRole('button', { name: `Remove ${user}` }).click();
+  }
+  accessRow(user: string): Locator {
+    return this.root.getByTestId(`access-${user}`);
+  }
+  async togglePublic(): Promise<void> {
+    await this.root.getByRole('button', { name: /Make (public|private)/ }).click();
+  }
+  async close(): Promise<void> {
+    await this.root.getByRole('button', { name: 'Close sharing dialog' }).click();
+    await this.root.waitFor({ state: 'hidden', timeout: WAIT_MS });
+  }
+}
+
+export class PopupPage extends SignInForm {
+  inbox(): Locator {
+    return this.page.getByRole('list', { name: 'New shares' });
+  }
+  experiments(): Locator {
+    return this.page.getByRole('list', { name: 'Experiments' });
+  }
+  status(): Locator {
+    return this.page.getByTestId('status');
+  }
+  rejected(): Locator {
+    return this.page.getByTestId('rejected-draft');
+  }
+  async search(text: string): Promise<void> {
+    await this.page.getByLabel('Search experiments').fill(text);
+  }
+  async openSharing(name: string): Promise<SharingDialogPage> {
+    await this.page.getByRole('button', { name: `Sharing: ${name}` }).first().click();
+    const dialog = new SharingDialogPage(this.page);
+    await visible(dialog.root);
+    return dialog;
+  }
+  async markViewed(name: string): Promise<void> {
+    await this.page.getByRole('button', { name: `Mark ${name} as viewed` }).click();
+  }
+}
+
+export class ManagerPage extends SignInForm {
+  async filter(label: 'All' | 'Mine' | 'Shared with me' | 'Public' | 'Curated' | 'Trash'): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Filters' }).getByRole('button', { name: label, exact: true }).click();
+  }
+  async create(name: string): Promise<string> {
+    await this.page.getByLabel('New experiment').fill(name);
+    await this.page.getByRole('button', { name: 'Create' }).click();
+    await eventually(async () => /exp=/.test(this.page.url()), 'the new experiment to open');
+    return new URL(this.page.url()).hash.replace('#exp=', '');
+  }
+  row(name: string): Locator {
+    return this.page.getByTestId('experiment-row').filter({ hasText: name });
+  }
+  async open(name: string): Promise<void> {
+    await this.row(name).getByRole('button', { name, exact: true }).click();
+    await visible(this.page.getByTestId('experiment-view'));
+  }
+  async openSharing(name: string): Promise<SharingDialogPage> {
+    await this.page.getByRole('button', { name: `Sharing: ${name}` }).first().click();
+    const dialog = new SharingDialogPage(this.page);
+    await visible(dialog.root);
+    return dialog;
+  }
+  async addAxes(file: string, dimension: string): Promise<void> {
+    await this.page.getByLabel('Add file').fill(file);
+    await this.page.getByLabel('Add file').press('Enter');
+    await this.page.getByLabel('Add dimension').fill(dimension);
+    await this.page.getByLabel('Add dimension').press('Enter');
+  }
+  tagCell(file: string, dimension: string): Locator {
+    return this.page.getByTestId('tags-table').getByLabel(`${dimension} of ${file}`);
+  }
+  async setTag(file: string, dimension: string, value: string): Promise<void> {
+    const cell = this.tagCell(file, dimension);
+    await cell.fill(value);
+    await cell.press('Enter');
+    await cell.blur();
+  }
+  async tagValue(file: string, dimension: string): Promise<string> {
+    const cell = this.tagCell(file, dimension);
+    const tag = await cell.evaluate((el) => el.tagName);
+    return tag === 'INPUT' ? cell.inputValue() : ((await cell.textContent()) ?? '');
+  }
+}
+
+export { expect };
