@@ -76,7 +76,9 @@ export class Rooms {
       const record = await this.store.getExperiment(ref.experimentId);
       if (record) {
         const { name: _name, createdAt: _createdAt, ...sharing } = record;
-        room.sharing = sharing;
+        // The database is the authority; a crash between saving a decision and mirroring it
+        // into the document is healed here (an unchanged state writes nothing).
+        await room.setSharing(sharing);
       }
     }
     return room;
