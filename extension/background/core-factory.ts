@@ -1,13 +1,26 @@
-import type { ClientCore } from '../core/contract.ts';
 import { CytoshareCore } from '../core/core.ts';
+import { LiveSync } from '../core/live-sync.ts';
 import type { ClientStore } from '../core/store.ts';
 
 /**
- * Builds the client core for one server over the extension's store. The worker also uses the
- * core's `refresh` (pull the index, the catalog and named experiments) between pushes.
+ * Builds the client core for one server over the extension's store, and its live mode: a socket
+ * for the index, the catalog and every listed experiment, so edits and shares flow both ways as
+ * they happen. Live mode starts only with a session and stops at sign-out.
  */
-export type WorkerCore = ClientCore & { refresh(experimentIds?: string[], withLists?: boolean): Promise<void> };
+export type WorkerCore = CytoshareCore;
 
 export async function createCore(store: ClientStore, server: string): Promise<WorkerCore> {
   return CytoshareCore.open({ store, server });
+}
+
+export type Live = { stop(): void; nudge(): void };
+
+export async function startLive(core: WorkerCore): Promise<Live> {
+  const live = new LiveSync(core);
+  await live.start();
+  return {
+    stop: () => live.stop(),
+    // Live mode pushes pending intents whenever the outbox changes; this replays that signal.
+    nudge: () => core.emit({ type: 'drafts' }),
+  };
 }

@@ -15,6 +15,8 @@ export type HandlerContext = {
   login(server: string, username: string, password: string): Promise<ResponseOf<'login'>>;
   /** Pulls one experiment from the server, when a request names one the replica lacks yet. */
   fetchExperiment?(id: string): Promise<void>;
+  /** "Sync now": in live mode, nudges the live sync instead of a second, competing push. */
+  syncNow?(): Promise<void>;
   notices: Notice[];
   onNoticesChanged(): void;
 };
@@ -64,7 +66,8 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return null;
     },
     sync: async (_req, core) => {
-      await core.sync();
+      if (ctx.syncNow) await ctx.syncNow();
+      else await core.sync();
       return null;
     },
   };

@@ -2,32 +2,28 @@ import { browser, type Browser } from 'wxt/browser';
 import type { CoreChange } from '../core/contract.ts';
 import { CHANGES_PORT, type ChangeMessage, type Notice, type ResponseOf } from '../messages.ts';
 import { showInboxCount } from './badge.ts';
-import { createCore, type WorkerCore } from './core-factory.ts';
+import { createCore, startLive, type Live, type WorkerCore } from './core-factory.ts';
 import { ExtensionStore, readStoredSession } from './extension-store.ts';
 import { createHandler } from './handler.ts';
-import { createPump, type Pump } from './pump.ts';
 
 /**
  * The background worker: the only holder of the client core. It answers the pages' requests
  * (handler.ts), forwards the core's change feed to every open page over a Port, keeps the
- * toolbar badge equal to the Inbox count, and wakes every minute to sync.
+ * toolbar badge equal to the Inbox count, and runs the core's live mode while signed in.
  *
  * One core per signed-in account. Its IndexedDB databases are named after the server and the
  * username, so two accounts used in one browser profile never see each other's replicas.
+ * An MV3 worker is stopped when idle; the alarm brings it back, and `resume` reopens the core
+ * from the session in extension storage.
  */
-type Live = { core: WorkerCore; pump: Pump; server: string; username: string; unsubscribe: () => void };
+type Session = { core: WorkerCore; live: Live | null; unsubscribe: () => void };
 
-const SYNC_ALARM = 'cytoshare-sync';
-/** While a page is open, how often the worker pushes and pulls. */
-const OPEN_PAGE_SYNC_MS = 2_000;
-/** Requests that only read: every other request records a draft, so it triggers a sync. */
-const READS: ReadonlySet<string> = new Set(['state', 'list', 'show', 'login', 'logout', 'dismissNotice']);
+const WAKE_ALARM = 'cytoshare-wake';
 
 export function startWorker(): void {
   const ports = new Set<Browser.runtime.Port>();
   const notices: Notice[] = [];
   const names = new Map<string, string>();
-  let live: Promise<Live | null> = resume();
 
   const broadcast = (message: ChangeMessage) => {
     for (const port of ports) {
@@ -46,55 +42,71 @@ export function startWorker(): void {
     await showInboxCount(rows.filter((row) => row.isNew).length);
   }
 
-  async function open(server: string, username: string): Promise<Live> {
+  async function open(server: string, username: string): Promise<Session> {
     const store = new ExtensionStore(`cytoshare:${new URL(server).host}:${username}`);
     const core = await createCore(store, server);
     const unsubscribe = core.subscribe((change: CoreChange) => {
-      if (change.type === 'removed') {
-        const name = names.get(change.experimentId) ?? change.experimentId;
-        if (!notices.some((n) => n.id === change.experimentId)) notices.push({ id: change.experimentId, name, code: change.code });
+      if (change.type === 'removed' && !notices.some((n) => n.id === change.experimentId)) {
+        notices.push({ id: change.experimentId, name: names.get(change.experimentId) ?? 'An experiment', code: change.code });
       }
       broadcast(change);
-      if (change.type === 'list' || change.type === 'removed' || change.type === 'status') void refreshBadge(core).catch(() => {});
+      if (change.type === 'list' || change.type === 'removed') void refreshBadge(core).catch(() => {});
     });
     void refreshBadge(core).catch(() => {});
-    const pump = createPump(core, (error) => console.warn('cytoshare: sync failed', error));
-    pump.kick();
-    return { core, pump, server, username, unsubscribe };
+    return { core, live: null, unsubscribe };
   }
 
-  async function resume(): Promise<Live | null> {
-    const session = await readStoredSession();
-    if (!session) return null;
+  async function goLive(session: Session): Promise<void> {
+    if (session.live || !session.core.account) return;
+    session.live = await startLive(session.core);
+  }
+
+  async function close(session: Session | null): Promise<void> {
+    if (!session) return;
+    session.live?.stop();
+    session.live = null;
+    session.unsubscribe();
+  }
+
+  async function resume(): Promise<Session | null> {
+    const stored = await readStoredSession();
+    if (!stored) return null;
     try {
-      return await open(session.server, session.username);
+      const session = await open(stored.server, stored.username);
+      await goLive(session);
+      return session;
     } catch (error) {
       console.error('cytoshare: could not resume the session', error);
       return null;
     }
   }
 
+  let current: Promise<Session | null> = resume();
+
   async function login(server: string, username: string, password: string): Promise<ResponseOf<'login'>> {
-    const previous = await live;
-    if (previous) {
-      previous.unsubscribe();
-      previous.pump.stop();
-      await previous.core.logout().catch(() => {});
-    }
+    const previous = await current;
+    await close(previous);
+    await previous?.core.logout().catch(() => {});
     notices.length = 0;
     const next = open(server, username);
-    live = next.catch(() => null);
-    const account = await (await next).core.login(username, password);
+    current = next.catch(() => null);
+    const session = await next;
+    const account = await session.core.login(username, password);
+    await goLive(session);
     broadcast({ type: 'account' });
-    (await next).pump.kick();
     return account;
   }
 
   const handle = createHandler({
-    core: async () => (await live)?.core ?? null,
+    core: async () => (await current)?.core ?? null,
     login,
     fetchExperiment: async (id) => {
-      await (await live)?.core.refresh([id], false);
+      await (await current)?.core.refresh([id], false);
+    },
+    syncNow: async () => {
+      const session = await current;
+      session?.live?.nudge();
+      await session?.core.refresh([], true);
     },
     notices,
     onNoticesChanged: () => broadcast({ type: 'drafts' }),
@@ -102,14 +114,16 @@ export function startWorker(): void {
 
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (answer: unknown) => void) => {
     if (sender.id !== browser.runtime.id) return false;
-    void handle(message).then((answer) => {
-      sendResponse(answer);
-      const type = (message as { type?: unknown } | null)?.type;
-      if (typeof type === 'string' && !READS.has(type)) void live.then((current) => current?.pump.kick(50));
+    const type = (message as { type?: unknown } | null)?.type;
+    void handle(message).then(async (answer) => {
       if (type === 'logout') {
-        void showInboxCount(0);
+        const session = await current;
+        await close(session);
+        current = Promise.resolve(null);
+        await showInboxCount(0);
         broadcast({ type: 'account' });
       }
+      sendResponse(answer);
     });
     return true;
   });
@@ -118,17 +132,12 @@ export function startWorker(): void {
     if (port.name !== CHANGES_PORT || port.sender?.id !== browser.runtime.id) return;
     ports.add(port);
     port.onDisconnect.addListener(() => ports.delete(port));
-    void live.then((current) => current?.pump.kick());
   });
 
-  // A page that is open wants fresh data; an MV3 worker with an open Port stays alive for it.
-  setInterval(() => {
-    if (ports.size > 0) void live.then((current) => current?.pump.kick());
-  }, OPEN_PAGE_SYNC_MS);
-
-  void browser.alarms.create(SYNC_ALARM, { periodInMinutes: 1 });
+  void browser.alarms.create(WAKE_ALARM, { periodInMinutes: 1 });
   browser.alarms.onAlarm.addListener((alarm) => {
-    if (alarm.name !== SYNC_ALARM) return;
-    void live.then((current) => current?.pump.kick());
+    if (alarm.name !== WAKE_ALARM) return;
+    // Waking is enough: `current` resumed live mode when the worker started; nudge pending drafts.
+    void current.then((session) => session?.live?.nudge());
   });
 }
