@@ -23,10 +23,17 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
   const port = parse(Port, flag(ctx.args, 'port') ?? '8787', '--port');
   const host = parse(z.string().min(1), flag(ctx.args, 'host') ?? '127.0.0.1', '--host');
-  const mode = parse(ServerModeSchema, flag(ctx.args, 'mode') ?? 'premium', '--mode');
+  // Without --mode the data folder keeps the mode it has (premium for a new one).
+  const modeFlag = flag(ctx.args, 'mode');
+  const mode = modeFlag === undefined ? undefined : parse(ServerModeSchema, modeFlag, '--mode');
   const { startServer } = await import('../../sync-server/server.ts');
-  const server = await startServer({ dataDir, host, port, mode });
+  const server = await startServer({ dataDir, host, port, ...(mode ? { mode } : {}) });
   process.stdout.write(`listening on http://${host}:${server.port}\n`);
+  if (server.firstRun) {
+    process.stderr.write(
+      `No account yet. Create the first one with:\n  npx cytoshare admin --data ${dataDir} add-user NAME --email EMAIL --password-stdin [--staff]\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -26,11 +26,14 @@ export type Harness = {
   user(username: string, opts?: { staff?: boolean }): Promise<TestUser>;
 };
 
+/** An intent whose draft id the harness fills in; distributive so each variant keeps its fields. */
+export type IntentInput = Intent extends infer I ? (I extends Intent ? Omit<I, 'id'> & { id?: string } : never) : never;
+
 export type TestUser = {
   username: string;
   token: string;
   post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
-  intent(intent: Omit<Intent, 'id'> & { id?: string }): Promise<IntentResult>;
+  intent(intent: IntentInput): Promise<IntentResult>;
   createExperiment(name: string): Promise<string>;
   open(doc: string, into?: Y.Doc): Promise<TestDoc>;
 };
