@@ -1,0 +1,33 @@
+/**
+ * Child process: our sync server on 127.0.0.1, port 0. Talks to the parent over IPC:
+ * sends {ready, port}; answers {t:'heap'} with {t:'heap', heapUsed, rss, loaded} after global.gc().
+ * Run as: node --expose-gc --import tsx bench/lib/our-server-child.ts <dataDir> <unloadDelayMs>
+ */
+import { startServer } from '../../sync-server/server.ts';
+import { createLogger } from '../../sync-server/log.ts';
+
+const [dataDir, unloadDelay] = process.argv.slice(2);
+if (!dataDir) throw new Error('usage: our-server-child.ts <dataDir> [unloadDelayMs]');
+const server = await startServer({
+  dataDir,
+  host: '127.0.0.1',
+  port: 0,
+  mode: 'premium',
+  unloadDelayMs: Number(unloadDelay ?? 5000),
+  log: createLogger(undefined, true),
+});
+process.on('message', (msg: { t: string }) => {
+  if (msg.t === 'heap') {
+    const g = globalThis as { gc?: () => void };
+    if (g.gc) {
+      g.gc();
+      g.gc();
+    }
+    const m = process.memoryUsage();
+    process.send!({ t: 'heap', heapUsed: m.heapUsed, rss: m.rss, loaded: server.rooms.loadedCount, gc: !!g.gc });
+  } else if (msg.t === 'stop') {
+    void server.close().finally(() => process.exit(0));
+  }
+});
+process.on('disconnect', () => process.exit(0));
+process.send!({ t: 'ready', port: server.port });

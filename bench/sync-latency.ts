@@ -1,0 +1,232 @@
+/**
+ * Write→seen latency and saturation: our validating server vs the unvalidated reference relay
+ * (@y/websocket-server 0.1.1), each in its own child process, driven by the same load generator
+ * (this process) with the same clients and the same updates.
+ *
+ *   npx tsx bench/sync-latency.ts [--quick]
+ *
+ * Every client writes its own tag cell `tags[tagKey('s<i>.fcs','Donor')]` in turn at a steady
+ * aggregate rate; each value carries a sequence number. Latency of an update = time from the
+ * write until the LAST other client has seen it ("all"), and until a fixed observer (client 0,
+ * or client 1 for client 0's own writes) has seen it ("obs").
+ * Saturation: the highest rate of a rising ladder at which p99(all) ≤ 250 ms, ≥ 99.5 % of the
+ * (update, receiver) pairs arrive within the step plus a 2 s grace, and the generator kept the rate.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tagKey } from '../shared/doc-layout.ts';
+import { createUsers, loginAll, sharedExperiment, type Session } from './lib/accounts.ts';
+import { startChild, type ServerChild } from './lib/child.ts';
+import { BenchClient } from './lib/client.ts';
+import { fmt, percentile, sleep, table, waitUntil } from './lib/stats.ts';
+
+const quick = process.argv.includes('--quick');
+const SIZES = quick ? [2, 10] : [2, 50, 200];
+const LATENCY_RATE = 200; // aggregate updates/s for the latency figures
+const LATENCY_SECONDS = quick ? 1 : 5;
+const STEP_SECONDS = quick ? 0.75 : 3;
+const LADDER_FACTOR = quick ? 2 : 1.25;
+const MAX_STEPS = quick ? 3 : 14;
+const P99_LIMIT_MS = 250;
+const GRACE_MS = 2_000;
+const HARD_DEADLINE = Date.now() + (quick ? 25_000 : 25 * 60_000);
+
+type StepResult = {
+  rate: number;
+  sentRate: number;
+  p50: number;
+  p99: number;
+  obsP50: number;
+  obsP99: number;
+  delivered: number;
+  ok: boolean;
+  why: string;
+};
+
+type Run = { connect(n: number): Promise<BenchClient[]> };
+
+class Tracker {
+  sentAt = new Float64Array(1 << 20);
+  writer = new Int32Array(1 << 20);
+  remaining = new Int32Array(1 << 20);
+  lastSeen = new Float64Array(1 << 20);
+  obsSeen = new Float64Array(1 << 20);
+  next = 0;
+  pairsSeen = 0;
+  constructor(readonly n: number) {}
+  seen = (client: BenchClient, seq: number) => {
+    if (seq >= this.next || client.index === this.writer[seq]) return; // own echo (reference) or stale
+    const now = performance.now();
+    this.remaining[seq]!--;
+    this.pairsSeen++;
+    if (now > this.lastSeen[seq]!) this.lastSeen[seq] = now;
+    const observer = this.writer[seq] === 0 ? 1 : 0;
+    if (client.index === observer) this.obsSeen[seq] = now;
+  };
+  send(client: BenchClient): boolean {
+    if (this.next >= this.sentAt.length) return false;
+    const seq = this.next++;
+    this.writer[seq] = client.index;
+    this.remaining[seq] = this.n - 1;
+    this.sentAt[seq] = performance.now();
+    client.write(seq);
+    return true;
+  }
+}
+
+/** Sends at `rate` updates/s for `seconds`, round-robin over the clients, then waits for delivery. */
+async function step(clients: BenchClient[], tracker: Tracker, rate: number, seconds: number): Promise<StepResult> {
+  const first = tracker.next;
+  const t0 = performance.now();
+  let sent = 0;
+  let rr = 0;
+  const total = Math.round(rate * seconds);
+  while (sent < total && performance.now() - t0 < seconds * 1000 * 1.5) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate)) - sent;
+    for (let k = 0; k < due; k++) {
+      const c = clients[rr++ % clients.length]!;
+      if (!tracker.send(c)) break;
+      sent++;
+    }
+    await sleep(1);
+  }
+  const sendSeconds = (performance.now() - t0) / 1000;
+  const last = tracker.next;
+  await waitUntil(() => {
+    for (let s = first; s < last; s++) if (tracker.remaining[s]! > 0) return false;
+    return true;
+  }, GRACE_MS, 10);
+  // Figures over the steady part: skip the first 20 % of the step.
+  const from = first + Math.floor((last - first) * 0.2);
+  const all: number[] = [];
+  const obs: number[] = [];
+  let expected = 0;
+  let got = 0;
+  for (let s = from; s < last; s++) {
+    expected += tracker.n - 1;
+    got += tracker.n - 1 - tracker.remaining[s]!;
+    all.push(tracker.remaining[s]! > 0 ? Infinity : tracker.lastSeen[s]! - tracker.sentAt[s]!);
+    obs.push(tracker.obsSeen[s]! > 0 ? tracker.obsSeen[s]! - tracker.sentAt[s]! : Infinity);
+  }
+  all.sort((a, b) => a - b);
+  obs.sort((a, b) => a - b);
+  const delivered = expected ? got / expected : 0;
+  const p99 = percentile(all, 99);
+  const sentRate = sent / sendSeconds;
+  const why: string[] = [];
+  if (!(p99 <= P99_LIMIT_MS)) why.push(`p99 ${fmt(p99, 0)} ms`);
+  if (delivered < 0.995) why.push(`delivered ${(delivered * 100).toFixed(1)} %`);
+  if (sentRate < rate * 0.95) why.push(`generator reached ${fmt(sentRate, 0)}/s`);
+  return { rate, sentRate, p50: percentile(all, 50), p99, obsP50: percentile(obs, 50), obsP99: percentile(obs, 99), delivered, ok: why.length === 0, why: why.join(', ') };
+}
+
+async function measure(run: Run, n: number, ladderStart: number): Promise<{ latency: StepResult; ladder: StepResult[]; saturation: number }> {
+  const tracker = new Tracker(n);
+  const clients = await run.connect(n);
+  try {
+    for (const c of clients) c.onSeen = tracker.seen;
+    await step(clients, tracker, LATENCY_RATE, quick ? 0.5 : 2); // warm-up (JIT, sockets)
+    const latency = await step(clients, tracker, LATENCY_RATE, LATENCY_SECONDS);
+    const ladder: StepResult[] = [];
+    let saturation = 0;
+    let rate = ladderStart;
+    for (let i = 0; i < MAX_STEPS && Date.now() < HARD_DEADLINE; i++) {
+      await sleep(300);
+      const r = await step(clients, tracker, Math.round(rate), STEP_SECONDS);
+      ladder.push(r);
+      process.stdout.write(`    ${String(r.rate).padStart(6)}/s  p50 ${fmt(r.p50).padStart(7)} ms  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${(r.delivered * 100).toFixed(1)} %${r.ok ? '' : '  SATURATED: ' + r.why}\n`);
+      if (!r.ok) break;
+      saturation = r.rate;
+      rate *= LADDER_FACTOR;
+    }
+    return { latency, ladder, saturation };
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+async function connectAll(n: number, urlOf: (i: number) => string): Promise<BenchClient[]> {
+  const clients: BenchClient[] = [];
+  for (let i = 0; i < n; i++) {
+    clients.push(new BenchClient(i, tagKey(`s${i}.fcs`, 'Donor')));
+  }
+  for (let i = 0; i < n; i += 20) await Promise.all(clients.slice(i, i + 20).map((c) => c.connect(urlOf(c.index))));
+  return clients;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const maxN = Math.max(...SIZES);
+  const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-bench-'));
+  console.log(`sync-latency${quick ? ' (quick)' : ''}: ${SIZES.join(', ')} clients; latency at ${LATENCY_RATE} updates/s; saturation ladder x${LADDER_FACTOR}, ${STEP_SECONDS} s steps, p99 limit ${P99_LIMIT_MS} ms`);
+  const names = await createUsers(dataDir, maxN);
+  console.log(`  ${maxN} accounts created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  let sessions: Session[] | null = null;
+  const results: Array<{ n: number; server: string; latency: StepResult; saturation: number; last: StepResult | undefined }> = [];
+  try {
+    for (const n of SIZES) {
+      const ladderStart = n >= 200 ? 100 : 250;
+      for (const server of ['reference', 'ours'] as const) {
+        if (Date.now() > HARD_DEADLINE) break;
+        console.log(`  ${server}, ${n} clients:`);
+        let child: ServerChild | null = null;
+        try {
+          let run: Run;
+          if (server === 'ours') {
+            child = await startChild('our-server-child.ts', [dataDir, '5000']);
+            const url = child.url;
+            sessions ??= await loginAll(url, names);
+            const experimentId = await sharedExperiment(url, sessions[0]!, names.slice(1, n));
+            const ws = url.replace('http', 'ws');
+            run = {
+              connect: (k) => connectAll(k, (i) => `${ws}/sync/exp-${experimentId}?token=${sessions![i]!.token}&v=1`),
+            };
+          } else {
+            child = await startChild('ref-server-child.ts');
+            const ws = child.url.replace('http', 'ws');
+            const room = `exp-bench-${n}-${Date.now().toString(36)}`;
+            run = { connect: (k) => connectAll(k, () => `${ws}/sync/${room}`) };
+          }
+          const m = await measure(run, n, ladderStart);
+          console.log(`    latency at ${LATENCY_RATE}/s: all p50 ${fmt(m.latency.p50)} p99 ${fmt(m.latency.p99)} ms; observer p50 ${fmt(m.latency.obsP50)} p99 ${fmt(m.latency.obsP99)} ms; saturation ≈ ${m.saturation}/s`);
+          results.push({ n, server, latency: m.latency, saturation: m.saturation, last: m.ladder.at(-1) });
+        } catch (error) {
+          console.log(`    FAILED: ${String(error)}`);
+        } finally {
+          await child?.stop();
+        }
+      }
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const rows: Array<Array<string | number>> = [];
+  for (const n of SIZES) {
+    const ref = results.find((r) => r.n === n && r.server === 'reference');
+    const ours = results.find((r) => r.n === n && r.server === 'ours');
+    for (const r of [ref, ours]) {
+      if (!r) continue;
+      rows.push([n, r.server, fmt(r.latency.p50), fmt(r.latency.p99), fmt(r.latency.obsP50), fmt(r.latency.obsP99), r.saturation, r.last && !r.last.ok ? r.last.why : 'not reached']);
+    }
+    if (ref && ours) {
+      rows.push([
+        n,
+        'ours/ref',
+        fmt(ours.latency.p50 / ref.latency.p50, 2) + 'x',
+        fmt(ours.latency.p99 / ref.latency.p99, 2) + 'x',
+        fmt(ours.latency.obsP50 / ref.latency.obsP50, 2) + 'x',
+        fmt(ours.latency.obsP99 / ref.latency.obsP99, 2) + 'x',
+        fmt(ours.saturation / ref.saturation, 2) + 'x',
+        `targets: latency ≤ 1.10x, saturation ≥ 1.00x`,
+      ]);
+    }
+  }
+  console.log(`\nwrite→seen latency at ${LATENCY_RATE} updates/s (ms) and saturation (updates/s, aggregate)`);
+  console.log(table(['clients', 'server', 'all p50', 'all p99', 'obs p50', 'obs p99', 'saturation/s', 'limit at next step'], rows));
+  console.log(`sync-latency done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+await main();
+process.exit(0);
