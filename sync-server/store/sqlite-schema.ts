@@ -68,3 +68,47 @@ export const migrations: string[] = [
   );
   `,
 ];
+
+/** Connections, their requests and one-time email links, notification preferences, the mail queue. */
+migrations.push(`
+  CREATE TABLE connections (
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('connected', 'pre-existing')),
+    since INTEGER NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+  );
+  CREATE INDEX connections_b ON connections(b);
+  CREATE TABLE connection_requests (
+    id TEXT PRIMARY KEY,
+    from_user TEXT NOT NULL REFERENCES users(username),
+    to_email TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+  );
+  CREATE INDEX connection_requests_to ON connection_requests(to_email, status);
+  CREATE INDEX connection_requests_from ON connection_requests(from_user, status);
+  CREATE TABLE email_links (
+    token_hash TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL REFERENCES connection_requests(id),
+    action TEXT NOT NULL CHECK (action IN ('accept', 'reject')),
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  );
+  CREATE TABLE user_prefs (username TEXT PRIMARY KEY REFERENCES users(username), share_emails INTEGER NOT NULL DEFAULT 1);
+  CREATE TABLE mail_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    to_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    text_body TEXT NOT NULL,
+    html_body TEXT,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    last_error TEXT
+  );
+  CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at IS NULL;
+`);

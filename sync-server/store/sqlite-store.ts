@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
+import { sqliteSocial } from './sqlite-social.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
 
 type ExperimentRow = {
@@ -28,7 +29,8 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  return new SqliteStore(db);
+  const store = new SqliteStore(db);
+  return Object.assign(store, sqliteSocial(db)) as Store;
 }
 
 function migrate(db: Database.Database): void {
@@ -41,7 +43,7 @@ function migrate(db: Database.Database): void {
   }
 }
 
-class SqliteStore implements Store {
+class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial>> {
   private readonly st;
 
   constructor(private readonly db: Database.Database) {

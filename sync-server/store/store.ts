@@ -19,6 +19,30 @@ export type AuditRecord = {
   detail: unknown;
 };
 
+export type ConnectionStatus = 'connected' | 'pre-existing';
+export type ConnectionRecord = { a: string; b: string; status: ConnectionStatus; since: number };
+export type ConnectionRequestRecord = {
+  id: string;
+  fromUser: string;
+  toEmail: string;
+  status: 'pending' | 'accepted' | 'rejected';
+  createdAt: number;
+  decidedAt: number | null;
+};
+export type EmailLinkRecord = { tokenHash: string; requestId: string; action: 'accept' | 'reject'; expiresAt: number; usedAt: number | null };
+export type MailRecord = {
+  id: number;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  createdAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  sentAt: number | null;
+  lastError: string | null;
+};
+
 export interface Store {
   close(): Promise<void>;
 
@@ -58,4 +82,32 @@ export interface Store {
   saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord): Promise<void>;
   audit(record: AuditRecord): Promise<void>;
   auditLog(limit: number): Promise<AuditRecord[]>;
+
+  /** Connections are stored once per pair, with `a < b`; callers pass the pair in any order. */
+  connectionsOf(username: string): Promise<ConnectionRecord[]>;
+  getConnection(x: string, y: string): Promise<ConnectionRecord | null>;
+  saveConnection(x: string, y: string, status: ConnectionStatus, since: number): Promise<void>;
+  deleteConnection(x: string, y: string): Promise<void>;
+  /** Experiments on which both users are the owner or a grantee. */
+  sharedExperimentCount(x: string, y: string): Promise<number>;
+  /** Every pair of distinct users who are both on some experiment. */
+  sharingPairs(): Promise<Array<[string, string]>>;
+
+  saveRequest(request: ConnectionRequestRecord): Promise<void>;
+  getRequest(id: string): Promise<ConnectionRequestRecord | null>;
+  /** Pending requests from `fromUser`, and those addressed to `toEmail`. */
+  pendingRequests(filter: { fromUser?: string; toEmail?: string }): Promise<ConnectionRequestRecord[]>;
+  saveEmailLink(link: EmailLinkRecord): Promise<void>;
+  getEmailLink(tokenHash: string): Promise<EmailLinkRecord | null>;
+  /** Marks the link used; false if it was used already (each link works once). */
+  useEmailLink(tokenHash: string, at: number): Promise<boolean>;
+
+  shareEmailsEnabled(username: string): Promise<boolean>;
+  setShareEmails(username: string, enabled: boolean): Promise<void>;
+
+  enqueueMail(mail: { to: string; subject: string; text: string; html: string | null; at: number }): Promise<number>;
+  dueMail(now: number, limit: number): Promise<MailRecord[]>;
+  markMailSent(id: number, at: number): Promise<void>;
+  markMailFailed(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  pendingMailCount(): Promise<number>;
 }
