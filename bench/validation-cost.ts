@@ -1,0 +1,168 @@
+/**
+ * Cost per update of the validation path as documents grow, against a plain Y.applyUpdate.
+ *
+ *   npx tsx bench/validation-cost.ts [--quick]
+ *
+ * For documents with 1k, 10k and 100k prior operations (map overwrites by 8 client ids across
+ * 1,000 tag cells, so history grows while the state stays the same size), one edit at a time:
+ * - inspect+rules: `inspectUpdate` (decode, resolve each struct's field) + `checkContentWrite`
+ *   for every write, on the server's document before the edit is applied;
+ * - merge: the whole `mergeClientUpdate` on a DocRoom (fake store, fake peer), which applies it;
+ * - reference: `Y.applyUpdate` of the same update into a plain Y.Doc holding the same history.
+ * Prints µs/update (median, p99) and the ratio 100k/1k (target ≤ 1.3x).
+ */
+import * as Y from 'yjs';
+import { tagKey } from '../shared/doc-layout.ts';
+import { checkContentWrite } from '../shared/rules/content.ts';
+import type { Actor, SharingState } from '../shared/schemas/entities.ts';
+import type { Store } from '../sync-server/store/store.ts';
+import { ClientRegistry } from '../sync-server/sync/client-registry.ts';
+import { DocRoom, type RoomPeer } from '../sync-server/sync/room.ts';
+import { inspectUpdate } from '../sync-server/sync/update-inspector.ts';
+import { mergeClientUpdate } from '../sync-server/sync/validated-merge.ts';
+import { fmt, percentile, table } from './lib/stats.ts';
+
+const quick = process.argv.includes('--quick');
+const SIZES = [1_000, 10_000, 100_000];
+const MEASURED = quick ? 300 : 3_000;
+const KEYS = 1_000;
+const AUTHORS = [101, 202, 303, 404, 505, 606, 707, 808];
+const EXP = 'benchvalidation';
+
+const actor: Actor = { username: 'alice', staff: false };
+const sharing: SharingState = {
+  id: EXP,
+  owner: 'alice',
+  grants: { bob: { by: 'alice', at: 0 } },
+  public: false,
+  curated: false,
+  parentId: null,
+  clonedFrom: null,
+  projectId: null,
+  trashed: false,
+};
+
+function fakeStore(): Store {
+  let seq = 0;
+  const owners = new Map<number, string>();
+  return {
+    appendUpdate: async () => ++seq,
+    compact: async () => undefined,
+    clientOwners: async (ids: number[]) => new Map(ids.filter((id) => owners.has(id)).map((id) => [id, owners.get(id)!])),
+    registerClients: async (ids: number[], username: string) => {
+      for (const id of ids) owners.set(id, username);
+    },
+  } as unknown as Store;
+}
+
+const peer: RoomPeer = { actor, send: () => undefined, control: () => undefined, close: () => undefined };
+
+/** A deterministic pseudo-random sequence, so every run writes the same history. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+type Row = { ops: number; bytes: number; inspect: number[]; merge: number[]; plain: number[] };
+
+async function measure(ops: number): Promise<Row> {
+  const random = rng(ops);
+  const src = new Y.Doc();
+  const tags = src.getMap<string>('tags');
+  const keys = Array.from({ length: KEYS }, (_, i) => tagKey(`s${i}.fcs`, i % 2 ? 'Donor' : 'Treatment'));
+  for (let i = 0; i < ops; i++) {
+    src.clientID = AUTHORS[i % AUTHORS.length]!;
+    tags.set(keys[Math.floor(random() * KEYS)]!, `value ${i}`);
+  }
+  const history = Y.encodeStateAsUpdate(src);
+  const store = fakeStore();
+  const room = new DocRoom(`exp-${EXP}`, { kind: 'experiment', experimentId: EXP }, store, { updates: [history], lastSeq: 1 });
+  room.sharing = sharing;
+  const registry = new ClientRegistry(store);
+  await registry.claim(AUTHORS, 'alice');
+  const plainDoc = new Y.Doc();
+  Y.applyUpdate(plainDoc, history);
+
+  const row: Row = { ops, bytes: history.length, inspect: [], merge: [], plain: [] };
+  let pending: Uint8Array | null = null;
+  src.on('update', (u: Uint8Array) => (pending = u));
+  for (let i = 0; i < MEASURED + 50; i++) {
+    src.clientID = AUTHORS[Math.floor(random() * AUTHORS.length)]!;
+    tags.set(keys[Math.floor(random() * KEYS)]!, `edit ${i}`);
+    const update = pending!;
+
+    let t = performance.now();
+    const inspection = inspectUpdate(room.doc, update);
+    if (!inspection.ok) throw new Error(`inspection failed: ${inspection.reason}`);
+    for (const w of inspection.writes) {
+      const verdict = checkContentWrite(sharing, actor, w.write);
+      if (!verdict.ok) throw new Error(`bench write refused: ${verdict.code}`);
+    }
+    const inspectUs = (performance.now() - t) * 1000;
+
+    t = performance.now();
+    const outcome = await mergeClientUpdate(room, peer, update, registry);
+    const mergeUs = (performance.now() - t) * 1000;
+    if (!outcome || outcome.refused.length > 0) throw new Error('merge refused a valid edit');
+
+    t = performance.now();
+    Y.applyUpdate(plainDoc, update);
+    const plainUs = (performance.now() - t) * 1000;
+
+    if (i >= 50) {
+      row.inspect.push(inspectUs);
+      row.merge.push(mergeUs);
+      row.plain.push(plainUs);
+    }
+  }
+  if (JSON.stringify(room.doc.getMap('tags').toJSON()) !== JSON.stringify(plainDoc.getMap('tags').toJSON())) {
+    throw new Error('the merged document and the plain document differ');
+  }
+  room.destroy();
+  plainDoc.destroy();
+  src.destroy();
+  return row;
+}
+
+const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
+const med = (v: number[]) => percentile(sorted(v), 50);
+const p99 = (v: number[]) => percentile(sorted(v), 99);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`validation-cost${quick ? ' (quick)' : ''}: ${MEASURED} edits per size, ${KEYS} keys, ${AUTHORS.length} client ids`);
+  await measure(1_000); // warm-up: JIT
+  const rows: Row[] = [];
+  for (const ops of SIZES) rows.push(await measure(ops));
+  console.log(
+    table(
+      ['prior ops', 'history bytes', 'inspect+rules µs p50', 'p99', 'merge µs p50', 'p99', 'max', 'plain apply µs p50', 'p99', 'merge/plain p50'],
+      rows.map((r) => [
+        r.ops,
+        r.bytes,
+        fmt(med(r.inspect)),
+        fmt(p99(r.inspect)),
+        fmt(med(r.merge)),
+        fmt(p99(r.merge)),
+        fmt(Math.max(...r.merge), 0),
+        fmt(med(r.plain)),
+        fmt(p99(r.plain)),
+        fmt(med(r.merge) / med(r.plain), 2) + 'x',
+      ]),
+    ),
+  );
+  const first = rows[0]!;
+  const last = rows.at(-1)!;
+  const ratio = (f: (r: Row) => number) => f(last) / f(first);
+  const rInspect = ratio((r) => med(r.inspect));
+  const rMerge = ratio((r) => med(r.merge));
+  const rPlain = ratio((r) => med(r.plain));
+  console.log(`ratio 100k/1k (median): inspect+rules ${fmt(rInspect, 2)}x, merge ${fmt(rMerge, 2)}x, plain apply (reference) ${fmt(rPlain, 2)}x; target ≤ 1.30x`);
+  console.log(`  inspect+rules: ${rInspect <= 1.3 ? 'MET' : 'MISSED'}; merge: ${rMerge <= 1.3 ? 'MET' : 'MISSED'}`);
+  console.log(`validation-cost done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+await main();
