@@ -1,0 +1,76 @@
+/**
+ * Where queued mail goes: an SMTP server (nodemailer, from a URL), or with no SMTP configured an
+ * outbox folder of RFC 822 `.eml` files in the data directory, so a default install loses nothing.
+ * Both sit behind `MailTransport`; the queue never knows which one it drives.
+ */
+import nodemailer from 'nodemailer';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type OutgoingMail = { id: number; from: string; to: string; subject: string; text: string; html: string | null };
+
+export type MailTransport = {
+  /** For logs: `smtp:<host>:<port>` or `outbox`, never credentials. */
+  readonly describe: string;
+  /** Resolves once the mail is handed over for good; rejects with a reason to retry later. */
+  deliver(mail: OutgoingMail): Promise<void>;
+  close(): void;
+};
+
+/** Timeouts short enough that `stop()` never waits minutes on a dead server. */
+const smtpTimeouts = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dnsTimeout: 15_000 };
+
+/** `smtp://user:pass@host:25` → `smtp://host:25`: the only form of the URL that may be logged. */
+export function smtpHostOnly(smtpUrl: string): string {
+  try {
+    const u = new URL(smtpUrl);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '(unparsable SMTP URL)';
+  }
+}
+
+const message = (mail: OutgoingMail) => ({
+  from: mail.from,
+  to: mail.to,
+  subject: mail.subject,
+  text: mail.text,
+  ...(mail.html === null ? {} : { html: mail.html }),
+});
+
+export function smtpTransport(smtpUrl: string): MailTransport {
+  const transport = nodemailer.createTransport({ url: smtpUrl, ...smtpTimeouts });
+  return {
+    describe: smtpHostOnly(smtpUrl),
+    async deliver(mail) {
+      const info = await transport.sendMail(message(mail));
+      // A server may accept the transaction yet refuse the one recipient.
+      if (info.rejected.length > 0) throw new Error(`recipient rejected: ${info.response}`);
+    },
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * Writes `<outboxDir>/<UTC timestamp>-<mail id>.eml`. The temp file and the rename make a reader
+ * (or a crash) never see half a message. Delivery is at least once: a crash between the rename
+ * and `markMailSent` writes the mail again on restart, as a second file with the same mail id.
+ */
+export function outboxTransport(outboxDir: string): MailTransport {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return {
+    describe: 'outbox',
+    async deliver(mail) {
+      const info = await composer.sendMail(message(mail));
+      if (!Buffer.isBuffer(info.message)) throw new Error('stream transport did not buffer the message');
+      await mkdir(outboxDir, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const name = `${stamp}-${mail.id}.eml`;
+      const temp = join(outboxDir, `.${name}.${randomUUID()}.tmp`);
+      await writeFile(temp, info.message);
+      await rename(temp, join(outboxDir, name));
+    },
+    close: () => composer.close(),
+  };
+}
