@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { tagKey } from '../shared/doc-layout.ts';
 import { createUsers, loginAll, sharedExperiment, type Session } from './lib/accounts.ts';
 import { startChild, type ServerChild } from './lib/child.ts';
-import { BenchClient } from './lib/client.ts';
+import { RawClient as BenchClient } from './lib/raw-client.ts';
 import { fmt, percentile, sleep, table, waitUntil } from './lib/stats.ts';
 
 const quick = process.argv.includes('--quick');

@@ -16,6 +16,12 @@ export async function createUsers(dataDir: string, n: number, prefix = 'bench'):
         names.slice(i, i + 4).map((username) => createAccount(store, { username, email: `${username}@bench.test`, password: PASSWORD })),
       );
     }
+    // Premium mode lets an owner share only with accounts it is connected to: connect the
+    // first account (the owner in every bench) with each other one, directly on the store.
+    const withConnections = store as typeof store & { saveConnection?: (x: string, y: string, status: 'connected', since: number) => Promise<void> };
+    if (withConnections.saveConnection) {
+      for (const other of names.slice(1)) await withConnections.saveConnection(names[0]!, other, 'connected', Date.now());
+    }
   } finally {
     await store.close();
   }
