@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelay } from '../../sync-server/mail/mail-queue.ts';
+import { smtpHostOnly } from '../../sync-server/mail/transports.ts';
 import { connectionRequest, escapeHtml, experimentUrl, shareNotification } from '../../sync-server/mail/templates.ts';
 
 const evil = '<script>alert("x")</script>';
@@ -83,5 +84,15 @@ describe('retry backoff', () => {
     [1000, 200],
   ])('after %i earlier attempts waits %i ms (base 50, max 200)', (attempts, ms) => {
     expect(retryDelay(attempts, { baseMs: 50, maxMs: 200 })).toBe(ms);
+  });
+});
+
+describe('SMTP URL in logs', () => {
+  it.each([
+    ['smtps://user:p%40ss@mail.example.org:465', 'smtps://mail.example.org:465'],
+    ['smtp://127.0.0.1:2525', 'smtp://127.0.0.1:2525'],
+    ['not a url with secret', '(unparsable SMTP URL)'],
+  ])('%s is logged as %s', (url, shown) => {
+    expect(smtpHostOnly(url)).toBe(shown);
   });
 });
