@@ -38,6 +38,15 @@ export const ErrorCode = {
   RESET_REQUIRED: 'RESET_REQUIRED',
   SERVER_UNREACHABLE: 'SERVER_UNREACHABLE',
   INTERNAL: 'INTERNAL',
+  CONNECTIONS_DISABLED: 'CONNECTIONS_DISABLED',
+  NOT_CONNECTED: 'NOT_CONNECTED',
+  ALREADY_CONNECTED: 'ALREADY_CONNECTED',
+  REQUEST_PENDING: 'REQUEST_PENDING',
+  NO_PENDING_REQUEST: 'NO_PENDING_REQUEST',
+  CONNECTION_IN_USE: 'CONNECTION_IN_USE',
+  CANNOT_CONNECT_TO_SELF: 'CANNOT_CONNECT_TO_SELF',
+  LINK_EXPIRED: 'LINK_EXPIRED',
+  LINK_USED: 'LINK_USED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -77,6 +86,15 @@ const words: Record<ErrorCode, string> = {
   RESET_REQUIRED: 'This copy must be reloaded from the server.',
   SERVER_UNREACHABLE: 'The server cannot be reached.',
   INTERNAL: 'The server failed; the change was not applied.',
+  CONNECTIONS_DISABLED: 'This server shares with every account directly; it has no connections.',
+  NOT_CONNECTED: 'Connect with this user before sharing with them.',
+  ALREADY_CONNECTED: 'You are already connected with this user.',
+  REQUEST_PENDING: 'A connection request to this address is already waiting for an answer.',
+  NO_PENDING_REQUEST: 'This user has no connection request waiting for you.',
+  CONNECTION_IN_USE: 'Remove this user from every shared experiment and project first.',
+  CANNOT_CONNECT_TO_SELF: 'You cannot connect with yourself.',
+  LINK_EXPIRED: 'This link has expired.',
+  LINK_USED: 'This link was already used.',
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
+import { ConnectionEntry } from './schemas/connection-entry.ts';
 import { Dimension, ExperimentId, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 
 /**
@@ -14,23 +15,27 @@ import { Dimension, ExperimentId, FileName, Gate, SharingState, TagValue, Userna
  *   gates    (content)       gateId → Gate, or null once removed
  * Index document `idx-<username>` (server-owned): experiments: id → IndexEntry
  * Public catalog `catalog` (server-owned): experiments: id → CatalogEntry
- * Room is left for `project-<id>` and `connections-<username>` documents of later issues.
+ * Connections `conn-<username>` (server-owned): connections: username (or `email:<addr>` for a
+ *   request to an address with no account) → ConnectionEntry
+ * Room is left for `project-<id>` documents.
  *
  * Every content value is a plain JSON value in a root map, never a nested Y type: a refused
  * write can then always be undone by writing the previous value back under the same key.
  */
-export const DocKind = { experiment: 'experiment', index: 'index', catalog: 'catalog' } as const;
+export const DocKind = { experiment: 'experiment', index: 'index', catalog: 'catalog', connections: 'connections' } as const;
 export type DocKind = (typeof DocKind)[keyof typeof DocKind];
 
 export type DocRef =
   | { kind: typeof DocKind.experiment; experimentId: string }
   | { kind: typeof DocKind.index; username: string }
-  | { kind: typeof DocKind.catalog };
+  | { kind: typeof DocKind.catalog }
+  | { kind: typeof DocKind.connections; username: string };
 
 export const docName = {
   experiment: (id: string) => `exp-${id}`,
   index: (username: string) => `idx-${username}`,
   catalog: 'catalog',
+  connections: (username: string) => `conn-${username}`,
 } as const;
 
 export function parseDocName(name: string): DocRef | null {
@@ -39,9 +44,11 @@ export function parseDocName(name: string): DocRef | null {
     const id = ExperimentId.safeParse(name.slice(4));
     return id.success ? { kind: DocKind.experiment, experimentId: id.data } : null;
   }
-  if (name.startsWith('idx-')) {
-    const user = Username.safeParse(name.slice(4));
-    return user.success ? { kind: DocKind.index, username: user.data } : null;
+  if (name.startsWith('idx-') || name.startsWith('conn-')) {
+    const index = name.startsWith('idx-');
+    const user = Username.safeParse(name.slice(index ? 4 : 5));
+    if (!user.success) return null;
+    return index ? { kind: DocKind.index, username: user.data } : { kind: DocKind.connections, username: user.data };
   }
   return null;
 }
@@ -67,6 +74,7 @@ export const contentValueSchema = {
 } as const;
 
 export const IndexRoot = { experiments: 'experiments' } as const;
+export const ConnectionsRoot = { connections: 'connections' } as const;
 
 /** Sample-tag cells are keyed by file and dimension; JSON keeps the pair unambiguous. */
 export function tagKey(file: string, dimension: string): string {
@@ -151,4 +159,13 @@ export function readCatalogEntries(doc: Y.Doc): CatalogEntry[] {
     if (entry.success) out.push(entry.data);
   });
   return out;
+}
+
+export function readConnectionEntries(doc: Y.Doc): ConnectionEntry[] {
+  const out: ConnectionEntry[] = [];
+  doc.getMap(ConnectionsRoot.connections).forEach((value) => {
+    const entry = ConnectionEntry.safeParse(value);
+    if (entry.success) out.push(entry.data);
+  });
+  return out.sort((a, b) => (a.user ?? a.email).localeCompare(b.user ?? b.email));
 }

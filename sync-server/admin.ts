@@ -48,10 +48,26 @@ export async function addUser(dataDir: string, input: NewUser): Promise<{ userna
   }
 }
 
-export async function setMode(dataDir: string, mode: ServerMode): Promise<void> {
+/**
+ * `cytoshare admin --data DIR set-mode premium|enterprise`. Moving from enterprise to premium
+ * keeps everyone able to share with whom they already share: each such pair gets a
+ * *pre-existing* connection. Returns how many were made.
+ */
+export async function setMode(dataDir: string, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
   const store = openSqliteStore(dataDir);
   try {
+    const before = (await store.getMode()) ?? 'premium';
+    let preExisting = 0;
+    if (before === 'enterprise' && mode === 'premium') {
+      const now = Date.now();
+      for (const [a, b] of await store.sharingPairs()) {
+        if (await store.getConnection(a, b)) continue;
+        await store.saveConnection(a, b, 'pre-existing', now);
+        preExisting++;
+      }
+    }
     await store.setMode(mode);
+    return { mode, preExisting };
   } finally {
     await store.close();
   }

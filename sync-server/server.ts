@@ -5,6 +5,10 @@ import { MAX_MESSAGE_BYTES } from '../shared/protocol/message-types.ts';
 import type { ServerMode } from '../shared/schemas/entities.ts';
 import { contentEffects } from './effects/content-effects.ts';
 import { IntentExecutor } from './effects/intent-executor.ts';
+import { Connections } from './effects/connections.ts';
+import { mailNotifier } from './effects/mail-notifier.ts';
+import { createMailQueue } from './mail/mail-queue.ts';
+import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -22,13 +26,21 @@ export type ServerOptions = {
   /** How long a document nobody has open stays in memory. */
   unloadDelayMs?: number;
   log?: Logger;
+  /** The address people reach this server at, for links in mail; defaults to http://HOST:PORT. */
+  publicUrl?: string;
+  /** SMTP server for notification mail (`smtp://host:port`); without it mail goes to DATA/outbox. */
+  smtpUrl?: string;
+  /** Sender address of notification mail. */
+  mailFrom?: string;
+  /** Mail retry policy; tests shorten it. */
+  mailRetry?: { baseMs: number; maxMs: number };
 };
 
 export type RunningServer = {
   url: string;
   port: number;
   host: string;
-  mode: ServerMode;
+  readonly mode: ServerMode;
   /** True when the data folder has no account yet. */
   firstRun: boolean;
   store: Store;
@@ -42,14 +54,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? createLogger(undefined, true);
   const store = openSqliteStore(options.dataDir);
   if (options.mode) await store.setMode(options.mode);
-  const mode: ServerMode = (await store.getMode()) ?? 'premium';
+  let mode: ServerMode = (await store.getMode()) ?? 'premium';
   if (!options.mode) await store.setMode(mode);
+  let publicUrl = options.publicUrl ?? '';
   const rooms = new Rooms(store, options.unloadDelayMs ?? 5_000);
   const registry = new ClientRegistry(store);
-  const intents = new IntentExecutor({ store, rooms, log, mode: () => mode });
+  const mail = createMailQueue({
+    store,
+    dataDir: options.dataDir,
+    ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}),
+    from: options.mailFrom ?? 'Cytoshare <noreply@cytoshare.invalid>',
+    log,
+    ...(options.mailRetry ? { retry: options.mailRetry } : {}),
+  });
+  const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email ?? null);
+  const connections = new Connections({ store, rooms, mode: () => mode, publicUrl: () => publicUrl, notifier });
+  rooms.onLoad = async (room) => {
+    if (room.ref.kind === DocKind.connections) await connections.rebuild(room, room.ref.username);
+  };
+  const intents = new IntentExecutor({ store, rooms, log, mode: () => mode, connections, notifier });
   const onAccepted = contentEffects(store, rooms, log);
 
-  const http: Server = createServer((req, res) => handleHttp(req, res, { store, intents, log, mode: () => mode }));
+  const http: Server = createServer((req, res) => handleHttp(req, res, { store, intents, connections, log, mode: () => mode }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
@@ -64,23 +90,39 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     http.listen(options.port ?? 8787, host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  publicUrl ||= `http://${host}:${port}`;
   const firstRun = (await store.countUsers()) === 0;
+  // `cytoshare admin set-mode` writes the data folder directly; a running server follows it.
+  const modeWatch = setInterval(() => {
+    void store.getMode().then(async (stored) => {
+      if (!stored || stored === mode) return;
+      mode = stored;
+      log.info('mode changed', { mode });
+      await connections.refreshLoaded();
+    }).catch(() => undefined);
+  }, 1_000);
+  modeWatch.unref();
+  mail.start();
   log.info('listening', { host, port, mode });
 
   return {
     url: `http://${host}:${port}`,
     port,
     host,
-    mode,
+    get mode() {
+      return mode;
+    },
     firstRun,
     store,
     rooms,
     async close() {
+      clearInterval(modeWatch);
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await rooms.closeAll();
+      await mail.stop();
       await store.close();
     },
   };

@@ -18,7 +18,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 export async function runServer(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['data', 'port', 'host', 'mode']);
+  onlyFlags(ctx.args, ['data', 'port', 'host', 'mode', 'smtp', 'public-url']);
   if (ctx.args.positionals.length !== 1) throw new UsageError('server takes no arguments');
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
   const port = parse(Port, flag(ctx.args, 'port') ?? '8787', '--port');
@@ -27,7 +27,17 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
   const modeFlag = flag(ctx.args, 'mode');
   const mode = modeFlag === undefined ? undefined : parse(ServerModeSchema, modeFlag, '--mode');
   const { startServer } = await import('../../sync-server/server.ts');
-  const server = await startServer({ dataDir, host, port, ...(mode ? { mode } : {}) });
+  const smtpUrl = flag(ctx.args, 'smtp');
+  if (smtpUrl !== undefined) parse(z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL'), smtpUrl, '--smtp');
+  const publicUrl = flag(ctx.args, 'public-url');
+  const server = await startServer({
+    dataDir,
+    host,
+    port,
+    ...(mode ? { mode } : {}),
+    ...(smtpUrl ? { smtpUrl } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+  });
   process.stdout.write(`listening on http://${host}:${server.port}\n`);
   if (server.firstRun) {
     process.stderr.write(
@@ -46,7 +56,10 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
 export async function runAdmin(ctx: Ctx): Promise<Exit> {
   onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff']);
   const [, sub, name, ...rest] = ctx.args.positionals;
-  if (sub !== 'add-user' || name === undefined || rest.length > 0) throw new UsageError('usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]');
+  if (sub === 'set-mode' && name !== undefined && rest.length === 0) return runSetMode(ctx, name);
+  if (sub !== 'add-user' || name === undefined || rest.length > 0) {
+    throw new UsageError('usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise');
+  }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
   const username = parse(Username, name, 'username');
@@ -62,6 +75,16 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
     if (typeof code === 'string') throw ctx.out.error(code, 'refused', Exit.refused);
     throw error;
   }
+}
+
+/** `admin --data DIR set-mode premium|enterprise`; a running server follows within a second. */
+async function runSetMode(ctx: Ctx, value: string): Promise<Exit> {
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const mode = parse(ServerModeSchema, value, 'mode');
+  const { setMode } = await import('../../sync-server/admin.ts');
+  const result = await setMode(dataDir, mode);
+  ctx.out.result(result, `mode ${result.mode}${result.preExisting ? `; ${result.preExisting} pre-existing connections` : ''}`);
+  return Exit.ok;
 }
 
 export { CliExit };

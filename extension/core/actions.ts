@@ -4,7 +4,8 @@ import { checkContentWrite, type ContentWrite } from '../../shared/rules/content
 import { planIntent } from '../../shared/rules/intents.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { ErrorCode } from '../../shared/codes.ts';
-import { Intent } from '../../shared/schemas/intents.ts';
+import { Intent, isExperimentIntent } from '../../shared/schemas/intents.ts';
+import { planConnectionIntent, type ConnectionContext } from '../../shared/rules/connections.ts';
 import { RuleRefusal, type EditDraft, type IntentDraft } from './contract.ts';
 import { newDraftId } from './ids.ts';
 import { knownExperiments } from './replica.ts';
@@ -15,7 +16,14 @@ import type { ClientStore } from './store.ts';
  * throws and nothing is stored. An allowed sharing change is stored as an intent; an allowed
  * content edit is applied as one Yjs transaction and stored as its clock range.
  */
-export type ActionContext = { store: ClientStore; actor: Actor; mode: ServerMode; now: () => number };
+export type ActionContext = {
+  store: ClientStore;
+  actor: Actor;
+  mode: ServerMode;
+  now: () => number;
+  /** The actor's connections as the replica knows them; without it the server alone decides. */
+  connections?: ConnectionContext;
+};
 
 /** Creation times are strictly increasing, so drafts replay in the order they were made. */
 async function nextCreatedAt(ctx: ActionContext): Promise<number> {
@@ -33,11 +41,19 @@ export async function recordIntent(ctx: ActionContext, intentBody: Record<string
     throw new RuleRefusal(ErrorCode.INVALID_VALUE, issue?.message ?? 'invalid value', issue?.path.map(String));
   }
   const drafts = await ctx.store.loadDrafts();
-  const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
-  const plan = planIntent(parsed.data, ctx.actor, { experiments, mode: ctx.mode });
-  if (!plan.verdict.ok) throw new RuleRefusal(plan.verdict.code, plan.verdict.message, plan.verdict.path);
+  const intent = parsed.data;
+  const verdict = isExperimentIntent(intent)
+    ? planIntent(intent, ctx.actor, {
+        experiments: await knownExperiments(ctx.store, drafts, ctx.actor.username),
+        mode: ctx.mode,
+        ...(ctx.connections ? { isConnected: (_a: string, b: string) => ctx.connections!.connected.has(b) } : {}),
+      }).verdict
+    : ctx.connections
+      ? planConnectionIntent(intent, ctx.actor, ctx.connections)
+      : ({ ok: true } as const);
+  if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   const draft: IntentDraft = {
-    kind: 'intent', id, experimentId: parsed.data.experimentId, description, state: 'pending',
+    kind: 'intent', id, experimentId: isExperimentIntent(intent) ? intent.experimentId : '', description, state: 'pending',
     createdAt: await nextCreatedAt(ctx), intent: parsed.data,
   };
   await ctx.store.putDraft(draft);

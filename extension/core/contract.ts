@@ -17,6 +17,7 @@ export type DraftState = (typeof DraftState)[keyof typeof DraftState];
 
 type DraftBase = {
   id: string;
+  /** The experiment the draft concerns; '' for account-level drafts (connections). */
   experimentId: string;
   /** A line a person reads: "share with bob", "rename to …", "tag a.fcs / Donor = 7". */
   description: string;

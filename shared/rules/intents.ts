@@ -1,6 +1,6 @@
 import { ErrorCode } from '../codes.ts';
 import type { Actor, ServerMode, SharingState } from '../schemas/entities.ts';
-import { IntentType, type Intent, type IntentOf } from '../schemas/intents.ts';
+import { IntentType, type ExperimentIntent as Intent, type IntentOf } from '../schemas/intents.ts';
 import { can, Capability } from './access.ts';
 import { familyOf, wouldCycle } from './family.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
@@ -15,6 +15,11 @@ export type IntentContext = {
   /** Resolves a username or email to a username; absent on the client, which cannot know. */
   resolveUser?: (ref: string) => string | null;
   mode: ServerMode;
+  /**
+   * Are the two accounts connected (premium mode)? Absent where it cannot be known; then the
+   * connection check is left to the server.
+   */
+  isConnected?: (a: string, b: string) => boolean;
 };
 
 /** A decided intent: the verdict on its target, and which linked experiments it also changes. */
@@ -96,6 +101,9 @@ function planGrantChange(
   }
   if (!sharing && !Object.hasOwn(exp.grants, user)) {
     return refused(refuse(ErrorCode.NOT_SHARED_WITH_USER, 'no direct access to remove', ['user']));
+  }
+  if (sharing && ctx.mode === 'premium' && ctx.isConnected && !Object.hasOwn(exp.grants, user) && !ctx.isConnected(actor.username, user)) {
+    return refused(refuse(ErrorCode.NOT_CONNECTED, 'connect with this user first', ['user']));
   }
   const affected: string[] = [exp.id];
   const skipped: IntentPlan['skipped'] = [];

@@ -19,6 +19,8 @@ export const WhoAmI = z.strictObject({
   email: z.string(),
   staff: z.boolean(),
   mode: ServerModeSchema,
+  /** Whether the server mails this user when something is shared with them. */
+  shareEmails: z.boolean().optional(),
 });
 export type WhoAmI = z.infer<typeof WhoAmI>;
 
@@ -27,3 +29,5 @@ export type ServerInfo = z.infer<typeof ServerInfo>;
 
 export const ErrorBody = z.strictObject({ code: z.string(), message: z.string(), path: z.array(z.string()).optional() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const PreferencesRequest = z.strictObject({ shareEmails: z.boolean() });

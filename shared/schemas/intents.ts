@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DraftId, ExperimentId, ExperimentName, Username } from './entities.ts';
+import { DraftId, Email, ExperimentId, ExperimentName, Username } from './entities.ts';
 
 /**
  * Sharing changes are intents: the client asks, the server decides with the rules and writes
@@ -19,6 +19,10 @@ export const IntentType = {
   clone: 'clone',
   curate: 'curate',
   markViewed: 'mark-viewed',
+  connect: 'connect',
+  accept: 'accept',
+  reject: 'reject',
+  disconnect: 'disconnect',
 } as const;
 export type IntentType = (typeof IntentType)[keyof typeof IntentType];
 
@@ -37,8 +41,19 @@ export const Intent = z.discriminatedUnion('type', [
   }),
   z.strictObject({ ...base, type: z.literal(IntentType.curate), curated: z.boolean() }),
   z.strictObject({ ...base, type: z.literal(IntentType.markViewed) }),
+  // Connections concern two accounts, not an experiment.
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.connect), email: Email }),
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.accept), user: Username }),
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.reject), user: Username }),
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.disconnect), user: Username }),
 ]);
 export type Intent = z.infer<typeof Intent>;
+export type ExperimentIntent = Extract<Intent, { experimentId: string }>;
+export type ConnectionIntent = Exclude<Intent, ExperimentIntent>;
+
+export function isExperimentIntent(intent: Intent): intent is ExperimentIntent {
+  return 'experimentId' in intent;
+}
 export type IntentOf<T extends IntentType> = Extract<Intent, { type: T }>;
 
 export const SkippedExperiment = z.strictObject({ experimentId: ExperimentId, code: z.string() });

@@ -2,13 +2,16 @@ import type * as Y from 'yjs';
 import { docName, ExperimentRoot } from '../../shared/doc-layout.ts';
 import { applyIntent, newSharing, planIntent, type IntentPlan } from '../../shared/rules/intents.ts';
 import type { Actor, ServerMode, SharingState } from '../../shared/schemas/entities.ts';
-import { IntentType, type Intent, type IntentResult } from '../../shared/schemas/intents.ts';
+import { IntentType, isExperimentIntent, type ExperimentIntent, type Intent, type IntentResult } from '../../shared/schemas/intents.ts';
+import type { Verdict } from '../../shared/rules/verdict.ts';
+import type { Connections } from './connections.ts';
+import type { Notifier } from './notifier.ts';
 import type { Logger } from '../log.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { ExperimentRecord, Store } from '../store/store.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
-export type IntentDeps = { store: Store; rooms: Rooms; log: Logger; mode: () => ServerMode };
+export type IntentDeps = { store: Store; rooms: Rooms; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier };
 
 /**
  * Decides and carries out sharing intents. The server is the only writer of sharing state:
@@ -33,13 +36,30 @@ export class IntentExecutor {
     const earlier = await store.findIntentResult(actor.username, intent.id);
     if (earlier !== null) return { ...(JSON.parse(earlier) as IntentResult), resent: true };
 
+    if (!isExperimentIntent(intent)) {
+      const verdict = await this.deps.connections.execute(actor, intent);
+      return this.record(actor, intent, { verdict, affected: [], skipped: [] }, null);
+    }
     const experiments = await this.context(intent);
     const resolved = 'user' in intent ? ((await store.findUser(intent.user))?.username ?? null) : null;
+    const connected = await this.deps.connections.isConnectedSet(actor.username);
     const plan = planIntent(intent, actor, {
       experiments,
       resolveUser: () => resolved,
       mode: this.deps.mode(),
+      isConnected: (_actor, user) => connected.has(user),
     });
+    if (plan.verdict.ok) await this.carryOut(actor, intent, plan, experiments);
+    return this.record(actor, intent, plan, intent.experimentId);
+  }
+
+  /** Stores the verdict (for resends) and its audit line together. */
+  private async record(
+    actor: Actor,
+    intent: Intent,
+    plan: { verdict: Verdict; affected: string[]; skipped: IntentPlan['skipped']; user?: string },
+    experimentId: string | null,
+  ): Promise<IntentResult> {
     const result: IntentResult = plan.verdict.ok
       ? { ok: true, draftId: intent.id, affected: plan.affected, skipped: plan.skipped, resent: false }
       : {
@@ -50,12 +70,11 @@ export class IntentExecutor {
           ...(plan.verdict.path ? { path: plan.verdict.path } : {}),
           resent: false,
         };
-    if (plan.verdict.ok) await this.carryOut(actor, intent, plan, experiments);
-    await store.saveIntentResult(actor.username, intent.id, JSON.stringify(result), {
+    await this.deps.store.saveIntentResult(actor.username, intent.id, JSON.stringify(result), {
       at: Date.now(),
       actor: actor.username,
       action: intent.type,
-      experimentId: intent.experimentId,
+      experimentId,
       verdict: result.ok ? 'accepted' : 'refused',
       code: result.ok ? null : result.code,
       detail: { intent, affected: plan.affected, skipped: plan.skipped, user: plan.user ?? null },
@@ -64,7 +83,7 @@ export class IntentExecutor {
   }
 
   /** What the rules may consult: the target's family, a link's parent line, a new id if taken. */
-  private async context(intent: Intent): Promise<Map<string, ExperimentRecord>> {
+  private async context(intent: ExperimentIntent): Promise<Map<string, ExperimentRecord>> {
     const { store } = this.deps;
     const out = new Map<string, ExperimentRecord>();
     const add = (records: ExperimentRecord[]) => records.forEach((r) => out.set(r.id, r));
@@ -77,7 +96,7 @@ export class IntentExecutor {
     return out;
   }
 
-  private async carryOut(actor: Actor, intent: Intent, plan: IntentPlan, experiments: Map<string, ExperimentRecord>): Promise<void> {
+  private async carryOut(actor: Actor, intent: ExperimentIntent, plan: IntentPlan, experiments: Map<string, ExperimentRecord>): Promise<void> {
     const { store, rooms } = this.deps;
     const now = Date.now();
     switch (intent.type) {
@@ -122,8 +141,23 @@ export class IntentExecutor {
           await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record)));
         }
         await refreshProjections(store, rooms, changed.map((r) => r.id), before);
+        await this.afterGrantChange(actor, intent, plan, changed, before);
       }
     }
+  }
+
+  /** Auto-connection, the share mail, and the shared counts in everyone's connections list. */
+  private async afterGrantChange(actor: Actor, intent: ExperimentIntent, plan: IntentPlan, changed: ExperimentRecord[], before: Set<string>): Promise<void> {
+    const { connections, store } = this.deps;
+    const after = new Set(changed.flatMap(holdersOf));
+    if (intent.type === IntentType.share && plan.user !== undefined) {
+      await connections.autoConnect([...after], [plan.user]);
+      const to = await store.findUser(plan.user);
+      if (to && (await store.shareEmailsEnabled(to.username))) {
+        await this.deps.notifier.shared({ by: actor.username, to, experiments: changed.map((r) => ({ id: r.id, name: r.name })) });
+      }
+    }
+    await connections.refresh([...before, ...after]);
   }
 
   private async writeNewDocument(record: ExperimentRecord, content: Content): Promise<void> {

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../shared/codes.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
-import { LoginRequest, SignupRequest, type Session, type WhoAmI } from '../../shared/schemas/api.ts';
+import { LoginRequest, PreferencesRequest, SignupRequest, type Session, type WhoAmI } from '../../shared/schemas/api.ts';
+import type { Connections } from '../effects/connections.ts';
+import { sendPage } from './page.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { Intent } from '../../shared/schemas/intents.ts';
 import { CodedError, createAccount } from '../admin.ts';
@@ -12,7 +14,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readBody, sendError, sendJson } from './json.ts';
 
-export type HttpDeps = { store: Store; intents: IntentExecutor; log: Logger; mode: () => ServerMode };
+export type HttpDeps = { store: Store; intents: IntentExecutor; connections: Connections; log: Logger; mode: () => ServerMode };
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 
@@ -56,9 +58,32 @@ const routes: Record<string, Route> = {
   'GET /api/whoami': async (req, res, deps) => {
     const actor = await signedIn(req, deps.store);
     const user = await deps.store.findUser(actor.username);
-    const body: WhoAmI = { username: actor.username, email: user?.email ?? '', staff: actor.staff, mode: deps.mode() };
+    const body: WhoAmI = {
+      username: actor.username,
+      email: user?.email ?? '',
+      staff: actor.staff,
+      mode: deps.mode(),
+      shareEmails: await deps.store.shareEmailsEnabled(actor.username),
+    };
     sendJson(res, 200, body);
   },
+
+  'POST /api/preferences': async (req, res, deps) => {
+    const actor = await signedIn(req, deps.store);
+    const body = await readBody(req, PreferencesRequest);
+    await deps.store.setShareEmails(actor.username, body.shareEmails);
+    sendJson(res, 200, body);
+  },
+
+  // The accept and reject links of a connection-request mail: one use each, then expired.
+  'GET /connections/respond': async (req, res, deps) => {
+    const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
+    const outcome = await deps.connections.respondByLink(token);
+    sendPage(res, outcome.status, outcome.status === 200 ? 'Done' : 'Nothing changed', outcome.message);
+  },
+
+  'GET /experiments': async (_req, res) =>
+    sendPage(res, 200, 'Open Cytoshare', 'Open the Cytoshare extension from your browser toolbar to see this experiment.'),
 
   'POST /api/intents': async (req, res, deps) => {
     const actor = await signedIn(req, deps.store);
@@ -91,7 +116,9 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: Http
     res.writeHead(204).end();
     return;
   }
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const full = new URL(req.url ?? '/', 'http://localhost').pathname;
+  // `/experiments/<id>` links from share mail all land on one page.
+  const path = full.startsWith('/experiments/') ? '/experiments' : full;
   const route = routes[`${req.method} ${path}`];
   if (!route) {
     sendError(res, new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint'));

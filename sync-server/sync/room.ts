@@ -65,6 +65,7 @@ export class DocRoom {
       case DocKind.experiment:
         return this.sharing !== null && accessOf(this.sharing, actor.username) !== 'none';
       case DocKind.index:
+      case DocKind.connections:
         return this.ref.username === actor.username;
       case DocKind.catalog:
         return true;

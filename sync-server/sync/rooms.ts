@@ -11,6 +11,9 @@ export class Rooms {
   private readonly rooms = new Map<string, Promise<DocRoom>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
+  /** Rebuilds a derived document (connections) from the database when it is loaded. */
+  onLoad: ((room: DocRoom) => Promise<void>) | null = null;
+
   constructor(
     private readonly store: Store,
     private readonly unloadDelayMs: number,
@@ -81,6 +84,7 @@ export class Rooms {
         await room.setSharing(sharing);
       }
     }
+    if (this.onLoad) await this.onLoad(room);
     return room;
   }
 
@@ -88,6 +92,11 @@ export class Rooms {
   async ifLoaded(name: string): Promise<DocRoom | null> {
     const loading = this.rooms.get(name);
     return loading ? loading : null;
+  }
+
+  async loaded(): Promise<DocRoom[]> {
+    const settled = await Promise.allSettled([...this.rooms.values()]);
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
   async closeAll(): Promise<void> {

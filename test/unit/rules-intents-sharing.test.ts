@@ -3,7 +3,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { applyIntent, newSharing, planIntent, type IntentContext, type IntentPlan } from '../../shared/rules/intents.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import { ServerMode, type Actor, type SharingState } from '../../shared/schemas/entities.ts';
-import { IntentType, type Intent } from '../../shared/schemas/intents.ts';
+import { IntentType, type ExperimentIntent as Intent } from '../../shared/schemas/intents.ts';
 
 const AT = 1_700_000_000_000;
 

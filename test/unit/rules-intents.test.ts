@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyIntent, newSharing, planIntent, type IntentContext, type IntentPlan } from '../../shared/rules/intents.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import { ServerMode, type Actor, type SharingState } from '../../shared/schemas/entities.ts';
-import { IntentType, type Intent } from '../../shared/schemas/intents.ts';
+import { IntentType, type ExperimentIntent as Intent } from '../../shared/schemas/intents.ts';
 
 function exp(opts: {
   id: string;

@@ -62,9 +62,15 @@ export async function waitUntil(predicate: () => boolean, what: string, ms = 5_0
   }
 }
 
-export async function startHarness(options: Partial<ServerOptions> = {}): Promise<Harness> {
+/**
+ * `connectAll` (default on) connects every new user with every earlier one, as a fixture for
+ * tests about sharing rather than about connections.
+ */
+export async function startHarness(options: Partial<ServerOptions> & { connectAll?: boolean } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-it-'));
-  const opts = { dataDir, host: '127.0.0.1', port: 0, mode: 'premium' as const, unloadDelayMs: 200, ...options };
+  const { connectAll = true, ...serverOptions } = options;
+  const opts = { dataDir, host: '127.0.0.1', port: 0, mode: 'premium' as const, unloadDelayMs: 200, ...serverOptions };
+  const users: string[] = [];
   const docs: TestDoc[] = [];
   const harness: Harness = {
     server: await startServer(opts),
@@ -81,6 +87,8 @@ export async function startHarness(options: Partial<ServerOptions> = {}): Promis
     },
     async user(username, { staff = false } = {}) {
       await createAccount(harness.server.store, { username, email: `${username}@lab.test`, password: 'correct horse battery', staff });
+      if (connectAll) for (const other of users) await harness.server.store.saveConnection(username, other, 'connected', Date.now());
+      users.push(username);
       const login = await fetch(`${harness.server.url}/api/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

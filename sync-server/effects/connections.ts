@@ -1,0 +1,219 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ErrorCode } from '../../shared/codes.ts';
+import { ConnectionsRoot, docName } from '../../shared/doc-layout.ts';
+import { planConnectionIntent, type ConnectionContext } from '../../shared/rules/connections.ts';
+import type { Verdict } from '../../shared/rules/verdict.ts';
+import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
+import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import { IntentType, type ConnectionIntent } from '../../shared/schemas/intents.ts';
+import type { DocRoom } from '../sync/room.ts';
+import type { Rooms } from '../sync/rooms.ts';
+import type { Store } from '../store/store.ts';
+import type { Notifier } from './notifier.ts';
+
+export type ConnectionDeps = { store: Store; rooms: Rooms; mode: () => ServerMode; publicUrl: () => string; notifier: Notifier };
+
+const LINK_TTL_MS = 7 * 24 * 3600 * 1000;
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Connections on a premium server: requests by email, answers in the app or through a one-time
+ * link in the mail, auto-connection of everyone on a shared experiment, and the removal guard.
+ * Each user's `conn-<username>` document is rebuilt from the database whenever it is loaded and
+ * whenever something it shows changes while it is loaded.
+ */
+export class Connections {
+  constructor(private readonly deps: ConnectionDeps) {}
+
+  /** The rules' view of `actor`'s connections, read from the database; `email` is resolved too. */
+  async context(actor: Actor, email?: string): Promise<ConnectionContext> {
+    const { store } = this.deps;
+    const me = await store.findUser(actor.username);
+    const myEmail = me?.email ?? '';
+    const connected = new Set((await store.connectionsOf(actor.username)).map((c) => (c.a === actor.username ? c.b : c.a)));
+    const outgoing = new Set<string>();
+    for (const r of await store.pendingRequests({ fromUser: actor.username })) {
+      outgoing.add(r.toEmail);
+      const target = await store.findUser(r.toEmail);
+      if (target) outgoing.add(target.username);
+    }
+    const incoming = new Set((await store.pendingRequests({ toEmail: myEmail })).map((r) => r.fromUser));
+    const shared = new Map<string, number>();
+    for (const user of connected) shared.set(user, await store.sharedExperimentCount(actor.username, user));
+    const resolved = email ? ((await store.findUser(email))?.username ?? null) : null;
+    return {
+      mode: this.deps.mode(),
+      actorEmail: myEmail,
+      connected,
+      outgoing,
+      incoming,
+      sharedWith: (user) => shared.get(user) ?? 0,
+      userByEmail: (address) => (email && address === email.toLowerCase() ? resolved : null),
+    };
+  }
+
+  async isConnectedSet(username: string): Promise<Set<string>> {
+    return new Set((await this.deps.store.connectionsOf(username)).map((c) => (c.a === username ? c.b : c.a)));
+  }
+
+  async execute(actor: Actor, intent: ConnectionIntent): Promise<Verdict> {
+    const { store } = this.deps;
+    const ctx = await this.context(actor, intent.type === IntentType.connect ? intent.email : undefined);
+    const target = intent.type === IntentType.connect ? await store.findUser(intent.email) : null;
+    const verdict = planConnectionIntent(intent, actor, ctx);
+    if (!verdict.ok) return verdict;
+    const now = Date.now();
+    switch (intent.type) {
+      case IntentType.connect: {
+        if (target && ctx.incoming.has(target.username)) {
+          // They asked first: asking back is an answer.
+          await this.answer(target.username, actor.username, 'accepted', now);
+          return verdict;
+        }
+        const requestId = randomBytes(12).toString('base64url');
+        await store.saveRequest({ id: requestId, fromUser: actor.username, toEmail: intent.email.toLowerCase(), status: 'pending', createdAt: now, decidedAt: null });
+        const urls = { acceptUrl: '', rejectUrl: '' };
+        for (const action of ['accept', 'reject'] as const) {
+          const token = randomBytes(32).toString('base64url');
+          await store.saveEmailLink({ tokenHash: hash(token), requestId, action, expiresAt: now + LINK_TTL_MS, usedAt: null });
+          urls[`${action}Url`] = `${this.deps.publicUrl()}/connections/respond?token=${token}`;
+        }
+        const from = await store.findUser(actor.username);
+        if (from) await this.deps.notifier.connectionRequest({ from, toEmail: intent.email.toLowerCase(), ...urls });
+        await this.refresh([actor.username, ...(target ? [target.username] : [])]);
+        return verdict;
+      }
+      case IntentType.accept:
+      case IntentType.reject:
+        await this.answer(intent.user, actor.username, intent.type === IntentType.accept ? 'accepted' : 'rejected', now);
+        return verdict;
+      case IntentType.disconnect:
+        await store.deleteConnection(actor.username, intent.user);
+        await this.refresh([actor.username, intent.user]);
+        return verdict;
+      default: {
+        const exhaustive: never = intent;
+        return exhaustive;
+      }
+    }
+  }
+
+  /** Settles every pending request between `from` and `to`'s address, and connects on accept. */
+  private async answer(from: string, to: string, status: 'accepted' | 'rejected', now: number): Promise<void> {
+    const { store } = this.deps;
+    const toUser = await store.findUser(to);
+    if (!toUser) return;
+    for (const r of await store.pendingRequests({ fromUser: from })) {
+      if (r.toEmail === toUser.email) await store.saveRequest({ ...r, status, decidedAt: now });
+    }
+    if (status === 'accepted') await store.saveConnection(from, to, 'connected', now);
+    await this.refresh([from, to]);
+  }
+
+  /**
+   * Auto-connection: a newcomer on an experiment is connected with everyone already on it, even
+   * after an earlier rejection, since they now share data. Premium mode only.
+   */
+  async autoConnect(members: string[], newcomers: string[]): Promise<void> {
+    if (this.deps.mode() !== 'premium') return;
+    const { store } = this.deps;
+    const now = Date.now();
+    const touched = new Set<string>();
+    for (const newcomer of newcomers) {
+      for (const member of members) {
+        if (member === newcomer || (await store.getConnection(member, newcomer))) continue;
+        await store.saveConnection(member, newcomer, 'connected', now);
+        for (const [a, b] of [[member, newcomer], [newcomer, member]] as const) {
+          const bUser = await store.findUser(b);
+          for (const r of await store.pendingRequests({ fromUser: a })) {
+            if (r.toEmail === bUser?.email) await store.saveRequest({ ...r, status: 'accepted', decidedAt: now });
+          }
+        }
+        touched.add(member).add(newcomer);
+      }
+    }
+    await this.refresh(touched);
+  }
+
+  /** After a change of server mode: every loaded connections document shows the new state. */
+  async refreshLoaded(): Promise<void> {
+    for (const room of await this.deps.rooms.loaded()) {
+      if (room.ref.kind === 'connections') await this.rebuild(room, room.ref.username);
+    }
+  }
+
+  /** Rewrites the connections documents of `users` that are loaded; others rebuild on load. */
+  async refresh(users: Iterable<string>): Promise<void> {
+    for (const user of new Set(users)) {
+      const room = await this.deps.rooms.ifLoaded(docName.connections(user));
+      if (room) await this.rebuild(room, user);
+    }
+  }
+
+  async rebuild(room: DocRoom, username: string): Promise<void> {
+    const entries = await this.entriesFor(username);
+    await room.serverWrite((doc) => {
+      const map = doc.getMap(ConnectionsRoot.connections);
+      for (const key of [...map.keys()]) if (!entries.has(key)) map.delete(key);
+      for (const [key, entry] of entries) if (JSON.stringify(map.get(key)) !== JSON.stringify(entry)) map.set(key, entry);
+    });
+  }
+
+  async entriesFor(username: string): Promise<Map<string, ConnectionEntry>> {
+    const { store } = this.deps;
+    const out = new Map<string, ConnectionEntry>();
+    if (this.deps.mode() === 'enterprise') return out;
+    const me = await store.findUser(username);
+    if (!me) return out;
+    for (const c of await store.connectionsOf(username)) {
+      const other = c.a === username ? c.b : c.a;
+      const user = await store.findUser(other);
+      out.set(other, {
+        user: other,
+        email: user?.email ?? '',
+        status: c.status,
+        direction: null,
+        sharedExperiments: await store.sharedExperimentCount(username, other),
+        sharedProjects: 0,
+        since: c.since,
+      });
+    }
+    const pending = (user: string | null, email: string, direction: 'incoming' | 'outgoing', since: number): ConnectionEntry => ({
+      user, email, status: 'pending', direction, sharedExperiments: 0, sharedProjects: 0, since,
+    });
+    for (const r of await store.pendingRequests({ fromUser: username })) {
+      const target = await store.findUser(r.toEmail);
+      if (target && out.has(target.username)) continue;
+      out.set(target ? target.username : `email:${r.toEmail}`, pending(target?.username ?? null, r.toEmail, 'outgoing', r.createdAt));
+    }
+    for (const r of await store.pendingRequests({ toEmail: me.email })) {
+      if (out.has(r.fromUser)) continue;
+      const from = await store.findUser(r.fromUser);
+      out.set(r.fromUser, pending(r.fromUser, from?.email ?? '', 'incoming', r.createdAt));
+    }
+    return out;
+  }
+
+  /** Follows a link from a connection-request mail. The page says what happened. */
+  async respondByLink(token: string): Promise<{ status: number; code: ErrorCode | null; message: string }> {
+    const { store } = this.deps;
+    const link = await store.getEmailLink(hash(token));
+    if (!link) return { status: 404, code: ErrorCode.BAD_REQUEST, message: 'This link is not valid.' };
+    if (link.usedAt !== null) return { status: 410, code: ErrorCode.LINK_USED, message: 'This link was already used.' };
+    if (link.expiresAt <= Date.now()) return { status: 410, code: ErrorCode.LINK_EXPIRED, message: 'This link has expired. Ask for a new request.' };
+    const request = await store.getRequest(link.requestId);
+    if (!request || request.status !== 'pending') return { status: 409, code: ErrorCode.NO_PENDING_REQUEST, message: 'This request was already answered.' };
+    const target = await store.findUser(request.toEmail);
+    if (!target) {
+      return { status: 409, code: ErrorCode.UNKNOWN_USER, message: `Create an account with ${request.toEmail} first, then follow this link again.` };
+    }
+    if (!(await store.useEmailLink(link.tokenHash, Date.now()))) return { status: 410, code: ErrorCode.LINK_USED, message: 'This link was already used.' };
+    const accepted = link.action === 'accept';
+    await this.answer(request.fromUser, target.username, accepted ? 'accepted' : 'rejected', Date.now());
+    return {
+      status: 200,
+      code: null,
+      message: accepted ? `You are now connected with ${request.fromUser}.` : `You declined the connection request from ${request.fromUser}.`,
+    };
+  }
+}

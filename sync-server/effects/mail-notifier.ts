@@ -1,0 +1,17 @@
+import type { MailQueue } from '../mail/mail-queue.ts';
+import { connectionRequest, shareNotification } from '../mail/templates.ts';
+import type { Notifier } from './notifier.ts';
+
+/** Notifications as mail, queued durably before the action that caused them is answered. */
+export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf: (username: string) => Promise<string | null>): Notifier {
+  return {
+    async shared({ by, to, experiments }) {
+      const sharerEmail = await emailOf(by);
+      const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments });
+      await queue.send({ to: to.email, ...mail });
+    },
+    async connectionRequest({ from, toEmail, acceptUrl, rejectUrl }) {
+      await queue.send({ to: toEmail, ...connectionRequest({ fromUser: from.username, fromEmail: from.email, acceptUrl, rejectUrl }) });
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import type { UserRecord } from '../store/store.ts';
+
+/** What the server tells people by mail. The mail queue implements it; tests may collect. */
+export type Notifier = {
+  shared(input: { by: string; to: UserRecord; experiments: Array<{ id: string; name: string }> }): Promise<void>;
+  connectionRequest(input: { from: UserRecord; toEmail: string; acceptUrl: string; rejectUrl: string }): Promise<void>;
+};
+
+export const silentNotifier: Notifier = {
+  shared: async () => undefined,
+  connectionRequest: async () => undefined,
+};
