@@ -71,8 +71,9 @@ export const usage = `cytoshare — share cytometry experiments from the command
 global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (default ~/.cytoshare)
                 --json (machine-readable output)  --offline (record drafts without contacting the server)
 
-  server --data DIR [--port N] [--host H] [--mode premium|enterprise]
+  server --data DIR [--port N] [--host H] [--mode premium|enterprise] [--smtp URL] [--public-url URL]
   admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]
+  admin --data DIR set-mode premium|enterprise
   login USERNAME --password-stdin | logout | whoami
   signup USERNAME --email EMAIL --password-stdin
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash] [--search TEXT]
@@ -81,6 +82,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   link ID --parent PARENT_ID | clone ID [--linked]
   tag ID FILE DIMENSION VALUE
   gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 | gate rm ID GATE
+  connect EMAIL | connections | accept USER | reject USER | disconnect USER
   sync | drafts
 
 exit codes: 0 done, 2 usage, 3 refused, 4 not signed in, 5 server unreachable`;

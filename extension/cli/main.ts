@@ -6,6 +6,7 @@ import { runLogin, runLogout, runSignup, runWhoami } from './cmd-account.ts';
 import { runAdmin, runServer } from './cmd-admin.ts';
 import { runContent, runExp, runSharing } from './cmd-experiments.ts';
 import { runDrafts, runSync } from './cmd-sync.ts';
+import { runConnectionAction, runConnections } from './cmd-connections.ts';
 import { makeCtx, type Ctx } from './context.ts';
 import { CorruptFileError } from './file-store.ts';
 import { CliExit, Exit, Output } from './output.ts';
@@ -33,6 +34,11 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   gate: runContent,
   sync: runSync,
   drafts: runDrafts,
+  connect: runConnectionAction,
+  connections: runConnections,
+  accept: runConnectionAction,
+  reject: runConnectionAction,
+  disconnect: runConnectionAction,
 };
 
 const statusOf: Record<CoreError['kind'], Exit> = { auth: Exit.auth, unreachable: Exit.unreachable, refused: Exit.refused, internal: Exit.failure };

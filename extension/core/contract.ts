@@ -2,6 +2,7 @@ import type { ExperimentContent } from '../../shared/doc-layout.ts';
 import type { Gate, SharingState } from '../../shared/schemas/entities.ts';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
 import type { Intent } from '../../shared/schemas/intents.ts';
+import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 
 /**
  * The client core's public face: what the CLI and the extension's background worker call. The
@@ -83,6 +84,14 @@ export interface ClientCore {
   addGate(experimentId: string, gate: Gate): Promise<{ id: string; draft: Draft }>;
   /** Writes null under the gate's id (see doc-layout.ts), so the edit has a clock range. */
   removeGate(experimentId: string, gateId: string): Promise<Draft>;
+
+  /** Connections (premium servers): the list, and requests by email answered by the other side. */
+  connections(): Promise<ConnectionEntry[]>;
+  connect(email: string): Promise<Draft>;
+  accept(user: string): Promise<Draft>;
+  reject(user: string): Promise<Draft>;
+  /** Refused locally and by the server while the two still share something. */
+  disconnect(user: string): Promise<Draft>;
 
   drafts(): Promise<Draft[]>;
   /** Forget a rejected draft (the user read the reason). */

@@ -1,5 +1,7 @@
 import { ErrorCode } from '../../shared/codes.ts';
-import { docName, ExperimentRoot, tagKey } from '../../shared/doc-layout.ts';
+import { docName, ExperimentRoot, readConnectionEntries, tagKey } from '../../shared/doc-layout.ts';
+import type { ConnectionContext } from '../../shared/rules/connections.ts';
+import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import type { WhoAmI } from '../../shared/schemas/api.ts';
@@ -152,7 +154,8 @@ export class CytoshareCore implements ClientCore {
   /** Brings the named documents (default: the index and the catalog) up to date from the server. */
   async refresh(experimentIds: string[] = [], withLists = true): Promise<void> {
     const me = this.requireSession().username;
-    const names = [...(withLists ? [docName.index(me), docName.catalog] : []), ...experimentIds.map(docName.experiment)];
+    // The connections document is small and the rules read it before any share: always fresh.
+    const names = [...(withLists ? [docName.index(me), docName.catalog] : []), docName.connections(me), ...experimentIds.map(docName.experiment)];
     await refreshDocs(this.store, names, this.linkOptions(), (experimentId, code) => this.emit({ type: 'removed', experimentId, code }));
     this.emit({ type: 'list' });
   }
@@ -181,8 +184,51 @@ export class CytoshareCore implements ClientCore {
     return experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId));
   }
 
+  /** The connections list as last synced: connected, pre-existing and pending both ways. */
+  async connections(): Promise<ConnectionEntry[]> {
+    const name = docName.connections(this.requireSession().username);
+    if (!(await this.store.docNames()).includes(name)) return [];
+    return readConnectionEntries(await this.store.openDoc(name));
+  }
+
+  /** What the connection rules need, from the replica; undefined until it was synced once. */
+  private async connectionContext(): Promise<ConnectionContext | undefined> {
+    const session = this.requireSession();
+    const name = docName.connections(session.username);
+    if (session.mode === 'premium' && !(await this.store.docNames()).includes(name)) return undefined;
+    const entries = session.mode === 'premium' ? await this.connections() : [];
+    const connected = new Set(entries.filter((e) => e.status !== 'pending' && e.user).map((e) => e.user as string));
+    const outgoing = new Set(entries.filter((e) => e.direction === 'outgoing').flatMap((e) => (e.user ? [e.user, e.email] : [e.email])));
+    const incoming = new Set(entries.filter((e) => e.direction === 'incoming' && e.user).map((e) => e.user as string));
+    const shared = new Map(entries.map((e) => [e.user, e.sharedExperiments + e.sharedProjects]));
+    const byEmail = new Map(entries.filter((e) => e.user).map((e) => [e.email.toLowerCase(), e.user as string]));
+    return {
+      mode: session.mode,
+      actorEmail: session.email,
+      connected,
+      outgoing,
+      incoming,
+      sharedWith: (user) => shared.get(user) ?? 0,
+      userByEmail: (email) => byEmail.get(email.toLowerCase()) ?? null,
+    };
+  }
+
+  connect(email: string): Promise<Draft> {
+    return this.intent({ type: IntentType.connect, email }, `connect with ${email}`);
+  }
+  accept(user: string): Promise<Draft> {
+    return this.intent({ type: IntentType.accept, user }, `accept ${user}`);
+  }
+  reject(user: string): Promise<Draft> {
+    return this.intent({ type: IntentType.reject, user }, `reject ${user}`);
+  }
+  disconnect(user: string): Promise<Draft> {
+    return this.intent({ type: IntentType.disconnect, user }, `disconnect from ${user}`);
+  }
+
   private async intent(body: Record<string, unknown>, description: string): Promise<Draft> {
-    const draft = await recordIntent(this.ctx(), body, description);
+    const connections = await this.connectionContext();
+    const draft = await recordIntent({ ...this.ctx(), ...(connections ? { connections } : {}) }, body, description);
     this.emit({ type: 'drafts' });
     return draft;
   }

@@ -37,6 +37,7 @@ export class LiveSync {
     });
     await this.open(docName.index(me));
     await this.open(docName.catalog);
+    await this.open(docName.connections(me));
     await this.followIndex();
     void this.onDrafts();
   }

@@ -43,13 +43,13 @@ export type World = {
 
 export const PASSWORD = 'correct horse battery';
 
-export async function world(users: string[]): Promise<World> {
+export async function world(users: string[], { connected = true }: { connected?: boolean } = {}): Promise<World> {
   const root = await mkdtemp(join(tmpdir(), 'cytoshare-cli-'));
   const dataDir = join(root, 'data');
   let server = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode: 'premium' });
   for (const user of users) await addUser(dataDir, { username: user, email: `${user}@lab.example`, password: PASSWORD });
   // A fixture for sharing tests: everyone starts connected (connections have tests of their own).
-  for (const [i, a] of users.entries()) for (const b of users.slice(i + 1)) await server.store.saveConnection(a, b, 'connected', Date.now());
+  if (connected) for (const [i, a] of users.entries()) for (const b of users.slice(i + 1)) await server.store.saveConnection(a, b, 'connected', Date.now());
   const url = `http://127.0.0.1:${server.port}`;
   let stopped = false;
   const as = (user: string, args: string[], input?: string) => cli([...args, '--json', '--server', url, '--profile', join(root, `profile-${user}`)], input);
