@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccessLevelSchema, ExperimentId, Gate, SharingState, Username } from '../shared/schemas/entities.ts';
+import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
 import { DraftSchema } from './core/store.ts';
 
 /**
@@ -35,6 +36,11 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('retry'), draftId: z.string().min(1).max(64) }),
   z.strictObject({ type: z.literal('dismissNotice'), id }),
   z.strictObject({ type: z.literal('sync') }),
+  z.strictObject({ type: z.literal('connections') }),
+  z.strictObject({ type: z.literal('connect'), email: z.email().max(254) }),
+  z.strictObject({ type: z.literal('accept'), user: Username }),
+  z.strictObject({ type: z.literal('reject'), user: Username }),
+  z.strictObject({ type: z.literal('disconnect'), user: Username }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -53,6 +59,8 @@ export type Notice = z.infer<typeof Notice>;
 
 export const State = z.strictObject({
   account: Account.nullable(),
+  /** Premium servers need a connection before sharing; enterprise servers have none. */
+  mode: z.enum(['premium', 'enterprise']).nullable(),
   status: Status,
   drafts: z.array(Draft),
   inbox: z.number().int().nonnegative(),
@@ -109,6 +117,11 @@ export const responseSchemas = {
   retry: Draft,
   dismissNotice: Nothing,
   sync: Nothing,
+  connections: z.array(ConnectionEntry),
+  connect: Draft,
+  accept: Draft,
+  reject: Draft,
+  disconnect: Draft,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
 

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../shared/codes.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
+import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { ClientCore, Draft } from '../core/contract.ts';
 import { Request, type Envelope, type Notice, type RequestOf, type RequestType, type ResponseOf } from '../messages.ts';
 
@@ -8,9 +9,20 @@ import { Request, type Envelope, type Notice, type RequestOf, type RequestType, 
  * code we ship, but a message is still input), and turns every failure into a code: the
  * core's own (`RuleRefusal`, `CoreError`) or BAD_REQUEST / INTERNAL, never raw exception text.
  */
+/** The core the worker holds: the contract plus the connection actions of premium servers. */
+export type HandlerCore = ClientCore & {
+  connections(): Promise<ConnectionEntry[]>;
+  connect(email: string): Promise<Draft>;
+  accept(user: string): Promise<Draft>;
+  reject(user: string): Promise<Draft>;
+  disconnect(user: string): Promise<Draft>;
+};
+
 export type HandlerContext = {
   /** The core of the signed-in account; null when nobody is signed in. */
-  core: () => Promise<ClientCore | null>;
+  core: () => Promise<HandlerCore | null>;
+  /** The server's mode, from the stored session. */
+  mode(): Promise<'premium' | 'enterprise' | null>;
   /** Signs in: replaces the core's session (the worker may need a new core for a new server). */
   login(server: string, username: string, password: string): Promise<ResponseOf<'login'>>;
   /** Pulls one experiment from the server, when a request names one the replica lacks yet. */
@@ -21,14 +33,14 @@ export type HandlerContext = {
   onNoticesChanged(): void;
 };
 
-type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: ClientCore) => Promise<ResponseOf<T>> };
+type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: HandlerCore) => Promise<ResponseOf<T>> };
 
 export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<Envelope> {
   const handlers: Handlers = {
     state: async (_req, core) => {
       const drafts = core.account ? await core.drafts() : [];
       const inbox = core.account ? (await core.list('all')).filter((row) => row.isNew).length : 0;
-      return { account: core.account, status: core.status(), drafts, inbox, notices: [...ctx.notices] };
+      return { account: core.account, mode: core.account ? await ctx.mode() : null, status: core.status(), drafts, inbox, notices: [...ctx.notices] };
     },
     login: (req) => ctx.login(req.server, req.username, req.password),
     logout: async (_req, core) => {
@@ -65,6 +77,11 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       ctx.onNoticesChanged();
       return null;
     },
+    connections: async (_req, core) => ((await ctx.mode()) === 'premium' ? core.connections() : []),
+    connect: (req, core) => core.connect(req.email),
+    accept: (req, core) => core.accept(req.user),
+    reject: (req, core) => core.reject(req.user),
+    disconnect: (req, core) => core.disconnect(req.user),
     sync: async (_req, core) => {
       if (ctx.syncNow) await ctx.syncNow();
       else await core.sync();
@@ -80,7 +97,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       if (req.type === 'login') return { ok: true, value: await ctx.login(req.server, req.username, req.password) };
       const core = await ctx.core();
       if (core === null) return signedOut(req);
-      const handler = handlers[parsed.data.type] as (req: Request, core: ClientCore) => Promise<unknown>;
+      const handler = handlers[parsed.data.type] as (req: Request, core: HandlerCore) => Promise<unknown>;
       try {
         return { ok: true, value: (await handler(req, core)) ?? null };
       } catch (error) {
@@ -95,7 +112,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
   };
 }
 
-const signedOutState: ResponseOf<'state'> = { account: null, status: 'signed-out', drafts: [], inbox: 0, notices: [] };
+const signedOutState: ResponseOf<'state'> = { account: null, mode: null, status: 'signed-out', drafts: [], inbox: 0, notices: [] };
 
 function signedOut(req: Request): Envelope {
   if (req.type === 'state') return { ok: true, value: signedOutState };
@@ -103,7 +120,7 @@ function signedOut(req: Request): Envelope {
 }
 
 /** A rejected draft done again: the same action, recorded as a new draft. */
-async function redo(draft: Draft, core: ClientCore): Promise<Draft> {
+async function redo(draft: Draft, core: HandlerCore): Promise<Draft> {
   if (draft.kind !== 'intent') throw coded(ErrorCode.BAD_REQUEST, 'an edit cannot be retried; make it again');
   const intent = draft.intent;
   switch (intent.type) {
@@ -119,6 +136,14 @@ async function redo(draft: Draft, core: ClientCore): Promise<Draft> {
       return core.link(intent.experimentId, intent.parentId);
     case IntentType.markViewed:
       return core.markViewed(intent.experimentId);
+    case IntentType.connect:
+      return core.connect(intent.email);
+    case IntentType.accept:
+      return core.accept(intent.user);
+    case IntentType.reject:
+      return core.reject(intent.user);
+    case IntentType.disconnect:
+      return core.disconnect(intent.user);
     case IntentType.create:
     case IntentType.clone:
     case IntentType.curate:

@@ -5,6 +5,7 @@ import { showInboxCount } from './badge.ts';
 import { createCore, startLive, type Live, type WorkerCore } from './core-factory.ts';
 import { ExtensionStore, readStoredSession } from './extension-store.ts';
 import { createHandler } from './handler.ts';
+import { createOrphanSweeper } from './orphans.ts';
 
 /**
  * The background worker: the only holder of the client core. It answers the pages' requests
@@ -45,12 +46,14 @@ export function startWorker(): void {
   async function open(server: string, username: string): Promise<Session> {
     const store = new ExtensionStore(`cytoshare:${new URL(server).host}:${username}`);
     const core = await createCore(store, server);
+    const sweep = createOrphanSweeper(core);
     const unsubscribe = core.subscribe((change: CoreChange) => {
       if (change.type === 'removed' && !notices.some((n) => n.id === change.experimentId)) {
         notices.push({ id: change.experimentId, name: names.get(change.experimentId) ?? 'An experiment', code: change.code });
       }
       broadcast(change);
       if (change.type === 'list' || change.type === 'removed') void refreshBadge(core).catch(() => {});
+      if (change.type === 'list' || (change.type === 'status' && change.status === 'online')) sweep();
     });
     void refreshBadge(core).catch(() => {});
     return { core, live: null, unsubscribe };
@@ -100,6 +103,7 @@ export function startWorker(): void {
   const handle = createHandler({
     core: async () => (await current)?.core ?? null,
     login,
+    mode: async () => (await readStoredSession())?.mode ?? null,
     fetchExperiment: async (id) => {
       await (await current)?.core.refresh([id], false);
     },

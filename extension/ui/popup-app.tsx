@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { Account, State } from '../messages.ts';
+import { Connections } from './connections.tsx';
 import { ExperimentItem, ExperimentList } from './experiment-list.tsx';
 import { useLive } from './hooks.ts';
 import { send } from './rpc.ts';
@@ -77,6 +78,7 @@ function SignedIn({ state, me }: { state: State; me: string }) {
         </label>
         {rows ? <ExperimentList rows={rows} me={me} label="Experiments" onSharing={setSharing} empty={search ? 'No experiment matches.' : 'No experiments yet.'} /> : <p class="loading">Loading…</p>}
       </section>
+      {state.mode === 'premium' && <Connections />}
       <footer>
         <button type="button" class="link" onClick={() => openManager()}>
           Open the Experiment Manager

@@ -21,6 +21,19 @@ describe('sharing between two people, through the UI', () => {
     await server?.dispose();
   });
 
+  it('alice asks bob to connect from her popup, and bob accepts in his', async () => {
+    const hers = await alice.popup();
+    await hers.page.getByLabel('Connect with a user (email)').fill('bob@example.org');
+    await hers.page.getByRole('button', { name: 'Send request' }).click();
+    await eventually(async () => (await hers.page.getByText('request sent, waiting for an answer').count()) === 1, 'the request to be sent');
+
+    const his = await bob.popup();
+    await visible(his.page.getByTestId('connection-request'));
+    await his.page.getByRole('button', { name: 'Accept alice' }).click();
+    await visible(his.page.getByTestId('connection-alice'));
+    await visible(hers.page.getByTestId('connection-bob'));
+  });
+
   it('alice shares an experiment with bob, who finds it in his popup Inbox', async () => {
     const manager = await alice.manager();
     await manager.create('CD8 T-cell panel');

@@ -20,6 +20,8 @@ export type TestServer = {
   login(username: string, password?: string): Promise<string>;
   /** Sends a sharing intent over the HTTP API with a token from `login`. */
   intent(token: string, intent: Record<string, unknown>): Promise<{ ok: boolean; code?: string }>;
+  /** Connects two accounts over the HTTP API (request, then accept), as premium sharing needs. */
+  connect(a: string, b: string): Promise<void>;
   dispose(): Promise<void>;
 };
 
@@ -61,6 +63,11 @@ export async function startTestServer(options: { mode?: 'premium' | 'enterprise'
         body: JSON.stringify({ id: `e2e${Math.random().toString(36).slice(2, 14)}`, ...intent }),
       });
       return (await response.json()) as { ok: boolean; code?: string };
+    },
+    async connect(a, b) {
+      const asked = await server.intent(await server.login(a), { type: 'connect', email: `${b}@example.org` });
+      const answered = await server.intent(await server.login(b), { type: 'accept', user: a });
+      if (!asked.ok || !answered.ok) throw new Error(`could not connect ${a} and ${b}: ${asked.code ?? answered.code}`);
     },
     async addUser(username, password = PASSWORD, staff = false) {
       await addUser(dataDir, { username, email: `${username}@example.org`, password, staff });

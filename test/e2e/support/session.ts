@@ -11,7 +11,9 @@ export type Person = {
   manager(hash?: string): Promise<ManagerPage>;
 };
 
-export async function signedInPerson(server: TestServer, name: string, profileDir?: string): Promise<Person> {
+/** `via` signs in through another URL of the same server (a relay); `profileDir` reopens a profile. */
+export async function signedInPerson(server: TestServer, name: string, options: { profileDir?: string; via?: string } = {}): Promise<Person> {
+  const { profileDir, via } = options;
   const browser = await launchExtension(profileDir ? { profileDir } : {});
   const person: Person = {
     name,
@@ -25,7 +27,7 @@ export async function signedInPerson(server: TestServer, name: string, profileDi
   };
   if (!profileDir) {
     const popup = await person.popup();
-    await popup.signIn(server.url, name, PASSWORD);
+    await popup.signIn(via ?? server.url, name, PASSWORD);
     await popup.page.close();
   }
   return person;
@@ -36,4 +38,9 @@ export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
+}
+
+/** Sends a raw request to the extension's worker from one of its pages, as the UI does. */
+export function askWorker(page: Page, message: Record<string, unknown>): Promise<unknown> {
+  return page.evaluate((m) => (globalThis as unknown as { chrome: { runtime: { sendMessage(x: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage(m), message);
 }
