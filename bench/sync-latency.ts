@@ -10,7 +10,9 @@
  * write until the LAST other client has seen it ("all"), and until a fixed observer (client 0,
  * or client 1 for client 0's own writes) has seen it ("obs").
  * Saturation: the highest rate of a rising ladder at which p99(all) ≤ 250 ms, ≥ 99.5 % of the
- * (update, receiver) pairs arrive within the step plus a 2 s grace, and the generator kept the rate.
+ * (update, receiver) pairs arrive within the step plus a 2 s grace, and the generator kept the rate;
+ * a failing step is run again once before it counts. Latency figures: median of 3 runs of 4 s.
+ * The load generator uses raw-socket clients (lib/raw-client.ts) so that it is not the bottleneck.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,8 @@ import { fmt, percentile, sleep, table, waitUntil } from './lib/stats.ts';
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [2, 10] : [2, 50, 200];
 const LATENCY_RATE = 200; // aggregate updates/s for the latency figures
-const LATENCY_SECONDS = quick ? 1 : 5;
+const LATENCY_SECONDS = quick ? 1 : 4;
+const LATENCY_REPEATS = quick ? 1 : 3;
 const STEP_SECONDS = quick ? 0.75 : 3;
 const LADDER_FACTOR = quick ? 2 : 1.25;
 const MAX_STEPS = quick ? 3 : 14;
@@ -127,13 +130,23 @@ async function measure(run: Run, n: number, ladderStart: number): Promise<{ late
   try {
     for (const c of clients) c.onSeen = tracker.seen;
     await step(clients, tracker, LATENCY_RATE, quick ? 0.5 : 2); // warm-up (JIT, sockets)
-    const latency = await step(clients, tracker, LATENCY_RATE, LATENCY_SECONDS);
+    // Three runs; the median of each figure, so one stall of a busy shared machine does not decide.
+    const runs: StepResult[] = [];
+    for (let i = 0; i < LATENCY_REPEATS; i++) runs.push(await step(clients, tracker, LATENCY_RATE, LATENCY_SECONDS));
+    const mid = (f: (r: StepResult) => number) => runs.map(f).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+    const latency: StepResult = { ...runs[0]!, p50: mid((r) => r.p50), p99: mid((r) => r.p99), obsP50: mid((r) => r.obsP50), obsP99: mid((r) => r.obsP99) };
     const ladder: StepResult[] = [];
     let saturation = 0;
     let rate = ladderStart;
     for (let i = 0; i < MAX_STEPS && Date.now() < HARD_DEADLINE; i++) {
       await sleep(300);
-      const r = await step(clients, tracker, Math.round(rate), STEP_SECONDS);
+      let r = await step(clients, tracker, Math.round(rate), STEP_SECONDS);
+      if (!r.ok) {
+        // Confirm once: other work on a shared 2-core machine can cause a single bad step.
+        process.stdout.write(`    ${String(r.rate).padStart(6)}/s  failed once (${r.why}), retrying\n`);
+        await sleep(1000);
+        r = await step(clients, tracker, Math.round(rate), STEP_SECONDS);
+      }
       ladder.push(r);
       process.stdout.write(`    ${String(r.rate).padStart(6)}/s  p50 ${fmt(r.p50).padStart(7)} ms  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${(r.delivered * 100).toFixed(1)} %${r.ok ? '' : '  SATURATED: ' + r.why}\n`);
       if (!r.ok) break;
