@@ -47,6 +47,16 @@ export const ErrorCode = {
   CANNOT_CONNECT_TO_SELF: 'CANNOT_CONNECT_TO_SELF',
   LINK_EXPIRED: 'LINK_EXPIRED',
   LINK_USED: 'LINK_USED',
+  DOWNLOAD_NOT_ALLOWED: 'DOWNLOAD_NOT_ALLOWED',
+  UNKNOWN_PROJECT: 'UNKNOWN_PROJECT',
+  PROJECT_EXISTS: 'PROJECT_EXISTS',
+  NOT_A_PROJECT_MANAGER: 'NOT_A_PROJECT_MANAGER',
+  LAST_MANAGER: 'LAST_MANAGER',
+  NOT_IN_PROJECT: 'NOT_IN_PROJECT',
+  NOT_TRASHED: 'NOT_TRASHED',
+  UNKNOWN_FILE: 'UNKNOWN_FILE',
+  INVALID_FILE: 'INVALID_FILE',
+  UNKNOWN_GATE: 'UNKNOWN_GATE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -95,6 +105,16 @@ const words: Record<ErrorCode, string> = {
   CANNOT_CONNECT_TO_SELF: 'You cannot connect with yourself.',
   LINK_EXPIRED: 'This link has expired.',
   LINK_USED: 'This link was already used.',
+  DOWNLOAD_NOT_ALLOWED: "This project's settings do not allow downloading its files.",
+  UNKNOWN_PROJECT: 'No such project.',
+  PROJECT_EXISTS: 'A project with that id already exists.',
+  NOT_A_PROJECT_MANAGER: 'Only the managers of this project can do this.',
+  LAST_MANAGER: 'A project keeps at least one manager.',
+  NOT_IN_PROJECT: 'The experiment is not in that project.',
+  NOT_TRASHED: 'Only an experiment in the trash can be deleted for good.',
+  UNKNOWN_FILE: 'No such file in this experiment.',
+  INVALID_FILE: 'The file is not a readable FCS file.',
+  UNKNOWN_GATE: 'No such gate in this experiment.',
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -50,7 +50,7 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
 /** `exp show`: the experiment as the local replica knows it. */
 export type ExperimentView = ExperimentContent &
   Omit<SharingState, 'grants'> & {
-    access: Array<{ user: string; via: 'owner' | 'direct' }>;
+    access: Array<{ user: string; via: 'owner' | 'direct' | 'project-manager' | 'project-member' }>;
     /** What the signed-in user may do here, from the shared rules. */
     can: { edit: boolean; manageSharing: boolean; clone: boolean; download: boolean };
     /** Linked experiments a sharing change here also affects. */

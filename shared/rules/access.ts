@@ -1,16 +1,22 @@
 import type { Actor, SharingState } from '../schemas/entities.ts';
 import { AccessLevel } from '../schemas/entities.ts';
+import type { ProjectPolicy, ProjectState } from '../schemas/project.ts';
 import { ErrorCode } from '../codes.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 
 /**
- * Who reaches an experiment and how (DESIGN.md §2), strongest source first. A trashed
- * experiment is the owner's alone until restored.
+ * Who reaches an experiment and how (DESIGN.md §2), strongest source first: owner, direct full
+ * access (which wins over any project restriction), the project (managers full; leaders and
+ * members as the policy says), public. A trashed experiment is the owner's alone.
+ * `project` is the experiment's project, when it has one and the caller knows it.
  */
-export function accessOf(exp: SharingState, username: string): AccessLevel {
+export function accessOf(exp: SharingState, username: string, project?: ProjectState | null): AccessLevel {
   if (exp.owner === username) return AccessLevel.owner;
   if (exp.trashed) return AccessLevel.none;
   if (Object.hasOwn(exp.grants, username)) return AccessLevel.full;
+  const role = project && project.id === exp.projectId && Object.hasOwn(project.members, username) ? project.members[username] : undefined;
+  if (role === 'manager' || (role !== undefined && project?.policy.access === 'full')) return AccessLevel.full;
+  if (role !== undefined) return AccessLevel.restricted;
   if (exp.public) return AccessLevel.public;
   return AccessLevel.none;
 }
@@ -20,21 +26,25 @@ export const Capability = {
   edit: 'edit',
   illustrate: 'illustrate',
   download: 'download',
+  cloneFiles: 'clone-files',
   clone: 'clone',
   manageSharing: 'manage-sharing',
   trash: 'trash',
 } as const;
 export type Capability = (typeof Capability)[keyof typeof Capability];
 
-/** The capability table of DESIGN.md §2, one row per capability, one column per access level. */
-const table: Record<Capability, Record<AccessLevel, boolean>> = {
-  view: { owner: true, full: true, public: true, none: false },
-  edit: { owner: true, full: true, public: false, none: false },
-  illustrate: { owner: true, full: true, public: false, none: false },
-  download: { owner: true, full: true, public: true, none: false },
-  clone: { owner: true, full: true, public: true, none: false },
-  'manage-sharing': { owner: true, full: true, public: false, none: false },
-  trash: { owner: true, full: false, public: false, none: false },
+type Restricted = Extract<ProjectPolicy, { access: 'restricted' }>;
+
+/** The capability table of DESIGN.md §2; a restricted member's cell depends on the policy. */
+const table: Record<Capability, Record<AccessLevel, boolean | ((policy: Restricted) => boolean)>> = {
+  view: { owner: true, full: true, restricted: true, public: true, none: false },
+  edit: { owner: true, full: true, restricted: false, public: false, none: false },
+  illustrate: { owner: true, full: true, restricted: (p) => p.illustrations === 'create', public: false, none: false },
+  download: { owner: true, full: true, restricted: (p) => p.cloning !== 'disabled', public: true, none: false },
+  'clone-files': { owner: true, full: true, restricted: (p) => p.cloning !== 'disabled', public: true, none: false },
+  clone: { owner: true, full: true, restricted: (p) => p.cloning === 'full', public: true, none: false },
+  'manage-sharing': { owner: true, full: true, restricted: false, public: false, none: false },
+  trash: { owner: true, full: false, restricted: false, public: false, none: false },
 };
 
 /** The refusal each capability gives an account that can see the experiment but lacks the right. */
@@ -42,7 +52,8 @@ const refusalFor: Record<Capability, ErrorCode> = {
   view: ErrorCode.NOT_A_READER,
   edit: ErrorCode.READ_ONLY,
   illustrate: ErrorCode.READ_ONLY,
-  download: ErrorCode.READ_ONLY,
+  download: ErrorCode.DOWNLOAD_NOT_ALLOWED,
+  'clone-files': ErrorCode.CLONE_NOT_ALLOWED,
   clone: ErrorCode.CLONE_NOT_ALLOWED,
   'manage-sharing': ErrorCode.NOT_A_SHARING_MANAGER,
   trash: ErrorCode.OWNER_ONLY,
@@ -52,27 +63,40 @@ const refusalFor: Record<Capability, ErrorCode> = {
  * May `actor` use `capability` on `exp`? Order: a stranger learns only that they cannot read;
  * then a trashed experiment refuses everything but viewing; then the table decides.
  */
-export function can(exp: SharingState, actor: Actor, capability: Capability): Verdict {
-  const level = accessOf(exp, actor.username);
+export function can(exp: SharingState, actor: Actor, capability: Capability, project?: ProjectState | null): Verdict {
+  const level = accessOf(exp, actor.username, project);
   if (level === AccessLevel.none) return refuse(ErrorCode.NOT_A_READER, 'no access to this experiment');
   if (exp.trashed && capability !== Capability.view && capability !== Capability.trash) {
     return refuse(ErrorCode.EXPERIMENT_TRASHED, 'the experiment is in the trash');
   }
-  if (table[capability][level]) return allow;
+  const cell = table[capability][level];
+  const allowed = typeof cell === 'function' ? project?.policy.access === 'restricted' && cell(project.policy) : cell;
+  if (allowed) return allow;
   return refuse(refusalFor[capability], `${level} access does not allow ${capability}`);
 }
 
-export function capabilitiesOf(exp: SharingState, actor: Actor): Record<Capability, boolean> {
+export function capabilitiesOf(exp: SharingState, actor: Actor, project?: ProjectState | null): Record<Capability, boolean> {
   const out = {} as Record<Capability, boolean>;
-  for (const capability of Object.values(Capability)) out[capability] = can(exp, actor, capability).ok;
+  for (const capability of Object.values(Capability)) out[capability] = can(exp, actor, capability, project).ok;
   return out;
 }
 
-/** The access list the Sharing dialog shows: the owner first, then direct grants by name. */
-export function accessList(exp: SharingState): Array<{ user: string; via: 'owner' | 'direct' }> {
+/** The access list the Sharing dialog shows: the owner, direct grants, then the project's people. */
+export function accessList(
+  exp: SharingState,
+  project?: ProjectState | null,
+): Array<{ user: string; via: 'owner' | 'direct' | 'project-manager' | 'project-member' }> {
   const direct = Object.keys(exp.grants)
     .filter((user) => user !== exp.owner)
     .sort()
     .map((user) => ({ user, via: 'direct' as const }));
-  return [{ user: exp.owner, via: 'owner' as const }, ...direct];
+  const listed = new Set([exp.owner, ...direct.map((d) => d.user)]);
+  const viaProject =
+    project && project.id === exp.projectId
+      ? Object.entries(project.members)
+          .filter(([user]) => !listed.has(user))
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([user, role]) => ({ user, via: role === 'manager' ? ('project-manager' as const) : ('project-member' as const) }))
+      : [];
+  return [{ user: exp.owner, via: 'owner' as const }, ...direct, ...viaProject];
 }

@@ -25,7 +25,7 @@ export type ServerMode = (typeof ServerMode)[keyof typeof ServerMode];
 export const ServerModeSchema = z.enum(ServerMode);
 
 /** How an account reaches an experiment, strongest first (DESIGN.md §2). */
-export const AccessLevel = { owner: 'owner', full: 'full', public: 'public', none: 'none' } as const;
+export const AccessLevel = { owner: 'owner', full: 'full', restricted: 'restricted', public: 'public', none: 'none' } as const;
 export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
 export const AccessLevelSchema = z.enum(AccessLevel);
 

@@ -49,7 +49,7 @@ describe('accessOf', () => {
 describe('can: the capability table of DESIGN.md §2', () => {
   it('covers exactly the capabilities of the table', () => {
     expect(Object.values(Capability).sort()).toEqual(
-      ['clone', 'download', 'edit', 'illustrate', 'manage-sharing', 'trash', 'view'],
+      ['clone', 'clone-files', 'download', 'edit', 'illustrate', 'manage-sharing', 'trash', 'view'],
     );
   });
 
@@ -59,6 +59,7 @@ describe('can: the capability table of DESIGN.md §2', () => {
     [Capability.edit, OK, OK, no(ErrorCode.READ_ONLY), no(ErrorCode.NOT_A_READER)],
     [Capability.illustrate, OK, OK, no(ErrorCode.READ_ONLY), no(ErrorCode.NOT_A_READER)],
     [Capability.download, OK, OK, OK, no(ErrorCode.NOT_A_READER)],
+    [Capability.cloneFiles, OK, OK, OK, no(ErrorCode.NOT_A_READER)],
     [Capability.clone, OK, OK, OK, no(ErrorCode.NOT_A_READER)],
     [Capability.manageSharing, OK, OK, no(ErrorCode.NOT_A_SHARING_MANAGER), no(ErrorCode.NOT_A_READER)],
     [Capability.trash, OK, no(ErrorCode.OWNER_ONLY), no(ErrorCode.OWNER_ONLY), no(ErrorCode.NOT_A_READER)],
@@ -93,6 +94,7 @@ describe('can: a trashed experiment is the owner’s alone', () => {
     edit: no(ErrorCode.EXPERIMENT_TRASHED),
     illustrate: no(ErrorCode.EXPERIMENT_TRASHED),
     download: no(ErrorCode.EXPERIMENT_TRASHED),
+    'clone-files': no(ErrorCode.EXPERIMENT_TRASHED),
     clone: no(ErrorCode.EXPERIMENT_TRASHED),
     'manage-sharing': no(ErrorCode.EXPERIMENT_TRASHED),
   };
@@ -115,7 +117,7 @@ describe('capabilitiesOf', () => {
       'public viewer',
       publicExp,
       'paula',
-      { view: true, edit: false, illustrate: false, download: true, clone: true, 'manage-sharing': false, trash: false },
+      { view: true, edit: false, illustrate: false, download: true, 'clone-files': true, clone: true, 'manage-sharing': false, trash: false },
     ],
     ['stranger', privateExp, 'sam', all(false)],
     [
