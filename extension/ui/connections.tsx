@@ -10,6 +10,8 @@ import { send } from './rpc.ts';
  * pending for both until the other accepts or rejects; a connection can be removed only when
  * the two share nothing, so its Remove button is disabled with that reason otherwise.
  */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function Connections() {
   const { data: entries } = useLive(() => send({ type: 'connections' }), [], (c) => c.type === 'list' || c.type === 'account' || c.type === 'drafts');
   const [email, setEmail] = useState('');
@@ -52,7 +54,7 @@ export function Connections() {
               <li key={e.email} class="connection" data-testid={`connection-${e.user}`}>
                 <span>
                   <strong>{e.user}</strong>
-                  {e.status === 'pre-existing' ? ' (pre-existing)' : ''} — {e.sharedExperiments} experiments, {e.sharedProjects} projects shared
+                  {e.status === 'pre-existing' ? ' (pre-existing)' : ''} — {count(e.sharedExperiments, 'experiment')}, {count(e.sharedProjects, 'project')} shared
                 </span>
                 <button type="button" disabled={shared > 0} title={shared > 0 ? describeCode(ErrorCode.CONNECTION_IN_USE) : undefined} onClick={() => e.user && act({ type: 'disconnect', user: e.user })} aria-label={`Remove connection with ${e.user}${shared > 0 ? ` (${describeCode(ErrorCode.CONNECTION_IN_USE)})` : ''}`}>
                   Remove

@@ -62,7 +62,7 @@ function SignedIn({ state, me }: { state: State; me: string }) {
           <ul aria-label="New shares" data-testid="inbox">
             {inbox.map((row) => (
               <ExperimentItem key={row.id} row={row} me={me} onSharing={setSharing} extra={
-                <button type="button" onClick={() => markViewed(row.id)} aria-label={`Mark ${row.name} as viewed`}>Mark as viewed</button>
+                <button type="button" onClick={() => markViewed(row.id)} aria-label={`Mark as viewed: ${row.name}`}>Mark as viewed</button>
               } />
             ))}
           </ul>

@@ -80,7 +80,7 @@ export class PopupPage extends SignInForm {
     return dialog;
   }
   async markViewed(name: string): Promise<void> {
-    await this.page.getByRole('button', { name: `Mark ${name} as viewed` }).click();
+    await this.page.getByRole('button', { name: `Mark as viewed: ${name}` }).click();
   }
 }
 

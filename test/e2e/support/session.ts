@@ -12,8 +12,8 @@ export type Person = {
 };
 
 /** `via` signs in through another URL of the same server (a relay); `profileDir` reopens a profile. */
-export async function signedInPerson(server: TestServer, name: string, options: { profileDir?: string; via?: string } = {}): Promise<Person> {
-  const { profileDir, via } = options;
+export async function signedInPerson(server: TestServer, name: string, options: { profileDir?: string | undefined; via?: string; signIn?: boolean } = {}): Promise<Person> {
+  const { profileDir, via, signIn = true } = options;
   const browser = await launchExtension(profileDir ? { profileDir } : {});
   const person: Person = {
     name,
@@ -25,7 +25,7 @@ export async function signedInPerson(server: TestServer, name: string, options: 
       return new ManagerPage(await browser.open(`manager.html${hash ? `#${hash}` : ''}`));
     },
   };
-  if (!profileDir) {
+  if (!profileDir && signIn) {
     const popup = await person.popup();
     await popup.signIn(via ?? server.url, name, PASSWORD);
     await popup.page.close();

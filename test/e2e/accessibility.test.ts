@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, visible, PopupPage } from './support/pages.ts';
+import { signedInPerson, type Person } from './support/session.ts';
+import { startTestServer, type TestServer } from './support/server.ts';
+
+/**
+ * axe-core on every screen (no serious or critical violation), keyboard-only use of the main
+ * path, and the screenshots the README shows, taken of a realistic state.
+ */
+const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+const SHOTS = 'docs/screenshots';
+
+type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Extension pages forbid inline scripts; evaluating the source goes around the page's CSP.
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('accessibility and screenshots', () => {
+  let server: TestServer;
+  let alice: Person;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startTestServer();
+    for (const name of ['alice', 'bob', 'carol']) await server.addUser(name);
+    await server.connect('alice', 'bob');
+    await server.connect('alice', 'carol');
+    // A realistic state: alice owns a linked family, one public experiment, and bob shared one with her.
+    const a = await server.login('alice');
+    const b = await server.login('bob');
+    const ids = { panel: randomUUID(), analysis: randomUUID(), atlas: randomUUID(), bobs: randomUUID() };
+    const ok = async (token: string, intent: Record<string, unknown>) => expect(await server.intent(token, intent)).toMatchObject({ ok: true });
+    await ok(a, { type: 'create', experimentId: ids.panel, name: 'CD8 T-cell panel' });
+    await ok(a, { type: 'create', experimentId: ids.analysis, name: 'CD8 panel — tSNE analysis' });
+    await ok(a, { type: 'link', experimentId: ids.analysis, parentId: ids.panel });
+    await ok(a, { type: 'share', experimentId: ids.panel, user: 'carol' });
+    await ok(a, { type: 'create', experimentId: ids.atlas, name: 'Human spleen atlas' });
+    await ok(a, { type: 'publish', experimentId: ids.atlas });
+    await ok(b, { type: 'create', experimentId: ids.bobs, name: 'Donor cohort 2024' });
+    await ok(b, { type: 'share', experimentId: ids.bobs, user: 'alice' });
+    alice = await signedInPerson(server, 'alice');
+  });
+  afterAll(async () => {
+    await alice?.browser.dispose();
+    await server?.dispose();
+  });
+
+  it('the popup has no serious violations, signed out or in, and works from the keyboard', async () => {
+    const signedOut = await signedInPerson(server, 'nobody', { profileDir: undefined, signIn: false });
+    const form = await signedOut.popup();
+    await visible(form.page.getByRole('form', { name: 'Sign in' }));
+    expect(await seriousViolations(form.page)).toEqual([]);
+    await signedOut.browser.dispose();
+
+    const popup = await alice.popup();
+    await popup.page.setViewportSize({ width: 400, height: 720 });
+    await eventually(async () => (await popup.inbox().textContent())?.includes('Donor cohort 2024') ?? false, 'the Inbox');
+    await eventually(async () => (await popup.page.getByTestId('experiment-row').count()) >= 4, 'the list');
+    expect(await seriousViolations(popup.page)).toEqual([]);
+    await popup.page.screenshot({ path: `${SHOTS}/popup.png`, fullPage: true });
+
+    // Keyboard only: Tab to the Sharing button of the panel, Enter opens the dialog, Escape closes it.
+    const target = popup.page.getByRole('button', { name: 'Sharing: CD8 T-cell panel' });
+    for (let i = 0; i < 40 && !(await target.evaluate((el) => el === document.activeElement)); i++) await popup.page.keyboard.press('Tab');
+    expect(await target.evaluate((el) => el === document.activeElement)).toBe(true);
+    await popup.page.keyboard.press('Enter');
+    await visible(popup.page.getByRole('dialog'));
+    await popup.page.keyboard.press('Escape');
+    await popup.page.getByRole('dialog').waitFor({ state: 'hidden', timeout: 5_000 });
+  });
+
+  it('the Sharing dialog has no serious violations and shows access, linked experiments and locks', async () => {
+    const popup = new PopupPage((await alice.popup()).page);
+    await popup.page.setViewportSize({ width: 520, height: 760 });
+    const dialog = await popup.openSharing('CD8 T-cell panel');
+    await visible(dialog.accessRow('carol'));
+    await eventually(async () => (await dialog.root.textContent())?.includes('CD8 panel — tSNE analysis') ?? false, 'the linked experiment');
+    expect(await seriousViolations(popup.page)).toEqual([]);
+    await popup.page.screenshot({ path: `${SHOTS}/sharing-dialog.png` });
+  });
+
+  it('the Experiment Manager has no serious violations, with an experiment open', async () => {
+    const manager = await alice.manager();
+    await manager.page.setViewportSize({ width: 1280, height: 760 });
+    await visible(manager.row('CD8 panel — tSNE analysis'));
+    await manager.open('CD8 T-cell panel');
+    await manager.addAxes('donor1.fcs', 'Donor');
+    await manager.setTag('donor1.fcs', 'Donor', 'D-001');
+    await manager.addAxes('donor2.fcs', 'Stimulation');
+    await manager.setTag('donor2.fcs', 'Stimulation', 'PMA');
+    await manager.setTag('donor2.fcs', 'Donor', 'D-002');
+    await manager.setTag('donor1.fcs', 'Stimulation', 'none');
+    await manager.page.getByLabel('Gate name').fill('Lymphocytes');
+    await manager.page.getByRole('button', { name: 'Add gate' }).click();
+    await visible(manager.page.getByRole('list', { name: 'Gates' }));
+    await eventually(async () => (await manager.page.getByTestId('pending-count').count()) === 0, 'every edit to be accepted');
+    expect(await seriousViolations(manager.page)).toEqual([]);
+    await manager.page.screenshot({ path: `${SHOTS}/manager.png`, fullPage: true });
+  });
+});
