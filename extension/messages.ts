@@ -87,7 +87,8 @@ export const View = SharingState.omit({ grants: true }).extend({
   purpose: z.string(),
   tags: z.array(z.strictObject({ file: z.string(), dimension: z.string(), value: z.string() })),
   gates: z.array(Gate.extend({ id: z.string() })),
-  access: z.array(z.strictObject({ user: z.string(), via: z.enum(['owner', 'direct']) })),
+  /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
+  access: z.array(z.strictObject({ user: z.string(), via: z.string() })),
   can: z.strictObject({ edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean() }),
   family: z.array(z.string()),
 });

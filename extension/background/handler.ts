@@ -144,9 +144,8 @@ async function redo(draft: Draft, core: HandlerCore): Promise<Draft> {
       return core.reject(intent.user);
     case IntentType.disconnect:
       return core.disconnect(intent.user);
-    case IntentType.create:
-    case IntentType.clone:
-    case IntentType.curate:
+    default:
+      // Creating, cloning, curating and project changes are not offered again from a refusal.
       throw coded(ErrorCode.BAD_REQUEST, `a ${intent.type} cannot be retried from here`);
   }
 }

@@ -11,6 +11,13 @@ import { send } from './rpc.ts';
  * affects, the drafts still waiting, and every refusal in plain words. Controls the user may
  * not use stay visible but disabled, with the reason next to them.
  */
+const viaWords: Record<string, string> = {
+  owner: 'Owner',
+  direct: 'Full access, shared directly',
+  'project-manager': 'Full access as a manager of the project',
+  'project-member': 'Access as a member of the project',
+};
+
 type Loaded = { view: View; drafts: Draft[]; names: Map<string, string> };
 
 async function load(id: string): Promise<Loaded> {
@@ -85,7 +92,7 @@ function SharingBody({ view, drafts, names, act }: Loaded & { act: (r: Request) 
         {view.access.map((a) => (
           <li key={a.user} data-testid={`access-${a.user}`}>
             <span class="who">{a.user}</span>
-            <span class="why">{a.via === 'owner' ? 'Owner' : 'Full access, shared directly'}</span>
+            <span class="why">{viaWords[a.via] ?? 'Has access'}</span>
             {pendingFor('unshare', a.user) && <span class="pending"><PendingIcon /> removal pending</span>}
             {a.via === 'direct' && (
               <button type="button" disabled={lock !== null} aria-describedby={lock ? 'sharing-lock' : undefined} onClick={() => act({ type: 'unshare', id: view.id, user: a.user })} aria-label={`Remove ${a.user}`}>
