@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { Envelope, Request, responseSchemas } from '../../extension/messages.ts';
+
+const EXP = '0b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+
+describe('the runtime messages', () => {
+  it.each([
+    { type: 'state' },
+    { type: 'login', server: 'http://127.0.0.1:8787', username: 'alice', password: 'x' },
+    { type: 'list', filter: 'shared', search: 'cd8' },
+    { type: 'setTag', id: EXP, file: 'a.fcs', dimension: 'Donor', value: '7' },
+    { type: 'addGate', id: EXP, gate: { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [0, 0, 1, 1] } },
+    { type: 'connect', email: 'bob@example.org' },
+  ])('accepts %j', (message) => {
+    expect(Request.safeParse(message).success).toBe(true);
+  });
+
+  it.each([
+    { type: 'login', server: 'not a url', username: 'alice', password: 'x' },
+    { type: 'list', filter: 'everything' },
+    { type: 'setTag', id: EXP, file: '', dimension: 'Donor', value: '7' },
+    { type: 'share', id: EXP, user: 'bob', admin: true },
+    { type: 'connect', email: 'bob' },
+  ])('refuses %j', (message) => {
+    expect(Request.safeParse(message).success).toBe(false);
+  });
+
+  it('has a response schema for every request type', () => {
+    const types = Request.options.map((option) => option.shape.type.value).sort();
+    expect(Object.keys(responseSchemas).sort()).toEqual(types);
+  });
+
+  it('envelopes carry a value or a code and message, nothing else', () => {
+    expect(Envelope.safeParse({ ok: true, value: 1 }).success).toBe(true);
+    expect(Envelope.safeParse({ ok: false, code: 'READ_ONLY', message: 'no' }).success).toBe(true);
+    expect(Envelope.safeParse({ ok: false, code: 'READ_ONLY', message: 'no', stack: '…' }).success).toBe(false);
+  });
+});
