@@ -1,0 +1,18 @@
+/**
+ * FCS files (DESIGN.md §4): a pure, dependency-free reader and writer that run in Node and in
+ * the browser (Uint8Array, DataView, TextDecoder; no Buffer, no fs).
+ */
+export { parseFcs } from './parse.ts';
+export { writeFcs, type FcsWriteInput } from './write.ts';
+export { channelColumn, eventsInRect, filterEvents, writeInputFrom } from './gate.ts';
+export {
+  FcsErrorCode,
+  FcsSegment,
+  type FcsByteOrder,
+  type FcsChannel,
+  type FcsDataType,
+  type FcsError,
+  type FcsFile,
+  type FcsResult,
+  type FcsVersion,
+} from './types.ts';
