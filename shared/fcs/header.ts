@@ -27,7 +27,7 @@ function ascii(bytes: Uint8Array, from: number, to: number): string {
 
 export function readHeader(bytes: Uint8Array): { ok: true; header: FcsHeader } | FcsFailure {
   if (bytes.length === 0) {
-    return fcsFail('FCS_TRUNCATED', 'HEADER', `empty input: an FCS HEADER is ${HEADER_LENGTH} bytes`, HEADER_LENGTH, 0);
+    return fcsFail('FCS_TRUNCATED', 'HEADER', `empty input (0 bytes): an FCS HEADER is ${HEADER_LENGTH} bytes`, HEADER_LENGTH, 0);
   }
   for (let i = 0; i < Math.min(MAGIC.length, bytes.length); i++) {
     if (bytes[i] !== MAGIC[i]) {
