@@ -20,7 +20,16 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('state') }),
   z.strictObject({ type: z.literal('login'), server: z.url(), username: Username, password: z.string().min(1).max(1024) }),
   z.strictObject({ type: z.literal('logout') }),
-  z.strictObject({ type: z.literal('list'), filter: Filter, search: z.string().max(200).optional() }),
+  /** `limit` keeps a page from receiving ten thousand rows it will not show; `total` says how many matched. */
+  z.strictObject({
+    type: z.literal('list'),
+    filter: Filter,
+    search: z.string().max(200).optional(),
+    limit: z.number().int().positive().max(100_000).optional(),
+    ids: z.array(z.string()).max(1000).optional(),
+  }),
+  /** The Inbox: direct shares not yet marked viewed. */
+  z.strictObject({ type: z.literal('inbox') }),
   z.strictObject({ type: z.literal('show'), id }),
   z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
   z.strictObject({ type: z.literal('share'), id, user: UserRef }),
@@ -102,7 +111,8 @@ export const responseSchemas = {
   state: State,
   login: Account,
   logout: Nothing,
-  list: z.array(Row),
+  list: z.strictObject({ rows: z.array(Row), total: z.number().int().nonnegative() }),
+  inbox: z.array(Row),
   show: View,
   create: Created,
   share: Draft,

@@ -29,6 +29,8 @@ export type HandlerContext = {
   fetchExperiment?(id: string): Promise<void>;
   /** "Sync now": in live mode, nudges the live sync instead of a second, competing push. */
   syncNow?(): Promise<void>;
+  /** The Inbox count the worker keeps for the badge; counted afresh when absent. */
+  inboxCount?(): Promise<number>;
   notices: Notice[];
   onNoticesChanged(): void;
 };
@@ -39,7 +41,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
   const handlers: Handlers = {
     state: async (_req, core) => {
       const drafts = core.account ? await core.drafts() : [];
-      const inbox = core.account ? (await core.list('all')).filter((row) => row.isNew).length : 0;
+      const inbox = core.account ? await (ctx.inboxCount?.() ?? core.list('all').then((rows) => rows.filter((row) => row.isNew).length)) : 0;
       return { account: core.account, mode: core.account ? await ctx.mode() : null, status: core.status(), drafts, inbox, notices: [...ctx.notices] };
     },
     login: (req) => ctx.login(req.server, req.username, req.password),
@@ -48,7 +50,15 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       ctx.notices.length = 0;
       return null;
     },
-    list: (req, core) => core.list(req.filter, req.search || undefined),
+    list: async (req, core) => {
+      let rows = await core.list(req.filter, req.search || undefined);
+      if (req.ids) {
+        const wanted = new Set(req.ids);
+        rows = rows.filter((row) => wanted.has(row.id));
+      }
+      return { rows: req.limit === undefined ? rows : rows.slice(0, req.limit), total: rows.length };
+    },
+    inbox: async (_req, core) => (await core.list('all')).filter((row) => row.isNew),
     show: (req, core) => core.show(req.id),
     create: (req, core) => core.create(req.name),
     share: (req, core) => core.share(req.id, req.user),

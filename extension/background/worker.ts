@@ -17,7 +17,7 @@ import { createOrphanSweeper } from './orphans.ts';
  * An MV3 worker is stopped when idle; the alarm brings it back, and `resume` reopens the core
  * from the session in extension storage.
  */
-type Session = { core: WorkerCore; live: Live | null; unsubscribe: () => void };
+type Session = { core: WorkerCore; live: Live | null; starting: Promise<void> | null; closed: boolean; unsubscribe: () => void };
 
 const WAKE_ALARM = 'cytoshare-wake';
 
@@ -25,6 +25,7 @@ export function startWorker(): void {
   const ports = new Set<Browser.runtime.Port>();
   const notices: Notice[] = [];
   const names = new Map<string, string>();
+  let inbox: Promise<number> = Promise.resolve(0);
 
   const broadcast = (message: ChangeMessage) => {
     for (const port of ports) {
@@ -36,11 +37,14 @@ export function startWorker(): void {
     }
   };
 
+  /** Counts the Inbox once per list change; the badge and every `state` answer share it. */
   async function refreshBadge(core: WorkerCore): Promise<void> {
     if (!core.account) return showInboxCount(0);
-    const rows = await core.list('all');
-    for (const row of rows) names.set(row.id, row.name);
-    await showInboxCount(rows.filter((row) => row.isNew).length);
+    inbox = core.list('all').then((rows) => {
+      for (const row of rows) names.set(row.id, row.name);
+      return rows.filter((row) => row.isNew).length;
+    });
+    await showInboxCount(await inbox);
   }
 
   async function open(server: string, username: string): Promise<Session> {
@@ -56,16 +60,31 @@ export function startWorker(): void {
       if (change.type === 'list' || (change.type === 'status' && change.status === 'online')) sweep();
     });
     void refreshBadge(core).catch(() => {});
-    return { core, live: null, unsubscribe };
+    return { core, live: null, starting: null, closed: false, unsubscribe };
   }
 
-  async function goLive(session: Session): Promise<void> {
-    if (session.live || !session.core.account) return;
-    session.live = await startLive(session.core);
+  /**
+   * Starts live mode without making anyone wait for it: opening a socket per listed experiment
+   * takes a while with many experiments, and the pages can answer from the replica meanwhile.
+   */
+  function goLive(session: Session): void {
+    if (session.live || session.starting || !session.core.account) return;
+    session.starting = startLive(session.core).then(
+      (live) => {
+        session.starting = null;
+        if (session.closed) live.stop();
+        else session.live = live;
+      },
+      (error: unknown) => {
+        session.starting = null;
+        console.error('cytoshare: live sync did not start', error);
+      },
+    );
   }
 
   async function close(session: Session | null): Promise<void> {
     if (!session) return;
+    session.closed = true;
     session.live?.stop();
     session.live = null;
     session.unsubscribe();
@@ -76,7 +95,7 @@ export function startWorker(): void {
     if (!stored) return null;
     try {
       const session = await open(stored.server, stored.username);
-      await goLive(session);
+      goLive(session);
       return session;
     } catch (error) {
       console.error('cytoshare: could not resume the session', error);
@@ -95,7 +114,7 @@ export function startWorker(): void {
     current = next.catch(() => null);
     const session = await next;
     const account = await session.core.login(username, password);
-    await goLive(session);
+    goLive(session);
     broadcast({ type: 'account' });
     return account;
   }
@@ -104,6 +123,7 @@ export function startWorker(): void {
     core: async () => (await current)?.core ?? null,
     login,
     mode: async () => (await readStoredSession())?.mode ?? null,
+    inboxCount: () => inbox.catch(() => 0),
     fetchExperiment: async (id) => {
       await (await current)?.core.refresh([id], false);
     },

@@ -24,6 +24,9 @@ export const FILTERS = [
 ] as const;
 type Filter = (typeof FILTERS)[number]['value'];
 
+/** Rows per page of the manager's list; "Show more" adds another page. */
+const PAGE_ROWS = 500;
+
 const selectedFromHash = () => new URLSearchParams(location.hash.slice(1)).get('exp');
 
 export function ManagerApp() {
@@ -51,7 +54,8 @@ function Workspace({ state, me }: { state: State; me: string }) {
   const [selected, setSelected] = useState<string | null>(selectedFromHash());
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const rows = useLive(() => send({ type: 'list', filter, search }), [filter, search], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  const [limit, setLimit] = useState(PAGE_ROWS);
+  const listed = useLive(() => send({ type: 'list', filter, search, limit }), [filter, search, limit], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
 
   useEffect(() => {
     const onHash = () => setSelected(selectedFromHash());
@@ -83,7 +87,13 @@ function Workspace({ state, me }: { state: State; me: string }) {
             Search experiments
             <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
           </label>
-          {rows ? <FamilyList rows={rows} me={me} selected={selected} onSelect={select} onSharing={setSharing} /> : <p class="loading">Loading…</p>}
+          {listed ? <FamilyList rows={listed.rows} me={me} selected={selected} onSelect={select} onSharing={setSharing} /> : <p class="loading">Loading…</p>}
+          {listed && listed.total > listed.rows.length && (
+            <p class="more">
+              Showing {listed.rows.length} of {listed.total.toLocaleString('en')}.{' '}
+              <button type="button" class="link" onClick={() => setLimit((n) => n + PAGE_ROWS)}>Show more</button>
+            </p>
+          )}
         </main>
         <section class="detail-pane" aria-label="Selected experiment">
           {selected ? <ExperimentView id={selected} onSharing={setSharing} /> : <p class="empty">Select an experiment to see its tags and gates.</p>}

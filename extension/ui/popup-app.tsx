@@ -14,6 +14,9 @@ import { describe, errorCode } from './describe.ts';
  * The toolbar popup: sign in, sync status, the Inbox of new direct shares, the searchable list
  * of experiments, the Sharing dialog one click away, and the way to the Experiment Manager.
  */
+/** The popup shows this many rows at most; more would only slow its opening down. */
+const POPUP_ROWS = 100;
+
 export function PopupApp() {
   const { data: state } = useLive(() => send({ type: 'state' }), []);
   if (!state) return <p class="loading">Loading…</p>;
@@ -48,8 +51,8 @@ function SignedIn({ state, me }: { state: State; me: string }) {
   const [search, setSearch] = useState('');
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const rows = useLive(() => send({ type: 'list', filter: 'all', search }), [search], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
-  const inbox = useLive(() => send({ type: 'list', filter: 'shared' }).then((r) => r.filter((x) => x.isNew)), [], (c) => c.type === 'list' || c.type === 'account').data;
+  const listed = useLive(() => send({ type: 'list', filter: 'all', search, limit: POPUP_ROWS }), [search], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  const inbox = useLive(() => send({ type: 'inbox' }), [], (c) => c.type === 'list' || c.type === 'account').data;
   const markViewed = (id: string) => send({ type: 'markViewed', id }).catch((e: unknown) => setError(describe(errorCode(e))));
 
   return (
@@ -60,7 +63,7 @@ function SignedIn({ state, me }: { state: State; me: string }) {
         <h2 id="inbox-title">Inbox{inbox && inbox.length > 0 ? ` (${inbox.length} new)` : ''}</h2>
         {inbox && inbox.length > 0 ? (
           <ul aria-label="New shares" data-testid="inbox">
-            {inbox.map((row) => (
+            {inbox.slice(0, POPUP_ROWS).map((row) => (
               <ExperimentItem key={row.id} row={row} me={me} onSharing={setSharing} extra={
                 <button type="button" onClick={() => markViewed(row.id)} aria-label={`Mark as viewed: ${row.name}`}>Mark as viewed</button>
               } />
@@ -76,7 +79,12 @@ function SignedIn({ state, me }: { state: State; me: string }) {
           Search experiments
           <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
         </label>
-        {rows ? <ExperimentList rows={rows} me={me} label="Experiments" onSharing={setSharing} empty={search ? 'No experiment matches.' : 'No experiments yet.'} /> : <p class="loading">Loading…</p>}
+        {listed ? <ExperimentList rows={listed.rows} me={me} label="Experiments" onSharing={setSharing} empty={search ? 'No experiment matches.' : 'No experiments yet.'} /> : <p class="loading">Loading…</p>}
+        {listed && listed.total > listed.rows.length && (
+          <p class="more" role="status">
+            Showing {listed.rows.length} of {listed.total.toLocaleString('en')}. Search to narrow the list, or open the Experiment Manager.
+          </p>
+        )}
       </section>
       {state.mode === 'premium' && <Connections />}
       <footer>

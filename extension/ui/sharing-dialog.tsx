@@ -23,7 +23,8 @@ type Loaded = { view: View; drafts: Draft[]; names: Map<string, string> };
 async function load(id: string): Promise<Loaded> {
   const [view, state] = await Promise.all([send({ type: 'show', id }), send({ type: 'state' })]);
   const names = new Map<string, string>();
-  if (view.family.some((f) => f !== id)) for (const row of await send({ type: 'list', filter: 'all' })) names.set(row.id, row.name);
+  const linked = view.family.filter((f) => f !== id);
+  if (linked.length > 0) for (const row of (await send({ type: 'list', filter: 'all', ids: linked })).rows) names.set(row.id, row.name);
   const drafts = state.drafts.filter((d) => d.experimentId === id && d.kind === 'intent');
   return { view, drafts, names };
 }
