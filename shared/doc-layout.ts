@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
 import { ConnectionEntry } from './schemas/connection-entry.ts';
+import { ProjectId, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
 import { Dimension, ExperimentId, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 
 /**
@@ -17,25 +18,28 @@ import { Dimension, ExperimentId, FileName, Gate, SharingState, TagValue, Userna
  * Public catalog `catalog` (server-owned): experiments: id → CatalogEntry
  * Connections `conn-<username>` (server-owned): connections: username (or `email:<addr>` for a
  *   request to an address with no account) → ConnectionEntry
- * Room is left for `project-<id>` documents.
+ * Project `proj-<id>` (server-owned, read by members): project: id, name, members, policy
+ * The index document also holds projects: id → { id, name, role } for the user's projects.
  *
  * Every content value is a plain JSON value in a root map, never a nested Y type: a refused
  * write can then always be undone by writing the previous value back under the same key.
  */
-export const DocKind = { experiment: 'experiment', index: 'index', catalog: 'catalog', connections: 'connections' } as const;
+export const DocKind = { experiment: 'experiment', index: 'index', catalog: 'catalog', connections: 'connections', project: 'project' } as const;
 export type DocKind = (typeof DocKind)[keyof typeof DocKind];
 
 export type DocRef =
   | { kind: typeof DocKind.experiment; experimentId: string }
   | { kind: typeof DocKind.index; username: string }
   | { kind: typeof DocKind.catalog }
-  | { kind: typeof DocKind.connections; username: string };
+  | { kind: typeof DocKind.connections; username: string }
+  | { kind: typeof DocKind.project; projectId: string };
 
 export const docName = {
   experiment: (id: string) => `exp-${id}`,
   index: (username: string) => `idx-${username}`,
   catalog: 'catalog',
   connections: (username: string) => `conn-${username}`,
+  project: (id: string) => `proj-${id}`,
 } as const;
 
 export function parseDocName(name: string): DocRef | null {
@@ -43,6 +47,10 @@ export function parseDocName(name: string): DocRef | null {
   if (name.startsWith('exp-')) {
     const id = ExperimentId.safeParse(name.slice(4));
     return id.success ? { kind: DocKind.experiment, experimentId: id.data } : null;
+  }
+  if (name.startsWith('proj-')) {
+    const id = ProjectId.safeParse(name.slice(5));
+    return id.success ? { kind: DocKind.project, projectId: id.data } : null;
   }
   if (name.startsWith('idx-') || name.startsWith('conn-')) {
     const index = name.startsWith('idx-');
@@ -73,7 +81,8 @@ export const contentValueSchema = {
   gates: Gate.nullable(),
 } as const;
 
-export const IndexRoot = { experiments: 'experiments' } as const;
+export const IndexRoot = { experiments: 'experiments', projects: 'projects' } as const;
+export const ProjectRoot = { project: 'project' } as const;
 export const ConnectionsRoot = { connections: 'connections' } as const;
 
 /** Sample-tag cells are keyed by file and dimension; JSON keeps the pair unambiguous. */
@@ -168,4 +177,29 @@ export function readConnectionEntries(doc: Y.Doc): ConnectionEntry[] {
     if (entry.success) out.push(entry.data);
   });
   return out.sort((a, b) => (a.user ?? a.email).localeCompare(b.user ?? b.email));
+}
+
+/** The user's projects as listed in their index document. */
+export const ProjectListEntry = z.strictObject({ id: ProjectId, name: z.string(), role: ProjectRoleSchema });
+export type ProjectListEntry = z.infer<typeof ProjectListEntry>;
+
+export function readProjectList(index: Y.Doc): ProjectListEntry[] {
+  const out: ProjectListEntry[] = [];
+  index.getMap(IndexRoot.projects).forEach((value) => {
+    const entry = ProjectListEntry.safeParse(value);
+    if (entry.success) out.push(entry.data);
+  });
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function readProject(doc: Y.Doc): ProjectState | null {
+  const parsed = ProjectState.safeParse(doc.getMap(ProjectRoot.project).toJSON());
+  return parsed.success ? parsed.data : null;
+}
+
+export function writeProject(doc: Y.Doc, project: ProjectState): void {
+  const map = doc.getMap(ProjectRoot.project);
+  for (const [key, value] of Object.entries(project)) {
+    if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) map.set(key, value);
+  }
 }

@@ -4,11 +4,14 @@ import { checkContentWrite, type ContentWrite } from '../../shared/rules/content
 import { planIntent } from '../../shared/rules/intents.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { ErrorCode } from '../../shared/codes.ts';
-import { Intent, isExperimentIntent } from '../../shared/schemas/intents.ts';
+import { Intent, IntentType, isExperimentIntent, isProjectIntent } from '../../shared/schemas/intents.ts';
+import { planProjectIntent } from '../../shared/rules/projects.ts';
+import { newProject } from '../../shared/schemas/project.ts';
+import type { Verdict } from '../../shared/rules/verdict.ts';
 import { planConnectionIntent, type ConnectionContext } from '../../shared/rules/connections.ts';
-import { RuleRefusal, type EditDraft, type IntentDraft } from './contract.ts';
+import { RuleRefusal, type Draft, type EditDraft, type IntentDraft } from './contract.ts';
 import { newDraftId } from './ids.ts';
-import { knownExperiments } from './replica.ts';
+import { knownExperiments, knownProjects } from './replica.ts';
 import type { ClientStore } from './store.ts';
 
 /**
@@ -42,15 +45,7 @@ export async function recordIntent(ctx: ActionContext, intentBody: Record<string
   }
   const drafts = await ctx.store.loadDrafts();
   const intent = parsed.data;
-  const verdict = isExperimentIntent(intent)
-    ? planIntent(intent, ctx.actor, {
-        experiments: await knownExperiments(ctx.store, drafts, ctx.actor.username),
-        mode: ctx.mode,
-        ...(ctx.connections ? { isConnected: (_a: string, b: string) => ctx.connections!.connected.has(b) } : {}),
-      }).verdict
-    : ctx.connections
-      ? planConnectionIntent(intent, ctx.actor, ctx.connections)
-      : ({ ok: true } as const);
+  const verdict = await localVerdict(ctx, intent, drafts);
   if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   const draft: IntentDraft = {
     kind: 'intent', id, experimentId: isExperimentIntent(intent) ? intent.experimentId : '', description, state: 'pending',
@@ -58,6 +53,33 @@ export async function recordIntent(ctx: ActionContext, intentBody: Record<string
   };
   await ctx.store.putDraft(draft);
   return draft;
+}
+
+/**
+ * The shared rules on what the replica knows. Where it lacks what a rule needs (the
+ * connections list before the first sync, a project it is not a member of), the rule is left
+ * to the server rather than guessed.
+ */
+async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[]): Promise<Verdict> {
+  const c = ctx.connections;
+  // The target may be named by email; the connections list knows both.
+  const isConnected = c ? { isConnected: (_a: string, b: string) => c.connected.has(b) || c.connected.has(c.userByEmail?.(b) ?? '') } : {};
+  const projects = await knownProjects(ctx.store);
+  if (isExperimentIntent(intent)) {
+    const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
+    const target = experiments.get(intent.experimentId);
+    if (target?.projectId && !projects.has(target.projectId) && target.owner !== ctx.actor.username) return { ok: true };
+    return planIntent(intent, ctx.actor, { experiments, projects, mode: ctx.mode, ...isConnected }).verdict;
+  }
+  if (isProjectIntent(intent)) {
+    for (const draft of drafts) {
+      if (draft.kind === 'intent' && draft.state === 'pending' && draft.intent.type === IntentType.projectCreate && !projects.has(draft.intent.projectId)) {
+        projects.set(draft.intent.projectId, newProject(draft.intent.projectId, draft.intent.name, ctx.actor.username));
+      }
+    }
+    return planProjectIntent(intent, ctx.actor, { projects, mode: ctx.mode, ...isConnected }).verdict;
+  }
+  return ctx.connections ? planConnectionIntent(intent, ctx.actor, ctx.connections) : { ok: true };
 }
 
 /**
@@ -69,8 +91,9 @@ export async function recordEdit(ctx: ActionContext, experimentId: string, write
   const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
   const state = experiments.get(experimentId);
   if (!state) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment', ['experimentId']);
+  const project = state.projectId ? ((await knownProjects(ctx.store)).get(state.projectId) ?? null) : null;
   for (const write of writes) {
-    const verdict = checkContentWrite(state, ctx.actor, write);
+    const verdict = checkContentWrite(state, ctx.actor, write, project);
     if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   }
   const name = docName.experiment(experimentId);

@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
-import { docName, parseDocName, readSharing, DocKind } from '../../shared/doc-layout.ts';
+import { docName, parseDocName, readProject, readSharing, DocKind } from '../../shared/doc-layout.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { SharingState } from '../../shared/schemas/entities.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import { newSharing } from '../../shared/rules/intents.ts';
@@ -29,6 +30,17 @@ export async function knownExperiments(store: ClientStore, drafts: Draft[], me: 
       const from = known.get(intent.experimentId);
       known.set(intent.newId, newSharing(intent.newId, me, { clonedFrom: intent.experimentId, parentId: intent.linked ? (from?.id ?? null) : null }));
     }
+  }
+  return known;
+}
+
+/** The projects whose documents the replica holds (the user's own projects). */
+export async function knownProjects(store: ClientStore): Promise<Map<string, ProjectState>> {
+  const known = new Map<string, ProjectState>();
+  for (const name of await store.docNames()) {
+    if (parseDocName(name)?.kind !== DocKind.project) continue;
+    const project = readProject(await store.openDoc(name));
+    if (project) known.set(project.id, project);
   }
   return known;
 }

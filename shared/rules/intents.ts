@@ -1,5 +1,6 @@
 import { ErrorCode } from '../codes.ts';
 import type { Actor, ServerMode, SharingState } from '../schemas/entities.ts';
+import type { ProjectState } from '../schemas/project.ts';
 import { IntentType, type ExperimentIntent as Intent, type IntentOf } from '../schemas/intents.ts';
 import { can, Capability } from './access.ts';
 import { familyOf, wouldCycle } from './family.ts';
@@ -20,7 +21,14 @@ export type IntentContext = {
    * connection check is left to the server.
    */
   isConnected?: (a: string, b: string) => boolean;
+  /** Projects of the experiments above, and a move's target project. */
+  projects?: ReadonlyMap<string, ProjectState>;
 };
+
+/** The project an experiment belongs to, when the caller knows it. */
+export function projectOf(exp: SharingState, ctx: Pick<IntentContext, 'projects'>): ProjectState | null {
+  return exp.projectId === null ? null : (ctx.projects?.get(exp.projectId) ?? null);
+}
 
 /** A decided intent: the verdict on its target, and which linked experiments it also changes. */
 export type IntentPlan = {
@@ -65,6 +73,15 @@ export function planIntent(intent: Intent, actor: Actor, ctx: IntentContext): In
       return planCurate(intent, actor, ctx);
     case IntentType.markViewed:
       return planOnTarget(intent, actor, ctx, Capability.view);
+    case IntentType.trash:
+    case IntentType.restore:
+      return planOnTarget(intent, actor, ctx, Capability.trash);
+    case IntentType.delete:
+      return planDelete(intent, actor, ctx);
+    case IntentType.requestCuration:
+      return planCurationRequest(intent, actor, ctx);
+    case IntentType.move:
+      return planMove(intent, actor, ctx);
     default: {
       const exhaustive: never = intent;
       return exhaustive;
@@ -75,7 +92,7 @@ export function planIntent(intent: Intent, actor: Actor, ctx: IntentContext): In
 function planOnTarget(intent: Intent, actor: Actor, ctx: IntentContext, capability: Capability): IntentPlan {
   const exp = target(intent, ctx);
   if (!isState(exp)) return refused(exp);
-  const verdict = can(exp, actor, capability);
+  const verdict = can(exp, actor, capability, projectOf(exp, ctx));
   return verdict.ok ? { verdict, affected: [exp.id], skipped: [] } : refused(verdict);
 }
 
@@ -90,7 +107,7 @@ function planGrantChange(
 ): IntentPlan {
   const exp = target(intent, ctx);
   if (!isState(exp)) return refused(exp);
-  const manage = can(exp, actor, Capability.manageSharing);
+  const manage = can(exp, actor, Capability.manageSharing, projectOf(exp, ctx));
   if (!manage.ok) return refused(manage);
   const user = ctx.resolveUser ? ctx.resolveUser(intent.user) : intent.user;
   if (user === null) return refused(refuse(ErrorCode.UNKNOWN_USER, 'no such account', ['user']));
@@ -112,7 +129,7 @@ function planGrantChange(
     if (id === exp.id || member === undefined) continue;
     const hasGrant = Object.hasOwn(member.grants, user);
     if (member.owner === user || hasGrant === sharing) continue;
-    const memberManage = can(member, actor, Capability.manageSharing);
+    const memberManage = can(member, actor, Capability.manageSharing, projectOf(member, ctx));
     if (memberManage.ok) affected.push(id);
     else skipped.push({ experimentId: id, code: memberManage.code });
   }
@@ -122,13 +139,13 @@ function planGrantChange(
 function planLink(intent: IntentOf<typeof IntentType.link>, actor: Actor, ctx: IntentContext): IntentPlan {
   const exp = target(intent, ctx);
   if (!isState(exp)) return refused(exp);
-  const manage = can(exp, actor, Capability.manageSharing);
+  const manage = can(exp, actor, Capability.manageSharing, projectOf(exp, ctx));
   if (!manage.ok) return refused(manage);
   if (intent.parentId === null) return { verdict: allow, affected: [exp.id], skipped: [] };
   if (intent.parentId === exp.id) return refused(refuse(ErrorCode.LINK_TO_SELF, 'cannot link to itself', ['parentId']));
   const parent = ctx.experiments.get(intent.parentId);
   if (parent === undefined) return refused(refuse(ErrorCode.UNKNOWN_EXPERIMENT, 'no such parent', ['parentId']));
-  const manageParent = can(parent, actor, Capability.manageSharing);
+  const manageParent = can(parent, actor, Capability.manageSharing, projectOf(parent, ctx));
   if (!manageParent.ok) return refused({ ...manageParent, path: ['parentId'] });
   if (wouldCycle(exp.id, parent.id, ctx.experiments)) {
     return refused(refuse(ErrorCode.LINK_CYCLE, 'the parent descends from this experiment', ['parentId']));
@@ -139,10 +156,10 @@ function planLink(intent: IntentOf<typeof IntentType.link>, actor: Actor, ctx: I
 function planClone(intent: IntentOf<typeof IntentType.clone>, actor: Actor, ctx: IntentContext): IntentPlan {
   const exp = target(intent, ctx);
   if (!isState(exp)) return refused(exp);
-  const clone = can(exp, actor, Capability.clone);
+  const clone = can(exp, actor, intent.filesOnly ? Capability.cloneFiles : Capability.clone, projectOf(exp, ctx));
   if (!clone.ok) return refused(clone);
   // A linked clone joins the source's family, which only its sharing managers may extend.
-  if (intent.linked && !can(exp, actor, Capability.manageSharing).ok) {
+  if (intent.linked && !can(exp, actor, Capability.manageSharing, projectOf(exp, ctx)).ok) {
     return refused(refuse(ErrorCode.CLONE_NOT_ALLOWED, 'only a private copy can be made from here', ['linked']));
   }
   if (ctx.experiments.has(intent.newId)) {
@@ -158,6 +175,35 @@ function planCurate(intent: IntentOf<typeof IntentType.curate>, actor: Actor, ct
   if (exp.trashed) return refused(refuse(ErrorCode.EXPERIMENT_TRASHED, 'the experiment is in the trash'));
   if (intent.curated && !exp.public) return refused(refuse(ErrorCode.NOT_PUBLIC, 'make it public first'));
   return { verdict: allow, affected: [exp.id], skipped: [] };
+}
+
+function planDelete(intent: IntentOf<typeof IntentType.delete>, actor: Actor, ctx: IntentContext): IntentPlan {
+  const plan = planOnTarget(intent, actor, ctx, Capability.trash);
+  if (!plan.verdict.ok) return plan;
+  const exp = ctx.experiments.get(intent.experimentId) as SharingState;
+  return exp.trashed ? plan : refused(refuse(ErrorCode.NOT_TRASHED, 'move it to the trash first'));
+}
+
+function planCurationRequest(intent: IntentOf<typeof IntentType.requestCuration>, actor: Actor, ctx: IntentContext): IntentPlan {
+  const plan = planOnTarget(intent, actor, ctx, Capability.trash);
+  if (!plan.verdict.ok) return plan;
+  const exp = ctx.experiments.get(intent.experimentId) as SharingState;
+  return exp.public ? plan : refused(refuse(ErrorCode.NOT_PUBLIC, 'only a public experiment can be curated'));
+}
+
+/** Moving into or out of a project: full access to the experiment, and manager of each project. */
+function planMove(intent: IntentOf<typeof IntentType.move>, actor: Actor, ctx: IntentContext): IntentPlan {
+  const plan = planOnTarget(intent, actor, ctx, Capability.manageSharing);
+  if (!plan.verdict.ok) return plan;
+  const exp = ctx.experiments.get(intent.experimentId) as SharingState;
+  const manages = (projectId: string | null) =>
+    projectId === null || ctx.projects?.get(projectId)?.members[actor.username] === 'manager';
+  if (intent.projectId !== null && !ctx.projects?.has(intent.projectId)) {
+    return refused(refuse(ErrorCode.UNKNOWN_PROJECT, 'no such project', ['projectId']));
+  }
+  if (!manages(exp.projectId)) return refused(refuse(ErrorCode.NOT_A_PROJECT_MANAGER, 'manage its current project to move it', ['experimentId']));
+  if (!manages(intent.projectId)) return refused(refuse(ErrorCode.NOT_A_PROJECT_MANAGER, 'manage the project to add to it', ['projectId']));
+  return plan;
 }
 
 /**
@@ -190,9 +236,17 @@ export function applyIntent(
       return { ...state, parentId: intent.parentId };
     case IntentType.curate:
       return { ...state, curated: intent.curated };
+    case IntentType.trash:
+      return { ...state, trashed: true };
+    case IntentType.restore:
+      return { ...state, trashed: false };
+    case IntentType.move:
+      return { ...state, projectId: intent.projectId };
     case IntentType.create:
     case IntentType.clone:
     case IntentType.markViewed:
+    case IntentType.delete:
+    case IntentType.requestCuration:
       return state;
     default: {
       const exhaustive: never = intent;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DraftId, Email, ExperimentId, ExperimentName, Username } from './entities.ts';
+import { ProjectId, ProjectName, ProjectPolicy, ProjectRoleSchema } from './project.ts';
 
 /**
  * Sharing changes are intents: the client asks, the server decides with the rules and writes
@@ -23,6 +24,15 @@ export const IntentType = {
   accept: 'accept',
   reject: 'reject',
   disconnect: 'disconnect',
+  trash: 'trash',
+  restore: 'restore',
+  delete: 'delete',
+  requestCuration: 'request-curation',
+  move: 'move',
+  projectCreate: 'project-create',
+  projectRename: 'project-rename',
+  projectMember: 'project-member',
+  projectPolicy: 'project-policy',
 } as const;
 export type IntentType = (typeof IntentType)[keyof typeof IntentType];
 
@@ -38,9 +48,23 @@ export const Intent = z.discriminatedUnion('type', [
     type: z.literal(IntentType.clone),
     newId: ExperimentId,
     linked: z.boolean(),
+    /** Copy the FCS files only, not sample tags and gates. */
+    filesOnly: z.boolean().optional(),
   }),
   z.strictObject({ ...base, type: z.literal(IntentType.curate), curated: z.boolean() }),
   z.strictObject({ ...base, type: z.literal(IntentType.markViewed) }),
+  z.strictObject({ ...base, type: z.literal(IntentType.trash) }),
+  z.strictObject({ ...base, type: z.literal(IntentType.restore) }),
+  z.strictObject({ ...base, type: z.literal(IntentType.delete) }),
+  z.strictObject({ ...base, type: z.literal(IntentType.requestCuration) }),
+  /** Into a project, or out of its project with `projectId: null`. */
+  z.strictObject({ ...base, type: z.literal(IntentType.move), projectId: ProjectId.nullable() }),
+  // Projects
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectCreate), projectId: ProjectId, name: ProjectName }),
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectRename), projectId: ProjectId, name: ProjectName }),
+  /** Adds a member, changes a role, or (role null) removes the member. */
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectMember), projectId: ProjectId, user: z.string().trim().min(2).max(254), role: ProjectRoleSchema.nullable() }),
+  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectPolicy), projectId: ProjectId, policy: ProjectPolicy }),
   // Connections concern two accounts, not an experiment.
   z.strictObject({ id: DraftId, type: z.literal(IntentType.connect), email: Email }),
   z.strictObject({ id: DraftId, type: z.literal(IntentType.accept), user: Username }),
@@ -49,7 +73,12 @@ export const Intent = z.discriminatedUnion('type', [
 ]);
 export type Intent = z.infer<typeof Intent>;
 export type ExperimentIntent = Extract<Intent, { experimentId: string }>;
-export type ConnectionIntent = Exclude<Intent, ExperimentIntent>;
+export type ProjectIntent = Extract<Exclude<Intent, ExperimentIntent>, { projectId: string }>;
+export type ConnectionIntent = Exclude<Intent, ExperimentIntent | ProjectIntent>;
+
+export function isProjectIntent(intent: Intent): intent is ProjectIntent {
+  return !('experimentId' in intent) && 'projectId' in intent;
+}
 
 export function isExperimentIntent(intent: Intent): intent is ExperimentIntent {
   return 'experimentId' in intent;

@@ -39,7 +39,9 @@ export class Connections {
     }
     const incoming = new Set((await store.pendingRequests({ toEmail: myEmail })).map((r) => r.fromUser));
     const shared = new Map<string, number>();
-    for (const user of connected) shared.set(user, await store.sharedExperimentCount(actor.username, user));
+    for (const user of connected) {
+      shared.set(user, (await store.sharedExperimentCount(actor.username, user)) + (await store.sharedProjectCount(actor.username, user)));
+    }
     const resolved = email ? ((await store.findUser(email))?.username ?? null) : null;
     return {
       mode: this.deps.mode(),
@@ -174,7 +176,7 @@ export class Connections {
         status: c.status,
         direction: null,
         sharedExperiments: await store.sharedExperimentCount(username, other),
-        sharedProjects: 0,
+        sharedProjects: await store.sharedProjectCount(username, other),
         since: c.since,
       });
     }

@@ -1,7 +1,8 @@
 import type * as Y from 'yjs';
-import { docName, IndexRoot } from '../../shared/doc-layout.ts';
+import { docName, IndexRoot, type ProjectListEntry } from '../../shared/doc-layout.ts';
 import { accessOf } from '../../shared/rules/access.ts';
 import type { CatalogEntry, IndexEntry } from '../../shared/schemas/index-entry.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { ExperimentRecord, GrantRecord, Store } from '../store/store.ts';
 
@@ -10,10 +11,15 @@ import type { ExperimentRecord, GrantRecord, Store } from '../store/store.ts';
  * sharing state, written only by the server. They let a client list experiments without
  * opening every experiment document.
  */
-export function indexEntryFor(exp: ExperimentRecord, grants: Record<string, GrantRecord>, username: string): IndexEntry | null {
-  const access = accessOf(exp, username);
+export function indexEntryFor(
+  exp: ExperimentRecord,
+  grants: Record<string, GrantRecord>,
+  username: string,
+  project: ProjectState | null,
+): IndexEntry | null {
+  const access = accessOf(exp, username, project);
   const mine = exp.owner === username;
-  if (!mine && access !== 'full') return null;
+  if (!mine && access !== 'full' && access !== 'restricted') return null;
   const grant = grants[username];
   return {
     id: exp.id,
@@ -27,7 +33,8 @@ export function indexEntryFor(exp: ExperimentRecord, grants: Record<string, Gran
     sharedWithOthers: Object.keys(exp.grants).some((user) => user !== exp.owner),
     trashed: exp.trashed,
     sharedAt: mine ? null : (grant?.at ?? null),
-    viewed: mine ? true : (grant?.viewed ?? false),
+    // Only a direct share lands in the Inbox; project experiments arrive already "viewed".
+    viewed: mine || grant === undefined ? true : grant.viewed,
   };
 }
 
@@ -36,8 +43,7 @@ export function catalogEntryFor(exp: ExperimentRecord): CatalogEntry | null {
   return { id: exp.id, name: exp.name, owner: exp.owner, curated: exp.curated, projectId: exp.projectId, parentId: exp.parentId };
 }
 
-function setOrDelete(doc: Y.Doc, id: string, entry: object | null): void {
-  const map = doc.getMap(IndexRoot.experiments);
+function setOrDelete(map: Y.Map<unknown>, id: string, entry: object | null): void {
   if (entry === null) {
     if (map.has(id)) map.delete(id);
   } else if (JSON.stringify(map.get(id)) !== JSON.stringify(entry)) {
@@ -45,40 +51,70 @@ function setOrDelete(doc: Y.Doc, id: string, entry: object | null): void {
   }
 }
 
+/** Everyone who may hold the experiment in their index: owner, grantees, project members. */
+export function holdersOf(exp: ExperimentRecord | null, project: ProjectState | null = null): string[] {
+  if (!exp) return [];
+  const members = project && project.id === exp.projectId ? Object.keys(project.members) : [];
+  return [exp.owner, ...Object.keys(exp.grants), ...members];
+}
+
 /**
  * Rewrites the entries of `experimentIds` in the index of every user who could see them before
- * (`usersBefore`) or can now, and in the public catalog.
+ * (`usersBefore`) or can now, and in the public catalog. A deleted experiment is removed.
  */
 export async function refreshProjections(store: Store, rooms: Rooms, experimentIds: string[], usersBefore: Iterable<string>): Promise<void> {
+  const before = [...usersBefore];
   const perUser = new Map<string, Map<string, IndexEntry | null>>();
   const catalog = new Map<string, CatalogEntry | null>();
+  const put = (user: string, id: string, entry: IndexEntry | null) => {
+    const entries = perUser.get(user) ?? new Map<string, IndexEntry | null>();
+    entries.set(id, entry);
+    perUser.set(user, entries);
+  };
   for (const id of experimentIds) {
     const exp = await store.getExperiment(id);
-    if (!exp) continue;
-    const grants = await store.grantsOf(id);
-    const users = new Set([...usersBefore, exp.owner, ...Object.keys(exp.grants)]);
-    for (const user of users) {
-      const entries = perUser.get(user) ?? new Map<string, IndexEntry | null>();
-      entries.set(id, indexEntryFor(exp, grants, user));
-      perUser.set(user, entries);
+    if (!exp) {
+      before.forEach((user) => put(user, id, null));
+      catalog.set(id, null);
+      continue;
     }
+    const project = exp.projectId ? await store.getProject(exp.projectId) : null;
+    const grants = await store.grantsOf(id);
+    for (const user of new Set([...before, ...holdersOf(exp, project)])) put(user, id, indexEntryFor(exp, grants, user, project));
     catalog.set(id, catalogEntryFor(exp));
   }
   for (const [user, entries] of perUser) {
     await rooms.with(docName.index(user), (room) =>
       room.serverWrite((doc) => {
-        for (const [id, entry] of entries) setOrDelete(doc, id, entry);
+        const map = doc.getMap(IndexRoot.experiments);
+        for (const [id, entry] of entries) setOrDelete(map, id, entry);
       }),
     );
   }
   await rooms.with(docName.catalog, (room) =>
     room.serverWrite((doc) => {
-      for (const [id, entry] of catalog) setOrDelete(doc, id, entry);
+      const map = doc.getMap(IndexRoot.experiments);
+      for (const [id, entry] of catalog) setOrDelete(map, id, entry);
     }),
   );
 }
 
-/** Everyone who holds the experiment in their index: the owner and direct grantees. */
-export function holdersOf(exp: ExperimentRecord | null): string[] {
-  return exp ? [exp.owner, ...Object.keys(exp.grants)] : [];
+/** Rewrites the project list in the index of each of `users`. */
+export async function refreshProjectLists(store: Store, rooms: Rooms, users: Iterable<string>): Promise<void> {
+  for (const user of new Set(users)) {
+    const projects = await store.projectsOf(user);
+    const entries = new Map<string, ProjectListEntry>(
+      projects.flatMap((p) => {
+        const role = p.members[user];
+        return role ? [[p.id, { id: p.id, name: p.name, role }] as const] : [];
+      }),
+    );
+    await rooms.with(docName.index(user), (room) =>
+      room.serverWrite((doc) => {
+        const map = doc.getMap(IndexRoot.projects);
+        for (const key of [...map.keys()]) if (!entries.has(key)) map.delete(key);
+        for (const [id, entry] of entries) setOrDelete(map, id, entry);
+      }),
+    );
+  }
 }

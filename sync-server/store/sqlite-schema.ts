@@ -112,3 +112,26 @@ migrations.push(`
   );
   CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at IS NULL;
 `);
+
+/** Projects with their members and policy; curation requests; files (content-addressed blobs). */
+migrations.push(`
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE project_members (
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    username TEXT NOT NULL REFERENCES users(username),
+    role TEXT NOT NULL CHECK (role IN ('manager', 'leader', 'member')),
+    PRIMARY KEY (project_id, username)
+  );
+  CREATE INDEX project_members_user ON project_members(username);
+  CREATE INDEX experiments_project ON experiments(project_id);
+  CREATE TABLE curation_requests (
+    experiment_id TEXT PRIMARY KEY REFERENCES experiments(id),
+    requested_by TEXT NOT NULL,
+    requested_at INTEGER NOT NULL
+  );
+`);

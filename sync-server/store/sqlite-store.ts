@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
+import { sqliteProjects } from './sqlite-projects.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
 
 type ExperimentRow = {
@@ -30,7 +31,7 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('foreign_keys = ON');
   migrate(db);
   const store = new SqliteStore(db);
-  return Object.assign(store, sqliteSocial(db)) as Store;
+  return Object.assign(store, sqliteSocial(db), sqliteProjects(db)) as Store;
 }
 
 function migrate(db: Database.Database): void {
@@ -43,7 +44,7 @@ function migrate(db: Database.Database): void {
   }
 }
 
-class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial>> {
+class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> | keyof ReturnType<typeof sqliteProjects>> {
   private readonly st;
 
   constructor(private readonly db: Database.Database) {
@@ -82,8 +83,9 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial>> 
       ),
       setName: db.prepare('UPDATE experiments SET name = ? WHERE id = ?'),
       setViewed: db.prepare('UPDATE grants SET viewed = 1 WHERE experiment_id = ? AND username = ?'),
-      experimentsOf: db.prepare<[string, string], { id: string }>(
-        'SELECT id FROM experiments WHERE owner = ? UNION SELECT experiment_id FROM grants WHERE username = ?',
+      experimentsOf: db.prepare<[string, string, string], { id: string }>(
+        `SELECT id FROM experiments WHERE owner = ? UNION SELECT experiment_id FROM grants WHERE username = ?
+         UNION SELECT e.id FROM experiments e JOIN project_members m ON m.project_id = e.project_id WHERE m.username = ?`,
       ),
       publicExperiments: db.prepare<[], { id: string }>('SELECT id FROM experiments WHERE public = 1 AND trashed = 0'),
       loadUpdates: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = ? ORDER BY seq'),
@@ -196,7 +198,7 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial>> 
     this.st.setViewed.run(experimentId, username);
   }
   async experimentsOf(username: string): Promise<string[]> {
-    return this.st.experimentsOf.all(username, username).map((r) => r.id);
+    return this.st.experimentsOf.all(username, username, username).map((r) => r.id);
   }
   async publicExperiments(): Promise<string[]> {
     return this.st.publicExperiments.all().map((r) => r.id);

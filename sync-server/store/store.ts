@@ -1,4 +1,5 @@
 import type { Grant, ServerMode, SharingState } from '../../shared/schemas/entities.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
 
 /**
  * The data-access port of the server. Every method is async so a PostgreSQL adapter can sit
@@ -104,6 +105,18 @@ export interface Store {
 
   shareEmailsEnabled(username: string): Promise<boolean>;
   setShareEmails(username: string, enabled: boolean): Promise<void>;
+
+  getProject(id: string): Promise<ProjectState | null>;
+  /** Writes the project's name, policy and whole member list in one transaction. */
+  saveProject(project: ProjectState, createdAt: number): Promise<void>;
+  projectsOf(username: string): Promise<ProjectState[]>;
+  projectExperiments(projectId: string): Promise<string[]>;
+  sharedProjectCount(x: string, y: string): Promise<number>;
+  /** Deletes an experiment for good: its row, grants, document and curation request. */
+  deleteExperiment(id: string): Promise<void>;
+  requestCuration(experimentId: string, username: string, at: number): Promise<void>;
+  curationQueue(): Promise<Array<{ experimentId: string; name: string; owner: string; requestedBy: string; requestedAt: number }>>;
+  clearCurationRequest(experimentId: string): Promise<void>;
 
   enqueueMail(mail: { to: string; subject: string; text: string; html: string | null; at: number }): Promise<number>;
   dueMail(now: number, limit: number): Promise<MailRecord[]>;

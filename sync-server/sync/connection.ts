@@ -79,7 +79,7 @@ async function open(ws: WebSocket, req: IncomingMessage, deps: SyncDeps): Promis
   ws.on('close', () => {
     if (room.peers.delete(peer) || room.holds > 0) deps.rooms.release(room);
   });
-  const access = room.sharing ? accessOf(room.sharing, auth.actor.username) : 'self';
+  const access = room.sharing ? accessOf(room.sharing, auth.actor.username, room.project) : 'self';
   peer.control({ t: 'welcome', protocol: PROTOCOL_VERSION, username: auth.actor.username, doc: name, access });
   peer.send(syncStep1Message(room.doc));
   let refusedInARow = 0;

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { ErrorCode } from '../../shared/codes.ts';
-import { DocKind, ExperimentRoot, writeSharing, type DocRef } from '../../shared/doc-layout.ts';
+import { DocKind, ExperimentRoot, writeProject, writeSharing, type DocRef } from '../../shared/doc-layout.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { ControlMessage } from '../../shared/protocol/control.ts';
 import { CloseCode } from '../../shared/protocol/message-types.ts';
 import { accessOf } from '../../shared/rules/access.ts';
@@ -28,6 +29,8 @@ export class DocRoom {
   readonly peers = new Set<RoomPeer>();
   /** Server-owned sharing state of an experiment document; null for other kinds. */
   sharing: SharingState | null = null;
+  /** The project of an experiment document (access through it), or of a project document. */
+  project: ProjectState | null = null;
   holds = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private outgoing: Array<{ update: Uint8Array; origin: unknown }> = [];
@@ -63,7 +66,9 @@ export class DocRoom {
   canRead(actor: Actor): boolean {
     switch (this.ref.kind) {
       case DocKind.experiment:
-        return this.sharing !== null && accessOf(this.sharing, actor.username) !== 'none';
+        return this.sharing !== null && accessOf(this.sharing, actor.username, this.project) !== 'none';
+      case DocKind.project:
+        return this.project !== null && Object.hasOwn(this.project.members, actor.username);
       case DocKind.index:
       case DocKind.connections:
         return this.ref.username === actor.username;
@@ -103,11 +108,33 @@ export class DocRoom {
   }
 
   /** Installs a new sharing state: mirrored into the document, then non-readers are cut off. */
-  setSharing(state: SharingState): Promise<void> {
+  setSharing(state: SharingState, project: ProjectState | null): Promise<void> {
     return this.run(async () => {
       this.sharing = state;
+      this.project = project;
       this.doc.transact(() => writeSharing(this.doc, state), SERVER_ORIGIN);
       await this.flush(null);
+      this.evictNonReaders();
+    });
+  }
+
+  /** A new state of the project this document depends on; cuts off whoever lost access. */
+  setProject(project: ProjectState | null): Promise<void> {
+    return this.run(async () => {
+      this.project = project;
+      if (project && this.ref.kind === DocKind.project) {
+        this.doc.transact(() => writeProject(this.doc, project), SERVER_ORIGIN);
+        await this.flush(null);
+      }
+      this.evictNonReaders();
+    });
+  }
+
+  /** The experiment was deleted: nobody may read it any more. */
+  close(): Promise<void> {
+    return this.run(() => {
+      this.sharing = null;
+      this.project = null;
       this.evictNonReaders();
     });
   }

@@ -81,9 +81,10 @@ export class Rooms {
         const { name: _name, createdAt: _createdAt, ...sharing } = record;
         // The database is the authority; a crash between saving a decision and mirroring it
         // into the document is healed here (an unchanged state writes nothing).
-        await room.setSharing(sharing);
+        await room.setSharing(sharing, sharing.projectId ? await this.store.getProject(sharing.projectId) : null);
       }
     }
+    if (ref.kind === DocKind.project) await room.setProject(await this.store.getProject(ref.projectId));
     if (this.onLoad) await this.onLoad(room);
     return room;
   }

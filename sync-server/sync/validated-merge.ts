@@ -76,7 +76,7 @@ function judge(room: DocRoom, actor: Actor, write: InspectedWrite): Verdict {
   }
   if (room.sharing === null) return refuse(ErrorCode.NOT_A_READER, 'no such experiment');
   if (write.place.kind === 'nested') return refuse(ErrorCode.UNKNOWN_FIELD, 'fields hold plain values, not nested documents');
-  return checkContentWrite(room.sharing, actor, write.write);
+  return checkContentWrite(room.sharing, actor, write.write, room.project);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, cli, world, type World } from './cli-helpers.ts';
+import { cleanup, cli, PASSWORD, world, type World } from './cli-helpers.ts';
 
 describe('cytoshare CLI against a real server', () => {
   let w: World;
@@ -78,10 +78,17 @@ describe('cytoshare CLI against a real server', () => {
     expect((await w.as('carol', ['drafts'])).json).toEqual([]);
   });
 
-  it('a refusal decided by the server exits 3 with the code in the draft', async () => {
-    const share = await w.as('alice', ['share', expId, 'nobody-here']);
-    expect(share.code).toBe(3);
-    expect(share.json).toMatchObject({ state: 'rejected', code: 'UNKNOWN_USER' });
+  it('a refusal only the server can decide (a second device acted first) exits 3 with the code in the draft', async () => {
+    // alice's laptop records an unshare offline; her desktop does the same online first.
+    const laptop = (args: string[], input?: string) => cli([...args, '--json', '--server', w.url, '--profile', `${w.root}/profile-alice-laptop`], input);
+    expect((await laptop(['login', 'alice', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    expect((await laptop(['exp', 'show', expId])).json.access).toContainEqual({ user: 'bob', via: 'direct' });
+    expect((await laptop(['unshare', expId, 'bob', '--offline'])).json.state).toBe('pending');
+    expect((await w.as('alice', ['unshare', expId, 'bob'])).code).toBe(0);
+    const sync = await laptop(['sync']);
+    expect(sync.code).toBe(3);
+    expect(sync.json.settled).toEqual([expect.objectContaining({ state: 'rejected', code: 'NOT_SHARED_WITH_USER' })]);
+    expect((await w.as('alice', ['share', expId, 'bob'])).code).toBe(0);
   });
 
   it('usage errors exit 2', async () => {

@@ -1,0 +1,164 @@
+import type * as Y from 'yjs';
+import { docName, ExperimentRoot } from '../../shared/doc-layout.ts';
+import { applyIntent, newSharing, planIntent, type IntentPlan } from '../../shared/rules/intents.ts';
+import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
+import { IntentType, type ExperimentIntent } from '../../shared/schemas/intents.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
+import type { ExperimentRecord } from '../store/store.ts';
+import type { Decision, IntentDeps } from './intent-executor.ts';
+import { holdersOf, refreshProjections } from './projections.ts';
+
+/** Decides an experiment intent with the shared rules and, when allowed, carries it out. */
+export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, intent: ExperimentIntent): Promise<Decision> {
+  const { store } = deps;
+  const { experiments, projects } = await context(deps, intent);
+  const resolved = 'user' in intent ? ((await store.findUser(intent.user))?.username ?? null) : null;
+  const connected = await deps.connections.isConnectedSet(actor.username);
+  const plan = planIntent(intent, actor, {
+    experiments,
+    projects,
+    resolveUser: () => resolved,
+    mode: deps.mode(),
+    isConnected: (_actor, user) => connected.has(user),
+  });
+  if (plan.verdict.ok) await carryOut(deps, actor, intent, plan, experiments, projects);
+  return plan;
+}
+
+/** What the rules may consult: the target's family, a link's parent line, a new id, projects. */
+async function context(deps: IntentDeps, intent: ExperimentIntent): Promise<{ experiments: Map<string, ExperimentRecord>; projects: Map<string, ProjectState> }> {
+  const { store } = deps;
+  const experiments = new Map<string, ExperimentRecord>();
+  const add = (records: ExperimentRecord[]) => records.forEach((r) => experiments.set(r.id, r));
+  add(await store.getFamily(intent.experimentId));
+  if (intent.type === IntentType.link && intent.parentId !== null) add(await store.getFamily(intent.parentId));
+  if (intent.type === IntentType.clone) {
+    const taken = await store.getExperiment(intent.newId);
+    if (taken) experiments.set(taken.id, taken);
+  }
+  const projectIds = new Set([...experiments.values()].flatMap((e) => (e.projectId ? [e.projectId] : [])));
+  if (intent.type === IntentType.move && intent.projectId) projectIds.add(intent.projectId);
+  const projects = new Map<string, ProjectState>();
+  for (const id of projectIds) {
+    const project = await store.getProject(id);
+    if (project) projects.set(id, project);
+  }
+  return { experiments, projects };
+}
+
+async function carryOut(
+  deps: IntentDeps,
+  actor: Actor,
+  intent: ExperimentIntent,
+  plan: IntentPlan,
+  experiments: Map<string, ExperimentRecord>,
+  projects: Map<string, ProjectState>,
+): Promise<void> {
+  const { store, rooms } = deps;
+  const now = Date.now();
+  switch (intent.type) {
+    case IntentType.create: {
+      const record: ExperimentRecord = { ...newSharing(intent.experimentId, actor.username), name: intent.name, createdAt: now };
+      await store.saveExperiments([record]);
+      await writeNewDocument(deps, record, { meta: { name: intent.name, purpose: '' } });
+      await refreshProjections(store, rooms, [record.id], []);
+      return;
+    }
+    case IntentType.clone: {
+      const source = experiments.get(intent.experimentId) as ExperimentRecord;
+      const content = await rooms.with(docName.experiment(source.id), async (room) => room.run(() => copyContent(room.doc, intent.filesOnly ?? false)));
+      const name = `${String(content.meta.name ?? source.name)} (clone)`.slice(0, 200);
+      content.meta.name = name;
+      const record: ExperimentRecord = {
+        ...newSharing(intent.newId, actor.username, { parentId: intent.linked ? source.id : null, clonedFrom: source.id }),
+        name,
+        createdAt: now,
+      };
+      await store.saveExperiments([record]);
+      await writeNewDocument(deps, record, content);
+      await refreshProjections(store, rooms, [record.id], []);
+      return;
+    }
+    case IntentType.markViewed:
+      await store.setViewed(intent.experimentId, actor.username);
+      await refreshProjections(store, rooms, [intent.experimentId], []);
+      return;
+    case IntentType.requestCuration:
+      await store.requestCuration(intent.experimentId, actor.username, now);
+      return;
+    case IntentType.delete: {
+      const record = experiments.get(intent.experimentId) as ExperimentRecord;
+      const holders = holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null);
+      await store.deleteExperiment(record.id);
+      const room = await rooms.ifLoaded(docName.experiment(record.id));
+      if (room) await room.close();
+      const children = [...experiments.values()].filter((e) => e.parentId === record.id).map((e) => e.id);
+      await refreshProjections(store, rooms, [record.id, ...children], holders);
+      return;
+    }
+    default: {
+      // Every other intent changes the sharing state of the affected experiments.
+      const before = new Set<string>();
+      const changed: ExperimentRecord[] = [];
+      for (const id of plan.affected) {
+        const record = experiments.get(id);
+        if (!record) continue;
+        holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null).forEach((user) => before.add(user));
+        changed.push({ ...record, ...applyIntent(intent, plan, record, actor, now) });
+      }
+      await store.saveExperiments(changed);
+      if (intent.type === IntentType.curate) await store.clearCurationRequest(intent.experimentId);
+      for (const record of changed) {
+        const project = record.projectId ? ((await store.getProject(record.projectId)) ?? null) : null;
+        await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record), project));
+      }
+      await refreshProjections(store, rooms, changed.map((r) => r.id), before);
+      await afterGrantChange(deps, actor, intent, plan, changed, before);
+    }
+  }
+}
+
+/** Auto-connection, the share mail, and the shared counts in everyone's connections list. */
+async function afterGrantChange(deps: IntentDeps, actor: Actor, intent: ExperimentIntent, plan: IntentPlan, changed: ExperimentRecord[], before: Set<string>): Promise<void> {
+  const { connections, store } = deps;
+  const after = new Set(changed.flatMap((r) => holdersOf(r)));
+  if (intent.type === IntentType.share && plan.user !== undefined) {
+    await connections.autoConnect([...after], [plan.user]);
+    const to = await store.findUser(plan.user);
+    if (to && (await store.shareEmailsEnabled(to.username))) {
+      await deps.notifier.shared({ by: actor.username, to, experiments: changed.map((r) => ({ id: r.id, name: r.name })) });
+    }
+  }
+  await connections.refresh([...before, ...after]);
+}
+
+async function writeNewDocument(deps: IntentDeps, record: ExperimentRecord, content: Content): Promise<void> {
+  await deps.rooms.with(docName.experiment(record.id), async (room) => {
+    await room.serverWrite((doc) => {
+      for (const [root, values] of Object.entries(content)) {
+        const map = doc.getMap(root);
+        for (const [key, value] of Object.entries(values)) map.set(key, value);
+      }
+    });
+    await room.setSharing(sharingOf(record), null);
+  });
+}
+
+type Content = { meta: Record<string, unknown>; tags?: Record<string, unknown>; gates?: Record<string, unknown>; files?: Record<string, unknown> };
+
+/** A full clone copies files, tags and gates; a files-only clone the files and the name. */
+function copyContent(doc: Y.Doc, filesOnly: boolean): Content & { meta: Record<string, unknown> } {
+  const files = doc.getMap(ExperimentRoot.files).toJSON();
+  if (filesOnly) return { meta: { name: doc.getMap(ExperimentRoot.meta).get('name') }, files };
+  return {
+    meta: doc.getMap(ExperimentRoot.meta).toJSON(),
+    tags: doc.getMap(ExperimentRoot.tags).toJSON(),
+    gates: doc.getMap(ExperimentRoot.gates).toJSON(),
+    files,
+  };
+}
+
+export function sharingOf(record: ExperimentRecord): SharingState {
+  const { name: _name, createdAt: _createdAt, ...sharing } = record;
+  return sharing;
+}
