@@ -56,19 +56,24 @@ export async function addUser(dataDir: string, input: NewUser): Promise<{ userna
 export async function setMode(dataDir: string, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
   const store = openSqliteStore(dataDir);
   try {
-    const before = (await store.getMode()) ?? 'premium';
-    let preExisting = 0;
-    if (before === 'enterprise' && mode === 'premium') {
-      const now = Date.now();
-      for (const [a, b] of await store.sharingPairs()) {
-        if (await store.getConnection(a, b)) continue;
-        await store.saveConnection(a, b, 'pre-existing', now);
-        preExisting++;
-      }
-    }
-    await store.setMode(mode);
-    return { mode, preExisting };
+    return await changeMode(store, mode);
   } finally {
     await store.close();
   }
+}
+
+/** The one way a data folder changes mode, whether by the admin command or a server start. */
+export async function changeMode(store: Store, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
+  const before = (await store.getMode()) ?? 'premium';
+  let preExisting = 0;
+  if (before === 'enterprise' && mode === 'premium') {
+    const now = Date.now();
+    for (const [a, b] of await store.sharingPairs()) {
+      if (await store.getConnection(a, b)) continue;
+      await store.saveConnection(a, b, 'pre-existing', now);
+      preExisting++;
+    }
+  }
+  await store.setMode(mode);
+  return { mode, preExisting };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../shared/protocol/message-types.ts';
 import type { ServerMode } from '../shared/schemas/entities.ts';
+import { changeMode } from './admin.ts';
 import { contentEffects } from './effects/content-effects.ts';
 import { IntentExecutor } from './effects/intent-executor.ts';
 import { Connections } from './effects/connections.ts';
@@ -53,7 +54,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? createLogger(undefined, true);
   const store = openSqliteStore(options.dataDir);
-  if (options.mode) await store.setMode(options.mode);
+  if (options.mode) await changeMode(store, options.mode);
   let mode: ServerMode = (await store.getMode()) ?? 'premium';
   if (!options.mode) await store.setMode(mode);
   let publicUrl = options.publicUrl ?? '';

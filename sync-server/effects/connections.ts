@@ -196,9 +196,14 @@ export class Connections {
     return out;
   }
 
-  /** Follows a link from a connection-request mail. The page says what happened. */
-  async respondByLink(token: string): Promise<{ status: number; code: ErrorCode | null; message: string }> {
+  /**
+   * Follows a link from a connection-request mail. Opening the link (`confirm` false) only shows
+   * what it will do, because mail scanners open links on their own; the button on that page
+   * (`confirm` true) does it, once.
+   */
+  async respondByLink(token: string, confirm: boolean): Promise<{ status: number; code: ErrorCode | null; message: string; confirm?: 'accept' | 'reject' }> {
     const { store } = this.deps;
+    if (this.deps.mode() === 'enterprise') return { status: 409, code: ErrorCode.CONNECTIONS_DISABLED, message: 'This server no longer uses connections.' };
     const link = await store.getEmailLink(hash(token));
     if (!link) return { status: 404, code: ErrorCode.BAD_REQUEST, message: 'This link is not valid.' };
     if (link.usedAt !== null) return { status: 410, code: ErrorCode.LINK_USED, message: 'This link was already used.' };
@@ -209,13 +214,23 @@ export class Connections {
     if (!target) {
       return { status: 409, code: ErrorCode.UNKNOWN_USER, message: `Create an account with ${request.toEmail} first, then follow this link again.` };
     }
-    if (!(await store.useEmailLink(link.tokenHash, Date.now()))) return { status: 410, code: ErrorCode.LINK_USED, message: 'This link was already used.' };
     const accepted = link.action === 'accept';
+    if (!confirm) {
+      const question = accepted ? `Connect with ${request.fromUser}?` : `Decline the connection request from ${request.fromUser}?`;
+      return { status: 200, code: null, message: question, confirm: link.action };
+    }
+    if (!(await store.useEmailLink(link.tokenHash, Date.now()))) return { status: 410, code: ErrorCode.LINK_USED, message: 'This link was already used.' };
     await this.answer(request.fromUser, target.username, accepted ? 'accepted' : 'rejected', Date.now());
     return {
       status: 200,
       code: null,
       message: accepted ? `You are now connected with ${request.fromUser}.` : `You declined the connection request from ${request.fromUser}.`,
     };
+  }
+
+  /** A new account may have requests waiting for its address: their senders' lists change. */
+  async accountCreated(email: string): Promise<void> {
+    const senders = (await this.deps.store.pendingRequests({ toEmail: email.toLowerCase() })).map((r) => r.fromUser);
+    await this.refresh(senders);
   }
 }

@@ -27,8 +27,8 @@ export function sendError(res: ServerResponse, error: HttpError): void {
   sendJson(res, error.status, body);
 }
 
-/** Reads a JSON body of at most MAX_JSON_BYTES and parses it with `schema`. */
-export async function readBody<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
+/** Reads a text body of at most MAX_JSON_BYTES. */
+export async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -36,9 +36,15 @@ export async function readBody<T extends z.ZodType>(req: IncomingMessage, schema
     if (size > MAX_JSON_BYTES) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON body of at most MAX_JSON_BYTES and parses it with `schema`. */
+export async function readBody<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
+  const text = await readText(req);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw new HttpError(400, ErrorCode.BAD_REQUEST, 'the body is not JSON');
   }

@@ -12,7 +12,7 @@ import { authenticate, createSession } from '../auth/sessions.ts';
 import type { IntentExecutor } from '../effects/intent-executor.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import { bearerToken, HttpError, readBody, sendError, sendJson } from './json.ts';
+import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
 export type HttpDeps = { store: Store; intents: IntentExecutor; connections: Connections; log: Logger; mode: () => ServerMode };
 
@@ -37,11 +37,12 @@ const routes: Record<string, Route> = {
     sendJson(res, 200, await sessionFor(store, user));
   },
 
-  'POST /api/signup': async (req, res, { store, mode }) => {
+  'POST /api/signup': async (req, res, { store, mode, connections }) => {
     if (mode() === 'enterprise') throw new HttpError(403, ErrorCode.SIGNUP_DISABLED);
     const body = await readBody(req, SignupRequest);
     try {
       const user = await createAccount(store, { ...body, staff: false });
+      await connections.accountCreated(user.email);
       sendJson(res, 201, await sessionFor(store, user));
     } catch (error) {
       if (error instanceof CodedError) throw new HttpError(error.code === ErrorCode.BAD_REQUEST ? 400 : 409, error.code, error.message);
@@ -78,7 +79,18 @@ const routes: Record<string, Route> = {
   // The accept and reject links of a connection-request mail: one use each, then expired.
   'GET /connections/respond': async (req, res, deps) => {
     const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
-    const outcome = await deps.connections.respondByLink(token);
+    const outcome = await deps.connections.respondByLink(token, false);
+    if (outcome.confirm) {
+      const label = outcome.confirm === 'accept' ? 'Accept' : 'Decline';
+      sendPage(res, 200, 'Connection request', outcome.message, { action: '/connections/respond', token, label });
+    } else {
+      sendPage(res, outcome.status, 'Nothing changed', outcome.message);
+    }
+  },
+
+  'POST /connections/respond': async (req, res, deps) => {
+    const token = new URLSearchParams(await readText(req)).get('token') ?? '';
+    const outcome = await deps.connections.respondByLink(token, true);
     sendPage(res, outcome.status, outcome.status === 200 ? 'Done' : 'Nothing changed', outcome.message);
   },
 

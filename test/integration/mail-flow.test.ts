@@ -93,8 +93,18 @@ function linksOf(m: ParsedMail): { accept: string; reject: string } {
   return { accept: accept as string, reject: reject as string };
 }
 
+/** Opens a mailed link as a person does: the page asks, and the button confirms. */
 async function follow(url: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const page = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const text = await page.text();
+  const token = /name="token" value="([^"]+)"/.exec(text)?.[1];
+  if (!token) return { status: page.status, text };
+  const res = await fetch(new URL('/connections/respond', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }).toString(),
+    signal: AbortSignal.timeout(5_000),
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -134,6 +144,12 @@ describe('connection request mail', () => {
 
     const id = await alice.createExperiment('Mail-linked');
     expect(await alice.intent({ type: 'share', experimentId: id, user: 'bob' })).toMatchObject({ ok: false, code: 'NOT_CONNECTED' });
+
+    // Opening the link (as a mail scanner does) only asks; nothing changes until the button.
+    const opened = await fetch(accept, { signal: AbortSignal.timeout(5_000) });
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain('Connect with alice?');
+    expect(await h.server.store.getConnection('alice', 'bob')).toBeNull();
 
     const first = await follow(accept);
     expect(first.status).toBe(200);

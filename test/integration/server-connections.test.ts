@@ -432,7 +432,7 @@ describe('enterprise mode', () => {
   // BUG (pinned): `startServer({ mode: 'premium' })` (the CLI's `server --mode premium`) over an
   // enterprise data folder switches to premium without the pre-existing connections that
   // `setMode` makes, so pairs who already share are left unconnected. Flip to `it` once fixed.
-  it.fails('starting the server with mode premium over an enterprise folder gives pre-existing connections too', async () => {
+  it('starting the server with mode premium over an enterprise folder gives pre-existing connections too', async () => {
     const t = await harness({ mode: 'enterprise' });
     const alice = await t.user('alice');
     await t.user('bob');
