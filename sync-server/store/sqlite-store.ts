@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
@@ -29,8 +30,14 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Checkpoints run on the checkpointer thread, never inside an update on this one.
+  db.pragma('wal_autocheckpoint = 0');
   migrate(db);
-  const store = new SqliteStore(db);
+  const checkpointer = new Worker(new URL('./checkpointer.mjs', import.meta.url), {
+    workerData: { file: join(dataDir, 'cytoshare.sqlite'), intervalMs: 1_000 },
+  });
+  checkpointer.unref();
+  const store = new SqliteStore(db, checkpointer);
   return Object.assign(store, sqliteSocial(db), sqliteProjects(db)) as Store;
 }
 
@@ -47,7 +54,10 @@ function migrate(db: Database.Database): void {
 class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> | keyof ReturnType<typeof sqliteProjects>> {
   private readonly st;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly checkpointer: Worker,
+  ) {
     this.st = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -105,6 +115,14 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
   }
 
   async close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      this.checkpointer.once('message', () => resolve());
+      this.checkpointer.once('error', () => resolve());
+      this.checkpointer.once('exit', () => resolve());
+    });
+    this.checkpointer.postMessage('stop');
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000))]);
+    await this.checkpointer.terminate();
     this.db.close();
   }
 

@@ -96,7 +96,22 @@ export class DocRoom {
       const message = updateMessage(update);
       for (const peer of this.peers) if (peer !== author) peer.send(message);
     }
-    if (this.storedRows > 500) await this.compact();
+    if (this.storedRows > 500) this.compactWhenIdle();
+  }
+
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Compaction encodes the whole document, which takes long on a big one; it waits until the
+   * room has been quiet for a moment instead of running inside somebody's update.
+   */
+  private compactWhenIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      void this.run(() => this.compact()).catch(() => undefined);
+    }, 2_000);
+    this.idleTimer.unref();
   }
 
   /** A server-side write (sharing state, index entries): one transaction, persisted, broadcast. */
@@ -157,6 +172,7 @@ export class DocRoom {
   }
 
   destroy(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.doc.destroy();
   }
 }
