@@ -139,16 +139,27 @@ export function startWorker(): void {
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (answer: unknown) => void) => {
     if (sender.id !== browser.runtime.id) return false;
     const type = (message as { type?: unknown } | null)?.type;
-    void handle(message).then(async (answer) => {
-      if (type === 'logout') {
-        const session = await current;
-        await close(session);
-        current = Promise.resolve(null);
-        await showInboxCount(0);
-        broadcast({ type: 'account' });
-      }
-      sendResponse(answer);
-    });
+    void handle(message)
+      .then(async (answer) => {
+        if (type === 'logout') {
+          const session = await current;
+          await close(session);
+          current = Promise.resolve(null);
+          await showInboxCount(0);
+          broadcast({ type: 'account' });
+        }
+        return answer;
+      })
+      .catch(() => ({ ok: false, code: 'INTERNAL', message: 'the request failed' }))
+      .then((answer) => {
+        try {
+          sendResponse(answer);
+        } catch (error) {
+          // An answer the channel cannot carry must still end the request, or the page waits.
+          console.error('cytoshare: could not send an answer', error);
+          sendResponse({ ok: false, code: 'INTERNAL', message: 'the request failed' });
+        }
+      });
     return true;
   });
 

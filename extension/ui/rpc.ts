@@ -6,8 +6,20 @@ import { CHANGES_PORT, ChangeMessage, Envelope, RequestError, responseSchemas, t
  * `onChange` listens to the worker's change feed over one shared Port, reconnecting when the
  * worker restarts (an MV3 worker is stopped when idle, which closes the Port).
  */
+/** Requests that only read, so asking again after a lost answer changes nothing. */
+const READS: ReadonlySet<RequestType> = new Set(['state', 'list', 'inbox', 'show', 'connections']);
+
 export async function send<T extends RequestType>(request: RequestOf<T>): Promise<ResponseOf<T>> {
-  const envelope = Envelope.parse(await browser.runtime.sendMessage(request));
+  let raw: unknown;
+  try {
+    raw = await browser.runtime.sendMessage(request);
+  } catch (error) {
+    // The worker was stopped or restarted while answering: a read is simply asked again.
+    if (!READS.has(request.type)) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    raw = await browser.runtime.sendMessage(request);
+  }
+  const envelope = Envelope.parse(raw);
   if (!envelope.ok) throw new RequestError(envelope.code, envelope.message);
   return responseSchemas[request.type].parse(envelope.value) as ResponseOf<T>;
 }
