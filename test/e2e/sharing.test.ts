@@ -12,6 +12,7 @@ describe('sharing between two people, through the UI', () => {
     server = await startTestServer();
     await server.addUser('alice');
     await server.addUser('bob');
+    await server.addUser('carol');
     alice = await signedInPerson(server, 'alice');
     bob = await signedInPerson(server, 'bob');
   });
@@ -48,5 +49,35 @@ describe('sharing between two people, through the UI', () => {
     await popup.markViewed('CD8 T-cell panel');
     await eventually(async () => (await popup.inbox().count()) === 0, 'the Inbox to empty');
     expect(await popup.experiments().textContent()).toContain('CD8 T-cell panel');
+  });
+
+  it('a share the rules refuse is explained in the dialog, and nothing is recorded', async () => {
+    const manager = await alice.manager();
+    await visible(manager.row('CD8 T-cell panel'));
+    const dialog = await manager.openSharing('CD8 T-cell panel');
+    await dialog.shareWith('carol');
+    await visible(manager.page.getByTestId('sharing-refusal'));
+    expect(await manager.page.getByTestId('sharing-refusal').textContent()).toBe('Connect with this user before sharing with them.');
+    expect(await dialog.accessRow('carol').count()).toBe(0);
+    expect(await manager.page.getByTestId('pending-count').count()).toBe(0);
+    await dialog.close();
+  });
+
+  it('the manager filters and searches', async () => {
+    const mine = await alice.manager();
+    await mine.create('Bone marrow MRD');
+    await mine.filter('Mine');
+    await visible(mine.row('Bone marrow MRD'));
+    await mine.page.getByLabel('Search experiments').fill('marrow');
+    await eventually(async () => (await mine.page.getByTestId('experiment-row').count()) === 1, 'the search to narrow the list');
+    await mine.filter('Shared with me');
+    await visible(mine.page.getByText('No experiments here.'));
+
+    const theirs = await bob.manager();
+    await theirs.filter('Shared with me');
+    await visible(theirs.row('CD8 T-cell panel'));
+    expect(await theirs.row('Bone marrow MRD').count()).toBe(0);
+    await theirs.filter('Mine');
+    await visible(theirs.page.getByText('No experiments here.'));
   });
 });
