@@ -6,6 +6,8 @@ import { onChange } from './rpc.ts';
  * Loads data from the worker and loads it again whenever a relevant change arrives. Reloads
  * that overlap are collapsed: the latest answer wins, an older one never overwrites it.
  */
+const COALESCE_MS = 40;
+
 export function useLive<T>(load: () => Promise<T>, deps: unknown[], relevant: (change: ChangeMessage) => boolean = () => true) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
@@ -30,9 +32,19 @@ export function useLive<T>(load: () => Promise<T>, deps: unknown[], relevant: (c
 
   useEffect(() => {
     reload();
-    return onChange((change) => {
-      if (relevantRef.current(change)) reload();
+    // A burst of changes (live sync catching up on many documents) becomes one reload.
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const unsubscribe = onChange((change) => {
+      if (!relevantRef.current(change) || timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        reload();
+      }, COALESCE_MS);
     });
+    return () => {
+      unsubscribe();
+      if (timer !== null) clearTimeout(timer);
+    };
   }, [reload]);
 
   return { data, error, reload };

@@ -30,7 +30,8 @@ const PAGE_ROWS = 500;
 const selectedFromHash = () => new URLSearchParams(location.hash.slice(1)).get('exp');
 
 export function ManagerApp() {
-  const { data: state } = useLive(() => send({ type: 'state' }), []);
+  // One experiment's content changing does not change the account, status or drafts.
+  const { data: state } = useLive(() => send({ type: 'state' }), [], (c) => c.type !== 'experiment');
   if (!state) return <p class="loading">Loading…</p>;
   return (
     <div class="manager">

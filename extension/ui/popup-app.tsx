@@ -18,7 +18,8 @@ import { describe, errorCode } from './describe.ts';
 const POPUP_ROWS = 100;
 
 export function PopupApp() {
-  const { data: state } = useLive(() => send({ type: 'state' }), []);
+  // One experiment's content changing does not change the account, status or drafts.
+  const { data: state } = useLive(() => send({ type: 'state' }), [], (c) => c.type !== 'experiment');
   if (!state) return <p class="loading">Loading…</p>;
   return (
     <main class="popup">
