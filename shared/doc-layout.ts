@@ -203,3 +203,25 @@ export function writeProject(doc: Y.Doc, project: ProjectState): void {
     if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) map.set(key, value);
   }
 }
+
+/** One FCS file of an experiment, as the server records it after checking the upload. */
+export const FileRecord = z.strictObject({
+  name: z.string().min(1).max(255),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  events: z.number().int().nonnegative(),
+  channels: z.array(z.strictObject({ name: z.string(), label: z.string().nullable() })),
+  version: z.string(),
+  uploadedBy: z.string(),
+  uploadedAt: z.number(),
+});
+export type FileRecord = z.infer<typeof FileRecord>;
+
+export function readFiles(doc: Y.Doc): Array<{ id: string } & FileRecord> {
+  const out: Array<{ id: string } & FileRecord> = [];
+  doc.getMap(ExperimentRoot.files).forEach((value, id) => {
+    const file = FileRecord.safeParse(value);
+    if (file.success) out.push({ id, ...file.data });
+  });
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

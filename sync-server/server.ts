@@ -11,6 +11,7 @@ import { mailNotifier } from './effects/mail-notifier.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
+import { BlobStore } from './files/blob-store.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -73,10 +74,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   rooms.onLoad = async (room) => {
     if (room.ref.kind === DocKind.connections) await connections.rebuild(room, room.ref.username);
   };
-  const intents = new IntentExecutor({ store, rooms, log, mode: () => mode, connections, notifier });
+  const blobs = new BlobStore(options.dataDir);
+  const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });
   const onAccepted = contentEffects(store, rooms, log);
 
-  const http: Server = createServer((req, res) => handleHttp(req, res, { store, intents, connections, log, mode: () => mode }));
+  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, intents, connections, log, mode: () => mode }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {

@@ -10,8 +10,11 @@ export class UsageError extends Error {
   }
 }
 
-const valueFlags = new Set(['server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode']);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'help']);
+const valueFlags = new Set([
+  'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode',
+  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning',
+]);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'files-only', 'remove', 'help']);
 
 export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
 
@@ -76,12 +79,17 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   admin --data DIR set-mode premium|enterprise
   login USERNAME --password-stdin | logout | whoami
   signup USERNAME --email EMAIL --password-stdin
-  exp create NAME | exp list [--filter all|mine|shared|public|curated|trash] [--search TEXT]
+  exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
   share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID
-  link ID --parent PARENT_ID | clone ID [--linked]
+  link ID --parent PARENT_ID | clone ID [--files-only] [--linked]
   tag ID FILE DIMENSION VALUE
-  gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 | gate rm ID GATE
+  gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 | gate rm ID GATE | gate export ID GATE
+  file add EXP PATH | file get EXP FILE --out PATH
+  project create NAME | project add PROJECT EXP | project remove PROJECT EXP | project list | project show PROJECT
+  project member PROJECT USER --role manager|leader|member | --remove
+  project policy PROJECT --access full|restricted [--illustrations view-only|create] [--cloning disabled|files-only|full]
+  trash ID | restore ID | delete ID | curate ID on|off | request-curation ID | curation-queue
   connect EMAIL | connections | accept USER | reject USER | disconnect USER
   sync | drafts
 

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { ExperimentId, ExperimentName, Gate, GateId } from '../../shared/schemas/entities.ts';
 import { ListFilter } from '../core/contract.ts';
+import { ProjectId } from '../../shared/schemas/project.ts';
 import { flag, has, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
 import { Exit } from './output.ts';
+import { runGateExport } from './cmd-files.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
 function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
@@ -37,11 +39,15 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
     case 'list': {
       onlyFlags(ctx.args, ['filter', 'search']);
       args(ctx, 2, 0, 'exp list [--filter F] [--search TEXT]');
-      const filter = check(z.enum(ListFilter), flag(ctx.args, 'filter') ?? 'all', '--filter');
+      // `project:ID` lists one project's experiments; the other filters are the core's.
+      const raw = flag(ctx.args, 'filter') ?? 'all';
+      const projectId = raw.startsWith('project:') ? check(ProjectId, raw.slice('project:'.length), '--filter project:ID') : null;
+      const filter = projectId ? 'all' : check(z.enum(ListFilter), raw, '--filter');
       const core = await ctx.core();
       core.requireSession();
       if (!ctx.offline) await core.refresh();
-      const rows = (await core.list(filter, flag(ctx.args, 'search'))).map((r) => ({
+      const listed = await core.list(filter, flag(ctx.args, 'search'));
+      const rows = listed.filter((r) => projectId === null || r.projectId === projectId).map((r) => ({
         id: r.id, name: r.name, owner: r.owner, access: r.access, public: r.public, curated: r.curated, projectId: r.projectId, parentId: r.parentId,
       }));
       ctx.out.result(rows, rows.map((r) => `${r.id}  ${r.name}  (${r.owner}, ${r.access}${r.public ? ', public' : ''}${r.curated ? ', curated' : ''})`).join('\n'));
@@ -104,10 +110,10 @@ export async function runSharing(ctx: Ctx): Promise<Exit> {
       return deliver(ctx, core, await core.link(expId, parent));
     }
     case 'clone': {
-      onlyFlags(ctx.args, ['linked']);
-      const expId = id(args(ctx, 1, 1, 'clone ID [--linked]')[0]);
+      onlyFlags(ctx.args, ['linked', 'files-only']);
+      const expId = id(args(ctx, 1, 1, 'clone ID [--files-only] [--linked]')[0]);
       const core = await prepare(ctx, [expId]);
-      const made = await core.clone(expId, has(ctx.args, 'linked'));
+      const made = await core.clone(expId, has(ctx.args, 'linked'), has(ctx.args, 'files-only'));
       return deliver(ctx, core, made.draft, { id: made.id });
     }
     default:
@@ -144,6 +150,7 @@ export async function runContent(ctx: Ctx): Promise<Exit> {
     const made = await core.addGate(expId, gate);
     return deliver(ctx, core, made.draft, { id: made.id });
   }
+  if (sub === 'export') return runGateExport(ctx);
   if (sub === 'rm') {
     onlyFlags(ctx.args, []);
     const [raw, gateId] = args(ctx, 2, 2, 'gate rm ID GATE');
@@ -151,5 +158,5 @@ export async function runContent(ctx: Ctx): Promise<Exit> {
     const core = await prepare(ctx, [expId]);
     return deliver(ctx, core, await core.removeGate(expId, check(GateId, gateId, 'gate id')));
   }
-  throw new UsageError('usage: tag … | gate add … | gate rm …');
+  throw new UsageError('usage: tag … | gate add … | gate rm … | gate export …');
 }

@@ -7,6 +7,9 @@ import { runAdmin, runServer } from './cmd-admin.ts';
 import { runContent, runExp, runSharing } from './cmd-experiments.ts';
 import { runDrafts, runSync } from './cmd-sync.ts';
 import { runConnectionAction, runConnections } from './cmd-connections.ts';
+import { runProject } from './cmd-projects.ts';
+import { runFile } from './cmd-files.ts';
+import { runLifecycle } from './cmd-lifecycle.ts';
 import { makeCtx, type Ctx } from './context.ts';
 import { CorruptFileError } from './file-store.ts';
 import { CliExit, Exit, Output } from './output.ts';
@@ -39,6 +42,14 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   accept: runConnectionAction,
   reject: runConnectionAction,
   disconnect: runConnectionAction,
+  project: runProject,
+  file: runFile,
+  trash: runLifecycle,
+  restore: runLifecycle,
+  delete: runLifecycle,
+  curate: runLifecycle,
+  'request-curation': runLifecycle,
+  'curation-queue': runLifecycle,
 };
 
 const statusOf: Record<CoreError['kind'], Exit> = { auth: Exit.auth, unreachable: Exit.unreachable, refused: Exit.refused, internal: Exit.failure };

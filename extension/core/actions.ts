@@ -68,7 +68,8 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
   if (isExperimentIntent(intent)) {
     const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
     const target = experiments.get(intent.experimentId);
-    if (target?.projectId && !projects.has(target.projectId) && target.owner !== ctx.actor.username) return { ok: true };
+    if (target?.projectId && !projects.has(target.projectId)) return { ok: true };
+    if (intent.type === IntentType.move && intent.projectId !== null && !projects.has(intent.projectId)) return { ok: true };
     return planIntent(intent, ctx.actor, { experiments, projects, mode: ctx.mode, ...isConnected }).verdict;
   }
   if (isProjectIntent(intent)) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { ErrorBody, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
+import { CurationRequest, ErrorBody, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
+import { UploadResult } from '../../shared/schemas/files.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, fromServerCode, unreachable } from './errors.ts';
 
@@ -60,6 +61,36 @@ export class Api {
   }
   sendIntent(intent: Intent): Promise<IntentResult> {
     return this.call('POST', '/api/intents', IntentResult, intent);
+  }
+  curationQueue(): Promise<CurationRequest[]> {
+    return this.call('GET', '/api/curation-requests', z.array(CurationRequest));
+  }
+
+  /** Sends an FCS file; the server parses it and refuses a malformed one with the reason. */
+  async uploadFile(experimentId: string, name: string, bytes: Uint8Array): Promise<UploadResult> {
+    const response = await this.binary('PUT', `/api/experiments/${experimentId}/files?name=${encodeURIComponent(name)}`, bytes);
+    const parsed = UploadResult.safeParse(safeJson(await response.text()));
+    if (!parsed.success) throw new CoreError('internal', ErrorCode.INTERNAL, 'the server sent an answer this client does not understand');
+    return parsed.data;
+  }
+
+  async downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
+    const response = await this.binary('GET', `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  private async binary(method: string, path: string, body?: Uint8Array): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.token !== null) headers.authorization = `Bearer ${this.token}`;
+    if (body) headers['content-type'] = 'application/octet-stream';
+    let response: Response;
+    try {
+      response = await this.fetchImpl(new URL(path, this.server).toString(), { method, headers, body: body ? (body as Uint8Array<ArrayBuffer>) : null, signal: AbortSignal.timeout(120_000) });
+    } catch {
+      throw unreachable();
+    }
+    if (!response.ok) throw errorFrom(response.status, await response.text().catch(() => ''));
+    return response;
   }
 }
 

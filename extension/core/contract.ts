@@ -51,8 +51,10 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
 export type ExperimentView = ExperimentContent &
   Omit<SharingState, 'grants'> & {
     access: Array<{ user: string; via: 'owner' | 'direct' | 'project-manager' | 'project-member' }>;
-    /** What the signed-in user may do here, from the shared rules. */
-    can: { edit: boolean; manageSharing: boolean; clone: boolean; download: boolean };
+    /** The FCS files, as the server recorded them on upload. */
+    files: Array<{ id: string; name: string; events: number; size: number; channels: Array<{ name: string; label: string | null }> }>;
+    /** What the signed-in user may do here, from the shared rules (project policy included). */
+    can: { edit: boolean; manageSharing: boolean; clone: boolean; cloneFiles: boolean; download: boolean; illustrate: boolean; trash: boolean };
     /** Linked experiments a sharing change here also affects. */
     family: string[];
   };

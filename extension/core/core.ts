@@ -1,10 +1,12 @@
 import { ErrorCode } from '../../shared/codes.ts';
-import { docName, ExperimentRoot, readConnectionEntries, tagKey } from '../../shared/doc-layout.ts';
+import { docName, ExperimentRoot, readConnectionEntries, readProjectList, tagKey, type ProjectListEntry } from '../../shared/doc-layout.ts';
+import type { ProjectPolicy, ProjectRole, ProjectState } from '../../shared/schemas/project.ts';
 import type { ConnectionContext } from '../../shared/rules/connections.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
-import type { WhoAmI } from '../../shared/schemas/api.ts';
+import type { CurationRequest, WhoAmI } from '../../shared/schemas/api.ts';
+import type { UploadResult } from '../../shared/schemas/files.ts';
 import {
   ConnectionStatus, RuleRefusal,
   type Account, type ClientCore, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type ListFilter, type SyncReport,
@@ -15,7 +17,7 @@ import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
 import { experimentView, listRows } from './lists.ts';
-import { knownExperiments, provisionalName, removedMarks } from './replica.ts';
+import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
 import type { ClientStore, StoredSession } from './store.ts';
 import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
 
@@ -154,8 +156,9 @@ export class CytoshareCore implements ClientCore {
   /** Brings the named documents (default: the index and the catalog) up to date from the server. */
   async refresh(experimentIds: string[] = [], withLists = true): Promise<void> {
     const me = this.requireSession().username;
-    // The connections document is small and the rules read it before any share: always fresh.
-    const names = [...(withLists ? [docName.index(me), docName.catalog] : []), docName.connections(me), ...experimentIds.map(docName.experiment)];
+    // The connections and project documents are small and the rules read them: always fresh.
+    const projects = (await this.projects()).map((p) => docName.project(p.id));
+    const names = [...(withLists ? [docName.index(me), docName.catalog] : []), docName.connections(me), ...projects, ...experimentIds.map(docName.experiment)];
     await refreshDocs(this.store, names, this.linkOptions(), (experimentId, code) => this.emit({ type: 'removed', experimentId, code }));
     this.emit({ type: 'list' });
   }
@@ -181,7 +184,7 @@ export class CytoshareCore implements ClientCore {
     if (!sharing) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here', ['experimentId']);
     const name = docName.experiment(experimentId);
     const doc = (await this.store.docNames()).includes(name) ? await this.store.openDoc(name) : null;
-    return experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId));
+    return experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId), await knownProjects(this.store));
   }
 
   /** The connections list as last synced: connected, pre-existing and pending both ways. */
@@ -252,13 +255,77 @@ export class CytoshareCore implements ClientCore {
   link(experimentId: string, parentId: string | null): Promise<Draft> {
     return this.intent({ type: IntentType.link, experimentId, parentId }, parentId ? `link to ${parentId}` : 'unlink');
   }
-  async clone(experimentId: string, linked: boolean): Promise<{ id: string; draft: Draft }> {
+  async clone(experimentId: string, linked: boolean, filesOnly = false): Promise<{ id: string; draft: Draft }> {
     const newId = newExperimentId();
-    const draft = await this.intent({ type: IntentType.clone, experimentId, newId, linked }, linked ? 'linked clone' : 'clone');
+    const what = `${linked ? 'linked ' : ''}clone${filesOnly ? ' (files only)' : ''}`;
+    const draft = await this.intent({ type: IntentType.clone, experimentId, newId, linked, ...(filesOnly ? { filesOnly } : {}) }, what);
     return { id: newId, draft };
   }
   markViewed(experimentId: string): Promise<Draft> {
     return this.intent({ type: IntentType.markViewed, experimentId }, 'mark viewed');
+  }
+  trash(experimentId: string): Promise<Draft> {
+    return this.intent({ type: IntentType.trash, experimentId }, 'move to trash');
+  }
+  restore(experimentId: string): Promise<Draft> {
+    return this.intent({ type: IntentType.restore, experimentId }, 'restore from trash');
+  }
+  deleteForGood(experimentId: string): Promise<Draft> {
+    return this.intent({ type: IntentType.delete, experimentId }, 'delete for good');
+  }
+  curate(experimentId: string, curated: boolean): Promise<Draft> {
+    return this.intent({ type: IntentType.curate, experimentId, curated }, curated ? 'mark curated' : 'unmark curated');
+  }
+  requestCuration(experimentId: string): Promise<Draft> {
+    return this.intent({ type: IntentType.requestCuration, experimentId }, 'ask staff to curate');
+  }
+  /** Into a project, or out of its project with null. */
+  move(experimentId: string, projectId: string | null): Promise<Draft> {
+    return this.intent({ type: IntentType.move, experimentId, projectId }, projectId ? `add to project ${projectId}` : 'remove from its project');
+  }
+
+  /** An analysis: the events inside a gate become a new experiment linked into the family. */
+  async exportGate(experimentId: string, gateId: string): Promise<{ id: string; draft: Draft }> {
+    const newId = newExperimentId();
+    return { id: newId, draft: await this.intent({ type: IntentType.exportGate, experimentId, gateId, newId }, `export gate ${gateId}`) };
+  }
+
+  /** Files travel over HTTP when online; the server checks the rights of the capability table. */
+  uploadFile(experimentId: string, name: string, bytes: Uint8Array): Promise<UploadResult> {
+    this.requireSession();
+    return this.api().uploadFile(experimentId, name, bytes);
+  }
+  downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
+    this.requireSession();
+    return this.api().downloadFile(experimentId, fileId);
+  }
+  curationQueue(): Promise<CurationRequest[]> {
+    this.requireSession();
+    return this.api().curationQueue();
+  }
+
+  /** The user's projects as their index lists them. */
+  async projects(): Promise<ProjectListEntry[]> {
+    const name = docName.index(this.requireSession().username);
+    return (await this.store.docNames()).includes(name) ? readProjectList(await this.store.openDoc(name)) : [];
+  }
+  async project(projectId: string): Promise<ProjectState | null> {
+    return (await knownProjects(this.store)).get(projectId) ?? null;
+  }
+  async createProject(name: string): Promise<{ id: string; draft: Draft }> {
+    const id = newExperimentId();
+    return { id, draft: await this.intent({ type: IntentType.projectCreate, projectId: id, name }, `create project "${name}"`) };
+  }
+  renameProject(projectId: string, name: string): Promise<Draft> {
+    return this.intent({ type: IntentType.projectRename, projectId, name }, `rename project to "${name}"`);
+  }
+  /** Adds a member, changes a role, or with null removes the member. */
+  setProjectMember(projectId: string, user: string, role: ProjectRole | null): Promise<Draft> {
+    return this.intent({ type: IntentType.projectMember, projectId, user, role }, role ? `${user} as ${role}` : `remove ${user} from project`);
+  }
+  setProjectPolicy(projectId: string, policy: ProjectPolicy): Promise<Draft> {
+    const words = policy.access === 'full' ? 'full access' : `restricted (illustrations ${policy.illustrations}, cloning ${policy.cloning})`;
+    return this.intent({ type: IntentType.projectPolicy, projectId, policy }, `members get ${words}`);
   }
 
   private async edit(experimentId: string, root: string, key: string, value: unknown, description: string): Promise<Draft> {

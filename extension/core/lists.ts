@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
-import { readCatalogEntries, readContent, readIndexEntries, readSharing } from '../../shared/doc-layout.ts';
+import { readCatalogEntries, readContent, readFiles, readIndexEntries, readSharing } from '../../shared/doc-layout.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
@@ -39,7 +40,7 @@ export function listRows(
     switch (filter) {
       case ListFilter.all: return !r.trashed;
       case ListFilter.mine: return r.owner === me && !r.trashed;
-      case ListFilter.shared: return r.access === 'full' && !r.trashed;
+      case ListFilter.shared: return (r.access === 'full' || r.access === 'restricted') && !r.trashed;
       case ListFilter.public: return r.public && !r.trashed;
       case ListFilter.curated: return r.public && r.curated && !r.trashed;
       case ListFilter.trash: return r.owner === me && r.trashed;
@@ -62,17 +63,28 @@ export function experimentView(
   actor: Actor,
   known: ReadonlyMap<string, SharingState>,
   fallbackName: string | null,
+  projects: ReadonlyMap<string, ProjectState> = new Map(),
 ): ExperimentView {
   const content = doc ? readContent(doc) : { name: '', purpose: '', tags: [], gates: [] };
   const state = doc ? (readSharing(doc, sharing.id) ?? sharing) : sharing;
-  const caps = capabilitiesOf(state, actor);
+  const project = state.projectId ? (projects.get(state.projectId) ?? null) : null;
+  const caps = capabilitiesOf(state, actor, project);
   const { grants: _grants, ...rest } = state;
   return {
     ...content,
     name: content.name || fallbackName || '',
     ...rest,
-    access: accessList(state),
-    can: { edit: caps.edit, manageSharing: caps['manage-sharing'], clone: caps.clone, download: caps.download },
+    access: accessList(state, project),
+    files: doc ? readFiles(doc).map((f) => ({ id: f.id, name: f.name, events: f.events, size: f.size, channels: f.channels })) : [],
+    can: {
+      edit: caps.edit,
+      manageSharing: caps['manage-sharing'],
+      clone: caps.clone,
+      cloneFiles: caps['clone-files'],
+      download: caps.download,
+      illustrate: caps.illustrate,
+      trash: caps.trash,
+    },
     family: familyOf(state.id, known).filter((id) => id !== state.id),
   };
 }

@@ -23,6 +23,8 @@ export type IntentContext = {
   isConnected?: (a: string, b: string) => boolean;
   /** Projects of the experiments above, and a move's target project. */
   projects?: ReadonlyMap<string, ProjectState>;
+  /** Does the experiment hold this gate? Absent where the caller does not know. */
+  hasGate?: (experimentId: string, gateId: string) => boolean;
 };
 
 /** The project an experiment belongs to, when the caller knows it. */
@@ -82,6 +84,8 @@ export function planIntent(intent: Intent, actor: Actor, ctx: IntentContext): In
       return planCurationRequest(intent, actor, ctx);
     case IntentType.move:
       return planMove(intent, actor, ctx);
+    case IntentType.exportGate:
+      return planExportGate(intent, actor, ctx);
     default: {
       const exhaustive: never = intent;
       return exhaustive;
@@ -191,6 +195,20 @@ function planCurationRequest(intent: IntentOf<typeof IntentType.requestCuration>
   return exp.public ? plan : refused(refuse(ErrorCode.NOT_PUBLIC, 'only a public experiment can be curated'));
 }
 
+/** A gate export makes a new experiment in the source's family: clone right, and the right to link. */
+function planExportGate(intent: IntentOf<typeof IntentType.exportGate>, actor: Actor, ctx: IntentContext): IntentPlan {
+  const exp = target(intent, ctx);
+  if (!isState(exp)) return refused(exp);
+  const project = projectOf(exp, ctx);
+  const clone = can(exp, actor, Capability.clone, project);
+  if (!clone.ok) return refused(clone);
+  const link = can(exp, actor, Capability.manageSharing, project);
+  if (!link.ok) return refused(link);
+  if (ctx.hasGate && !ctx.hasGate(exp.id, intent.gateId)) return refused(refuse(ErrorCode.UNKNOWN_GATE, 'no such gate', ['gateId']));
+  if (ctx.experiments.has(intent.newId)) return refused(refuse(ErrorCode.EXPERIMENT_EXISTS, 'id already used', ['newId']));
+  return { verdict: allow, affected: [intent.newId], skipped: [] };
+}
+
 /** Moving into or out of a project: full access to the experiment, and manager of each project. */
 function planMove(intent: IntentOf<typeof IntentType.move>, actor: Actor, ctx: IntentContext): IntentPlan {
   const plan = planOnTarget(intent, actor, ctx, Capability.manageSharing);
@@ -247,6 +265,7 @@ export function applyIntent(
     case IntentType.markViewed:
     case IntentType.delete:
     case IntentType.requestCuration:
+    case IntentType.exportGate:
       return state;
     default: {
       const exhaustive: never = intent;

@@ -27,7 +27,22 @@ export type WhoAmI = z.infer<typeof WhoAmI>;
 export const ServerInfo = z.strictObject({ name: z.literal('cytoshare'), protocol: z.number().int(), mode: ServerModeSchema });
 export type ServerInfo = z.infer<typeof ServerInfo>;
 
-export const ErrorBody = z.strictObject({ code: z.string(), message: z.string(), path: z.array(z.string()).optional() });
+export const ErrorBody = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  path: z.array(z.string()).optional(),
+  /** Specifics of the refusal, e.g. which FCS segment is wrong and the expected and actual offsets. */
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const CurationRequest = z.strictObject({
+  experimentId: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  requestedBy: z.string(),
+  requestedAt: z.number(),
+});
+export type CurationRequest = z.infer<typeof CurationRequest>;
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const PreferencesRequest = z.strictObject({ shareEmails: z.boolean() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DraftId, Email, ExperimentId, ExperimentName, Username } from './entities.ts';
+import { DraftId, Email, ExperimentId, ExperimentName, GateId, Username } from './entities.ts';
 import { ProjectId, ProjectName, ProjectPolicy, ProjectRoleSchema } from './project.ts';
 
 /**
@@ -29,6 +29,7 @@ export const IntentType = {
   delete: 'delete',
   requestCuration: 'request-curation',
   move: 'move',
+  exportGate: 'export-gate',
   projectCreate: 'project-create',
   projectRename: 'project-rename',
   projectMember: 'project-member',
@@ -59,6 +60,8 @@ export const Intent = z.discriminatedUnion('type', [
   z.strictObject({ ...base, type: z.literal(IntentType.requestCuration) }),
   /** Into a project, or out of its project with `projectId: null`. */
   z.strictObject({ ...base, type: z.literal(IntentType.move), projectId: ProjectId.nullable() }),
+  /** An analysis: the events inside a gate become a new linked experiment (new FCS files). */
+  z.strictObject({ ...base, type: z.literal(IntentType.exportGate), gateId: GateId, newId: ExperimentId }),
   // Projects
   z.strictObject({ id: DraftId, type: z.literal(IntentType.projectCreate), projectId: ProjectId, name: ProjectName }),
   z.strictObject({ id: DraftId, type: z.literal(IntentType.projectRename), projectId: ProjectId, name: ProjectName }),

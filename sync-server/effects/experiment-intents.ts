@@ -7,6 +7,7 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { ExperimentRecord } from '../store/store.ts';
 import type { Decision, IntentDeps } from './intent-executor.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
+import { exportGate, findGate } from './gate-export.ts';
 
 /** Decides an experiment intent with the shared rules and, when allowed, carries it out. */
 export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, intent: ExperimentIntent): Promise<Decision> {
@@ -14,12 +15,14 @@ export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, int
   const { experiments, projects } = await context(deps, intent);
   const resolved = 'user' in intent ? ((await store.findUser(intent.user))?.username ?? null) : null;
   const connected = await deps.connections.isConnectedSet(actor.username);
+  const gateKnown = intent.type === IntentType.exportGate && experiments.has(intent.experimentId) ? (await findGate(deps, intent.experimentId, intent.gateId)) !== null : false;
   const plan = planIntent(intent, actor, {
     experiments,
     projects,
     resolveUser: () => resolved,
     mode: deps.mode(),
     isConnected: (_actor, user) => connected.has(user),
+    hasGate: () => gateKnown,
   });
   if (plan.verdict.ok) await carryOut(deps, actor, intent, plan, experiments, projects);
   return plan;
@@ -76,6 +79,13 @@ async function carryOut(
       };
       await store.saveExperiments([record]);
       await writeNewDocument(deps, record, content);
+      await refreshProjections(store, rooms, [record.id], []);
+      return;
+    }
+    case IntentType.exportGate: {
+      const { record, files } = await exportGate(deps, actor, intent, experiments.get(intent.experimentId) as ExperimentRecord);
+      await store.saveExperiments([record]);
+      await writeNewDocument(deps, record, { meta: { name: record.name, purpose: `Events inside a gate of ${intent.experimentId}` }, files });
       await refreshProjections(store, rooms, [record.id], []);
       return;
     }

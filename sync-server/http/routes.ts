@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import { LoginRequest, PreferencesRequest, SignupRequest, type Session, type WhoAmI } from '../../shared/schemas/api.ts';
 import type { Connections } from '../effects/connections.ts';
 import { sendPage } from './page.ts';
+import { handleFileRoute, type FileDeps } from './file-routes.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { Intent } from '../../shared/schemas/intents.ts';
 import { CodedError, createAccount } from '../admin.ts';
@@ -14,7 +15,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
-export type HttpDeps = { store: Store; intents: IntentExecutor; connections: Connections; log: Logger; mode: () => ServerMode };
+export type HttpDeps = FileDeps & { intents: IntentExecutor; connections: Connections; log: Logger; mode: () => ServerMode };
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 
@@ -69,6 +70,12 @@ const routes: Record<string, Route> = {
     sendJson(res, 200, body);
   },
 
+  'GET /api/curation-requests': async (req, res, deps) => {
+    const actor = await signedIn(req, deps.store);
+    if (!actor.staff) throw new HttpError(403, ErrorCode.STAFF_ONLY);
+    sendJson(res, 200, await deps.store.curationQueue());
+  },
+
   'POST /api/preferences': async (req, res, deps) => {
     const actor = await signedIn(req, deps.store);
     const body = await readBody(req, PreferencesRequest);
@@ -119,7 +126,7 @@ async function signedIn(req: IncomingMessage, store: Store): Promise<Actor> {
 const cors = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'authorization, content-type',
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
 };
 
 export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
@@ -131,7 +138,9 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: Http
   const full = new URL(req.url ?? '/', 'http://localhost').pathname;
   // `/experiments/<id>` links from share mail all land on one page.
   const path = full.startsWith('/experiments/') ? '/experiments' : full;
-  const route = routes[`${req.method} ${path}`];
+  const route: Route | undefined = full.startsWith('/api/experiments/')
+    ? (rq, rs, d) => handleFileRoute(rq, rs, d, full.slice('/api/experiments/'.length).split('/'))
+    : routes[`${req.method} ${path}`];
   if (!route) {
     sendError(res, new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint'));
     return;

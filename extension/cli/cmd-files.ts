@@ -1,0 +1,61 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ExperimentId, GateId } from '../../shared/schemas/entities.ts';
+import { FileName } from '../../shared/schemas/files.ts';
+import { flag, onlyFlags, UsageError } from './args.ts';
+import type { Ctx } from './context.ts';
+import { deliver, prepare } from './deliver.ts';
+import { Exit } from './output.ts';
+
+/**
+ * `file add EXP PATH` → {fileId, events, channels}; `file get EXP FILE --out PATH`;
+ * `gate export EXP GATE` → {id}. Files need the server: there is no offline upload.
+ */
+export async function runFile(ctx: Ctx): Promise<Exit> {
+  const [, sub, exp, second, ...rest] = ctx.args.positionals;
+  if (rest.length > 0 || exp === undefined || second === undefined) throw new UsageError('usage: file add EXP PATH | file get EXP FILE --out PATH');
+  const expId = ExperimentId.safeParse(exp);
+  if (!expId.success) throw new UsageError('bad experiment id');
+  if (ctx.offline) throw new UsageError('files travel only online; drop --offline');
+  const core = await ctx.core();
+  core.requireSession();
+  if (sub === 'add') {
+    onlyFlags(ctx.args, []);
+    const name = FileName.safeParse(basename(second));
+    if (!name.success) throw new UsageError('bad file name');
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(second);
+    } catch {
+      throw new UsageError(`cannot read ${second}`);
+    }
+    const uploaded = await core.uploadFile(expId.data, name.data, bytes);
+    ctx.out.result(uploaded, `${uploaded.fileId}  ${uploaded.name}: ${uploaded.events} events, ${uploaded.channels.length} channels`);
+    return Exit.ok;
+  }
+  if (sub === 'get') {
+    onlyFlags(ctx.args, ['out']);
+    const out = flag(ctx.args, 'out');
+    if (out === undefined) throw new UsageError('--out PATH is required');
+    const bytes = await core.downloadFile(expId.data, second);
+    // Written beside the target and renamed, so an interrupted download leaves no half file.
+    await writeFile(`${out}.part`, bytes);
+    await rename(`${out}.part`, out);
+    ctx.out.result({ fileId: second, path: out, size: bytes.length }, `saved ${bytes.length} bytes to ${out}`);
+    return Exit.ok;
+  }
+  throw new UsageError('usage: file add EXP PATH | file get EXP FILE --out PATH');
+}
+
+export async function runGateExport(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, []);
+  const [, , exp, gate, ...rest] = ctx.args.positionals;
+  const expId = ExperimentId.safeParse(exp);
+  const gateId = GateId.safeParse(gate);
+  if (rest.length > 0 || !expId.success || !gateId.success) throw new UsageError('usage: gate export EXP GATE');
+  const core = await prepare(ctx, [expId.data]);
+  const made = await core.exportGate(expId.data, gateId.data);
+  const status = await deliver(ctx, core, made.draft, { id: made.id });
+  if (status === Exit.ok && !ctx.offline) await core.refresh([made.id]).catch(() => undefined);
+  return status;
+}

@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '../../shared/codes.ts';
+import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
+import { parseFcs } from '../../shared/fcs/index.ts';
+import { MAX_UPLOAD_BYTES } from '../../shared/protocol/message-types.ts';
+import { can, Capability } from '../../shared/rules/access.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
+import { ExperimentId } from '../../shared/schemas/entities.ts';
+import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
+import { authenticate } from '../auth/sessions.ts';
+import { sharingOf } from '../effects/experiment-intents.ts';
+import type { BlobStore } from '../files/blob-store.ts';
+import type { Rooms } from '../sync/rooms.ts';
+import type { Store } from '../store/store.ts';
+import { bearerToken, HttpError, sendJson } from './json.ts';
+
+export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore };
+
+/**
+ * FCS files over HTTP, with the session token:
+ *   PUT /api/experiments/<id>/files?name=NAME   body: the file's bytes → UploadResult
+ *   GET /api/experiments/<id>/files/<fileId>     → the bytes
+ * An upload needs the edit right and must parse as FCS; a refused one stores nothing. A
+ * download needs the download right of the capability table (the project's cloning level).
+ */
+export async function handleFileRoute(req: IncomingMessage, res: ServerResponse, deps: FileDeps, parts: string[]): Promise<void> {
+  const [experimentId, files, fileId] = parts;
+  if (!ExperimentId.safeParse(experimentId).success || files !== 'files') throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+  const auth = await authenticate(deps.store, bearerToken(req));
+  if (!auth.ok) throw new HttpError(401, auth.code);
+  if (req.method === 'PUT' && fileId === undefined) return upload(req, res, deps, auth.actor, experimentId as string);
+  if (req.method === 'GET' && fileId !== undefined) return download(res, deps, auth.actor, experimentId as string, fileId);
+  throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+}
+
+async function check(deps: FileDeps, actor: Actor, experimentId: string, capability: Capability): Promise<void> {
+  const record = await deps.store.getExperiment(experimentId);
+  const project = record?.projectId ? await deps.store.getProject(record.projectId) : null;
+  const verdict = record ? can(sharingOf(record), actor, capability, project) : { ok: false as const, code: ErrorCode.NOT_A_READER, message: 'no access' };
+  if (!verdict.ok) throw new HttpError(verdict.code === ErrorCode.NOT_A_READER ? 404 : 403, verdict.code, verdict.message);
+}
+
+async function readUpload(req: IncomingMessage): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_UPLOAD_BYTES) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_UPLOAD_BYTES) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string): Promise<void> {
+  const name = FileName.safeParse(new URL(req.url ?? '/', 'http://localhost').searchParams.get('name'));
+  if (!name.success) throw new HttpError(400, ErrorCode.BAD_REQUEST, `name: ${name.error.issues[0]?.message ?? 'required'}`, ['name']);
+  await check(deps, actor, experimentId, Capability.edit);
+  const bytes = await readUpload(req);
+  const parsed = parseFcs(bytes);
+  if (!parsed.ok) {
+    const { code, segment, message, expected, actual } = parsed.error;
+    sendJson(res, 422, { code: ErrorCode.INVALID_FILE, message, detail: { fcsCode: code, segment, expected, actual } });
+    return;
+  }
+  const sha256 = deps.blobs.put(bytes);
+  const fileId = `f${randomBytes(8).toString('hex')}`;
+  const record: FileRecord = {
+    name: name.data,
+    sha256,
+    size: bytes.length,
+    events: parsed.file.eventCount,
+    channels: parsed.file.channels.map((c) => ({ name: c.name, label: c.label })),
+    version: parsed.file.version,
+    uploadedBy: actor.username,
+    uploadedAt: Date.now(),
+  };
+  await deps.rooms.with(docName.experiment(experimentId), (room) => room.serverWrite((doc) => doc.getMap(ExperimentRoot.files).set(fileId, record)));
+  const body: UploadResult = { fileId, name: record.name, sha256, events: record.events, channels: record.channels };
+  sendJson(res, 201, body);
+}
+
+async function download(res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string, fileId: string): Promise<void> {
+  await check(deps, actor, experimentId, Capability.download);
+  const raw = await deps.rooms.with(docName.experiment(experimentId), async (room) => room.doc.getMap(ExperimentRoot.files).get(fileId));
+  const file = FileRecord.safeParse(raw);
+  if (!file.success || !deps.blobs.has(file.data.sha256)) throw new HttpError(404, ErrorCode.UNKNOWN_FILE);
+  res.writeHead(200, {
+    'content-type': 'application/vnd.isac.fcs',
+    'content-length': deps.blobs.size(file.data.sha256),
+    'content-disposition': `attachment; filename="${file.data.name.replace(/["\r\n]/g, '_')}"`,
+    'x-content-sha256': file.data.sha256,
+  });
+  deps.blobs.stream(file.data.sha256).pipe(res);
+}
