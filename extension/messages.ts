@@ -59,7 +59,11 @@ export const Draft = DraftSchema;
 export type Draft = z.infer<typeof Draft>;
 
 export const Status = z.enum(['offline', 'connecting', 'online', 'syncing', 'signed-out']);
-export const Account = z.strictObject({ server: z.string(), username: Username, email: z.string(), staff: z.boolean() });
+/*
+ * Answers are parsed with plain (stripping) objects: the core's types grow as issues land, and
+ * a field this UI does not know yet must not make a whole answer unreadable.
+ */
+export const Account = z.object({ server: z.string(), username: Username, email: z.string(), staff: z.boolean() });
 export type Account = z.infer<typeof Account>;
 
 /** An experiment the user lost access to while away: shown once, then dismissed. */
@@ -77,7 +81,7 @@ export const State = z.strictObject({
 });
 export type State = z.infer<typeof State>;
 
-export const Row = z.strictObject({
+export const Row = z.object({
   id: z.string(),
   name: z.string(),
   owner: z.string(),
@@ -91,14 +95,17 @@ export const Row = z.strictObject({
 });
 export type Row = z.infer<typeof Row>;
 
-export const View = SharingState.omit({ grants: true }).extend({
+export const View = z.object({
+  ...SharingState.omit({ grants: true }).shape,
   name: z.string(),
   purpose: z.string(),
-  tags: z.array(z.strictObject({ file: z.string(), dimension: z.string(), value: z.string() })),
-  gates: z.array(Gate.extend({ id: z.string() })),
+  tags: z.array(z.object({ file: z.string(), dimension: z.string(), value: z.string() })),
+  gates: z.array(z.object({ ...Gate.shape, id: z.string() })),
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
-  access: z.array(z.strictObject({ user: z.string(), via: z.string() })),
-  can: z.strictObject({ edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean() }),
+  access: z.array(z.object({ user: z.string(), via: z.string() })),
+  can: z.object({ edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean() }),
+  /** The FCS files as the server recorded them; older cores do not send them. */
+  files: z.array(z.object({ id: z.string(), name: z.string(), events: z.number(), size: z.number() })).optional(),
   family: z.array(z.string()),
 });
 export type View = z.infer<typeof View>;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { State } from '../messages.ts';
+import { Connections } from './connections.tsx';
 import { describe, errorCode } from './describe.ts';
 import { useLive } from './hooks.ts';
 import { ExperimentView } from './manager/experiment-view.tsx';
@@ -82,6 +83,7 @@ function Workspace({ state, me }: { state: State; me: string }) {
             ))}
           </ul>
           <NewExperiment onCreated={select} onError={setError} />
+          {state.mode === 'premium' && <Connections />}
         </nav>
         <main class="list-pane" aria-label="Experiments">
           <label class="search">

@@ -30,6 +30,18 @@ describe('the runtime messages', () => {
     expect(Object.keys(responseSchemas).sort()).toEqual(types);
   });
 
+  it('reads an experiment view that carries fields this UI does not know yet', () => {
+    const view = {
+      id: EXP, owner: 'alice', public: false, curated: false, parentId: null, clonedFrom: null, projectId: null, trashed: false,
+      name: 'Panel', purpose: '', tags: [], gates: [], access: [{ user: 'alice', via: 'owner' }, { user: 'bob', via: 'project-member' }],
+      can: { edit: true, manageSharing: true, clone: true, download: true, illustrate: true, trash: true }, family: [],
+      files: [{ id: 'f1', name: 'a.fcs', events: 10, size: 100, channels: [] }], somethingNew: 1,
+    };
+    const parsed = responseSchemas.show.safeParse(view);
+    expect(parsed.success).toBe(true);
+    expect(parsed.data?.files?.[0]?.name).toBe('a.fcs');
+  });
+
   it('envelopes carry a value or a code and message, nothing else', () => {
     expect(Envelope.safeParse({ ok: true, value: 1 }).success).toBe(true);
     expect(Envelope.safeParse({ ok: false, code: 'READ_ONLY', message: 'no' }).success).toBe(true);

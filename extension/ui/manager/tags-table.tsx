@@ -12,7 +12,7 @@ type Props = { view: View; editable: boolean; onSet: (file: string, dimension: s
 export function TagsTable({ view, editable, onSet }: Props) {
   const [extraFiles, setExtraFiles] = useState<string[]>([]);
   const [extraDims, setExtraDims] = useState<string[]>([]);
-  const grid = tagGrid(view.tags, extraFiles, extraDims);
+  const grid = tagGrid(view.tags, [...(view.files ?? []).map((f) => f.name), ...extraFiles], extraDims);
 
   return (
     <section aria-labelledby="tags-title" class="tags">
