@@ -13,7 +13,7 @@ import { sharingOf } from '../effects/experiment-intents.ts';
 import type { BlobStore } from '../files/blob-store.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
-import { bearerToken, HttpError, sendJson } from './json.ts';
+import { bearerToken, HttpError, readLimited, sendJson } from './json.ts';
 
 export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore };
 
@@ -41,24 +41,12 @@ async function check(deps: FileDeps, actor: Actor, experimentId: string, capabil
   if (!verdict.ok) throw new HttpError(verdict.code === ErrorCode.NOT_A_READER ? 404 : 403, verdict.code, verdict.message);
 }
 
-async function readUpload(req: IncomingMessage): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_UPLOAD_BYTES) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_UPLOAD_BYTES) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string): Promise<void> {
   const name = FileName.safeParse(new URL(req.url ?? '/', 'http://localhost').searchParams.get('name'));
   if (!name.success) throw new HttpError(400, ErrorCode.BAD_REQUEST, `name: ${name.error.issues[0]?.message ?? 'required'}`, ['name']);
   await check(deps, actor, experimentId, Capability.edit);
-  const bytes = await readUpload(req);
+  const bytes = await readLimited(req, MAX_UPLOAD_BYTES);
   const parsed = parseFcs(bytes);
   if (!parsed.ok) {
     const { code, segment, message, expected, actual } = parsed.error;

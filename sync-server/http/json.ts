@@ -27,16 +27,22 @@ export function sendError(res: ServerResponse, error: HttpError): void {
   sendJson(res, error.status, body);
 }
 
-/** Reads a text body of at most MAX_JSON_BYTES. */
-export async function readText(req: IncomingMessage): Promise<string> {
+/** Reads a body of at most `limit` bytes; a larger one is refused before it is all read. */
+export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_JSON_BYTES) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
+    if (size > limit) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads a text body of at most MAX_JSON_BYTES. */
+export async function readText(req: IncomingMessage): Promise<string> {
+  return (await readLimited(req, MAX_JSON_BYTES)).toString('utf8');
 }
 
 /** Reads a JSON body of at most MAX_JSON_BYTES and parses it with `schema`. */

@@ -6,53 +6,13 @@
  * Every wait is bounded; both servers stop in afterEach.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { AddressObject, ParsedMail } from 'mailparser';
+import { freePort, startSmtp, type Inbox } from './support/smtp.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionsRoot, docName } from '../../shared/doc-layout.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import { startHarness, waitUntil, type Harness, type TestUser } from './support/harness.ts';
 
-type Inbox = { port: number; messages: ParsedMail[]; recipients: string[][]; close(): Promise<void> };
-
-/** A real SMTP server on 127.0.0.1 that keeps every mail it receives, in arrival order. */
-async function startSmtp(port = 0): Promise<Inbox> {
-  const messages: ParsedMail[] = [];
-  const recipients: string[][] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    closeTimeout: 1_000,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          recipients.push(session.envelope.rcptTo.map((r) => r.address));
-          messages.push(parsed);
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  const net = await new Promise<ReturnType<SMTPServer['listen']>>((resolve, reject) => {
-    const s = server.listen(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  return {
-    port: (net.address() as AddressInfo).port,
-    messages,
-    recipients,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A port on 127.0.0.1 that nobody listens on (bound once, then released). */
-async function freePort(): Promise<number> {
-  const probe = await startSmtp();
-  await probe.close();
-  return probe.port;
-}
 
 const fastRetry = { baseMs: 50, maxMs: 200 };
 const mailOf = (u: string) => `${u}@lab.test`;

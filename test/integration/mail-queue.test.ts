@@ -4,11 +4,10 @@
  * and a stop that waits for the send in flight. Every wait is bounded.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { freePort, startSmtp, type Inbox } from './support/smtp.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../sync-server/log.ts';
 import { createMailQueue, type MailQueue, type MailQueueOptions } from '../../sync-server/mail/mail-queue.ts';
@@ -20,48 +19,6 @@ const FROM = 'Cytoshare <noreply@cytoshare.test>';
 const PASSWORD = 's3cret-smtp-pass';
 const fastRetry = { baseMs: 50, maxMs: 200 };
 
-type Inbox = { port: number; messages: ParsedMail[]; recipients: string[][]; close(): Promise<void> };
-
-/** A real SMTP server on 127.0.0.1 that keeps what it receives; `delayMs` holds each DATA reply. */
-async function startSmtp(port = 0, delayMs = 0): Promise<Inbox> {
-  const messages: ParsedMail[] = [];
-  const recipients: string[][] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    closeTimeout: 1_000,
-    onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then(async (mail) => {
-          if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-          recipients.push(session.envelope.rcptTo.map((r) => r.address));
-          messages.push(mail);
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  const net = await new Promise<ReturnType<SMTPServer['listen']>>((resolve, reject) => {
-    const s = server.listen(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  return {
-    port: (net.address() as AddressInfo).port,
-    messages,
-    recipients,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A port on 127.0.0.1 that nobody listens on (bound once, then released). */
-async function freePort(): Promise<number> {
-  const probe = await startSmtp();
-  await probe.close();
-  return probe.port;
-}
 
 async function waitFor(condition: () => boolean | Promise<boolean>, label: string, timeoutMs = 8_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
