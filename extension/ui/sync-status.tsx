@@ -10,13 +10,15 @@ import { send } from './rpc.ts';
 export function SyncStatus({ state, onError }: { state: State; onError: (message: string) => void }) {
   const pending = state.drafts.filter((d) => d.state === 'pending');
   const rejected = state.drafts.filter((d) => d.state === 'rejected');
+  // "Syncing" means changes are on their way; with none waiting, the connection is simply up.
+  const status = state.status === 'syncing' && pending.length === 0 ? 'online' : state.status;
   const act = (request: Parameters<typeof send>[0]) => send(request).catch((e: unknown) => onError(describe(errorCode(e))));
 
   return (
     <section class="sync-status" aria-label="Sync status">
-      <p class={`status status-${state.status}`} data-testid="status">
+      <p class={`status status-${status}`} data-testid="status">
         <span class="dot" aria-hidden="true" />
-        {statusWords[state.status] ?? state.status}
+        {statusWords[status] ?? status}
         {pending.length > 0 && (
           <span class="pending-count" data-testid="pending-count">
             {' · '}

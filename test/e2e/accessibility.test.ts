@@ -96,17 +96,19 @@ describe('accessibility and screenshots', () => {
     await manager.page.setViewportSize({ width: 1280, height: 760 });
     await visible(manager.row('CD8 panel — tSNE analysis'));
     await manager.open('CD8 T-cell panel');
+    // Each edit waits for the one before to settle, so the screenshot shows a calm state.
+    const settled = () => eventually(async () => (await manager.page.getByTestId('pending-count').count()) === 0, 'the edit to settle', 3_000).catch(() => {});
     await manager.addAxes('donor1.fcs', 'Donor');
-    await manager.setTag('donor1.fcs', 'Donor', 'D-001');
     await manager.addAxes('donor2.fcs', 'Stimulation');
-    await manager.setTag('donor2.fcs', 'Stimulation', 'PMA');
-    await manager.setTag('donor2.fcs', 'Donor', 'D-002');
-    await manager.setTag('donor1.fcs', 'Stimulation', 'none');
+    for (const [file, dimension, value] of [['donor1.fcs', 'Donor', 'D-001'], ['donor2.fcs', 'Stimulation', 'PMA'], ['donor2.fcs', 'Donor', 'D-002'], ['donor1.fcs', 'Stimulation', 'none']] as const) {
+      await manager.setTag(file, dimension, value);
+      await settled();
+    }
     await manager.page.getByLabel('Gate name').fill('Lymphocytes');
     await manager.page.getByRole('button', { name: 'Add gate' }).click();
     await visible(manager.page.getByRole('list', { name: 'Gates' }));
-    // For a tidy screenshot; not asserted: settling edits is the client core's business, tested there.
-    await eventually(async () => (await manager.page.getByTestId('pending-count').count()) === 0, 'every edit to be accepted', 5_000).catch(() => {});
+    await settled();
+    await settled();
     expect(await seriousViolations(manager.page)).toEqual([]);
     await manager.page.screenshot({ path: `${SHOTS}/manager.png`, fullPage: true });
   });
