@@ -286,6 +286,8 @@ describe('project administration', () => {
     // The auto-connection shows in Carol's connections document.
     const conn = await carol.open(docName.connections('carol'));
     await conn.waitFor(() => conn.doc.getMap('connections').has('bob'), 'bob in carol’s connections');
+    // Sharing a project keeps the connection in use.
+    refusedWith(await bob.intent({ type: 'disconnect', user: 'carol' }), 'CONNECTION_IN_USE', ['user']);
     // A member who is not a manager still cannot add anyone.
     await h.user('dave');
     await store.saveConnection('bob', 'dave', 'connected', Date.now());
