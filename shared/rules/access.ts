@@ -14,11 +14,16 @@ export function accessOf(exp: SharingState, username: string, project?: ProjectS
   if (exp.owner === username) return AccessLevel.owner;
   if (exp.trashed) return AccessLevel.none;
   if (Object.hasOwn(exp.grants, username)) return AccessLevel.full;
-  const role = project && project.id === exp.projectId && Object.hasOwn(project.members, username) ? project.members[username] : undefined;
+  const role = project && project.id === exp.projectId ? roleIn(project, username) : undefined;
   if (role === 'manager' || (role !== undefined && project?.policy.access === 'full')) return AccessLevel.full;
   if (role !== undefined) return AccessLevel.restricted;
   if (exp.public) return AccessLevel.public;
   return AccessLevel.none;
+}
+
+/** A user's role in a project; own properties only, so no username can match Object's members. */
+export function roleIn(project: ProjectState, username: string): ProjectState['members'][string] | undefined {
+  return Object.hasOwn(project.members, username) ? project.members[username] : undefined;
 }
 
 export const Capability = {
@@ -72,6 +77,8 @@ export function can(exp: SharingState, actor: Actor, capability: Capability, pro
   const cell = table[capability][level];
   const allowed = typeof cell === 'function' ? project?.policy.access === 'restricted' && cell(project.policy) : cell;
   if (allowed) return allow;
+  // Being in a restricted project never takes away what every account has on a public one.
+  if (level === AccessLevel.restricted && exp.public && table[capability].public === true) return allow;
   return refuse(refusalFor[capability], `${level} access does not allow ${capability}`);
 }
 

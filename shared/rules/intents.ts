@@ -2,7 +2,7 @@ import { ErrorCode } from '../codes.ts';
 import type { Actor, ServerMode, SharingState } from '../schemas/entities.ts';
 import type { ProjectState } from '../schemas/project.ts';
 import { IntentType, type ExperimentIntent as Intent, type IntentOf } from '../schemas/intents.ts';
-import { can, Capability } from './access.ts';
+import { can, Capability, roleIn } from './access.ts';
 import { familyOf, wouldCycle } from './family.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 
@@ -192,6 +192,7 @@ function planCurationRequest(intent: IntentOf<typeof IntentType.requestCuration>
   const plan = planOnTarget(intent, actor, ctx, Capability.trash);
   if (!plan.verdict.ok) return plan;
   const exp = ctx.experiments.get(intent.experimentId) as SharingState;
+  if (exp.trashed) return refused(refuse(ErrorCode.EXPERIMENT_TRASHED, 'the experiment is in the trash'));
   return exp.public ? plan : refused(refuse(ErrorCode.NOT_PUBLIC, 'only a public experiment can be curated'));
 }
 
@@ -214,8 +215,10 @@ function planMove(intent: IntentOf<typeof IntentType.move>, actor: Actor, ctx: I
   const plan = planOnTarget(intent, actor, ctx, Capability.manageSharing);
   if (!plan.verdict.ok) return plan;
   const exp = ctx.experiments.get(intent.experimentId) as SharingState;
-  const manages = (projectId: string | null) =>
-    projectId === null || ctx.projects?.get(projectId)?.members[actor.username] === 'manager';
+  const manages = (projectId: string | null) => {
+    const project = projectId === null ? null : ctx.projects?.get(projectId);
+    return projectId === null || (project !== undefined && project !== null && roleIn(project, actor.username) === 'manager');
+  };
   if (intent.projectId !== null && !ctx.projects?.has(intent.projectId)) {
     return refused(refuse(ErrorCode.UNKNOWN_PROJECT, 'no such project', ['projectId']));
   }

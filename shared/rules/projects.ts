@@ -3,6 +3,7 @@ import type { Actor, ServerMode } from '../schemas/entities.ts';
 import { IntentType, type ProjectIntent } from '../schemas/intents.ts';
 import type { ProjectState } from '../schemas/project.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
+import { roleIn } from './access.ts';
 
 export type ProjectContext = {
   projects: ReadonlyMap<string, ProjectState>;
@@ -26,7 +27,7 @@ export function planProjectIntent(intent: ProjectIntent, actor: Actor, ctx: Proj
     return { verdict: project ? refuse(ErrorCode.PROJECT_EXISTS, 'id already used', ['projectId']) : allow };
   }
   if (!project) return { verdict: refuse(ErrorCode.UNKNOWN_PROJECT, 'no such project', ['projectId']) };
-  if (project.members[actor.username] !== 'manager') {
+  if (roleIn(project, actor.username) !== 'manager') {
     return { verdict: refuse(ErrorCode.NOT_A_PROJECT_MANAGER, 'only managers administer a project') };
   }
   switch (intent.type) {
@@ -36,7 +37,7 @@ export function planProjectIntent(intent: ProjectIntent, actor: Actor, ctx: Proj
     case IntentType.projectMember: {
       const user = ctx.resolveUser ? ctx.resolveUser(intent.user) : intent.user;
       if (user === null) return { verdict: refuse(ErrorCode.UNKNOWN_USER, 'no such account', ['user']) };
-      const current = project.members[user];
+      const current = roleIn(project, user);
       if (intent.role === null && current === undefined) {
         return { verdict: refuse(ErrorCode.NOT_SHARED_WITH_USER, 'not a member of this project', ['user']) };
       }
