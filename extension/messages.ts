@@ -12,6 +12,9 @@ import { DraftSchema } from './core/store.ts';
  * page re-asks for what it shows when one arrives.
  */
 
+// Extension pages and the worker forbid eval by CSP: tell zod not to probe for it at all.
+z.config({ jitless: true });
+
 const id = ExperimentId;
 const UserRef = z.string().trim().min(2).max(254);
 const Filter = z.enum(['all', 'mine', 'shared', 'public', 'curated', 'trash']);

@@ -1,5 +1,6 @@
 import type { Row } from '../../messages.ts';
 import { RowIcons } from '../icons.tsx';
+import { send } from '../rpc.ts';
 import { groupByFamily } from './group.ts';
 
 /** The manager's list: each family under its top-most ancestor, linked members indented. */
@@ -35,6 +36,11 @@ function Item({ row, depth, me, selected, onSelect, onSharing }: Omit<Props, 'ro
       </button>
       <RowIcons row={row} />
       {row.isNew && <span class="badge-new">New</span>}
+      {row.isNew && (
+        <button type="button" class="small" onClick={() => void send({ type: 'markViewed', id: row.id }).catch(() => {})} aria-label={`Mark as viewed: ${row.name}`}>
+          Mark as viewed
+        </button>
+      )}
       {row.owner !== me && <span class="owner">by {row.owner}</span>}
       <button type="button" class="small" onClick={() => onSharing(row.id)} aria-label={`Sharing: ${row.name}`}>Sharing</button>
     </div>
