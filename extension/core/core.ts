@@ -18,6 +18,7 @@ import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
 import { experimentView, listRows } from './lists.ts';
 import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
+import { connectionContextOf } from './connection-view.ts';
 import type { ClientStore, StoredSession } from './store.ts';
 import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
 
@@ -197,23 +198,9 @@ export class CytoshareCore implements ClientCore {
   /** What the connection rules need, from the replica; undefined until it was synced once. */
   private async connectionContext(): Promise<ConnectionContext | undefined> {
     const session = this.requireSession();
-    const name = docName.connections(session.username);
-    if (session.mode === 'premium' && !(await this.store.docNames()).includes(name)) return undefined;
-    const entries = session.mode === 'premium' ? await this.connections() : [];
-    const connected = new Set(entries.filter((e) => e.status !== 'pending' && e.user).map((e) => e.user as string));
-    const outgoing = new Set(entries.filter((e) => e.direction === 'outgoing').flatMap((e) => (e.user ? [e.user, e.email] : [e.email])));
-    const incoming = new Set(entries.filter((e) => e.direction === 'incoming' && e.user).map((e) => e.user as string));
-    const shared = new Map(entries.map((e) => [e.user, e.sharedExperiments + e.sharedProjects]));
-    const byEmail = new Map(entries.filter((e) => e.user).map((e) => [e.email.toLowerCase(), e.user as string]));
-    return {
-      mode: session.mode,
-      actorEmail: session.email,
-      connected,
-      outgoing,
-      incoming,
-      sharedWith: (user) => shared.get(user) ?? 0,
-      userByEmail: (email) => byEmail.get(email.toLowerCase()) ?? null,
-    };
+    const synced = (await this.store.docNames()).includes(docName.connections(session.username));
+    if (session.mode === 'premium' && !synced) return undefined;
+    return connectionContextOf(session, session.mode === 'premium' ? await this.connections() : []);
   }
 
   connect(email: string): Promise<Draft> {
