@@ -36,12 +36,12 @@ function Item({ row, depth, me, selected, onSelect, onSharing }: Omit<Props, 'ro
       </button>
       <RowIcons row={row} />
       {row.isNew && <span class="badge-new">New</span>}
+      {row.owner !== me && <span class="owner">by {row.owner}</span>}
       {row.isNew && (
         <button type="button" class="small" onClick={() => void send({ type: 'markViewed', id: row.id }).catch(() => {})} aria-label={`Mark as viewed: ${row.name}`}>
           Mark as viewed
         </button>
       )}
-      {row.owner !== me && <span class="owner">by {row.owner}</span>}
       <button type="button" class="small" onClick={() => onSharing(row.id)} aria-label={`Sharing: ${row.name}`}>Sharing</button>
     </div>
   );
