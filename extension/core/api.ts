@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
 import { CurationRequest, ErrorBody, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
-import { UploadResult } from '../../shared/schemas/files.ts';
+import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, fromServerCode, unreachable } from './errors.ts';
 
@@ -72,6 +72,10 @@ export class Api {
     const parsed = UploadResult.safeParse(safeJson(await response.text()));
     if (!parsed.success) throw new CoreError('internal', ErrorCode.INTERNAL, 'the server sent an answer this client does not understand');
     return parsed.data;
+  }
+
+  uploadTicket(experimentId: string): Promise<UploadTicket> {
+    return this.call('POST', `/api/experiments/${experimentId}/upload-ticket`, UploadTicket);
   }
 
   async downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {

@@ -282,6 +282,18 @@ export class CytoshareCore implements ClientCore {
     this.requireSession();
     return this.api().uploadFile(experimentId, name, bytes);
   }
+  /**
+   * A one-time ticket for a page that uploads a file itself (to show progress): the URL to PUT
+   * the bytes to, valid for one upload into this experiment. The session token stays here.
+   */
+  async uploadTicket(experimentId: string, name: string): Promise<{ url: string; expiresAt: number }> {
+    this.requireSession();
+    const { ticket, expiresAt } = await this.api().uploadTicket(experimentId);
+    const url = new URL(`/api/experiments/${experimentId}/files`, this.server);
+    url.searchParams.set('name', name);
+    url.searchParams.set('ticket', ticket);
+    return { url: url.toString(), expiresAt };
+  }
   downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
     this.requireSession();
     return this.api().downloadFile(experimentId, fileId);

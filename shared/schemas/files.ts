@@ -11,3 +11,6 @@ export const UploadResult = z.strictObject({
 export type UploadResult = z.infer<typeof UploadResult>;
 
 export const FileName = z.string().trim().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name, without folders');
+
+export const UploadTicket = z.strictObject({ ticket: z.string().min(32), expiresAt: z.number() });
+export type UploadTicket = z.infer<typeof UploadTicket>;

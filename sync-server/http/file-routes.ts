@@ -11,22 +11,39 @@ import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
 import { authenticate } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { BlobStore } from '../files/blob-store.ts';
+import type { UploadTickets } from '../files/upload-tickets.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readLimited, sendJson } from './json.ts';
 
-export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore };
+export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: UploadTickets };
 
 /**
  * FCS files over HTTP, with the session token:
- *   PUT /api/experiments/<id>/files?name=NAME   body: the file's bytes → UploadResult
- *   GET /api/experiments/<id>/files/<fileId>     → the bytes
+ *   PUT  /api/experiments/<id>/files?name=NAME   body: the file's bytes → UploadResult
+ *   GET  /api/experiments/<id>/files/<fileId>     → the bytes
+ *   POST /api/experiments/<id>/upload-ticket      → { ticket, expiresAt }: one upload without
+ *        the session token (`PUT …/files?name=NAME&ticket=T`), for pages that show progress
  * An upload needs the edit right and must parse as FCS; a refused one stores nothing. A
  * download needs the download right of the capability table (the project's cloning level).
  */
 export async function handleFileRoute(req: IncomingMessage, res: ServerResponse, deps: FileDeps, parts: string[]): Promise<void> {
   const [experimentId, files, fileId] = parts;
-  if (!ExperimentId.safeParse(experimentId).success || files !== 'files') throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+  if (!ExperimentId.safeParse(experimentId).success) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+  if (req.method === 'POST' && files === 'upload-ticket' && fileId === undefined) {
+    const auth = await authenticate(deps.store, bearerToken(req));
+    if (!auth.ok) throw new HttpError(401, auth.code);
+    await check(deps, auth.actor, experimentId as string, Capability.edit);
+    sendJson(res, 200, deps.tickets.issue(auth.actor, experimentId as string));
+    return;
+  }
+  if (files !== 'files') throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+  const ticket = new URL(req.url ?? '/', 'http://localhost').searchParams.get('ticket');
+  if (req.method === 'PUT' && files === 'files' && fileId === undefined && ticket !== null) {
+    const actor = deps.tickets.redeem(ticket, experimentId as string);
+    if (!actor) throw new HttpError(401, ErrorCode.NOT_SIGNED_IN, 'the upload ticket is unknown, used or expired');
+    return upload(req, res, deps, actor, experimentId as string);
+  }
   const auth = await authenticate(deps.store, bearerToken(req));
   if (!auth.ok) throw new HttpError(401, auth.code);
   if (req.method === 'PUT' && fileId === undefined) return upload(req, res, deps, auth.actor, experimentId as string);

@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFcs } from '../../shared/fcs/index.ts';
+import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+
+let h: Harness;
+let alice: TestUser;
+let bob: TestUser;
+let id: string;
+const fcs = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array([1, 2, 3, 4, 5, 6]) });
+
+beforeEach(async () => {
+  h = await startHarness();
+  alice = await h.user('alice');
+  bob = await h.user('bob');
+  id = await alice.createExperiment('Files');
+});
+afterEach(async () => {
+  await h.stop();
+});
+
+const put = (url: string, headers: Record<string, string> = {}, body: Uint8Array = fcs) =>
+  fetch(url, { method: 'PUT', headers, body: body as Uint8Array<ArrayBuffer> });
+
+describe('upload tickets', () => {
+  it('let a page upload once into one experiment without the session token', async () => {
+    const issued = await alice.post(`/api/experiments/${id}/upload-ticket`, {});
+    expect(issued.status).toBe(200);
+    const { ticket } = issued.body as { ticket: string };
+    const other = await alice.createExperiment('Other');
+    const wrong = await put(`${h.server.url}/api/experiments/${other}/files?name=a.fcs&ticket=${ticket}`);
+    expect(wrong.status).toBe(401);
+    // A ticket tried on the wrong experiment is spent: it never works twice.
+    const spent = await put(`${h.server.url}/api/experiments/${id}/files?name=a.fcs&ticket=${ticket}`);
+    expect(spent.status).toBe(401);
+
+    const fresh = ((await alice.post(`/api/experiments/${id}/upload-ticket`, {})).body as { ticket: string }).ticket;
+    const ok = await put(`${h.server.url}/api/experiments/${id}/files?name=a.fcs&ticket=${fresh}`);
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ name: 'a.fcs', events: 3 });
+    expect((await put(`${h.server.url}/api/experiments/${id}/files?name=b.fcs&ticket=${fresh}`)).status).toBe(401);
+  });
+
+  it('are refused to accounts that may not upload', async () => {
+    const res = await bob.post(`/api/experiments/${id}/upload-ticket`, {});
+    expect(res).toMatchObject({ status: 404, body: { code: 'NOT_A_READER' } });
+    await alice.intent({ type: 'publish', experimentId: id });
+    expect(await bob.post(`/api/experiments/${id}/upload-ticket`, {})).toMatchObject({ status: 403, body: { code: 'READ_ONLY' } });
+  });
+});
+
+describe('files over HTTP', () => {
+  it('are stored once by content, downloaded by readers, hidden from strangers', async () => {
+    const auth = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
+    const first = await (await put(`${h.server.url}/api/experiments/${id}/files?name=a.fcs`, auth(alice))).json();
+    const second = await (await put(`${h.server.url}/api/experiments/${id}/files?name=copy.fcs`, auth(alice))).json();
+    expect(first.sha256).toBe(second.sha256);
+    expect(first.fileId).not.toBe(second.fileId);
+    const stranger = await fetch(`${h.server.url}/api/experiments/${id}/files/${first.fileId}`, { headers: auth(bob) });
+    expect(stranger.status).toBe(404);
+    await alice.intent({ type: 'publish', experimentId: id });
+    const viewer = await fetch(`${h.server.url}/api/experiments/${id}/files/${first.fileId}`, { headers: auth(bob) });
+    expect(viewer.status).toBe(200);
+    expect(new Uint8Array(await viewer.arrayBuffer())).toEqual(fcs);
+    expect((await put(`${h.server.url}/api/experiments/${id}/files?name=x.fcs`, auth(bob))).status).toBe(403);
+  });
+
+  it('refuse a truncated file with the segment and offsets, storing nothing', async () => {
+    const res = await put(`${h.server.url}/api/experiments/${id}/files?name=cut.fcs`, { authorization: `Bearer ${alice.token}` }, fcs.slice(0, fcs.length - 5));
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(body).toMatchObject({ code: 'INVALID_FILE', detail: { fcsCode: 'FCS_TRUNCATED', segment: 'DATA' } });
+    expect(typeof body.detail.expected).toBe('number');
+    expect(body.detail.actual).toBe(fcs.length - 5);
+  });
+});
