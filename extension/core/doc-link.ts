@@ -82,6 +82,15 @@ export class DocLink {
     return this.provider.synced;
   }
 
+  get connected(): boolean {
+    return this.provider.wsconnected;
+  }
+
+  /** True while a socket is being opened (not during the backoff pause between attempts). */
+  get connecting(): boolean {
+    return this.provider.wsconnecting;
+  }
+
   destroy(): void {
     this.provider.destroy();
     this.awareness.destroy();

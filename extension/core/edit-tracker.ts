@@ -12,6 +12,11 @@ import type { EditDraft } from './contract.ts';
  * clock for each client id in the update. So: a refused range that overlaps a draft rejects it;
  * an ack reaching clockEnd accepts every draft not already rejected. `closing` for a lost read
  * right rejects everything still pending on the document.
+ *
+ * The provider sends a local transaction the moment it happens, before the draft naming it is
+ * stored, so an answer may come before `add`. The tracker therefore remembers the highest
+ * acknowledged clock per client id and the recent refused ranges, and `add` settles a draft they
+ * already decide. Refusals are checked first, as the server sends them first.
  */
 export const removalCodes: ReadonlySet<string> = new Set([ErrorCode.NOT_A_READER, ErrorCode.ACCESS_REVOKED]);
 
@@ -20,8 +25,18 @@ export type TrackerEvent =
   | { type: 'removed'; code: string }
   | { type: 'reset'; code: string };
 
+type RefusedRange = { client: number; clock: number; length: number; code: string; message: string };
+
+/** Refused ranges kept for drafts not yet added; they are added within moments, so few suffice. */
+const MAX_REFUSED = 256;
+/** Ids of drafts settled here, so a stale copy re-added from the store is not settled twice. */
+const MAX_SETTLED_IDS = 4_096;
+
 export class EditTracker {
   private pending = new Map<string, EditDraft>();
+  private acked = new Map<number, number>();
+  private refused: RefusedRange[] = [];
+  private settledIds = new Set<string>();
 
   constructor(
     drafts: Iterable<EditDraft> = [],
@@ -30,8 +45,15 @@ export class EditTracker {
     for (const draft of drafts) this.add(draft);
   }
 
-  add(draft: EditDraft): void {
-    if (draft.state === 'pending') this.pending.set(draft.id, { ...draft });
+  /** Tracks a pending draft, or settles it at once if a remembered answer already decides it. */
+  add(draft: EditDraft): TrackerEvent[] {
+    if (draft.state !== 'pending' || this.pending.has(draft.id) || this.settledIds.has(draft.id)) return [];
+    const copy = { ...draft };
+    const refusal = this.refused.find((r) => overlaps(r, copy));
+    if (refusal) return [this.settle(copy, 'rejected', refusal.code, refusal.message)];
+    if ((this.acked.get(copy.client) ?? 0) >= copy.clockEnd) return [this.settle(copy, 'accepted')];
+    this.pending.set(copy.id, copy);
+    return [];
   }
 
   get size(): number {
@@ -44,6 +66,7 @@ export class EditTracker {
 
   /** Accepts the drafts a known server clock already covers (delivered before a restart). */
   acceptCovered(clocks: ReadonlyMap<number, number>): TrackerEvent[] {
+    for (const [client, clock] of clocks) if (clock > (this.acked.get(client) ?? 0)) this.acked.set(client, clock);
     const events: TrackerEvent[] = [];
     for (const draft of [...this.pending.values()]) {
       if ((clocks.get(draft.client) ?? 0) >= draft.clockEnd) events.push(this.settle(draft, 'accepted'));
@@ -56,12 +79,11 @@ export class EditTracker {
       case 'welcome':
         return [];
       case 'refused': {
+        for (const r of message.ranges) this.refused.push({ ...r, code: message.code, message: message.message });
+        if (this.refused.length > MAX_REFUSED) this.refused.splice(0, this.refused.length - MAX_REFUSED);
         const events: TrackerEvent[] = [];
         for (const draft of [...this.pending.values()]) {
-          const hit = message.ranges.some(
-            (r) => r.client === draft.client && r.clock < draft.clockEnd && r.clock + r.length > draft.clockStart,
-          );
-          if (hit) events.push(this.settle(draft, 'rejected', message.code, message.message));
+          if (message.ranges.some((r) => overlaps(r, draft))) events.push(this.settle(draft, 'rejected', message.code, message.message));
         }
         return events;
       }
@@ -89,11 +111,17 @@ export class EditTracker {
 
   private settle(draft: EditDraft, state: 'accepted' | 'rejected', code?: string, message?: string): TrackerEvent {
     this.pending.delete(draft.id);
+    this.settledIds.add(draft.id);
+    if (this.settledIds.size > MAX_SETTLED_IDS) this.settledIds.delete(this.settledIds.values().next().value as string);
     const settled: EditDraft = { ...draft, state, settledAt: this.now() };
     if (code !== undefined) settled.code = code;
     if (message !== undefined) settled.message = message;
     return { type: 'settled', draft: settled };
   }
+}
+
+function overlaps(range: { client: number; clock: number; length: number }, draft: EditDraft): boolean {
+  return range.client === draft.client && range.clock < draft.clockEnd && range.clock + range.length > draft.clockStart;
 }
 
 /** Decodes one socket frame as a control message; null if it is another type or malformed. */

@@ -46,6 +46,8 @@ describe('client core live mode', () => {
     const state = (d: Draft) => async () => (await alice.core.drafts()).find((x) => x.id === d.id && x.state !== 'pending');
     expect(await until('create accepted', state(draft))).toMatchObject({ state: 'accepted' });
     await until('index lists it', async () => (await alice.core.list('mine')).some((r) => r.id === id));
+    // Live mode keeps sockets only for experiments the UI shows (and those with edits waiting).
+    alice.live.watch(id);
     await until('alice has the doc', async () => (await alice.core.show(id).catch(() => null))?.owner === 'alice');
 
     const rename = await alice.core.rename(id, 'Live renamed');
@@ -54,6 +56,7 @@ describe('client core live mode', () => {
     expect(await until('share accepted', state(share))).toMatchObject({ state: 'accepted' });
 
     await until('bob sees the share', async () => (await bob.core.list('shared')).some((r) => r.id === id));
+    bob.live.watch(id);
     const bobView = await until('bob has the doc', async () => bob.core.show(id).catch(() => undefined));
     expect(bobView.name).toBe('Live renamed');
     expect(bob.changes.some((c) => c.type === 'list')).toBe(true);
