@@ -304,6 +304,11 @@ export class LiveSync {
     let reachable: boolean;
     try {
       reachable = await pushIntents(this.core.store, this.core.api(), { onSettled: () => this.core.emit({ type: 'drafts' }), onRemoved: () => {} }, this.now);
+    } catch (error) {
+      if (error instanceof CoreError && error.kind === 'auth') throw error;
+      // A server hiccup (an answer this client cannot read): the intent stays pending, retried.
+      console.warn('cytoshare: pushing intents failed', error);
+      reachable = false;
     } finally {
       this.pushing = false;
       this.updateStatus();
