@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { AccessLevelSchema, ExperimentId, Gate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
+import { CurationRequest } from '../shared/schemas/api.ts';
+import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
+import { FileName } from '../shared/schemas/files.ts';
 import { DraftSchema } from './core/store.ts';
 
 /**
@@ -30,9 +33,11 @@ export const Request = z.discriminatedUnion('type', [
     search: z.string().max(200).optional(),
     limit: z.number().int().positive().max(100_000).optional(),
     ids: z.array(z.string()).max(1000).optional(),
+    /** Only the experiments of this project (the manager's per-project filter). */
+    projectId: ProjectId.optional(),
   }),
-  /** The Inbox: direct shares not yet marked viewed. */
-  z.strictObject({ type: z.literal('inbox') }),
+  /** The Inbox: direct shares not yet marked viewed (the first `limit` of them; `state.inbox` counts all). */
+  z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
   z.strictObject({ type: z.literal('show'), id }),
   z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
   z.strictObject({ type: z.literal('share'), id, user: UserRef }),
@@ -53,6 +58,32 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('accept'), user: Username }),
   z.strictObject({ type: z.literal('reject'), user: Username }),
   z.strictObject({ type: z.literal('disconnect'), user: Username }),
+  // Projects: the user's list, one project's people and policy, and the managers' changes.
+  z.strictObject({ type: z.literal('projects') }),
+  z.strictObject({ type: z.literal('project'), projectId: ProjectId }),
+  z.strictObject({ type: z.literal('createProject'), name: z.string().trim().min(1).max(200) }),
+  z.strictObject({ type: z.literal('setProjectMember'), projectId: ProjectId, user: UserRef, role: ProjectRoleSchema.nullable() }),
+  z.strictObject({ type: z.literal('setProjectPolicy'), projectId: ProjectId, policy: ProjectPolicy }),
+  z.strictObject({ type: z.literal('move'), id, projectId: ProjectId.nullable() }),
+  // Copies and analyses.
+  z.strictObject({ type: z.literal('clone'), id, linked: z.boolean(), filesOnly: z.boolean() }),
+  z.strictObject({ type: z.literal('exportGate'), id, gateId: z.string().min(1).max(64) }),
+  // Trash and curation.
+  z.strictObject({ type: z.literal('trash'), id }),
+  z.strictObject({ type: z.literal('restore'), id }),
+  z.strictObject({ type: z.literal('deleteForGood'), id }),
+  z.strictObject({ type: z.literal('curate'), id, curated: z.boolean() }),
+  z.strictObject({ type: z.literal('requestCuration'), id }),
+  z.strictObject({ type: z.literal('curationQueue') }),
+  /**
+   * Files. The page uploads the bytes itself (for its progress bar) to the one-time URL the
+   * worker asks the server for, so the session token never leaves the worker. A download comes
+   * back as base64, since runtime messages carry JSON only.
+   */
+  z.strictObject({ type: z.literal('uploadTicket'), id, name: FileName }),
+  z.strictObject({ type: z.literal('download'), id, fileId: z.string().min(1).max(64) }),
+  /** Brings one experiment's replica up to date now (after an upload the server wrote into it). */
+  z.strictObject({ type: z.literal('refresh'), id }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -106,9 +137,16 @@ export const View = z.object({
   gates: z.array(z.object({ ...Gate.shape, id: z.string() })),
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
   access: z.array(z.object({ user: z.string(), via: z.string() })),
-  can: z.object({ edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean() }),
+  can: z.object({
+    edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean(),
+    // Older cores do not send these; a page reads a missing one as "no".
+    cloneFiles: z.boolean().optional(), illustrate: z.boolean().optional(), trash: z.boolean().optional(),
+  }),
   /** The FCS files as the server recorded them; older cores do not send them. */
-  files: z.array(z.object({ id: z.string(), name: z.string(), events: z.number(), size: z.number() })).optional(),
+  files: z.array(z.object({
+    id: z.string(), name: z.string(), events: z.number(), size: z.number(),
+    channels: z.array(z.object({ name: z.string(), label: z.string().nullable() })).optional(),
+  })).optional(),
   family: z.array(z.string()),
 });
 export type View = z.infer<typeof View>;
@@ -143,6 +181,23 @@ export const responseSchemas = {
   accept: Draft,
   reject: Draft,
   disconnect: Draft,
+  projects: z.array(z.object({ id: z.string(), name: z.string(), role: ProjectRoleSchema })),
+  project: ProjectState.nullable(),
+  createProject: Created,
+  setProjectMember: Draft,
+  setProjectPolicy: Draft,
+  move: Draft,
+  clone: Created,
+  exportGate: Created,
+  trash: Draft,
+  restore: Draft,
+  deleteForGood: Draft,
+  curate: Draft,
+  requestCuration: Draft,
+  curationQueue: z.array(CurationRequest),
+  uploadTicket: z.strictObject({ url: z.string(), expiresAt: z.number() }),
+  download: z.strictObject({ name: z.string(), base64: z.string() }),
+  refresh: Nothing,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
 

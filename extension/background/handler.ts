@@ -1,22 +1,29 @@
 import { ErrorCode } from '../../shared/codes.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
-import type { ClientCore, Draft } from '../core/contract.ts';
+import type { ClientCore, Draft, ExperimentRow } from '../core/contract.ts';
+import type { CytoshareCore } from '../core/core.ts';
 import { Request, type Envelope, type Notice, type RequestOf, type RequestType, type ResponseOf } from '../messages.ts';
+import { moreHandlers } from './handler-more.ts';
+import type { ListQuery } from './list-cache.ts';
 
 /**
  * Answers the pages' requests with the client core. Parses every request first (a page is
  * code we ship, but a message is still input), and turns every failure into a code: the
  * core's own (`RuleRefusal`, `CoreError`) or BAD_REQUEST / INTERNAL, never raw exception text.
  */
-/** The core the worker holds: the contract plus the connection actions of premium servers. */
+/** The core the worker holds: the contract plus projects, files, trash and curation. */
 export type HandlerCore = ClientCore & {
   connections(): Promise<ConnectionEntry[]>;
   connect(email: string): Promise<Draft>;
   accept(user: string): Promise<Draft>;
   reject(user: string): Promise<Draft>;
   disconnect(user: string): Promise<Draft>;
-};
+} & Pick<
+    CytoshareCore,
+    | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
+    | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadFile' | 'refresh'
+  >;
 
 export type HandlerContext = {
   /** The core of the signed-in account; null when nobody is signed in. */
@@ -31,17 +38,28 @@ export type HandlerContext = {
   syncNow?(): Promise<void>;
   /** The Inbox count the worker keeps for the badge; counted afresh when absent. */
   inboxCount?(): Promise<number>;
+  /** The list from the worker's cache (list-cache.ts); computed by the core each time when absent. */
+  list?(query: ListQuery): Promise<ExperimentRow[]>;
   notices: Notice[];
   onNoticesChanged(): void;
 };
 
-type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: HandlerCore) => Promise<ResponseOf<T>> };
+export type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: HandlerCore) => Promise<ResponseOf<T>> };
+
+/** Without a cache, the core computes the list and the query narrows it. */
+async function listOf(core: HandlerCore, query: ListQuery): Promise<ExperimentRow[]> {
+  const rows = await core.list(query.filter, query.search || undefined);
+  const wanted = query.ids ? new Set(query.ids) : null;
+  return rows.filter((row) => (!wanted || wanted.has(row.id)) && (query.projectId === undefined || row.projectId === query.projectId));
+}
 
 export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<Envelope> {
+  const list = (core: HandlerCore, query: ListQuery) => (ctx.list ? ctx.list(query) : listOf(core, query));
   const handlers: Handlers = {
+    ...moreHandlers,
     state: async (_req, core) => {
       const drafts = core.account ? await core.drafts() : [];
-      const inbox = core.account ? await (ctx.inboxCount?.() ?? core.list('all').then((rows) => rows.filter((row) => row.isNew).length)) : 0;
+      const inbox = core.account ? await (ctx.inboxCount?.() ?? list(core, { filter: 'all' }).then((rows) => rows.filter((row) => row.isNew).length)) : 0;
       return { account: core.account, mode: core.account ? await ctx.mode() : null, status: core.status(), drafts, inbox, notices: [...ctx.notices] };
     },
     login: (req) => ctx.login(req.server, req.username, req.password),
@@ -51,14 +69,13 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return null;
     },
     list: async (req, core) => {
-      let rows = await core.list(req.filter, req.search || undefined);
-      if (req.ids) {
-        const wanted = new Set(req.ids);
-        rows = rows.filter((row) => wanted.has(row.id));
-      }
+      const rows = await list(core, { filter: req.filter, search: req.search, ids: req.ids, projectId: req.projectId });
       return { rows: req.limit === undefined ? rows : rows.slice(0, req.limit), total: rows.length };
     },
-    inbox: async (_req, core) => (await core.list('all')).filter((row) => row.isNew),
+    inbox: async (req, core) => {
+      const rows = (await list(core, { filter: 'all' })).filter((row) => row.isNew);
+      return req.limit === undefined ? rows : rows.slice(0, req.limit);
+    },
     show: (req, core) => core.show(req.id),
     create: (req, core) => core.create(req.name),
     share: (req, core) => core.share(req.id, req.user),

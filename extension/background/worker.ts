@@ -5,6 +5,8 @@ import { showInboxCount } from './badge.ts';
 import { createCore, startLive, type Live, type WorkerCore } from './core-factory.ts';
 import { ExtensionStore, readStoredSession } from './extension-store.ts';
 import { createHandler } from './handler.ts';
+import { ListCache } from './list-cache.ts';
+import { watchListSources } from './list-sources.ts';
 import { createOrphanSweeper } from './orphans.ts';
 
 /**
@@ -17,7 +19,7 @@ import { createOrphanSweeper } from './orphans.ts';
  * An MV3 worker is stopped when idle; the alarm brings it back, and `resume` reopens the core
  * from the session in extension storage.
  */
-type Session = { core: WorkerCore; live: Live | null; starting: Promise<void> | null; closed: boolean; unsubscribe: () => void };
+type Session = { core: WorkerCore; lists: ListCache; live: Live | null; starting: Promise<void> | null; closed: boolean; unsubscribe: () => void };
 
 const WAKE_ALARM = 'cytoshare-wake';
 
@@ -37,10 +39,13 @@ export function startWorker(): void {
     }
   };
 
-  /** Counts the Inbox once per list change; the badge and every `state` answer share it. */
-  async function refreshBadge(core: WorkerCore): Promise<void> {
+  /**
+   * Counts the Inbox once per list change; the badge and every `state` answer share it. Reading
+   * the 'all' rows here also warms the list cache, so the next popup opens on a ready list.
+   */
+  async function refreshBadge(core: WorkerCore, lists: ListCache): Promise<void> {
     if (!core.account) return showInboxCount(0);
-    inbox = core.list('all').then((rows) => {
+    inbox = lists.rows('all').then((rows) => {
       for (const row of rows) names.set(row.id, row.name);
       return rows.filter((row) => row.isNew).length;
     });
@@ -51,16 +56,26 @@ export function startWorker(): void {
     const store = new ExtensionStore(`cytoshare:${new URL(server).host}:${username}`);
     const core = await createCore(store, server);
     const sweep = createOrphanSweeper(core);
-    const unsubscribe = core.subscribe((change: CoreChange) => {
+    const sources = watchListSources(core, () => lists.invalidate());
+    const lists: ListCache = new ListCache(async (filter) => {
+      await sources.watch();
+      return core.list(filter);
+    });
+    const unsubscribeCore = core.subscribe((change: CoreChange) => {
+      if (change.type === 'list' || change.type === 'removed') lists.invalidate();
       if (change.type === 'removed' && !notices.some((n) => n.id === change.experimentId)) {
         notices.push({ id: change.experimentId, name: names.get(change.experimentId) ?? 'An experiment', code: change.code });
       }
       broadcast(change);
-      if (change.type === 'list' || change.type === 'removed') void refreshBadge(core).catch(() => {});
+      if (change.type === 'list' || change.type === 'removed') void refreshBadge(core, lists).catch(() => {});
       if (change.type === 'list' || (change.type === 'status' && change.status === 'online')) sweep();
     });
-    void refreshBadge(core).catch(() => {});
-    return { core, live: null, starting: null, closed: false, unsubscribe };
+    const unsubscribe = () => {
+      unsubscribeCore();
+      sources.stop();
+    };
+    void refreshBadge(core, lists).catch(() => {});
+    return { core, lists, live: null, starting: null, closed: false, unsubscribe };
   }
 
   /**
@@ -124,6 +139,11 @@ export function startWorker(): void {
     login,
     mode: async () => (await readStoredSession())?.mode ?? null,
     inboxCount: () => inbox.catch(() => 0),
+    list: async (query) => {
+      const session = await current;
+      if (!session) return [];
+      return session.lists.query(query);
+    },
     fetchExperiment: async (id) => {
       await (await current)?.core.refresh([id], false);
     },

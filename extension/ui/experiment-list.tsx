@@ -1,15 +1,19 @@
 import type { ComponentChildren } from 'preact';
 import type { Row } from '../messages.ts';
 import { RowIcons } from './icons.tsx';
+import { WindowList } from './window-list.tsx';
 
 /**
  * A list of experiment rows: name with its icons (public, curated, shared with others), the
- * owner when it is someone else, and a Sharing button. `extra` adds per-row actions.
+ * owner when it is someone else, and a Sharing button. `extra` adds per-row actions. Lists are
+ * windowed (window-list.tsx): only the rows in view are built, whatever the list's length.
  */
+export const ROW_HEIGHT = 36;
+
 export function ExperimentItem({ row, me, onSharing, extra }: { row: Row; me: string; onSharing: (id: string) => void; extra?: ComponentChildren }) {
   return (
-    <li class="experiment" data-testid="experiment-row" data-id={row.id}>
-      <span class="name">
+    <div class="experiment" data-testid="experiment-row" data-id={row.id}>
+      <span class="name" title={row.name}>
         {row.name}
         <RowIcons row={row} />
       </span>
@@ -20,17 +24,24 @@ export function ExperimentItem({ row, me, onSharing, extra }: { row: Row; me: st
           Sharing
         </button>
       </span>
-    </li>
+    </div>
   );
 }
 
-export function ExperimentList({ rows, me, label, onSharing, empty }: { rows: Row[]; me: string; label: string; onSharing: (id: string) => void; empty: string }) {
-  if (rows.length === 0) return <p class="empty">{empty}</p>;
+type ListProps = { rows: Row[]; me: string; label: string; onSharing: (id: string) => void; empty?: string; height: number; testId?: string; extra?: (row: Row) => ComponentChildren };
+
+export function ExperimentList({ rows, me, label, onSharing, empty, height, testId, extra }: ListProps) {
+  if (rows.length === 0) return empty ? <p class="empty">{empty}</p> : null;
   return (
-    <ul class="experiments" aria-label={label}>
-      {rows.map((row) => (
-        <ExperimentItem key={row.id} row={row} me={me} onSharing={onSharing} />
-      ))}
-    </ul>
+    <WindowList
+      items={rows}
+      rowHeight={ROW_HEIGHT}
+      height={height}
+      label={label}
+      class="experiments"
+      {...(testId ? { testId } : {})}
+      keyOf={(row) => row.id}
+      render={(row) => <ExperimentItem row={row} me={me} onSharing={onSharing} extra={extra?.(row)} />}
+    />
   );
 }

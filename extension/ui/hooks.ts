@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChangeMessage } from '../messages.ts';
 import { onChange } from './rpc.ts';
 
@@ -30,7 +30,9 @@ export function useLive<T>(load: () => Promise<T>, deps: unknown[], relevant: (c
     );
   }, deps);
 
-  useEffect(() => {
+  // A layout effect runs right after the render, where a plain effect waits for the next frame:
+  // each screen's data is asked for (or an answer already on its way is taken) one frame sooner.
+  useLayoutEffect(() => {
     reload();
     // A burst of changes (live sync catching up on many documents) becomes one reload.
     let timer: ReturnType<typeof setTimeout> | null = null;

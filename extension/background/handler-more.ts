@@ -1,0 +1,47 @@
+import { ErrorCode } from '../../shared/codes.ts';
+import type { Handlers } from './handler.ts';
+
+/**
+ * The worker's answers for projects, copies, trash, curation and files. Each one is the core's
+ * method of the same name: the core runs the shared rules and records a draft, or refuses with
+ * a code, exactly as for sharing (handler.ts turns any failure into a coded envelope).
+ */
+type More =
+  | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
+  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'refresh';
+
+export const moreHandlers: Pick<Handlers, More> = {
+  projects: (_req, core) => core.projects(),
+  project: (req, core) => core.project(req.projectId),
+  createProject: (req, core) => core.createProject(req.name),
+  setProjectMember: (req, core) => core.setProjectMember(req.projectId, req.user, req.role),
+  setProjectPolicy: (req, core) => core.setProjectPolicy(req.projectId, req.policy),
+  move: (req, core) => core.move(req.id, req.projectId),
+  clone: (req, core) => core.clone(req.id, req.linked, req.filesOnly),
+  exportGate: (req, core) => core.exportGate(req.id, req.gateId),
+  trash: (req, core) => core.trash(req.id),
+  restore: (req, core) => core.restore(req.id),
+  deleteForGood: (req, core) => core.deleteForGood(req.id),
+  curate: (req, core) => core.curate(req.id, req.curated),
+  requestCuration: (req, core) => core.requestCuration(req.id),
+  curationQueue: (_req, core) => core.curationQueue(),
+  // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
+  uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
+  download: async (req, core) => {
+    const file = (await core.show(req.id)).files.find((f) => f.id === req.fileId);
+    if (!file) throw Object.assign(new Error('no such file'), { code: ErrorCode.UNKNOWN_FILE });
+    return { name: file.name, base64: toBase64(await core.downloadFile(req.id, req.fileId)) };
+  },
+  refresh: async (req, core) => {
+    await core.refresh([req.id], false);
+    return null;
+  },
+};
+
+/** btoa takes a binary string; building it in slices keeps the call stack small for big files. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const SLICE = 0x8000;
+  for (let at = 0; at < bytes.length; at += SLICE) binary += String.fromCharCode(...bytes.subarray(at, at + SLICE));
+  return btoa(binary);
+}

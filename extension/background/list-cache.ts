@@ -1,0 +1,69 @@
+import type { ExperimentRow, ListFilter } from '../core/contract.ts';
+
+/**
+ * The worker's answer to "the first page of the list" without recomputing it. Building the
+ * list reads every index entry through its schema and sorts them by name: with 10,000
+ * experiments that is tens of milliseconds, and the popup, the badge and the Inbox each asked
+ * for it on every open. The rows of each filter are computed once and kept, sorted, with their
+ * names lower-cased for search, until something they are read from changes.
+ *
+ * Invariant: a cached answer is never older than the last `invalidate()`. The worker calls it
+ * on the core's `list` / `removed` changes and on every update of the documents the list is
+ * read from (index, catalog, removed marks), so a write that emits no change is still seen. A
+ * computation that was running when the cache was invalidated is not kept.
+ */
+type Entry = { rows: ExperimentRow[]; names: string[] };
+
+export type ListQuery = { filter: ListFilter; search?: string | undefined; projectId?: string | undefined; ids?: string[] | undefined };
+
+export class ListCache {
+  private readonly entries = new Map<ListFilter, Promise<Entry>>();
+  private generation = 0;
+
+  constructor(private readonly compute: (filter: ListFilter) => Promise<ExperimentRow[]>) {}
+
+  invalidate(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  /** Every row of a filter, sorted as the core sorts them. */
+  async rows(filter: ListFilter): Promise<ExperimentRow[]> {
+    return (await this.entry(filter)).rows;
+  }
+
+  /** The rows matching a query: search and project narrow the cached, already sorted rows. */
+  async query(query: ListQuery): Promise<ExperimentRow[]> {
+    const { rows, names } = await this.entry(query.filter);
+    const needle = query.search?.toLowerCase() ?? '';
+    const wanted = query.ids ? new Set(query.ids) : null;
+    if (!needle && query.projectId === undefined && !wanted) return rows;
+    const out: ExperimentRow[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as ExperimentRow;
+      if (needle && !(names[i] as string).includes(needle)) continue;
+      if (query.projectId !== undefined && row.projectId !== query.projectId) continue;
+      if (wanted && !wanted.has(row.id)) continue;
+      out.push(row);
+    }
+    return out;
+  }
+
+  private entry(filter: ListFilter): Promise<Entry> {
+    const cached = this.entries.get(filter);
+    if (cached) return cached;
+    const started = this.generation;
+    const pending = this.compute(filter).then((rows) => ({ rows, names: rows.map((r) => r.name.toLowerCase()) }));
+    this.entries.set(filter, pending);
+    // A failed or outdated computation must not stay cached.
+    pending.then(
+      () => {
+        if (started !== this.generation && this.entries.get(filter) === pending) this.entries.delete(filter);
+      },
+      () => {
+        if (this.entries.get(filter) === pending) this.entries.delete(filter);
+      },
+    );
+    return pending;
+  }
+}
