@@ -43,14 +43,20 @@ export type WantedInput = {
   watched: Iterable<string>;
   /** Documents the server refused this account; not reopened until the index lists them anew. */
   blocked: ReadonlySet<string>;
+  /**
+   * False until the index has synced once this session. Edits made offline wait for it, so an
+   * experiment withdrawn meanwhile is seen as dropped from the index (ACCESS_REVOKED) rather
+   * than refused at connect, whichever answer happened to come first.
+   */
+  indexSynced: boolean;
 };
 
-export function wantedDocs({ me, index, drafts, watched, blocked }: WantedInput): Set<string> {
+export function wantedDocs({ me, index, drafts, watched, blocked, indexSynced }: WantedInput): Set<string> {
   const out = new Set<string>([docName.index(me), docName.catalog, docName.connections(me)]);
   for (const project of readProjectList(index)) out.add(docName.project(project.id));
   const creating = awaitingCreation(drafts);
   const experiments = new Set<string>(watched);
-  for (const d of drafts) if (d.kind === 'edit' && d.state === 'pending') experiments.add(d.experimentId);
+  if (indexSynced) for (const d of drafts) if (d.kind === 'edit' && d.state === 'pending') experiments.add(d.experimentId);
   for (const id of experiments) if (!creating.has(id)) out.add(docName.experiment(id));
   for (const name of blocked) out.delete(name);
   return out;

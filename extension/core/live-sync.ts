@@ -51,6 +51,7 @@ export class LiveSync {
   private blocked = new Set<string>();
   /** The index's documents at the last look at a synced index; null before the first. */
   private indexed: Set<string> | null = null;
+  private indexSynced = false;
   private started = false;
   private stopped = false;
   private pushing = false;
@@ -141,10 +142,13 @@ export class LiveSync {
     if (this.stopped) return;
     const me = this.core.requireSession().username;
     const index = await this.core.store.openDoc(docName.index(me));
-    if (this.links.get(docName.index(me))?.link.synced) await this.followIndex(index);
+    if (this.links.get(docName.index(me))?.link.synced) {
+      await this.followIndex(index);
+      this.indexSynced = true;
+    }
     if (this.stopped) return;
     const drafts = await this.core.store.loadDrafts();
-    const wanted = wantedDocs({ me, index, drafts, watched: this.watched.keys(), blocked: this.blocked });
+    const wanted = wantedDocs({ me, index, drafts, watched: this.watched.keys(), blocked: this.blocked, indexSynced: this.indexSynced });
     for (const name of wanted) await this.open(name);
     for (const d of drafts) {
       if (d.kind !== 'edit' || d.state !== 'pending') continue;

@@ -113,7 +113,7 @@ describe('live plan: which documents keep a socket', () => {
   const intent = (id: string, body: IntentDraft['intent']): IntentDraft => ({ kind: 'intent', id, experimentId: '', description: id, state: 'pending', createdAt: 1, intent: body });
 
   it('a hundred listed experiments need no socket; fixed documents and projects always do', () => {
-    expect([...wantedDocs({ me: 'alice', index: index(), drafts: [], watched: [], blocked: new Set() })].sort()).toEqual(
+    expect([...wantedDocs({ me: 'alice', index: index(), drafts: [], watched: [], blocked: new Set(), indexSynced: true })].sort()).toEqual(
       ['catalog', 'conn-alice', 'idx-alice', 'proj-proj0001x'],
     );
   });
@@ -126,8 +126,13 @@ describe('live plan: which documents keep a socket', () => {
       intent('d0000001', { id: 'd0000001', type: 'create', experimentId: 'newexp0001', name: 'New' }),
       draft('e', 7, 0, 1, 'exp00000005'),
     ];
-    const wanted = wantedDocs({ me: 'alice', index: index(), drafts, watched: ['exp00000003', 'public0001'], blocked: new Set(['exp-exp00000005']) });
+    const wanted = wantedDocs({ me: 'alice', index: index(), drafts, watched: ['exp00000003', 'public0001'], blocked: new Set(['exp-exp00000005']), indexSynced: true });
     expect([...wanted].filter((n) => n.startsWith('exp-')).sort()).toEqual(['exp-exp00000001', 'exp-exp00000003', 'exp-public0001']);
+  });
+
+  it('edits wait for the first index sync; watched experiments do not', () => {
+    const wanted = wantedDocs({ me: 'alice', index: index(), drafts: [draft('a', 7, 0, 1, 'exp00000001')], watched: ['exp00000002'], blocked: new Set(), indexSynced: false });
+    expect([...wanted].filter((n) => n.startsWith('exp-'))).toEqual(['exp-exp00000002']);
   });
 
   it('clone and export-gate targets wait for their intent too', () => {
