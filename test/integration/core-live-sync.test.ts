@@ -28,14 +28,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 /** Outgoing frames on sockets whose URL contains `held` wait until released (a slow uplink). */
 const uplink = { held: null as string | null, queue: [] as Array<() => void> };
 class HoldingWebSocket extends WebSocket {
-  override send(...args: Parameters<WebSocket['send']>): void {
-    if (uplink.held !== null && this.url.includes(uplink.held)) {
-      uplink.queue.push(() => {
-        if (this.readyState === WebSocket.OPEN) super.send(...args);
-      });
-      return;
-    }
-    super.send(...args);
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    const send = this.send.bind(this) as (data: Uint8Array) => void;
+    // y-websocket sends one buffer per call; that is all this wrapper has to carry.
+    this.send = ((data: Uint8Array) => {
+      if (uplink.held !== null && this.url.includes(uplink.held)) {
+        uplink.queue.push(() => {
+          if (this.readyState === WebSocket.OPEN) send(data);
+        });
+        return;
+      }
+      send(data);
+    }) as WebSocket['send'];
   }
 }
 
