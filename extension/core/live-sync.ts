@@ -2,15 +2,15 @@ import type * as Y from 'yjs';
 import { describeCode, ErrorCode } from '../../shared/codes.ts';
 import { docName, parseDocName, DocKind } from '../../shared/doc-layout.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
-import { ConnectionStatus, type Draft, type EditDraft } from './contract.ts';
+import { ConnectionStatus, type EditDraft } from './contract.ts';
 import type { CytoshareCore } from './core.ts';
 import { Coalesced } from './coalesced.ts';
 import { DocLink, finalCloseMeaning, type DocLinkEvents, type LinkOptions } from './doc-link.ts';
 import { EditTracker, type TrackerEvent } from './edit-tracker.ts';
 import { CoreError } from './errors.ts';
+import { IntentPusher } from './intent-pusher.ts';
 import { indexChanges, indexedDocNames, wantedDocs } from './live-plan.ts';
 import { clearRemoved, markRemoved } from './replica.ts';
-import { pushIntents } from './sync-engine.ts';
 
 /**
  * Live mode, for the extension's background worker. Sockets stay open for the documents
@@ -39,8 +39,6 @@ export type LiveOptions = {
 
 type Linked = { link: LinkLike; tracker: EditTracker; unobserve: () => void };
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
 const IDLE_CLOSE_MS = 5_000;
 
 export class LiveSync {
@@ -55,12 +53,10 @@ export class LiveSync {
   private started = false;
   private stopped = false;
   private pushing = false;
-  private retryMs = RETRY_MIN_MS;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private unsubscribe: () => void = () => {};
   private readonly links$ = new Coalesced(() => this.reconcile(), (e) => this.failed(e));
-  private readonly intents$ = new Coalesced(() => this.pushPendingIntents(), (e) => this.failed(e));
+  private readonly intents: IntentPusher;
   private readonly idleCloseMs: number;
   private readonly makeLink: LinkFactory;
   private readonly now: () => number;
@@ -72,6 +68,16 @@ export class LiveSync {
     this.idleCloseMs = options.idleCloseMs ?? IDLE_CLOSE_MS;
     this.makeLink = options.link ?? ((name, doc, linkOptions, events) => new DocLink(name, doc, linkOptions, events));
     this.now = options.now ?? Date.now;
+    this.intents = new IntentPusher(core, {
+      onPushing: (pushing) => {
+        this.pushing = pushing;
+        this.updateStatus();
+      },
+      // A create just accepted lets the edits made meanwhile open their socket.
+      onDelivered: () => void this.links$.run(),
+      onError: (e) => this.failed(e),
+      now: this.now,
+    });
   }
 
   async start(): Promise<void> {
@@ -85,12 +91,12 @@ export class LiveSync {
     this.indexed = indexedDocNames(await this.core.store.openDoc(docName.index(me)));
     this.started = true;
     await this.links$.run();
-    void this.intents$.run();
+    void this.intents.run();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.intents.stop();
     clearTimeout(this.idleTimer);
     this.unsubscribe();
     for (const name of [...this.links.keys()]) this.close(name);
@@ -99,8 +105,7 @@ export class LiveSync {
   /** The outbox changed (or the caller wants a retry now): settle, open and push what is new. */
   nudge(): Promise<void> {
     if (this.stopped || !this.started) return Promise.resolve();
-    clearTimeout(this.retryTimer);
-    return Promise.all([this.links$.run(), this.intents$.run()]).then(() => undefined);
+    return Promise.all([this.links$.run(), this.intents.run()]).then(() => undefined);
   }
 
   /**
@@ -296,37 +301,6 @@ export class LiveSync {
     this.close(name);
     await this.core.store.deleteDoc(name);
     this.core.emit({ type: 'list' });
-  }
-
-  /** Pushes pending intents; an unreachable server is retried with backoff, never a rejection. */
-  private async pushPendingIntents(): Promise<void> {
-    if (this.stopped) return;
-    const drafts: Draft[] = await this.core.store.loadDrafts();
-    if (!drafts.some((d) => d.kind === 'intent' && d.state === 'pending')) return;
-    this.pushing = true;
-    this.updateStatus();
-    let reachable: boolean;
-    try {
-      reachable = await pushIntents(this.core.store, this.core.api(), { onSettled: () => this.core.emit({ type: 'drafts' }), onRemoved: () => {} }, this.now);
-    } catch (error) {
-      if (error instanceof CoreError && error.kind === 'auth') throw error;
-      // A server hiccup (an answer this client cannot read): the intent stays pending, retried.
-      console.warn('cytoshare: pushing intents failed', error);
-      reachable = false;
-    } finally {
-      this.pushing = false;
-      this.updateStatus();
-    }
-    if (this.stopped) return;
-    if (reachable) {
-      this.retryMs = RETRY_MIN_MS;
-      // A create just accepted lets the edits made meanwhile open their socket.
-      void this.links$.run();
-    } else {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => void this.intents$.run(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-    }
   }
 
   /**
