@@ -84,7 +84,7 @@ export class LiveSync {
     const me = this.core.requireSession().username;
     this.core.setStatus(ConnectionStatus.connecting);
     this.unsubscribe = this.core.subscribe((change) => {
-      if (change.type === 'drafts') this.nudge();
+      if (change.type === 'drafts') void this.nudge();
     });
     // The stored index is the baseline: what it lists and the server's copy no longer does was
     // withdrawn, even while this browser was away.
