@@ -220,6 +220,10 @@ export const ChangeMessage = z.discriminatedUnion('type', [
 ]);
 export type ChangeMessage = z.infer<typeof ChangeMessage>;
 
+/** From a page over the same Port: every experiment it shows now (the worker keeps them live). */
+export const WatchMessage = z.strictObject({ type: z.literal('watch'), ids: z.array(ExperimentId).max(100) });
+export type WatchMessage = z.infer<typeof WatchMessage>;
+
 /** An error a page raises from a refused envelope, keeping the code for `describe`. */
 export class RequestError extends Error {
   constructor(

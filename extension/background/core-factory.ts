@@ -3,9 +3,9 @@ import { LiveSync } from '../core/live-sync.ts';
 import type { ClientStore } from '../core/store.ts';
 
 /**
- * Builds the client core for one server over the extension's store, and its live mode: a socket
- * for the index, the catalog and every listed experiment, so edits and shares flow both ways as
- * they happen. Live mode starts only with a session and stops at sign-out.
+ * Builds the client core for one server over the extension's store, and its live mode: sockets
+ * for the index, the catalog, and the experiments the pages show (`watch`), so edits and shares
+ * flow both ways as they happen. Live mode starts only with a session and stops at sign-out.
  */
 export type WorkerCore = CytoshareCore;
 
@@ -13,7 +13,7 @@ export async function createCore(store: ClientStore, server: string): Promise<Wo
   return CytoshareCore.open({ store, server });
 }
 
-export type Live = { stop(): void; nudge(): void };
+export type Live = { stop(): void; nudge(): void; watch(experimentId: string): () => void };
 
 export async function startLive(core: WorkerCore): Promise<Live> {
   const live = new LiveSync(core);
@@ -22,5 +22,7 @@ export async function startLive(core: WorkerCore): Promise<Live> {
     stop: () => live.stop(),
     // Live mode pushes pending intents whenever the outbox changes; this replays that signal.
     nudge: () => core.emit({ type: 'drafts' }),
+    // Live mode keeps sockets for watched experiments; a live mode without watching keeps them all.
+    watch: (experimentId) => (live as { watch?: (id: string) => () => void }).watch?.(experimentId) ?? (() => {}),
   };
 }

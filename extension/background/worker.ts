@@ -1,6 +1,6 @@
 import { browser, type Browser } from 'wxt/browser';
 import type { CoreChange } from '../core/contract.ts';
-import { CHANGES_PORT, type ChangeMessage, type Notice, type ResponseOf } from '../messages.ts';
+import { CHANGES_PORT, WatchMessage, type ChangeMessage, type Notice, type ResponseOf } from '../messages.ts';
 import { showInboxCount } from './badge.ts';
 import { createCore, startLive, type Live, type WorkerCore } from './core-factory.ts';
 import { ExtensionStore, readStoredSession } from './extension-store.ts';
@@ -8,6 +8,7 @@ import { createHandler } from './handler.ts';
 import { ListCache } from './list-cache.ts';
 import { watchListSources } from './list-sources.ts';
 import { createOrphanSweeper } from './orphans.ts';
+import { Watches } from './watches.ts';
 
 /**
  * The background worker: the only holder of the client core. It answers the pages' requests
@@ -27,6 +28,7 @@ export function startWorker(): void {
   const ports = new Set<Browser.runtime.Port>();
   const notices: Notice[] = [];
   const names = new Map<string, string>();
+  const watches = new Watches();
   let inbox: Promise<number> = Promise.resolve(0);
 
   const broadcast = (message: ChangeMessage) => {
@@ -88,7 +90,10 @@ export function startWorker(): void {
       (live) => {
         session.starting = null;
         if (session.closed) live.stop();
-        else session.live = live;
+        else {
+          session.live = live;
+          watches.attach(live);
+        }
       },
       (error: unknown) => {
         session.starting = null;
@@ -100,6 +105,7 @@ export function startWorker(): void {
   async function close(session: Session | null): Promise<void> {
     if (!session) return;
     session.closed = true;
+    if (session.live) watches.attach(null);
     session.live?.stop();
     session.live = null;
     session.unsubscribe();
@@ -186,7 +192,14 @@ export function startWorker(): void {
   browser.runtime.onConnect.addListener((port) => {
     if (port.name !== CHANGES_PORT || port.sender?.id !== browser.runtime.id) return;
     ports.add(port);
-    port.onDisconnect.addListener(() => ports.delete(port));
+    port.onMessage.addListener((raw: unknown) => {
+      const message = WatchMessage.safeParse(raw);
+      if (message.success) watches.set(port, message.data.ids);
+    });
+    port.onDisconnect.addListener(() => {
+      ports.delete(port);
+      watches.drop(port);
+    });
   });
 
   void browser.alarms.create(WAKE_ALARM, { periodInMinutes: 1 });

@@ -34,3 +34,30 @@ export const statusWords: Record<string, string> = {
   offline: 'Offline — changes wait as drafts',
   'signed-out': 'Signed out',
 };
+
+type Can = { edit: boolean; manageSharing: boolean; clone: boolean; download: boolean; cloneFiles?: boolean | undefined; trash?: boolean | undefined };
+type Locked = { trashed: boolean; projectId?: string | null; can: Can };
+
+/** Why the download button is disabled: the trash, or (in a project) its cloning level. */
+export function downloadLockReason(view: Locked): string | null {
+  if (view.can.download) return null;
+  return describeCode(view.trashed ? ErrorCode.EXPERIMENT_TRASHED : ErrorCode.DOWNLOAD_NOT_ALLOWED);
+}
+
+/** Why a clone (full, or of the files only) is not offered. */
+export function cloneLockReason(view: Locked, filesOnly: boolean): string | null {
+  if (filesOnly ? (view.can.cloneFiles ?? view.can.clone) : view.can.clone) return null;
+  if (view.trashed) return describeCode(ErrorCode.EXPERIMENT_TRASHED);
+  return view.projectId
+    ? `${describeCode(ErrorCode.CLONE_NOT_ALLOWED)} The project's settings ${!filesOnly && view.can.cloneFiles ? 'allow cloning the files only' : 'do not allow cloning'}.`
+    : describeCode(ErrorCode.CLONE_NOT_ALLOWED);
+}
+
+/** A gate export makes a linked analysis: it needs the clone right and the right to link (sharing). */
+export function exportLockReason(view: Locked): string | null {
+  return cloneLockReason(view, false) ?? sharingLockReason(view);
+}
+
+export function trashLockReason(view: Locked): string | null {
+  return view.can.trash ? null : describeCode(ErrorCode.OWNER_ONLY);
+}

@@ -9,21 +9,18 @@ import { send } from './rpc.ts';
 import { SharingDialog } from './sharing-dialog.tsx';
 import { SignIn } from './sign-in.tsx';
 import { SyncStatus } from './sync-status.tsx';
+import { CurationQueue } from './manager/curation-queue.tsx';
+import { FilterList, type Selection } from './manager/filters.tsx';
+import { ProjectView } from './manager/project-view.tsx';
 
 /**
- * The Experiment Manager, a full page: filters, search, linked experiments grouped under their
- * top-most ancestor, and the selected experiment's tags and gates. The selection lives in the
- * URL (`#exp=ID`) so the popup can open the page on one experiment.
+ * The Experiment Manager, a full page: filters (fixed ones, one per project, and the staff's
+ * curation queue), search, linked experiments grouped under their top-most ancestor, the
+ * selected project's people and policy, and the selected experiment's files, tags, gates and
+ * actions. The selection lives in the URL (`#exp=ID`) so the popup can open the page on one
+ * experiment.
  */
-export const FILTERS = [
-  { value: 'all', label: 'All' },
-  { value: 'mine', label: 'Mine' },
-  { value: 'shared', label: 'Shared with me' },
-  { value: 'public', label: 'Public' },
-  { value: 'curated', label: 'Curated' },
-  { value: 'trash', label: 'Trash' },
-] as const;
-type Filter = (typeof FILTERS)[number]['value'];
+export { FILTERS } from './manager/filters.tsx';
 
 /** Rows per page of the manager's list; "Show more" adds another page. */
 const PAGE_ROWS = 500;
@@ -45,19 +42,26 @@ export function ManagerApp() {
           </p>
         )}
       </header>
-      {state.account ? <Workspace state={state} me={state.account.username} /> : <main><SignIn /></main>}
+      {state.account ? <Workspace state={state} me={state.account.username} staff={state.account.staff} /> : <main><SignIn /></main>}
     </div>
   );
 }
 
-function Workspace({ state, me }: { state: State; me: string }) {
-  const [filter, setFilter] = useState<Filter>('all');
+function Workspace({ state, me, staff }: { state: State; me: string; staff: boolean }) {
+  const [selection, setSelection] = useState<Selection>({ kind: 'filter', filter: 'all' });
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string | null>(selectedFromHash());
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [limit, setLimit] = useState(PAGE_ROWS);
-  const listed = useLive(() => send({ type: 'list', filter, search, limit }), [filter, search, limit], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  const projects = useLive(() => send({ type: 'projects' }), [], (c) => c.type === 'list' || c.type === 'account').data ?? [];
+  const query = selection.kind === 'project' ? { filter: 'all' as const, projectId: selection.projectId } : { filter: selection.kind === 'filter' ? selection.filter : ('all' as const) };
+  const listed = useLive(
+    () => (selection.kind === 'curation' ? Promise.resolve(null) : send({ type: 'list', ...query, search, limit })),
+    [JSON.stringify(selection), search, limit],
+    (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account',
+  ).data;
+  const project = selection.kind === 'project' ? projects.find((p) => p.id === selection.projectId) : undefined;
 
   useEffect(() => {
     const onHash = () => setSelected(selectedFromHash());
@@ -75,31 +79,36 @@ function Workspace({ state, me }: { state: State; me: string }) {
       {error && <p role="alert" class="error">{error}</p>}
       <div class="columns">
         <nav aria-label="Filters" class="filters">
-          <ul>
-            {FILTERS.map((f) => (
-              <li key={f.value}>
-                <button type="button" aria-pressed={filter === f.value} onClick={() => setFilter(f.value)}>{f.label}</button>
-              </li>
-            ))}
-          </ul>
+          <FilterList selection={selection} projects={projects} staff={staff} onChoose={(s) => { setSelection(s); setLimit(PAGE_ROWS); }} onError={setError} />
           <NewExperiment onCreated={select} onError={setError} />
           {state.mode === 'premium' && <Connections />}
         </nav>
         <main class="list-pane" aria-label="Experiments">
-          <label class="search">
-            Search experiments
-            <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-          </label>
-          {listed ? <FamilyList rows={listed.rows} me={me} selected={selected} onSelect={select} onSharing={setSharing} /> : <p class="loading">Loading…</p>}
-          {listed && listed.total > listed.rows.length && (
-            <p class="more">
-              Showing {listed.rows.length} of {listed.total.toLocaleString('en')}.{' '}
-              <button type="button" class="link" onClick={() => setLimit((n) => n + PAGE_ROWS)}>Show more</button>
-            </p>
+          {selection.kind === 'curation' ? (
+            <CurationQueue onOpen={select} />
+          ) : (
+            <>
+              {selection.kind === 'project' && (project ? <ProjectView project={project} me={me} /> : <p class="loading">Loading the project…</p>)}
+              <label class="search">
+                Search experiments
+                <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+              </label>
+              {listed ? <FamilyList rows={listed.rows} me={me} selected={selected} onSelect={select} onSharing={setSharing} /> : <p class="loading">Loading…</p>}
+              {listed && listed.total > listed.rows.length && (
+                <p class="more">
+                  Showing {listed.rows.length} of {listed.total.toLocaleString('en')}.{' '}
+                  <button type="button" class="link" onClick={() => setLimit((n) => n + PAGE_ROWS)}>Show more</button>
+                </p>
+              )}
+            </>
           )}
         </main>
         <section class="detail-pane" aria-label="Selected experiment">
-          {selected ? <ExperimentView id={selected} onSharing={setSharing} /> : <p class="empty">Select an experiment to see its tags and gates.</p>}
+          {selected ? (
+            <ExperimentView id={selected} staff={staff} inTrash={selection.kind === 'filter' && selection.filter === 'trash'} projects={projects} onSharing={setSharing} onSelect={select} />
+          ) : (
+            <p class="empty">Select an experiment to see its files, tags and gates.</p>
+          )}
         </section>
       </div>
       {sharing && <SharingDialog id={sharing} onClose={() => setSharing(null)} />}

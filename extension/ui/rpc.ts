@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { CHANGES_PORT, ChangeMessage, Envelope, RequestError, responseSchemas, type RequestOf, type RequestType, type ResponseOf } from '../messages.ts';
+import { CHANGES_PORT, ChangeMessage, Envelope, RequestError, responseSchemas, type RequestOf, type RequestType, type ResponseOf, type WatchMessage } from '../messages.ts';
 
 /**
  * The pages' side of `messages.ts`: `send` asks the background worker and parses its answer;
@@ -7,7 +7,7 @@ import { CHANGES_PORT, ChangeMessage, Envelope, RequestError, responseSchemas, t
  * worker restarts (an MV3 worker is stopped when idle, which closes the Port).
  */
 /** Requests that only read, so asking again after a lost answer changes nothing. */
-const READS: ReadonlySet<RequestType> = new Set(['state', 'list', 'inbox', 'show', 'connections']);
+const READS: ReadonlySet<RequestType> = new Set(['state', 'list', 'inbox', 'show', 'connections', 'projects', 'project', 'curationQueue']);
 
 export async function send<T extends RequestType>(request: RequestOf<T>): Promise<ResponseOf<T>> {
   let raw: unknown;
@@ -28,8 +28,39 @@ type Listener = (change: ChangeMessage) => void;
 const listeners = new Set<Listener>();
 let port: ReturnType<typeof browser.runtime.connect> | null = null;
 
+/** Experiments this page shows, counted: the worker keeps their live connections open. */
+const watching = new Map<string, number>();
+
+function postWatches(): void {
+  try {
+    port?.postMessage({ type: 'watch', ids: [...watching.keys()] } satisfies WatchMessage);
+  } catch {
+    // The port is closing; `connect` posts the set again on the new one.
+  }
+}
+
+/**
+ * Asks the worker to keep this experiment live while the page shows it; returns the release.
+ * The set travels over the change Port, so a closed tab releases everything with its Port.
+ */
+export function watchExperiment(id: string): () => void {
+  watching.set(id, (watching.get(id) ?? 0) + 1);
+  if (port === null) connect();
+  else postWatches();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (watching.get(id) ?? 1) - 1;
+    if (left > 0) watching.set(id, left);
+    else watching.delete(id);
+    postWatches();
+  };
+}
+
 function connect(): void {
   port = browser.runtime.connect({ name: CHANGES_PORT });
+  if (watching.size > 0) postWatches();
   port.onMessage.addListener((raw: unknown) => {
     const change = ChangeMessage.safeParse(raw);
     if (!change.success) return;
@@ -39,7 +70,7 @@ function connect(): void {
     port = null;
     // The worker went away; anything may have changed while it restarts.
     setTimeout(() => {
-      if (listeners.size === 0) return;
+      if (listeners.size === 0 && watching.size === 0) return;
       connect();
       for (const listener of listeners) listener({ type: 'account' });
     }, 250);

@@ -1,26 +1,37 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Request } from '../../messages.ts';
-import { describe, editLockReason, errorCode } from '../describe.ts';
+import { describe, editLockReason, errorCode, exportLockReason } from '../describe.ts';
 import { useLive } from '../hooks.ts';
 import { RowIcons } from '../icons.tsx';
-import { send } from '../rpc.ts';
+import { send, watchExperiment } from '../rpc.ts';
+import { ExperimentActions, type ProjectChoice } from './experiment-actions.tsx';
+import { FilesSection } from './files-section.tsx';
 import { GatesList } from './gates-list.tsx';
 import { TagsTable } from './tags-table.tsx';
 
 /**
- * One experiment in the manager: name, sharing summary, sample tags and gates. Everything is
- * editable live when the view's `can.edit` allows it, and read-only with the reason otherwise.
+ * One experiment in the manager: name, sharing summary, files, sample tags, gates, and the
+ * actions on the whole experiment. Everything is editable live when the view's `can` allows
+ * it, and read-only with the reason otherwise. While shown, the worker keeps the experiment's
+ * live connection open (`watchExperiment`), so other people's edits arrive as they happen.
  */
-export function ExperimentView({ id, onSharing }: { id: string; onSharing: (id: string) => void }) {
+type Props = { id: string; staff: boolean; inTrash: boolean; projects: ProjectChoice[]; onSharing: (id: string) => void; onSelect: (id: string) => void };
+
+export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSelect }: Props) {
   const { data: view, error } = useLive(() => send({ type: 'show', id }), [id], (c) => (c.type === 'experiment' && c.experimentId === id) || c.type === 'list' || c.type === 'account');
   const [refusal, setRefusal] = useState<string | null>(null);
+  useEffect(() => watchExperiment(id), [id]);
+  useEffect(() => setRefusal(null), [id]);
 
   if (!view) return error ? <p role="alert" class="error">{describe(errorCode(error))}</p> : <p class="loading">Loading…</p>;
   const lock = editLockReason(view);
   const editable = lock === null;
-  const act = (request: Request) => {
+  const act = (request: Request): Promise<unknown> => {
     setRefusal(null);
-    send(request).catch((e: unknown) => setRefusal(describe(errorCode(e))));
+    return send(request).catch((e: unknown) => {
+      setRefusal(describe(errorCode(e)));
+      return null;
+    });
   };
 
   return (
@@ -35,7 +46,7 @@ export function ExperimentView({ id, onSharing }: { id: string; onSharing: (id: 
               defaultValue={view.name}
               onChange={(e) => {
                 const name = e.currentTarget.value.trim();
-                if (name && name !== view.name) act({ type: 'rename', id, name });
+                if (name && name !== view.name) void act({ type: 'rename', id, name });
               }}
             />
           </label>
@@ -46,13 +57,22 @@ export function ExperimentView({ id, onSharing }: { id: string; onSharing: (id: 
         <button type="button" onClick={() => onSharing(id)}>Sharing…</button>
       </header>
       <p class="meta">
-        Owner: {view.owner}. {view.access.length - 1} {view.access.length === 2 ? 'person has' : 'people have'} direct access.
+        Owner: {view.owner}. {view.access.length - 1} {view.access.length === 2 ? 'other person has' : 'other people have'} access.
         {view.public ? ' Public.' : ''}
       </p>
       {lock && <p class="lock" data-testid="read-only">Read-only: {lock}</p>}
-      {refusal && <p role="alert" class="error">{refusal}</p>}
-      <TagsTable view={view} editable={editable} onSet={(file, dimension, value) => act({ type: 'setTag', id, file, dimension, value })} />
-      <GatesList view={view} editable={editable} onAdd={(gate) => act({ type: 'addGate', id, gate })} onRemove={(gateId) => act({ type: 'removeGate', id, gateId })} />
+      {refusal && <p role="alert" class="error" data-testid="action-refusal">{refusal}</p>}
+      <FilesSection view={view} />
+      <TagsTable view={view} editable={editable} onSet={(file, dimension, value) => void act({ type: 'setTag', id, file, dimension, value })} />
+      <GatesList
+        view={view}
+        editable={editable}
+        onAdd={(gate) => void act({ type: 'addGate', id, gate })}
+        onRemove={(gateId) => void act({ type: 'removeGate', id, gateId })}
+        exportLock={exportLockReason(view)}
+        onExport={(gateId) => void act({ type: 'exportGate', id, gateId }).then((created) => created && onSelect((created as { id: string }).id))}
+      />
+      <ExperimentActions view={view} staff={staff} inTrash={inTrash} projects={projects} act={act} onCreated={onSelect} />
     </article>
   );
 }

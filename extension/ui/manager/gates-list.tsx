@@ -3,9 +3,10 @@ import type { View } from '../../messages.ts';
 
 /** The gates of an experiment: name, channels and rectangle; add and remove when editable. */
 type GateInput = { name: string; xChannel: string; yChannel: string; rect: [number, number, number, number] };
-type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void; onRemove: (gateId: string) => void };
+type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void; onRemove: (gateId: string) => void; exportLock: string | null; onExport: (gateId: string) => void };
 
-export function GatesList({ view, editable, onAdd, onRemove }: Props) {
+/** Each gate can be exported as a linked analysis (its events as a new experiment) when allowed. */
+export function GatesList({ view, editable, onAdd, onRemove, exportLock, onExport }: Props) {
   return (
     <section aria-labelledby="gates-title" class="gates">
       <h3 id="gates-title">Gates</h3>
@@ -16,6 +17,9 @@ export function GatesList({ view, editable, onAdd, onRemove }: Props) {
           {view.gates.map((gate) => (
             <li key={gate.id}>
               <strong>{gate.name}</strong> — {gate.xChannel} × {gate.yChannel}, [{gate.rect.join(', ')}]
+              <button type="button" disabled={exportLock !== null} aria-describedby={exportLock ? 'export-lock' : undefined} onClick={() => onExport(gate.id)} aria-label={`Export gate ${gate.name} as a new experiment`}>
+                Export
+              </button>
               {editable && (
                 <button type="button" onClick={() => onRemove(gate.id)} aria-label={`Remove gate ${gate.name}`}>
                   Remove
@@ -25,6 +29,7 @@ export function GatesList({ view, editable, onAdd, onRemove }: Props) {
           ))}
         </ul>
       )}
+      {exportLock && view.gates.length > 0 && <p class="lock" id="export-lock">Export: {exportLock}</p>}
       {editable && <AddGate onAdd={onAdd} />}
     </section>
   );

@@ -90,12 +90,28 @@ export class ManagerPage extends SignInForm {
   }
   async create(name: string): Promise<string> {
     await this.page.getByLabel('New experiment').fill(name);
-    await this.page.getByRole('button', { name: 'Create' }).click();
+    await this.page.getByRole('button', { name: 'Create', exact: true }).click();
     await eventually(async () => /exp=/.test(this.page.url()), 'the new experiment to open');
     return new URL(this.page.url()).hash.replace('#exp=', '');
   }
   row(name: string): Locator {
     return this.page.getByTestId('experiment-row').filter({ hasText: name });
+  }
+  async project(name: string): Promise<ProjectPage> {
+    await this.page.getByRole('navigation', { name: 'Filters' }).getByRole('button', { name: `Project ${name}` }).click();
+    const project = new ProjectPage(this.page);
+    await visible(project.root);
+    return project;
+  }
+  async createProject(name: string): Promise<ProjectPage> {
+    await this.page.getByLabel('New project').fill(name);
+    await this.page.getByRole('button', { name: 'Create project' }).click();
+    const project = new ProjectPage(this.page);
+    await visible(project.root);
+    return project;
+  }
+  experiment(): ExperimentPanel {
+    return new ExperimentPanel(this.page);
   }
   async open(name: string): Promise<void> {
     await this.row(name).getByRole('button', { name, exact: true }).click();
@@ -126,6 +142,71 @@ export class ManagerPage extends SignInForm {
     const cell = this.tagCell(file, dimension);
     const tag = await cell.evaluate((el) => el.tagName);
     return tag === 'INPUT' ? cell.inputValue() : ((await cell.textContent()) ?? '');
+  }
+}
+
+export class ProjectPage {
+  readonly root: Locator;
+  constructor(readonly page: Page) {
+    this.root = page.getByTestId('project-view');
+  }
+  member(user: string): Locator {
+    return this.root.getByTestId(`member-${user}`);
+  }
+  async addMember(user: string, role: 'Manager' | 'Leader' | 'Member'): Promise<void> {
+    const form = this.root.getByRole('form', { name: 'Add a person to the project' });
+    await form.getByLabel('Add a person (username or email)').fill(user);
+    await form.getByLabel('As').selectOption({ label: role });
+    await form.getByRole('button', { name: 'Add person' }).click();
+  }
+  async restrict(cloning: 'Disabled (no download, no clone)' | 'Files only' | 'Full', illustrations: 'View only' | 'Create' = 'View only'): Promise<void> {
+    const form = this.root.getByRole('form', { name: 'Member access' });
+    await form.getByLabel('Restricted (no editing)').check();
+    await form.getByLabel('Illustrations').selectOption({ label: illustrations });
+    await form.getByLabel('Cloning and download').selectOption({ label: cloning });
+    await form.getByRole('button', { name: 'Save member access' }).click();
+  }
+  async addExperiment(name: string): Promise<void> {
+    const form = this.root.getByRole('form', { name: 'Add an experiment to the project' });
+    await eventually(async () => (await form.getByRole('option', { name }).count()) === 1, `${name} to be offered`);
+    await form.getByLabel('Add an experiment').selectOption({ label: name });
+    await form.getByRole('button', { name: 'Add to project' }).click();
+  }
+}
+
+/** The selected experiment's files section. */
+export class FilesPage {
+  readonly root: Locator;
+  constructor(readonly page: Page) {
+    this.root = page.getByTestId('files');
+  }
+  async upload(path: string): Promise<void> {
+    await this.root.getByLabel('Upload an FCS file (or drop it here)').setInputFiles(path);
+  }
+  progress(): Locator {
+    return this.root.getByRole('progressbar');
+  }
+  row(name: string): Locator {
+    return this.root.getByTestId('file-row').filter({ hasText: name });
+  }
+  download(name: string): Locator {
+    return this.root.getByRole('button', { name: `Download ${name}` });
+  }
+  refusal(): Locator {
+    return this.root.getByTestId('upload-refusal');
+  }
+}
+
+export class ExperimentPanel {
+  constructor(readonly page: Page) {}
+  get view(): Locator {
+    return this.page.getByTestId('experiment-view');
+  }
+  files(): FilesPage {
+    return new FilesPage(this.page);
+  }
+  button(name: string | RegExp): Locator {
+    return this.view.getByRole('button', { name, exact: typeof name === 'string' });
   }
 }
 
