@@ -1,5 +1,7 @@
 import { ErrorCode } from '../../shared/codes.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
+import type { SharingState } from '../../shared/schemas/entities.ts';
+import { familyOf } from '../../shared/rules/family.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { ClientCore, Draft, ExperimentRow } from '../core/contract.ts';
 import type { CytoshareCore } from '../core/core.ts';
@@ -76,7 +78,16 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       const rows = (await list(core, { filter: 'all' })).filter((row) => row.isNew);
       return req.limit === undefined ? rows : rows.slice(0, req.limit);
     },
-    show: (req, core) => core.show(req.id),
+    show: async (req, core) => {
+      const view = await core.show(req.id);
+      // Live mode syncs only the experiments the pages show, so the replica may lack the family's
+      // other documents; the index lists every experiment with its parent, so it completes them.
+      const rows = await list(core, { filter: 'all' });
+      const links = new Map<string, SharingState>(rows.map((row) => [row.id, row as unknown as SharingState]));
+      if (!links.has(view.id)) links.set(view.id, view as unknown as SharingState);
+      const family = new Set([...view.family, ...familyOf(view.id, links).filter((id) => id !== view.id)]);
+      return { ...view, family: [...family].sort() };
+    },
     create: (req, core) => core.create(req.name),
     share: (req, core) => core.share(req.id, req.user),
     unshare: (req, core) => core.unshare(req.id, req.user),

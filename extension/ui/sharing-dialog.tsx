@@ -3,7 +3,7 @@ import type { Draft, Request, View } from '../messages.ts';
 import { describe, errorCode, sharingLockReason } from './describe.ts';
 import { useLive } from './hooks.ts';
 import { GlobeIcon, PendingIcon } from './icons.tsx';
-import { send } from './rpc.ts';
+import { send, watchExperiment } from './rpc.ts';
 
 /**
  * The Sharing dialog (the seed's "overview of the state of sharing"): who has access and why,
@@ -38,6 +38,8 @@ export function SharingDialog({ id, onClose }: { id: string; onClose: () => void
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
   }, []);
+  // While open, the worker keeps this experiment live: accepted shares show as they happen.
+  useEffect(() => watchExperiment(id), [id]);
 
   const act = async (request: Request) => {
     setRefusal(null);

@@ -82,13 +82,20 @@ describe('the worker message handler', () => {
     let known = false;
     const show = vi.fn(async () => {
       if (!known) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here');
-      return { id: EXP } as never;
+      return { id: EXP, family: [] } as never;
     });
     const fetchExperiment = vi.fn(async () => { known = true; });
     const answer = await createHandler(context(fakeCore({ show }), { fetchExperiment }))({ type: 'show', id: EXP });
     expect(answer).toMatchObject({ ok: true, value: { id: EXP } });
     expect(fetchExperiment).toHaveBeenCalledWith(EXP);
     expect(show).toHaveBeenCalledTimes(2);
+  });
+
+  it('completes an experiment\'s family from the index, whose documents live mode may not hold', async () => {
+    const child = '1b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const row = (id: string, parentId: string | null) => ({ id, name: id, owner: 'alice', access: 'owner', public: false, curated: false, projectId: null, parentId, sharedWithOthers: false, isNew: false });
+    const core = fakeCore({ show: vi.fn(async () => ({ id: EXP, parentId: null, family: [] }) as never), list: vi.fn(async () => [row(EXP, null), row(child, EXP)]) as never });
+    expect(await createHandler(context(core))({ type: 'show', id: EXP })).toMatchObject({ ok: true, value: { family: [child] } });
   });
 
   it('uses the live sync for "Sync now" when there is one', async () => {
