@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFcs } from '../../shared/fcs/index.ts';
 import { eventually, visible, PopupPage } from './support/pages.ts';
 import { signedInPerson, type Person } from './support/session.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
@@ -50,6 +51,19 @@ describe('accessibility and screenshots', () => {
     await ok(a, { type: 'publish', experimentId: ids.atlas });
     await ok(b, { type: 'create', experimentId: ids.bobs, name: 'Donor cohort 2024' });
     await ok(b, { type: 'share', experimentId: ids.bobs, user: 'alice' });
+    // A project holding the panel, with bob as a restricted member, and two FCS files in the panel.
+    const project = randomUUID();
+    await ok(a, { type: 'project-create', projectId: project, name: 'CD8 exhaustion study' });
+    await ok(a, { type: 'project-member', projectId: project, user: 'bob', role: 'member' });
+    await ok(a, { type: 'project-member', projectId: project, user: 'carol', role: 'leader' });
+    await ok(a, { type: 'project-policy', projectId: project, policy: { access: 'restricted', illustrations: 'view-only', cloning: 'files-only' } });
+    await ok(a, { type: 'move', experimentId: ids.panel, projectId: project });
+    for (const [name, count] of [['donor1.fcs', 1200], ['donor2.fcs', 950]] as const) {
+      const channels = [{ name: 'FSC-A' }, { name: 'SSC-A' }, { name: 'CD8', label: 'CD8 FITC' }, { name: 'PD-1', label: 'PD-1 PE' }];
+      const bytes = writeFcs({ channels, events: new Float64Array(count * channels.length).map((_, i) => (i * 31) % 1024) });
+      const put = await fetch(`${server.url}/api/experiments/${ids.panel}/files?name=${name}`, { method: 'PUT', headers: { authorization: `Bearer ${a}` }, body: bytes });
+      expect(put.status).toBe(201);
+    }
     alice = await signedInPerson(server, 'alice');
   });
   afterAll(async () => {
@@ -111,5 +125,20 @@ describe('accessibility and screenshots', () => {
     await settled();
     expect(await seriousViolations(manager.page)).toEqual([]);
     await manager.page.screenshot({ path: `${SHOTS}/manager.png`, fullPage: true });
+  });
+
+  it('the project view and the files section have no serious violations', async () => {
+    const manager = await alice.manager();
+    await manager.page.setViewportSize({ width: 1280, height: 900 });
+    const project = await manager.project('CD8 exhaustion study');
+    await visible(project.member('bob'));
+    await visible(project.member('carol'));
+    await visible(manager.row('CD8 T-cell panel'));
+    await manager.open('CD8 T-cell panel');
+    const files = manager.experiment().files();
+    await visible(files.row('donor2.fcs'));
+    expect(await files.row('donor1.fcs').textContent()).toContain('1,200');
+    expect(await seriousViolations(manager.page)).toEqual([]);
+    await manager.page.screenshot({ path: `${SHOTS}/project.png`, fullPage: true });
   });
 });
