@@ -90,7 +90,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   project member PROJECT USER --role manager|leader|member | --remove
   project policy PROJECT --access full|restricted [--illustrations view-only|create] [--cloning disabled|files-only|full]
   trash ID | restore ID | delete ID | curate ID on|off | request-curation ID | curation-queue
-  connect EMAIL | connections | accept USER | reject USER | disconnect USER
+  connect EMAIL | connections | accept USER | reject USER | disconnect USER | prefs share-emails on|off
   sync | drafts
 
 exit codes: 0 done, 2 usage, 3 refused, 4 not signed in, 5 server unreachable`;

@@ -62,3 +62,15 @@ export async function runWhoami(ctx: Ctx): Promise<Exit> {
   ctx.out.result(who, `${who.username} <${who.email}>${who.staff ? ' staff' : ''} on ${who.server} (${who.mode})`);
   return Exit.ok;
 }
+
+/** `prefs share-emails on|off`: whether the server mails you when something is shared with you. */
+export async function runPrefs(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, []);
+  const [, name, value, ...rest] = ctx.args.positionals;
+  if (name !== 'share-emails' || (value !== 'on' && value !== 'off') || rest.length > 0) throw new UsageError('usage: prefs share-emails on|off');
+  if (ctx.offline) throw new UsageError('preferences live on the server; drop --offline');
+  const core = await ctx.core();
+  const saved = await core.setShareEmails(value === 'on');
+  ctx.out.result(saved, `share emails ${saved.shareEmails ? 'on' : 'off'}`);
+  return Exit.ok;
+}

@@ -2,7 +2,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { RuleRefusal } from '../core/contract.ts';
 import { CoreError } from '../core/errors.ts';
 import { has, splitArgs, usage, UsageError } from './args.ts';
-import { runLogin, runLogout, runSignup, runWhoami } from './cmd-account.ts';
+import { runLogin, runLogout, runPrefs, runSignup, runWhoami } from './cmd-account.ts';
 import { runAdmin, runServer } from './cmd-admin.ts';
 import { runContent, runExp, runSharing } from './cmd-experiments.ts';
 import { runDrafts, runSync } from './cmd-sync.ts';
@@ -43,6 +43,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   reject: runConnectionAction,
   disconnect: runConnectionAction,
   project: runProject,
+  prefs: runPrefs,
   file: runFile,
   trash: runLifecycle,
   restore: runLifecycle,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { CurationRequest, ErrorBody, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
+import { CurationRequest, ErrorBody, PreferencesRequest, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, fromServerCode, unreachable } from './errors.ts';
@@ -61,6 +61,9 @@ export class Api {
   }
   sendIntent(intent: Intent): Promise<IntentResult> {
     return this.call('POST', '/api/intents', IntentResult, intent);
+  }
+  setPreferences(preferences: { shareEmails: boolean }): Promise<{ shareEmails: boolean }> {
+    return this.call('POST', '/api/preferences', PreferencesRequest, preferences);
   }
   curationQueue(): Promise<CurationRequest[]> {
     return this.call('GET', '/api/curation-requests', z.array(CurationRequest));

@@ -298,6 +298,11 @@ export class CytoshareCore implements ClientCore {
     this.requireSession();
     return this.api().downloadFile(experimentId, fileId);
   }
+  /** Whether the server mails this user when something is shared with them. */
+  setShareEmails(on: boolean): Promise<{ shareEmails: boolean }> {
+    this.requireSession();
+    return this.api().setPreferences({ shareEmails: on });
+  }
   curationQueue(): Promise<CurationRequest[]> {
     this.requireSession();
     return this.api().curationQueue();

@@ -60,6 +60,14 @@ describe('cytoshare CLI: connections on a premium server', () => {
     ]);
   });
 
+  it('each user can switch share mail off and on', async () => {
+    expect((await w.as('cat', ['whoami'])).json.shareEmails).toBe(true);
+    expect((await w.as('cat', ['prefs', 'share-emails', 'off'])).json).toEqual({ shareEmails: false });
+    expect((await w.as('cat', ['whoami'])).json.shareEmails).toBe(false);
+    expect((await w.as('cat', ['prefs', 'share-emails', 'on'])).code).toBe(0);
+    expect((await w.as('cat', ['prefs', 'share-emails', 'maybe'])).code).toBe(2);
+  });
+
   it('an enterprise server has no connections and shares with anyone', async () => {
     const set = await w.as('ann', ['admin', '--data', `${w.root}/data`, 'set-mode', 'enterprise']);
     expect(set.code).toBe(0);
