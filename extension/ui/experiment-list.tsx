@@ -28,9 +28,12 @@ export function ExperimentItem({ row, me, onSharing, extra }: { row: Row; me: st
   );
 }
 
-type ListProps = { rows: Row[]; me: string; label: string; onSharing: (id: string) => void; empty?: string; height: number; testId?: string; extra?: (row: Row) => ComponentChildren };
+type ListProps = {
+  rows: Row[]; me: string; label: string; onSharing: (id: string) => void; empty?: string; height: number; testId?: string;
+  extra?: (row: Row) => ComponentChildren; onNearEnd?: () => void;
+};
 
-export function ExperimentList({ rows, me, label, onSharing, empty, height, testId, extra }: ListProps) {
+export function ExperimentList({ rows, me, label, onSharing, empty, height, testId, extra, onNearEnd }: ListProps) {
   if (rows.length === 0) return empty ? <p class="empty">{empty}</p> : null;
   return (
     <WindowList
@@ -41,6 +44,7 @@ export function ExperimentList({ rows, me, label, onSharing, empty, height, test
       class="experiments"
       {...(testId ? { testId } : {})}
       keyOf={(row) => row.id}
+      {...(onNearEnd ? { onNearEnd } : {})}
       render={(row) => <ExperimentItem row={row} me={me} onSharing={onSharing} extra={extra?.(row)} />}
     />
   );

@@ -4,6 +4,7 @@ import type { Account, State } from '../messages.ts';
 import { Connections } from './connections.tsx';
 import { ExperimentList } from './experiment-list.tsx';
 import { useLive } from './hooks.ts';
+import { FIRST_PAGE, once } from './popup-first-page.ts';
 import { send } from './rpc.ts';
 import { SharingDialog } from './sharing-dialog.tsx';
 import { SignIn } from './sign-in.tsx';
@@ -14,36 +15,15 @@ import { describe, errorCode } from './describe.ts';
  * The toolbar popup: sign in, sync status, the Inbox of new direct shares, the searchable list
  * of experiments, the Sharing dialog one click away, and the way to the Experiment Manager.
  */
-/** The popup shows this many rows at most; more would only slow its opening down. */
+/**
+ * The popup shows this many rows at most; more would only slow its opening down. It first asks
+ * for a page a little longer than the visible window, and for the rest once scrolled near the
+ * end: every row sent is also parsed on arrival, which the first paint does not need to wait for.
+ */
 const POPUP_ROWS = 100;
 /** Visible heights of the popup's two lists, in pixels; their rows are windowed. */
 const INBOX_HEIGHT = 180;
 const LIST_HEIGHT = 288;
-
-/**
- * The popup asks for everything its first screen shows at once, as the script starts, instead of
- * one round trip after another (state, then the lists once state says who is signed in). When
- * nobody is signed in the list answers are refused and simply never used.
- */
-const first = {
-  state: send({ type: 'state' }),
-  list: send({ type: 'list', filter: 'all', search: '', limit: POPUP_ROWS }),
-  inbox: send({ type: 'inbox', limit: POPUP_ROWS }),
-};
-first.list.catch(() => {});
-first.inbox.catch(() => {});
-const used = new Set<keyof typeof first>();
-// Signed out at first: whoever signs in next must get fresh lists, not the refused ones.
-first.state.then((state) => {
-  if (!state.account) ['list', 'inbox'].forEach((key) => used.add(key as keyof typeof first));
-}, () => {});
-
-/** The prefetched answer the first time, a fresh request afterwards. */
-function once<K extends keyof typeof first>(key: K, load: () => (typeof first)[K]): (typeof first)[K] {
-  if (used.has(key)) return load();
-  used.add(key);
-  return first[key];
-}
 
 export function PopupApp() {
   // One experiment's content changing does not change the account, status or drafts.
@@ -80,9 +60,14 @@ function SignedIn({ state, me }: { state: State; me: string }) {
   const [search, setSearch] = useState('');
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const list = () => send({ type: 'list', filter: 'all', search, limit: POPUP_ROWS });
-  const listed = useLive(() => (search === '' ? once('list', list) : list()), [search], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
-  const inbox = useLive(() => once('inbox', () => send({ type: 'inbox', limit: POPUP_ROWS })), [], (c) => c.type === 'list' || c.type === 'account').data;
+  const [limit, setLimit] = useState(FIRST_PAGE);
+  const [inboxLimit, setInboxLimit] = useState(FIRST_PAGE);
+  const list = () => send({ type: 'list', filter: 'all', search, limit });
+  const listed = useLive(() => (search === '' && limit === FIRST_PAGE ? once('list', list) : list()), [search, limit], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  const inbox = useLive(() => {
+    const load = () => send({ type: 'inbox', limit: inboxLimit });
+    return inboxLimit === FIRST_PAGE ? once('inbox', load) : load();
+  }, [inboxLimit], (c) => c.type === 'list' || c.type === 'account').data;
   const markViewed = (id: string) => send({ type: 'markViewed', id }).catch((e: unknown) => setError(describe(errorCode(e))));
 
   return (
@@ -92,7 +77,7 @@ function SignedIn({ state, me }: { state: State; me: string }) {
       <section aria-labelledby="inbox-title" class="inbox">
         <h2 id="inbox-title">Inbox{inbox && inbox.length > 0 ? ` (${Math.max(state.inbox, inbox.length)} new)` : ''}</h2>
         {inbox && inbox.length > 0 ? (
-          <ExperimentList rows={inbox} me={me} label="New shares" testId="inbox" height={INBOX_HEIGHT} onSharing={setSharing} extra={(row) => (
+          <ExperimentList rows={inbox} me={me} label="New shares" testId="inbox" height={INBOX_HEIGHT} onSharing={setSharing} {...(state.inbox > inbox.length ? { onNearEnd: () => setInboxLimit(POPUP_ROWS) } : {})} extra={(row) => (
             <button type="button" onClick={() => markViewed(row.id)} aria-label={`Mark as viewed: ${row.name}`}>Mark as viewed</button>
           )} />
         ) : (
@@ -105,8 +90,8 @@ function SignedIn({ state, me }: { state: State; me: string }) {
           Search experiments
           <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
         </label>
-        {listed ? <ExperimentList rows={listed.rows} me={me} label="Experiments" height={LIST_HEIGHT} onSharing={setSharing} empty={search ? 'No experiment matches.' : 'No experiments yet.'} /> : <p class="loading">Loading…</p>}
-        {listed && listed.total > listed.rows.length && (
+        {listed ? <ExperimentList rows={listed.rows} me={me} label="Experiments" height={LIST_HEIGHT} onSharing={setSharing} {...(listed.total > listed.rows.length ? { onNearEnd: () => setLimit(POPUP_ROWS) } : {})} empty={search ? 'No experiment matches.' : 'No experiments yet.'} /> : <p class="loading">Loading…</p>}
+        {listed && listed.total > listed.rows.length && limit === POPUP_ROWS && (
           <p class="more" role="status">
             Showing {listed.rows.length} of {listed.total.toLocaleString('en')}. Search to narrow the list, or open the Experiment Manager.
           </p>

@@ -19,9 +19,14 @@ export async function send<T extends RequestType>(request: RequestOf<T>): Promis
     await new Promise((resolve) => setTimeout(resolve, 200));
     raw = await browser.runtime.sendMessage(request);
   }
+  return readAnswer(request.type, raw);
+}
+
+/** An answer of the worker, checked against its request type's schema; a refusal throws. */
+export function readAnswer<T extends RequestType>(type: T, raw: unknown): ResponseOf<T> {
   const envelope = Envelope.parse(raw);
   if (!envelope.ok) throw new RequestError(envelope.code, envelope.message);
-  return responseSchemas[request.type].parse(envelope.value) as ResponseOf<T>;
+  return responseSchemas[type].parse(envelope.value) as ResponseOf<T>;
 }
 
 type Listener = (change: ChangeMessage) => void;

@@ -21,11 +21,13 @@ type Props<T> = {
   testId?: string;
   keyOf: (item: T) => string;
   render: (item: T) => ComponentChildren;
+  /** Called when the window reaches the end of `items`: the owner may load more. */
+  onNearEnd?: () => void;
 };
 
 const OVERSCAN = 4;
 
-export function WindowList<T>({ items, rowHeight, height, label, class: className, testId, keyOf, render }: Props<T>) {
+export function WindowList<T>({ items, rowHeight, height, label, class: className, testId, keyOf, render, onNearEnd }: Props<T>) {
   const ref = useRef<HTMLUListElement>(null);
   const [top, setTop] = useState(0);
   // A shorter list (after a search) must not keep a scroll offset past its end.
@@ -35,6 +37,10 @@ export function WindowList<T>({ items, rowHeight, height, label, class: classNam
   }, [items.length]);
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(items.length, Math.ceil((top + height) / rowHeight) + OVERSCAN);
+  const nearEnd = last >= items.length;
+  useLayoutEffect(() => {
+    if (nearEnd) onNearEnd?.();
+  }, [nearEnd, items.length]);
   return (
     <ul
       ref={ref}

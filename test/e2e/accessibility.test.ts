@@ -61,7 +61,7 @@ describe('accessibility and screenshots', () => {
     for (const [name, count] of [['donor1.fcs', 1200], ['donor2.fcs', 950]] as const) {
       const channels = [{ name: 'FSC-A' }, { name: 'SSC-A' }, { name: 'CD8', label: 'CD8 FITC' }, { name: 'PD-1', label: 'PD-1 PE' }];
       const bytes = writeFcs({ channels, events: new Float64Array(count * channels.length).map((_, i) => (i * 31) % 1024) });
-      const put = await fetch(`${server.url}/api/experiments/${ids.panel}/files?name=${name}`, { method: 'PUT', headers: { authorization: `Bearer ${a}` }, body: bytes });
+      const put = await fetch(`${server.url}/api/experiments/${ids.panel}/files?name=${name}`, { method: 'PUT', headers: { authorization: `Bearer ${a}` }, body: bytes as Uint8Array<ArrayBuffer> });
       expect(put.status).toBe(201);
     }
     alice = await signedInPerson(server, 'alice');
