@@ -22,7 +22,7 @@ export async function startLive(core: WorkerCore): Promise<Live> {
     stop: () => live.stop(),
     // Live mode pushes pending intents whenever the outbox changes; this replays that signal.
     nudge: () => core.emit({ type: 'drafts' }),
-    // Live mode keeps sockets for watched experiments; a live mode without watching keeps them all.
-    watch: (experimentId) => (live as { watch?: (id: string) => () => void }).watch?.(experimentId) ?? (() => {}),
+    // Live mode keeps sockets only for the experiments the pages show (and those with drafts).
+    watch: (experimentId) => live.watch(experimentId),
   };
 }
