@@ -196,7 +196,7 @@ export const responseSchemas = {
   requestCuration: Draft,
   curationQueue: z.array(CurationRequest),
   uploadTicket: z.strictObject({ url: z.string(), expiresAt: z.number() }),
-  download: z.strictObject({ name: z.string(), base64: z.string() }),
+  download: z.strictObject({ name: z.string(), url: z.string().url() }),
   refresh: Nothing,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;

@@ -12,7 +12,7 @@ import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
 import { BlobStore } from './files/blob-store.ts';
-import { UploadTickets } from './files/upload-tickets.ts';
+import { FileTickets } from './files/file-tickets.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -79,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });
   const onAccepted = contentEffects(store, rooms, log);
 
-  const tickets = new UploadTickets();
+  const tickets = new FileTickets();
   const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, mode: () => mode }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   http.on('upgrade', (req, socket, head) => {

@@ -27,21 +27,15 @@ export const moreHandlers: Pick<Handlers, More> = {
   curationQueue: (_req, core) => core.curationQueue(),
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
+  // A one-time URL: the browser streams the file to disk, however large, and the page never
+  // sees the session token.
   download: async (req, core) => {
     const file = (await core.show(req.id)).files.find((f) => f.id === req.fileId);
     if (!file) throw Object.assign(new Error('no such file'), { code: ErrorCode.UNKNOWN_FILE });
-    return { name: file.name, base64: toBase64(await core.downloadFile(req.id, req.fileId)) };
+    return { name: file.name, url: (await core.downloadTicket(req.id, req.fileId)).url };
   },
   refresh: async (req, core) => {
     await core.refresh([req.id], false);
     return null;
   },
 };
-
-/** btoa takes a binary string; building it in slices keeps the call stack small for big files. */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const SLICE = 0x8000;
-  for (let at = 0; at < bytes.length; at += SLICE) binary += String.fromCharCode(...bytes.subarray(at, at + SLICE));
-  return btoa(binary);
-}

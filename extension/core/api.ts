@@ -81,6 +81,10 @@ export class Api {
     return this.call('POST', `/api/experiments/${experimentId}/upload-ticket`, UploadTicket);
   }
 
+  downloadTicket(experimentId: string, fileId: string): Promise<UploadTicket> {
+    return this.call('POST', `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}/download-ticket`, UploadTicket);
+  }
+
   async downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
     const response = await this.binary('GET', `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}`);
     return new Uint8Array(await response.arrayBuffer());

@@ -294,6 +294,14 @@ export class CytoshareCore implements ClientCore {
     url.searchParams.set('ticket', ticket);
     return { url: url.toString(), expiresAt };
   }
+  /** A one-time URL from which the browser itself streams one file to disk. */
+  async downloadTicket(experimentId: string, fileId: string): Promise<{ url: string; expiresAt: number }> {
+    this.requireSession();
+    const { ticket, expiresAt } = await this.api().downloadTicket(experimentId, fileId);
+    const url = new URL(`/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}`, this.server);
+    url.searchParams.set('ticket', ticket);
+    return { url: url.toString(), expiresAt };
+  }
   downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
     this.requireSession();
     return this.api().downloadFile(experimentId, fileId);

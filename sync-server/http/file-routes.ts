@@ -11,12 +11,12 @@ import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
 import { authenticate } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { BlobStore } from '../files/blob-store.ts';
-import type { UploadTickets } from '../files/upload-tickets.ts';
+import type { FileTickets, TicketPurpose } from '../files/file-tickets.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readLimited, sendJson } from './json.ts';
 
-export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: UploadTickets };
+export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: FileTickets };
 
 /**
  * FCS files over HTTP, with the session token:
@@ -24,31 +24,43 @@ export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: 
  *   GET  /api/experiments/<id>/files/<fileId>     → the bytes
  *   POST /api/experiments/<id>/upload-ticket      → { ticket, expiresAt }: one upload without
  *        the session token (`PUT …/files?name=NAME&ticket=T`), for pages that show progress
+ *   POST /api/experiments/<id>/files/<fileId>/download-ticket → { ticket, expiresAt }: one
+ *        download without the token (`GET …/files/<fileId>?ticket=T`), streamed by the browser
  * An upload needs the edit right and must parse as FCS; a refused one stores nothing. A
  * download needs the download right of the capability table (the project's cloning level).
  */
 export async function handleFileRoute(req: IncomingMessage, res: ServerResponse, deps: FileDeps, parts: string[]): Promise<void> {
-  const [experimentId, files, fileId] = parts;
-  if (!ExperimentId.safeParse(experimentId).success) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
-  if (req.method === 'POST' && files === 'upload-ticket' && fileId === undefined) {
-    const auth = await authenticate(deps.store, bearerToken(req));
-    if (!auth.ok) throw new HttpError(401, auth.code);
-    await check(deps, auth.actor, experimentId as string, Capability.edit);
-    sendJson(res, 200, deps.tickets.issue(auth.actor, experimentId as string));
-    return;
-  }
-  if (files !== 'files') throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+  const [experimentId, files, fileId, action, ...rest] = parts;
+  if (!ExperimentId.safeParse(experimentId).success || rest.length > 0) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+  const exp = experimentId as string;
   const ticket = new URL(req.url ?? '/', 'http://localhost').searchParams.get('ticket');
-  if (req.method === 'PUT' && files === 'files' && fileId === undefined && ticket !== null) {
-    const actor = deps.tickets.redeem(ticket, experimentId as string);
-    if (!actor) throw new HttpError(401, ErrorCode.NOT_SIGNED_IN, 'the upload ticket is unknown, used or expired');
-    return upload(req, res, deps, actor, experimentId as string);
-  }
+  if (ticket !== null && action === undefined) return withTicket(req, res, deps, ticket, exp, files, fileId);
   const auth = await authenticate(deps.store, bearerToken(req));
   if (!auth.ok) throw new HttpError(401, auth.code);
-  if (req.method === 'PUT' && fileId === undefined) return upload(req, res, deps, auth.actor, experimentId as string);
-  if (req.method === 'GET' && fileId !== undefined) return download(res, deps, auth.actor, experimentId as string, fileId);
+  if (req.method === 'POST' && files === 'upload-ticket' && fileId === undefined) {
+    await check(deps, auth.actor, exp, Capability.edit);
+    sendJson(res, 200, deps.tickets.issue(auth.actor, { kind: 'upload', experimentId: exp }));
+    return;
+  }
+  if (req.method === 'POST' && files === 'files' && fileId !== undefined && action === 'download-ticket') {
+    await check(deps, auth.actor, exp, Capability.download);
+    sendJson(res, 200, deps.tickets.issue(auth.actor, { kind: 'download', experimentId: exp, fileId }));
+    return;
+  }
+  if (files !== 'files' || action !== undefined) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+  if (req.method === 'PUT' && fileId === undefined) return upload(req, res, deps, auth.actor, exp);
+  if (req.method === 'GET' && fileId !== undefined) return download(res, deps, auth.actor, exp, fileId);
   throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
+}
+
+/** A request that carries a ticket instead of the session token: exactly what it was issued for. */
+async function withTicket(req: IncomingMessage, res: ServerResponse, deps: FileDeps, ticket: string, experimentId: string, files: string | undefined, fileId: string | undefined): Promise<void> {
+  const purpose: TicketPurpose | null =
+    files !== 'files' ? null : req.method === 'PUT' && fileId === undefined ? { kind: 'upload', experimentId } : req.method === 'GET' && fileId !== undefined ? { kind: 'download', experimentId, fileId } : null;
+  const actor = purpose ? deps.tickets.redeem(ticket, purpose) : null;
+  if (!purpose || !actor) throw new HttpError(401, ErrorCode.NOT_SIGNED_IN, 'the ticket is unknown, used, expired or for something else');
+  // Rights are checked again: they may have changed since the ticket was issued.
+  return purpose.kind === 'upload' ? upload(req, res, deps, actor, experimentId) : download(res, deps, actor, experimentId, purpose.fileId);
 }
 
 async function check(deps: FileDeps, actor: Actor, experimentId: string, capability: Capability): Promise<void> {

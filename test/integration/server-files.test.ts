@@ -48,6 +48,26 @@ describe('upload tickets', () => {
   });
 });
 
+describe('download tickets', () => {
+  it('let the browser fetch one file once, and only a reader may get one', async () => {
+    const auth = { authorization: `Bearer ${alice.token}` };
+    const { fileId } = await (await put(`${h.server.url}/api/experiments/${id}/files?name=a.fcs`, auth)).json();
+    const issued = await alice.post(`/api/experiments/${id}/files/${fileId}/download-ticket`, {});
+    expect(issued.status).toBe(200);
+    const { ticket } = issued.body as { ticket: string };
+    const url = `${h.server.url}/api/experiments/${id}/files/${fileId}?ticket=${ticket}`;
+    const first = await fetch(url);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-disposition')).toBe('attachment; filename="a.fcs"');
+    expect(new Uint8Array(await first.arrayBuffer())).toEqual(fcs);
+    expect((await fetch(url)).status).toBe(401);
+    // An upload ticket does not open a download, nor the other way round.
+    const upload = ((await alice.post(`/api/experiments/${id}/upload-ticket`, {})).body as { ticket: string }).ticket;
+    expect((await fetch(`${h.server.url}/api/experiments/${id}/files/${fileId}?ticket=${upload}`)).status).toBe(401);
+    expect(await bob.post(`/api/experiments/${id}/files/${fileId}/download-ticket`, {})).toMatchObject({ status: 404, body: { code: 'NOT_A_READER' } });
+  });
+});
+
 describe('files over HTTP', () => {
   it('are stored once by content, downloaded by readers, hidden from strangers', async () => {
     const auth = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });

@@ -44,12 +44,9 @@ export function FilesSection({ view }: { view: View }) {
   const download = async (fileId: string) => {
     setMessage(null);
     try {
-      const { name, base64 } = await send({ type: 'download', id: view.id, fileId });
-      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/vnd.isac.fcs' }));
-      const a = Object.assign(document.createElement('a'), { href: url, download: name });
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      const { name, url } = await send({ type: 'download', id: view.id, fileId });
+      // The server answers with an attachment, so the browser saves it rather than showing it.
+      Object.assign(document.createElement('a'), { href: url, download: name }).click();
     } catch (failure) {
       setMessage({ kind: 'error', text: describe(errorCode(failure)) });
     }
