@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { State } from '../messages.ts';
 import { Connections } from './connections.tsx';
-import { describe, errorCode } from './describe.ts';
 import { useLive } from './hooks.ts';
 import { ExperimentView } from './manager/experiment-view.tsx';
 import { FamilyList } from './manager/family-list.tsx';
@@ -12,6 +11,7 @@ import { SyncStatus } from './sync-status.tsx';
 import { CurationQueue } from './manager/curation-queue.tsx';
 import { FilterList, type Selection } from './manager/filters.tsx';
 import { ProjectView } from './manager/project-view.tsx';
+import { CreateForm } from './manager/create-form.tsx';
 
 /**
  * The Experiment Manager, a full page: filters (fixed ones, one per project, and the staff's
@@ -80,7 +80,7 @@ function Workspace({ state, me, staff }: { state: State; me: string; staff: bool
       <div class="columns">
         <nav aria-label="Filters" class="filters">
           <FilterList selection={selection} projects={projects} staff={staff} onChoose={(s) => { setSelection(s); setLimit(PAGE_ROWS); }} onError={setError} />
-          <NewExperiment onCreated={select} onError={setError} />
+          <CreateForm label="New experiment" button="Create" name="new-experiment" create={(name) => send({ type: 'create', name })} onCreated={select} onError={setError} />
           {state.mode === 'premium' && <Connections />}
         </nav>
         <main class="list-pane" aria-label="Experiments">
@@ -113,30 +113,5 @@ function Workspace({ state, me, staff }: { state: State; me: string; staff: bool
       </div>
       {sharing && <SharingDialog id={sharing} onClose={() => setSharing(null)} />}
     </>
-  );
-}
-
-function NewExperiment({ onCreated, onError }: { onCreated: (id: string) => void; onError: (m: string) => void }) {
-  const [name, setName] = useState('');
-  return (
-    <form
-      class="new-experiment"
-      onSubmit={(e) => {
-        e.preventDefault();
-        send({ type: 'create', name: name.trim() }).then(
-          (created) => {
-            setName('');
-            onCreated(created.id);
-          },
-          (failure: unknown) => onError(describe(errorCode(failure))),
-        );
-      }}
-    >
-      <label>
-        New experiment
-        <input name="new-experiment" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-      </label>
-      <button type="submit" disabled={!name.trim()}>Create</button>
-    </form>
   );
 }

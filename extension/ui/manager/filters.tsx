@@ -1,7 +1,6 @@
-import { useState } from 'preact/hooks';
-import { describe, errorCode } from '../describe.ts';
 import { send } from '../rpc.ts';
 import type { ProjectChoice } from './experiment-actions.tsx';
+import { CreateForm } from './create-form.tsx';
 
 /**
  * The manager's filter list: the fixed filters, one entry per project of the user, and for
@@ -55,7 +54,14 @@ export function FilterList({ selection, projects, staff, onChoose, onError }: Pr
           })}
         </ul>
       )}
-      <NewProject onError={onError} onCreated={(id) => onChoose({ kind: 'project', projectId: id })} />
+      <CreateForm
+        label="New project"
+        button="Create project"
+        name="new-project"
+        create={(name) => send({ type: 'createProject', name })}
+        onError={onError}
+        onCreated={(id) => onChoose({ kind: 'project', projectId: id })}
+      />
       {staff && (
         <>
           <h2>Staff</h2>
@@ -67,30 +73,5 @@ export function FilterList({ selection, projects, staff, onChoose, onError }: Pr
         </>
       )}
     </>
-  );
-}
-
-function NewProject({ onCreated, onError }: { onCreated: (id: string) => void; onError: (m: string) => void }) {
-  const [name, setName] = useState('');
-  return (
-    <form
-      class="new-experiment"
-      onSubmit={(e) => {
-        e.preventDefault();
-        send({ type: 'createProject', name: name.trim() }).then(
-          (created) => {
-            setName('');
-            onCreated(created.id);
-          },
-          (failure: unknown) => onError(describe(errorCode(failure))),
-        );
-      }}
-    >
-      <label>
-        New project
-        <input name="new-project" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-      </label>
-      <button type="submit" disabled={!name.trim()}>Create project</button>
-    </form>
   );
 }
