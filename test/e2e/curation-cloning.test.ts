@@ -86,6 +86,7 @@ describe('curation, clones and gate exports in the Experiment Manager', () => {
     await sharing.close();
     await eventually(() => tools.button('Request curation').isEnabled(), 'Request curation to be offered');
     await tools.button('Request curation').click();
+    await eventually(async () => (await tools.view.getByRole('status').filter({ hasText: 'Curation requested' }).count()) === 1, 'the request to be confirmed');
     await settled(hers, 'the request to reach the server');
 
     const staff = await carol.manager();

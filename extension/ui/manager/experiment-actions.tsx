@@ -131,17 +131,26 @@ function Lifecycle({ view, inTrash, act }: Pick<Props, 'view' | 'inTrash' | 'act
 }
 
 function Curation({ view, staff, act }: Pick<Props, 'view' | 'staff' | 'act'>) {
+  const [requested, setRequested] = useState<string | null>(null);
   const owner = view.can.trash === true;
   if (!staff && !owner) return null;
   const notPublic = view.public ? null : describeCode(ErrorCode.NOT_PUBLIC);
+  const asked = requested === view.id;
   return (
     <p class="curation">
       {view.curated && <span>Curated by staff. </span>}
-      {owner && !view.curated && (
-        <button type="button" class="secondary" disabled={notPublic !== null} aria-describedby={notPublic ? 'curation-lock' : undefined} onClick={() => void act({ type: 'requestCuration', id: view.id })}>
+      {owner && !view.curated && !asked && (
+        <button
+          type="button"
+          class="secondary"
+          disabled={notPublic !== null}
+          aria-describedby={notPublic ? 'curation-lock' : undefined}
+          onClick={() => void act({ type: 'requestCuration', id: view.id }).then((answer) => answer !== null && setRequested(view.id))}
+        >
           Request curation
         </button>
-      )}{' '}
+      )}
+      {owner && !view.curated && asked && <span role="status">Curation requested: staff will review it.</span>}{' '}
       {staff && (
         <button type="button" class="secondary" disabled={notPublic !== null} aria-describedby={notPublic ? 'curation-lock' : undefined} onClick={() => void act({ type: 'curate', id: view.id, curated: !view.curated })}>
           {view.curated ? 'Unmark curated' : 'Mark curated'}

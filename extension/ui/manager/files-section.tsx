@@ -87,6 +87,8 @@ export function FilesSection({ view }: { view: View }) {
       {uploadLock === null && (
         <div
           class={`dropzone${dragging ? ' dragging' : ''}`}
+          role="region"
+          aria-label="Drop FCS files here to upload them"
           data-testid="dropzone"
           onDragOver={(e) => {
             e.preventDefault();
