@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from './support/server.ts';
  * path, and the screenshots the README shows, taken of a realistic state.
  */
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
-const SHOTS = 'docs/screenshots';
+const SHOTS = 'test/e2e/screenshots';
 
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
 
