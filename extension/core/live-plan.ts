@@ -66,3 +66,30 @@ export function wantedDocs({ me, index, drafts, watched, blocked, indexSynced }:
 export function indexChanges(before: ReadonlySet<string>, after: ReadonlySet<string>): { gone: string[]; appeared: string[] } {
   return { gone: [...before].filter((n) => !after.has(n)), appeared: [...after].filter((n) => !before.has(n)) };
 }
+
+/** How many never-fetched experiments live mode fetches at a time. */
+export const PREFETCH_AT_ONCE = 6;
+
+/**
+ * Listed experiments this device has never held, a few at a time: each is fetched once so that
+ * everything the user can see stays usable with the server down. Once synced it is closed again
+ * (unless watched); later changes arrive when the UI watches it.
+ */
+export function prefetchBatch(
+  index: Y.Doc,
+  stored: ReadonlySet<string>,
+  inFlight: ReadonlySet<string>,
+  blocked: ReadonlySet<string>,
+  creating: ReadonlySet<string>,
+): string[] {
+  const room = PREFETCH_AT_ONCE - inFlight.size;
+  if (room <= 0) return [];
+  const out: string[] = [];
+  for (const id of index.getMap(IndexRoot.experiments).keys()) {
+    const name = docName.experiment(id);
+    if (stored.has(name) || inFlight.has(name) || blocked.has(name) || creating.has(id)) continue;
+    out.push(name);
+    if (out.length === room) break;
+  }
+  return out;
+}

@@ -9,7 +9,7 @@ import { DocLink, finalCloseMeaning, type DocLinkEvents, type LinkOptions } from
 import { EditTracker, type TrackerEvent } from './edit-tracker.ts';
 import { CoreError } from './errors.ts';
 import { IntentPusher } from './intent-pusher.ts';
-import { indexChanges, indexedDocNames, wantedDocs } from './live-plan.ts';
+import { awaitingCreation, indexChanges, indexedDocNames, prefetchBatch, wantedDocs } from './live-plan.ts';
 import { clearRemoved, markRemoved } from './replica.ts';
 
 /**
@@ -47,6 +47,8 @@ export class LiveSync {
   private unwantedSince = new Map<string, number>();
   /** Documents the server refused or withdrew; not reopened until the index lists them anew. */
   private blocked = new Set<string>();
+  /** Listed experiments being fetched once so they stay usable offline; see prefetchBatch. */
+  private prefetching = new Set<string>();
   /** The index's documents at the last look at a synced index; null before the first. */
   private indexed: Set<string> | null = null;
   private indexSynced = false;
@@ -154,6 +156,11 @@ export class LiveSync {
     if (this.stopped) return;
     const drafts = await this.core.store.loadDrafts();
     const wanted = wantedDocs({ me, index, drafts, watched: this.watched.keys(), blocked: this.blocked, indexSynced: this.indexSynced });
+    if (this.indexSynced) {
+      const stored = new Set(await this.core.store.docNames());
+      for (const name of prefetchBatch(index, stored, this.prefetching, this.blocked, awaitingCreation(drafts))) this.prefetching.add(name);
+    }
+    for (const name of this.prefetching) wanted.add(name);
     for (const name of wanted) await this.open(name);
     for (const d of drafts) {
       if (d.kind !== 'edit' || d.state !== 'pending') continue;
@@ -211,6 +218,13 @@ export class LiveSync {
       onControl: (message) => void this.apply(name, tracker.handle(message)),
       onServerVector: (v) => (vector = v),
       onSynced: () => {
+        if (this.prefetching.delete(name)) {
+          // A fetch-once copy is closed as soon as it is held, not after the idle delay: a
+          // first sync of thousands of experiments must not leave thousands of sockets open.
+          const keep = ref?.kind === DocKind.experiment && this.watched.has(ref.experimentId);
+          if (!keep && tracker.size === 0) setTimeout(() => this.close(name), 0);
+          void this.links$.run();
+        }
         if (vector) void this.apply(name, tracker.acceptCovered(vector));
         if (ref?.kind === DocKind.experiment) void clearRemoved(this.core.store, ref.experimentId);
         if (ref?.kind === DocKind.index) void this.links$.run();
@@ -223,6 +237,7 @@ export class LiveSync {
   }
 
   private close(name: string): void {
+    this.prefetching.delete(name);
     const linked = this.links.get(name);
     this.unwantedSince.delete(name);
     if (!linked) return;

@@ -4,7 +4,7 @@ import { docName, IndexRoot } from '../../shared/doc-layout.ts';
 import type { Draft, EditDraft, IntentDraft } from '../../extension/core/contract.ts';
 import { Coalesced } from '../../extension/core/coalesced.ts';
 import { EditTracker, type TrackerEvent } from '../../extension/core/edit-tracker.ts';
-import { awaitingCreation, indexChanges, indexedDocNames, wantedDocs } from '../../extension/core/live-plan.ts';
+import { awaitingCreation, indexChanges, indexedDocNames, PREFETCH_AT_ONCE, prefetchBatch, wantedDocs } from '../../extension/core/live-plan.ts';
 
 /** The pieces of live mode that need no socket: the tracker's memory, the job runner, the plan. */
 const draft = (id: string, client: number, clockStart: number, clockEnd: number, experimentId = 'exp00000001'): EditDraft => ({
@@ -149,5 +149,25 @@ describe('live plan: which documents keep a socket', () => {
     doc.getMap(IndexRoot.experiments).delete('exp00000004');
     doc.getMap(IndexRoot.experiments).set('zz000000new', {});
     expect(indexChanges(before, indexedDocNames(doc))).toEqual({ gone: ['exp-exp00000004'], appeared: ['exp-zz000000new'] });
+  });
+});
+
+describe('prefetchBatch: listed experiments this device never held are fetched a few at a time', () => {
+  const indexWith = (ids: string[]) => {
+    const doc = new Y.Doc();
+    for (const id of ids) doc.getMap('experiments').set(id, { id });
+    return doc;
+  };
+  const ids = Array.from({ length: 10 }, (_, i) => `exp-prefetch-${String(i).padStart(2, '0')}`);
+  it('takes only unheld, unblocked, existing experiments, up to the batch size', () => {
+    const stored = new Set([docName.experiment(ids[0]!)]);
+    const blocked = new Set([docName.experiment(ids[1]!)]);
+    const creating = new Set([ids[2]!]);
+    const batch = prefetchBatch(indexWith(ids), stored, new Set(), blocked, creating);
+    expect(batch).toEqual(ids.slice(3, 3 + PREFETCH_AT_ONCE).map((id) => docName.experiment(id)));
+  });
+  it('counts fetches in flight against the batch', () => {
+    const inFlight = new Set(ids.slice(0, PREFETCH_AT_ONCE - 1).map((id) => docName.experiment(id)));
+    expect(prefetchBatch(indexWith(ids), new Set(), inFlight, new Set(), new Set())).toEqual([docName.experiment(ids[PREFETCH_AT_ONCE - 1]!)]);
   });
 });
