@@ -1,9 +1,8 @@
 import { useState } from 'preact/hooks';
 import { describeCode, ErrorCode } from '../../shared/codes.ts';
-import type { Request } from '../messages.ts';
-import { describe, errorCode } from './describe.ts';
 import { useLive } from './hooks.ts';
 import { send } from './rpc.ts';
+import { useAction } from './use-action.ts';
 
 /**
  * Connections (premium servers): sharing with someone needs one. Requests go by email and stay
@@ -15,17 +14,7 @@ const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 export function Connections() {
   const { data: entries } = useLive(() => send({ type: 'connections' }), [], (c) => c.type === 'list' || c.type === 'account' || c.type === 'drafts');
   const [email, setEmail] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const act = async (request: Request) => {
-    setError(null);
-    try {
-      await send(request);
-      return true;
-    } catch (failure) {
-      setError(describe(errorCode(failure)));
-      return false;
-    }
-  };
+  const { act, refusal: error } = useAction();
   const incoming = (entries ?? []).filter((e) => e.status === 'pending' && e.direction === 'incoming');
   const outgoing = (entries ?? []).filter((e) => e.status === 'pending' && e.direction === 'outgoing');
   const connected = (entries ?? []).filter((e) => e.status !== 'pending');

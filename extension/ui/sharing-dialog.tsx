@@ -4,6 +4,7 @@ import { describe, errorCode, sharingLockReason } from './describe.ts';
 import { useLive } from './hooks.ts';
 import { GlobeIcon, PendingIcon } from './icons.tsx';
 import { send, watchExperiment } from './rpc.ts';
+import { useAction } from './use-action.ts';
 
 /**
  * The Sharing dialog (the seed's "overview of the state of sharing"): who has access and why,
@@ -32,7 +33,7 @@ async function load(id: string): Promise<Loaded> {
 export function SharingDialog({ id, onClose }: { id: string; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const { data, error } = useLive(() => load(id), [id], (c) => c.type !== 'status' && (c.type !== 'experiment' || c.experimentId === id));
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const { act, refusal } = useAction();
 
   useEffect(() => {
     const dialog = ref.current;
@@ -41,16 +42,6 @@ export function SharingDialog({ id, onClose }: { id: string; onClose: () => void
   // While open, the worker keeps this experiment live: accepted shares show as they happen.
   useEffect(() => watchExperiment(id), [id]);
 
-  const act = async (request: Request) => {
-    setRefusal(null);
-    try {
-      await send(request);
-      return true;
-    } catch (failure) {
-      setRefusal(describe(errorCode(failure)));
-      return false;
-    }
-  };
 
   return (
     <dialog ref={ref} class="sharing-dialog" aria-labelledby="sharing-title" onClose={onClose} data-testid="sharing-dialog">

@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import { describeCode, ErrorCode } from '../../../shared/codes.ts';
 import type { Request, Row } from '../../messages.ts';
-import { describe, errorCode } from '../describe.ts';
 import { useLive } from '../hooks.ts';
 import { send } from '../rpc.ts';
 import type { ProjectChoice } from './experiment-actions.tsx';
 import { roleWords } from './filters.tsx';
 import { PolicyForm, policyWords } from './project-policy.tsx';
+import { useAction } from '../use-action.ts';
 
 /**
  * A project: its people with their roles, what members may do, and (for managers) the forms to
@@ -18,18 +18,8 @@ type Role = (typeof ROLES)[number];
 
 export function ProjectView({ project: choice, me }: { project: ProjectChoice; me: string }) {
   const { data: project } = useLive(() => send({ type: 'project', projectId: choice.id }), [choice.id], (c) => c.type === 'list' || c.type === 'account');
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const { act, refusal } = useAction();
   const lock = choice.role === 'manager' ? null : describeCode(ErrorCode.NOT_A_PROJECT_MANAGER);
-  const act = async (request: Request) => {
-    setRefusal(null);
-    try {
-      await send(request);
-      return true;
-    } catch (failure) {
-      setRefusal(describe(errorCode(failure)));
-      return false;
-    }
-  };
 
   return (
     <section class="project-view" aria-labelledby="project-title" data-testid="project-view">
