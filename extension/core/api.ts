@@ -77,12 +77,23 @@ export class Api {
     return parsed.data;
   }
 
-  uploadTicket(experimentId: string): Promise<UploadTicket> {
-    return this.call('POST', `/api/experiments/${experimentId}/upload-ticket`, UploadTicket);
+  /** A one-time URL to PUT one file's bytes to, into this experiment, without the token. */
+  async uploadTicket(experimentId: string, name: string): Promise<{ url: string; expiresAt: number }> {
+    const { ticket, expiresAt } = await this.call('POST', `/api/experiments/${experimentId}/upload-ticket`, UploadTicket);
+    return { url: this.ticketUrl(`/api/experiments/${experimentId}/files`, ticket, { name }), expiresAt };
   }
 
-  downloadTicket(experimentId: string, fileId: string): Promise<UploadTicket> {
-    return this.call('POST', `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}/download-ticket`, UploadTicket);
+  /** A one-time URL from which one file can be fetched without the token. */
+  async downloadTicket(experimentId: string, fileId: string): Promise<{ url: string; expiresAt: number }> {
+    const path = `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}`;
+    const { ticket, expiresAt } = await this.call('POST', `${path}/download-ticket`, UploadTicket);
+    return { url: this.ticketUrl(path, ticket), expiresAt };
+  }
+
+  private ticketUrl(path: string, ticket: string, params: Record<string, string> = {}): string {
+    const url = new URL(path, this.server);
+    for (const [key, value] of Object.entries({ ...params, ticket })) url.searchParams.set(key, value);
+    return url.toString();
   }
 
   async downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {

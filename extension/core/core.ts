@@ -286,21 +286,14 @@ export class CytoshareCore implements ClientCore {
    * A one-time ticket for a page that uploads a file itself (to show progress): the URL to PUT
    * the bytes to, valid for one upload into this experiment. The session token stays here.
    */
-  async uploadTicket(experimentId: string, name: string): Promise<{ url: string; expiresAt: number }> {
+  uploadTicket(experimentId: string, name: string): Promise<{ url: string; expiresAt: number }> {
     this.requireSession();
-    const { ticket, expiresAt } = await this.api().uploadTicket(experimentId);
-    const url = new URL(`/api/experiments/${experimentId}/files`, this.server);
-    url.searchParams.set('name', name);
-    url.searchParams.set('ticket', ticket);
-    return { url: url.toString(), expiresAt };
+    return this.api().uploadTicket(experimentId, name);
   }
   /** A one-time URL from which the browser itself streams one file to disk. */
-  async downloadTicket(experimentId: string, fileId: string): Promise<{ url: string; expiresAt: number }> {
+  downloadTicket(experimentId: string, fileId: string): Promise<{ url: string; expiresAt: number }> {
     this.requireSession();
-    const { ticket, expiresAt } = await this.api().downloadTicket(experimentId, fileId);
-    const url = new URL(`/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}`, this.server);
-    url.searchParams.set('ticket', ticket);
-    return { url: url.toString(), expiresAt };
+    return this.api().downloadTicket(experimentId, fileId);
   }
   downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
     this.requireSession();
