@@ -55,7 +55,7 @@ export type RunningServer = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? createLogger(undefined, true);
-  const store = openSqliteStore(options.dataDir);
+  const store = openSqliteStore(options.dataDir, { journal: true });
   if (options.mode) await changeMode(store, options.mode);
   let mode: ServerMode = (await store.getMode()) ?? 'premium';
   if (!options.mode) await store.setMode(mode);

@@ -16,7 +16,7 @@ type ProjectPart = Pick<
 >;
 
 /** Projects, deletion of experiments, and the curation queue on SQLite. */
-export function sqliteProjects(db: Database.Database): ProjectPart {
+export function sqliteProjects(db: Database.Database, drainUpdates: () => void): ProjectPart {
   const st = {
     project: db.prepare<[string], { id: string; name: string; policy: string }>('SELECT id, name, policy FROM projects WHERE id = ?'),
     members: db.prepare<[string], { username: string; role: 'manager' | 'leader' | 'member' }>(
@@ -74,6 +74,7 @@ export function sqliteProjects(db: Database.Database): ProjectPart {
     },
     async deleteExperiment(id) {
       // Children lose their parent rather than dangle; the blobs stay, shared by content.
+      drainUpdates();
       db.transaction(() => {
         st.deleteGrants.run(id);
         st.deleteCuration.run(id);

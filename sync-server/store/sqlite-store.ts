@@ -6,6 +6,7 @@ import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
+import { UpdateJournal, type JournalEntry } from './update-journal.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
 
 type ExperimentRow = {
@@ -23,8 +24,23 @@ type ExperimentRow = {
 type GrantRow = { username: string; granted_by: string; granted_at: number; viewed: number };
 type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number };
 
+export type SqliteStoreOptions = {
+  /**
+   * The sync server's own store: document updates are made durable through the update journal
+   * (see update-journal.ts) and moved into SQLite in batches. Tools that open the data folder
+   * beside a running server (`cytoshare admin`) leave it off, so they never touch its journal;
+   * they never write document updates either.
+   */
+  journal?: boolean;
+};
+
+/** How long appended updates may wait in the journal before a drain moves them into SQLite. */
+const DRAIN_AFTER_MS = 50;
+/** A journal this long is drained at the next turn of the event loop instead. */
+const DRAIN_AT_ENTRIES = 1_000;
+
 /** The embedded default: one SQLite file in the data folder, WAL so readers never block. */
-export function openSqliteStore(dataDir: string): Store {
+export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, 'cytoshare.sqlite'));
   db.pragma('journal_mode = WAL');
@@ -37,8 +53,9 @@ export function openSqliteStore(dataDir: string): Store {
     workerData: { file: join(dataDir, 'cytoshare.sqlite'), intervalMs: 1_000 },
   });
   checkpointer.unref();
-  const store = new SqliteStore(db, checkpointer);
-  return Object.assign(store, sqliteSocial(db), sqliteProjects(db)) as Store;
+  const journal = options.journal ? new UpdateJournal(join(dataDir, 'updates.journal')) : null;
+  const store = new SqliteStore(db, checkpointer, journal);
+  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal())) as Store;
 }
 
 function migrate(db: Database.Database): void {
@@ -54,9 +71,15 @@ function migrate(db: Database.Database): void {
 class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> | keyof ReturnType<typeof sqliteProjects>> {
   private readonly st;
 
+  /** The next `doc_updates.seq`; assigned here because a journaled update has no row yet. */
+  private nextSeq: number;
+  private drainTimer: NodeJS.Timeout | null = null;
+  private drainSoon: NodeJS.Immediate | null = null;
+
   constructor(
     private readonly db: Database.Database,
     private readonly checkpointer: Worker,
+    private readonly journal: UpdateJournal | null,
   ) {
     this.st = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
@@ -99,7 +122,8 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
       ),
       publicExperiments: db.prepare<[], { id: string }>('SELECT id FROM experiments WHERE public = 1 AND trashed = 0'),
       loadUpdates: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = ? ORDER BY seq'),
-      appendUpdate: db.prepare('INSERT INTO doc_updates (doc, data) VALUES (?, ?)'),
+      insertUpdate: db.prepare('INSERT OR IGNORE INTO doc_updates (seq, doc, data) VALUES (?, ?, ?)'),
+      lastSeq: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'doc_updates'"),
       deleteUpdatesUpTo: db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ?'),
       clientOwner: db.prepare<[number], { username: string }>('SELECT username FROM client_ids WHERE client_id = ?'),
       registerClient: db.prepare('INSERT OR IGNORE INTO client_ids (client_id, username) VALUES (?, ?)'),
@@ -112,9 +136,44 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
         'SELECT * FROM audit ORDER BY seq DESC LIMIT ?',
       ),
     };
+    // What a crashed server left in its journal was acknowledged: it goes in before anything is read.
+    if (journal && journal.recovered.length > 0) {
+      this.insertUpdates(journal.recovered);
+      journal.clear();
+    }
+    this.nextSeq = (this.st.lastSeq.get()?.seq ?? 0) + 1;
+  }
+
+  private insertUpdates(entries: JournalEntry[]): void {
+    this.db.transaction(() => {
+      for (const { seq, doc, update } of entries) this.st.insertUpdate.run(seq, doc, Buffer.from(update.buffer, update.byteOffset, update.byteLength));
+    })();
+  }
+
+  /** Moves every journaled update into SQLite in one transaction. Anything that reads or deletes `doc_updates` calls this first. */
+  drainJournal(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    if (this.drainSoon) clearImmediate(this.drainSoon);
+    this.drainTimer = null;
+    this.drainSoon = null;
+    if (!this.journal || this.journal.size === 0) return;
+    this.insertUpdates(this.journal.takeAll());
+    this.journal.clear();
+  }
+
+  private scheduleDrain(): void {
+    if (!this.journal) return;
+    if (this.journal.size >= DRAIN_AT_ENTRIES) {
+      this.drainSoon ??= setImmediate(() => this.drainJournal());
+    } else if (!this.drainTimer) {
+      this.drainTimer = setTimeout(() => this.drainJournal(), DRAIN_AFTER_MS);
+      this.drainTimer.unref();
+    }
   }
 
   async close(): Promise<void> {
+    this.drainJournal();
+    this.journal?.close();
     const stopped = new Promise<void>((resolve) => {
       this.checkpointer.once('message', () => resolve());
       this.checkpointer.once('error', () => resolve());
@@ -223,16 +282,26 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
   }
 
   async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    this.drainJournal();
     const rows = this.st.loadUpdates.all(doc);
     return { updates: rows.map((r) => new Uint8Array(r.data)), lastSeq: rows.at(-1)?.seq ?? 0 };
   }
   async appendUpdate(doc: string, update: Uint8Array): Promise<number> {
-    return Number(this.st.appendUpdate.run(doc, Buffer.from(update)).lastInsertRowid);
+    const seq = this.nextSeq++;
+    if (this.journal) {
+      this.journal.append({ seq, doc, update });
+      this.scheduleDrain();
+    } else {
+      this.insertUpdates([{ seq, doc, update }]);
+    }
+    return seq;
   }
   async compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    this.drainJournal();
+    const seq = this.nextSeq++;
     this.db.transaction(() => {
       this.st.deleteUpdatesUpTo.run(doc, uptoSeq);
-      this.st.appendUpdate.run(doc, Buffer.from(state));
+      this.st.insertUpdate.run(seq, doc, Buffer.from(state));
     })();
   }
 

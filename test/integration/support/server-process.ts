@@ -1,0 +1,32 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const BIN = resolve(import.meta.dirname, '../../../extension/cli/cytoshare.mjs');
+
+export type ServerProcess = { url: string; child: ChildProcessWithoutNullStreams; exited: Promise<number | null> };
+
+/**
+ * `cytoshare server` in a process of its own, on 127.0.0.1 and a free port, for tests about
+ * what happens when that process stops (a signal, a crash). Resolves once it prints its
+ * `listening on` line; fails after 15 s.
+ */
+export function spawnServer(dataDir: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [BIN, 'server', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  return new Promise((ok, fail) => {
+    let seen = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`no listening line: ${seen}`));
+    }, 15_000);
+    child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        ok({ url: match[1], child, exited });
+      }
+    });
+  });
+}
