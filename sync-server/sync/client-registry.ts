@@ -10,21 +10,26 @@ export class ClientRegistry {
 
   constructor(private readonly store: Store) {}
 
-  /** Ids in `clientIds` that belong to an account other than `username`. */
-  async foreign(clientIds: number[], username: string): Promise<number[]> {
+  /**
+   * Claims for `username` every id of `clientIds` nobody owns yet, unless some belong to
+   * another account: then nothing is claimed and those ids are returned. Checking and claiming
+   * happen with no await between them, so two sockets cannot both take one new id.
+   */
+  async claim(clientIds: number[], username: string): Promise<number[]> {
     const unknown = clientIds.filter((id) => !this.owners.has(id));
-    if (unknown.length > 0) for (const [id, owner] of await this.store.clientOwners(unknown)) this.owners.set(id, owner);
-    return clientIds.filter((id) => {
+    if (unknown.length > 0) {
+      for (const [id, owner] of await this.store.clientOwners(unknown)) if (!this.owners.has(id)) this.owners.set(id, owner);
+    }
+    const foreign = clientIds.filter((id) => {
       const owner = this.owners.get(id);
       return owner !== undefined && owner !== username;
     });
-  }
-
-  async claim(clientIds: number[], username: string): Promise<void> {
+    if (foreign.length > 0) return foreign;
     const fresh = clientIds.filter((id) => !this.owners.has(id));
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return [];
     for (const id of fresh) this.owners.set(id, username);
     await this.store.registerClients(fresh, username);
+    return [];
   }
 }
 

@@ -26,6 +26,8 @@ export async function mergeClientUpdate(
   peer: RoomPeer,
   update: Uint8Array,
   registry: ClientRegistry,
+  /** The author's whole `update` frame, when the update came as one: relayed as it is if accepted whole. */
+  frame: Uint8Array | null = null,
 ): Promise<MergeOutcome | null> {
   const inspection = inspectUpdate(room.doc, update);
   if (!inspection.ok) {
@@ -36,7 +38,7 @@ export async function mergeClientUpdate(
     }
     return null;
   }
-  const forged = await registry.foreign(inspection.newClients, peer.actor.username);
+  const forged = await registry.claim(inspection.newClients, peer.actor.username);
   if (forged.length > 0) {
     // Applying structs under another account's id would eat that account's own later structs.
     reset(peer, ErrorCode.FOREIGN_CLIENT_ID, 'the update writes under a client id of another account');
@@ -48,13 +50,13 @@ export async function mergeClientUpdate(
     if (verdict.ok) outcome.accepted.push(write);
     else outcome.refused.push({ write, verdict });
   }
-  if (outcome.refused.length === 0) {
-    Y.applyUpdate(room.doc, update, peer);
+  if (outcome.refused.length === 0 && frame !== null) {
+    await room.commitAccepted(update, frame, peer);
   } else {
-    applyWithRevert(room.doc, update, outcome.refused.map((r) => r.write), peer);
+    if (outcome.refused.length === 0) Y.applyUpdate(room.doc, update, peer);
+    else applyWithRevert(room.doc, update, outcome.refused.map((r) => r.write), peer);
+    await room.flush(outcome.refused.length === 0 ? peer : null);
   }
-  await registry.claim(inspection.newClients, peer.actor.username);
-  await room.flush(outcome.refused.length === 0 ? peer : null);
   const first = outcome.refused[0];
   if (first) {
     peer.control({
