@@ -89,9 +89,11 @@ export const ConnectionsRoot = { connections: 'connections' } as const;
 export function tagKey(file: string, dimension: string): string {
   return JSON.stringify([file, dimension]);
 }
+const TagKeyParts = z.tuple([FileName, Dimension]);
+
 export function parseTagKey(key: string): { file: string; dimension: string } | null {
   try {
-    const parsed = z.tuple([FileName, Dimension]).safeParse(JSON.parse(key));
+    const parsed = TagKeyParts.safeParse(JSON.parse(key));
     // Only the canonical spelling is a key, so one cell can never be stored under two keys.
     if (!parsed.success || tagKey(parsed.data[0], parsed.data[1]) !== key) return null;
     return { file: parsed.data[0], dimension: parsed.data[1] };
