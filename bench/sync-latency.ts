@@ -11,7 +11,8 @@
  * or client 1 for client 0's own writes) has seen it ("obs").
  * Saturation: the highest rate of a rising ladder at which p99(all) ≤ 250 ms, ≥ 99.5 % of the
  * (update, receiver) pairs arrive within the step plus a 2 s grace, and the generator kept the rate;
- * a failing step is run again once before it counts. Latency figures: median of 3 runs of 4 s.
+ * a failing step is run again once before it counts. Latency figures: median of 5 runs of 4 s.
+ * Both servers run side by side and are measured in turns (see measurePair).
  * The load generator uses raw-socket clients (lib/raw-client.ts) so that it is not the bottleneck.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +28,7 @@ const quick = process.argv.includes('--quick');
 const SIZES = quick ? [2, 10] : [2, 50, 200];
 const LATENCY_RATE = 200; // aggregate updates/s for the latency figures
 const LATENCY_SECONDS = quick ? 1 : 4;
-const LATENCY_REPEATS = quick ? 1 : 3;
+const LATENCY_REPEATS = quick ? 2 : 5;
 const STEP_SECONDS = quick ? 0.75 : 3;
 const LADDER_FACTOR = quick ? 2 : 1.25;
 const MAX_STEPS = quick ? 3 : 14;
@@ -47,7 +48,9 @@ type StepResult = {
   why: string;
 };
 
-type Run = { connect(n: number): Promise<BenchClient[]> };
+type ServerName = 'reference' | 'ours';
+/** One server under test at one size: its child process, its clients and what they saw. */
+type Target = { server: ServerName; child: ServerChild; clients: BenchClient[]; tracker: Tracker };
 
 class Tracker {
   sentAt = new Float64Array(1 << 20);
@@ -124,39 +127,56 @@ async function step(clients: BenchClient[], tracker: Tracker, rate: number, seco
   return { rate, sentRate, p50: percentile(all, 50), p99, obsP50: percentile(obs, 50), obsP99: percentile(obs, 99), delivered, ok: why.length === 0, why: why.join(', ') };
 }
 
-async function measure(run: Run, n: number, ladderStart: number): Promise<{ latency: StepResult; ladder: StepResult[]; saturation: number }> {
-  const tracker = new Tracker(n);
-  const clients = await run.connect(n);
-  try {
-    for (const c of clients) c.onSeen = tracker.seen;
-    await step(clients, tracker, LATENCY_RATE, quick ? 0.5 : 2); // warm-up (JIT, sockets)
-    // Three runs; the median of each figure, so one stall of a busy shared machine does not decide.
-    const runs: StepResult[] = [];
-    for (let i = 0; i < LATENCY_REPEATS; i++) runs.push(await step(clients, tracker, LATENCY_RATE, LATENCY_SECONDS));
-    const mid = (f: (r: StepResult) => number) => runs.map(f).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
-    const latency: StepResult = { ...runs[0]!, p50: mid((r) => r.p50), p99: mid((r) => r.p99), obsP50: mid((r) => r.obsP50), obsP99: mid((r) => r.obsP99) };
-    const ladder: StepResult[] = [];
-    let saturation = 0;
-    let rate = ladderStart;
-    for (let i = 0; i < MAX_STEPS && Date.now() < HARD_DEADLINE; i++) {
-      await sleep(300);
-      let r = await step(clients, tracker, Math.round(rate), STEP_SECONDS);
-      if (!r.ok) {
-        // Confirm once: other work on a shared 2-core machine can cause a single bad step.
-        process.stdout.write(`    ${String(r.rate).padStart(6)}/s  failed once (${r.why}), retrying\n`);
-        await sleep(1000);
-        r = await step(clients, tracker, Math.round(rate), STEP_SECONDS);
-      }
-      ladder.push(r);
-      process.stdout.write(`    ${String(r.rate).padStart(6)}/s  p50 ${fmt(r.p50).padStart(7)} ms  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${(r.delivered * 100).toFixed(1)} %${r.ok ? '' : '  SATURATED: ' + r.why}\n`);
-      if (!r.ok) break;
-      saturation = r.rate;
-      rate *= LADDER_FACTOR;
-    }
-    return { latency, ladder, saturation };
-  } finally {
-    for (const c of clients) c.close();
+/** A step, run again once if it fails: other work on a shared 2-core machine can spoil a single step. */
+async function confirmedStep(t: Target, rate: number): Promise<StepResult> {
+  const r = await step(t.clients, t.tracker, rate, STEP_SECONDS);
+  if (r.ok) return r;
+  process.stdout.write(`    ${t.server.padEnd(9)} ${String(r.rate).padStart(6)}/s  failed once (${r.why}), retrying\n`);
+  await sleep(1000);
+  return step(t.clients, t.tracker, rate, STEP_SECONDS);
+}
+
+/**
+ * Both servers are measured in turns, never one after the other: latency runs alternate
+ * (reference, ours, ours, reference, …) and each ladder rate is tried on both before the next,
+ * so a drift of the machine over minutes weighs on both sides alike.
+ */
+async function measurePair(targets: Target[], ladderStart: number): Promise<Map<ServerName, { latency: StepResult; saturation: number; last: StepResult | undefined }>> {
+  for (const t of targets) {
+    for (const c of t.clients) c.onSeen = t.tracker.seen;
+    await step(t.clients, t.tracker, LATENCY_RATE, quick ? 0.5 : 2); // warm-up (JIT, sockets)
   }
+  const runs = new Map<ServerName, StepResult[]>(targets.map((t) => [t.server, []]));
+  for (let i = 0; i < LATENCY_REPEATS; i++) {
+    for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
+      runs.get(t.server)!.push(await step(t.clients, t.tracker, LATENCY_RATE, LATENCY_SECONDS));
+      await sleep(200);
+    }
+  }
+  const out = new Map<ServerName, { latency: StepResult; saturation: number; last: StepResult | undefined }>();
+  for (const t of targets) {
+    const rs = runs.get(t.server)!;
+    const mid = (f: (r: StepResult) => number) => rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)]!;
+    const latency: StepResult = { ...rs[0]!, p50: mid((r) => r.p50), p99: mid((r) => r.p99), obsP50: mid((r) => r.obsP50), obsP99: mid((r) => r.obsP99) };
+    console.log(`    ${t.server.padEnd(9)} latency at ${LATENCY_RATE}/s: all p50 ${fmt(latency.p50, 2)} p99 ${fmt(latency.p99, 2)} ms; observer p50 ${fmt(latency.obsP50, 2)} p99 ${fmt(latency.obsP99, 2)} ms (median of ${rs.length} runs)`);
+    out.set(t.server, { latency, saturation: 0, last: undefined });
+  }
+  let rate = ladderStart;
+  const running = new Set(targets);
+  for (let i = 0; i < MAX_STEPS && running.size > 0 && Date.now() < HARD_DEADLINE; i++) {
+    for (const t of targets) {
+      if (!running.has(t)) continue;
+      await sleep(300);
+      const r = await confirmedStep(t, Math.round(rate));
+      const result = out.get(t.server)!;
+      result.last = r;
+      process.stdout.write(`    ${t.server.padEnd(9)} ${String(r.rate).padStart(6)}/s  p50 ${fmt(r.p50).padStart(7)} ms  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${(r.delivered * 100).toFixed(1)} %${r.ok ? '' : '  SATURATED: ' + r.why}\n`);
+      if (r.ok) result.saturation = r.rate;
+      else running.delete(t);
+    }
+    rate *= LADDER_FACTOR;
+  }
+  return out;
 }
 
 async function connectAll(n: number, urlOf: (i: number) => string): Promise<BenchClient[]> {
@@ -176,38 +196,34 @@ async function main(): Promise<void> {
   const names = await createUsers(dataDir, maxN);
   console.log(`  ${maxN} accounts created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   let sessions: Session[] | null = null;
-  const results: Array<{ n: number; server: string; latency: StepResult; saturation: number; last: StepResult | undefined }> = [];
+  const results: Array<{ n: number; server: ServerName; latency: StepResult; saturation: number; last: StepResult | undefined }> = [];
   try {
     for (const n of SIZES) {
-      const ladderStart = n >= 200 ? 100 : 250;
-      for (const server of ['reference', 'ours'] as const) {
-        if (Date.now() > HARD_DEADLINE) break;
-        console.log(`  ${server}, ${n} clients:`);
-        let child: ServerChild | null = null;
-        try {
-          let run: Run;
-          if (server === 'ours') {
-            child = await startChild('our-server-child.ts', [dataDir, '5000']);
-            const url = child.url;
-            sessions ??= await loginAll(url, names);
-            const experimentId = await sharedExperiment(url, sessions[0]!, names.slice(1, n));
-            const ws = url.replace('http', 'ws');
-            run = {
-              connect: (k) => connectAll(k, (i) => `${ws}/sync/exp-${experimentId}?token=${sessions![i]!.token}&v=1`),
-            };
-          } else {
-            child = await startChild('ref-server-child.ts');
-            const ws = child.url.replace('http', 'ws');
-            const room = `exp-bench-${n}-${Date.now().toString(36)}`;
-            run = { connect: (k) => connectAll(k, () => `${ws}/sync/${room}`) };
-          }
-          const m = await measure(run, n, ladderStart);
-          console.log(`    latency at ${LATENCY_RATE}/s: all p50 ${fmt(m.latency.p50)} p99 ${fmt(m.latency.p99)} ms; observer p50 ${fmt(m.latency.obsP50)} p99 ${fmt(m.latency.obsP99)} ms; saturation ≈ ${m.saturation}/s`);
-          results.push({ n, server, latency: m.latency, saturation: m.saturation, last: m.ladder.at(-1) });
-        } catch (error) {
-          console.log(`    FAILED: ${String(error)}`);
-        } finally {
-          await child?.stop();
+      if (Date.now() > HARD_DEADLINE) break;
+      console.log(`  ${n} clients:`);
+      const targets: Target[] = [];
+      try {
+        const ref = await startChild('ref-server-child.ts');
+        targets.push({ server: 'reference', child: ref, clients: [], tracker: new Tracker(n) });
+        const refWs = ref.url.replace('http', 'ws');
+        const room = `exp-bench-${n}-${Date.now().toString(36)}`;
+        targets[0]!.clients = await connectAll(n, () => `${refWs}/sync/${room}`);
+
+        const ours = await startChild('our-server-child.ts', [dataDir, '5000']);
+        targets.push({ server: 'ours', child: ours, clients: [], tracker: new Tracker(n) });
+        sessions ??= await loginAll(ours.url, names);
+        const experimentId = await sharedExperiment(ours.url, sessions[0]!, names.slice(1, n));
+        const ws = ours.url.replace('http', 'ws');
+        targets[1]!.clients = await connectAll(n, (i) => `${ws}/sync/exp-${experimentId}?token=${sessions![i]!.token}&v=1`);
+
+        const measured = await measurePair(targets, n >= 200 ? 100 : 250);
+        for (const [server, m] of measured) results.push({ n, server, ...m });
+      } catch (error) {
+        console.log(`    FAILED: ${String(error)}`);
+      } finally {
+        for (const t of targets) {
+          for (const c of t.clients) c.close();
+          await t.child.stop();
         }
       }
     }
@@ -221,7 +237,7 @@ async function main(): Promise<void> {
     const ours = results.find((r) => r.n === n && r.server === 'ours');
     for (const r of [ref, ours]) {
       if (!r) continue;
-      rows.push([n, r.server, fmt(r.latency.p50), fmt(r.latency.p99), fmt(r.latency.obsP50), fmt(r.latency.obsP99), r.saturation, r.last && !r.last.ok ? r.last.why : 'not reached']);
+      rows.push([n, r.server, fmt(r.latency.p50, 2), fmt(r.latency.p99, 2), fmt(r.latency.obsP50, 2), fmt(r.latency.obsP99, 2), r.saturation, r.last && !r.last.ok ? r.last.why : 'not reached']);
     }
     if (ref && ours) {
       rows.push([

@@ -34,8 +34,9 @@ export class DocRoom {
   holds = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private outgoing: Array<{ update: Uint8Array; origin: unknown }> = [];
-  /** Set while a client update that was already stored and relayed is applied (see `commitAccepted`). */
-  private applyingCommitted = false;
+  private readonly collect = (update: Uint8Array, origin: unknown): void => {
+    this.outgoing.push({ update, origin });
+  };
   private storedRows: number;
   private lastSeq: number;
 
@@ -51,9 +52,7 @@ export class DocRoom {
     });
     this.storedRows = loaded.updates.length;
     this.lastSeq = loaded.lastSeq;
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (!this.applyingCommitted) this.outgoing.push({ update, origin });
-    });
+    this.doc.on('update', this.collect);
   }
 
   /** Runs `work` after every earlier piece of work on this room has finished. */
@@ -114,11 +113,12 @@ export class DocRoom {
     this.lastSeq = await this.store.appendUpdate(this.name, update);
     this.storedRows++;
     for (const peer of this.peers) if (peer !== author) peer.send(frame);
-    this.applyingCommitted = true;
+    // With no 'update' listener Yjs does not encode the transaction: nobody needs it again.
+    this.doc.off('update', this.collect);
     try {
       Y.applyUpdate(this.doc, update, author);
     } finally {
-      this.applyingCommitted = false;
+      this.doc.on('update', this.collect);
     }
     if (this.storedRows > 500) this.compactWhenIdle();
   }
