@@ -38,6 +38,7 @@ export type SqliteStoreOptions = {
 const DRAIN_AFTER_MS = 50;
 /** A journal this long is drained at the next turn of the event loop instead. */
 const DRAIN_AT_ENTRIES = 1_000;
+const DRAIN_RETRY_MS = 1_000;
 
 /** The embedded default: one SQLite file in the data folder, WAL so readers never block. */
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
@@ -137,14 +138,11 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
       ),
     };
     // What a crashed server left in its journal was acknowledged: it goes in before anything is read.
-    if (journal && journal.recovered.length > 0) {
-      this.insertUpdates(journal.recovered);
-      journal.clear();
-    }
+    journal?.drain((entries) => this.insertUpdates(entries));
     this.nextSeq = (this.st.lastSeq.get()?.seq ?? 0) + 1;
   }
 
-  private insertUpdates(entries: JournalEntry[]): void {
+  private insertUpdates(entries: readonly JournalEntry[]): void {
     this.db.transaction(() => {
       for (const { seq, doc, update } of entries) this.st.insertUpdate.run(seq, doc, Buffer.from(update.buffer, update.byteOffset, update.byteLength));
     })();
@@ -156,17 +154,29 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
     if (this.drainSoon) clearImmediate(this.drainSoon);
     this.drainTimer = null;
     this.drainSoon = null;
-    if (!this.journal || this.journal.size === 0) return;
-    this.insertUpdates(this.journal.takeAll());
-    this.journal.clear();
+    this.journal?.drain((entries) => this.insertUpdates(entries));
   }
 
   private scheduleDrain(): void {
     if (!this.journal) return;
     if (this.journal.size >= DRAIN_AT_ENTRIES) {
-      this.drainSoon ??= setImmediate(() => this.drainJournal());
+      this.drainSoon ??= setImmediate(() => this.drainInBackground());
     } else if (!this.drainTimer) {
-      this.drainTimer = setTimeout(() => this.drainJournal(), DRAIN_AFTER_MS);
+      this.drainTimer = setTimeout(() => this.drainInBackground(), DRAIN_AFTER_MS);
+      this.drainTimer.unref();
+    }
+  }
+
+  /**
+   * A drain nobody waits for. If SQLite refuses (busy, disk full), the updates stay in the
+   * journal, durable, and the drain is tried again later; loads and compactions drain before
+   * they read, and surface the error to their caller.
+   */
+  private drainInBackground(): void {
+    try {
+      this.drainJournal();
+    } catch {
+      this.drainTimer = setTimeout(() => this.drainInBackground(), DRAIN_RETRY_MS);
       this.drainTimer.unref();
     }
   }

@@ -25,15 +25,13 @@ const SEQ_AND_NAME = 10;
 
 export class UpdateJournal {
   private readonly fd: number;
-  private pending: JournalEntry[] = [];
+  /** Entries in the file, in order: what an earlier process left, then what was appended since. */
+  private pending: JournalEntry[];
 
-  /** Opens (or creates) the journal; entries a previous process left behind come back as `recovered`. */
   constructor(readonly path: string) {
-    this.recovered = readJournal(readFileOrEmpty(path));
+    this.pending = readJournal(readFileOrEmpty(path));
     this.fd = openSync(path, 'a');
   }
-
-  readonly recovered: JournalEntry[];
 
   get size(): number {
     return this.pending.length;
@@ -47,15 +45,14 @@ export class UpdateJournal {
     this.pending.push(entry);
   }
 
-  /** Entries written since the last `takeAll`. */
-  takeAll(): JournalEntry[] {
-    const out = this.pending;
+  /**
+   * Hands every entry in the file to `store`, then empties the file. If `store` throws, the
+   * entries stay, in the file and here, for the next drain.
+   */
+  drain(store: (entries: readonly JournalEntry[]) => void): void {
+    if (this.pending.length === 0) return;
+    store(this.pending);
     this.pending = [];
-    return out;
-  }
-
-  /** Empties the file; call only once everything in it is stored elsewhere. */
-  clear(): void {
     ftruncateSync(this.fd, 0);
   }
 

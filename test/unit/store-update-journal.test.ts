@@ -34,12 +34,32 @@ describe('the update journal file', () => {
     first.append({ seq: 3, doc: 'exp-ä', update: bytes(0, 0) });
     first.close();
     const again = new UpdateJournal(path);
-    expect(again.recovered.map((e) => [e.seq, e.doc, e.update.length, e.update[0]])).toEqual([
+    const recovered: Array<[number, string, number, number | undefined]> = [];
+    again.drain((entries) => entries.forEach((e) => recovered.push([e.seq, e.doc, e.update.length, e.update[0]])));
+    expect(recovered).toEqual([
       [1, 'exp-a', 3, 1],
       [2, 'idx-bob', 70_000, 2],
       [3, 'exp-ä', 0, undefined],
     ]);
     again.close();
+  });
+
+  it('keeps its entries, in the file and for the next drain, when storing them fails', () => {
+    const path = join(dir, 'j');
+    const j = new UpdateJournal(path);
+    j.append({ seq: 1, doc: 'exp-a', update: bytes(5, 1) });
+    const size = statSync(path).size;
+    expect(() =>
+      j.drain(() => {
+        throw new Error('database is locked');
+      }),
+    ).toThrow('database is locked');
+    expect(statSync(path).size).toBe(size);
+    const stored: number[] = [];
+    j.drain((entries) => entries.forEach((e) => stored.push(e.seq)));
+    expect(stored).toEqual([1]);
+    expect(statSync(path).size).toBe(0);
+    j.close();
   });
 
   it('drops a torn last record and keeps the whole ones before it', () => {
