@@ -89,6 +89,8 @@ export class DocRoom {
    * update already has it, unless the server changed it (a revert): then everyone gets the net.
    */
   async flush(author: RoomPeer | null): Promise<void> {
+    // Whatever was held back goes first: readers get the document's changes in order.
+    this.relayHeldBack();
     const batch = this.outgoing;
     this.outgoing = [];
     for (const { update } of batch) {
@@ -104,15 +106,25 @@ export class DocRoom {
 
   /**
    * A client update whose every write the rules accepted: stored as it came, relayed to the
-   * other readers in the very frame its author sent, and only then applied here. That keeps
-   * the apply and a re-encoding off the path between the author and the other readers. What
-   * the document would emit for it is a subset of the update (the inspection found every
-   * struct it depends on), so nothing is lost by not storing that.
+   * other readers, and only then applied here. That keeps the apply and a re-encoding off the
+   * path between the author and the other readers. What the document would emit for it is a
+   * subset of the update (the inspection found every struct it depends on), so nothing is
+   * lost by not storing that.
+   *
+   * The first such update of a turn of the event loop is relayed at once, in the frame its
+   * author sent. Later ones in the same turn (a busy document: many writers at once) wait for
+   * the end of the turn and go out merged into one frame, so a burst of k updates costs each
+   * reader one send instead of k.
    */
   async commitAccepted(update: Uint8Array, frame: Uint8Array, author: RoomPeer): Promise<void> {
     this.lastSeq = await this.store.appendUpdate(this.name, update);
     this.storedRows++;
-    for (const peer of this.peers) if (peer !== author) peer.send(frame);
+    if (this.relayTimer === null) {
+      for (const peer of this.peers) if (peer !== author) peer.send(frame);
+      this.relayTimer = setImmediate(() => this.relayHeldBack());
+    } else {
+      this.heldBack.push({ update, author });
+    }
     // With no 'update' listener Yjs does not encode the transaction: nobody needs it again.
     this.doc.off('update', this.collect);
     try {
@@ -121,6 +133,23 @@ export class DocRoom {
       this.doc.on('update', this.collect);
     }
     if (this.storedRows > 500) this.compactWhenIdle();
+  }
+
+  /** Stored updates of this turn not yet relayed (see `commitAccepted`). */
+  private heldBack: Array<{ update: Uint8Array; author: RoomPeer }> = [];
+  private relayTimer: NodeJS.Immediate | null = null;
+
+  /** Relays what was held back this turn: one merged update; its author is left out when there is one. */
+  private relayHeldBack(): void {
+    if (this.relayTimer) clearImmediate(this.relayTimer);
+    this.relayTimer = null;
+    const held = this.heldBack;
+    if (held.length === 0) return;
+    this.heldBack = [];
+    const single = held.length === 1 ? held[0]! : null;
+    const message = updateMessage(single ? single.update : Y.mergeUpdates(held.map((h) => h.update)));
+    const onlyAuthor = held.every((h) => h.author === held[0]!.author) ? held[0]!.author : null;
+    for (const peer of this.peers) if (peer !== onlyAuthor) peer.send(message);
   }
 
   private idleTimer: NodeJS.Timeout | null = null;
@@ -197,6 +226,7 @@ export class DocRoom {
 
   destroy(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.relayTimer) clearImmediate(this.relayTimer);
     this.doc.destroy();
   }
 }

@@ -146,3 +146,39 @@ describe('offline edits', () => {
     expect(await storedBytesContain('too late')).toBe(false);
   });
 });
+
+describe('a burst of edits from several writers at once', () => {
+  it('reaches every reader whole and in order, with a refused edit in the middle never shown', async () => {
+    const carol = await h.user('carol');
+    const dave = await h.user('dave');
+    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    await alice.intent({ type: 'share', experimentId: id, user: 'carol' });
+    await alice.intent({ type: 'publish', experimentId: id });
+    const writers = [await alice.open(docName.experiment(id)), await bob.open(docName.experiment(id)), await carol.open(docName.experiment(id))];
+    const viewer = await dave.open(docName.experiment(id));
+    const all = [...writers, viewer];
+    await viewer.waitFor(() => all.every((d) => d.provider.synced), 'all synced');
+    const forgedKey = tagKey('s0.fcs', 'w0');
+    const seenByOthers = writers.map((w) => history(w.doc.getMap('tags'), forgedKey));
+
+    // Sent without waiting: the server gets many frames per read and holds relays back to merge them.
+    for (let i = 0; i < 30; i++) {
+      writers.forEach((w, k) => w.doc.getMap('tags').set(tagKey(`s${i}.fcs`, `w${k}`), `v${i}`));
+      if (i === 15) viewer.doc.getMap('tags').set(forgedKey, 'FORGED');
+    }
+    const expected = (d: (typeof all)[number]) => {
+      const tags = d.doc.getMap('tags');
+      return tags.size === 90 && writers.every((_, k) => tags.get(tagKey('s29.fcs', `w${k}`)) === 'v29') && tags.get(forgedKey) === 'v0';
+    };
+    await viewer.waitFor(() => all.every(expected), 'every reader has all 90 tags and no forged one', 10_000);
+    for (const seen of seenByOthers) expect(seen).not.toContain('FORGED');
+    expect(viewer.controls.some((c) => c.t === 'refused' && c.code === 'READ_ONLY')).toBe(true);
+    for (const d of all) expect(d.doc.getMap('tags').toJSON()).toEqual(writers[0]!.doc.getMap('tags').toJSON());
+
+    all.forEach((d) => d.destroy());
+    await h.restart();
+    const after = await bob.open(docName.experiment(id));
+    await after.waitFor(() => after.provider.synced, 'synced after restart');
+    expect(after.doc.getMap('tags').toJSON()).toEqual(writers[0]!.doc.getMap('tags').toJSON());
+  });
+});
