@@ -12,7 +12,8 @@
  * Saturation: the highest rate of a rising ladder at which p99(all) ≤ 250 ms, ≥ 99.5 % of the
  * (update, receiver) pairs arrive within the step plus a 2 s grace, and the generator kept the rate;
  * a failing step is run again once before it counts. Latency figures: median of 5 runs of 4 s.
- * Both servers run side by side and are measured in turns (see measurePair).
+ * Both servers run side by side and are measured in turns (see measurePair); the generator
+ * runs on one CPU and the servers on another (see lib/affinity.ts).
  * The load generator uses raw-socket clients (lib/raw-client.ts) so that it is not the bottleneck.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tagKey } from '../shared/doc-layout.ts';
 import { createUsers, loginAll, sharedExperiment, type Session } from './lib/accounts.ts';
+import { GENERATOR_CPU, pinToCpu, SERVER_CPU } from './lib/affinity.ts';
 import { startChild, type ServerChild } from './lib/child.ts';
 import { RawClient as BenchClient } from './lib/raw-client.ts';
 import { fmt, percentile, sleep, table, waitUntil } from './lib/stats.ts';
@@ -193,6 +195,8 @@ async function main(): Promise<void> {
   const maxN = Math.max(...SIZES);
   const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-bench-'));
   console.log(`sync-latency${quick ? ' (quick)' : ''}: ${SIZES.join(', ')} clients; latency at ${LATENCY_RATE} updates/s; saturation ladder x${LADDER_FACTOR}, ${STEP_SECONDS} s steps, p99 limit ${P99_LIMIT_MS} ms`);
+  const pinned = pinToCpu(process.pid, GENERATOR_CPU);
+  console.log(pinned ? `  load generator on CPU ${GENERATOR_CPU}, servers on CPU ${SERVER_CPU}` : '  not pinned to CPUs (taskset missing or a single core): figures are noisier');
   const names = await createUsers(dataDir, maxN);
   console.log(`  ${maxN} accounts created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   let sessions: Session[] | null = null;
@@ -204,12 +208,14 @@ async function main(): Promise<void> {
       const targets: Target[] = [];
       try {
         const ref = await startChild('ref-server-child.ts');
+        if (pinned) pinToCpu(ref.proc.pid!, SERVER_CPU);
         targets.push({ server: 'reference', child: ref, clients: [], tracker: new Tracker(n) });
         const refWs = ref.url.replace('http', 'ws');
         const room = `exp-bench-${n}-${Date.now().toString(36)}`;
         targets[0]!.clients = await connectAll(n, () => `${refWs}/sync/${room}`);
 
         const ours = await startChild('our-server-child.ts', [dataDir, '5000']);
+        if (pinned) pinToCpu(ours.proc.pid!, SERVER_CPU);
         targets.push({ server: 'ours', child: ours, clients: [], tracker: new Tracker(n) });
         sessions ??= await loginAll(ours.url, names);
         const experimentId = await sharedExperiment(ours.url, sessions[0]!, names.slice(1, n));
