@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../shared/protocol/message-types.ts';
 import type { ServerMode } from '../shared/schemas/entities.ts';
 import { changeMode } from './admin.ts';
-import { contentEffects } from './effects/content-effects.ts';
+import { contentEffects, mendNameOnLoad } from './effects/content-effects.ts';
 import { IntentExecutor } from './effects/intent-executor.ts';
 import { Connections } from './effects/connections.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
@@ -72,8 +72,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email ?? null);
   const connections = new Connections({ store, rooms, mode: () => mode, publicUrl: () => publicUrl, notifier });
+  const mendName = mendNameOnLoad(store, rooms, log);
   rooms.onLoad = async (room) => {
     if (room.ref.kind === DocKind.connections) await connections.rebuild(room, room.ref.username);
+    if (room.ref.kind === DocKind.experiment) await mendName(room);
   };
   const blobs = new BlobStore(options.dataDir);
   const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });

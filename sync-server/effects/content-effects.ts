@@ -15,14 +15,33 @@ export function contentEffects(store: Store, rooms: Rooms, log: Logger): (room: 
   return (room, outcome) => {
     if (room.ref.kind !== 'experiment') return;
     const renamed = outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name');
-    if (!renamed) return;
-    const id = room.ref.experimentId;
-    const name = room.doc.getMap(ExperimentRoot.meta).get('name');
-    if (typeof name !== 'string') return;
-    void (async () => {
-      await store.setName(id, name);
-      const exp = await store.getExperiment(id);
-      await refreshProjections(store, rooms, [id], holdersOf(exp));
-    })().catch((error: unknown) => log.error('rename effect failed', { doc: docName.experiment(id), error: String(error) }));
+    if (renamed) publishName(store, rooms, log, room);
   };
+}
+
+/**
+ * The name effect above runs after the acknowledgement, so a server that dies in between
+ * leaves the database and the indexes with the old name while the document has the new one.
+ * When an experiment document is loaded, a name that differs from the database's is published
+ * again.
+ */
+export function mendNameOnLoad(store: Store, rooms: Rooms, log: Logger): (room: DocRoom) => Promise<void> {
+  return async (room) => {
+    if (room.ref.kind !== 'experiment') return;
+    const name = room.doc.getMap(ExperimentRoot.meta).get('name');
+    const exp = await store.getExperiment(room.ref.experimentId);
+    if (exp && typeof name === 'string' && name !== exp.name) publishName(store, rooms, log, room);
+  };
+}
+
+function publishName(store: Store, rooms: Rooms, log: Logger, room: DocRoom): void {
+  if (room.ref.kind !== 'experiment') return;
+  const id = room.ref.experimentId;
+  const name = room.doc.getMap(ExperimentRoot.meta).get('name');
+  if (typeof name !== 'string') return;
+  void (async () => {
+    await store.setName(id, name);
+    const exp = await store.getExperiment(id);
+    await refreshProjections(store, rooms, [id], holdersOf(exp));
+  })().catch((error: unknown) => log.error('rename effect failed', { doc: docName.experiment(id), error: String(error) }));
 }

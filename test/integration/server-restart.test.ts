@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { docName, readSharing, tagKey } from '../../shared/doc-layout.ts';
+import { refreshProjections } from '../../sync-server/effects/projections.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -51,6 +52,32 @@ describe('a restart', () => {
     expect(first).toMatchObject({ ok: true, resent: false });
     expect(again).toEqual({ ...first, resent: true });
     expect((await h.server.store.auditLog(10)).filter((r) => r.action === 'share')).toHaveLength(1);
+  });
+
+  it('mends a rename whose effects a crash cut off, when the experiment is next opened', async () => {
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const id = await alice.createExperiment('Old name');
+    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    const a = await alice.open(docName.experiment(id));
+    await a.waitFor(() => a.provider.synced, 'synced');
+    a.doc.getMap('meta').set('name', 'New name');
+    await a.waitFor(() => a.controls.some((c) => c.t === 'ack'), 'rename acknowledged');
+    a.destroy();
+    // What a crash right after the acknowledgement leaves: the document renamed, the rest not.
+    await a.waitFor(() => h.server.rooms.loadedCount === 0, 'experiment unloaded');
+    await h.server.store.setName(id, 'Old name');
+    await refreshProjections(h.server.store, h.server.rooms, [id], ['alice', 'bob']);
+
+    await h.restart();
+    const index = await bob.open(docName.index('bob'));
+    const listed = () => (index.doc.getMap('experiments').get(id) as { name?: string } | undefined)?.name;
+    await index.waitFor(() => listed() === 'Old name', 'the stale name listed');
+    const b = await bob.open(docName.experiment(id));
+    await b.waitFor(() => b.provider.synced, 'bob opened it');
+    expect(b.doc.getMap('meta').get('name')).toBe('New name');
+    await index.waitFor(() => listed() === 'New name', 'the index mended');
+    expect((await h.server.store.getExperiment(id))?.name).toBe('New name');
   });
 
   it('unloads documents nobody has open', async () => {
