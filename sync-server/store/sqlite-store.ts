@@ -182,7 +182,11 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
   }
 
   async close(): Promise<void> {
-    this.drainJournal();
+    try {
+      this.drainJournal();
+    } catch {
+      // The updates stay in the journal, durable; the next start moves them into SQLite.
+    }
     this.journal?.close();
     const stopped = new Promise<void>((resolve) => {
       this.checkpointer.once('message', () => resolve());

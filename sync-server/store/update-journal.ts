@@ -29,8 +29,12 @@ export class UpdateJournal {
   private pending: JournalEntry[];
 
   constructor(readonly path: string) {
-    this.pending = readJournal(readFileOrEmpty(path));
+    const bytes = readFileOrEmpty(path);
+    const { entries, end } = readRecords(bytes);
+    this.pending = entries;
     this.fd = openSync(path, 'a');
+    // A torn record left at the end would hide every record appended after it from the next recovery.
+    if (end < bytes.length) ftruncateSync(this.fd, end);
   }
 
   get size(): number {
@@ -76,6 +80,11 @@ export function encodeRecord({ seq, doc, update }: JournalEntry): Buffer {
 
 /** Every whole record of `bytes`, in order, up to the first torn or damaged one. */
 export function readJournal(bytes: Buffer): JournalEntry[] {
+  return readRecords(bytes).entries;
+}
+
+/** The whole records of `bytes` and the offset where they end. */
+function readRecords(bytes: Buffer): { entries: JournalEntry[]; end: number } {
   const out: JournalEntry[] = [];
   let at = 0;
   while (bytes.length - at >= HEADER) {
@@ -93,7 +102,7 @@ export function readJournal(bytes: Buffer): JournalEntry[] {
     });
     at = end;
   }
-  return out;
+  return { entries: out, end: at };
 }
 
 function readFileOrEmpty(path: string): Buffer {

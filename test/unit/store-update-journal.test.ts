@@ -72,6 +72,19 @@ describe('the update journal file', () => {
     expect(readJournal(readFileSync(path)).map((e) => e.seq)).toEqual([1]);
   });
 
+  it('cuts a torn tail off on open, so what is appended after it is recovered next time', () => {
+    const path = join(dir, 'j');
+    const first = new UpdateJournal(path);
+    first.append({ seq: 1, doc: 'exp-a', update: bytes(10, 1) });
+    first.append({ seq: 2, doc: 'exp-a', update: bytes(10, 2) });
+    first.close();
+    truncateSync(path, statSync(path).size - 4);
+    const second = new UpdateJournal(path);
+    second.append({ seq: 3, doc: 'exp-a', update: bytes(10, 3) });
+    second.close();
+    expect(readJournal(readFileSync(path)).map((e) => e.seq)).toEqual([1, 3]);
+  });
+
   it('drops a record whose bytes changed, and everything after it', () => {
     const good = encodeRecord({ seq: 1, doc: 'exp-a', update: bytes(10, 1) });
     const bad = encodeRecord({ seq: 2, doc: 'exp-a', update: bytes(10, 2) });
