@@ -14,8 +14,9 @@ import { holdersOf, refreshProjections } from './projections.ts';
 export function contentEffects(store: Store, rooms: Rooms, log: Logger): (room: DocRoom, outcome: MergeOutcome) => void {
   return (room, outcome) => {
     if (room.ref.kind !== 'experiment') return;
-    const renamed = outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name');
-    if (renamed) publishName(store, rooms, log, room);
+    if (!outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name')) return;
+    const name = room.doc.getMap(ExperimentRoot.meta).get('name');
+    if (typeof name === 'string') publishName(store, rooms, log, room.ref.experimentId, name);
   };
 }
 
@@ -30,15 +31,12 @@ export function mendNameOnLoad(store: Store, rooms: Rooms, log: Logger): (room: 
     if (room.ref.kind !== 'experiment') return;
     const name = room.doc.getMap(ExperimentRoot.meta).get('name');
     const exp = await store.getExperiment(room.ref.experimentId);
-    if (exp && typeof name === 'string' && name !== exp.name) publishName(store, rooms, log, room);
+    if (exp && typeof name === 'string' && name !== exp.name) publishName(store, rooms, log, exp.id, name);
   };
 }
 
-function publishName(store: Store, rooms: Rooms, log: Logger, room: DocRoom): void {
-  if (room.ref.kind !== 'experiment') return;
-  const id = room.ref.experimentId;
-  const name = room.doc.getMap(ExperimentRoot.meta).get('name');
-  if (typeof name !== 'string') return;
+/** Writes an experiment's name to the database and to every index that lists it, in the background. */
+function publishName(store: Store, rooms: Rooms, log: Logger, id: string, name: string): void {
   void (async () => {
     await store.setName(id, name);
     const exp = await store.getExperiment(id);

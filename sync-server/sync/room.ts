@@ -146,8 +146,7 @@ export class DocRoom {
     const held = this.heldBack;
     if (held.length === 0) return;
     this.heldBack = [];
-    const single = held.length === 1 ? held[0]! : null;
-    const message = updateMessage(single ? single.update : Y.mergeUpdates(held.map((h) => h.update)));
+    const message = updateMessage(Y.mergeUpdates(held.map((h) => h.update)));
     const onlyAuthor = held.every((h) => h.author === held[0]!.author) ? held[0]!.author : null;
     for (const peer of this.peers) if (peer !== onlyAuthor) peer.send(message);
   }
