@@ -189,7 +189,9 @@ describe('client core live mode against the real server', () => {
       async () => {
         most = Math.max(most, (await socketsOf('sam')).length);
         const held = (await live.store.docNames()).filter((n) => n.startsWith('exp-')).length;
-        return held === 40 && (await Promise.all(ids.map((id) => live.core.show(id)))).every((v, i) => v.name === `Many ${i}`);
+        // A document can be in the store a moment before its first sync fills it: not yet, not a failure.
+        const shown = await Promise.all(ids.map((id) => live.core.show(id).catch(() => null)));
+        return held === 40 && shown.every((v, i) => v?.name === `Many ${i}`);
       },
       20_000,
     );
