@@ -57,7 +57,7 @@ function fakeStore(): Store {
   } as unknown as Store;
 }
 
-const peer: RoomPeer = { actor, send: () => undefined, control: () => undefined, close: () => undefined };
+const peer: RoomPeer = { actor, send: () => undefined, sendFrame: () => undefined, control: () => undefined, close: () => undefined };
 
 /** A deterministic pseudo-random sequence, so every run writes the same history. */
 function rng(seed: number): () => number {

@@ -83,13 +83,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const tickets = new FileTickets();
   const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, mode: () => mode }));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, req, { store, rooms, registry, log, onAccepted }));
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, onAccepted }));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import type { WebSocket } from 'ws';
@@ -35,7 +36,7 @@ const MAX_REFUSALS_IN_A_ROW = 20;
  * then y-websocket sync and awareness, every client update going through the validated merge.
  * Messages that arrive while the socket is being authenticated wait in order.
  */
-export function acceptSocket(ws: WebSocket, req: IncomingMessage, deps: SyncDeps): void {
+export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): void {
   const early: Uint8Array[] = [];
   let onMessage: ((data: Uint8Array) => void) | null = null;
   ws.on('message', (data: Buffer) => {
@@ -44,7 +45,7 @@ export function acceptSocket(ws: WebSocket, req: IncomingMessage, deps: SyncDeps
     else early.push(bytes);
   });
   ws.on('error', () => ws.terminate());
-  void open(ws, req, deps).then((session) => {
+  void open(ws, socket, req, deps).then((session) => {
     if (!session) return;
     onMessage = session;
     for (const bytes of early.splice(0)) session(bytes);
@@ -59,7 +60,7 @@ function refuseSocket(ws: WebSocket, code: number, errorCode: ErrorCode, message
   return null;
 }
 
-async function open(ws: WebSocket, req: IncomingMessage, deps: SyncDeps): Promise<((data: Uint8Array) => void) | null> {
+async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): Promise<((data: Uint8Array) => void) | null> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const version = url.searchParams.get('v');
   if (version !== null && version !== String(PROTOCOL_VERSION)) {
@@ -74,7 +75,7 @@ async function open(ws: WebSocket, req: IncomingMessage, deps: SyncDeps): Promis
     deps.rooms.release(room);
     return refuseSocket(ws, CloseCode.notAReader, ErrorCode.NOT_A_READER, 'no access to this document');
   }
-  const peer = makePeer(ws, auth.actor);
+  const peer = makePeer(ws, socket, auth.actor);
   room.peers.add(peer);
   ws.on('close', () => {
     if (room.peers.delete(peer) || room.holds > 0) deps.rooms.release(room);
@@ -121,7 +122,7 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
       if (step === syncProtocol.messageYjsSyncStep2) return await mergeClientUpdate(room, peer, payload, deps.registry);
     } else if (type === MessageType.awareness) {
       // Presence is relayed as it comes; it is never stored and never decides anything.
-      for (const other of room.peers) if (other !== peer) other.send(data);
+      room.broadcast(data, peer);
       return null;
     } else if (type === MessageType.queryAwareness) {
       return null;
@@ -133,11 +134,16 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
   return null;
 }
 
-function makePeer(ws: WebSocket, actor: Actor): RoomPeer {
+function makePeer(ws: WebSocket, socket: Duplex, actor: Actor): RoomPeer {
   return {
     actor,
     send: (message) => {
       if (ws.readyState === ws.OPEN) ws.send(message);
+    },
+    // Straight onto the upgraded socket, the one `ws` writes to: our sockets never compress,
+    // so `ws` never holds a frame back, and whole frames written in order stay in order.
+    sendFrame: (frame) => {
+      if (ws.readyState === ws.OPEN) socket.write(frame);
     },
     control: (message) => {
       if (ws.readyState === ws.OPEN) ws.send(encodeControl(message));
