@@ -3,7 +3,8 @@
  * worker, so a mail exists in the database before anyone is told it was sent; a crash, a dead
  * SMTP server or a restart only delays it. The worker takes due mail oldest first, hands each to
  * the transport, and on failure records the error and the next attempt at
- * `min(max, base · 2^attempts)`. At most one pass runs at a time; `stop` clears the timer and
+ * `min(max, base · 2^attempts)`. It gives a mail up, keeping it for the admin to see, when the
+ * SMTP server refuses it for good (a 5xx reply) or when it is still unsent after `maxAgeMs`. At most one pass runs at a time; `stop` clears the timer and
  * waits for the pass in flight.
  *
  * Logs carry mail ids, the recipient's domain, attempt counts and the SMTP host; never bodies,
@@ -14,18 +15,20 @@ import { z } from 'zod';
 import { Email } from '../../shared/schemas/entities.ts';
 import type { Logger } from '../log.ts';
 import type { MailRecord, Store } from '../store/store.ts';
-import { outboxTransport, smtpTransport, type MailTransport } from './transports.ts';
+import { MailRefused, outboxTransport, smtpTransport, type MailTransport } from './transports.ts';
 
 export type RetryPolicy = { baseMs: number; maxMs: number };
 
 export type MailQueueOptions = {
-  store: Pick<Store, 'enqueueMail' | 'dueMail' | 'markMailSent' | 'markMailFailed'>;
+  store: Pick<Store, 'enqueueMail' | 'dueMail' | 'markMailSent' | 'markMailFailed' | 'markMailGivenUp'>;
   dataDir: string;
   /** `smtp://host:port` or `smtps://user:pass@host:465`; absent: write `.eml` files to `<dataDir>/outbox/`. */
   smtpUrl?: string;
   from: string;
   log: Logger;
   retry?: Partial<RetryPolicy>;
+  /** How long a mail that keeps failing is tried before it is given up (default 4 days, as MTAs do). */
+  maxAgeMs?: number;
   /** Longest sleep between passes, a safety net for mail enqueued by another process. */
   pollMs?: number;
   /** For tests: the clock. */
@@ -44,6 +47,7 @@ export type MailQueue = {
 };
 
 export const defaultRetry: RetryPolicy = { baseMs: 1_000, maxMs: 5 * 60_000 };
+const defaultMaxAgeMs = 4 * 24 * 60 * 60_000;
 const defaultPollMs = 60_000;
 const batchSize = 20;
 const minWaitMs = 5;
@@ -88,6 +92,7 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
   if (!(retry.baseMs >= 1 && retry.maxMs >= retry.baseMs)) throw new Error('mail queue: retry needs 1 <= baseMs <= maxMs');
   const pollMs = Math.min(options.pollMs ?? defaultPollMs, 2 ** 31 - 1);
   const now = options.now ?? Date.now;
+  const maxAgeMs = options.maxAgeMs ?? defaultMaxAgeMs;
   const secrets = credentialsOf(options.smtpUrl);
   const transport: MailTransport = options.smtpUrl ? smtpTransport(options.smtpUrl) : outboxTransport(join(options.dataDir, 'outbox'));
 
@@ -104,9 +109,16 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
       log.info('mail.sent', { mailId: mail.id, toDomain: domainOf(mail.to), attempts: mail.attempts + 1, via: transport.describe });
     } catch (error) {
       const reason = describeError(error, secrets);
+      const at = now();
       const delayMs = retryDelay(mail.attempts, retry);
-      await store.markMailFailed(mail.id, now() + delayMs, reason);
-      log.error('mail.failed', { mailId: mail.id, toDomain: domainOf(mail.to), attempts: mail.attempts + 1, retryInMs: delayMs, via: transport.describe, reason });
+      const fields = { mailId: mail.id, toDomain: domainOf(mail.to), attempts: mail.attempts + 1, via: transport.describe, reason };
+      if (error instanceof MailRefused || at + delayMs - mail.createdAt > maxAgeMs) {
+        await store.markMailGivenUp(mail.id, at, reason);
+        log.error('mail.undeliverable', { ...fields, refused: error instanceof MailRefused });
+        return;
+      }
+      await store.markMailFailed(mail.id, at + delayMs, reason);
+      log.error('mail.failed', { ...fields, retryInMs: delayMs });
     }
   }
 

@@ -13,10 +13,39 @@ export type OutgoingMail = { id: number; from: string; to: string; subject: stri
 export type MailTransport = {
   /** For logs: `smtp:<host>:<port>` or `outbox`, never credentials. */
   readonly describe: string;
-  /** Resolves once the mail is handed over for good; rejects with a reason to retry later. */
+  /**
+   * Resolves once the mail is handed over for good. Rejects with `MailRefused` when trying again
+   * cannot help, with any other error when a later attempt may succeed.
+   */
   deliver(mail: OutgoingMail): Promise<void>;
   close(): void;
 };
+
+/**
+ * The SMTP server refused the mail itself, with a permanent (5xx) reply to its sender, recipient
+ * or content: the same mail would be refused again. A refused login is not this; the admin
+ * fixes the credentials and the queue goes on.
+ */
+export class MailRefused extends Error {
+  readonly code: string;
+  readonly responseCode: number;
+  constructor(smtp: { code?: unknown; responseCode: number; message: string }) {
+    super(smtp.message);
+    this.name = 'MailRefused';
+    this.code = typeof smtp.code === 'string' ? smtp.code : 'EENVELOPE';
+    this.responseCode = smtp.responseCode;
+  }
+}
+
+type SmtpFailure = { code?: unknown; responseCode?: unknown; message?: unknown };
+
+/** The error as `MailRefused` when nodemailer reports a permanent refusal of the mail, else as it is. */
+function classify(error: unknown): unknown {
+  const e = error as SmtpFailure | null;
+  const refusal = typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+  if (!refusal || e?.code === 'EAUTH' || typeof e?.message !== 'string') return error;
+  return new MailRefused({ code: e.code, responseCode: e.responseCode as number, message: e.message });
+}
 
 /** Timeouts short enough that `stop()` never waits minutes on a dead server. */
 const smtpTimeouts = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dnsTimeout: 15_000 };
@@ -44,9 +73,14 @@ export function smtpTransport(smtpUrl: string): MailTransport {
   return {
     describe: smtpHostOnly(smtpUrl),
     async deliver(mail) {
-      const info = await transport.sendMail(message(mail));
+      const info = await transport.sendMail(message(mail)).catch((error: unknown) => {
+        throw classify(error);
+      });
       // A server may accept the transaction yet refuse the one recipient.
-      if (info.rejected.length > 0) throw new Error(`recipient rejected: ${info.response}`);
+      if (info.rejected.length > 0) {
+        const why = (info.rejectedErrors as SmtpFailure[] | undefined)?.[0];
+        throw classify({ code: 'EENVELOPE', responseCode: why?.responseCode, message: `recipient rejected: ${info.response}` });
+      }
     },
     close: () => transport.close(),
   };

@@ -135,3 +135,13 @@ migrations.push(`
     requested_at INTEGER NOT NULL
   );
 `);
+
+/**
+ * Mail the server gave up on (a permanent SMTP refusal, or no delivery for days): kept for the
+ * admin to see, never tried again.
+ */
+migrations.push(`
+  ALTER TABLE mail_outbox ADD COLUMN given_up_at INTEGER;
+  DROP INDEX mail_outbox_due;
+  CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at IS NULL AND given_up_at IS NULL;
+`);

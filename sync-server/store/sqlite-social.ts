@@ -21,7 +21,9 @@ type SocialPart = Pick<
   | 'dueMail'
   | 'markMailSent'
   | 'markMailFailed'
+  | 'markMailGivenUp'
   | 'pendingMailCount'
+  | 'undeliverableMail'
 >;
 
 type RequestRow = { id: string; from_user: string; to_email: string; status: ConnectionRequestRecord['status']; created_at: number; decided_at: number | null };
@@ -36,6 +38,7 @@ type MailRow = {
   next_attempt_at: number;
   sent_at: number | null;
   last_error: string | null;
+  given_up_at: number | null;
 };
 
 const pair = (x: string, y: string): [string, string] => (x < y ? [x, y] : [y, x]);
@@ -84,11 +87,13 @@ export function sqliteSocial(db: Database.Database): SocialPart {
       'INSERT INTO mail_outbox (to_addr, subject, text_body, html_body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     due: db.prepare<[number, number], MailRow>(
-      'SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?',
+      'SELECT * FROM mail_outbox WHERE sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?',
     ),
+    givenUp: db.prepare('UPDATE mail_outbox SET attempts = attempts + 1, given_up_at = ?, last_error = ? WHERE id = ?'),
+    undeliverable: db.prepare<[number], MailRow>('SELECT * FROM mail_outbox WHERE given_up_at IS NOT NULL ORDER BY given_up_at DESC, id DESC LIMIT ?'),
     sent: db.prepare('UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
     failed: db.prepare('UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
-    pendingMail: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM mail_outbox WHERE sent_at IS NULL'),
+    pendingMail: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM mail_outbox WHERE sent_at IS NULL AND given_up_at IS NULL'),
   };
   return {
     async connectionsOf(username) {
@@ -140,18 +145,7 @@ export function sqliteSocial(db: Database.Database): SocialPart {
       return Number(st.enqueue.run(mail.to, mail.subject, mail.text, mail.html, mail.at, mail.at).lastInsertRowid);
     },
     async dueMail(now, limit): Promise<MailRecord[]> {
-      return st.due.all(now, limit).map((r) => ({
-        id: r.id,
-        to: r.to_addr,
-        subject: r.subject,
-        text: r.text_body,
-        html: r.html_body,
-        createdAt: r.created_at,
-        attempts: r.attempts,
-        nextAttemptAt: r.next_attempt_at,
-        sentAt: r.sent_at,
-        lastError: r.last_error,
-      }));
+      return st.due.all(now, limit).map(mailRecord);
     },
     async markMailSent(id, at) {
       st.sent.run(at, id);
@@ -159,8 +153,30 @@ export function sqliteSocial(db: Database.Database): SocialPart {
     async markMailFailed(id, nextAttemptAt, error) {
       st.failed.run(nextAttemptAt, error.slice(0, 500), id);
     },
+    async markMailGivenUp(id, at, error) {
+      st.givenUp.run(at, error.slice(0, 500), id);
+    },
+    async undeliverableMail(limit) {
+      return st.undeliverable.all(limit).map(mailRecord);
+    },
     async pendingMailCount() {
       return st.pendingMail.get()?.n ?? 0;
     },
+  };
+}
+
+function mailRecord(r: MailRow): MailRecord {
+  return {
+    id: r.id,
+    to: r.to_addr,
+    subject: r.subject,
+    text: r.text_body,
+    html: r.html_body,
+    createdAt: r.created_at,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    sentAt: r.sent_at,
+    lastError: r.last_error,
+    givenUpAt: r.given_up_at,
   };
 }

@@ -42,6 +42,8 @@ export type MailRecord = {
   nextAttemptAt: number;
   sentAt: number | null;
   lastError: string | null;
+  /** Set once the queue stopped trying: the mail will never be sent. */
+  givenUpAt: number | null;
 };
 
 export interface Store {
@@ -122,5 +124,10 @@ export interface Store {
   dueMail(now: number, limit: number): Promise<MailRecord[]>;
   markMailSent(id: number, at: number): Promise<void>;
   markMailFailed(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** Records a last failed attempt after which the mail is never tried again. */
+  markMailGivenUp(id: number, at: number, error: string): Promise<void>;
+  /** Mail still to be sent (not sent, not given up). */
   pendingMailCount(): Promise<number>;
+  /** Mail given up on, newest first. */
+  undeliverableMail(limit: number): Promise<MailRecord[]>;
 }

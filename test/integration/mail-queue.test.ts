@@ -168,6 +168,53 @@ describe('mail queue over SMTP', () => {
     expect(await store.pendingMailCount()).toBe(1);
   });
 
+  it('gives up a mail the SMTP server refuses for good, keeps it for the admin, and goes on with the rest', async () => {
+    const inbox = smtp(await startSmtp(0, 0, { 'gone@example.org': 550 }));
+    const q = queue({ smtpUrl: `smtp://127.0.0.1:${inbox.port}` });
+    q.start();
+    await q.send({ to: 'gone@example.org', ...share });
+    await q.send({ to: 'bob@example.org', ...share });
+    await waitFor(() => inbox.messages.length === 1, 'the deliverable mail to arrive');
+    await waitFor(async () => (await store.undeliverableMail(10)).length === 1, 'the refused mail given up');
+    // Several retry periods later it has still been tried only once.
+    await new Promise((r) => setTimeout(r, fastRetry.maxMs * 3));
+    const [given] = await store.undeliverableMail(10);
+    expect(given).toMatchObject({ to: 'gone@example.org', attempts: 1, sentAt: null });
+    expect(given?.givenUpAt).toEqual(expect.any(Number));
+    expect(given?.lastError).toMatch(/550/);
+    expect(await store.pendingMailCount()).toBe(0);
+    expect(inbox.recipients).toEqual([['bob@example.org']]);
+    expect(logLines.join('\n')).toContain('mail.undeliverable');
+  });
+
+  it('retries a mail refused for now (4xx) and delivers it once the server takes it', async () => {
+    const refuse: Record<string, number> = { 'bob@example.org': 451 };
+    const inbox = smtp(await startSmtp(0, 0, refuse));
+    const q = queue({ smtpUrl: `smtp://127.0.0.1:${inbox.port}` });
+    q.start();
+    await q.send({ to: 'bob@example.org', ...share });
+    await waitFor(async () => ((await allPending(store))[0]?.attempts ?? 0) >= 2, 'two refused attempts');
+    expect((await allPending(store))[0]?.lastError).toMatch(/451/);
+    delete refuse['bob@example.org'];
+    await waitFor(() => inbox.messages.length === 1, 'the mail to arrive once accepted');
+    expect(await store.undeliverableMail(10)).toEqual([]);
+  });
+
+  it('gives up a mail still failing after the maximum age', async () => {
+    let clock = 1_000_000;
+    const port = await freePort();
+    const q = queue({ smtpUrl: `smtp://127.0.0.1:${port}`, now: () => clock, maxAgeMs: 60_000 });
+    await q.send({ to: 'bob@example.org', ...share });
+    await q.drain();
+    expect((await allPending(store))[0]?.attempts).toBe(1);
+    clock += 61_000;
+    await q.drain();
+    expect(await store.pendingMailCount()).toBe(0);
+    const [given] = await store.undeliverableMail(10);
+    expect(given).toMatchObject({ to: 'bob@example.org', attempts: 2, givenUpAt: clock });
+    expect(given?.lastError).toMatch(/ECONNREFUSED/);
+  });
+
   it('refuses a malformed message before storing it', async () => {
     const q = queue({ smtpUrl: 'smtp://127.0.0.1:1' });
     await expect(q.send({ to: 'not an address', subject: 'x', text: 'y' })).rejects.toThrow();

@@ -6,9 +6,10 @@ export type Inbox = { port: number; messages: ParsedMail[]; recipients: string[]
 
 /**
  * A real SMTP server on 127.0.0.1 that keeps every mail it receives, in arrival order. It
- * accepts any credentials; `delayMs` holds each DATA reply (to test a send in flight).
+ * accepts any credentials; `delayMs` holds each DATA reply (to test a send in flight);
+ * `refuse` maps a recipient to the reply code its RCPT TO gets (the test may change it later).
  */
-export async function startSmtp(port = 0, delayMs = 0): Promise<Inbox> {
+export async function startSmtp(port = 0, delayMs = 0, refuse: Record<string, number> = {}): Promise<Inbox> {
   const messages: ParsedMail[] = [];
   const recipients: string[][] = [];
   const server = new SMTPServer({
@@ -18,6 +19,11 @@ export async function startSmtp(port = 0, delayMs = 0): Promise<Inbox> {
     logger: false,
     closeTimeout: 1_000,
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),
+    onRcptTo(address, _session, callback) {
+      const code = refuse[address.address];
+      if (code === undefined) return callback();
+      callback(Object.assign(new Error(code >= 500 ? 'no such mailbox here' : 'mailbox busy, try later'), { responseCode: code }));
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then(async (mail) => {
