@@ -48,6 +48,33 @@ export async function addUser(dataDir: string, input: NewUser): Promise<{ userna
   }
 }
 
+export type MailStatus = {
+  pending: number;
+  undeliverable: Array<{ id: number; to: string; attempts: number; createdAt: number; givenUpAt: number; error: string | null }>;
+};
+
+/**
+ * `cytoshare admin --data DIR mail`: how much mail waits, and the mail given up on (newest
+ * first, at most `limit`), with the recipient and the last error. Subjects and bodies are left
+ * out: they name experiments.
+ */
+export async function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
+  const store = openSqliteStore(dataDir);
+  try {
+    const undeliverable = (await store.undeliverableMail(limit)).map((m) => ({
+      id: m.id,
+      to: m.to,
+      attempts: m.attempts,
+      createdAt: m.createdAt,
+      givenUpAt: m.givenUpAt ?? 0,
+      error: m.lastError,
+    }));
+    return { pending: await store.pendingMailCount(), undeliverable };
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * `cytoshare admin --data DIR set-mode premium|enterprise`. Moving from enterprise to premium
  * keeps everyone able to share with whom they already share: each such pair gets a

@@ -57,8 +57,11 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
   onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff']);
   const [, sub, name, ...rest] = ctx.args.positionals;
   if (sub === 'set-mode' && name !== undefined && rest.length === 0) return runSetMode(ctx, name);
+  if (sub === 'mail' && name === undefined) return runMailStatus(ctx);
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
-    throw new UsageError('usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise');
+    throw new UsageError(
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail',
+    );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
@@ -84,6 +87,19 @@ async function runSetMode(ctx: Ctx, value: string): Promise<Exit> {
   const { setMode } = await import('../../sync-server/admin.ts');
   const result = await setMode(dataDir, mode);
   ctx.out.result(result, `mode ${result.mode}${result.preExisting ? `; ${result.preExisting} pre-existing connections` : ''}`);
+  return Exit.ok;
+}
+
+/** `admin --data DIR mail`: mail waiting to be sent, and mail the server gave up on. */
+async function runMailStatus(ctx: Ctx): Promise<Exit> {
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const { mailStatus } = await import('../../sync-server/admin.ts');
+  const status = await mailStatus(dataDir);
+  const lines = [`${status.pending} waiting to be sent; ${status.undeliverable.length} given up`];
+  for (const m of status.undeliverable) {
+    lines.push(`  #${m.id} to ${m.to}, ${m.attempts} attempts, given up ${new Date(m.givenUpAt).toISOString()}: ${m.error ?? 'no error recorded'}`);
+  }
+  ctx.out.result(status, lines.join('\n'));
   return Exit.ok;
 }
 

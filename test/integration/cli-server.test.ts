@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helpers.ts';
 import { spawnServer } from './support/server-process.ts';
+import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
 
 describe('cytoshare server and admin', () => {
   it('serves on a free port, takes accounts from `admin`, and stops on SIGTERM', async () => {
@@ -23,6 +24,30 @@ describe('cytoshare server and admin', () => {
       expect(await exited).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the admin the mail waiting and the mail given up, without subjects', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cytoshare-mail-admin-'));
+    try {
+      const store = openSqliteStore(root);
+      await store.enqueueMail({ to: 'bob@lab.example', subject: 'Tregs shared', text: 't', html: null, at: 1_000 });
+      const gone = await store.enqueueMail({ to: 'gone@lab.example', subject: 'Tregs shared', text: 't', html: null, at: 1_000 });
+      await store.markMailGivenUp(gone, 9_000, 'EENVELOPE 550 no such mailbox');
+      await store.close();
+
+      const status = await cli(['admin', '--data', root, 'mail', '--json']);
+      expect(status.code).toBe(0);
+      expect(status.json).toEqual({
+        pending: 1,
+        undeliverable: [{ id: gone, to: 'gone@lab.example', attempts: 1, createdAt: 1_000, givenUpAt: 9_000, error: 'EENVELOPE 550 no such mailbox' }],
+      });
+      const human = await cli(['admin', '--data', root, 'mail']);
+      expect(human.stdout).toMatch(/1 waiting to be sent; 1 given up/);
+      expect(human.stdout).toMatch(/gone@lab\.example.*550 no such mailbox/);
+      expect(human.stdout).not.toMatch(/Tregs/);
+    } finally {
       await rm(root, { recursive: true, force: true });
     }
   });
