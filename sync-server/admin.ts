@@ -1,7 +1,12 @@
 import { ErrorCode } from '../shared/codes.ts';
 import { Email, Password, Username, type ServerMode } from '../shared/schemas/entities.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hashPassword } from './auth/passwords.ts';
+import { collectBlobGarbage, type BlobCollection } from './files/blob-gc.ts';
+import { BlobStore } from './files/blob-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
+import { JOURNAL_FILE, readJournal } from './store/update-journal.ts';
 import type { Store } from './store/store.ts';
 
 /** An expected refusal of an admin or account action, with a stable code. */
@@ -43,6 +48,32 @@ export async function addUser(dataDir: string, input: NewUser): Promise<{ userna
   const store = openSqliteStore(dataDir);
   try {
     return await createAccount(store, input);
+  } finally {
+    await store.close();
+  }
+}
+
+/** How long an unlisted blob is kept: an upload writes its blob a moment before recording it. */
+export const BLOB_GRACE_MS = 60 * 60_000;
+
+/**
+ * `cytoshare admin --data DIR gc-blobs [--dry-run]`: removes FCS files no experiment lists any
+ * more. Safe while the server runs: it reads the update journal without draining it, and keeps
+ * blobs written or uploaded again within `graceMs`.
+ */
+export async function gcBlobs(dataDir: string, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
+  const journalPath = join(dataDir, JOURNAL_FILE);
+  const journal = existsSync(journalPath) ? readJournal(readFileSync(journalPath)) : [];
+  const store = openSqliteStore(dataDir);
+  try {
+    return await collectBlobGarbage({
+      store,
+      blobs: new BlobStore(dataDir),
+      journal,
+      now: Date.now(),
+      graceMs: options.graceMs ?? BLOB_GRACE_MS,
+      dryRun: options.dryRun,
+    });
   } finally {
     await store.close();
   }

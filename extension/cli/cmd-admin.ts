@@ -54,13 +54,14 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
 }
 
 export async function runAdmin(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff']);
+  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff', 'dry-run']);
   const [, sub, name, ...rest] = ctx.args.positionals;
   if (sub === 'set-mode' && name !== undefined && rest.length === 0) return runSetMode(ctx, name);
   if (sub === 'mail' && name === undefined) return runMailStatus(ctx);
+  if (sub === 'gc-blobs' && name === undefined) return runGcBlobs(ctx);
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
     throw new UsageError(
-      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail',
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail | admin --data DIR gc-blobs [--dry-run]',
     );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
@@ -100,6 +101,16 @@ async function runMailStatus(ctx: Ctx): Promise<Exit> {
     lines.push(`  #${m.id} to ${m.to}, ${m.attempts} attempts, given up ${new Date(m.givenUpAt).toISOString()}: ${m.error ?? 'no error recorded'}`);
   }
   ctx.out.result(status, lines.join('\n'));
+  return Exit.ok;
+}
+
+/** `admin --data DIR gc-blobs [--dry-run]`: removes FCS files no experiment lists any more. */
+async function runGcBlobs(ctx: Ctx): Promise<Exit> {
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const { gcBlobs } = await import('../../sync-server/admin.ts');
+  const r = await gcBlobs(dataDir, { dryRun: has(ctx.args, 'dry-run') });
+  const verb = r.dryRun ? 'would remove' : 'removed';
+  ctx.out.result(r, `${verb} ${r.removed} unlisted files (${r.freedBytes} bytes); ${r.referenced} in use; ${r.recent} unlisted but recent, kept`);
   return Exit.ok;
 }
 

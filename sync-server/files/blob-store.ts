@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,6 +8,11 @@ import type { Readable } from 'node:stream';
  * FCS bytes on disk, named by their SHA-256: the same file uploaded twice, or copied by a clone,
  * is stored once. A blob is written to a temporary name and renamed into place, so a reader
  * never sees half a file and a crash leaves at most a temporary file behind.
+ *
+ * Blobs nobody references any more are removed by `removeIfStale` (see `blob-gc.ts`), possibly
+ * from another process while the server runs. Two rules keep that from removing a blob a new
+ * record is about to use: `put` of bytes already stored touches the blob, so it is not stale;
+ * and removal first moves the blob aside, then looks again, and puts it back if it was touched.
  */
 export class BlobStore {
   private readonly dir: string;
@@ -29,7 +34,16 @@ export class BlobStore {
   put(bytes: Uint8Array): string {
     const sha256 = BlobStore.hash(bytes);
     const target = this.path(sha256);
-    if (existsSync(target)) return sha256;
+    if (existsSync(target)) {
+      try {
+        const now = new Date();
+        utimesSync(target, now, now);
+        return sha256;
+      } catch (error) {
+        // Moved aside by a collection in that instant: write it again below.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
     const temp = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
     try {
       writeFileSync(temp, bytes);
@@ -54,5 +68,70 @@ export class BlobStore {
 
   stream(sha256: string): Readable {
     return createReadStream(this.path(sha256));
+  }
+
+  /** Every stored blob, with its size and when it was last written or put again. */
+  entries(): Array<{ sha256: string; size: number; mtimeMs: number }> {
+    const out: Array<{ sha256: string; size: number; mtimeMs: number }> = [];
+    for (const name of readdirSync(this.dir)) {
+      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+      try {
+        const st = statSync(join(this.dir, name));
+        out.push({ sha256: name, size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // Removed meanwhile.
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes the blob unless it was written or put again at or after `staleBefore` (ms since the
+   * epoch). Returns the bytes freed: 0 when it was kept or already gone.
+   */
+  removeIfStale(sha256: string, staleBefore: number): number {
+    const target = this.path(sha256);
+    const aside = join(this.dir, `.gc-${sha256}-${randomBytes(4).toString('hex')}`);
+    try {
+      renameSync(target, aside);
+    } catch {
+      return 0;
+    }
+    let st;
+    try {
+      st = statSync(aside);
+    } catch {
+      return 0; // put back meanwhile by another collection's recovery
+    }
+    if (st.mtimeMs >= staleBefore) {
+      // Put again just before it was moved: it stays (unless `put` has already written it anew).
+      if (existsSync(target)) rmSync(aside, { force: true });
+      else renameSync(aside, target);
+      return 0;
+    }
+    rmSync(aside, { force: true });
+    return st.size;
+  }
+
+  /**
+   * Puts back the blobs a collection had moved aside when it was interrupted, so the next one
+   * decides about them again, and removes temporary uploads a crash left, older than `staleBefore`.
+   */
+  recoverInterrupted(staleBefore: number): void {
+    for (const name of readdirSync(this.dir)) {
+      const path = join(this.dir, name);
+      try {
+        const aside = /^\.gc-([0-9a-f]{64})-/.exec(name);
+        if (aside) {
+          const target = this.path(aside[1]!);
+          if (existsSync(target)) rmSync(path, { force: true });
+          else renameSync(path, target);
+        } else if (name.startsWith('.tmp-') && statSync(path).mtimeMs < staleBefore) {
+          rmSync(path, { force: true });
+        }
+      } catch {
+        // Renamed or removed meanwhile.
+      }
+    }
   }
 }

@@ -6,7 +6,7 @@ import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
-import { UpdateJournal, type JournalEntry } from './update-journal.ts';
+import { JOURNAL_FILE, UpdateJournal, type JournalEntry } from './update-journal.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
 
 type ExperimentRow = {
@@ -54,7 +54,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     workerData: { file: join(dataDir, 'cytoshare.sqlite'), intervalMs: 1_000 },
   });
   checkpointer.unref();
-  const journal = options.journal ? new UpdateJournal(join(dataDir, 'updates.journal')) : null;
+  const journal = options.journal ? new UpdateJournal(join(dataDir, JOURNAL_FILE)) : null;
   const store = new SqliteStore(db, checkpointer, journal);
   return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal())) as Store;
 }
@@ -123,6 +123,7 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
       ),
       publicExperiments: db.prepare<[], { id: string }>('SELECT id FROM experiments WHERE public = 1 AND trashed = 0'),
       loadUpdates: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = ? ORDER BY seq'),
+      docNames: db.prepare<[number, string], { doc: string }>('SELECT DISTINCT doc FROM doc_updates WHERE substr(doc, 1, ?) = ? ORDER BY doc'),
       insertUpdate: db.prepare('INSERT OR IGNORE INTO doc_updates (seq, doc, data) VALUES (?, ?, ?)'),
       lastSeq: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'doc_updates'"),
       deleteUpdatesUpTo: db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ?'),
@@ -295,6 +296,9 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
     return this.st.publicExperiments.all().map((r) => r.id);
   }
 
+  async storedDocNames(prefix: string): Promise<string[]> {
+    return this.st.docNames.all(prefix.length, prefix).map((r) => r.doc);
+  }
   async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
     this.drainJournal();
     const rows = this.st.loadUpdates.all(doc);

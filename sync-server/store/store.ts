@@ -73,6 +73,8 @@ export interface Store {
   publicExperiments(): Promise<string[]>;
 
   loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
+  /** Names of the stored documents that start with `prefix` (journaled updates not included). */
+  storedDocNames(prefix: string): Promise<string[]>;
   appendUpdate(doc: string, update: Uint8Array): Promise<number>;
   /** Replaces every update of `doc` up to `uptoSeq` by one merged state, atomically. */
   compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void>;

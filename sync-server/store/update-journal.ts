@@ -20,6 +20,9 @@ import { crc32 } from 'node:zlib';
  */
 export type JournalEntry = { seq: number; doc: string; update: Uint8Array };
 
+/** The journal's file name in the data folder. */
+export const JOURNAL_FILE = 'updates.journal';
+
 const HEADER = 8;
 const SEQ_AND_NAME = 10;
 

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +48,27 @@ describe('cytoshare server and admin', () => {
       expect(human.stdout).toMatch(/1 waiting to be sent; 1 given up/);
       expect(human.stdout).toMatch(/gone@lab\.example.*550 no such mailbox/);
       expect(human.stdout).not.toMatch(/Tregs/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('collects unlisted FCS files from the admin command, dry run first', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cytoshare-gc-admin-'));
+    try {
+      const orphan = join(root, 'blobs', 'ab'.repeat(32));
+      await mkdir(join(root, 'blobs'), { recursive: true });
+      await writeFile(orphan, 'not listed anywhere');
+      const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+      await utimes(orphan, hourAgo, hourAgo);
+
+      const dry = await cli(['admin', '--data', root, 'gc-blobs', '--dry-run', '--json']);
+      expect(dry.code).toBe(0);
+      expect(dry.json).toEqual({ referenced: 0, removed: 1, freedBytes: 19, recent: 0, dryRun: true });
+      expect(existsSync(orphan)).toBe(true);
+      const real = await cli(['admin', '--data', root, 'gc-blobs']);
+      expect(real.stdout).toMatch(/removed 1 unlisted files \(19 bytes\)/);
+      expect(existsSync(orphan)).toBe(false);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
