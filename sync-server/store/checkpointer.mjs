@@ -4,7 +4,9 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const db = new Database(workerData.file);
+// If the database cannot be opened (the folder was removed meanwhile) this throws; the store
+// sees the worker's error and checkpoints on its own thread.
+const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const timer = setInterval(() => {
   try {

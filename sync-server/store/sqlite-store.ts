@@ -54,6 +54,11 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     workerData: { file: join(dataDir, 'cytoshare.sqlite'), intervalMs: 1_000 },
   });
   checkpointer.unref();
+  // Without its thread the log would grow for ever: SQLite checkpoints on this one instead.
+  // (An unhandled worker error would also bring the whole server down.)
+  checkpointer.on('error', () => {
+    if (db.open) db.pragma('wal_autocheckpoint = 1000');
+  });
   const journal = options.journal ? new UpdateJournal(join(dataDir, JOURNAL_FILE)) : null;
   const store = new SqliteStore(db, checkpointer, journal);
   return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal())) as Store;
@@ -189,13 +194,16 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
       // The updates stay in the journal, durable; the next start moves them into SQLite.
     }
     this.journal?.close();
-    const stopped = new Promise<void>((resolve) => {
-      this.checkpointer.once('message', () => resolve());
-      this.checkpointer.once('error', () => resolve());
-      this.checkpointer.once('exit', () => resolve());
-    });
-    this.checkpointer.postMessage('stop');
-    await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000))]);
+    // threadId is -1 once the thread has exited (it failed, see openSqliteStore).
+    if (this.checkpointer.threadId !== -1) {
+      const stopped = new Promise<void>((resolve) => {
+        this.checkpointer.once('message', () => resolve());
+        this.checkpointer.once('error', () => resolve());
+        this.checkpointer.once('exit', () => resolve());
+      });
+      this.checkpointer.postMessage('stop');
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000))]);
+    }
     await this.checkpointer.terminate();
     this.db.close();
   }

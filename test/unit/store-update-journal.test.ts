@@ -149,4 +149,13 @@ describe('a store with the update journal', () => {
     const store = open();
     expect((await store.loadUpdates('exp-v')).updates).toEqual([]);
   });
+
+  it('keeps working when its checkpoint thread cannot open the database', async () => {
+    const store = open();
+    // Gone before the worker thread (which takes tens of ms to start) opens the file.
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise((r) => setTimeout(r, 500));
+    await store.appendUpdate('exp-u', bytes(2, 3));
+    expect((await store.loadUpdates('exp-u')).updates.map((u) => u[0])).toEqual([3]);
+  });
 });
