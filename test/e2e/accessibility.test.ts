@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
@@ -12,7 +14,11 @@ import { startTestServer, type TestServer } from './support/server.ts';
  * path, and the screenshots the README shows, taken of a realistic state.
  */
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
-const SHOTS = 'test/e2e/screenshots';
+/**
+ * The README's screenshots are rewritten only on request (`UPDATE_SCREENSHOTS=1`): otherwise
+ * every local run would leave the tracked images changed. The shots are still taken, elsewhere.
+ */
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? 'test/e2e/screenshots' : mkdtempSync(join(tmpdir(), 'cytoshare-shots-'));
 
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
 
