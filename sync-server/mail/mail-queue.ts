@@ -108,7 +108,8 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
       await store.markMailSent(mail.id, now());
       log.info('mail.sent', { mailId: mail.id, toDomain: domainOf(mail.to), attempts: mail.attempts + 1, via: transport.describe });
     } catch (error) {
-      const reason = describeError(error, secrets);
+      // The log promises domains only; an SMTP reply often quotes the whole address.
+      const reason = describeError(error, [...secrets, mail.to]);
       const at = now();
       const delayMs = retryDelay(mail.attempts, retry);
       const fields = { mailId: mail.id, toDomain: domainOf(mail.to), attempts: mail.attempts + 1, via: transport.describe, reason };

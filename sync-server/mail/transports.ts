@@ -22,9 +22,11 @@ export type MailTransport = {
 };
 
 /**
- * The SMTP server refused the mail itself, with a permanent (5xx) reply to its sender, recipient
- * or content: the same mail would be refused again. A refused login is not this; the admin
- * fixes the credentials and the queue goes on.
+ * The SMTP server refused this mail itself, with a permanent (5xx) reply to its recipient
+ * (`RCPT TO`) or its content (`DATA`): the same mail would be refused again. A refusal of the
+ * connection, the login or the sender (`MAIL FROM`: missing credentials, a From address the
+ * relay will not take) is the server's set-up, not the mail's; it stays a temporary failure,
+ * so the queue goes on once the admin fixes it.
  */
 export class MailRefused extends Error {
   readonly code: string;
@@ -37,13 +39,14 @@ export class MailRefused extends Error {
   }
 }
 
-type SmtpFailure = { code?: unknown; responseCode?: unknown; message?: unknown };
+type SmtpFailure = { code?: unknown; responseCode?: unknown; message?: unknown; command?: unknown };
 
-/** The error as `MailRefused` when nodemailer reports a permanent refusal of the mail, else as it is. */
+/** The error as `MailRefused` when nodemailer reports a permanent refusal of this mail, else as it is. */
 function classify(error: unknown): unknown {
   const e = error as SmtpFailure | null;
-  const refusal = typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
-  if (!refusal || e?.code === 'EAUTH' || typeof e?.message !== 'string') return error;
+  const permanent = typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+  const ofThisMail = e?.command === 'RCPT TO' || e?.command === 'DATA';
+  if (!permanent || !ofThisMail || typeof e?.message !== 'string') return error;
   return new MailRefused({ code: e.code, responseCode: e.responseCode as number, message: e.message });
 }
 
@@ -79,7 +82,8 @@ export function smtpTransport(smtpUrl: string): MailTransport {
       // A server may accept the transaction yet refuse the one recipient.
       if (info.rejected.length > 0) {
         const why = (info.rejectedErrors as SmtpFailure[] | undefined)?.[0];
-        throw classify({ code: 'EENVELOPE', responseCode: why?.responseCode, message: `recipient rejected: ${info.response}` });
+        const rejected = Object.assign(new Error(`recipient rejected: ${info.response}`), { code: 'EENVELOPE', responseCode: why?.responseCode, command: 'RCPT TO' });
+        throw classify(rejected);
       }
     },
     close: () => transport.close(),

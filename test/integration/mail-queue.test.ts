@@ -185,6 +185,20 @@ describe('mail queue over SMTP', () => {
     expect(await store.pendingMailCount()).toBe(0);
     expect(inbox.recipients).toEqual([['bob@example.org']]);
     expect(logLines.join('\n')).toContain('mail.undeliverable');
+    expect(logLines.join('\n')).not.toContain('gone@example.org');
+  });
+
+  it('keeps retrying when the relay refuses the sender for good: that is its set-up, not the mail', async () => {
+    const refuse: Record<string, number> = { 'noreply@cytoshare.test': 553 };
+    const inbox = smtp(await startSmtp(0, 0, refuse));
+    const q = queue({ smtpUrl: `smtp://127.0.0.1:${inbox.port}` });
+    q.start();
+    await q.send({ to: 'bob@example.org', ...share });
+    await waitFor(async () => ((await allPending(store))[0]?.attempts ?? 0) >= 2, 'two refused attempts');
+    expect((await allPending(store))[0]?.lastError).toMatch(/553/);
+    expect(await store.undeliverableMail(10)).toEqual([]);
+    delete refuse['noreply@cytoshare.test'];
+    await waitFor(() => inbox.messages.length === 1, 'the mail to arrive once the relay takes the sender');
   });
 
   it('retries a mail refused for now (4xx) and delivers it once the server takes it', async () => {

@@ -7,7 +7,8 @@ export type Inbox = { port: number; messages: ParsedMail[]; recipients: string[]
 /**
  * A real SMTP server on 127.0.0.1 that keeps every mail it receives, in arrival order. It
  * accepts any credentials; `delayMs` holds each DATA reply (to test a send in flight);
- * `refuse` maps a recipient to the reply code its RCPT TO gets (the test may change it later).
+ * `refuse` maps a recipient, or a sender, to the reply code its RCPT TO or MAIL FROM gets (the
+ * test may change it later).
  */
 export async function startSmtp(port = 0, delayMs = 0, refuse: Record<string, number> = {}): Promise<Inbox> {
   const messages: ParsedMail[] = [];
@@ -19,10 +20,15 @@ export async function startSmtp(port = 0, delayMs = 0, refuse: Record<string, nu
     logger: false,
     closeTimeout: 1_000,
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),
+    onMailFrom(address, _session, callback) {
+      const code = refuse[address.address];
+      if (code === undefined) return callback();
+      callback(Object.assign(new Error('sender not allowed on this relay'), { responseCode: code }));
+    },
     onRcptTo(address, _session, callback) {
       const code = refuse[address.address];
       if (code === undefined) return callback();
-      callback(Object.assign(new Error(code >= 500 ? 'no such mailbox here' : 'mailbox busy, try later'), { responseCode: code }));
+      callback(Object.assign(new Error(code >= 500 ? `no such mailbox here: ${address.address}` : 'mailbox busy, try later'), { responseCode: code }));
     },
     onData(stream, session, callback) {
       simpleParser(stream)
