@@ -3,9 +3,9 @@ import { Email, Password, Username, type ServerMode } from '../shared/schemas/en
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from './auth/passwords.ts';
-import { collectBlobGarbage, type BlobCollection } from './files/blob-gc.ts';
+import { BLOB_GRACE_MS, collectBlobGarbage, type BlobCollection } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { DATABASE_FILE, openSqliteStore } from './store/sqlite-store.ts';
 import { JOURNAL_FILE, readJournal } from './store/update-journal.ts';
 import type { Store } from './store/store.ts';
 
@@ -53,8 +53,14 @@ export async function addUser(dataDir: string, input: NewUser): Promise<{ userna
   }
 }
 
-/** How long an unlisted blob is kept: an upload writes its blob a moment before recording it. */
-export const BLOB_GRACE_MS = 60 * 60_000;
+/**
+ * For commands that read a data folder: opening a wrong path would create an empty database,
+ * and a blob collection would then find nothing listed and remove every file.
+ */
+function openExistingStore(dataDir: string): Store {
+  if (!existsSync(join(dataDir, DATABASE_FILE))) throw new CodedError(ErrorCode.BAD_REQUEST, `no Cytoshare database in ${dataDir}`);
+  return openSqliteStore(dataDir);
+}
 
 /**
  * `cytoshare admin --data DIR gc-blobs [--dry-run]`: removes FCS files no experiment lists any
@@ -63,8 +69,8 @@ export const BLOB_GRACE_MS = 60 * 60_000;
  */
 export async function gcBlobs(dataDir: string, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
   const journalPath = join(dataDir, JOURNAL_FILE);
+  const store = openExistingStore(dataDir);
   const journal = existsSync(journalPath) ? readJournal(readFileSync(journalPath)) : [];
-  const store = openSqliteStore(dataDir);
   try {
     return await collectBlobGarbage({
       store,
@@ -90,7 +96,7 @@ export type MailStatus = {
  * out: they name experiments.
  */
 export async function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
-  const store = openSqliteStore(dataDir);
+  const store = openExistingStore(dataDir);
   try {
     const undeliverable = (await store.undeliverableMail(limit)).map((m) => ({
       id: m.id,

@@ -11,6 +11,7 @@ import { mailNotifier } from './effects/mail-notifier.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
+import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -78,6 +79,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (room.ref.kind === DocKind.experiment) await mendName(room);
   };
   const blobs = new BlobStore(options.dataDir);
+  // A blob collection that died half-way may have left a blob moved aside: back before any download.
+  blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
   const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });
   const onAccepted = contentEffects(store, rooms, log);
 

@@ -95,7 +95,9 @@ async function runSetMode(ctx: Ctx, value: string): Promise<Exit> {
 async function runMailStatus(ctx: Ctx): Promise<Exit> {
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
   const { mailStatus } = await import('../../sync-server/admin.ts');
-  const status = await mailStatus(dataDir);
+  const status = await mailStatus(dataDir).catch((error: unknown) => {
+    throw asUsage(error);
+  });
   const lines = [`${status.pending} waiting to be sent; ${status.undeliverable.length} given up`];
   for (const m of status.undeliverable) {
     lines.push(`  #${m.id} to ${m.to}, ${m.attempts} attempts, given up ${new Date(m.givenUpAt).toISOString()}: ${m.error ?? 'no error recorded'}`);
@@ -108,10 +110,18 @@ async function runMailStatus(ctx: Ctx): Promise<Exit> {
 async function runGcBlobs(ctx: Ctx): Promise<Exit> {
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
   const { gcBlobs } = await import('../../sync-server/admin.ts');
-  const r = await gcBlobs(dataDir, { dryRun: has(ctx.args, 'dry-run') });
+  const r = await gcBlobs(dataDir, { dryRun: has(ctx.args, 'dry-run') }).catch((error: unknown) => {
+    throw asUsage(error);
+  });
   const verb = r.dryRun ? 'would remove' : 'removed';
   ctx.out.result(r, `${verb} ${r.removed} unlisted files (${r.freedBytes} bytes); ${r.referenced} in use; ${r.recent} unlisted but recent, kept`);
   return Exit.ok;
+}
+
+/** A coded refusal of the data folder (not one) as a usage error, exit 2; anything else as it is. */
+function asUsage(error: unknown): unknown {
+  const e = error as { code?: unknown; message?: unknown };
+  return typeof e.code === 'string' && typeof e.message === 'string' ? new UsageError(`--data: ${e.message}`) : error;
 }
 
 export { CliExit };

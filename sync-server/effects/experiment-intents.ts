@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { docName, ExperimentRoot } from '../../shared/doc-layout.ts';
+import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
 import { applyIntent, newSharing, planIntent, type IntentPlan } from '../../shared/rules/intents.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { IntentType, type ExperimentIntent } from '../../shared/schemas/intents.ts';
@@ -70,6 +70,11 @@ async function carryOut(
     case IntentType.clone: {
       const source = experiments.get(intent.experimentId) as ExperimentRecord;
       const content = await rooms.with(docName.experiment(source.id), async (room) => room.run(() => copyContent(room.doc, intent.filesOnly ?? false)));
+      // The clone's records point at the source's blobs: a blob collection running now must keep them.
+      for (const file of Object.values(content.files ?? {})) {
+        const parsed = FileRecord.safeParse(file);
+        if (parsed.success) deps.blobs.touch(parsed.data.sha256);
+      }
       const name = `${String(content.meta.name ?? source.name)} (clone)`.slice(0, 200);
       content.meta.name = name;
       const record: ExperimentRecord = {

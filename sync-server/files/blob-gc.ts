@@ -4,6 +4,9 @@ import type { JournalEntry } from '../store/update-journal.ts';
 import type { Store } from '../store/store.ts';
 import type { BlobStore } from './blob-store.ts';
 
+/** How long an unlisted blob is kept: an upload writes its blob a moment before recording it. */
+export const BLOB_GRACE_MS = 60 * 60_000;
+
 export type BlobCollection = {
   /** Blobs some experiment document still lists. */
   referenced: number;

@@ -11,8 +11,9 @@ import type { Readable } from 'node:stream';
  *
  * Blobs nobody references any more are removed by `removeIfStale` (see `blob-gc.ts`), possibly
  * from another process while the server runs. Two rules keep that from removing a blob a new
- * record is about to use: `put` of bytes already stored touches the blob, so it is not stale;
- * and removal first moves the blob aside, then looks again, and puts it back if it was touched.
+ * record is about to use: whatever makes a new record of a stored blob (`put` of the same bytes,
+ * a clone copying file records) touches it, so it is not stale; and removal first moves the
+ * blob aside, then looks again, and puts it back if it was touched.
  */
 export class BlobStore {
   private readonly dir: string;
@@ -34,16 +35,7 @@ export class BlobStore {
   put(bytes: Uint8Array): string {
     const sha256 = BlobStore.hash(bytes);
     const target = this.path(sha256);
-    if (existsSync(target)) {
-      try {
-        const now = new Date();
-        utimesSync(target, now, now);
-        return sha256;
-      } catch (error) {
-        // Moved aside by a collection in that instant: write it again below.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
+    if (existsSync(target) && this.touch(sha256)) return sha256;
     const temp = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
     try {
       writeFileSync(temp, bytes);
@@ -52,6 +44,24 @@ export class BlobStore {
       rmSync(temp, { force: true });
     }
     return sha256;
+  }
+
+  /**
+   * Marks the blob as just used, so a collection running now keeps it. False when it is not
+   * there (or was moved aside by a collection in that instant).
+   */
+  touch(sha256: string): boolean {
+    try {
+      const now = new Date();
+      utimesSync(this.path(sha256), now, now);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      // Files owned by another user (a restored backup) cannot take a time: they stay usable.
+      if (code === 'EPERM' || code === 'EACCES') return true;
+      throw error;
+    }
   }
 
   has(sha256: string): boolean {

@@ -40,10 +40,13 @@ const DRAIN_AFTER_MS = 50;
 const DRAIN_AT_ENTRIES = 1_000;
 const DRAIN_RETRY_MS = 1_000;
 
+/** The database's file name in the data folder. */
+export const DATABASE_FILE = 'cytoshare.sqlite';
+
 /** The embedded default: one SQLite file in the data folder, WAL so readers never block. */
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'cytoshare.sqlite'));
+  const db = new Database(join(dataDir, DATABASE_FILE));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -51,7 +54,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   db.pragma('wal_autocheckpoint = 0');
   migrate(db);
   const checkpointer = new Worker(new URL('./checkpointer.mjs', import.meta.url), {
-    workerData: { file: join(dataDir, 'cytoshare.sqlite'), intervalMs: 1_000 },
+    workerData: { file: join(dataDir, DATABASE_FILE), intervalMs: 1_000 },
   });
   checkpointer.unref();
   // Without its thread the log would grow for ever: SQLite checkpoints on this one instead.

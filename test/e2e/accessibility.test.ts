@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -18,7 +18,8 @@ const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
  * The README's screenshots are rewritten only on request (`UPDATE_SCREENSHOTS=1`): otherwise
  * every local run would leave the tracked images changed. The shots are still taken, elsewhere.
  */
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? 'test/e2e/screenshots' : mkdtempSync(join(tmpdir(), 'cytoshare-shots-'));
+const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
+const SHOTS = UPDATE ? 'test/e2e/screenshots' : mkdtempSync(join(tmpdir(), 'cytoshare-shots-'));
 
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
 
@@ -75,6 +76,7 @@ describe('accessibility and screenshots', () => {
   afterAll(async () => {
     await alice?.browser.dispose();
     await server?.dispose();
+    if (!UPDATE) rmSync(SHOTS, { recursive: true, force: true });
   });
 
   it('the popup has no serious violations, signed out or in, and works from the keyboard', async () => {

@@ -56,6 +56,10 @@ describe('cytoshare server and admin', () => {
   it('collects unlisted FCS files from the admin command, dry run first', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cytoshare-gc-admin-'));
     try {
+      const notData = await cli(['admin', '--data', root, 'gc-blobs']);
+      expect(notData.code).toBe(2);
+      expect(notData.stderr).toMatch(/no Cytoshare database/);
+      await openSqliteStore(root).close();
       const orphan = join(root, 'blobs', 'ab'.repeat(32));
       await mkdir(join(root, 'blobs'), { recursive: true });
       await writeFile(orphan, 'not listed anywhere');

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
@@ -59,7 +60,12 @@ describe('removing FCS files no experiment lists', () => {
     const original = await alice.createExperiment('Original');
     const f = await upload(original, 'a.fcs', kept);
     const cloneId = `clone-${Date.now().toString(36)}`;
+    // A clone copies file records without writing blobs: it marks them used, or a collection
+    // that had listed the documents just before could take the blob from under the clone.
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(blobPath(f.sha256), twoHoursAgo, twoHoursAgo);
     expect(await alice.intent({ type: 'clone', experimentId: original, newId: cloneId, linked: false })).toMatchObject({ ok: true });
+    expect(statSync(blobPath(f.sha256)).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
     await alice.intent({ type: 'trash', experimentId: original });
     await alice.intent({ type: 'delete', experimentId: original });
     expect(await gcBlobs(h.dataDir, { dryRun: false, graceMs: 0 })).toMatchObject({ referenced: 1, removed: 0 });
@@ -73,5 +79,31 @@ describe('removing FCS files no experiment lists', () => {
     const again = await upload(cloneId, 'b-again.fcs', dropped);
     expect(again.sha256).toBe(d.sha256);
     expect(new Uint8Array(await (await download(cloneId, again.fileId)).arrayBuffer())).toEqual(dropped);
+  });
+
+  it('puts back, when the server starts, a blob a collection that died had moved aside', async () => {
+    const exp = await alice.createExperiment('Kept');
+    const f = await upload(exp, 'a.fcs', kept);
+    renameSync(blobPath(f.sha256), join(h.dataDir, 'blobs', `.gc-${f.sha256}-deadbeef`));
+    await h.restart();
+    const res = await download(exp, f.fileId);
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(kept);
+  });
+
+  it('refuses a folder without a database instead of removing every file in it', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cytoshare-not-data-'));
+    try {
+      mkdirSync(join(elsewhere, 'blobs'));
+      const stray = join(elsewhere, 'blobs', 'cd'.repeat(32));
+      writeFileSync(stray, 'somebody else’s file');
+      const old = new Date(Date.now() - 2 * 3_600_000);
+      utimesSync(stray, old, old);
+      await expect(gcBlobs(elsewhere, { dryRun: false, graceMs: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      expect(existsSync(stray)).toBe(true);
+      expect(existsSync(join(elsewhere, 'cytoshare.sqlite'))).toBe(false);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
