@@ -113,6 +113,20 @@ export async function mailStatus(dataDir: string, limit = 50): Promise<MailStatu
 }
 
 /**
+ * `cytoshare admin --data DIR mail --retry ID`: sends a given-up mail again (say, once the
+ * recipient's mailbox exists). A running server picks it up within its mail poll (a minute).
+ */
+export async function retryMail(dataDir: string, id: number): Promise<{ id: number; requeued: true }> {
+  const store = openExistingStore(dataDir);
+  try {
+    if (!(await store.requeueMail(id, Date.now()))) throw new CodedError(ErrorCode.BAD_REQUEST, `no given-up mail #${id}`);
+    return { id, requeued: true };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
  * `cytoshare admin --data DIR set-mode premium|enterprise`. Moving from enterprise to premium
  * keeps everyone able to share with whom they already share: each such pair gets a
  * *pre-existing* connection. Returns how many were made.

@@ -12,7 +12,7 @@ export class UsageError extends Error {
 
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode',
-  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning',
+  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'files-only', 'remove', 'help', 'dry-run']);
 
@@ -76,7 +76,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
 
   server --data DIR [--port N] [--host H] [--mode premium|enterprise] [--smtp URL] [--public-url URL]
   admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]
-  admin --data DIR set-mode premium|enterprise | admin --data DIR mail | admin --data DIR gc-blobs [--dry-run]
+  admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]
   login USERNAME --password-stdin | logout | whoami
   signup USERNAME --email EMAIL --password-stdin
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]

@@ -54,14 +54,14 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
 }
 
 export async function runAdmin(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff', 'dry-run']);
+  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff', 'dry-run', 'retry']);
   const [, sub, name, ...rest] = ctx.args.positionals;
   if (sub === 'set-mode' && name !== undefined && rest.length === 0) return runSetMode(ctx, name);
   if (sub === 'mail' && name === undefined) return runMailStatus(ctx);
   if (sub === 'gc-blobs' && name === undefined) return runGcBlobs(ctx);
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
     throw new UsageError(
-      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail | admin --data DIR gc-blobs [--dry-run]',
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]',
     );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
@@ -91,10 +91,19 @@ async function runSetMode(ctx: Ctx, value: string): Promise<Exit> {
   return Exit.ok;
 }
 
-/** `admin --data DIR mail`: mail waiting to be sent, and mail the server gave up on. */
+/** `admin --data DIR mail [--retry ID]`: mail waiting to be sent, and mail the server gave up on. */
 async function runMailStatus(ctx: Ctx): Promise<Exit> {
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
-  const { mailStatus } = await import('../../sync-server/admin.ts');
+  const { mailStatus, retryMail } = await import('../../sync-server/admin.ts');
+  const retry = flag(ctx.args, 'retry');
+  if (retry !== undefined) {
+    const id = parse(z.coerce.number().int().positive(), retry, '--retry');
+    const done = await retryMail(dataDir, id).catch((error: unknown) => {
+      throw asUsage(error);
+    });
+    ctx.out.result(done, `mail #${id} queued again`);
+    return Exit.ok;
+  }
   const status = await mailStatus(dataDir).catch((error: unknown) => {
     throw asUsage(error);
   });

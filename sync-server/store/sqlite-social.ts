@@ -24,6 +24,7 @@ type SocialPart = Pick<
   | 'markMailGivenUp'
   | 'pendingMailCount'
   | 'undeliverableMail'
+  | 'requeueMail'
 >;
 
 type RequestRow = { id: string; from_user: string; to_email: string; status: ConnectionRequestRecord['status']; created_at: number; decided_at: number | null };
@@ -90,6 +91,7 @@ export function sqliteSocial(db: Database.Database): SocialPart {
       'SELECT * FROM mail_outbox WHERE sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?',
     ),
     givenUp: db.prepare('UPDATE mail_outbox SET attempts = attempts + 1, given_up_at = ?, last_error = ? WHERE id = ?'),
+    requeue: db.prepare('UPDATE mail_outbox SET given_up_at = NULL, created_at = ?, next_attempt_at = ? WHERE id = ? AND given_up_at IS NOT NULL'),
     undeliverable: db.prepare<[number], MailRow>('SELECT * FROM mail_outbox WHERE given_up_at IS NOT NULL ORDER BY given_up_at DESC, id DESC LIMIT ?'),
     sent: db.prepare('UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
     failed: db.prepare('UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
@@ -155,6 +157,9 @@ export function sqliteSocial(db: Database.Database): SocialPart {
     },
     async markMailGivenUp(id, at, error) {
       st.givenUp.run(at, error.slice(0, 500), id);
+    },
+    async requeueMail(id, at) {
+      return st.requeue.run(at, at, id).changes === 1;
     },
     async undeliverableMail(limit) {
       return st.undeliverable.all(limit).map(mailRecord);

@@ -132,4 +132,6 @@ export interface Store {
   pendingMailCount(): Promise<number>;
   /** Mail given up on, newest first. */
   undeliverableMail(limit: number): Promise<MailRecord[]>;
+  /** Puts a given-up mail back in the queue, due at `at`, its age counted from then; false if `id` is not one. */
+  requeueMail(id: number, at: number): Promise<boolean>;
 }

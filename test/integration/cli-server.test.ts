@@ -48,6 +48,13 @@ describe('cytoshare server and admin', () => {
       expect(human.stdout).toMatch(/1 waiting to be sent; 1 given up/);
       expect(human.stdout).toMatch(/gone@lab\.example.*550 no such mailbox/);
       expect(human.stdout).not.toMatch(/Tregs/);
+
+      const retried = await cli(['admin', '--data', root, 'mail', '--retry', String(gone), '--json']);
+      expect(retried.code).toBe(0);
+      expect((await cli(['admin', '--data', root, 'mail', '--json'])).json).toEqual({ pending: 2, undeliverable: [] });
+      const again = await cli(['admin', '--data', root, 'mail', '--retry', String(gone)]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/no given-up mail/);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -188,6 +188,23 @@ describe('mail queue over SMTP', () => {
     expect(logLines.join('\n')).not.toContain('gone@example.org');
   });
 
+  it('sends a given-up mail once the admin queues it again', async () => {
+    const refuse: Record<string, number> = { 'gone@example.org': 550 };
+    const inbox = smtp(await startSmtp(0, 0, refuse));
+    const q = queue({ smtpUrl: `smtp://127.0.0.1:${inbox.port}` });
+    await q.send({ to: 'gone@example.org', ...share });
+    await q.drain();
+    const [given] = await store.undeliverableMail(10);
+    expect(given?.to).toBe('gone@example.org');
+    delete refuse['gone@example.org']; // the mailbox exists now
+    expect(await store.requeueMail(given!.id, Date.now())).toBe(true);
+    expect(await store.requeueMail(given!.id, Date.now())).toBe(false);
+    await q.drain();
+    expect(inbox.recipients).toEqual([['gone@example.org']]);
+    expect(await store.pendingMailCount()).toBe(0);
+    expect(await store.undeliverableMail(10)).toEqual([]);
+  });
+
   it('keeps retrying when the relay refuses the sender for good: that is its set-up, not the mail', async () => {
     const refuse: Record<string, number> = { 'noreply@cytoshare.test': 553 };
     const inbox = smtp(await startSmtp(0, 0, refuse));
