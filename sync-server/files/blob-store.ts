@@ -47,8 +47,10 @@ export class BlobStore {
   }
 
   /**
-   * Marks the blob as just used, so a collection running now keeps it. False when it is not
-   * there (or was moved aside by a collection in that instant).
+   * Marks the blob as just used, so a collection running now keeps it. False when that could
+   * not be done: the blob is not there (or was moved aside by a collection in that instant), or
+   * it belongs to another user (a restored backup) and cannot take a new time; `put` then
+   * writes it anew, as a file of its own.
    */
   touch(sha256: string): boolean {
     try {
@@ -57,9 +59,7 @@ export class BlobStore {
       return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return false;
-      // Files owned by another user (a restored backup) cannot take a time: they stay usable.
-      if (code === 'EPERM' || code === 'EACCES') return true;
+      if (code === 'ENOENT' || code === 'EPERM' || code === 'EACCES') return false;
       throw error;
     }
   }
