@@ -140,7 +140,8 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
         return { ok: true, value: (await handler(req, core)) ?? null };
       } catch (error) {
         // The list can name an experiment whose document has not arrived yet: fetch it, try once more.
-        if (!('id' in req) || !ctx.fetchExperiment || (error as { code?: unknown }).code !== ErrorCode.UNKNOWN_EXPERIMENT) throw error;
+        const code = (error as { code?: unknown }).code;
+        if (!('id' in req) || !ctx.fetchExperiment || (code !== ErrorCode.UNKNOWN_EXPERIMENT && code !== ErrorCode.NOT_FETCHED)) throw error;
         await ctx.fetchExperiment(req.id);
         return { ok: true, value: (await handler(req, core)) ?? null };
       }

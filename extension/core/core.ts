@@ -182,7 +182,7 @@ export class CytoshareCore implements ClientCore {
     const drafts = await this.store.loadDrafts();
     const known = await knownExperiments(this.store, drafts, this.actor().username);
     const sharing = known.get(experimentId);
-    if (!sharing) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here', ['experimentId']);
+    if (!sharing) throw await this.unknownOrNotFetched(new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here', ['experimentId']), experimentId);
     const name = docName.experiment(experimentId);
     const doc = (await this.store.docNames()).includes(name) ? await this.store.openDoc(name) : null;
     return experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId), await knownProjects(this.store));
@@ -216,9 +216,22 @@ export class CytoshareCore implements ClientCore {
     return this.intent({ type: IntentType.disconnect, user }, `disconnect from ${user}`);
   }
 
+  /**
+   * An experiment the user's lists name but whose document never reached this replica (lists
+   * sync on their own, an experiment's document when it is opened) is not unknown: working
+   * offline, the user is told to open it once online instead of "no such experiment".
+   */
+  private async unknownOrNotFetched(error: unknown, experimentId: unknown): Promise<unknown> {
+    if (!(error instanceof RuleRefusal) || error.code !== ErrorCode.UNKNOWN_EXPERIMENT || typeof experimentId !== 'string') return error;
+    const listed = [...(await this.list('all')), ...(await this.list('public'))].some((row) => row.id === experimentId);
+    return listed ? new RuleRefusal(ErrorCode.NOT_FETCHED, 'listed, but its document has not reached this device yet', ['experimentId']) : error;
+  }
+
   private async intent(body: Record<string, unknown>, description: string): Promise<Draft> {
     const connections = await this.connectionContext();
-    const draft = await recordIntent({ ...this.ctx(), ...(connections ? { connections } : {}) }, body, description);
+    const draft = await recordIntent({ ...this.ctx(), ...(connections ? { connections } : {}) }, body, description).catch(async (error: unknown) => {
+      throw await this.unknownOrNotFetched(error, body.experimentId);
+    });
     this.emit({ type: 'drafts' });
     return draft;
   }
@@ -334,7 +347,9 @@ export class CytoshareCore implements ClientCore {
   }
 
   private async edit(experimentId: string, root: string, key: string, value: unknown, description: string): Promise<Draft> {
-    const draft = await recordEdit(this.ctx(), experimentId, [{ root, key, value, deleted: false }], description);
+    const draft = await recordEdit(this.ctx(), experimentId, [{ root, key, value, deleted: false }], description).catch(async (error: unknown) => {
+      throw await this.unknownOrNotFetched(error, experimentId);
+    });
     this.emit({ type: 'drafts' });
     this.emit({ type: 'experiment', experimentId });
     return draft;

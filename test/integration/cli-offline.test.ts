@@ -28,6 +28,14 @@ describe('cytoshare CLI offline drafts', () => {
     expect(list.json.map((r: { id: string }) => r.id)).toEqual([expId]);
   });
 
+  it('an offline edit of an experiment only listed so far says to open it online first, and records nothing', async () => {
+    // Bob's list (synced above) names the experiment; its document has not reached his profile.
+    const edit = await w.as('bob', ['tag', expId, 's1.fcs', 'Donor', 'D1', '--offline']);
+    expect(edit.code).toBe(3);
+    expect(edit.stderr).toMatch(/^error NOT_FETCHED: .*open it once while online/m);
+    expect((await w.as('bob', ['drafts'])).json).toEqual([]);
+  });
+
   it('an offline edit by bob is rejected once alice removed him meanwhile, and the copy goes away', async () => {
     // Bob has a replica (from the list/show above); he edits it on the train.
     expect((await w.as('bob', ['exp', 'show', expId])).code).toBe(0);

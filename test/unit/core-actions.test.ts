@@ -110,3 +110,21 @@ describe('actions run the shared rules first', () => {
     expect(second.clockStart).toBe(0);
   });
 });
+
+describe('an experiment listed but never fetched to this device', () => {
+  it('is refused as not fetched, not as unknown, and records nothing', async () => {
+    const store = new MemoryStore();
+    const entry = {
+      id: EXP, name: 'Tcells', owner: 'alice', access: 'full', public: false, curated: false, projectId: null, parentId: null,
+      sharedWithOthers: true, trashed: false, sharedAt: 1, viewed: false,
+    };
+    (await store.openDoc(docName.index('bob'))).getMap('experiments').set(EXP, entry);
+    const { core } = await coreFor('bob', store);
+    expect((await core.list('all')).map((r) => r.id)).toEqual([EXP]);
+    await expect(core.show(EXP)).rejects.toMatchObject({ code: 'NOT_FETCHED' });
+    await expect(core.setTag(EXP, 's1.fcs', 'Donor', 'D1')).rejects.toMatchObject({ code: 'NOT_FETCHED' });
+    await expect(core.share(EXP, 'carol')).rejects.toMatchObject({ code: 'NOT_FETCHED' });
+    await expect(core.show('e0000000-0000-4000-8000-00000000dead')).rejects.toMatchObject({ code: 'UNKNOWN_EXPERIMENT' });
+    expect(await core.drafts()).toEqual([]);
+  });
+});
