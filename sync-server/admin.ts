@@ -44,22 +44,23 @@ export async function createAccount(store: Store, input: NewUser): Promise<{ use
 }
 
 /** `cytoshare admin --data DIR add-user …`: works on the data folder directly. */
-export async function addUser(dataDir: string, input: NewUser): Promise<{ username: string; email: string; staff: boolean }> {
-  const store = openSqliteStore(dataDir);
-  try {
-    return await createAccount(store, input);
-  } finally {
-    await store.close();
-  }
+export function addUser(dataDir: string, input: NewUser): Promise<{ username: string; email: string; staff: boolean }> {
+  return withStore(dataDir, (store) => createAccount(store, input));
 }
 
 /**
- * For commands that read a data folder: opening a wrong path would create an empty database,
- * and a blob collection would then find nothing listed and remove every file.
+ * Runs `work` on the data folder's store and closes it. With `mustExist`, for commands that
+ * read a data folder, a folder without a database is refused: opening a wrong path would create
+ * an empty one, and a blob collection would then find nothing listed and remove every file.
  */
-function openExistingStore(dataDir: string): Store {
-  if (!existsSync(join(dataDir, DATABASE_FILE))) throw new CodedError(ErrorCode.BAD_REQUEST, `no Cytoshare database in ${dataDir}`);
-  return openSqliteStore(dataDir);
+async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>, { mustExist = false } = {}): Promise<T> {
+  if (mustExist && !existsSync(join(dataDir, DATABASE_FILE))) throw new CodedError(ErrorCode.BAD_REQUEST, `no Cytoshare database in ${dataDir}`);
+  const store = openSqliteStore(dataDir);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /**
@@ -67,22 +68,21 @@ function openExistingStore(dataDir: string): Store {
  * more. Safe while the server runs: it reads the update journal without draining it, and keeps
  * blobs written or uploaded again within `graceMs`.
  */
-export async function gcBlobs(dataDir: string, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
+export function gcBlobs(dataDir: string, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
   const journalPath = join(dataDir, JOURNAL_FILE);
-  const store = openExistingStore(dataDir);
-  const journal = existsSync(journalPath) ? readJournal(readFileSync(journalPath)) : [];
-  try {
-    return await collectBlobGarbage({
-      store,
-      blobs: new BlobStore(dataDir),
-      journal,
-      now: Date.now(),
-      graceMs: options.graceMs ?? BLOB_GRACE_MS,
-      dryRun: options.dryRun,
-    });
-  } finally {
-    await store.close();
-  }
+  return withStore(
+    dataDir,
+    (store) =>
+      collectBlobGarbage({
+        store,
+        blobs: new BlobStore(dataDir),
+        journal: existsSync(journalPath) ? readJournal(readFileSync(journalPath)) : [],
+        now: Date.now(),
+        graceMs: options.graceMs ?? BLOB_GRACE_MS,
+        dryRun: options.dryRun,
+      }),
+    { mustExist: true },
+  );
 }
 
 export type MailStatus = {
@@ -95,35 +95,37 @@ export type MailStatus = {
  * first, at most `limit`), with the recipient and the last error. Subjects and bodies are left
  * out: they name experiments.
  */
-export async function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
-  const store = openExistingStore(dataDir);
-  try {
-    const undeliverable = (await store.undeliverableMail(limit)).map((m) => ({
-      id: m.id,
-      to: m.to,
-      attempts: m.attempts,
-      createdAt: m.createdAt,
-      givenUpAt: m.givenUpAt ?? 0,
-      error: m.lastError,
-    }));
-    return { pending: await store.pendingMailCount(), undeliverable };
-  } finally {
-    await store.close();
-  }
+export function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
+  return withStore(
+    dataDir,
+    async (store) => {
+      const undeliverable = (await store.undeliverableMail(limit)).map((m) => ({
+        id: m.id,
+        to: m.to,
+        attempts: m.attempts,
+        createdAt: m.createdAt,
+        givenUpAt: m.givenUpAt ?? 0,
+        error: m.lastError,
+      }));
+      return { pending: await store.pendingMailCount(), undeliverable };
+    },
+    { mustExist: true },
+  );
 }
 
 /**
  * `cytoshare admin --data DIR mail --retry ID`: sends a given-up mail again (say, once the
  * recipient's mailbox exists). A running server picks it up within its mail poll (a minute).
  */
-export async function retryMail(dataDir: string, id: number): Promise<{ id: number; requeued: true }> {
-  const store = openExistingStore(dataDir);
-  try {
-    if (!(await store.requeueMail(id, Date.now()))) throw new CodedError(ErrorCode.BAD_REQUEST, `no given-up mail #${id}`);
-    return { id, requeued: true };
-  } finally {
-    await store.close();
-  }
+export function retryMail(dataDir: string, id: number): Promise<{ id: number; requeued: true }> {
+  return withStore(
+    dataDir,
+    async (store) => {
+      if (!(await store.requeueMail(id, Date.now()))) throw new CodedError(ErrorCode.BAD_REQUEST, `no given-up mail #${id}`);
+      return { id, requeued: true as const };
+    },
+    { mustExist: true },
+  );
 }
 
 /**
@@ -131,13 +133,8 @@ export async function retryMail(dataDir: string, id: number): Promise<{ id: numb
  * keeps everyone able to share with whom they already share: each such pair gets a
  * *pre-existing* connection. Returns how many were made.
  */
-export async function setMode(dataDir: string, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
-  const store = openSqliteStore(dataDir);
-  try {
-    return await changeMode(store, mode);
-  } finally {
-    await store.close();
-  }
+export function setMode(dataDir: string, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
+  return withStore(dataDir, (store) => changeMode(store, mode));
 }
 
 /** The one way a data folder changes mode, whether by the admin command or a server start. */
