@@ -22,13 +22,16 @@ export interface RoomPeer {
 
 export const SERVER_ORIGIN = Symbol('server');
 
+/** How long a relayed update may wait to be applied while nobody reads the document. */
+const APPLY_AFTER_MS = 2;
+
 /**
  * A loaded document and the sockets open on it. Every change to the document, from a client or
  * from the server, runs through `run`, one at a time, so a rule is always checked against the
  * state it is applied to. Changes are persisted before anyone is told of them.
  */
 export class DocRoom {
-  readonly doc = new Y.Doc({ gc: true });
+  private readonly ydoc = new Y.Doc({ gc: true });
   readonly peers = new Set<RoomPeer>();
   /** Server-owned sharing state of an experiment document; null for other kinds. */
   sharing: SharingState | null = null;
@@ -42,6 +45,9 @@ export class DocRoom {
   };
   private storedRows: number;
   private lastSeq: number;
+  /** Updates stored and relayed but not yet applied here (see `commitAccepted`), in order. */
+  private unapplied: Array<{ update: Uint8Array; author: RoomPeer }> = [];
+  private applyTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly name: string,
@@ -56,6 +62,12 @@ export class DocRoom {
     this.storedRows = loaded.updates.length;
     this.lastSeq = loaded.lastSeq;
     this.doc.on('update', this.collect);
+  }
+
+  /** The document with every stored update applied: whoever reads it first applies what was deferred. */
+  get doc(): Y.Doc {
+    if (this.unapplied.length > 0) this.applyRelayed();
+    return this.ydoc;
   }
 
   /** Runs `work` after every earlier piece of work on this room has finished. */
@@ -106,10 +118,13 @@ export class DocRoom {
 
   /**
    * A client update whose every write the rules accepted: stored as it came, relayed to the
-   * other readers, and only then applied here. That keeps the apply and a re-encoding off the
-   * path between the author and the other readers. What the document would emit for it is a
-   * subset of the update (the inspection found every struct it depends on), so nothing is
-   * lost by not storing that.
+   * other readers, and applied here only after that: at the next read of `doc` (the next
+   * update's inspection, a sync, a compaction) or when the room has been quiet for
+   * APPLY_AFTER_MS. That keeps the apply, and a re-encoding, off the path between the author
+   * and the other readers, and out of the moment the relayed frames are being delivered; a
+   * burst of updates is applied in one go. What the document would emit for the update is a
+   * subset of it (the inspection found every struct it depends on), so nothing is lost by not
+   * storing that.
    *
    * The first such update of a turn of the event loop is relayed at once, in the frame its
    * author sent. Later ones in the same turn (a busy document: many writers at once) wait for
@@ -125,14 +140,26 @@ export class DocRoom {
     } else {
       this.heldBack.push({ update, author });
     }
-    // With no 'update' listener Yjs does not encode the transaction: nobody needs it again.
-    this.doc.off('update', this.collect);
-    try {
-      Y.applyUpdate(this.doc, update, author);
-    } finally {
-      this.doc.on('update', this.collect);
+    this.unapplied.push({ update, author });
+    if (this.applyTimer === null) {
+      this.applyTimer = setTimeout(() => this.applyRelayed(), APPLY_AFTER_MS);
+      this.applyTimer.unref();
     }
     if (this.storedRows > 500) this.compactWhenIdle();
+  }
+
+  private applyRelayed(): void {
+    if (this.applyTimer) clearTimeout(this.applyTimer);
+    this.applyTimer = null;
+    const updates = this.unapplied;
+    this.unapplied = [];
+    // With no 'update' listener Yjs does not encode the transactions: nobody needs them again.
+    this.ydoc.off('update', this.collect);
+    try {
+      for (const { update, author } of updates) Y.applyUpdate(this.ydoc, update, author);
+    } finally {
+      this.ydoc.on('update', this.collect);
+    }
   }
 
   /**
@@ -234,6 +261,8 @@ export class DocRoom {
   destroy(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.relayTimer) clearImmediate(this.relayTimer);
-    this.doc.destroy();
+    if (this.applyTimer) clearTimeout(this.applyTimer);
+    this.unapplied = [];
+    this.ydoc.destroy();
   }
 }

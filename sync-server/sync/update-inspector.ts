@@ -30,7 +30,13 @@ export type InspectedWrite = {
 };
 
 export type Inspection =
-  | { ok: true; writes: InspectedWrite[]; newClients: number[]; allClients: number[] }
+  | {
+      ok: true;
+      writes: InspectedWrite[];
+      newClients: number[];
+      /** Every client id with structs in the update, and the clock just past its last struct there. */
+      ends: Map<number, number>;
+    }
   | { ok: false; reason: 'malformed' | 'incomplete' };
 
 /** Marks a value that is not plain JSON (a nested type, text, binary): never a valid field value. */
@@ -47,10 +53,10 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
   }
   const store = doc.store;
   const fresh = new Map<number, NewStruct[]>();
-  const allClients = new Set<number>();
+  const ends = new Map<number, number>();
   for (const struct of decoded.structs) {
     const { client, clock } = struct.id;
-    allClients.add(client);
+    ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
     if (struct instanceof Y.Skip) return { ok: false, reason: 'incomplete' };
     const known = Y.getState(store, client);
     if (clock + struct.length <= known) continue;
@@ -75,7 +81,7 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
   for (const [client, ranges] of decoded.ds.clients) {
     for (const { clock, len } of ranges) collectDeletes(store, client, clock, len, inserted, writes);
   }
-  return { ok: true, writes, newClients: [...fresh.keys()], allClients: [...allClients] };
+  return { ok: true, writes, newClients: [...fresh.keys()], ends };
 }
 
 function continues(list: NewStruct[] | undefined, clock: number): boolean {

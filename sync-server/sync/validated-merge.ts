@@ -50,12 +50,16 @@ export async function mergeClientUpdate(
     if (verdict.ok) outcome.accepted.push(write);
     else outcome.refused.push({ write, verdict });
   }
+  let clocks: Record<string, number>;
   if (outcome.refused.length === 0 && frame !== null) {
+    // Known before the update is applied, which commitAccepted defers: the update is complete.
+    clocks = clocksAfter(room.doc, inspection.ends);
     await room.commitAccepted(update, frame, peer);
   } else {
     if (outcome.refused.length === 0) Y.applyUpdate(room.doc, update, peer);
     else applyWithRevert(room.doc, update, outcome.refused.map((r) => r.write), peer);
     await room.flush(outcome.refused.length === 0 ? peer : null);
+    clocks = clocksAfter(room.doc, inspection.ends);
   }
   const first = outcome.refused[0];
   if (first) {
@@ -67,7 +71,7 @@ export async function mergeClientUpdate(
       ranges: outcome.refused.map((r) => r.write.range),
     });
   }
-  peer.control({ t: 'ack', clients: clocksOf(room.doc, inspection.allClients) });
+  peer.control({ t: 'ack', clients: clocks });
   return outcome;
 }
 
@@ -108,9 +112,10 @@ function applyWithRevert(doc: Y.Doc, update: Uint8Array, refused: InspectedWrite
   }, origin);
 }
 
-function clocksOf(doc: Y.Doc, clients: number[]): Record<string, number> {
+/** Each client's clock once `doc` has every struct up to `ends`: what the author is acknowledged. */
+function clocksAfter(doc: Y.Doc, ends: Map<number, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const client of clients) out[String(client)] = Y.getState(doc.store, client);
+  for (const [client, end] of ends) out[String(client)] = Math.max(Y.getState(doc.store, client), end);
   return out;
 }
 
