@@ -3,17 +3,17 @@
  * (@y/websocket-server 0.1.1), each in its own child process, driven by the same load generator
  * (this process) with the same clients and the same updates.
  *
- *   npx tsx bench/sync-latency.ts [--quick]
+ *   npx tsx bench/sync-latency.ts [--quick] [--sizes 2,50] [--latency-only]
  *
  * Every client writes its own tag cell `tags[tagKey('s<i>.fcs','Donor')]` in turn at a steady
- * aggregate rate; each value carries a sequence number. Latency of an update = time from the
+ * rate (100 updates/s to each server in the latency runs, the two servers' updates
+ * interleaved); each value carries a sequence number. Latency of an update = time from the
  * write until the LAST other client has seen it ("all"), and until a fixed observer (client 0,
  * or client 1 for client 0's own writes) has seen it ("obs").
  * Saturation: the highest rate of a rising ladder at which p99(all) ≤ 250 ms, ≥ 99.5 % of the
  * (update, receiver) pairs arrive within the step plus a 2 s grace, and the generator kept the rate;
- * a failing step is run again once before it counts. Latency figures: median of 9 runs of 4 s
- * (with 5, whole runs of the bench differed by up to ±15 % at 50 clients: this machine is a VM).
- * Both servers run side by side and are measured in turns (see measurePair); the generator
+ * a failing step is run again once before it counts. Latency figures: median of 9 runs of 4 s.
+ * Both servers run side by side and are measured together (see measurePair); the generator
  * runs on one CPU and the servers on another (see lib/affinity.ts).
  * The load generator uses raw-socket clients (lib/raw-client.ts) so that it is not the bottleneck.
  */
@@ -28,8 +28,24 @@ import { RawClient as BenchClient } from './lib/raw-client.ts';
 import { fmt, percentile, sleep, table, waitUntil } from './lib/stats.ts';
 
 const quick = process.argv.includes('--quick');
-const SIZES = quick ? [2, 10] : [2, 50, 200];
-const LATENCY_RATE = 200; // aggregate updates/s for the latency figures
+/** Only the latency runs, no saturation ladder: to study one figure in a few minutes. */
+const latencyOnly = process.argv.includes('--latency-only');
+const sizesArg = process.argv.indexOf('--sizes');
+const SIZES = sizesArg > 0 ? parseSizes(process.argv[sizesArg + 1]) : quick ? [2, 10] : [2, 50, 200];
+
+function parseSizes(arg: string | undefined): number[] {
+  const sizes = (arg ?? '').split(',').map(Number);
+  if (sizes.length === 0 || !sizes.every((n) => Number.isInteger(n) && n >= 2 && n <= 1000)) {
+    console.error('--sizes takes client counts from 2 to 1000, comma-separated, e.g. --sizes 2,50');
+    process.exit(2);
+  }
+  return sizes;
+}
+/**
+ * Updates/s to each server in the latency runs. The two servers' updates are interleaved, so
+ * the servers' CPU takes 200/s in all, as when each was measured alone at 200/s.
+ */
+const LATENCY_RATE = 100;
 const LATENCY_SECONDS = quick ? 1 : 4;
 const LATENCY_REPEATS = quick ? 2 : 9;
 const STEP_SECONDS = quick ? 0.75 : 3;
@@ -84,29 +100,48 @@ class Tracker {
   }
 }
 
+/** One server's clients and what they saw, as one stream of updates in a step. */
+type Lane = { clients: BenchClient[]; tracker: Tracker };
+
 /** Sends at `rate` updates/s for `seconds`, round-robin over the clients, then waits for delivery. */
 async function step(clients: BenchClient[], tracker: Tracker, rate: number, seconds: number): Promise<StepResult> {
-  const first = tracker.next;
+  return (await drive([{ clients, tracker }], rate, seconds))[0]!;
+}
+
+/**
+ * Sends `rate` updates/s to each lane for `seconds`, the lanes' updates interleaved evenly in
+ * time (lane 0, lane 1, lane 0, …), each lane round-robin over its clients; then waits for
+ * delivery and sums up each lane.
+ */
+async function drive(lanes: Lane[], rate: number, seconds: number): Promise<StepResult[]> {
+  const firsts = lanes.map((l) => l.tracker.next);
   const t0 = performance.now();
+  const total = Math.round(rate * seconds) * lanes.length;
+  const aggregate = rate * lanes.length;
   let sent = 0;
-  let rr = 0;
-  const total = Math.round(rate * seconds);
   while (sent < total && performance.now() - t0 < seconds * 1000 * 1.5) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate)) - sent;
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * aggregate)) - sent;
     for (let k = 0; k < due; k++) {
-      const c = clients[rr++ % clients.length]!;
-      if (!tracker.send(c)) break;
+      const lane = lanes[sent % lanes.length]!;
+      const c = lane.clients[Math.floor(sent / lanes.length) % lane.clients.length]!;
+      if (!lane.tracker.send(c)) break;
       sent++;
     }
     await sleep(1);
   }
-  const sendSeconds = (performance.now() - t0) / 1000;
-  const last = tracker.next;
+  const sentRate = sent / lanes.length / ((performance.now() - t0) / 1000);
+  const lasts = lanes.map((l) => l.tracker.next);
   await waitUntil(() => {
-    for (let s = first; s < last; s++) if (tracker.remaining[s]! > 0) return false;
-    return true;
+    return lanes.every(({ tracker }, i) => {
+      for (let s = firsts[i]!; s < lasts[i]!; s++) if (tracker.remaining[s]! > 0) return false;
+      return true;
+    });
   }, GRACE_MS, 10);
-  // Figures over the steady part: skip the first 20 % of the step.
+  return lanes.map((l, i) => summarize(l.tracker, firsts[i]!, lasts[i]!, rate, sentRate));
+}
+
+/** The figures of updates `first`..`last` of one tracker, over the steady part: the first 20 % are skipped. */
+function summarize(tracker: Tracker, first: number, last: number, rate: number, sentRate: number): StepResult {
   const from = first + Math.floor((last - first) * 0.2);
   const all: number[] = [];
   const obs: number[] = [];
@@ -122,7 +157,6 @@ async function step(clients: BenchClient[], tracker: Tracker, rate: number, seco
   obs.sort((a, b) => a - b);
   const delivered = expected ? got / expected : 0;
   const p99 = percentile(all, 99);
-  const sentRate = sent / sendSeconds;
   const why: string[] = [];
   if (!(p99 <= P99_LIMIT_MS)) why.push(`p99 ${fmt(p99, 0)} ms`);
   if (delivered < 0.995) why.push(`delivered ${(delivered * 100).toFixed(1)} %`);
@@ -140,9 +174,11 @@ async function confirmedStep(t: Target, rate: number): Promise<StepResult> {
 }
 
 /**
- * Both servers are measured in turns, never one after the other: latency runs alternate
- * (reference, ours, ours, reference, …) and each ladder rate is tried on both before the next,
- * so a drift of the machine over minutes weighs on both sides alike.
+ * Both servers are measured together, never one after the other. In a latency run their
+ * updates are interleaved (one to the reference, one to ours, …), so both meet the machine in
+ * the same state: measured in turns of 4 s instead, the ratio of one turn to the next ranged
+ * from 0.69 to 1.41 at 50 clients, interleaved it stays within a few per cent. Each ladder rate
+ * is tried on both before the next, so a drift over minutes weighs on both alike.
  */
 async function measurePair(targets: Target[], ladderStart: number): Promise<Map<ServerName, { latency: StepResult; saturation: number; last: StepResult | undefined }>> {
   // Warm-up to a steady state: a few thousand updates get every function on both servers'
@@ -152,14 +188,14 @@ async function measurePair(targets: Target[], ladderStart: number): Promise<Map<
   for (const t of targets) {
     for (const c of t.clients) c.onSeen = t.tracker.seen;
     await step(t.clients, t.tracker, warmRate, quick ? 0.5 : 3);
-    await step(t.clients, t.tracker, LATENCY_RATE, quick ? 0.5 : 2);
   }
+  await drive(targets, LATENCY_RATE, quick ? 0.5 : 2);
   const runs = new Map<ServerName, StepResult[]>(targets.map((t) => [t.server, []]));
   for (let i = 0; i < LATENCY_REPEATS; i++) {
-    for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
-      runs.get(t.server)!.push(await step(t.clients, t.tracker, LATENCY_RATE, LATENCY_SECONDS));
-      await sleep(200);
-    }
+    const order = i % 2 === 0 ? targets : [...targets].reverse();
+    const rs = await drive(order, LATENCY_RATE, LATENCY_SECONDS);
+    order.forEach((t, k) => runs.get(t.server)!.push(rs[k]!));
+    await sleep(200);
   }
   const out = new Map<ServerName, { latency: StepResult; saturation: number; last: StepResult | undefined }>();
   for (const t of targets) {
@@ -169,6 +205,10 @@ async function measurePair(targets: Target[], ladderStart: number): Promise<Map<
     console.log(`    ${t.server.padEnd(9)} latency at ${LATENCY_RATE}/s: all p50 ${fmt(latency.p50, 2)} p99 ${fmt(latency.p99, 2)} ms; observer p50 ${fmt(latency.obsP50, 2)} p99 ${fmt(latency.obsP99, 2)} ms (median of ${rs.length} runs)`);
     out.set(t.server, { latency, saturation: 0, last: undefined });
   }
+  // Runs i of both servers were back to back: their ratio shows how far one run can be trusted.
+  const [a, b] = targets.map((t) => runs.get(t.server)!);
+  if (a && b) console.log(`    p50 ratio ${targets[1]!.server}/${targets[0]!.server} run by run: ${b.map((r, i) => fmt(r.p50 / a[i]!.p50, 2)).join(' ')}`);
+  if (latencyOnly) return out;
   let rate = ladderStart;
   const running = new Set(targets);
   for (let i = 0; i < MAX_STEPS && running.size > 0 && Date.now() < HARD_DEADLINE; i++) {
@@ -200,7 +240,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const maxN = Math.max(...SIZES);
   const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-bench-'));
-  console.log(`sync-latency${quick ? ' (quick)' : ''}: ${SIZES.join(', ')} clients; latency at ${LATENCY_RATE} updates/s; saturation ladder x${LADDER_FACTOR}, ${STEP_SECONDS} s steps, p99 limit ${P99_LIMIT_MS} ms`);
+  console.log(`sync-latency${quick ? ' (quick)' : ''}: ${SIZES.join(', ')} clients; latency at ${LATENCY_RATE} updates/s to each server, interleaved; saturation ladder x${LADDER_FACTOR}, ${STEP_SECONDS} s steps, p99 limit ${P99_LIMIT_MS} ms`);
   const pinned = pinToCpu(process.pid, GENERATOR_CPU);
   console.log(pinned ? `  load generator on CPU ${GENERATOR_CPU}, servers on CPU ${SERVER_CPU}` : '  not pinned to CPUs (taskset missing or a single core): figures are noisier');
   const names = await createUsers(dataDir, maxN);
@@ -249,7 +289,7 @@ async function main(): Promise<void> {
     const ours = results.find((r) => r.n === n && r.server === 'ours');
     for (const r of [ref, ours]) {
       if (!r) continue;
-      rows.push([n, r.server, fmt(r.latency.p50, 2), fmt(r.latency.p99, 2), fmt(r.latency.obsP50, 2), fmt(r.latency.obsP99, 2), r.saturation, r.last && !r.last.ok ? r.last.why : 'not reached']);
+      rows.push([n, r.server, fmt(r.latency.p50, 2), fmt(r.latency.p99, 2), fmt(r.latency.obsP50, 2), fmt(r.latency.obsP99, 2), latencyOnly ? '-' : r.saturation, latencyOnly ? 'not measured' : r.last && !r.last.ok ? r.last.why : 'not reached']);
     }
     if (ref && ours) {
       rows.push([
@@ -259,12 +299,12 @@ async function main(): Promise<void> {
         fmt(ours.latency.p99 / ref.latency.p99, 2) + 'x',
         fmt(ours.latency.obsP50 / ref.latency.obsP50, 2) + 'x',
         fmt(ours.latency.obsP99 / ref.latency.obsP99, 2) + 'x',
-        fmt(ours.saturation / ref.saturation, 2) + 'x',
+        latencyOnly ? '-' : fmt(ours.saturation / ref.saturation, 2) + 'x',
         `targets: latency ≤ 1.10x, saturation ≥ 1.00x`,
       ]);
     }
   }
-  console.log(`\nwrite→seen latency at ${LATENCY_RATE} updates/s (ms) and saturation (updates/s, aggregate)`);
+  console.log(`\nwrite→seen latency at ${LATENCY_RATE} updates/s to each server (ms) and saturation (updates/s, aggregate)`);
   console.log(table(['clients', 'server', 'all p50', 'all p99', 'obs p50', 'obs p99', 'saturation/s', 'limit at next step'], rows));
   console.log(`sync-latency done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
