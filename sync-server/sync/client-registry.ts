@@ -10,6 +10,12 @@ export class ClientRegistry {
 
   constructor(private readonly store: Store) {}
 
+  /** True when every id of `clientIds` is already known to belong to `username`: nothing to claim or look up. */
+  ownsAll(clientIds: number[], username: string): boolean {
+    for (const id of clientIds) if (this.owners.get(id) !== username) return false;
+    return true;
+  }
+
   /**
    * Claims for `username` every id of `clientIds` nobody owns yet, unless some belong to
    * another account: then nothing is claimed and those ids are returned. Checking and claiming
