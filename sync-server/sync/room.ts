@@ -142,7 +142,8 @@ export class DocRoom {
     }
     this.unapplied.push({ update, author });
     if (this.applyTimer === null) {
-      this.applyTimer = setTimeout(() => this.applyRelayed(), APPLY_AFTER_MS);
+      // Through the queue, like any change: an error fails that turn of the queue, never the process.
+      this.applyTimer = setTimeout(() => void this.run(() => this.applyRelayed()).catch(() => undefined), APPLY_AFTER_MS);
       this.applyTimer.unref();
     }
     if (this.storedRows > 500) this.compactWhenIdle();
