@@ -48,6 +48,8 @@ export class DocRoom {
   /** Updates stored and relayed but not yet applied here (see `commitAccepted`), in order. */
   private unapplied: Array<{ update: Uint8Array; author: RoomPeer }> = [];
   private applyTimer: NodeJS.Timeout | null = null;
+  /** Set by `close`: the document is deleted and must not be stored again. */
+  private closed = false;
 
   constructor(
     readonly name: string,
@@ -104,6 +106,10 @@ export class DocRoom {
    * update already has it, unless the server changed it (a revert): then everyone gets the net.
    */
   async flush(author: RoomPeer | null): Promise<void> {
+    if (this.closed) {
+      this.outgoing = [];
+      return;
+    }
     // Whatever was held back goes first: readers get the document's changes in order.
     this.relayHeldBack();
     const batch = this.outgoing;
@@ -132,6 +138,7 @@ export class DocRoom {
    * reader one send instead of k.
    */
   async commitAccepted(update: Uint8Array, frame: Uint8Array, author: RoomPeer): Promise<void> {
+    if (this.closed) return;
     this.lastSeq = await this.store.appendUpdate(this.name, update);
     this.storedRows++;
     if (this.relayTimer === null) {
@@ -233,9 +240,14 @@ export class DocRoom {
     });
   }
 
-  /** The experiment was deleted: nobody may read it any more. */
+  /**
+   * The experiment is being deleted: nobody may read it any more, and nothing of it is written
+   * to storage again. Without that, the compaction when the room is unloaded would store the
+   * deleted document anew, and its files would stay referenced for ever.
+   */
   close(): Promise<void> {
     return this.run(() => {
+      this.closed = true;
       this.sharing = null;
       this.project = null;
       this.evictNonReaders();
@@ -254,7 +266,7 @@ export class DocRoom {
 
   /** Replaces the stored updates by one snapshot, so loading stays proportional to the state. */
   async compact(): Promise<void> {
-    if (this.storedRows <= 1) return;
+    if (this.closed || this.storedRows <= 1) return;
     await this.store.compact(this.name, Y.encodeStateAsUpdate(this.doc), this.lastSeq);
     this.storedRows = 1;
   }

@@ -89,4 +89,22 @@ describe('a restart', () => {
     docs.forEach((d) => d.destroy());
     await docs[0]!.waitFor(() => h.server.rooms.loadedCount === 0, 'all unloaded', 5_000);
   });
+
+  it('does not bring back a deleted experiment that was open, when its document unloads', async () => {
+    const alice = await h.user('alice');
+    const id = await alice.createExperiment('Deleted while open');
+    const a = await alice.open(docName.experiment(id));
+    await a.waitFor(() => a.provider.synced, 'synced');
+    a.doc.getMap('tags').set(tagKey('s1.fcs', 'Donor'), 'D1');
+    await a.waitFor(() => a.controls.some((c) => c.t === 'ack'), 'edit acknowledged');
+    await alice.intent({ type: 'trash', experimentId: id });
+    expect(await alice.intent({ type: 'delete', experimentId: id })).toMatchObject({ ok: true });
+    await a.closed;
+    // The room unloads (and used to compact the deleted document back into storage).
+    await a.waitFor(() => h.server.rooms.loadedCount === 0, 'all unloaded', 5_000);
+
+    await h.restart();
+    expect(await h.server.store.storedDocNames(docName.experiment(id))).toEqual([]);
+    expect(await h.server.store.getExperiment(id)).toBeNull();
+  });
 });
