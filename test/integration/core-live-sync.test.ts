@@ -129,7 +129,10 @@ describe('client core live mode against the real server', () => {
     expect((await pete.core.list('all')).map((r) => r.id)).toEqual([id]);
     pete.live.watch(id);
     await until('pete has the doc', async () => (await pete.core.show(id).catch(() => null))?.name === 'Shared then not');
-    await until('pete has a socket for it', async () => (await socketsOf('pete')).includes(docName.experiment(id)));
+    // An edit answered proves the watched socket has finished its handshake: holding the uplink
+    // earlier would hold the handshake too, and nothing would be pending.
+    const warmUp = await pete.core.rename(id, 'Shared, then not');
+    expect(await until('first edit settled', settled(pete.core, warmUp.id))).toMatchObject({ state: 'accepted' });
 
     // Pete's edit does not reach the server before the owner withdraws his access.
     uplink.held = docName.experiment(id);
