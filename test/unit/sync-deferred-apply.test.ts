@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { docName, ExperimentRoot, parseDocName, tagKey } from '../../shared/doc-layout.ts';
 import type { ControlMessage } from '../../shared/protocol/control.ts';
+import { newSharing } from '../../shared/rules/intents.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
 import type { Store } from '../../sync-server/store/store.ts';
@@ -60,17 +61,7 @@ beforeEach(async () => {
   registry = new ClientRegistry(store);
   const name = docName.experiment(ID.slice(4));
   room = new DocRoom(name, parseDocName(name)!, store, { updates: [], lastSeq: 0 });
-  const sharing: SharingState = {
-    id: ID.slice(4),
-    owner: 'alice',
-    grants: { bob: { by: 'alice', at: 1 } },
-    public: false,
-    curated: false,
-    parentId: null,
-    clonedFrom: null,
-    projectId: null,
-    trashed: false,
-  };
+  const sharing: SharingState = { ...newSharing(ID.slice(4), 'alice'), grants: { bob: { by: 'alice', at: 1 } } };
   await room.setSharing(sharing, null);
 });
 afterEach(async () => {
