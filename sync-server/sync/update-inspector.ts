@@ -66,6 +66,7 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
     list.push({ client, clock, length: struct.length, place: isItem ? null : { kind: 'void' }, item: isItem ? struct : null });
     fresh.set(client, list);
   }
+  if (!dependenciesKnown(fresh, store) || !deletesKnown(decoded.ds, fresh, store)) return { ok: false, reason: 'incomplete' };
   if (!resolvePlaces(fresh, store)) return { ok: false, reason: 'incomplete' };
 
   const writes: InspectedWrite[] = [];
@@ -82,6 +83,42 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
     for (const { clock, len } of ranges) collectDeletes(store, client, clock, len, inserted, writes);
   }
   return { ok: true, writes, newClients: [...fresh.keys()], ends };
+}
+
+/**
+ * Every struct a new item points at (left and right neighbour, parent type) is stored or in
+ * the update. Yjs would otherwise park the item as pending: stored and acknowledged, yet in
+ * no copy of the document, and the author's next update would no longer fit.
+ */
+function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store']): boolean {
+  // A client's new structs are one run of clocks (checked as they are collected).
+  const known = (id: Y.ID | null): boolean => {
+    if (id === null || id.clock < Y.getState(store, id.client)) return true;
+    const list = fresh.get(id.client);
+    const last = list?.at(-1);
+    return list !== undefined && last !== undefined && list[0]!.clock <= id.clock && id.clock < last.clock + last.length;
+  };
+  for (const list of fresh.values()) {
+    for (const { item } of list) {
+      if (item === null) continue;
+      if (!known(item.origin) || !known(item.rightOrigin)) return false;
+      if (item.parent instanceof Y.ID && !known(item.parent)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * A deletion names only structs the server has or that the update brings. A deletion of a
+ * struct yet to come would wait in the document and strike it on arrival, past the rules.
+ */
+function deletesKnown(ds: ReturnType<typeof Y.decodeUpdate>['ds'], fresh: Map<number, NewStruct[]>, store: Y.Doc['store']): boolean {
+  for (const [client, ranges] of ds.clients) {
+    const last = fresh.get(client)?.at(-1);
+    const end = Math.max(Y.getState(store, client), last ? last.clock + last.length : 0);
+    for (const { clock, len } of ranges) if (clock + len > end) return false;
+  }
+  return true;
 }
 
 function continues(list: NewStruct[] | undefined, clock: number): boolean {

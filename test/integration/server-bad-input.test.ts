@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import { docName } from '../../shared/doc-layout.ts';
+import { docName, tagKey } from '../../shared/doc-layout.ts';
 import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
 import { MAX_JSON_BYTES, MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
 import { hashToken } from '../../sync-server/auth/sessions.ts';
@@ -91,6 +91,39 @@ describe('bad input on the socket changes nothing and gets a code', () => {
     expect(await s.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
     expect(s.controls.find((c) => c.t === 'refused')).toMatchObject({ code: 'UPDATE_INCOMPLETE' });
     expect(await storedRows()).toBe(rows);
+  });
+
+  it("a deletion aimed at another account's next edit: reset, nothing stored, the edit stays", async () => {
+    const mallory = await h.user('mallory');
+    expect(await alice.intent({ type: 'publish', experimentId: id })).toMatchObject({ ok: true });
+    const a = await alice.open(docName.experiment(id));
+    await a.waitFor(() => a.provider.synced, 'alice synced');
+    // Mallory, who may only read, forges the deletion of the struct alice will write next: a
+    // copy under alice's client id writes it, a second copy deletes it, and only that
+    // deletion is sent.
+    const forger = new Y.Doc();
+    forger.clientID = a.doc.clientID;
+    Y.applyUpdate(forger, Y.encodeStateAsUpdate(a.doc));
+    forger.getMap('tags').set(tagKey('s1.fcs', 'Donor'), 'forged');
+    const deleter = new Y.Doc();
+    Y.applyUpdate(deleter, Y.encodeStateAsUpdate(forger));
+    let deletion: Uint8Array | null = null;
+    deleter.on('update', (u: Uint8Array) => (deletion = u));
+    deleter.getMap('tags').delete(tagKey('s1.fcs', 'Donor'));
+    expect(deletion).not.toBeNull();
+
+    const rows = await storedRows();
+    const s = await rawSocket(`token=${mallory.token}&v=1`);
+    s.ws.send(syncFrame(2, deletion!));
+    expect(await s.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+    expect(s.controls.find((c) => c.t === 'refused')).toMatchObject({ code: 'UPDATE_INCOMPLETE' });
+    expect(await storedRows()).toBe(rows);
+
+    a.doc.getMap('tags').set(tagKey('s1.fcs', 'Donor'), 'D1');
+    await a.waitFor(() => a.controls.some((c) => c.t === 'ack'), 'edit acknowledged');
+    const viewer = await mallory.open(docName.experiment(id));
+    await viewer.waitFor(() => viewer.provider.synced, 'viewer synced');
+    expect(viewer.doc.getMap('tags').get(tagKey('s1.fcs', 'Donor'))).toBe('D1');
   });
 
   it('an oversize message closes the socket with 1009', async () => {
