@@ -5,9 +5,10 @@ import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts'
 import { parseFcs } from '../../shared/fcs/index.ts';
 import { MAX_UPLOAD_BYTES } from '../../shared/protocol/message-types.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
-import type { Actor } from '../../shared/schemas/entities.ts';
+import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
 import { authenticate } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { BlobStore } from '../files/blob-store.ts';
@@ -66,7 +67,12 @@ async function withTicket(req: IncomingMessage, res: ServerResponse, deps: FileD
 async function check(deps: FileDeps, actor: Actor, experimentId: string, capability: Capability): Promise<void> {
   const record = await deps.store.getExperiment(experimentId);
   const project = record?.projectId ? await deps.store.getProject(record.projectId) : null;
-  const verdict = record ? can(sharingOf(record), actor, capability, project) : { ok: false as const, code: ErrorCode.NOT_A_READER, message: 'no access' };
+  allow(record ? sharingOf(record) : null, project, actor, capability);
+}
+
+/** Throws the HTTP refusal for `capability`; an experiment that does not exist (any more) is a 404. */
+function allow(sharing: SharingState | null, project: ProjectState | null, actor: Actor, capability: Capability): void {
+  const verdict = sharing ? can(sharing, actor, capability, project) : { ok: false as const, code: ErrorCode.NOT_A_READER, message: 'no access' };
   if (!verdict.ok) throw new HttpError(verdict.code === ErrorCode.NOT_A_READER ? 404 : 403, verdict.code, verdict.message);
 }
 
@@ -94,7 +100,14 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps,
     uploadedBy: actor.username,
     uploadedAt: Date.now(),
   };
-  await deps.rooms.with(docName.experiment(experimentId), (room) => room.serverWrite((doc) => doc.getMap(ExperimentRoot.files).set(fileId, record)));
+  await deps.rooms.with(docName.experiment(experimentId), (room) =>
+    room.serverWrite((doc) => {
+      // Checked again in the room's queue: while the bytes came in, the right may have been
+      // withdrawn or the experiment deleted, and a record written now would outlive that.
+      allow(room.sharing, room.project, actor, Capability.edit);
+      doc.getMap(ExperimentRoot.files).set(fileId, record);
+    }),
+  );
   const body: UploadResult = { fileId, name: record.name, sha256, events: record.events, channels: record.channels };
   sendJson(res, 201, body);
 }

@@ -1,4 +1,6 @@
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { docName, ExperimentRoot } from '../../shared/doc-layout.ts';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import { startHarness, type Harness, type TestUser } from './support/harness.ts';
 
@@ -91,5 +93,43 @@ describe('files over HTTP', () => {
     expect(body).toMatchObject({ code: 'INVALID_FILE', detail: { fcsCode: 'FCS_TRUNCATED', segment: 'DATA' } });
     expect(typeof body.detail.expected).toBe('number');
     expect(body.detail.actual).toBe(fcs.length - 5);
+  });
+
+  /**
+   * An upload that stalls before its last bytes while `meanwhile` runs. The body is larger than
+   * what the loopback socket buffers hold, so the write of the first part completing means the
+   * server is reading the body: its first rights check is behind it.
+   */
+  const large = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array(2 * 3_000_000).fill(1) });
+  async function stalledUpload(user: TestUser, meanwhile: () => Promise<void>): Promise<{ status: number; body: unknown }> {
+    const url = new URL(`${h.server.url}/api/experiments/${id}/files?name=slow.fcs`);
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method: 'PUT', headers: { authorization: `Bearer ${user.token}`, 'content-length': large.length } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+      });
+      req.on('error', reject);
+      req.write(large.subarray(0, large.length - 16), () => void meanwhile().then(() => req.end(large.subarray(large.length - 16)), reject));
+    });
+  }
+
+  it('refuse an upload whose right was withdrawn while its bytes came in, storing no record', async () => {
+    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    const res = await stalledUpload(bob, async () => {
+      expect(await alice.intent({ type: 'unshare', experimentId: id, user: 'bob' })).toMatchObject({ ok: true });
+    });
+    expect(res).toMatchObject({ status: 404, body: { code: 'NOT_A_READER' } });
+    const files = await h.server.rooms.with(docName.experiment(id), async (room) => room.doc.getMap(ExperimentRoot.files).size);
+    expect(files).toBe(0);
+  });
+
+  it('refuse an upload into an experiment deleted while its bytes came in, and store nothing of it', async () => {
+    const res = await stalledUpload(alice, async () => {
+      await alice.intent({ type: 'trash', experimentId: id });
+      expect(await alice.intent({ type: 'delete', experimentId: id })).toMatchObject({ ok: true });
+    });
+    expect(res).toMatchObject({ status: 404, body: { code: 'NOT_A_READER' } });
+    expect(await h.server.store.storedDocNames(docName.experiment(id))).toEqual([]);
   });
 });
