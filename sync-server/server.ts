@@ -78,6 +78,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (room.ref.kind === DocKind.connections) await connections.rebuild(room, room.ref.username);
     if (room.ref.kind === DocKind.experiment) await mendName(room);
   };
+  rooms.onBroken = (room, error) => log.error('document reloaded after a failed apply', { doc: room.name, error: String(error) });
   const blobs = new BlobStore(options.dataDir);
   // A blob collection that died half-way may have left a blob moved aside: back before any download.
   blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);

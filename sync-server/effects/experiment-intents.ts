@@ -104,10 +104,7 @@ async function carryOut(
     case IntentType.delete: {
       const record = experiments.get(intent.experimentId) as ExperimentRecord;
       const holders = holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null);
-      // The open room is closed first, so no edit or compaction of it lands after the rows go.
-      const room = await rooms.ifLoaded(docName.experiment(record.id));
-      if (room) await room.close();
-      await store.deleteExperiment(record.id);
+      await rooms.remove(docName.experiment(record.id), () => store.deleteExperiment(record.id));
       const children = [...experiments.values()].filter((e) => e.parentId === record.id).map((e) => e.id);
       await refreshProjections(store, rooms, [record.id, ...children], holders);
       return;

@@ -45,11 +45,17 @@ export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage
     else early.push(bytes);
   });
   ws.on('error', () => ws.terminate());
-  void open(ws, socket, req, deps).then((session) => {
-    if (!session) return;
-    onMessage = session;
-    for (const bytes of early.splice(0)) session(bytes);
-  });
+  void open(ws, socket, req, deps)
+    .then((session) => {
+      if (!session) return;
+      onMessage = session;
+      for (const bytes of early.splice(0)) session(bytes);
+    })
+    .catch((error: unknown) => {
+      // A store or load failure refuses this socket; it must never become an unhandled rejection.
+      deps.log.error('sync socket failed to open', { error: String(error) });
+      refuseSocket(ws, CloseCode.resetRequired, ErrorCode.INTERNAL, 'the server failed to open this document');
+    });
 }
 
 function refuseSocket(ws: WebSocket, code: number, errorCode: ErrorCode, message: string): null {

@@ -50,6 +50,10 @@ export class DocRoom {
   private applyTimer: NodeJS.Timeout | null = null;
   /** Set by `close`: the document is deleted and must not be stored again. */
   private closed = false;
+  /** Set when a stored update failed to apply here (see `breakDown`). */
+  private broken = false;
+  /** Told when this room breaks down, to log it. */
+  onBroken: ((error: unknown) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -68,8 +72,17 @@ export class DocRoom {
 
   /** The document with every stored update applied: whoever reads it first applies what was deferred. */
   get doc(): Y.Doc {
+    if (this.broken) throw new Error(`${this.name}: the server's copy must be reloaded from storage`);
     if (this.unapplied.length > 0) this.applyRelayed();
     return this.ydoc;
+  }
+
+  /**
+   * Closed (deleted) or broken: this room stores nothing more and takes no new reader; `Rooms`
+   * loads a fresh one for whoever opens the name next.
+   */
+  get retired(): boolean {
+    return this.closed || this.broken;
   }
 
   /** Runs `work` after every earlier piece of work on this room has finished. */
@@ -106,7 +119,7 @@ export class DocRoom {
    * update already has it, unless the server changed it (a revert): then everyone gets the net.
    */
   async flush(author: RoomPeer | null): Promise<void> {
-    if (this.closed) {
+    if (this.retired) {
       this.outgoing = [];
       return;
     }
@@ -138,7 +151,7 @@ export class DocRoom {
    * reader one send instead of k.
    */
   async commitAccepted(update: Uint8Array, frame: Uint8Array, author: RoomPeer): Promise<void> {
-    if (this.closed) return;
+    if (this.retired) return;
     this.lastSeq = await this.store.appendUpdate(this.name, update);
     this.storedRows++;
     if (this.relayTimer === null) {
@@ -159,14 +172,34 @@ export class DocRoom {
   private applyRelayed(): void {
     if (this.applyTimer) clearTimeout(this.applyTimer);
     this.applyTimer = null;
-    const updates = this.unapplied;
-    this.unapplied = [];
     // With no 'update' listener Yjs does not encode the transactions: nobody needs them again.
     this.ydoc.off('update', this.collect);
     try {
-      for (const { update, author } of updates) Y.applyUpdate(this.ydoc, update, author);
+      while (this.unapplied.length > 0) {
+        const { update, author } = this.unapplied[0]!;
+        Y.applyUpdate(this.ydoc, update, author);
+        this.unapplied.shift();
+      }
+    } catch (error) {
+      this.breakDown(error);
+      throw error;
     } finally {
       this.ydoc.on('update', this.collect);
+    }
+  }
+
+  /**
+   * An update that was inspected, stored and relayed failed to apply here, so this copy lacks
+   * stored changes. Compacting it would lose them: the room retires instead, its readers are
+   * told to reload, and the next to open the document gets a copy loaded from storage.
+   */
+  private breakDown(error: unknown): void {
+    this.broken = true;
+    this.onBroken?.(error);
+    for (const peer of [...this.peers]) {
+      this.peers.delete(peer);
+      peer.control({ t: 'closing', code: ErrorCode.RESET_REQUIRED, message: 'the server reloads this document; sync again' });
+      peer.close(CloseCode.resetRequired, ErrorCode.RESET_REQUIRED);
     }
   }
 
@@ -241,16 +274,18 @@ export class DocRoom {
   }
 
   /**
-   * The experiment is being deleted: nobody may read it any more, and nothing of it is written
-   * to storage again. Without that, the compaction when the room is unloaded would store the
-   * deleted document anew, and its files would stay referenced for ever.
+   * The experiment is deleted for good: its readers are cut off, `removeStored` deletes what
+   * storage holds of it, and from then on nothing of this room is stored again (neither a late
+   * edit nor the compaction when it unloads, which would bring the deleted document back).
+   * Closing and removing happen in one turn of the queue, so no change lands between them.
    */
-  close(): Promise<void> {
-    return this.run(() => {
+  close(removeStored: () => Promise<void>): Promise<void> {
+    return this.run(async () => {
       this.closed = true;
       this.sharing = null;
       this.project = null;
       this.evictNonReaders();
+      await removeStored();
     });
   }
 
@@ -266,7 +301,7 @@ export class DocRoom {
 
   /** Replaces the stored updates by one snapshot, so loading stays proportional to the state. */
   async compact(): Promise<void> {
-    if (this.closed || this.storedRows <= 1) return;
+    if (this.retired || this.storedRows <= 1) return;
     await this.store.compact(this.name, Y.encodeStateAsUpdate(this.doc), this.lastSeq);
     this.storedRows = 1;
   }

@@ -13,6 +13,8 @@ export class Rooms {
 
   /** Rebuilds a derived document (connections) from the database when it is loaded. */
   onLoad: ((room: DocRoom) => Promise<void>) | null = null;
+  /** Told when a loaded room breaks down (see `DocRoom.breakDown`), to log it. */
+  onBroken: ((room: DocRoom, error: unknown) => void) | null = null;
 
   constructor(
     private readonly store: Store,
@@ -39,6 +41,12 @@ export class Rooms {
       loading.catch(() => this.rooms.delete(name));
     }
     const room = await loading;
+    if (room.retired) {
+      // A deleted or broken room still held by someone: whoever opens the name now gets what
+      // storage has, in a fresh room.
+      if (this.rooms.get(name) === loading) this.rooms.delete(name);
+      return this.hold(name);
+    }
     room.holds++;
     return room;
   }
@@ -59,6 +67,10 @@ export class Rooms {
   }
 
   scheduleUnload(room: DocRoom): void {
+    if (room.retired) {
+      if (!room.busy) this.forget(room);
+      return;
+    }
     if (room.busy || this.timers.has(room.name)) return;
     const timer = setTimeout(() => {
       this.timers.delete(room.name);
@@ -73,8 +85,36 @@ export class Rooms {
     this.timers.set(room.name, timer);
   }
 
+  /**
+   * Deletes a document for good (see `DocRoom.close`): loaded if need be, so that a socket or
+   * an upload opening it meanwhile meets the closed room rather than a copy loaded before the
+   * rows went. The room leaves the map as soon as nobody holds it.
+   */
+  async remove(name: string, removeStored: () => Promise<void>): Promise<void> {
+    // A document that cannot even be loaded has no room to close; it is removed all the same.
+    const room = await this.hold(name).catch(() => null);
+    if (room === null) return removeStored();
+    try {
+      await room.close(removeStored);
+    } finally {
+      this.release(room);
+    }
+  }
+
+  /** Drops a retired room that nobody holds; the map keeps a newer room of the same name. */
+  private forget(room: DocRoom): void {
+    const loading = this.rooms.get(room.name);
+    if (loading) {
+      void loading.then((current) => {
+        if (current === room && this.rooms.get(room.name) === loading) this.rooms.delete(room.name);
+      });
+    }
+    room.destroy();
+  }
+
   private async load(name: string, ref: DocRef): Promise<DocRoom> {
     const room = new DocRoom(name, ref, this.store, await this.store.loadUpdates(name));
+    room.onBroken = (error) => this.onBroken?.(room, error);
     if (ref.kind === DocKind.experiment) {
       const record = await this.store.getExperiment(ref.experimentId);
       if (record) {
