@@ -122,12 +122,13 @@ describe('curation, clones and gate exports in the Experiment Manager', () => {
     expect(await his.page.getByTestId('clone-lock').textContent()).toBe(describeCode(ErrorCode.NOT_A_SHARING_MANAGER));
 
     copyId = await tools.clone('Files only', false);
+    // The view moves to the copy: until it has, the original (with its tags) is still shown.
+    await visible(tools.view.getByText('Owner: bob. 0 other people have access.', { exact: true }));
     const files = his.experiment().files();
     await visible(files.row('donor1.fcs'));
     expect(await files.row('donor1.fcs').textContent()).toContain('200');
     expect(await tools.view.textContent()).toContain('No sample tags yet.');
     expect(await his.page.getByTestId('tags-table').count()).toBe(0);
-    await visible(tools.view.getByText('Owner: bob. 0 other people have access.', { exact: true }));
 
     await his.filter('Mine');
     const row = rowById(his.page, copyId);
