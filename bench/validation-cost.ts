@@ -4,7 +4,8 @@
  *   npx tsx bench/validation-cost.ts [--quick]
  *
  * For documents with 1k, 10k and 100k prior operations (map overwrites by 8 client ids across
- * 1,000 tag cells, so history grows while the state stays the same size), one edit at a time:
+ * 1,000 tag cells, so history grows while the state stays the same size), one edit at a time,
+ * the three sizes in turns:
  * - inspect+rules: `inspectUpdate` (decode, resolve each struct's field) + `checkContentWrite`
  *   for every write, on the server's document before the edit is applied;
  * - merge: the whole `mergeClientUpdate` on a DocRoom (fake store, fake peer), which applies it;
@@ -69,8 +70,10 @@ function rng(seed: number): () => number {
 }
 
 type Row = { ops: number; bytes: number; inspect: number[]; merge: number[]; plain: number[] };
+type Subject = { row: Row; step: (i: number, record: boolean) => Promise<void>; done: () => void };
 
-async function measure(ops: number): Promise<Row> {
+/** A document with `ops` prior operations, in a DocRoom and in a plain Y.Doc; `step` measures one more edit on both. */
+async function prepare(ops: number): Promise<Subject> {
   const random = rng(ops);
   const src = new Y.Doc();
   const tags = src.getMap<string>('tags');
@@ -91,7 +94,7 @@ async function measure(ops: number): Promise<Row> {
   const row: Row = { ops, bytes: history.length, inspect: [], merge: [], plain: [] };
   let pending: Uint8Array | null = null;
   src.on('update', (u: Uint8Array) => (pending = u));
-  for (let i = 0; i < MEASURED + 50; i++) {
+  const step = async (i: number, record: boolean): Promise<void> => {
     src.clientID = AUTHORS[Math.floor(random() * AUTHORS.length)]!;
     tags.set(keys[Math.floor(random() * KEYS)]!, `edit ${i}`);
     const update = pending!;
@@ -114,19 +117,36 @@ async function measure(ops: number): Promise<Row> {
     Y.applyUpdate(plainDoc, update);
     const plainUs = (performance.now() - t) * 1000;
 
-    if (i >= 50) {
+    if (record) {
       row.inspect.push(inspectUs);
       row.merge.push(mergeUs);
       row.plain.push(plainUs);
     }
+  };
+  const done = (): void => {
+    if (JSON.stringify(room.doc.getMap('tags').toJSON()) !== JSON.stringify(plainDoc.getMap('tags').toJSON())) {
+      throw new Error('the merged document and the plain document differ');
+    }
+    room.destroy();
+    plainDoc.destroy();
+    src.destroy();
+  };
+  return { row, step, done };
+}
+
+/**
+ * Measures every size in turns, one edit each, starting with a different size every round: the
+ * machine's speed drifts over seconds on this VM (measured one size after the other, the plain
+ * apply's own 100k/1k ratio ranged from 0.70 to 1.56 between runs), and in turns every size
+ * meets the same drift.
+ */
+async function measureInTurns(sizes: number[]): Promise<Row[]> {
+  const subjects = await Promise.all(sizes.map((ops) => prepare(ops)));
+  for (let i = 0; i < MEASURED + 50; i++) {
+    for (let k = 0; k < subjects.length; k++) await subjects[(i + k) % subjects.length]!.step(i, i >= 50);
   }
-  if (JSON.stringify(room.doc.getMap('tags').toJSON()) !== JSON.stringify(plainDoc.getMap('tags').toJSON())) {
-    throw new Error('the merged document and the plain document differ');
-  }
-  room.destroy();
-  plainDoc.destroy();
-  src.destroy();
-  return row;
+  for (const s of subjects) s.done();
+  return subjects.map((s) => s.row);
 }
 
 const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
@@ -136,9 +156,8 @@ const p99 = (v: number[]) => percentile(sorted(v), 99);
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(`validation-cost${quick ? ' (quick)' : ''}: ${MEASURED} edits per size, ${KEYS} keys, ${AUTHORS.length} client ids`);
-  await measure(1_000); // warm-up: JIT
-  const rows: Row[] = [];
-  for (const ops of SIZES) rows.push(await measure(ops));
+  await measureInTurns([1_000]); // warm-up: JIT
+  const rows = await measureInTurns(SIZES);
   console.log(
     table(
       ['prior ops', 'history bytes', 'inspect+rules µs p50', 'p99', 'merge µs p50', 'p99', 'max', 'merges > 2 ms', 'plain apply µs p50', 'p99', 'merge/plain p50'],
