@@ -91,12 +91,31 @@ export function tagKey(file: string, dimension: string): string {
 }
 const TagKeyParts = z.tuple([FileName, Dimension]);
 
-export function parseTagKey(key: string): { file: string; dimension: string } | null {
+export type TagCell = Readonly<{ file: string; dimension: string }>;
+
+/**
+ * Keys already read: the server checks the key of every tag write before relaying it, and a
+ * JSON parse plus a schema check cost several µs on a cold CPU where a lookup costs well under
+ * one. People edit the same few cells again and again, so a small table holds them.
+ */
+const tagKeysRead = new Map<string, TagCell | null>();
+const TAG_KEYS_KEPT = 4_096;
+
+export function parseTagKey(key: string): TagCell | null {
+  const known = tagKeysRead.get(key);
+  if (known !== undefined) return known;
+  const cell = readTagKey(key);
+  if (tagKeysRead.size >= TAG_KEYS_KEPT) tagKeysRead.clear();
+  tagKeysRead.set(key, cell);
+  return cell;
+}
+
+function readTagKey(key: string): TagCell | null {
   try {
     const parsed = TagKeyParts.safeParse(JSON.parse(key));
     // Only the canonical spelling is a key, so one cell can never be stored under two keys.
     if (!parsed.success || tagKey(parsed.data[0], parsed.data[1]) !== key) return null;
-    return { file: parsed.data[0], dimension: parsed.data[1] };
+    return Object.freeze({ file: parsed.data[0], dimension: parsed.data[1] });
   } catch {
     return null;
   }

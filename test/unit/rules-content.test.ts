@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tagKey } from '../../shared/doc-layout.ts';
+import { parseTagKey, tagKey } from '../../shared/doc-layout.ts';
 import { checkContentWrite, type ContentWrite } from '../../shared/rules/content.ts';
 import { newSharing } from '../../shared/rules/intents.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
@@ -132,5 +132,17 @@ describe('checkContentWrite: one key per tag cell', () => {
     ['with an escape', '["sample-01.fcs","\\u0064onor"]'],
   ])('refuses a non-canonical tag key (%s)', (_name, key) => {
     expect(outcome(checkContentWrite(pub, actor('olivia'), set('tags', key, 'A')))).toStrictEqual(bad('UNKNOWN_FIELD', 'tags', key));
+  });
+});
+
+describe('tag keys read again', () => {
+  it('answer the same the second time, and after the table of keys read has been emptied', () => {
+    const canonical = tagKey('sample-01.fcs', 'donor');
+    const spaced = '["sample-01.fcs", "donor"]';
+    const twice = () => [parseTagKey(canonical), parseTagKey(spaced)];
+    expect(twice()).toEqual([{ file: 'sample-01.fcs', dimension: 'donor' }, null]);
+    expect(twice()).toEqual([{ file: 'sample-01.fcs', dimension: 'donor' }, null]);
+    for (let i = 0; i < 5_000; i++) parseTagKey(tagKey(`s${i}.fcs`, 'donor'));
+    expect(twice()).toEqual([{ file: 'sample-01.fcs', dimension: 'donor' }, null]);
   });
 });
