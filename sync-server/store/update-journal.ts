@@ -69,13 +69,14 @@ export class UpdateJournal {
 }
 
 export function encodeRecord({ seq, doc, update }: JournalEntry): Buffer {
-  const name = Buffer.from(doc, 'utf8');
-  const record = Buffer.allocUnsafe(HEADER + SEQ_AND_NAME + name.length + update.length);
+  // The name is written straight into the record: one allocation per update, not two.
+  const nameLength = Buffer.byteLength(doc, 'utf8');
+  const record = Buffer.allocUnsafe(HEADER + SEQ_AND_NAME + nameLength + update.length);
   const body = record.subarray(HEADER);
   body.writeDoubleLE(seq, 0);
-  body.writeUInt16LE(name.length, 8);
-  name.copy(body, SEQ_AND_NAME);
-  body.set(update, SEQ_AND_NAME + name.length);
+  body.writeUInt16LE(nameLength, 8);
+  body.write(doc, SEQ_AND_NAME, 'utf8');
+  body.set(update, SEQ_AND_NAME + nameLength);
   record.writeUInt32LE(body.length, 0);
   record.writeUInt32LE(crc32(body), 4);
   return record;
