@@ -100,11 +100,14 @@ export type TagCell = Readonly<{ file: string; dimension: string }>;
  */
 const tagKeysRead = new Map<string, TagCell | null>();
 const TAG_KEYS_KEPT = 4_096;
+/** Longer keys are read every time, so anyone's oversize keys cannot fill the table (at most ~4 MB). */
+const TAG_KEY_KEPT_LENGTH = 512;
 
 export function parseTagKey(key: string): TagCell | null {
   const known = tagKeysRead.get(key);
   if (known !== undefined) return known;
   const cell = readTagKey(key);
+  if (key.length > TAG_KEY_KEPT_LENGTH) return cell;
   if (tagKeysRead.size >= TAG_KEYS_KEPT) tagKeysRead.clear();
   tagKeysRead.set(key, cell);
   return cell;

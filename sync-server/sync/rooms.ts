@@ -105,9 +105,12 @@ export class Rooms {
   private forget(room: DocRoom): void {
     const loading = this.rooms.get(room.name);
     if (loading) {
-      void loading.then((current) => {
-        if (current === room && this.rooms.get(room.name) === loading) this.rooms.delete(room.name);
-      });
+      void loading.then(
+        (current) => {
+          if (current === room && this.rooms.get(room.name) === loading) this.rooms.delete(room.name);
+        },
+        () => undefined,
+      );
     }
     room.destroy();
   }
@@ -132,12 +135,14 @@ export class Rooms {
   /** Rooms already in memory; effects use this to reach open sockets without loading. */
   async ifLoaded(name: string): Promise<DocRoom | null> {
     const loading = this.rooms.get(name);
-    return loading ? loading : null;
+    const room = loading ? await loading : null;
+    return room && !room.retired ? room : null;
   }
 
+  /** Rooms in memory that still serve their document (retired ones are on their way out). */
   async loaded(): Promise<DocRoom[]> {
     const settled = await Promise.allSettled([...this.rooms.values()]);
-    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    return settled.flatMap((r) => (r.status === 'fulfilled' && !r.value.retired ? [r.value] : []));
   }
 
   async closeAll(): Promise<void> {

@@ -60,8 +60,11 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
     if (struct instanceof Y.Skip) return { ok: false, reason: 'incomplete' };
     const known = Y.getState(store, client);
     if (clock + struct.length <= known) continue;
-    if (clock > known && !continues(fresh.get(client), clock)) return { ok: false, reason: 'incomplete' };
-    const list = fresh.get(client) ?? [];
+    // A client's new structs must form one run from what the server knows: a gap means missing
+    // changes, and a client repeated out of order (no encoder writes that) is not applied whole.
+    const run = fresh.get(client);
+    if (run ? !continues(run, clock) : clock > known) return { ok: false, reason: 'incomplete' };
+    const list = run ?? [];
     const isItem = struct instanceof Y.Item;
     list.push({ client, clock, length: struct.length, place: isItem ? null : { kind: 'void' }, item: isItem ? struct : null });
     fresh.set(client, list);
@@ -121,9 +124,24 @@ function deletesKnown(ds: ReturnType<typeof Y.decodeUpdate>['ds'], fresh: Map<nu
   return true;
 }
 
-function continues(list: NewStruct[] | undefined, clock: number): boolean {
-  const last = list?.at(-1);
+function continues(list: NewStruct[], clock: number): boolean {
+  const last = list.at(-1);
   return last !== undefined && last.clock + last.length === clock;
+}
+
+/** The struct of a client's run that holds `clock`: a binary search, the run being in clock order. */
+function structAt(list: NewStruct[] | undefined, clock: number): NewStruct | undefined {
+  if (list === undefined) return undefined;
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const s = list[mid]!;
+    if (clock < s.clock) high = mid - 1;
+    else if (clock >= s.clock + s.length) low = mid + 1;
+    else return s;
+  }
+  return undefined;
 }
 
 function fieldId(root: string, key: string | null): string {
@@ -154,7 +172,7 @@ function placeOfNewItem(item: Y.Item, fresh: Map<number, NewStruct[]>, store: Y.
   if (parent instanceof Y.ID) return { kind: 'nested' };
   const anchor = item.origin ?? item.rightOrigin;
   if (anchor === null) return { kind: 'void' };
-  const inUpdate = fresh.get(anchor.client)?.find((s) => s.clock <= anchor.clock && anchor.clock < s.clock + s.length);
+  const inUpdate = structAt(fresh.get(anchor.client), anchor.clock);
   if (inUpdate) return inUpdate.place;
   if (anchor.clock >= Y.getState(store, anchor.client)) return null;
   return placeOfStoredStruct(Y.getItem(store, anchor));

@@ -92,3 +92,17 @@ describe('an update that depends on changes the server does not have', () => {
     expect(inspectUpdate(server, Y.mergeUpdates([missing, update]))).toMatchObject({ ok: true });
   });
 });
+
+describe('an update that no encoder writes', () => {
+  it('one client twice, out of order, is incomplete rather than half applied', () => {
+    const author = new Y.Doc();
+    const update = updateOf(author, () => author.getMap('tags').set('k', 'v'));
+    // Version 1 layout of an insert-only update: [1 client][its structs][0 deletions].
+    expect([update[0], update.at(-1)]).toEqual([1, 0]);
+    const group = update.subarray(1, update.length - 1);
+    const repeated = Uint8Array.from([2, ...group, ...group, 0]);
+    expect(Y.decodeUpdate(repeated).structs).toHaveLength(2);
+    expect(inspectUpdate(new Y.Doc(), repeated)).toEqual({ ok: false, reason: 'incomplete' });
+    expect(inspectUpdate(new Y.Doc(), update)).toMatchObject({ ok: true });
+  });
+});
