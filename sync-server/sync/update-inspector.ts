@@ -94,13 +94,8 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
  * no copy of the document, and the author's next update would no longer fit.
  */
 function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store']): boolean {
-  // A client's new structs are one run of clocks (checked as they are collected).
-  const known = (id: Y.ID | null): boolean => {
-    if (id === null || id.clock < Y.getState(store, id.client)) return true;
-    const list = fresh.get(id.client);
-    const last = list?.at(-1);
-    return list !== undefined && last !== undefined && list[0]!.clock <= id.clock && id.clock < last.clock + last.length;
-  };
+  const known = (id: Y.ID | null): boolean =>
+    id === null || id.clock < Y.getState(store, id.client) || structAt(fresh.get(id.client), id.clock) !== undefined;
   for (const list of fresh.values()) {
     for (const { item } of list) {
       if (item === null) continue;
@@ -117,16 +112,20 @@ function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store'
  */
 function deletesKnown(ds: ReturnType<typeof Y.decodeUpdate>['ds'], fresh: Map<number, NewStruct[]>, store: Y.Doc['store']): boolean {
   for (const [client, ranges] of ds.clients) {
-    const last = fresh.get(client)?.at(-1);
-    const end = Math.max(Y.getState(store, client), last ? last.clock + last.length : 0);
+    const end = Math.max(Y.getState(store, client), runEnd(fresh.get(client)));
     for (const { clock, len } of ranges) if (clock + len > end) return false;
   }
   return true;
 }
 
+/** The clock just past a client's run of new structs; 0 for no run. */
+function runEnd(list: NewStruct[] | undefined): number {
+  const last = list?.at(-1);
+  return last ? last.clock + last.length : 0;
+}
+
 function continues(list: NewStruct[], clock: number): boolean {
-  const last = list.at(-1);
-  return last !== undefined && last.clock + last.length === clock;
+  return list.length > 0 && runEnd(list) === clock;
 }
 
 /** The struct of a client's run that holds `clock`: a binary search, the run being in clock order. */
