@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three tiers, run in this order by `.ci/test`: pure unit tests, integration tests against the
- * real server on 127.0.0.1, and end-to-end tests in real Chromium. Network tiers run their
+ * Four tiers, run in this order by `.ci/test`: pure unit tests, integration tests against the
+ * real server on 127.0.0.1, the adversarial suite (attacks, property and fuzz runs against the
+ * real server), and end-to-end tests in real Chromium. Network tiers run their
  * files one at a time so port use and timing stay predictable on a 2-core machine.
  */
 export default defineConfig({
@@ -15,6 +16,17 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
+          hookTimeout: 20_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Attacks through the real server and raw sockets, plus seeded property and fuzz runs.
+        test: {
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
           hookTimeout: 20_000,
           fileParallelism: false,
         },

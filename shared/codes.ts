@@ -58,6 +58,17 @@ export const ErrorCode = {
   UNKNOWN_FILE: 'UNKNOWN_FILE',
   INVALID_FILE: 'INVALID_FILE',
   UNKNOWN_GATE: 'UNKNOWN_GATE',
+  UPDATE_TOO_COSTLY: 'UPDATE_TOO_COSTLY',
+  TOO_MANY_CLIENT_IDS: 'TOO_MANY_CLIENT_IDS',
+  AWARENESS_INVALID: 'AWARENESS_INVALID',
+  READER_TOO_SLOW: 'READER_TOO_SLOW',
+  TOO_MANY_SOCKETS: 'TOO_MANY_SOCKETS',
+  TOO_MANY_UPLOADS: 'TOO_MANY_UPLOADS',
+  TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
+  EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
+  VERIFICATION_INVALID: 'VERIFICATION_INVALID',
+  ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
+  UNKNOWN_SESSION: 'UNKNOWN_SESSION',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -117,6 +128,17 @@ const words: Record<ErrorCode, string> = {
   UNKNOWN_FILE: 'No such file in this experiment.',
   INVALID_FILE: 'The file is not a readable FCS file.',
   UNKNOWN_GATE: 'No such gate in this experiment.',
+  UPDATE_TOO_COSTLY: 'The change would take the server too much work to check; send it in smaller parts.',
+  TOO_MANY_CLIENT_IDS: 'The change writes under more new client ids than a connection may claim.',
+  AWARENESS_INVALID: 'The presence message was malformed, too large, or about another client.',
+  READER_TOO_SLOW: 'The connection fell too far behind; reconnect to catch up.',
+  TOO_MANY_SOCKETS: 'Too many open connections for this account; close some tabs or devices.',
+  TOO_MANY_UPLOADS: 'Too many uploads at once for this account; wait for one to finish.',
+  TOO_MANY_ATTEMPTS: 'Too many attempts; wait a moment and try again.',
+  EMAIL_NOT_VERIFIED: 'This email address has not been proved yet; use the code sent to it.',
+  VERIFICATION_INVALID: 'That verification code is wrong, used or expired.',
+  ACCOUNT_DISABLED: 'This account is disabled; ask the server administrator.',
+  UNKNOWN_SESSION: 'No such session.',
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -15,6 +15,7 @@ import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
 import { createLogger, type Logger } from './log.ts';
+import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 import { ClientRegistry } from './sync/client-registry.ts';
@@ -38,6 +39,8 @@ export type ServerOptions = {
   mailFrom?: string;
   /** Mail retry policy; tests shorten it. */
   mailRetry?: { baseMs: number; maxMs: number };
+  /** Bounds on what one client may cost the server; unset ones keep their defaults. */
+  limits?: Partial<ServerLimits>;
 };
 
 export type RunningServer = {
@@ -49,6 +52,7 @@ export type RunningServer = {
   firstRun: boolean;
   store: Store;
   rooms: Rooms;
+  limits: ServerLimits;
   close(): Promise<void>;
 };
 
@@ -56,6 +60,7 @@ export type RunningServer = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? createLogger(undefined, true);
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const store = openSqliteStore(options.dataDir, { journal: true });
   if (options.mode) await changeMode(store, options.mode);
   let mode: ServerMode = (await store.getMode()) ?? 'premium';
@@ -86,14 +91,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const onAccepted = contentEffects(store, rooms, log);
 
   const tickets = new FileTickets();
-  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, mode: () => mode }));
+  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, limits, mode: () => mode }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, onAccepted }));
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, onAccepted }));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -126,6 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     firstRun,
     store,
     rooms,
+    limits,
     async close() {
       clearInterval(modeWatch);
       for (const client of wss.clients) client.terminate();

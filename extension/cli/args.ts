@@ -12,7 +12,7 @@ export class UsageError extends Error {
 
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode',
-  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry',
+  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'files-only', 'remove', 'help', 'dry-run']);
 

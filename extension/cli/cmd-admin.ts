@@ -18,7 +18,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 export async function runServer(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['data', 'port', 'host', 'mode', 'smtp', 'public-url']);
+  onlyFlags(ctx.args, ['data', 'port', 'host', 'mode', 'smtp', 'public-url', 'limit']);
   if (ctx.args.positionals.length !== 1) throw new UsageError('server takes no arguments');
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
   const port = parse(Port, flag(ctx.args, 'port') ?? '8787', '--port');
@@ -27,6 +27,14 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
   const modeFlag = flag(ctx.args, 'mode');
   const mode = modeFlag === undefined ? undefined : parse(ServerModeSchema, modeFlag, '--mode');
   const { startServer } = await import('../../sync-server/server.ts');
+  const { limitsFrom } = await import('../../sync-server/limits.ts');
+  const limitFlag = flag(ctx.args, 'limit');
+  let limits;
+  try {
+    limits = limitsFrom(limitFlag === undefined ? [] : limitFlag.split(','));
+  } catch (error) {
+    throw new UsageError(`bad --limit: ${(error as Error).message}`);
+  }
   const smtpUrl = flag(ctx.args, 'smtp');
   if (smtpUrl !== undefined) parse(z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL'), smtpUrl, '--smtp');
   const publicUrl = flag(ctx.args, 'public-url');
@@ -34,6 +42,7 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
     dataDir,
     host,
     port,
+    limits,
     ...(mode ? { mode } : {}),
     ...(smtpUrl ? { smtpUrl } : {}),
     ...(publicUrl ? { publicUrl } : {}),

@@ -17,7 +17,8 @@ export const PROTOCOL_VERSION = 1;
 
 /**
  * WebSocket close codes. y-websocket treats 4400–4499 as final and stops reconnecting, which is
- * what every one of these needs: the client must act (sign in, drop the copy, reset) first.
+ * what most of these need: the client must act (sign in, drop the copy, reset) first. The two
+ * below 4400 are not final: reconnecting is the cure.
  */
 export const CloseCode = {
   notSignedIn: 4401,
@@ -25,6 +26,12 @@ export const CloseCode = {
   unknownDocument: 4404,
   resetRequired: 4409,
   protocolVersion: 4426,
+  /** The account has as many sockets open as it may; close one first. */
+  tooManySockets: 4429,
+  /** The reader fell too far behind (its socket buffer passed the limit). Not final: a fresh sync catches up. */
+  readerTooSlow: 4008,
+  /** No answer to pings for too long. Not final. */
+  idle: 4000,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

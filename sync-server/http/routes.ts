@@ -11,11 +11,12 @@ import { CodedError, createAccount } from '../admin.ts';
 import { decoyHash, verifyPassword } from '../auth/passwords.ts';
 import { authenticate, createSession } from '../auth/sessions.ts';
 import type { IntentExecutor } from '../effects/intent-executor.ts';
+import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
-export type HttpDeps = FileDeps & { intents: IntentExecutor; connections: Connections; log: Logger; mode: () => ServerMode };
+export type HttpDeps = FileDeps & { intents: IntentExecutor; connections: Connections; log: Logger; limits: ServerLimits; mode: () => ServerMode };
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 

@@ -10,6 +10,7 @@ import { accessOf } from '../../shared/rules/access.ts';
 import { CloseCode, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { authenticate } from '../auth/sessions.ts';
+import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { ClientRegistry } from './client-registry.ts';
@@ -23,6 +24,7 @@ export type SyncDeps = {
   rooms: Rooms;
   registry: ClientRegistry;
   log: Logger;
+  limits: ServerLimits;
   onAccepted: (room: DocRoom, outcome: MergeOutcome) => void;
 };
 

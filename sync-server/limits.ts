@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * Every bound the server puts on what one client may cost it. One table, so the README's
+ * Security section, the `--limit NAME=VALUE` flag of `cytoshare server` and the code that
+ * enforces each bound read the same numbers. Defaults suit a lab server on a small machine.
+ */
+export const ServerLimitsSchema = z
+  .object({
+    /** Work units (structs visited, delete ranges, values checked) one sync message may cost. */
+    updateWorkBudget: z.number().int().positive(),
+    /** New Yjs client ids one socket may claim over its life. */
+    clientIdsPerSocket: z.number().int().positive(),
+    /** New Yjs client ids one account may claim per day. */
+    clientIdsPerAccountPerDay: z.number().int().positive(),
+    /** Bytes of one awareness (presence) state. */
+    awarenessStateBytes: z.number().int().positive(),
+    /** Bytes waiting in a reader's socket buffer before it is closed as too slow. */
+    socketBufferBytes: z.number().int().positive(),
+    /** Open document sockets per account. */
+    socketsPerAccount: z.number().int().positive(),
+    /** A socket that answers no ping for this long is closed. */
+    socketIdleMs: z.number().int().positive(),
+    /** Largest FCS upload, in bytes. */
+    uploadBytes: z.number().int().positive(),
+    /** Uploads one account may have in flight at once. */
+    uploadsPerAccount: z.number().int().positive(),
+    /** Failed logins for one account before delays start. */
+    loginFailuresFree: z.number().int().nonnegative(),
+    /** Password hashes computed at once; others wait their turn (honest logins first). */
+    passwordHashConcurrency: z.number().int().positive(),
+    /** Time for a client to send all HTTP request headers. */
+    httpHeadersTimeoutMs: z.number().int().positive(),
+    /** Time for a client to send a whole HTTP request (uploads have their own, longer clock). */
+    httpRequestTimeoutMs: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  updateWorkBudget: 2_000_000,
+  clientIdsPerSocket: 64,
+  clientIdsPerAccountPerDay: 2_000,
+  awarenessStateBytes: 16 * 1024,
+  socketBufferBytes: 16 * 1024 * 1024,
+  socketsPerAccount: 200,
+  socketIdleMs: 60_000,
+  uploadBytes: 8 * 1024 * 1024 * 1024,
+  uploadsPerAccount: 2,
+  loginFailuresFree: 5,
+  passwordHashConcurrency: 2,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 0,
+};
+
+export type LimitName = keyof ServerLimits;
+
+/** `NAME=VALUE` pairs (as given to `--limit`) over the defaults; an unknown name or bad value is an error. */
+export function limitsFrom(pairs: string[], base: ServerLimits = DEFAULT_LIMITS): ServerLimits {
+  const merged: Record<string, number> = { ...base };
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    if (eq < 0 || !(name in base)) throw new Error(`unknown limit ${JSON.stringify(name)}; known: ${Object.keys(base).join(', ')}`);
+    const value = Number(pair.slice(eq + 1));
+    if (!Number.isSafeInteger(value)) throw new Error(`limit ${name} takes a whole number`);
+    merged[name] = value;
+  }
+  const parsed = ServerLimitsSchema.safeParse(merged);
+  if (!parsed.success) throw new Error(`bad limit ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
