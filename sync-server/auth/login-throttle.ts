@@ -30,11 +30,11 @@ export type LoginKeys = { account: string; address: string };
 
 export type LoginAttempt = {
   /** The password was right: the account's counter is reset and the address becomes known. */
-  succeeded(): Promise<void>;
+  succeeded(at?: number): Promise<void>;
   /** A wrong password or an unknown username. */
-  failed(): Promise<void>;
+  failed(at?: number): Promise<void>;
   /** Neither (the attempt broke off): only its reservation is released. */
-  abandoned(): Promise<void>;
+  abandoned(at?: number): Promise<void>;
 };
 
 export type ThrottleVerdict =
@@ -163,10 +163,9 @@ export class MemoryLoginThrottle implements LoginThrottle {
     const held = counted.map(([counters, key]) => [counters, key, counters.get(key, now)] as const);
     for (const [, , c] of held) c.inFlight++;
     let settled = false;
-    const settle = (outcome: 'succeeded' | 'failed' | 'abandoned') => {
+    const settle = (outcome: 'succeeded' | 'failed' | 'abandoned', at: number) => {
       if (settled) return;
       settled = true;
-      const at = Date.now();
       for (const [counters, key, c] of held) {
         if (outcome === 'failed') counters.fail(c, at);
         else if (outcome === 'succeeded' && counters !== this.addresses) counters.reset(key);
@@ -177,9 +176,9 @@ export class MemoryLoginThrottle implements LoginThrottle {
     return {
       allowed: true,
       attempt: {
-        succeeded: async () => settle('succeeded'),
-        failed: async () => settle('failed'),
-        abandoned: async () => settle('abandoned'),
+        succeeded: async (at = Date.now()) => settle('succeeded', at),
+        failed: async (at = Date.now()) => settle('failed', at),
+        abandoned: async (at = Date.now()) => settle('abandoned', at),
       },
     };
   }
