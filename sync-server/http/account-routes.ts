@@ -36,13 +36,13 @@ export const accountRoutes: Record<string, Route> = {
       const good = await deps.hashes.run(address, async () => verifyPassword(body.password, user?.passwordHash ?? (await decoyHash())));
       if (!user || !good) {
         await attempt.failed();
-        deps.log.warn('login failed', { user: body.username, address });
+        deps.log.warn('login refused', { user: body.username, address, reason: 'bad credentials' });
         throw new HttpError(401, ErrorCode.BAD_CREDENTIALS);
       }
       // Only someone who knows the password learns that the account is disabled.
       if (user.disabledAt != null) {
         await attempt.abandoned();
-        deps.log.warn('login refused: account disabled', { user: user.username, address });
+        deps.log.warn('login refused', { user: user.username, address, reason: 'account disabled' });
         throw new HttpError(403, ErrorCode.ACCOUNT_DISABLED);
       }
       await attempt.succeeded();
@@ -92,7 +92,7 @@ export const accountRoutes: Record<string, Route> = {
       const good = user !== null && (await deps.hashes.run(address, () => verifyPassword(body.currentPassword, user.passwordHash)));
       if (!good) {
         await attempt.failed();
-        deps.log.warn('password change refused: wrong current password', { user: actor.username, address });
+        deps.log.warn('password change refused', { user: actor.username, address, reason: 'bad credentials' });
         throw new HttpError(401, ErrorCode.BAD_CREDENTIALS);
       }
       await attempt.succeeded();

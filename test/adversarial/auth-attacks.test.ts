@@ -101,8 +101,8 @@ describe('password guessing', () => {
   it('logs a failed login with the username and address, never the password, even from a quiet logger', async () => {
     await h.user('alice');
     await login('alice', 'hunter2-secret-guess', '127.0.0.50');
-    const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'login failed');
-    expect(failed).toEqual([expect.objectContaining({ level: 'warn', user: 'alice', address: '127.0.0.50' })]);
+    const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'login refused');
+    expect(failed).toEqual([expect.objectContaining({ level: 'warn', user: 'alice', address: '127.0.0.50', reason: 'bad credentials' })]);
     expect(lines.join('\n')).not.toContain('hunter2-secret-guess');
   });
 
@@ -160,7 +160,7 @@ describe('disabled accounts', () => {
     expect(right.status).toBe(403);
     expect(right.body.code).toBe('ACCOUNT_DISABLED');
     expect((await call('GET', '/api/whoami', undefined, { token: alice.token })).status).toBe(401);
-    expect(lines.some((l) => l.includes('account disabled') && l.includes('"user":"alice"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"reason":"account disabled"') && l.includes('"user":"alice"'))).toBe(true);
     await setAccountDisabled(h.dataDir, 'alice', false);
     expect((await login('alice', PASSWORD, '127.0.0.100')).status).toBe(200);
   });

@@ -132,9 +132,9 @@ describe('cytoshare server', () => {
       }
       expect(codes.slice(0, 5)).toEqual(Array(5).fill('BAD_CREDENTIALS'));
       expect(codes).toContain('TOO_MANY_ATTEMPTS');
-      const failed = log.split('\n').filter((l) => l.includes('"login failed"'));
+      const failed = log.split('\n').filter((l) => l.includes('"login refused"'));
       expect(failed.length).toBeGreaterThanOrEqual(5);
-      expect(JSON.parse(failed[0]!)).toMatchObject({ level: 'warn', user: 'dora', address: '127.0.0.1' });
+      expect(JSON.parse(failed[0]!)).toMatchObject({ level: 'warn', user: 'dora', address: '127.0.0.1', reason: 'bad credentials' });
       expect(log).not.toContain('secret-guess');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
