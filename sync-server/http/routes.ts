@@ -35,8 +35,8 @@ export type HttpDeps = FileDeps & {
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 
 /**
- * The HTTP API: accounts and sessions (account-routes.ts), preferences and sharing intents. Documents themselves travel over the
- * WebSocket. Bodies are strict zod schemas; every refusal is `{code, message}` with a status.
+ * The HTTP API: accounts and sessions (account-routes.ts), preferences and sharing intents.
+ * Documents themselves travel over the WebSocket. Bodies are strict zod schemas; every refusal is `{code, message}` with a status.
  */
 const routes: Record<string, Route> = {
   'GET /api/info': async (_req, res, deps) => sendJson(res, 200, { name: 'cytoshare', protocol: PROTOCOL_VERSION, mode: deps.mode() }),
