@@ -23,7 +23,11 @@ export class CodedError extends Error {
 export type NewUser = { username: string; email: string; password: string; staff?: boolean };
 
 /** Validates and stores a new account; used by the admin command and by self sign-up. */
-export async function createAccount(store: Store, input: NewUser): Promise<{ username: string; email: string; staff: boolean }> {
+export async function createAccount(
+  store: Store,
+  input: NewUser,
+  hash: (password: string) => Promise<string> = hashPassword,
+): Promise<{ username: string; email: string; staff: boolean }> {
   const username = Username.safeParse(input.username);
   if (!username.success) throw new CodedError(ErrorCode.BAD_REQUEST, `username: ${username.error.issues[0]?.message}`);
   const email = Email.safeParse(input.email);
@@ -36,7 +40,7 @@ export async function createAccount(store: Store, input: NewUser): Promise<{ use
   await store.addUser({
     username: username.data,
     email: email.data,
-    passwordHash: await hashPassword(password.data),
+    passwordHash: await hash(password.data),
     staff,
     createdAt: Date.now(),
   });
@@ -46,6 +50,49 @@ export async function createAccount(store: Store, input: NewUser): Promise<{ use
 /** `cytoshare admin --data DIR add-user …`: works on the data folder directly. */
 export function addUser(dataDir: string, input: NewUser): Promise<{ username: string; email: string; staff: boolean }> {
   return withStore(dataDir, (store) => createAccount(store, input));
+}
+
+/**
+ * `cytoshare admin --data DIR reset-password USER --password-stdin`: sets a new password and
+ * ends every session of the account. A running server closes their sockets within its poll.
+ */
+export function resetPassword(dataDir: string, username: string, password: string): Promise<{ username: string; endedSessions: number }> {
+  return withStore(
+    dataDir,
+    async (store) => {
+      const parsed = Password.safeParse(password);
+      if (!parsed.success) throw new CodedError(ErrorCode.BAD_REQUEST, `password: ${parsed.error.issues[0]?.message}`);
+      const user = await existingUser(store, username);
+      await store.setPasswordHash(user, await hashPassword(parsed.data));
+      const ended = await store.deleteSessionsOf(user, null, Date.now());
+      return { username: user, endedSessions: ended.length };
+    },
+    { mustExist: true },
+  );
+}
+
+/**
+ * `cytoshare admin --data DIR disable USER` / `enable USER`. Disabling ends every session of
+ * the account (a running server closes its sockets within its poll) and refuses its logins;
+ * its experiments and grants stay, so enabling gives everything back.
+ */
+export function setAccountDisabled(dataDir: string, username: string, disabled: boolean): Promise<{ username: string; disabled: boolean }> {
+  return withStore(
+    dataDir,
+    async (store) => {
+      const user = await existingUser(store, username);
+      await store.setDisabled(user, disabled ? Date.now() : null);
+      return { username: user, disabled };
+    },
+    { mustExist: true },
+  );
+}
+
+async function existingUser(store: Store, username: string): Promise<string> {
+  const parsed = Username.safeParse(username);
+  const user = parsed.success ? await store.findUser(parsed.data) : null;
+  if (!user || user.username !== username) throw new CodedError(ErrorCode.UNKNOWN_USER, `no account ${JSON.stringify(username)}`);
+  return user.username;
 }
 
 /**

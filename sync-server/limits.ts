@@ -27,8 +27,16 @@ export const ServerLimitsSchema = z
     uploadsPerAccount: z.number().int().positive(),
     /** Failed logins for one account before delays start. */
     loginFailuresFree: z.number().int().nonnegative(),
+    /** Failed logins from one client address (any accounts) before delays start; higher, since a lab may share one NAT address. */
+    loginFailuresFreePerAddress: z.number().int().nonnegative(),
+    /** Longest wait a run of failed logins imposes (delays double from 1 s up to this). */
+    loginDelayMaxMs: z.number().int().positive(),
+    /** A login counter with no new failure for this long is forgotten. */
+    loginFailureMemoryMs: z.number().int().positive(),
     /** Password hashes computed at once; others wait their turn (honest logins first). */
     passwordHashConcurrency: z.number().int().positive(),
+    /** Password hashes one client address may have waiting; more are refused with TOO_MANY_ATTEMPTS. */
+    passwordHashQueuePerAddress: z.number().int().positive(),
     /** Time for a client to send all HTTP request headers. */
     httpHeadersTimeoutMs: z.number().int().positive(),
     /** Time for a client to send a whole HTTP request (uploads have their own, longer clock). */
@@ -48,7 +56,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   uploadBytes: 8 * 1024 * 1024 * 1024,
   uploadsPerAccount: 2,
   loginFailuresFree: 5,
+  loginFailuresFreePerAddress: 20,
+  loginDelayMaxMs: 10 * 60_000,
+  loginFailureMemoryMs: 24 * 3600_000,
   passwordHashConcurrency: 2,
+  passwordHashQueuePerAddress: 4,
   httpHeadersTimeoutMs: 10_000,
   httpRequestTimeoutMs: 0,
 };

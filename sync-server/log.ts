@@ -1,9 +1,12 @@
 /**
  * The server's log: one JSON line per event on stderr. Fields are chosen by the caller and
  * never include tokens, passwords or request bodies; `redact` guards against a slip.
+ * `quiet` silences routine `info` lines only: `warn` (security events an admin must see, such
+ * as failed logins) and `error` are always written.
  */
 export type Logger = {
   info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
 };
 
@@ -22,6 +25,7 @@ export function createLogger(write: (line: string) => void = (line) => process.s
     info: (event, fields) => {
       if (!quiet) emit('info', event, fields);
     },
+    warn: (event, fields) => emit('warn', event, fields),
     error: (event, fields) => emit('error', event, fields),
   };
 }

@@ -11,6 +11,9 @@ import { mailNotifier } from './effects/mail-notifier.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
+import { HashQueue } from './auth/hash-queue.ts';
+import { MemoryLoginThrottle } from './auth/login-throttle.ts';
+import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
@@ -21,6 +24,7 @@ import type { Store } from './store/store.ts';
 import { ClientRegistry } from './sync/client-registry.ts';
 import { acceptSocket } from './sync/connection.ts';
 import { Rooms } from './sync/rooms.ts';
+import { SocketDirectory } from './sync/socket-directory.ts';
 
 export type ServerOptions = {
   dataDir: string;
@@ -53,8 +57,13 @@ export type RunningServer = {
   store: Store;
   rooms: Rooms;
   limits: ServerLimits;
+  /** Every password hash waits here; `computed` counts them. */
+  hashes: HashQueue;
   close(): Promise<void>;
 };
+
+/** How long a recorded session end is kept for server nodes to see (they poll every second). */
+const SESSION_END_KEEP_MS = 3600_000;
 
 /** HTTP and WebSocket on one port, over the embedded database in `dataDir`. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -91,7 +100,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const onAccepted = contentEffects(store, rooms, log);
 
   const tickets = new FileTickets();
-  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, limits, mode: () => mode }));
+  const sockets = new SocketDirectory();
+  const throttle = new MemoryLoginThrottle(limits);
+  const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
+  const httpDeps = { store, rooms, blobs, tickets, intents, connections, log, limits, mode: () => mode, sockets, throttle, hashes };
+  const http: Server = createServer((req, res) => handleHttp(req, res, httpDeps));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
@@ -118,6 +131,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }).catch(() => undefined);
   }, 1_000);
   modeWatch.unref();
+  // Sessions ended outside this process (`cytoshare admin` reset-password or disable, another
+  // node) are recorded in the store; their open sockets close within a second here.
+  let endSeq = await store.lastSessionEnd();
+  let lastPrune = 0;
+  const sessionWatch = setInterval(() => {
+    void (async () => {
+      for (const end of await store.sessionEndsSince(endSeq, 1_000)) {
+        endSeq = end.seq;
+        if (end.tokenHash === null) sockets.closeAccount(end.username, ErrorCode.ACCOUNT_DISABLED);
+        else sockets.closeSession(end.tokenHash, ErrorCode.NOT_SIGNED_IN);
+      }
+      const now = Date.now();
+      if (now - lastPrune > SESSION_END_KEEP_MS) {
+        lastPrune = now;
+        await store.pruneSessionEnds(now - SESSION_END_KEEP_MS);
+      }
+    })().catch(() => undefined);
+  }, 1_000);
+  sessionWatch.unref();
   mail.start();
   log.info('listening', { host, port, mode });
 
@@ -132,8 +164,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     rooms,
     limits,
+    hashes,
     async close() {
       clearInterval(modeWatch);
+      clearInterval(sessionWatch);
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -12,9 +12,9 @@ export class UsageError extends Error {
 
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode',
-  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit',
+  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'files-only', 'remove', 'help', 'dry-run']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others']);
 
 export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
 
@@ -77,7 +77,10 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   server --data DIR [--port N] [--host H] [--mode premium|enterprise] [--smtp URL] [--public-url URL]
   admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]
   admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]
+  admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable USERNAME | admin --data DIR enable USERNAME
   login USERNAME --password-stdin | logout | whoami
+  password --password-stdin   (stdin: the current password, then the new one on a second line; other sessions end)
+  sessions [--end ID | --end-others]
   signup USERNAME --email EMAIL --password-stdin
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
@@ -93,4 +96,4 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   connect EMAIL | connections | accept USER | reject USER | disconnect USER | prefs share-emails on|off
   sync | drafts
 
-exit codes: 0 done, 2 usage, 3 refused, 4 not signed in, 5 server unreachable`;
+exit codes: 0 done, 2 usage, 3 refused, 4 not signed in or bad credentials, 5 server unreachable`;

@@ -74,3 +74,51 @@ export async function runPrefs(ctx: Ctx): Promise<Exit> {
   ctx.out.result(saved, `share emails ${saved.shareEmails ? 'on' : 'off'}`);
   return Exit.ok;
 }
+
+/**
+ * `password --password-stdin`: the current password on stdin's first line, the new one on the
+ * second. Every other session of the account ends; this profile stays signed in.
+ */
+export async function runPassword(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, ['password-stdin']);
+  positional(ctx, 0, 'password --password-stdin   (current password on the first line of stdin, the new one on the second)');
+  if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required (passwords are never taken on the command line)');
+  if (ctx.offline) throw new UsageError('a password lives on the server; drop --offline');
+  const lines = (await readStdin()).split(/\r?\n/);
+  const [current, next] = lines;
+  if (lines.length !== 2 || !current) throw new UsageError('give the current password on the first line of stdin and the new one on the second');
+  const parsed = Password.safeParse(next);
+  if (!parsed.success) throw new UsageError(`bad new password: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const done = await (await ctx.core()).changePassword(current, parsed.data);
+  ctx.out.result(done, `password changed; ${done.endedSessions} other session${done.endedSessions === 1 ? '' : 's'} ended`);
+  return Exit.ok;
+}
+
+/** `sessions [--end ID | --end-others]`: your own sessions on the server, by public id. */
+export async function runSessions(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, ['end', 'end-others']);
+  positional(ctx, 0, 'sessions [--end ID | --end-others]');
+  if (ctx.offline) throw new UsageError('sessions live on the server; drop --offline');
+  const end = flag(ctx.args, 'end');
+  const others = has(ctx.args, 'end-others');
+  if (end !== undefined && others) throw new UsageError('give --end ID or --end-others, not both');
+  const core = await ctx.core();
+  if (others) {
+    const done = await core.endSessions({ others: true });
+    ctx.out.result(done, `${done.ended} other session${done.ended === 1 ? '' : 's'} ended`);
+    return Exit.ok;
+  }
+  if (end !== undefined) {
+    const current = (await core.sessions()).find((s) => s.current)?.id;
+    const done = await core.endSessions({ id: end });
+    // Ending this profile's own session is signing out: forget the token too.
+    if (end === current) await core.logout();
+    ctx.out.result({ ...done, id: end, current: end === current }, end === current ? 'this session ended; signed out' : `session ${end} ended`);
+    return Exit.ok;
+  }
+  const list = await core.sessions();
+  const day = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().slice(0, 16).replace('T', ' '));
+  const lines = list.map((s) => `${s.id}  created ${day(s.createdAt)}  last used ${day(s.lastUsedAt)}  expires ${day(s.expiresAt)}${s.current ? '  (this one)' : ''}`);
+  ctx.out.result(list, lines.join('\n'));
+  return Exit.ok;
+}

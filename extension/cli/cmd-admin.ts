@@ -68,9 +68,11 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
   if (sub === 'set-mode' && name !== undefined && rest.length === 0) return runSetMode(ctx, name);
   if (sub === 'mail' && name === undefined) return runMailStatus(ctx);
   if (sub === 'gc-blobs' && name === undefined) return runGcBlobs(ctx);
+  if (sub === 'reset-password' && name !== undefined && rest.length === 0) return runResetPassword(ctx, name);
+  if ((sub === 'disable' || sub === 'enable') && name !== undefined && rest.length === 0) return runDisable(ctx, name, sub === 'disable');
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
     throw new UsageError(
-      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]',
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME',
     );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
@@ -134,6 +136,45 @@ async function runGcBlobs(ctx: Ctx): Promise<Exit> {
   const verb = r.dryRun ? 'would remove' : 'removed';
   ctx.out.result(r, `${verb} ${r.removed} unlisted files (${r.freedBytes} bytes); ${r.referenced} in use; ${r.recent} unlisted but recent, kept`);
   return Exit.ok;
+}
+
+/**
+ * `admin --data DIR reset-password USERNAME --password-stdin`: a new password, and every session
+ * of the account ends (a running server closes its sockets within a second).
+ */
+async function runResetPassword(ctx: Ctx, name: string): Promise<Exit> {
+  if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const username = parse(Username, name, 'username');
+  const password = parse(Password, await readStdin(), 'password');
+  const { resetPassword } = await import('../../sync-server/admin.ts');
+  const done = await resetPassword(dataDir, username, password).catch((error: unknown) => {
+    throw refusedOrUsage(ctx, error);
+  });
+  ctx.out.result(done, `password of ${done.username} reset; ${done.endedSessions} session${done.endedSessions === 1 ? '' : 's'} ended`);
+  return Exit.ok;
+}
+
+/**
+ * `admin --data DIR disable|enable USERNAME`: a disabled account cannot sign in, and its sessions
+ * end (a running server closes its sockets within a second); enabling lets it sign in again.
+ */
+async function runDisable(ctx: Ctx, name: string, disabled: boolean): Promise<Exit> {
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const username = parse(Username, name, 'username');
+  const { setAccountDisabled } = await import('../../sync-server/admin.ts');
+  const done = await setAccountDisabled(dataDir, username, disabled).catch((error: unknown) => {
+    throw refusedOrUsage(ctx, error);
+  });
+  ctx.out.result(done, `${done.username} ${disabled ? 'disabled; its sessions ended' : 'enabled'}`);
+  return Exit.ok;
+}
+
+/** An unknown user is a refusal (exit 3); a data folder that is not one a usage error (exit 2). */
+function refusedOrUsage(ctx: Ctx, error: unknown): unknown {
+  const e = error as { code?: unknown; message?: unknown };
+  if (e.code === 'UNKNOWN_USER') return ctx.out.error(e.code, 'no such account', Exit.refused);
+  return asUsage(error);
 }
 
 /** A coded refusal of the data folder (not one) as a usage error, exit 2; anything else as it is. */

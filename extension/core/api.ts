@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { CurationRequest, ErrorBody, PreferencesRequest, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
+import { CurationRequest, EndSessionsResult, ErrorBody, PreferencesRequest, ServerInfo, Session, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, fromServerCode, unreachable } from './errors.ts';
@@ -58,6 +58,16 @@ export class Api {
   }
   whoami(): Promise<WhoAmI> {
     return this.call('GET', '/api/whoami', WhoAmI);
+  }
+  changePassword(currentPassword: string, newPassword: string): Promise<{ endedSessions: number }> {
+    return this.call('POST', '/api/password', z.strictObject({ endedSessions: z.number().int().nonnegative() }), { currentPassword, newPassword });
+  }
+  sessions(): Promise<SessionInfo[]> {
+    return this.call('GET', '/api/sessions', z.array(SessionInfo));
+  }
+  /** Ends one of the caller's sessions by its public id, or all but the caller's. */
+  endSessions(which: { id: string } | { others: true }): Promise<{ ended: number }> {
+    return this.call('POST', '/api/sessions/end', EndSessionsResult, which);
   }
   sendIntent(intent: Intent): Promise<IntentResult> {
     return this.call('POST', '/api/intents', IntentResult, intent);

@@ -5,7 +5,7 @@ import type { ConnectionContext } from '../../shared/rules/connections.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
-import type { CurationRequest, WhoAmI } from '../../shared/schemas/api.ts';
+import type { CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import type { UploadResult } from '../../shared/schemas/files.ts';
 import {
   ConnectionStatus, RuleRefusal,
@@ -133,6 +133,20 @@ export class CytoshareCore implements ClientCore {
     await this.store.saveSession(null);
     await this.store.flush();
     this.setStatus(ConnectionStatus.signedOut);
+  }
+
+  /** Changes the password; the server ends every other session of the account, this one stays. */
+  changePassword(currentPassword: string, newPassword: string): Promise<{ endedSessions: number }> {
+    this.requireSession();
+    return this.api().changePassword(currentPassword, newPassword);
+  }
+  sessions(): Promise<SessionInfo[]> {
+    this.requireSession();
+    return this.api().sessions();
+  }
+  endSessions(which: { id: string } | { others: true }): Promise<{ ended: number }> {
+    this.requireSession();
+    return this.api().endSessions(which);
   }
 
   async whoami(): Promise<WhoAmI> {

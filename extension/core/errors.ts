@@ -3,7 +3,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 /**
  * A failure the core reports by code, never by raw exception text: the CLI maps the code to an
  * exit status and `describeCode` words, the extension to a message in the popup.
- *   auth        not signed in, bad credentials, expired session (CLI exit 4)
+ *   auth        not signed in, bad credentials, expired session, disabled account (CLI exit 4)
  *   unreachable the server could not be reached (CLI exit 5)
  *   refused     the server or the rules said no (CLI exit 3)
  */
@@ -20,7 +20,7 @@ export class CoreError extends Error {
   }
 }
 
-const authCodes: ReadonlySet<string> = new Set([ErrorCode.NOT_SIGNED_IN, ErrorCode.BAD_CREDENTIALS, ErrorCode.SESSION_EXPIRED]);
+const authCodes: ReadonlySet<string> = new Set([ErrorCode.NOT_SIGNED_IN, ErrorCode.BAD_CREDENTIALS, ErrorCode.SESSION_EXPIRED, ErrorCode.ACCOUNT_DISABLED]);
 
 export function isAuthCode(code: string): boolean {
   return authCodes.has(code);

@@ -4,6 +4,21 @@ import { Email, Password, ServerModeSchema, Username } from './entities.ts';
 /** HTTP bodies. Requests are strict: an unknown field is a bad request, not ignored. */
 export const LoginRequest = z.strictObject({ username: Username, password: z.string().min(1).max(1024) });
 export const SignupRequest = z.strictObject({ username: Username, email: Email, password: Password });
+/** Changing one's own password: the current one proves it is the owner, not just a token holder. */
+export const PasswordChangeRequest = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword: Password });
+
+/** One of the caller's sessions, named by its public id (never the token or its hash). */
+export const SessionInfo = z.strictObject({
+  id: z.string(),
+  createdAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+  expiresAt: z.number(),
+  current: z.boolean(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+/** Ends one session by id, or every session but the caller's. */
+export const EndSessionsRequest = z.union([z.strictObject({ id: z.string().min(1).max(64) }), z.strictObject({ others: z.literal(true) })]);
+export const EndSessionsResult = z.strictObject({ ended: z.number().int().nonnegative() });
 
 export const Session = z.strictObject({
   token: z.string().min(32),

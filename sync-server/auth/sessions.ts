@@ -6,23 +6,31 @@ import type { Store } from '../store/store.ts';
 /**
  * Sessions are random 256-bit tokens. Only their SHA-256 is stored, so a copy of the database
  * does not let anyone sign in; a fast hash is enough because the token itself is random.
+ * Each session also has a short random public id, by which its owner lists and ends it.
  */
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/** "Last used" is written at most this often per session: a write on every request would cost more than it tells. */
+export const TOUCH_EVERY_MS = 5 * 60_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export async function createSession(store: Store, username: string, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+export async function createSession(store: Store, username: string, now = Date.now()): Promise<{ token: string; expiresAt: number; tokenHash: string }> {
   const token = randomBytes(32).toString('base64url');
   const expiresAt = now + SESSION_TTL_MS;
-  await store.addSession({ tokenHash: hashToken(token), username, createdAt: now, expiresAt });
-  return { token, expiresAt };
+  const tokenHash = hashToken(token);
+  await store.addSession({ tokenHash, username, publicId: randomBytes(8).toString('hex'), createdAt: now, expiresAt, lastUsedAt: now });
+  return { token, expiresAt, tokenHash };
 }
 
 export type Authenticated = { ok: true; actor: Actor; tokenHash: string } | { ok: false; code: ErrorCode };
 
-/** Who holds this token? Unknown and forged tokens are NOT_SIGNED_IN; old ones SESSION_EXPIRED. */
+/**
+ * Who holds this token? Read from the store on every request and new socket, so a session
+ * ended or an account disabled by `cytoshare admin` (which writes the data folder directly)
+ * stops working at once. Unknown and forged tokens are NOT_SIGNED_IN; old ones SESSION_EXPIRED.
+ */
 export async function authenticate(store: Store, token: string | null | undefined, now = Date.now()): Promise<Authenticated> {
   if (!token || token.length > 200) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
   const tokenHash = hashToken(token);
@@ -34,5 +42,8 @@ export async function authenticate(store: Store, token: string | null | undefine
   }
   const user = await store.findUser(session.username);
   if (!user) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
+  // Disabling ends every session; this guards a session added in a race with it.
+  if (user.disabledAt != null) return { ok: false, code: ErrorCode.ACCOUNT_DISABLED };
+  if (session.lastUsedAt === null || now - session.lastUsedAt >= TOUCH_EVERY_MS) await store.touchSession(tokenHash, now);
   return { ok: true, actor: { username: user.username, staff: user.staff }, tokenHash };
 }

@@ -1,62 +1,47 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../shared/codes.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
-import { LoginRequest, PreferencesRequest, SignupRequest, type Session, type WhoAmI } from '../../shared/schemas/api.ts';
+import { PreferencesRequest, type WhoAmI } from '../../shared/schemas/api.ts';
 import type { Connections } from '../effects/connections.ts';
 import { sendPage } from './page.ts';
 import { handleFileRoute, type FileDeps } from './file-routes.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { Intent } from '../../shared/schemas/intents.ts';
-import { CodedError, createAccount } from '../admin.ts';
-import { decoyHash, verifyPassword } from '../auth/passwords.ts';
-import { authenticate, createSession } from '../auth/sessions.ts';
+import type { HashQueue } from '../auth/hash-queue.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
+import { authenticate } from '../auth/sessions.ts';
 import type { IntentExecutor } from '../effects/intent-executor.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
+import type { SocketDirectory } from '../sync/socket-directory.ts';
+import { accountRoutes } from './account-routes.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
-export type HttpDeps = FileDeps & { intents: IntentExecutor; connections: Connections; log: Logger; limits: ServerLimits; mode: () => ServerMode };
+export type HttpDeps = FileDeps & {
+  intents: IntentExecutor;
+  connections: Connections;
+  log: Logger;
+  limits: ServerLimits;
+  mode: () => ServerMode;
+  /** Open document sockets, to close those of a session or account that ends. */
+  sockets: SocketDirectory;
+  /** Delays after failed logins, decided before any password is hashed. */
+  throttle: LoginThrottle;
+  /** The one queue every password hash waits in. */
+  hashes: HashQueue;
+};
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 
 /**
- * The HTTP API: accounts, sessions and sharing intents. Documents themselves travel over the
- * WebSocket. Bodies are strict zod schemas; every refusal is `{code, message}` with a status.
+ * The HTTP API: accounts and sessions (account-routes.ts), preferences and sharing intents.
+ * Documents themselves travel over the WebSocket. Bodies are strict zod schemas; every refusal is `{code, message}` with a status.
  */
 const routes: Record<string, Route> = {
   'GET /api/info': async (_req, res, deps) => sendJson(res, 200, { name: 'cytoshare', protocol: PROTOCOL_VERSION, mode: deps.mode() }),
 
-  'POST /api/login': async (req, res, { store, log }) => {
-    const body = await readBody(req, LoginRequest);
-    const user = await store.findUser(body.username);
-    // Spend the same time on an unknown name as on a wrong password.
-    const good = await verifyPassword(body.password, user?.passwordHash ?? (await decoyHash()));
-    if (!user || !good) {
-      log.info('login refused', { user: body.username });
-      throw new HttpError(401, ErrorCode.BAD_CREDENTIALS);
-    }
-    sendJson(res, 200, await sessionFor(store, user));
-  },
-
-  'POST /api/signup': async (req, res, { store, mode, connections }) => {
-    if (mode() === 'enterprise') throw new HttpError(403, ErrorCode.SIGNUP_DISABLED);
-    const body = await readBody(req, SignupRequest);
-    try {
-      const user = await createAccount(store, { ...body, staff: false });
-      await connections.accountCreated(user.email);
-      sendJson(res, 201, await sessionFor(store, user));
-    } catch (error) {
-      if (error instanceof CodedError) throw new HttpError(error.code === ErrorCode.BAD_REQUEST ? 400 : 409, error.code, error.message);
-      throw error;
-    }
-  },
-
-  'POST /api/logout': async (req, res, { store }) => {
-    const auth = await authenticate(store, bearerToken(req));
-    if (auth.ok) await store.deleteSession(auth.tokenHash);
-    res.writeHead(204).end();
-  },
+  ...accountRoutes,
 
   'GET /api/whoami': async (req, res, deps) => {
     const actor = await signedIn(req, deps.store);
@@ -111,11 +96,6 @@ const routes: Record<string, Route> = {
     sendJson(res, 200, await deps.intents.execute(actor, intent));
   },
 };
-
-async function sessionFor(store: Store, user: { username: string; email: string; staff: boolean }): Promise<Session> {
-  const { token, expiresAt } = await createSession(store, user.username);
-  return { token, username: user.username, email: user.email, staff: user.staff, expiresAt };
-}
 
 async function signedIn(req: IncomingMessage, store: Store): Promise<Actor> {
   const auth = await authenticate(store, bearerToken(req));

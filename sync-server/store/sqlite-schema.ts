@@ -145,3 +145,24 @@ migrations.push(`
   DROP INDEX mail_outbox_due;
   CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at IS NULL AND given_up_at IS NULL;
 `);
+
+/**
+ * Account lifecycle: accounts an admin disabled; each session's public id (what `cytoshare
+ * sessions` shows, never the token or its hash) and when it was last used; and the log of ended
+ * sessions that a running server polls to close their sockets (the admin command writes the data
+ * folder directly, and several server nodes may share one database).
+ */
+migrations.push(`
+  ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+  ALTER TABLE sessions ADD COLUMN public_id TEXT;
+  ALTER TABLE sessions ADD COLUMN last_used_at INTEGER;
+  UPDATE sessions SET public_id = lower(hex(randomblob(8)));
+  CREATE UNIQUE INDEX sessions_public_id ON sessions(public_id);
+  CREATE INDEX sessions_user ON sessions(username);
+  CREATE TABLE session_ends (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    token_hash TEXT
+  );
+`);

@@ -8,6 +8,7 @@ import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { JOURNAL_FILE, UpdateJournal, type JournalEntry } from './update-journal.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
+import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
 
 type ExperimentRow = {
   id: string;
@@ -22,7 +23,7 @@ type ExperimentRow = {
   created_at: number;
 };
 type GrantRow = { username: string; granted_by: string; granted_at: number; viewed: number };
-type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number };
+type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number; disabled_at: number | null };
 
 export type SqliteStoreOptions = {
   /**
@@ -64,7 +65,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   });
   const journal = options.journal ? new UpdateJournal(join(dataDir, JOURNAL_FILE)) : null;
   const store = new SqliteStore(db, checkpointer, journal);
-  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal())) as Store;
+  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db)) as Store;
 }
 
 function migrate(db: Database.Database): void {
@@ -77,7 +78,7 @@ function migrate(db: Database.Database): void {
   }
 }
 
-class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> | keyof ReturnType<typeof sqliteProjects>> {
+class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> | keyof ReturnType<typeof sqliteProjects> | keyof ReturnType<typeof sqliteAccounts>> {
   private readonly st;
 
   /** The next `doc_updates.seq`; assigned here because a journaled update has no row yet. */
@@ -96,11 +97,8 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
       countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
       addUser: db.prepare('INSERT INTO users (username, email, password_hash, staff, created_at) VALUES (?, ?, ?, ?, ?)'),
       findUser: db.prepare<[string, string], UserRow>('SELECT * FROM users WHERE username = ? OR email = ?'),
-      addSession: db.prepare('INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)'),
-      findSession: db.prepare<[string], { token_hash: string; username: string; created_at: number; expires_at: number }>(
-        'SELECT * FROM sessions WHERE token_hash = ?',
-      ),
-      deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+      addSession: db.prepare('INSERT INTO sessions (token_hash, username, public_id, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE token_hash = ?'),
       getExperiment: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE id = ?'),
       family: db.prepare<[string], ExperimentRow>(`
         WITH RECURSIVE up(id, parent_id) AS (
@@ -228,19 +226,16 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
   async findUser(ref: string): Promise<UserRecord | null> {
     const row = this.st.findUser.get(ref, ref.toLowerCase());
     return row
-      ? { username: row.username, email: row.email, passwordHash: row.password_hash, staff: row.staff === 1, createdAt: row.created_at }
+      ? { username: row.username, email: row.email, passwordHash: row.password_hash, staff: row.staff === 1, createdAt: row.created_at, disabledAt: row.disabled_at }
       : null;
   }
 
   async addSession(s: SessionRecord): Promise<void> {
-    this.st.addSession.run(s.tokenHash, s.username, s.createdAt, s.expiresAt);
+    this.st.addSession.run(s.tokenHash, s.username, s.publicId, s.createdAt, s.expiresAt, s.lastUsedAt);
   }
   async findSession(tokenHash: string): Promise<SessionRecord | null> {
     const row = this.st.findSession.get(tokenHash);
-    return row ? { tokenHash: row.token_hash, username: row.username, createdAt: row.created_at, expiresAt: row.expires_at } : null;
-  }
-  async deleteSession(tokenHash: string): Promise<void> {
-    this.st.deleteSession.run(tokenHash);
+    return row ? sessionFromRow(row) : null;
   }
 
   private toRecord(row: ExperimentRow): ExperimentRecord {

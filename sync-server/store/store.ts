@@ -6,8 +6,19 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
  * behind the same interface; the embedded SQLite adapter answers synchronously underneath.
  * Callers never build SQL: adding a backend means implementing this interface once.
  */
-export type UserRecord = { username: string; email: string; passwordHash: string; staff: boolean; createdAt: number };
-export type SessionRecord = { tokenHash: string; username: string; createdAt: number; expiresAt: number };
+export type UserRecord = {
+  username: string;
+  email: string;
+  passwordHash: string;
+  staff: boolean;
+  createdAt: number;
+  /** Set while an admin has disabled the account: it cannot sign in and has no sessions. */
+  disabledAt?: number | null;
+};
+/** `publicId` names the session to its owner (`cytoshare sessions`); it reveals nothing of the token. */
+export type SessionRecord = { tokenHash: string; username: string; publicId: string; createdAt: number; expiresAt: number; lastUsedAt: number | null };
+/** A session that ended (`tokenHash`), or every session of an account (`tokenHash` null), for servers to close its sockets. */
+export type SessionEndRecord = { seq: number; at: number; username: string; tokenHash: string | null };
 export type ExperimentRecord = SharingState & { name: string; createdAt: number };
 export type GrantRecord = Grant & { viewed: boolean };
 export type AuditRecord = {
@@ -58,7 +69,26 @@ export interface Store {
 
   addSession(session: SessionRecord): Promise<void>;
   findSession(tokenHash: string): Promise<SessionRecord | null>;
+  /** Ends one session and records the end (see `sessionEndsSince`). */
   deleteSession(tokenHash: string): Promise<void>;
+
+  /** The account's sessions, oldest first. */
+  sessionsOf(username: string): Promise<SessionRecord[]>;
+  /** Records that the session was used at `at` (callers call it rarely: it is a write). */
+  touchSession(tokenHash: string, at: number): Promise<void>;
+  /** Ends every session of the account but `keepTokenHash`, records each end; returns the ended token hashes. */
+  deleteSessionsOf(username: string, keepTokenHash: string | null, at: number): Promise<string[]>;
+  setPasswordHash(username: string, passwordHash: string): Promise<void>;
+  /** Disables (`at`) or enables (null) an account; disabling ends all its sessions and records the end. False if no such user. */
+  setDisabled(username: string, at: number | null): Promise<boolean>;
+  /**
+   * Session ends recorded after `seq`, oldest first: how a server notices sessions ended by
+   * `cytoshare admin` (which writes the data folder directly) or by another server node.
+   */
+  sessionEndsSince(seq: number, limit: number): Promise<SessionEndRecord[]>;
+  lastSessionEnd(): Promise<number>;
+  /** Forgets session ends recorded before `at`. */
+  pruneSessionEnds(before: number): Promise<void>;
 
   getExperiment(id: string): Promise<ExperimentRecord | null>;
   /** The experiment and every experiment linked to it through parent links, transitively. */
