@@ -14,6 +14,7 @@ import { handleHttp } from './http/routes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
+import { UploadSlots } from './files/upload-slots.ts';
 import { createLogger, type Logger } from './log.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -87,11 +88,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const blobs = new BlobStore(options.dataDir);
   // A blob collection that died half-way may have left a blob moved aside: back before any download.
   blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
+  // Uploads a stopped server was receiving: none of them will be finished.
+  blobs.removeTempUploads();
   const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });
   const onAccepted = contentEffects(store, rooms, log);
 
   const tickets = new FileTickets();
-  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, limits, mode: () => mode }));
+  const uploads = new UploadSlots();
+  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, uploads, intents, connections, log, limits, mode: () => mode }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
