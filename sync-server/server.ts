@@ -96,6 +96,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tickets = new FileTickets();
   const uploads = new UploadSlots();
   const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, uploads, intents, connections, log, limits, mode: () => mode }));
+  // Node's default (300 s for a whole request) would cut off an upload of gigabytes on a slow
+  // link; uploads have their own idle clock (limits.uploadIdleMs) instead.
+  http.requestTimeout = limits.httpRequestTimeoutMs;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
