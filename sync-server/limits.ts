@@ -25,6 +25,10 @@ export const ServerLimitsSchema = z
     uploadBytes: z.number().int().positive(),
     /** Uploads one account may have in flight at once. */
     uploadsPerAccount: z.number().int().positive(),
+    /** An upload that brings no byte for this long is dropped, freeing its slot and temporary file. */
+    uploadIdleMs: z.number().int().positive(),
+    /** Bytes of an uploaded FCS file's TEXT segment read into memory to check it (real ones are KBs). */
+    uploadTextBytes: z.number().int().positive(),
     /** Failed logins for one account before delays start. */
     loginFailuresFree: z.number().int().nonnegative(),
     /** Failed logins from one client address (any accounts) before delays start; higher, since a lab may share one NAT address. */
@@ -55,6 +59,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   socketIdleMs: 60_000,
   uploadBytes: 8 * 1024 * 1024 * 1024,
   uploadsPerAccount: 2,
+  uploadIdleMs: 30_000,
+  uploadTextBytes: 16 * 1024 * 1024,
   loginFailuresFree: 5,
   loginFailuresFreePerAddress: 20,
   loginDelayMaxMs: 10 * 60_000,

@@ -17,6 +17,7 @@ import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
+import { UploadSlots } from './files/upload-slots.ts';
 import { createLogger, type Logger } from './log.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -96,6 +97,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const blobs = new BlobStore(options.dataDir);
   // A blob collection that died half-way may have left a blob moved aside: back before any download.
   blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
+  // Uploads a stopped server was receiving: none of them will be finished.
+  blobs.removeTempUploads();
   const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });
   const onAccepted = contentEffects(store, rooms, log);
 
@@ -103,8 +106,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sockets = new SocketDirectory();
   const throttle = new MemoryLoginThrottle(limits);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
-  const httpDeps = { store, rooms, blobs, tickets, intents, connections, log, limits, mode: () => mode, sockets, throttle, hashes };
+  const uploads = new UploadSlots();
+  const httpDeps = { store, rooms, blobs, tickets, uploads, intents, connections, log, limits, mode: () => mode, sockets, throttle, hashes };
   const http: Server = createServer((req, res) => handleHttp(req, res, httpDeps));
+  // Node's default (300 s for a whole request) would cut off an upload of gigabytes on a slow
+  // link; uploads have their own idle clock (limits.uploadIdleMs) instead.
+  http.requestTimeout = limits.httpRequestTimeoutMs;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {

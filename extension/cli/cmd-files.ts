@@ -1,7 +1,12 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createWriteStream, openAsBlob } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ExperimentId, GateId } from '../../shared/schemas/entities.ts';
 import { FileName } from '../../shared/schemas/files.ts';
+import { unreachable } from '../core/errors.ts';
 import { flag, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
@@ -23,13 +28,14 @@ export async function runFile(ctx: Ctx): Promise<Exit> {
     onlyFlags(ctx.args, []);
     const name = FileName.safeParse(basename(second));
     if (!name.success) throw new UsageError('bad file name');
-    let bytes: Uint8Array;
+    // A Blob over the file on disk: read as the request sends it, never held whole.
+    let file: Blob;
     try {
-      bytes = await readFile(second);
+      file = await openAsBlob(second);
     } catch {
       throw new UsageError(`cannot read ${second}`);
     }
-    const uploaded = await core.uploadFile(expId.data, name.data, bytes);
+    const uploaded = await core.uploadFile(expId.data, name.data, file);
     ctx.out.result(uploaded, `${uploaded.fileId}  ${uploaded.name}: ${uploaded.events} events, ${uploaded.channels.length} channels`);
     return Exit.ok;
   }
@@ -37,11 +43,18 @@ export async function runFile(ctx: Ctx): Promise<Exit> {
     onlyFlags(ctx.args, ['out']);
     const out = flag(ctx.args, 'out');
     if (out === undefined) throw new UsageError('--out PATH is required');
-    const bytes = await core.downloadFile(expId.data, second);
-    // Written beside the target and renamed, so an interrupted download leaves no half file.
-    await writeFile(`${out}.part`, bytes);
-    await rename(`${out}.part`, out);
-    ctx.out.result({ fileId: second, path: out, size: bytes.length }, `saved ${bytes.length} bytes to ${out}`);
+    const body = await core.downloadFileStream(expId.data, second);
+    // Streamed beside the target and renamed, so an interrupted download leaves no half file.
+    const part = `${out}.part`;
+    try {
+      await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), createWriteStream(part));
+    } catch {
+      await rm(part, { force: true });
+      throw unreachable();
+    }
+    const { size } = await stat(part);
+    await rename(part, out);
+    ctx.out.result({ fileId: second, path: out, size }, `saved ${size} bytes to ${out}`);
     return Exit.ok;
   }
   throw new UsageError('usage: file add EXP PATH | file get EXP FILE --out PATH');

@@ -13,6 +13,14 @@ import { CoreError, fromServerCode, unreachable } from './errors.ts';
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 const TIMEOUT_MS = 10_000;
+/** A file transfer with no byte moving for this long (or no answer after the last) is given up. */
+const TRANSFER_IDLE_MS = 120_000;
+
+/**
+ * A file's bytes for upload: in memory, or a Blob, which on Node may be a file on disk
+ * (`fs.openAsBlob`) read only as the request sends it, so a file of gigabytes is never held.
+ */
+export type UploadBody = Uint8Array | Blob;
 
 export class Api {
   constructor(
@@ -80,7 +88,7 @@ export class Api {
   }
 
   /** Sends an FCS file; the server parses it and refuses a malformed one with the reason. */
-  async uploadFile(experimentId: string, name: string, bytes: Uint8Array): Promise<UploadResult> {
+  async uploadFile(experimentId: string, name: string, bytes: UploadBody): Promise<UploadResult> {
     const response = await this.binary('PUT', `/api/experiments/${experimentId}/files?name=${encodeURIComponent(name)}`, bytes);
     const parsed = UploadResult.safeParse(safeJson(await response.text()));
     if (!parsed.success) throw new CoreError('internal', ErrorCode.INTERNAL, 'the server sent an answer this client does not understand');
@@ -111,19 +119,95 @@ export class Api {
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  private async binary(method: string, path: string, body?: Uint8Array): Promise<Response> {
+  /** A file's bytes as they arrive, for a caller that writes them to disk rather than holding them. */
+  async downloadFileStream(experimentId: string, fileId: string): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.binary('GET', `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}`);
+    if (!response.body) throw new CoreError('internal', ErrorCode.INTERNAL, 'the server sent no file');
+    return response.body;
+  }
+
+  /**
+   * A file transfer. Its clock is an idle one (TRANSFER_IDLE_MS without a byte taken or given,
+   * or without an answer), not a total: a file of gigabytes takes as long as it takes. A Blob
+   * body is sent as a stream with its size as Content-Length, so the server can refuse one too
+   * large before it is sent.
+   */
+  private async binary(method: string, path: string, body?: UploadBody): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token !== null) headers.authorization = `Bearer ${this.token}`;
     if (body) headers['content-type'] = 'application/octet-stream';
+    const idle = idleAbort(TRANSFER_IDLE_MS);
+    let sent: BodyInit | null = null;
+    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: idle.signal };
+    if (body instanceof Blob) {
+      headers['content-length'] = String(body.size);
+      sent = meteredStream(body.stream(), idle.touch);
+      init.duplex = 'half';
+    } else if (body) sent = body as Uint8Array<ArrayBuffer>;
+    init.body = sent;
     let response: Response;
     try {
-      response = await this.fetchImpl(new URL(path, this.server).toString(), { method, headers, body: body ? (body as Uint8Array<ArrayBuffer>) : null, signal: AbortSignal.timeout(120_000) });
+      response = await this.fetchImpl(new URL(path, this.server).toString(), init);
     } catch {
+      idle.stop();
       throw unreachable();
     }
-    if (!response.ok) throw errorFrom(response.status, await response.text().catch(() => ''));
-    return response;
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      idle.stop();
+      throw errorFrom(response.status, text);
+    }
+    if (!response.body) {
+      idle.stop();
+      return response;
+    }
+    // The answer's body keeps the idle clock running until it is read to the end.
+    const metered = meteredStream(response.body, idle.touch, idle.stop);
+    return new Response(metered, { status: response.status, statusText: response.statusText, headers: response.headers });
   }
+}
+
+/** An AbortSignal that fires after `ms` without a `touch`. Timers are re-armed (no `refresh` in browsers). */
+function idleAbort(ms: number): { signal: AbortSignal; touch: () => void; stop: () => void } {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const stop = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+  const touch = () => {
+    stop();
+    timer = setTimeout(() => controller.abort(), ms);
+  };
+  touch();
+  return { signal: controller.signal, touch, stop };
+}
+
+/** `source` passed on chunk by chunk, calling `onChunk` at each and `onEnd` at its end or cancel. */
+function meteredStream(source: ReadableStream<Uint8Array>, onChunk: () => void, onEnd: () => void = () => undefined): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        onChunk();
+        try {
+          const next = await reader.read();
+          if (next.done) {
+            onEnd();
+            controller.close();
+          } else controller.enqueue(next.value);
+        } catch (error) {
+          onEnd();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        onEnd();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function safeJson(text: string): unknown {

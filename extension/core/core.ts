@@ -12,7 +12,7 @@ import {
   type Account, type ClientCore, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type ListFilter, type SyncReport,
 } from './contract.ts';
 import { recordEdit, recordIntent, type ActionContext } from './actions.ts';
-import { Api, type FetchLike } from './api.ts';
+import { Api, type FetchLike, type UploadBody } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
@@ -305,7 +305,7 @@ export class CytoshareCore implements ClientCore {
   }
 
   /** Files travel over HTTP when online; the server checks the rights of the capability table. */
-  uploadFile(experimentId: string, name: string, bytes: Uint8Array): Promise<UploadResult> {
+  uploadFile(experimentId: string, name: string, bytes: UploadBody): Promise<UploadResult> {
     this.requireSession();
     return this.api().uploadFile(experimentId, name, bytes);
   }
@@ -325,6 +325,11 @@ export class CytoshareCore implements ClientCore {
   downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
     this.requireSession();
     return this.api().downloadFile(experimentId, fileId);
+  }
+  /** The bytes as they arrive, for the command line to write to disk without holding them. */
+  downloadFileStream(experimentId: string, fileId: string): Promise<ReadableStream<Uint8Array>> {
+    this.requireSession();
+    return this.api().downloadFileStream(experimentId, fileId);
   }
   /** Whether the server mails this user when something is shared with them. */
   setShareEmails(on: boolean): Promise<{ shareEmails: boolean }> {

@@ -25,7 +25,28 @@ function ascii(bytes: Uint8Array, from: number, to: number): string {
   return s;
 }
 
-export function readHeader(bytes: Uint8Array): { ok: true; header: FcsHeader } | FcsFailure {
+/**
+ * Reads the HEADER from the file's first bytes. `size` is the whole file's length when `bytes`
+ * holds only its start (a file read in parts, an upload still arriving); `Infinity` when that
+ * length is not known yet, which skips the check that TEXT ends inside the file.
+ */
+/**
+ * What the first bytes of a file say before its whole HEADER is there: a failure as soon as they
+ * cannot start an FCS file (not "FCS"), null while they still may. Lets an upload be refused
+ * after its first bytes.
+ */
+export function checkHeaderStart(bytes: Uint8Array): FcsFailure | null {
+  if (bytes.length >= HEADER_LENGTH) {
+    const h = readHeader(bytes.subarray(0, HEADER_LENGTH), Number.POSITIVE_INFINITY);
+    return h.ok ? null : h;
+  }
+  for (let i = 0; i < Math.min(MAGIC.length, bytes.length); i++) {
+    if (bytes[i] !== MAGIC[i]) return readHeader(bytes) as FcsFailure;
+  }
+  return null;
+}
+
+export function readHeader(bytes: Uint8Array, size: number = bytes.length): { ok: true; header: FcsHeader } | FcsFailure {
   if (bytes.length === 0) {
     return fcsFail('FCS_TRUNCATED', 'HEADER', `empty input (0 bytes): an FCS HEADER is ${HEADER_LENGTH} bytes`, HEADER_LENGTH, 0);
   }
@@ -72,13 +93,13 @@ export function readHeader(bytes: Uint8Array): { ok: true; header: FcsHeader } |
       `HEADER TEXT offsets ${textBegin}-${textEnd} are not a segment after the ${HEADER_LENGTH}-byte HEADER`,
     );
   }
-  if (textEnd >= bytes.length) {
+  if (textEnd >= size) {
     return fcsFail(
       'FCS_TRUNCATED',
       'TEXT',
-      `TEXT segment ends at byte ${textEnd} (HEADER) but the file is ${bytes.length} bytes long`,
+      `TEXT segment ends at byte ${textEnd} (HEADER) but the file is ${size} bytes long`,
       textEnd + 1,
-      bytes.length,
+      size,
     );
   }
   return {

@@ -2,7 +2,8 @@
  * FCS files (DESIGN.md §4): a pure, dependency-free reader and writer that run in Node and in
  * the browser (Uint8Array, DataView, TextDecoder; no Buffer, no fs).
  */
-export { parseFcs } from './parse.ts';
+export { parseFcs, parseFcsMetadata, type FcsSource, type FcsSourceOptions } from './parse.ts';
+export { checkHeaderStart, HEADER_LENGTH } from './header.ts';
 export { writeFcs, type FcsWriteInput } from './write.ts';
 export { channelColumn, eventsInRect, filterEvents, writeInputFrom } from './gate.ts';
 export {

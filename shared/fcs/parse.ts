@@ -42,7 +42,7 @@ function bounds(kw: Record<string, string>, beginKey: string, endKey: string, he
 
 type DataPlan = { begin: number; events: number };
 
-function planData(bytes: Uint8Array, kw: Record<string, string>, header: [number, number], layout: DataLayout): { ok: true; plan: DataPlan } | FcsFailure {
+function planData(size: number, kw: Record<string, string>, header: [number, number], layout: DataLayout): { ok: true; plan: DataPlan } | FcsFailure {
   const candidates = bounds(kw, '$BEGINDATA', '$ENDDATA', header);
   const row = layout.rowBytes;
   if (layout.eventCount === 0) return { ok: true, plan: { begin: 0, events: 0 } };
@@ -63,7 +63,7 @@ function planData(bytes: Uint8Array, kw: Record<string, string>, header: [number
   if (!Number.isSafeInteger(expected)) {
     return fcsFail('FCS_INCONSISTENT', 'DATA', `$TOT ${events} × ${row} bytes per event is not a plausible DATA length`);
   }
-  const fits = ([b]: [number, number]) => b >= HEADER_LENGTH && b + expected <= bytes.length;
+  const fits = ([b]: [number, number]) => b >= HEADER_LENGTH && b + expected <= size;
   const chosen =
     candidates.find((c) => declared(c) === expected && fits(c)) ??
     candidates.find((c) => Math.abs(declared(c) - expected) <= SLACK && fits(c)) ??
@@ -74,13 +74,13 @@ function planData(bytes: Uint8Array, kw: Record<string, string>, header: [number
   if (begin < HEADER_LENGTH || length < 0) {
     return fcsFail('FCS_INCONSISTENT', 'DATA', `${where} is not a segment after the HEADER`, expected, length);
   }
-  if (begin + Math.min(expected, length) > bytes.length) {
+  if (begin + Math.min(expected, length) > size) {
     return fcsFail(
       'FCS_TRUNCATED',
       'DATA',
-      `${where} truncated: expected it to end at byte ${begin + expected - 1} (${expected} bytes), file is ${bytes.length} bytes long`,
+      `${where} truncated: expected it to end at byte ${begin + expected - 1} (${expected} bytes), file is ${size} bytes long`,
       begin + expected,
-      bytes.length,
+      size,
     );
   }
   if (Math.abs(length - expected) > SLACK) {
@@ -92,47 +92,75 @@ function planData(bytes: Uint8Array, kw: Record<string, string>, header: [number
       length,
     );
   }
-  if (begin + expected > bytes.length) {
-    return fcsFail('FCS_TRUNCATED', 'DATA', `${where} truncated: needs ${expected} bytes from byte ${begin}, file is ${bytes.length} bytes long`, begin + expected, bytes.length);
+  if (begin + expected > size) {
+    return fcsFail('FCS_TRUNCATED', 'DATA', `${where} truncated: needs ${expected} bytes from byte ${begin}, file is ${size} bytes long`, begin + expected, size);
   }
   return { ok: true, plan: { begin, events } };
 }
 
-function parseUnsafe(bytes: Uint8Array, opts: { events?: boolean }): FcsResult {
-  const h = readHeader(bytes);
+/** Random access to a file's bytes, for a file not held in memory: `read` gives [from, to). */
+export type FcsSource = { readonly size: number; read(from: number, to: number): Uint8Array };
+
+export type FcsSourceOptions = {
+  /** Largest TEXT (primary or supplemental) read into memory; a larger one is refused. */
+  maxTextBytes: number;
+};
+
+/** Reads a TEXT segment [b, e] whole, within the size a caller lets into memory. */
+function segment(src: FcsSource, b: number, e: number, what: string, max: number): Uint8Array | FcsFailure {
+  if (e - b + 1 > max) {
+    return fcsFail('FCS_UNSUPPORTED', 'TEXT', `${what} (bytes ${b}-${e}) is ${e - b + 1} bytes; at most ${max} are read`, max, e - b + 1);
+  }
+  return src.read(b, e + 1);
+}
+
+const isFailure = (x: Uint8Array | FcsFailure): x is FcsFailure => !(x instanceof Uint8Array);
+
+/**
+ * Everything but the events: HEADER, TEXT (from disk, one segment at a time) and the DATA and
+ * ANALYSIS bounds against the file's size. `whole` is the file in memory, when it is, for events.
+ */
+function parseUnsafe(src: FcsSource, opts: { events?: boolean }, maxText: number, whole: Uint8Array | null): FcsResult {
+  const size = src.size;
+  const h = readHeader(src.read(0, Math.min(HEADER_LENGTH, size)), size);
   if (!h.ok) return h;
   const { header } = h;
   const kw: Record<string, string> = {};
-  const text = readText(bytes, header.text[0], header.text[1], kw);
+  const primary = segment(src, header.text[0], header.text[1], 'TEXT', maxText);
+  if (isFailure(primary)) return primary;
+  const text = readText(primary, header.text[0], header.text[1], kw, 'TEXT', undefined, header.text[0]);
   if (!text.ok) return text;
 
   const [stext] = bounds(kw, '$BEGINSTEXT', '$ENDSTEXT', [0, 0]);
   if (stext && (stext[0] !== header.text[0] || stext[1] !== header.text[1])) {
     const [b, e] = stext;
     if (b < HEADER_LENGTH || e < b) return fcsFail('FCS_BAD_TEXT', 'TEXT', `supplemental TEXT offsets ${b}-${e} are not a segment`);
-    if (e >= bytes.length) {
-      return fcsFail('FCS_TRUNCATED', 'TEXT', `supplemental TEXT ends at byte ${e} but the file is ${bytes.length} bytes long`, e + 1, bytes.length);
+    if (e >= size) {
+      return fcsFail('FCS_TRUNCATED', 'TEXT', `supplemental TEXT ends at byte ${e} but the file is ${size} bytes long`, e + 1, size);
     }
-    // It shares the primary delimiter; when it also starts with one, that byte is skipped.
-    const from = bytes[b] === text.delimiter ? b : b - 1;
-    const s = readText(bytes, from, e, kw, 'supplemental TEXT', text.delimiter);
+    // Read from the byte before it: it shares the primary delimiter, and when it also starts
+    // with one, that byte is skipped; otherwise the byte before stands in for it.
+    const supplemental = segment(src, b - 1, e, 'supplemental TEXT', maxText);
+    if (isFailure(supplemental)) return supplemental;
+    const from = supplemental[1] === text.delimiter ? b : b - 1;
+    const s = readText(supplemental, from, e, kw, 'supplemental TEXT', text.delimiter, b - 1);
     if (!s.ok) return s;
   }
 
   const l = readLayout(kw, header.version);
   if (!l.ok) return l;
   const { layout } = l;
-  const d = planData(bytes, kw, header.data, layout);
+  const d = planData(size, kw, header.data, layout);
   if (!d.ok) return d;
 
   const [analysis] = bounds(kw, '$BEGINANALYSIS', '$ENDANALYSIS', header.analysis);
-  if (analysis && analysis[1] > bytes.length) {
+  if (analysis && analysis[1] > size) {
     return fcsFail(
       'FCS_TRUNCATED',
       'ANALYSIS',
-      `ANALYSIS segment (bytes ${analysis[0]}-${analysis[1]}) ends past the end of the ${bytes.length}-byte file`,
+      `ANALYSIS segment (bytes ${analysis[0]}-${analysis[1]}) ends past the end of the ${size}-byte file`,
       analysis[1] + 1,
-      bytes.length,
+      size,
     );
   }
 
@@ -152,9 +180,9 @@ function parseUnsafe(bytes: Uint8Array, opts: { events?: boolean }): FcsResult {
     byteOrder: layout.byteOrder,
     metadata,
   };
-  if (opts.events) {
+  if (opts.events && whole) {
     try {
-      file.events = decodeEvents(bytes, d.plan.begin, d.plan.events, layout);
+      file.events = decodeEvents(whole, d.plan.begin, d.plan.events, layout);
     } catch {
       // Only allocation can fail here (the bounds are checked): too many values for memory.
       return fcsFail('FCS_UNSUPPORTED', 'DATA', `${d.plan.events} events × ${layout.channels.length} channels do not fit in memory`);
@@ -165,9 +193,42 @@ function parseUnsafe(bytes: Uint8Array, opts: { events?: boolean }): FcsResult {
 
 /** Parses an FCS file. Never throws: every problem is a `{ ok: false, error }`. */
 export function parseFcs(bytes: Uint8Array, opts: { events?: boolean } = {}): FcsResult {
+  const src: FcsSource = { size: bytes.length, read: (from, to) => bytes.subarray(from, to) };
+  return guarded(() => parseUnsafe(src, opts, Number.POSITIVE_INFINITY, bytes));
+}
+
+/**
+ * The same checks as `parseFcs` without its events, for a file too large to hold: only the
+ * HEADER and TEXT segments are read from `src` (each at most `maxTextBytes`); the DATA segment's
+ * bounds and its length against $TOT × $PAR × the data type's width are checked from the size.
+ * Never throws, except what `src.read` throws (an I/O error is not the file's fault).
+ */
+export function parseFcsMetadata(src: FcsSource, opts: FcsSourceOptions): FcsResult {
+  const reading: FcsSource = {
+    size: src.size,
+    read(from, to) {
+      try {
+        return src.read(from, to);
+      } catch (error) {
+        throw new SourceError(error);
+      }
+    },
+  };
+  return guarded(() => parseUnsafe(reading, {}, opts.maxTextBytes, null));
+}
+
+/** A failure of the source itself, passed on rather than blamed on the file. */
+class SourceError extends Error {
+  constructor(readonly reason: unknown) {
+    super('FCS source read failed');
+  }
+}
+
+function guarded(parse: () => FcsResult): FcsResult {
   try {
-    return parseUnsafe(bytes, opts);
-  } catch {
+    return parse();
+  } catch (error) {
+    if (error instanceof SourceError) throw error.reason;
     // A safety net for inputs no test has thought of; the fuzz test keeps it unused.
     return fcsFail('FCS_BAD_TEXT', 'TEXT', 'the file could not be read (unexpected structure)');
   }

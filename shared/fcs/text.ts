@@ -28,8 +28,9 @@ const isAlnum = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x
 const isBlank = (s: string) => /^[\s\0]*$/.test(s);
 
 /**
- * Reads keywords from bytes[begin..end] (inclusive) into `into`, keeping the first value of a
- * repeated keyword. `what` names the segment in messages ("TEXT", "supplemental TEXT").
+ * Reads keywords from file bytes [begin..end] (inclusive) into `into`, keeping the first value of
+ * a repeated keyword. `what` names the segment in messages ("TEXT", "supplemental TEXT").
+ * `bytes[0]` is the file's byte `base`: the whole file (base 0), or only the segment read from disk.
  */
 export function readText(
   bytes: Uint8Array,
@@ -38,8 +39,9 @@ export function readText(
   into: Record<string, string>,
   what = 'TEXT',
   delimiter?: number,
+  base = 0,
 ): { ok: true; delimiter: number } | FcsFailure {
-  const delim = delimiter ?? bytes[begin]!;
+  const delim = delimiter ?? bytes[begin - base]!;
   if (delimiter === undefined && (isAlnum(delim) || delim > 126)) {
     return fcsFail(
       'FCS_BAD_TEXT',
@@ -50,10 +52,13 @@ export function readText(
   const fields: string[] = [];
   const fieldAt: number[] = [];
   let parts: Uint8Array[] = [];
-  let start = begin + 1;
-  for (let i = begin + 1; i <= end; i++) {
+  // Scanned in `bytes`' own indices; positions in messages are the file's (+ base).
+  const first = begin - base;
+  const last = end - base;
+  let start = first + 1;
+  for (let i = first + 1; i <= last; i++) {
     if (bytes[i] !== delim) continue;
-    if (i < end && bytes[i + 1] === delim) {
+    if (i < last && bytes[i + 1] === delim) {
       parts.push(bytes.subarray(start, i + 1)); // keep one delimiter, drop its escape
       start = i + 2;
       i++;
@@ -61,19 +66,19 @@ export function readText(
     }
     parts.push(bytes.subarray(start, i));
     fields.push(decode(parts));
-    fieldAt.push(start);
+    fieldAt.push(start + base);
     parts = [];
     start = i + 1;
   }
-  if (start <= end || parts.length > 0) {
+  if (start <= last || parts.length > 0) {
     // Unterminated tail: the last value when the final delimiter is missing, or stray bytes when
     // the segment end overshoots by a byte or two (both seen in real files).
-    parts.push(bytes.subarray(start, end + 1));
+    parts.push(bytes.subarray(start, last + 1));
     const tail = decode(parts);
-    const junk = isBlank(tail) || end + 1 - start <= 2;
+    const junk = isBlank(tail) || last + 1 - start <= 2;
     if (fields.length % 2 === 1 || !junk) {
       fields.push(tail);
-      fieldAt.push(start);
+      fieldAt.push(start + base);
     }
   }
   if (fields.length === 0) {

@@ -39,5 +39,3 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Largest HTTP JSON body the server reads. */
 export const MAX_JSON_BYTES = 256 * 1024;
-/** Largest FCS file the server accepts in one upload. */
-export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;

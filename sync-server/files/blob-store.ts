@@ -47,6 +47,45 @@ export class BlobStore {
   }
 
   /**
+   * A new temporary file in the blobs folder, for an upload streamed to disk: on the same file
+   * system as the blobs, so `adopt` can rename it into place. The `.tmp-` prefix is what
+   * `recoverInterrupted` and `removeTempUploads` clean up after a crash.
+   */
+  tempPath(): string {
+    return join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+  }
+
+  /**
+   * Makes a fully written temporary file the blob of `sha256` (its caller hashed it while
+   * writing), with `put`'s rules: bytes already stored are touched and the temporary file
+   * dropped; otherwise it is renamed into place, in one step a reader never sees half of.
+   */
+  adopt(temp: string, sha256: string): void {
+    const target = this.path(sha256);
+    if (!temp.startsWith(join(this.dir, '.tmp-'))) throw new Error('not a temporary upload');
+    try {
+      if (existsSync(target) && this.touch(sha256)) return;
+      renameSync(temp, target);
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  /**
+   * Removes every temporary upload: at server start none of them is being written any more (an
+   * upload in flight belongs to a process, and this server owns its data folder). Returns how many.
+   */
+  removeTempUploads(): number {
+    let removed = 0;
+    for (const name of readdirSync(this.dir)) {
+      if (!name.startsWith('.tmp-')) continue;
+      rmSync(join(this.dir, name), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /**
    * Marks the blob as just used, so a collection running now keeps it. False when that could
    * not be done: the blob is not there (or was moved aside by a collection in that instant), or
    * it belongs to another user (a restored backup) and cannot take a new time; `put` then

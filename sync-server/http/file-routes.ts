@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
-import { parseFcs } from '../../shared/fcs/index.ts';
-import { MAX_UPLOAD_BYTES } from '../../shared/protocol/message-types.ts';
+import type { FcsError, FcsFile } from '../../shared/fcs/index.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
@@ -13,11 +13,16 @@ import { authenticate } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { BlobStore } from '../files/blob-store.ts';
 import type { FileTickets, TicketPurpose } from '../files/file-tickets.ts';
+import type { UploadSlots } from '../files/upload-slots.ts';
+import type { ServerLimits } from '../limits.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
-import { bearerToken, HttpError, readLimited, sendJson } from './json.ts';
+import { pipeline } from 'node:stream/promises';
+import { contentDisposition } from './content-disposition.ts';
+import { bearerToken, HttpError, sendJson } from './json.ts';
+import { declaredLength, parseReceived, receiveUpload } from './upload-body.ts';
 
-export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: FileTickets };
+export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: FileTickets; uploads: UploadSlots; limits: ServerLimits };
 
 /**
  * FCS files over HTTP, with the session token:
@@ -29,8 +34,19 @@ export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: 
  *        download without the token (`GET …/files/<fileId>?ticket=T`), streamed by the browser
  * An upload needs the edit right and must parse as FCS; a refused one stores nothing. A
  * download needs the download right of the capability table (the project's cloning level).
+ * Bodies stream to disk (see upload-body.ts); downloads stream from it.
  */
 export async function handleFileRoute(req: IncomingMessage, res: ServerResponse, deps: FileDeps, parts: string[]): Promise<void> {
+  try {
+    await route(req, res, deps, parts);
+  } finally {
+    // Answered before the body was all read (refused, too large, not FCS): the connection closes
+    // after the answer, rather than Node reading the rest of a body of up to gigabytes to reuse it.
+    if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
+  }
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, parts: string[]): Promise<void> {
   const [experimentId, files, fileId, action, ...rest] = parts;
   if (!ExperimentId.safeParse(experimentId).success || rest.length > 0) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
   const exp = experimentId as string;
@@ -77,26 +93,52 @@ function allow(sharing: SharingState | null, project: ProjectState | null, actor
 }
 
 
+/** The refusal of a file that does not parse as FCS: the segment at fault and the offsets. */
+function refuseFile(res: ServerResponse, error: FcsError): void {
+  const { code, segment, message, expected, actual } = error;
+  sendJson(res, 422, { code: ErrorCode.INVALID_FILE, message, detail: { fcsCode: code, segment, expected, actual } });
+}
+
+/**
+ * Checked before any byte of the body is read: the name, the edit right, the declared size
+ * (`limits.uploadBytes`) and a free upload slot for the account (`limits.uploadsPerAccount`).
+ */
 async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string): Promise<void> {
   const name = FileName.safeParse(new URL(req.url ?? '/', 'http://localhost').searchParams.get('name'));
   if (!name.success) throw new HttpError(400, ErrorCode.BAD_REQUEST, `name: ${name.error.issues[0]?.message ?? 'required'}`, ['name']);
   await check(deps, actor, experimentId, Capability.edit);
-  const bytes = await readLimited(req, MAX_UPLOAD_BYTES);
-  const parsed = parseFcs(bytes);
-  if (!parsed.ok) {
-    const { code, segment, message, expected, actual } = parsed.error;
-    sendJson(res, 422, { code: ErrorCode.INVALID_FILE, message, detail: { fcsCode: code, segment, expected, actual } });
-    return;
+  const { limits } = deps;
+  if ((declaredLength(req) ?? 0) > limits.uploadBytes) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `an upload may be at most ${limits.uploadBytes} bytes`);
+  const release = deps.uploads.take(actor.username, limits.uploadsPerAccount);
+  if (!release) throw new HttpError(429, ErrorCode.TOO_MANY_UPLOADS, `at most ${limits.uploadsPerAccount} uploads at once per account`);
+  try {
+    const body = await receiveUpload(req, { blobs: deps.blobs, maxBytes: limits.uploadBytes, idleMs: limits.uploadIdleMs });
+    if (!body.ok) {
+      res.setHeader('connection', 'close'); // the rest of the body stays unread
+      return refuseFile(res, body.error);
+    }
+    try {
+      const parsed = parseReceived(body.temp, body.size, limits.uploadTextBytes);
+      if (!parsed.ok) return refuseFile(res, parsed.error);
+      deps.blobs.adopt(body.temp, body.sha256);
+      await recordUpload(res, deps, actor, experimentId, name.data, body.sha256, body.size, parsed.file);
+    } finally {
+      rmSync(body.temp, { force: true });
+    }
+  } finally {
+    release();
   }
-  const sha256 = deps.blobs.put(bytes);
+}
+
+async function recordUpload(res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string, name: string, sha256: string, size: number, parsed: FcsFile): Promise<void> {
   const fileId = `f${randomBytes(8).toString('hex')}`;
   const record: FileRecord = {
-    name: name.data,
+    name,
     sha256,
-    size: bytes.length,
-    events: parsed.file.eventCount,
-    channels: parsed.file.channels.map((c) => ({ name: c.name, label: c.label })),
-    version: parsed.file.version,
+    size,
+    events: parsed.eventCount,
+    channels: parsed.channels.map((c) => ({ name: c.name, label: c.label })),
+    version: parsed.version,
     uploadedBy: actor.username,
     uploadedAt: Date.now(),
   };
@@ -120,8 +162,9 @@ async function download(res: ServerResponse, deps: FileDeps, actor: Actor, exper
   res.writeHead(200, {
     'content-type': 'application/vnd.isac.fcs',
     'content-length': deps.blobs.size(file.data.sha256),
-    'content-disposition': `attachment; filename="${file.data.name.replace(/["\r\n]/g, '_')}"`,
+    'content-disposition': contentDisposition(file.data.name),
     'x-content-sha256': file.data.sha256,
   });
-  deps.blobs.stream(file.data.sha256).pipe(res);
+  // Straight from disk, at the pace the client reads; a failed read or a gone client ends both.
+  await pipeline(deps.blobs.stream(file.data.sha256), res).catch(() => undefined);
 }

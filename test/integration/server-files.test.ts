@@ -60,7 +60,7 @@ describe('download tickets', () => {
     const url = `${h.server.url}/api/experiments/${id}/files/${fileId}?ticket=${ticket}`;
     const first = await fetch(url);
     expect(first.status).toBe(200);
-    expect(first.headers.get('content-disposition')).toBe('attachment; filename="a.fcs"');
+    expect(first.headers.get('content-disposition')).toBe(`attachment; filename="a.fcs"; filename*=UTF-8''a.fcs`);
     expect(new Uint8Array(await first.arrayBuffer())).toEqual(fcs);
     expect((await fetch(url)).status).toBe(401);
     // An upload ticket does not open a download, nor the other way round.
