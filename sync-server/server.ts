@@ -15,6 +15,7 @@ import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
 import { createLogger, type Logger } from './log.ts';
+import { EmailProofs } from './auth/email-proof.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -76,8 +77,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
     ...(options.mailRetry ? { retry: options.mailRetry } : {}),
   });
-  const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email ?? null);
+  // '' (no proved address) becomes null: no mail goes to an account that has not proved one.
+  const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email || null);
   const connections = new Connections({ store, rooms, mode: () => mode, publicUrl: () => publicUrl, notifier });
+  const proofs = new EmailProofs({
+    store,
+    limits,
+    send: (message) => mail.send(message),
+    publicUrl: () => publicUrl,
+    onProved: (username, email) => connections.addressProved(username, email),
+  });
   const mendName = mendNameOnLoad(store, rooms, log);
   rooms.onLoad = async (room) => {
     if (room.ref.kind === DocKind.connections) await connections.rebuild(room, room.ref.username);
@@ -91,7 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const onAccepted = contentEffects(store, rooms, log);
 
   const tickets = new FileTickets();
-  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, limits, mode: () => mode }));
+  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, proofs, log, limits, mode: () => mode }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {

@@ -14,7 +14,7 @@ const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'files-only', 'remove', 'help', 'dry-run']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run']);
 
 export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
 
@@ -75,10 +75,11 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
                 --json (machine-readable output)  --offline (record drafts without contacting the server)
 
   server --data DIR [--port N] [--host H] [--mode premium|enterprise] [--smtp URL] [--public-url URL]
-  admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]
+  admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified]
   admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]
   login USERNAME --password-stdin | logout | whoami
   signup USERNAME --email EMAIL --password-stdin
+  verify CODE | email NEW_ADDRESS   (prove your address with the mailed code; change it)
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
   share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID

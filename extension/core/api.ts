@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { CurationRequest, ErrorBody, PreferencesRequest, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
+import { AddressState, CurationRequest, ErrorBody, PreferencesRequest, ServerInfo, Session, WhoAmI } from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, fromServerCode, unreachable } from './errors.ts';
@@ -58,6 +58,14 @@ export class Api {
   }
   whoami(): Promise<WhoAmI> {
     return this.call('GET', '/api/whoami', WhoAmI);
+  }
+  /** Proves the pending address with the code mailed to it. */
+  verifyEmail(code: string): Promise<AddressState> {
+    return this.call('POST', '/api/verify', AddressState, { code });
+  }
+  /** Asks for a new address; the old one stays until the code mailed to the new one comes back. */
+  changeEmail(email: string): Promise<AddressState> {
+    return this.call('POST', '/api/email', AddressState, { email });
   }
   sendIntent(intent: Intent): Promise<IntentResult> {
     return this.call('POST', '/api/intents', IntentResult, intent);

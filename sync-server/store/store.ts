@@ -6,7 +6,24 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
  * behind the same interface; the embedded SQLite adapter answers synchronously underneath.
  * Callers never build SQL: adding a backend means implementing this interface once.
  */
+/** `email` is the address in force, which the account has proved; '' while it has proved none. */
 export type UserRecord = { username: string; email: string; passwordHash: string; staff: boolean; createdAt: number };
+/**
+ * An address an account asked for and has not proved yet. The code and the mail link's token
+ * are kept only as SHA-256; `codeHash` is null when no code was sent (the address was already
+ * another account's). `mailsSince`/`mailsSent` count the code mails of the account's last day.
+ */
+export type EmailClaimRecord = {
+  username: string;
+  email: string;
+  codeHash: string | null;
+  linkHash: string | null;
+  expiresAt: number;
+  attempts: number;
+  mailsSince: number;
+  mailsSent: number;
+  createdAt: number;
+};
 export type SessionRecord = { tokenHash: string; username: string; createdAt: number; expiresAt: number };
 export type ExperimentRecord = SharingState & { name: string; createdAt: number };
 export type GrantRecord = Grant & { viewed: boolean };
@@ -54,7 +71,21 @@ export interface Store {
 
   countUsers(): Promise<number>;
   addUser(user: UserRecord): Promise<void>;
+  /** By username, or by address: an address finds only the account that proved it. */
   findUser(usernameOrEmail: string): Promise<UserRecord | null>;
+
+  /** One claim per account; saving replaces the account's previous one. */
+  saveEmailClaim(claim: EmailClaimRecord): Promise<void>;
+  emailClaimOf(username: string): Promise<EmailClaimRecord | null>;
+  emailClaimByLink(linkHash: string): Promise<EmailClaimRecord | null>;
+  /** Counts one try of a code against the account's claim; returns the tries so far (0: no claim). */
+  countEmailClaimAttempt(username: string): Promise<number>;
+  deleteEmailClaim(username: string): Promise<void>;
+  /**
+   * Makes `email` the account's address and drops every claim on it, atomically; false (and no
+   * change) if another account has proved it meanwhile.
+   */
+  proveEmail(username: string, email: string): Promise<boolean>;
 
   addSession(session: SessionRecord): Promise<void>;
   findSession(tokenHash: string): Promise<SessionRecord | null>;
