@@ -93,11 +93,10 @@ export class EmailProofs {
       if (prior) await store.deleteEmailClaim(username);
       return { email: user.email, pendingEmail: null };
     }
-    const fresh = !prior || now - prior.mailsSince >= DAY_MS;
-    const mailsSince = fresh ? now : prior.mailsSince;
-    const mailsSent = fresh ? 0 : prior.mailsSent;
-    if (mailsSent >= limits.verifyMailsPerDay) throw new ProofRefused(ErrorCode.TOO_MANY_ATTEMPTS, 429, 'too many codes asked for today; try again tomorrow');
-    const base = { username, email, expiresAt: now + limits.verifyCodeTtlMs, attempts: 0, mailsSince, mailsSent: mailsSent + 1, createdAt: now };
+    if (!(await store.takeCodeMail(username, now, DAY_MS, limits.verifyMailsPerDay))) {
+      throw new ProofRefused(ErrorCode.TOO_MANY_ATTEMPTS, 429, 'too many codes asked for today; try again tomorrow');
+    }
+    const base = { username, email, expiresAt: now + limits.verifyCodeTtlMs, attempts: 0, createdAt: now };
     const owner = await store.findUser(email);
     if (owner) {
       await store.saveEmailClaim({ ...base, codeHash: null, linkHash: null });

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EmailClaimRecord, Store } from './store.ts';
 
-type ClaimPart = Pick<Store, 'saveEmailClaim' | 'emailClaimOf' | 'emailClaimByLink' | 'countEmailClaimAttempt' | 'deleteEmailClaim' | 'proveEmail'>;
+type ClaimPart = Pick<Store, 'saveEmailClaim' | 'emailClaimOf' | 'emailClaimByLink' | 'countEmailClaimAttempt' | 'deleteEmailClaim' | 'proveEmail' | 'takeCodeMail'>;
 
 type ClaimRow = {
   username: string;
@@ -10,8 +10,6 @@ type ClaimRow = {
   link_hash: string | null;
   expires_at: number;
   attempts: number;
-  mails_since: number;
-  mails_sent: number;
   created_at: number;
 };
 
@@ -30,19 +28,20 @@ const toClaim = (r: ClaimRow): EmailClaimRecord => ({
   linkHash: r.link_hash,
   expiresAt: r.expires_at,
   attempts: r.attempts,
-  mailsSince: r.mails_since,
-  mailsSent: r.mails_sent,
   createdAt: r.created_at,
 });
 
 /** Addresses waiting for their code, and the proof that makes one an account's address. */
 export function sqliteEmailClaims(db: Database.Database): ClaimPart {
   const st = {
-    save: db.prepare(`INSERT INTO email_claims (username, email, code_hash, link_hash, expires_at, attempts, mails_since, mails_sent, created_at)
-      VALUES (@username, @email, @codeHash, @linkHash, @expiresAt, @attempts, @mailsSince, @mailsSent, @createdAt)
+    save: db.prepare(`INSERT INTO email_claims (username, email, code_hash, link_hash, expires_at, attempts, created_at)
+      VALUES (@username, @email, @codeHash, @linkHash, @expiresAt, @attempts, @createdAt)
       ON CONFLICT(username) DO UPDATE SET email = excluded.email, code_hash = excluded.code_hash, link_hash = excluded.link_hash,
-        expires_at = excluded.expires_at, attempts = excluded.attempts, mails_since = excluded.mails_since,
-        mails_sent = excluded.mails_sent, created_at = excluded.created_at`),
+        expires_at = excluded.expires_at, attempts = excluded.attempts, created_at = excluded.created_at`),
+    budget: db.prepare<[string], { window_start: number; sent: number }>('SELECT window_start, sent FROM email_code_mail WHERE username = ?'),
+    setBudget: db.prepare(
+      'INSERT INTO email_code_mail (username, window_start, sent) VALUES (?, ?, ?) ON CONFLICT(username) DO UPDATE SET window_start = excluded.window_start, sent = excluded.sent',
+    ),
     of: db.prepare<[string], ClaimRow>('SELECT * FROM email_claims WHERE username = ?'),
     byLink: db.prepare<[string], ClaimRow>('SELECT * FROM email_claims WHERE link_hash = ?'),
     attempt: db.prepare<[string], { attempts: number }>('UPDATE email_claims SET attempts = attempts + 1 WHERE username = ? RETURNING attempts'),
@@ -60,9 +59,20 @@ export function sqliteEmailClaims(db: Database.Database): ClaimPart {
     st.remove.run(username);
     return true;
   });
+  const takeMail = db.transaction((username: string, now: number, windowMs: number, max: number): boolean => {
+    const row = st.budget.get(username);
+    const fresh = !row || now - row.window_start >= windowMs;
+    const sent = fresh ? 0 : row.sent;
+    if (sent >= max) return false;
+    st.setBudget.run(username, fresh ? now : row.window_start, sent + 1);
+    return true;
+  });
   return {
     async saveEmailClaim(claim) {
       st.save.run(claim);
+    },
+    async takeCodeMail(username, now, windowMs, max) {
+      return takeMail(username, now, windowMs, max);
     },
     async emailClaimOf(username) {
       const row = st.of.get(username);

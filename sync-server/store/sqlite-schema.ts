@@ -155,6 +155,8 @@ migrations.push(`
  * An address waiting for its code lives in `email_claims`, one per account; several accounts
  * may claim one address, and the first to prove it takes it (the other claims are dropped).
  * `code_hash` is NULL when no code was sent (the address belongs to another account).
+ * `email_code_mail` counts the code mails each account caused in its current day, kept apart
+ * from the claims so that dropping or proving a claim does not reset the count.
  */
 migrations.push(`
   CREATE TABLE email_claims (
@@ -164,9 +166,8 @@ migrations.push(`
     link_hash TEXT UNIQUE,
     expires_at INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    mails_since INTEGER NOT NULL,
-    mails_sent INTEGER NOT NULL,
     created_at INTEGER NOT NULL
   );
   CREATE INDEX email_claims_email ON email_claims(email);
+  CREATE TABLE email_code_mail (username TEXT PRIMARY KEY REFERENCES users(username), window_start INTEGER NOT NULL, sent INTEGER NOT NULL);
 `);

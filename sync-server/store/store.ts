@@ -11,7 +11,7 @@ export type UserRecord = { username: string; email: string; passwordHash: string
 /**
  * An address an account asked for and has not proved yet. The code and the mail link's token
  * are kept only as SHA-256; `codeHash` is null when no code was sent (the address was already
- * another account's). `mailsSince`/`mailsSent` count the code mails of the account's last day.
+ * another account's).
  */
 export type EmailClaimRecord = {
   username: string;
@@ -20,8 +20,6 @@ export type EmailClaimRecord = {
   linkHash: string | null;
   expiresAt: number;
   attempts: number;
-  mailsSince: number;
-  mailsSent: number;
   createdAt: number;
 };
 export type SessionRecord = { tokenHash: string; username: string; createdAt: number; expiresAt: number };
@@ -81,6 +79,11 @@ export interface Store {
   /** Counts one try of a code against the account's claim; returns the tries so far (0: no claim). */
   countEmailClaimAttempt(username: string): Promise<number>;
   deleteEmailClaim(username: string): Promise<void>;
+  /**
+   * Counts one code mail caused by `username` if fewer than `max` were in its current window of
+   * `windowMs` (a window starts at its first mail); false, counting nothing, when the budget is spent.
+   */
+  takeCodeMail(username: string, now: number, windowMs: number, max: number): Promise<boolean>;
   /**
    * Makes `email` the account's address and drops every claim on it, atomically; false (and no
    * change) if another account has proved it meanwhile.
