@@ -71,12 +71,6 @@ const tooMany = () => new ProofRefused(ErrorCode.TOO_MANY_ATTEMPTS, 429, 'too ma
 export class EmailProofs {
   constructor(private readonly deps: ProofDeps) {}
 
-  async state(username: string): Promise<AddressState> {
-    const user = await this.deps.store.findUser(username);
-    const claim = await this.deps.store.emailClaimOf(username);
-    return { email: user?.email ?? '', pendingEmail: claim?.email ?? null };
-  }
-
   /**
    * `username` asks to use `address`: a code goes there, and the address in force (if any) stays
    * until the code comes back. Asking for the address in force drops a pending change. An
