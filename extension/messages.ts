@@ -87,6 +87,8 @@ export const Request = z.discriminatedUnion('type', [
   /** The account's address: proved or not, and any address waiting for its mailed code. */
   z.strictObject({ type: z.literal('address') }),
   z.strictObject({ type: z.literal('verifyEmail'), code: z.string().trim().min(1).max(64) }),
+  /** A new address, or the pending one again for a fresh code (the old code is then void). */
+  z.strictObject({ type: z.literal('changeEmail'), email: z.email().max(254) }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -204,6 +206,7 @@ export const responseSchemas = {
   refresh: Nothing,
   address: Address,
   verifyEmail: Address,
+  changeEmail: Address,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
 

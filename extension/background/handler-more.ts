@@ -9,7 +9,7 @@ import type { Handlers } from './handler.ts';
 type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
   | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'refresh'
-  | 'address' | 'verifyEmail';
+  | 'address' | 'verifyEmail' | 'changeEmail';
 
 export const moreHandlers: Pick<Handlers, More> = {
   projects: (_req, core) => core.projects(),
@@ -45,4 +45,5 @@ export const moreHandlers: Pick<Handlers, More> = {
     return { email: who.email, emailVerified: who.emailVerified ?? true, pendingEmail: who.pendingEmail ?? null };
   },
   verifyEmail: (req, core) => core.verifyEmail(req.code),
+  changeEmail: (req, core) => core.changeEmail(req.email),
 };

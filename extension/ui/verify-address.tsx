@@ -13,6 +13,7 @@ export function VerifyAddress() {
   const { data: address, reload } = useLive(() => send({ type: 'address' }), [], (c) => c.type === 'account');
   const [code, setCode] = useState('');
   const { act, refusal } = useAction();
+  const [resent, setResent] = useState(false);
   if (!address?.pendingEmail) return null;
   const why = address.emailVerified
     ? `${address.pendingEmail} becomes your address once you enter the code mailed to it.`
@@ -37,6 +38,13 @@ export function VerifyAddress() {
         </label>
         <button type="submit">Confirm</button>
       </form>
+      <p>
+        {/* A code works once, for a day and for a few tries: this voids it and mails a new one. */}
+        <button type="button" class="link" onClick={async () => setResent(await act({ type: 'changeEmail', email: address.pendingEmail as string }))}>
+          Send a new code
+        </button>
+        {resent && <span role="status"> A new code is on its way to {address.pendingEmail}.</span>}
+      </p>
       {refusal && <p role="alert" class="error">{refusal}</p>}
     </section>
   );
