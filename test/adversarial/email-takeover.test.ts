@@ -80,7 +80,9 @@ describe('signing up with someone else’s address (attack 8)', () => {
     const { h, inbox } = await setup();
     const alice: TestUser = await h.user('alice');
     expect(await alice.intent({ type: 'connect', email: CAROL })).toMatchObject({ ok: true });
-    await mailsTo(inbox, CAROL, 1); // the request mail
+    const [requestMail] = await mailsTo(inbox, CAROL, 1);
+    const acceptLink = /^Accept: (\S+)$/m.exec(requestMail?.text ?? '')?.[1] as string;
+    expect(acceptLink).toBeDefined();
 
     const eve = await signup(h.server.url, 'eve', CAROL);
     const eveWho = (await eve.call('GET', '/api/whoami')).body as WhoAmI;
@@ -91,6 +93,12 @@ describe('signing up with someone else’s address (attack 8)', () => {
     expect(eveList()).toEqual({});
     const accept = await eve.call('POST', '/api/intents', { id: 'draft-eve-accept-1', type: 'accept', user: 'alice' });
     expect(accept.body).toMatchObject({ ok: false, code: 'NO_PENDING_REQUEST' });
+    // Nor does the mail's accept link (in Carol's mailbox) answer for eve's account.
+    const linkPage = await fetch(acceptLink);
+    const linkText = await linkPage.text();
+    expect(linkPage.status).toBe(409);
+    expect(linkText).not.toContain('name="token"');
+    expect(await h.server.store.getConnection('alice', 'eve')).toBeNull();
 
     // Even connected with her, a share addressed to carol@lab.org does not land on eve's account.
     await h.server.store.saveConnection('alice', 'eve', 'connected', Date.now());
