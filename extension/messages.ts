@@ -84,6 +84,11 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('download'), id, fileId: z.string().min(1).max(64) }),
   /** Brings one experiment's replica up to date now (after an upload the server wrote into it). */
   z.strictObject({ type: z.literal('refresh'), id }),
+  /** The account's address: proved or not, and any address waiting for its mailed code. */
+  z.strictObject({ type: z.literal('address') }),
+  z.strictObject({ type: z.literal('verifyEmail'), code: z.string().trim().min(1).max(64) }),
+  /** A new address, or the pending one again for a fresh code (the old code is then void). */
+  z.strictObject({ type: z.literal('changeEmail'), email: z.email().max(254) }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -152,6 +157,7 @@ export const View = z.object({
 export type View = z.infer<typeof View>;
 
 const Created = z.strictObject({ id: z.string(), draft: Draft });
+const Address = z.object({ email: z.string(), emailVerified: z.boolean(), pendingEmail: z.string().nullable() });
 const Nothing = z.null();
 
 /** What each request answers when it succeeds. */
@@ -198,6 +204,9 @@ export const responseSchemas = {
   uploadTicket: z.strictObject({ url: z.string(), expiresAt: z.number() }),
   download: z.strictObject({ name: z.string(), url: z.string().url() }),
   refresh: Nothing,
+  address: Address,
+  verifyEmail: Address,
+  changeEmail: Address,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
 

@@ -3,6 +3,8 @@ import { Email, Password, Username, type ServerMode } from '../shared/schemas/en
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from './auth/passwords.ts';
+import { EmailProofs, type ProofDeps } from './auth/email-proof.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
 import { BLOB_GRACE_MS, collectBlobGarbage, type BlobCollection } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { DATABASE_FILE, openSqliteStore } from './store/sqlite-store.ts';
@@ -20,14 +22,24 @@ export class CodedError extends Error {
   }
 }
 
-export type NewUser = { username: string; email: string; password: string; staff?: boolean };
+/**
+ * `verified`: the address is the account's on the caller's word (an admin's `--verified`, test
+ * set-ups); an address already proved by another account is refused then (EMAIL_TAKEN).
+ * Otherwise the account starts with no address in force and `proofs` mails a code to `email`
+ * (sign-up, and an admin's `add-user` without `--verified`); a taken address is not refused
+ * then, so sign-up does not tell which addresses have accounts (see EmailProofs.claim).
+ */
+export type NewUser = { username: string; email: string; password: string; staff?: boolean; verified?: boolean };
+
+export type NewAccount = { username: string; email: string; staff: boolean; emailVerified: boolean; pendingEmail: string | null };
 
 /** Validates and stores a new account; used by the admin command and by self sign-up. */
 export async function createAccount(
   store: Store,
   input: NewUser,
+  proofs?: EmailProofs,
   hash: (password: string) => Promise<string> = hashPassword,
-): Promise<{ username: string; email: string; staff: boolean }> {
+): Promise<NewAccount> {
   const username = Username.safeParse(input.username);
   if (!username.success) throw new CodedError(ErrorCode.BAD_REQUEST, `username: ${username.error.issues[0]?.message}`);
   const email = Email.safeParse(input.email);
@@ -35,20 +47,38 @@ export async function createAccount(
   const password = Password.safeParse(input.password);
   if (!password.success) throw new CodedError(ErrorCode.BAD_REQUEST, `password: ${password.error.issues[0]?.message}`);
   if (await store.findUser(username.data)) throw new CodedError(ErrorCode.USERNAME_TAKEN, 'that username is taken');
-  if (await store.findUser(email.data)) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
+  const verified = input.verified ?? false;
+  if (verified && (await store.findUser(email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
   const staff = input.staff ?? false;
   await store.addUser({
     username: username.data,
-    email: email.data,
+    email: '',
     passwordHash: await hash(password.data),
     staff,
     createdAt: Date.now(),
   });
-  return { username: username.data, email: email.data, staff };
+  if (verified) {
+    // proveEmail also drops whatever unproved claims other accounts had on the address.
+    if (!(await store.proveEmail(username.data, email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
+    return { username: username.data, email: email.data, staff, emailVerified: true, pendingEmail: null };
+  }
+  const proving = proofs ?? new EmailProofs({ store, limits: DEFAULT_LIMITS, send: enqueueDirectly(store), publicUrl: () => '' });
+  const state = await proving.claim(username.data, email.data);
+  return { username: username.data, email: state.email, staff, emailVerified: false, pendingEmail: state.pendingEmail };
+}
+
+/**
+ * Mail from a command that opens the data folder beside the server: into the server's durable
+ * queue, which a running server picks up within its mail poll (a minute).
+ */
+function enqueueDirectly(store: Store): ProofDeps['send'] {
+  return async (mail) => {
+    await store.enqueueMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html ?? null, at: Date.now() });
+  };
 }
 
 /** `cytoshare admin --data DIR add-user …`: works on the data folder directly. */
-export function addUser(dataDir: string, input: NewUser): Promise<{ username: string; email: string; staff: boolean }> {
+export function addUser(dataDir: string, input: NewUser): Promise<NewAccount> {
   return withStore(dataDir, (store) => createAccount(store, input));
 }
 

@@ -45,6 +45,12 @@ export const ServerLimitsSchema = z
     httpHeadersTimeoutMs: z.number().int().positive(),
     /** Time for a client to send a whole HTTP request (uploads have their own, longer clock). */
     httpRequestTimeoutMs: z.number().int().nonnegative(),
+    /** Tries of one emailed verification code; past it the code is dead and a new one must be asked for. */
+    verifyAttemptsPerCode: z.number().int().positive(),
+    /** Verification-code mails one account may cause per day (each new code is a mail to some address). */
+    verifyMailsPerDay: z.number().int().positive(),
+    /** How long an emailed verification code and its link stay good. */
+    verifyCodeTtlMs: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -69,6 +75,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   passwordHashQueuePerAddress: 4,
   httpHeadersTimeoutMs: 10_000,
   httpRequestTimeoutMs: 0,
+  verifyAttemptsPerCode: 5,
+  verifyMailsPerDay: 5,
+  verifyCodeTtlMs: 24 * 3600 * 1000,
 };
 
 export type LimitName = keyof ServerLimits;

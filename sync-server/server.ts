@@ -19,6 +19,7 @@ import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
 import { UploadSlots } from './files/upload-slots.ts';
 import { createLogger, type Logger } from './log.ts';
+import { EmailProofs } from './auth/email-proof.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -86,8 +87,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
     ...(options.mailRetry ? { retry: options.mailRetry } : {}),
   });
-  const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email ?? null);
+  // '' (no proved address) becomes null: no mail goes to an account that has not proved one.
+  const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email || null);
   const connections = new Connections({ store, rooms, mode: () => mode, publicUrl: () => publicUrl, notifier });
+  const proofs = new EmailProofs({
+    store,
+    limits,
+    send: (message) => mail.send(message),
+    publicUrl: () => publicUrl,
+    onProved: (username, email) => connections.addressProved(username, email),
+  });
   const mendName = mendNameOnLoad(store, rooms, log);
   rooms.onLoad = async (room) => {
     if (room.ref.kind === DocKind.connections) await connections.rebuild(room, room.ref.username);
@@ -107,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const throttle = new MemoryLoginThrottle(limits);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
-  const httpDeps = { store, rooms, blobs, tickets, uploads, intents, connections, log, limits, mode: () => mode, sockets, throttle, hashes };
+  const httpDeps = { store, rooms, blobs, tickets, uploads, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, hashes };
   const http: Server = createServer((req, res) => handleHttp(req, res, httpDeps));
   // Node's default (300 s for a whole request) would cut off an upload of gigabytes on a slow
   // link; uploads have their own idle clock (limits.uploadIdleMs) instead.

@@ -8,7 +8,8 @@ import type { Handlers } from './handler.ts';
  */
 type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
-  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'refresh';
+  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'refresh'
+  | 'address' | 'verifyEmail' | 'changeEmail';
 
 export const moreHandlers: Pick<Handlers, More> = {
   projects: (_req, core) => core.projects(),
@@ -38,4 +39,11 @@ export const moreHandlers: Pick<Handlers, More> = {
     await core.refresh([req.id], false);
     return null;
   },
+  // A server from before address proof sends neither field: its addresses count as proved.
+  address: async (_req, core) => {
+    const who = await core.whoami();
+    return { email: who.email, emailVerified: who.emailVerified ?? true, pendingEmail: who.pendingEmail ?? null };
+  },
+  verifyEmail: (req, core) => core.verifyEmail(req.code),
+  changeEmail: (req, core) => core.changeEmail(req.email),
 };

@@ -14,7 +14,7 @@ const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others']);
 
 export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
 
@@ -75,13 +75,14 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
                 --json (machine-readable output)  --offline (record drafts without contacting the server)
 
   server --data DIR [--port N] [--host H] [--mode premium|enterprise] [--smtp URL] [--public-url URL]
-  admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff]
+  admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified]
   admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]
   admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable USERNAME | admin --data DIR enable USERNAME
   login USERNAME --password-stdin | logout | whoami
   password --password-stdin   (stdin: the current password, then the new one on a second line; other sessions end)
   sessions [--end ID | --end-others]
   signup USERNAME --email EMAIL --password-stdin
+  verify CODE | email NEW_ADDRESS   (prove your address with the mailed code; change it)
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
   share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID

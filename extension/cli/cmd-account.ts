@@ -36,7 +36,10 @@ export async function runSignup(ctx: Ctx): Promise<Exit> {
   if (!username.success) throw new UsageError('bad username');
   if (!email.success) throw new UsageError('bad or missing --email');
   const account = await (await ctx.core()).signup(username.data, email.data, await password(ctx, true));
-  ctx.out.result(account, `signed up and signed in as ${account.username}`);
+  ctx.out.result(
+    { ...account, emailVerified: false, pendingEmail: email.data },
+    `signed up and signed in as ${account.username}; a code was mailed to ${email.data}: prove the address with \`cytoshare verify CODE\``,
+  );
   return Exit.ok;
 }
 
@@ -59,7 +62,34 @@ export async function runWhoami(ctx: Ctx): Promise<Exit> {
     return Exit.ok;
   }
   const who = { ...(await core.whoami()), server: core.server };
-  ctx.out.result(who, `${who.username} <${who.email}>${who.staff ? ' staff' : ''} on ${who.server} (${who.mode})`);
+  const address = who.email ? `<${who.email}> (address proved)` : '(no proved address)';
+  const pending = who.pendingEmail ? `; ${who.pendingEmail} waits for its code (cytoshare verify CODE)` : '';
+  ctx.out.result(who, `${who.username} ${address}${who.staff ? ' staff' : ''} on ${who.server} (${who.mode})${pending}`);
+  return Exit.ok;
+}
+
+/** `verify CODE`: proves the address waiting for the code mailed to it. */
+export async function runVerify(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, []);
+  const [code] = positional(ctx, 1, 'verify CODE');
+  if (ctx.offline) throw new UsageError('verification happens on the server; drop --offline');
+  const state = await (await ctx.core()).verifyEmail(code as string);
+  ctx.out.result(state, `address proved: ${state.email}`);
+  return Exit.ok;
+}
+
+/** `email NEW_ADDRESS`: a code goes to the new address; the old one stays in force until it is proved. */
+export async function runEmail(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, []);
+  const [value] = positional(ctx, 1, 'email NEW_ADDRESS');
+  const email = Email.safeParse(value);
+  if (!email.success) throw new UsageError('bad address');
+  if (ctx.offline) throw new UsageError('addresses live on the server; drop --offline');
+  const state = await (await ctx.core()).changeEmail(email.data);
+  const text = state.pendingEmail
+    ? `a code was mailed to ${state.pendingEmail}; prove it with \`cytoshare verify CODE\`${state.email ? ` (${state.email} stays your address until then)` : ''}`
+    : `your address is ${state.email}; no change pending`;
+  ctx.out.result(state, text);
   return Exit.ok;
 }
 

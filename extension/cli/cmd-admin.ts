@@ -50,7 +50,7 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
   process.stdout.write(`listening on http://${host}:${server.port}\n`);
   if (server.firstRun) {
     process.stderr.write(
-      `No account yet. Create the first one with:\n  npx cytoshare admin --data ${dataDir} add-user NAME --email EMAIL --password-stdin [--staff]\n`,
+      `No account yet. Create the first one with:\n  npx cytoshare admin --data ${dataDir} add-user NAME --email EMAIL --password-stdin --verified [--staff]\n`,
     );
   }
   await new Promise<void>((resolve) => {
@@ -63,7 +63,7 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
 }
 
 export async function runAdmin(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff', 'dry-run', 'retry']);
+  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff', 'verified', 'dry-run', 'retry']);
   const [, sub, name, ...rest] = ctx.args.positionals;
   if (sub === 'set-mode' && name !== undefined && rest.length === 0) return runSetMode(ctx, name);
   if (sub === 'mail' && name === undefined) return runMailStatus(ctx);
@@ -72,7 +72,7 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
   if ((sub === 'disable' || sub === 'enable') && name !== undefined && rest.length === 0) return runDisable(ctx, name, sub === 'disable');
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
     throw new UsageError(
-      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME',
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME',
     );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
@@ -82,8 +82,10 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
   const password = parse(Password, await readStdin(), 'password');
   const { addUser } = await import('../../sync-server/admin.ts');
   try {
-    const user = await addUser(dataDir, { username, email, password, staff: has(ctx.args, 'staff') });
-    ctx.out.result(user, `added ${user.username}${user.staff ? ' (staff)' : ''}`);
+    // Without --verified the address is proved like a sign-up's: a code is mailed to it.
+    const user = await addUser(dataDir, { username, email, password, staff: has(ctx.args, 'staff'), verified: has(ctx.args, 'verified') });
+    const proof = user.emailVerified ? `address ${user.email} verified` : `a code was mailed to ${email} (the address counts once proved)`;
+    ctx.out.result(user, `added ${user.username}${user.staff ? ' (staff)' : ''}; ${proof}`);
     return Exit.ok;
   } catch (error) {
     const code = (error as { code?: unknown }).code;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { CurationRequest, EndSessionsResult, ErrorBody, PreferencesRequest, ServerInfo, Session, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
+import { AddressState, CurationRequest, EndSessionsResult, ErrorBody, PreferencesRequest, ServerInfo, Session, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, fromServerCode, unreachable } from './errors.ts';
@@ -76,6 +76,14 @@ export class Api {
   /** Ends one of the caller's sessions by its public id, or all but the caller's. */
   endSessions(which: { id: string } | { others: true }): Promise<{ ended: number }> {
     return this.call('POST', '/api/sessions/end', EndSessionsResult, which);
+  }
+  /** Proves the pending address with the code mailed to it. */
+  verifyEmail(code: string): Promise<AddressState> {
+    return this.call('POST', '/api/verify', AddressState, { code });
+  }
+  /** Asks for a new address; the old one stays until the code mailed to the new one comes back. */
+  changeEmail(email: string): Promise<AddressState> {
+    return this.call('POST', '/api/email', AddressState, { email });
   }
   sendIntent(intent: Intent): Promise<IntentResult> {
     return this.call('POST', '/api/intents', IntentResult, intent);

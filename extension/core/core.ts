@@ -5,7 +5,7 @@ import type { ConnectionContext } from '../../shared/rules/connections.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
-import type { CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
+import type { AddressState, CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import type { UploadResult } from '../../shared/schemas/files.ts';
 import {
   ConnectionStatus, RuleRefusal,
@@ -330,6 +330,24 @@ export class CytoshareCore implements ClientCore {
   downloadFileStream(experimentId: string, fileId: string): Promise<ReadableStream<Uint8Array>> {
     this.requireSession();
     return this.api().downloadFileStream(experimentId, fileId);
+  }
+  /** Proves the account's pending address with the mailed code; the session shows the address from then on. */
+  async verifyEmail(code: string): Promise<AddressState> {
+    this.requireSession();
+    const state = await this.api().verifyEmail(code);
+    await this.rememberEmail(state.email);
+    return state;
+  }
+  /** Asks for a new address: a code goes there; the address in force stays until it comes back. */
+  changeEmail(email: string): Promise<AddressState> {
+    this.requireSession();
+    return this.api().changeEmail(email);
+  }
+  private async rememberEmail(email: string): Promise<void> {
+    if (!this.session || this.session.email === email) return;
+    this.session = { ...this.session, email };
+    await this.store.saveSession(this.session);
+    await this.store.flush();
   }
   /** Whether the server mails this user when something is shared with them. */
   setShareEmails(on: boolean): Promise<{ shareEmails: boolean }> {

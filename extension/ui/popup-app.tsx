@@ -9,6 +9,7 @@ import { send } from './rpc.ts';
 import { SharingDialog } from './sharing-dialog.tsx';
 import { SignIn } from './sign-in.tsx';
 import { SyncStatus } from './sync-status.tsx';
+import { VerifyAddress } from './verify-address.tsx';
 import { describe, errorCode } from './describe.ts';
 
 /**
@@ -74,6 +75,7 @@ function SignedIn({ state, me }: { state: State; me: string }) {
     <>
       <SyncStatus state={state} onError={setError} />
       {error && <p role="alert" class="error">{error}</p>}
+      <VerifyAddress />
       <section aria-labelledby="inbox-title" class="inbox">
         <h2 id="inbox-title">Inbox{inbox && inbox.length > 0 ? ` (${Math.max(state.inbox, inbox.length)} new)` : ''}</h2>
         {inbox && inbox.length > 0 ? (

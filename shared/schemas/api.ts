@@ -36,6 +36,10 @@ export const WhoAmI = z.strictObject({
   mode: ServerModeSchema,
   /** Whether the server mails this user when something is shared with them. */
   shareEmails: z.boolean().optional(),
+  /** Whether `email` is an address the account proved ('' and false for a new account before its code). */
+  emailVerified: z.boolean().optional(),
+  /** An address waiting for the code mailed to it (a new account's, or a change). */
+  pendingEmail: z.string().nullable().optional(),
 });
 export type WhoAmI = z.infer<typeof WhoAmI>;
 
@@ -61,3 +65,11 @@ export type CurationRequest = z.infer<typeof CurationRequest>;
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const PreferencesRequest = z.strictObject({ shareEmails: z.boolean() });
+
+/** `POST /api/verify`: the code mailed to the pending address. */
+export const VerifyRequest = z.strictObject({ code: z.string().min(1).max(64) });
+/** `POST /api/email`: a new address for the account; it takes effect once its code comes back. */
+export const EmailChangeRequest = z.strictObject({ email: Email });
+/** The answer to both: the address in force ('' if none yet), and the one waiting for its code. */
+export const AddressState = z.strictObject({ email: z.string(), emailVerified: z.boolean(), pendingEmail: z.string().nullable() });
+export type AddressState = z.infer<typeof AddressState>;

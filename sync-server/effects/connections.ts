@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { ConnectionsRoot, docName } from '../../shared/doc-layout.ts';
 import { planConnectionIntent, type ConnectionContext } from '../../shared/rules/connections.ts';
-import type { Verdict } from '../../shared/rules/verdict.ts';
+import { refuse, type Verdict } from '../../shared/rules/verdict.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { IntentType, type ConnectionIntent } from '../../shared/schemas/intents.ts';
@@ -61,6 +61,11 @@ export class Connections {
   async execute(actor: Actor, intent: ConnectionIntent): Promise<Verdict> {
     const { store } = this.deps;
     const ctx = await this.context(actor, intent.type === IntentType.connect ? intent.email : undefined);
+    // A request mails an address in the sender's name: an account that has proved no address
+    // (a throwaway sign-up) may not send any, nor pose as the address it merely claimed.
+    if (intent.type === IntentType.connect && ctx.mode === 'premium' && ctx.actorEmail === '') {
+      return refuse(ErrorCode.EMAIL_NOT_VERIFIED, 'prove your own address first', ['email']);
+    }
     const target = intent.type === IntentType.connect ? await store.findUser(intent.email) : null;
     const verdict = planConnectionIntent(intent, actor, ctx);
     if (!verdict.ok) return verdict;
@@ -212,7 +217,13 @@ export class Connections {
     if (!request || request.status !== 'pending') return { status: 409, code: ErrorCode.NO_PENDING_REQUEST, message: 'This request was already answered.' };
     const target = await store.findUser(request.toEmail);
     if (!target) {
-      return { status: 409, code: ErrorCode.UNKNOWN_USER, message: `Create an account with ${request.toEmail} first, then follow this link again.` };
+      // An account that has not proved the address is not found here: the link answers for
+      // whoever proves it, never for whoever merely signed up with it.
+      return {
+        status: 409,
+        code: ErrorCode.UNKNOWN_USER,
+        message: `Create an account with ${request.toEmail} first and confirm the address with the code mailed to it, then follow this link again.`,
+      };
     }
     const accepted = link.action === 'accept';
     if (!confirm) {
@@ -228,9 +239,13 @@ export class Connections {
     };
   }
 
-  /** A new account may have requests waiting for its address: their senders' lists change. */
-  async accountCreated(email: string): Promise<void> {
+  /**
+   * An account proved an address: requests waiting for it now show on its list, and their
+   * senders' lists now name the account. (Every lookup by address finds only proved ones, so
+   * nothing reaches an account before this.)
+   */
+  async addressProved(username: string, email: string): Promise<void> {
     const senders = (await this.deps.store.pendingRequests({ toEmail: email.toLowerCase() })).map((r) => r.fromUser);
-    await this.refresh(senders);
+    await this.refresh([username, ...senders]);
   }
 }

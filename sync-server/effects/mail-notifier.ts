@@ -6,6 +6,7 @@ import type { Notifier } from './notifier.ts';
 export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf: (username: string) => Promise<string | null>): Notifier {
   return {
     async shared({ by, to, experiments }) {
+      if (!to.email) return; // no proved address: nothing is mailed to this account
       const sharerEmail = await emailOf(by);
       const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments });
       await queue.send({ to: to.email, ...mail });

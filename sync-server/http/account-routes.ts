@@ -58,8 +58,11 @@ export const accountRoutes: Record<string, Route> = {
     const body = await readBody(req, SignupRequest);
     const address = clientAddressKey(req.socket.remoteAddress);
     try {
-      const user = await createAccount(deps.store, { ...body, staff: false }, (password) => deps.hashes.run(address, () => hashPassword(password)));
-      await deps.connections.accountCreated(user.email);
+      // The account starts with no address in force; a code goes to the address it gave. An
+      // address that is already an account's is answered the same way (its owner gets a notice).
+      const user = await createAccount(deps.store, { ...body, staff: false }, deps.proofs, (password) =>
+        deps.hashes.run(address, () => hashPassword(password)),
+      );
       sendJson(res, 201, await sessionFor(deps.store, user));
     } catch (error) {
       if (error instanceof CodedError) throw new HttpError(error.code === ErrorCode.BAD_REQUEST ? 400 : 409, error.code, error.message);

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../shared/codes.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
-import { PreferencesRequest, type WhoAmI } from '../../shared/schemas/api.ts';
+import { EmailChangeRequest, PreferencesRequest, VerifyRequest, type AddressState, type WhoAmI } from '../../shared/schemas/api.ts';
+import { ProofRefused, type EmailProofs } from '../auth/email-proof.ts';
 import type { Connections } from '../effects/connections.ts';
 import { sendPage } from './page.ts';
 import { handleFileRoute, type FileDeps } from './file-routes.ts';
@@ -21,6 +22,7 @@ import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from 
 export type HttpDeps = FileDeps & {
   intents: IntentExecutor;
   connections: Connections;
+  proofs: EmailProofs;
   log: Logger;
   limits: ServerLimits;
   mode: () => ServerMode;
@@ -52,8 +54,36 @@ const routes: Record<string, Route> = {
       staff: actor.staff,
       mode: deps.mode(),
       shareEmails: await deps.store.shareEmailsEnabled(actor.username),
+      emailVerified: (user?.email ?? '') !== '',
+      pendingEmail: (await deps.store.emailClaimOf(actor.username))?.email ?? null,
     };
     sendJson(res, 200, body);
+  },
+
+  'POST /api/verify': async (req, res, deps) => {
+    const actor = await signedIn(req, deps.store);
+    const { code } = await readBody(req, VerifyRequest);
+    sendJson(res, 200, addressState(await proving(() => deps.proofs.proveCode(actor.username, code))));
+  },
+
+  'POST /api/email': async (req, res, deps) => {
+    const actor = await signedIn(req, deps.store);
+    const { email } = await readBody(req, EmailChangeRequest);
+    sendJson(res, 200, addressState(await proving(() => deps.proofs.claim(actor.username, email))));
+  },
+
+  // The link of a verification mail: the page asks, its button proves (mail scanners open links).
+  'GET /verify': async (req, res, deps) => {
+    const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
+    const outcome = await deps.proofs.byLink(token, false);
+    if (outcome.confirm) sendPage(res, 200, 'Confirm your address', outcome.message, { action: '/verify', token, label: 'Confirm' });
+    else sendPage(res, outcome.status, 'Nothing changed', outcome.message);
+  },
+
+  'POST /verify': async (req, res, deps) => {
+    const token = new URLSearchParams(await readText(req)).get('token') ?? '';
+    const outcome = await deps.proofs.byLink(token, true);
+    sendPage(res, outcome.status, outcome.status === 200 ? 'Address confirmed' : 'Nothing changed', outcome.message);
   },
 
   'GET /api/curation-requests': async (req, res, deps) => {
@@ -96,6 +126,17 @@ const routes: Record<string, Route> = {
     sendJson(res, 200, await deps.intents.execute(actor, intent));
   },
 };
+
+async function proving<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ProofRefused) throw new HttpError(error.status, error.code, error.message);
+    throw error;
+  }
+}
+
+const addressState = (s: { email: string; pendingEmail: string | null }): AddressState => ({ ...s, emailVerified: s.email !== '' });
 
 async function signedIn(req: IncomingMessage, store: Store): Promise<Actor> {
   const auth = await authenticate(store, bearerToken(req));

@@ -81,3 +81,56 @@ export function connectionRequest(notice: ConnectionRequestNotice): MailContent 
   ]);
   return { subject, text, html };
 }
+
+export type VerificationNotice = {
+  username: string;
+  email: string;
+  /** The one-time code, as the user types it. */
+  code: string;
+  /** The link to the confirm page; absent when the sender does not know the server's public URL (an admin command). */
+  confirmUrl?: string;
+  /** Whether the account already has an address in force (a change) or none yet (a new account). */
+  change: boolean;
+};
+
+/** The code (and link) that proves an address belongs to an account. */
+export function verificationCode(notice: VerificationNotice): MailContent {
+  const subject = notice.change ? "Confirm your new Cytoshare address" : "Confirm your Cytoshare address";
+  const what = notice.change
+    ? `The Cytoshare account ${notice.username} asked to use ${notice.email} as its address.`
+    : `The Cytoshare account ${notice.username} was created with ${notice.email} as its address.`;
+  const how = `To confirm that this address is yours, enter the code ${notice.code} in the Cytoshare popup or run: cytoshare verify ${notice.code}`;
+  const viaLink = notice.confirmUrl ? `Or open this link and press Confirm: ${notice.confirmUrl}` : null;
+  const outro = `The code works once and for 24 hours. If you did not ask for this, ignore this email: nothing sent to ${notice.email} will reach that account.`;
+  const text = [what, '', how, ...(viaLink ? ['', viaLink] : []), '', outro, ''].join('\n');
+  const html = page([
+    `<p>${escapeHtml(what)}</p>`,
+    `<p>${escapeHtml('To confirm that this address is yours, enter this code in the Cytoshare popup or run')} <code>cytoshare verify ${escapeHtml(notice.code)}</code>:</p>`,
+    `<p style="font-size: 1.5em; letter-spacing: 0.1em"><strong>${escapeHtml(notice.code)}</strong></p>`,
+    ...(notice.confirmUrl ? [`<p>${link(notice.confirmUrl, 'Confirm this address')}</p>`] : []),
+    `<p>${escapeHtml(outro)}</p>`,
+  ]);
+  return { subject, text, html };
+}
+
+/**
+ * Someone asked to use an address that is already an account's: its owner is told instead of
+ * the asker, who gets the same answer as for a free address (so sign-up does not reveal which
+ * addresses have accounts). No code: the asker can never prove it.
+ */
+export function addressInUse(notice: { email: string; username: string; asker: string }): MailContent {
+  const subject = 'Someone tried to use your address on Cytoshare';
+  const intro = `Someone asked to use ${notice.email} for the Cytoshare account ${notice.asker}. This address already belongs to your account ${notice.username}, so nothing changed.`;
+  const outro = 'If that was you: sign in as ' + notice.username + ' instead. Otherwise you can ignore this email.';
+  const text = [intro, '', outro, ''].join('\n');
+  return { subject, text, html: page([`<p>${escapeHtml(intro)}</p>`, `<p>${escapeHtml(outro)}</p>`]) };
+}
+
+/** Sent to the old address once a new one is proved, so a taken-over account does not go unnoticed. */
+export function addressChanged(notice: { username: string; oldEmail: string; newEmail: string }): MailContent {
+  const subject = 'Your Cytoshare address was changed';
+  const intro = `The address of the Cytoshare account ${notice.username} was changed from ${notice.oldEmail} to ${notice.newEmail}. Mail for this account now goes there.`;
+  const outro = 'If you did not do this, tell your Cytoshare administrator at once.';
+  const text = [intro, '', outro, ''].join('\n');
+  return { subject, text, html: page([`<p>${escapeHtml(intro)}</p>`, `<p>${escapeHtml(outro)}</p>`]) };
+}

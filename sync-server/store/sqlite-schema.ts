@@ -166,3 +166,29 @@ migrations.push(`
     token_hash TEXT
   );
 `);
+
+/**
+ * Proof of email addresses. `users.email` now holds the address in force, which an account
+ * has proved; an account that has proved none (a new sign-up) holds a placeholder without `@`
+ * there (the column is NOT NULL UNIQUE), so no lookup by address finds it. Accounts made before
+ * this version keep their address as proved: they were vouched for by the admin or signed up
+ * when nothing was checked, and locking them out of their own mail would break running labs.
+ * An address waiting for its code lives in `email_claims`, one per account; several accounts
+ * may claim one address, and the first to prove it takes it (the other claims are dropped).
+ * `code_hash` is NULL when no code was sent (the address belongs to another account).
+ * `email_code_mail` counts the code mails each account caused in its current day, kept apart
+ * from the claims so that dropping or proving a claim does not reset the count.
+ */
+migrations.push(`
+  CREATE TABLE email_claims (
+    username TEXT PRIMARY KEY REFERENCES users(username),
+    email TEXT NOT NULL,
+    code_hash TEXT,
+    link_hash TEXT UNIQUE,
+    expires_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX email_claims_email ON email_claims(email);
+  CREATE TABLE email_code_mail (username TEXT PRIMARY KEY REFERENCES users(username), window_start INTEGER NOT NULL, sent INTEGER NOT NULL);
+`);

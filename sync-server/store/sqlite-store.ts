@@ -6,6 +6,7 @@ import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
+import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal, type JournalEntry } from './update-journal.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
 import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
@@ -65,7 +66,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   });
   const journal = options.journal ? new UpdateJournal(join(dataDir, JOURNAL_FILE)) : null;
   const store = new SqliteStore(db, checkpointer, journal);
-  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db)) as Store;
+  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db), sqliteEmailClaims(db)) as Store;
 }
 
 function migrate(db: Database.Database): void {
@@ -78,7 +79,16 @@ function migrate(db: Database.Database): void {
   }
 }
 
-class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> | keyof ReturnType<typeof sqliteProjects> | keyof ReturnType<typeof sqliteAccounts>> {
+class SqliteStore
+  implements
+    Omit<
+      Store,
+      | keyof ReturnType<typeof sqliteSocial>
+      | keyof ReturnType<typeof sqliteProjects>
+      | keyof ReturnType<typeof sqliteAccounts>
+      | keyof ReturnType<typeof sqliteEmailClaims>
+    >
+{
   private readonly st;
 
   /** The next `doc_updates.seq`; assigned here because a journaled update has no row yet. */
@@ -96,7 +106,8 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
       addUser: db.prepare('INSERT INTO users (username, email, password_hash, staff, created_at) VALUES (?, ?, ?, ?, ?)'),
-      findUser: db.prepare<[string, string], UserRow>('SELECT * FROM users WHERE username = ? OR email = ?'),
+      findByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+      findByEmail: db.prepare<[string], UserRow>('SELECT * FROM users WHERE email = ?'),
       addSession: db.prepare('INSERT INTO sessions (token_hash, username, public_id, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)'),
       findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE token_hash = ?'),
       getExperiment: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE id = ?'),
@@ -221,12 +232,17 @@ class SqliteStore implements Omit<Store, keyof ReturnType<typeof sqliteSocial> |
     return this.st.countUsers.get()?.n ?? 0;
   }
   async addUser(u: UserRecord): Promise<void> {
-    this.st.addUser.run(u.username, u.email, u.passwordHash, u.staff ? 1 : 0, u.createdAt);
+    this.st.addUser.run(u.username, u.email === '' ? unprovedEmail(u.username) : u.email, u.passwordHash, u.staff ? 1 : 0, u.createdAt);
   }
+  /**
+   * A username never holds `@` and an address always does, so a reference is looked up as one
+   * or the other: an address finds only the account that proved it (an unproved account's
+   * column holds a placeholder without `@`).
+   */
   async findUser(ref: string): Promise<UserRecord | null> {
-    const row = this.st.findUser.get(ref, ref.toLowerCase());
+    const row = ref.includes('@') ? this.st.findByEmail.get(ref.toLowerCase()) : this.st.findByName.get(ref);
     return row
-      ? { username: row.username, email: row.email, passwordHash: row.password_hash, staff: row.staff === 1, createdAt: row.created_at, disabledAt: row.disabled_at }
+      ? { username: row.username, email: provedEmail(row.email), passwordHash: row.password_hash, staff: row.staff === 1, createdAt: row.created_at, disabledAt: row.disabled_at }
       : null;
   }
 

@@ -6,6 +6,7 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
  * behind the same interface; the embedded SQLite adapter answers synchronously underneath.
  * Callers never build SQL: adding a backend means implementing this interface once.
  */
+/** `email` is the address in force, which the account has proved; '' while it has proved none. */
 export type UserRecord = {
   username: string;
   email: string;
@@ -14,6 +15,20 @@ export type UserRecord = {
   createdAt: number;
   /** Set while an admin has disabled the account: it cannot sign in and has no sessions. */
   disabledAt?: number | null;
+};
+/**
+ * An address an account asked for and has not proved yet. The code and the mail link's token
+ * are kept only as SHA-256; `codeHash` is null when no code was sent (the address was already
+ * another account's).
+ */
+export type EmailClaimRecord = {
+  username: string;
+  email: string;
+  codeHash: string | null;
+  linkHash: string | null;
+  expiresAt: number;
+  attempts: number;
+  createdAt: number;
 };
 /** `publicId` names the session to its owner (`cytoshare sessions`); it reveals nothing of the token. */
 export type SessionRecord = { tokenHash: string; username: string; publicId: string; createdAt: number; expiresAt: number; lastUsedAt: number | null };
@@ -65,7 +80,26 @@ export interface Store {
 
   countUsers(): Promise<number>;
   addUser(user: UserRecord): Promise<void>;
+  /** By username, or by address: an address finds only the account that proved it. */
   findUser(usernameOrEmail: string): Promise<UserRecord | null>;
+
+  /** One claim per account; saving replaces the account's previous one. */
+  saveEmailClaim(claim: EmailClaimRecord): Promise<void>;
+  emailClaimOf(username: string): Promise<EmailClaimRecord | null>;
+  emailClaimByLink(linkHash: string): Promise<EmailClaimRecord | null>;
+  /** Counts one try of a code against the account's claim; returns the tries so far (0: no claim). */
+  countEmailClaimAttempt(username: string): Promise<number>;
+  deleteEmailClaim(username: string): Promise<void>;
+  /**
+   * Counts one code mail caused by `username` if fewer than `max` were in its current window of
+   * `windowMs` (a window starts at its first mail); false, counting nothing, when the budget is spent.
+   */
+  takeCodeMail(username: string, now: number, windowMs: number, max: number): Promise<boolean>;
+  /**
+   * Makes `email` the account's address and drops every claim on it, atomically; false (and no
+   * change) if another account has proved it meanwhile.
+   */
+  proveEmail(username: string, email: string): Promise<boolean>;
 
   addSession(session: SessionRecord): Promise<void>;
   findSession(tokenHash: string): Promise<SessionRecord | null>;

@@ -47,7 +47,7 @@ export async function world(users: string[], { connected = true }: { connected?:
   const root = await mkdtemp(join(tmpdir(), 'cytoshare-cli-'));
   const dataDir = join(root, 'data');
   let server = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode: 'premium' });
-  for (const user of users) await addUser(dataDir, { username: user, email: `${user}@lab.example`, password: PASSWORD });
+  for (const user of users) await addUser(dataDir, { username: user, email: `${user}@lab.example`, password: PASSWORD, verified: true });
   // A fixture for sharing tests: everyone starts connected (connections have tests of their own).
   if (connected) for (const [i, a] of users.entries()) for (const b of users.slice(i + 1)) await server.store.saveConnection(a, b, 'connected', Date.now());
   const url = `http://127.0.0.1:${server.port}`;

@@ -219,7 +219,7 @@ describe('connection request mail', () => {
     expect(early.text).toContain('Create an account with dora@elsewhere.test first');
 
     const { createAccount } = await import('../../sync-server/admin.ts');
-    await createAccount(h.server.store, { username: 'dora', email: 'dora@elsewhere.test', password: 'correct horse battery' });
+    await createAccount(h.server.store, { username: 'dora', email: 'dora@elsewhere.test', password: 'correct horse battery', verified: true });
     const done = await follow(accept);
     expect(done.status).toBe(200);
     expect(done.text).toContain('You are now connected with alice.');

@@ -288,7 +288,7 @@ describe('a request to an address with no account', () => {
     );
     refused(await alice.intent({ type: 'connect', email: 'newbie@elsewhere.test' }), 'REQUEST_PENDING', ['email']);
 
-    await createAccount(t.server.store, { username: 'newbie', email: 'newbie@elsewhere.test', password: 'correct horse battery' });
+    await createAccount(t.server.store, { username: 'newbie', email: 'newbie@elsewhere.test', password: 'correct horse battery', verified: true });
     const login = await fetch(`${t.server.url}/api/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

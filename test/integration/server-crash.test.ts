@@ -27,7 +27,7 @@ describe('a server process killed without warning', () => {
     const root = await mkdtemp(join(tmpdir(), 'cytoshare-crash-'));
     const data = join(root, 'data');
     const tools = openSqliteStore(data);
-    await createAccount(tools, { username: 'alice', email: 'alice@lab.test', password: PASSWORD });
+    await createAccount(tools, { username: 'alice', email: 'alice@lab.test', password: PASSWORD, verified: true });
     await tools.close();
 
     let server = await spawnServer(data);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelay } from '../../sync-server/mail/mail-queue.ts';
 import { smtpHostOnly } from '../../sync-server/mail/transports.ts';
-import { connectionRequest, escapeHtml, experimentUrl, shareNotification } from '../../sync-server/mail/templates.ts';
+import { addressInUse, connectionRequest, escapeHtml, experimentUrl, shareNotification, verificationCode } from '../../sync-server/mail/templates.ts';
 
 const evil = '<script>alert("x")</script>';
 
@@ -94,5 +94,25 @@ describe('SMTP URL in logs', () => {
     ['not a url with secret', '(unparsable SMTP URL)'],
   ])('%s is logged as %s', (url, shown) => {
     expect(smtpHostOnly(url)).toBe(shown);
+  });
+});
+
+describe('address proof mail', () => {
+  it('carries the code and the confirm link in text and html, with nothing from the user unescaped', () => {
+    const mail = verificationCode({ username: 'eve', email: 'a"b@example.org', code: 'ABCDE-FGHJK', confirmUrl: 'https://cyto.example.org/verify?token=t&x', change: false });
+    expect(mail.subject).toBe('Confirm your Cytoshare address');
+    expect(mail.subject).not.toContain('ABCDE');
+    expect(mail.text).toContain('cytoshare verify ABCDE-FGHJK');
+    expect(mail.text).toContain('Or open this link and press Confirm: https://cyto.example.org/verify?token=t&x');
+    expect(mail.html).toContain('href="https://cyto.example.org/verify?token=t&amp;x"');
+    expect(mail.html).toContain('a&quot;b@example.org');
+    expect(mail.html).not.toContain('a"b@example.org');
+  });
+
+  it('leaves the link out when the public URL is unknown, and a taken address gets a notice without any code', () => {
+    expect(verificationCode({ username: 'finn', email: 'f@example.org', code: 'ABCDE-FGHJK', change: true }).text).not.toContain('http');
+    const notice = addressInUse({ email: 'alice@example.org', username: 'alice', asker: 'mallory' });
+    expect(notice.text).toContain('already belongs to your account alice');
+    expect(notice.text).not.toMatch(/verify/);
   });
 });

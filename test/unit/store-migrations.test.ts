@@ -21,9 +21,27 @@ function olderDataFolder(version: number): { dir: string; db: Database.Database 
   return { dir, db };
 }
 
+/** The versions before the named migrations (their index in `migrations`). */
+const GIVEN_UP_COLUMN = 3;
+const EMAIL_PROOF = migrations.findIndex((sql) => sql.includes('CREATE TABLE email_claims'));
+
 describe('upgrading a data folder', () => {
+  it('keeps the accounts made before addresses were proved, with their address proved', async () => {
+    const { dir, db } = olderDataFolder(EMAIL_PROOF);
+    db.prepare('INSERT INTO users (username, email, password_hash, staff, created_at) VALUES (?, ?, ?, ?, ?)').run('olga', 'olga@lab.org', 'x', 0, 1_000);
+    db.close();
+
+    const store = openSqliteStore(dir);
+    try {
+      expect(await store.findUser('olga@lab.org')).toMatchObject({ username: 'olga', email: 'olga@lab.org' });
+      expect(await store.emailClaimOf('olga')).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps the mail an older server queued, still due, once the given-up column exists', async () => {
-    const { dir, db } = olderDataFolder(migrations.length - 1);
+    const { dir, db } = olderDataFolder(GIVEN_UP_COLUMN);
     db.prepare('INSERT INTO mail_outbox (to_addr, subject, text_body, created_at, next_attempt_at, attempts, last_error) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       'bob@example.org', 'Shared with you', 'body', 1_000, 2_000, 3, 'ECONNREFUSED',
     );

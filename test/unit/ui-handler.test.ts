@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../shared/codes.ts';
 import { createHandler, type HandlerContext, type HandlerCore } from '../../extension/background/handler.ts';
 import { RuleRefusal, type Draft } from '../../extension/core/contract.ts';
+import { CoreError } from '../../extension/core/errors.ts';
 
 const EXP = '0b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
@@ -112,5 +113,22 @@ describe('the worker message handler', () => {
     await createHandler(context(fakeCore(), { notices, onNoticesChanged }))({ type: 'dismissNotice', id: EXP });
     expect(notices).toEqual([]);
     expect(onNoticesChanged).toHaveBeenCalled();
+  });
+  it('answers the address state for the popup’s code form, an older server’s address counting as proved', async () => {
+    const unproved = fakeCore({ whoami: vi.fn(async () => ({ username: 'eve', email: '', staff: false, mode: 'premium' as const, emailVerified: false, pendingEmail: 'eve@lab.org' })) });
+    expect(await createHandler(context(unproved))({ type: 'address' })).toEqual({ ok: true, value: { email: '', emailVerified: false, pendingEmail: 'eve@lab.org' } });
+    const older = fakeCore({ whoami: vi.fn(async () => ({ username: 'alice', email: 'a@example.org', staff: false, mode: 'premium' as const })) });
+    expect(await createHandler(context(older))({ type: 'address' })).toEqual({ ok: true, value: { email: 'a@example.org', emailVerified: true, pendingEmail: null } });
+  });
+
+  it('passes the typed code on, and a wrong code comes back as VERIFICATION_INVALID', async () => {
+    const verifyEmail = vi.fn(async (code: string) => {
+      if (code !== 'ABCDE-FGHJK') throw new CoreError('refused', ErrorCode.VERIFICATION_INVALID, 'that code is wrong, used or expired');
+      return { email: 'eve@lab.org', emailVerified: true, pendingEmail: null };
+    });
+    const handle = createHandler(context(fakeCore({ verifyEmail })));
+    expect(await handle({ type: 'verifyEmail', code: ' ABCDE-FGHJK ' })).toMatchObject({ ok: true, value: { emailVerified: true } });
+    expect(verifyEmail).toHaveBeenCalledWith('ABCDE-FGHJK');
+    expect(await handle({ type: 'verifyEmail', code: 'nope' })).toMatchObject({ ok: false, code: ErrorCode.VERIFICATION_INVALID });
   });
 });

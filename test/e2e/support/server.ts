@@ -70,7 +70,7 @@ export async function startTestServer(options: { mode?: 'premium' | 'enterprise'
       if (!asked.ok || !answered.ok) throw new Error(`could not connect ${a} and ${b}: ${asked.code ?? answered.code}`);
     },
     async addUser(username, password = PASSWORD, staff = false) {
-      await addUser(dataDir, { username, email: `${username}@example.org`, password, staff });
+      await addUser(dataDir, { username, email: `${username}@example.org`, password, staff, verified: true });
     },
     async dispose() {
       await server.stop();

@@ -86,7 +86,7 @@ export async function startHarness(options: Partial<ServerOptions> & { connectAl
       rmSync(dataDir, { recursive: true, force: true });
     },
     async user(username, { staff = false } = {}) {
-      await createAccount(harness.server.store, { username, email: `${username}@lab.test`, password: 'correct horse battery', staff });
+      await createAccount(harness.server.store, { username, email: `${username}@lab.test`, password: 'correct horse battery', staff, verified: true });
       if (connectAll) for (const other of users) await harness.server.store.saveConnection(username, other, 'connected', Date.now());
       users.push(username);
       const login = await fetch(`${harness.server.url}/api/login`, {
