@@ -82,6 +82,10 @@ type NewStruct = {
   item: Y.Item | null;
   /** Set while its place is being resolved: an origin chain that comes back here is a cycle. */
   visiting: boolean;
+  /** Its position in its client's run. */
+  index: number;
+  /** Depth-first search state of the dependency check: 0 unseen, 1 on the path, 2 done. */
+  mark: 0 | 1 | 2;
 };
 
 type DeleteSet = ReturnType<typeof Y.decodeUpdate>['ds'];
@@ -122,8 +126,11 @@ function inspectDecoded(doc: Y.Doc, update: Uint8Array, decoded: ReturnType<type
   const fresh = new Map<number, NewStruct[]>();
   const ends = new Map<number, number>();
   let skippedKnown = false;
+  let trimmed = false;
   for (const struct of decoded.structs) {
     const { client, clock } = struct.id;
+    // A struct of no length breaks every clock lookup of Yjs' store; no encoder writes one.
+    if (!(struct.length > 0)) return { ok: false, reason: 'malformed' };
     ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
     if (struct instanceof Y.Skip) return { ok: false, reason: 'incomplete' };
     const known = Y.getState(store, client);
@@ -142,11 +149,22 @@ function inspectDecoded(doc: Y.Doc, update: Uint8Array, decoded: ReturnType<type
     const run = fresh.get(client);
     if (run ? !continues(run, clock) : clock > known) return { ok: false, reason: 'incomplete' };
     const list = run ?? [];
-    list.push({ client, clock, length: struct.length, place: null, item: struct, visiting: false });
+    let item = struct;
+    if (clock < known) {
+      // Yjs integrates only the part past `known`, right of the author's struct at known - 1,
+      // whatever the struct's own origin and parent say; a forged struct whose own fields name
+      // another place would be linked into one list under another parent. It is read, and
+      // rewritten, as exactly the part Yjs would take, so its place is the one Yjs gives it.
+      item = new Y.Item(Y.createID(client, known), null, Y.createID(client, known - 1), null, struct.rightOrigin, null, null, struct.content.splice(known - clock));
+      trimmed = true;
+    }
+    list.push({ client, clock: item.id.clock, length: item.length, place: null, item, visiting: false, index: list.length, mark: 0 });
     fresh.set(client, list);
   }
   const normal = normaliseDeletes(decoded.ds, meter);
-  if (!dependenciesKnown(fresh, store) || !deletesKnown(normal.ranges, fresh, store)) return { ok: false, reason: 'incomplete' };
+  const dependencies = dependenciesKnown(fresh, store, meter);
+  if (dependencies !== 'ok') return { ok: false, reason: dependencies };
+  if (!deletesKnown(normal.ranges, fresh, store)) return { ok: false, reason: 'incomplete' };
   if (!resolvePlaces(fresh, store, meter)) return { ok: false, reason: 'incomplete' };
 
   const writes: InspectedWrite[] = [];
@@ -170,7 +188,7 @@ function inspectDecoded(doc: Y.Doc, update: Uint8Array, decoded: ReturnType<type
   for (const [client, ranges] of normal.ranges) {
     for (const { clock, len } of ranges) collectDeletes(store, client, clock, len, inserted, writes, meter);
   }
-  const rewritten = normal.changed || placeholders.length > 0 || skippedKnown;
+  const rewritten = normal.changed || placeholders.length > 0 || skippedKnown || trimmed;
   return {
     ok: true,
     writes,
@@ -234,20 +252,65 @@ function normaliseDeletes(ds: DeleteSet, meter: Meter): { ranges: DeleteRanges; 
 
 /**
  * Every struct a new item points at (left and right neighbour, parent type) is stored or in
- * the update. Yjs would otherwise park the item as pending: stored and acknowledged, yet in
- * no copy of the document, and the author's next update would no longer fit.
+ * the update, a parent is a type, and the update can be integrated in some order: no item
+ * depends, through its neighbours, its parent or the structs before it in its own run, on
+ * itself. Yjs would otherwise park the item as pending (stored and acknowledged, yet in no copy
+ * of the document, and the author's next update would no longer fit), or fail half-way.
  */
-function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store']): boolean {
-  const known = (id: Y.ID | null): boolean =>
-    id === null || id.clock < Y.getState(store, id.client) || structAt(fresh.get(id.client), id.clock) !== undefined;
+function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store'], meter: Meter): 'ok' | 'incomplete' | 'malformed' {
+  const inUpdate = (id: Y.ID): NewStruct | null => (id.clock < Y.getState(store, id.client) ? null : (structAt(fresh.get(id.client), id.clock) ?? null));
   for (const list of fresh.values()) {
     for (const { item } of list) {
       if (item === null) continue;
-      if (!known(item.origin) || !known(item.rightOrigin)) return false;
-      if (item.parent instanceof Y.ID && !known(item.parent)) return false;
+      for (const id of [item.origin, item.rightOrigin]) {
+        if (id !== null && id.clock >= Y.getState(store, id.client) && inUpdate(id) === null) return 'incomplete';
+      }
+      if (item.parent instanceof Y.ID) {
+        const parent = item.parent;
+        if (parent.clock < Y.getState(store, parent.client)) {
+          const stored = Y.getItem(store, parent);
+          if (stored instanceof Y.Item && !(stored.content instanceof Y.ContentType)) return 'malformed';
+        } else {
+          const brought = inUpdate(parent);
+          if (brought === null) return 'incomplete';
+          if (!(brought.item?.content instanceof Y.ContentType)) return 'malformed';
+        }
+      }
     }
   }
-  return true;
+  const edgesOf = (s: NewStruct): NewStruct[] => {
+    const out: NewStruct[] = [];
+    if (s.index > 0) out.push(fresh.get(s.client)![s.index - 1]!);
+    const item = s.item!;
+    for (const id of [item.origin, item.rightOrigin, item.parent instanceof Y.ID ? item.parent : null]) {
+      const target = id === null ? null : inUpdate(id);
+      if (target !== null) out.push(target);
+    }
+    return out;
+  };
+  for (const list of fresh.values()) {
+    for (const root of list) {
+      if (root.mark === 2) continue;
+      root.mark = 1;
+      const stack: Array<{ s: NewStruct; edges: NewStruct[]; i: number }> = [{ s: root, edges: edgesOf(root), i: 0 }];
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        if (top.i < top.edges.length) {
+          const next = top.edges[top.i++]!;
+          meter.spend(1);
+          if (next.mark === 1) return 'incomplete';
+          if (next.mark === 0) {
+            next.mark = 1;
+            stack.push({ s: next, edges: edgesOf(next), i: 0 });
+          }
+        } else {
+          top.s.mark = 2;
+          stack.pop();
+        }
+      }
+    }
+  }
+  return 'ok';
 }
 
 /**
@@ -333,7 +396,7 @@ function placeOrAnchor(item: Y.Item, fresh: Map<number, NewStruct[]>, store: Y.D
   if (parent instanceof Y.ID) return { place: { kind: 'nested' } };
   const anchor = item.origin ?? item.rightOrigin;
   if (anchor === null) return { place: { kind: 'void' } };
-  const inUpdate = structAt(fresh.get(anchor.client), anchor.clock);
+  const inUpdate = anchor.clock < Y.getState(store, anchor.client) ? undefined : structAt(fresh.get(anchor.client), anchor.clock);
   if (inUpdate) return { next: inUpdate };
   if (anchor.clock >= Y.getState(store, anchor.client)) return { place: null };
   return { place: placeOfStoredStruct(Y.getItem(store, anchor)) };

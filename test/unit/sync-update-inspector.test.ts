@@ -204,8 +204,9 @@ describe('placeholders and server-owned documents', () => {
 
 describe('every value of every struct is checked', () => {
   const key = tagKey('a.fcs', 'Donor');
-  const item = (content: Y.AbstractContent) => new Y.Item(Y.createID(5, 0), null, null, null, null, 'tags' as never, key, content);
-  const one = (content: Y.AbstractContent) => {
+  type Content = ConstructorParameters<typeof Y.Item>[7];
+  const item = (content: Content) => new Y.Item(Y.createID(5, 0), null, null, null, null, 'tags' as never, key, content);
+  const one = (content: Content) => {
     const inspection = inspectUpdate(new Y.Doc(), encodeUpdate([{ client: 5, structs: [item(content)] }], new Map()));
     if (!inspection.ok) throw new Error(inspection.reason);
     return inspection.writes[0]!.write.value;
