@@ -231,19 +231,24 @@ function normaliseDeletes(ds: DeleteSet, meter: Meter): { ranges: DeleteRanges; 
   let changed = false;
   for (const [client, items] of ds.clients) {
     meter.spend(items.length);
-    const sorted = items.filter((r) => r.len > 0).map((r) => ({ clock: r.clock, len: r.len }));
-    if (sorted.length !== items.length) changed = true;
     let inOrder = true;
-    for (let i = 1; i < sorted.length; i++) if (sorted[i]!.clock <= sorted[i - 1]!.clock + sorted[i - 1]!.len) inOrder = false;
-    if (!inOrder) {
-      changed = true;
-      sorted.sort((a, b) => a.clock - b.clock);
+    // The longest range at each clock: a range given twice (or a shorter one at the same start) is one.
+    const longest = new Map<number, number>();
+    for (let i = 0; i < items.length; i++) {
+      const { clock, len } = items[i]!;
+      if (i > 0 && clock <= items[i - 1]!.clock + items[i - 1]!.len) inOrder = false;
+      if (len <= 0) continue;
+      const known = longest.get(clock);
+      if (known === undefined || len > known) longest.set(clock, len);
     }
+    if (!inOrder || longest.size !== items.length) changed = true;
+    const clocks = Float64Array.from(longest.keys()).sort();
     const merged: Array<{ clock: number; len: number }> = [];
-    for (const r of sorted) {
+    for (const clock of clocks) {
+      const len = longest.get(clock)!;
       const last = merged.at(-1);
-      if (last && r.clock <= last.clock + last.len) last.len = Math.max(last.len, r.clock + r.len - last.clock);
-      else merged.push({ ...r });
+      if (last && clock <= last.clock + last.len) last.len = Math.max(last.len, clock + len - last.clock);
+      else merged.push({ clock, len });
     }
     if (merged.length > 0) out.set(client, merged);
   }
