@@ -6,7 +6,10 @@ import { encodeUpdate, type DeleteRanges, type StructRun } from './update-encodi
 /**
  * Reads a Yjs update against the server's document *before* it is applied and says which field
  * each part writes. Cost follows the update's size: each struct costs one lookup of its origin
- * (a binary search in the store), never a walk over the document's history.
+ * (a binary search in the store), never a walk over the document's history; the delete set is
+ * sorted and merged before it is walked, so each stored struct is visited at most once; and
+ * every unit of work is counted against a budget (ServerLimits.updateWorkBudget): past it the
+ * update is refused, not computed.
  *
  * Where a struct lands:
  * - an item whose parent is a root name and that carries a key writes `root.key`;
