@@ -19,6 +19,7 @@ import { tagKey } from '../shared/doc-layout.ts';
 import { checkContentWrite } from '../shared/rules/content.ts';
 import type { Actor, SharingState } from '../shared/schemas/entities.ts';
 import type { Store } from '../sync-server/store/store.ts';
+import { DEFAULT_LIMITS } from '../sync-server/limits.ts';
 import { ClientRegistry } from '../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../sync-server/sync/room.ts';
 import { inspectUpdate } from '../sync-server/sync/update-inspector.ts';
@@ -109,7 +110,7 @@ async function prepare(ops: number): Promise<Subject> {
     const inspectUs = (performance.now() - t) * 1000;
 
     t = performance.now();
-    const outcome = await mergeClientUpdate(room, peer, update, registry);
+    const outcome = await mergeClientUpdate(room, peer, update, { registry, limits: DEFAULT_LIMITS });
     const mergeUs = (performance.now() - t) * 1000;
     if (!outcome || outcome.refused.length > 0) throw new Error('merge refused a valid edit');
 

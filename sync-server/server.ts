@@ -77,8 +77,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let mode: ServerMode = (await store.getMode()) ?? 'premium';
   if (!options.mode) await store.setMode(mode);
   let publicUrl = options.publicUrl ?? '';
-  const rooms = new Rooms(store, options.unloadDelayMs ?? 5_000);
   const registry = new ClientRegistry(store);
+  const rooms = new Rooms(store, options.unloadDelayMs ?? 5_000, registry);
   const mail = createMailQueue({
     store,
     dataDir: options.dataDir,

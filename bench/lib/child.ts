@@ -6,6 +6,8 @@ export type ServerChild = {
   url: string;
   proc: ChildProcess;
   heap(): Promise<{ heapUsed: number; rss: number; loaded: number }>;
+  /** The server process's CPU time so far, µs (our-server-child only). */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 };
 
@@ -41,6 +43,19 @@ export async function startChild(script: 'our-server-child.ts' | 'ref-server-chi
         };
         proc.on('message', on);
         proc.send({ t: 'heap' });
+      });
+    },
+    cpu() {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('cpu query timed out')), 60_000);
+        const on = (m: { t: string; micros: number }) => {
+          if (m.t !== 'cpu') return;
+          clearTimeout(timer);
+          proc.off('message', on);
+          resolve(m.micros);
+        };
+        proc.on('message', on);
+        proc.send({ t: 'cpu' });
       });
     },
     stop() {

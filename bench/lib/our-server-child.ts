@@ -1,6 +1,6 @@
 /**
  * Child process: our sync server on 127.0.0.1, port 0. Talks to the parent over IPC:
- * sends {ready, port}; answers {t:'heap'} with {t:'heap', heapUsed, rss, loaded} after global.gc().
+ * sends {ready, port}; answers {t:'cpu'} with {t:'cpu', micros} (process.cpuUsage, user + system); answers {t:'heap'} with {t:'heap', heapUsed, rss, loaded} after global.gc().
  * Run as: node --expose-gc --import tsx bench/lib/our-server-child.ts <dataDir> <unloadDelayMs>
  */
 import { startServer } from '../../sync-server/server.ts';
@@ -25,6 +25,10 @@ process.on('message', (msg: { t: string }) => {
     }
     const m = process.memoryUsage();
     process.send!({ t: 'heap', heapUsed: m.heapUsed, rss: m.rss, loaded: server.rooms.loadedCount, gc: !!g.gc });
+  } else if (msg.t === 'cpu') {
+    // Server CPU (user + system, µs) for benches that charge each message its cost.
+    const c = process.cpuUsage();
+    process.send!({ t: 'cpu', micros: c.user + c.system });
   } else if (msg.t === 'stop') {
     void server.close().finally(() => process.exit(0));
   }

@@ -1,14 +1,42 @@
+import { ErrorCode } from '../../shared/codes.ts';
 import type { Store } from '../store/store.ts';
+
+/** The pseudo-account that owns the server's own client ids; no username can take this form. */
+export const SERVER_ACCOUNT = '@server';
+
+export type ClaimLimits = {
+  /** New ids this socket may still claim (ServerLimits.clientIdsPerSocket less what it claimed). */
+  socketAllowance: number;
+  /** ServerLimits.clientIdsPerAccountPerDay. */
+  perAccountPerDay: number;
+};
+
+export type ClaimResult =
+  | { ok: true; claimed: number[] }
+  | { ok: false; code: typeof ErrorCode.FOREIGN_CLIENT_ID | typeof ErrorCode.TOO_MANY_CLIENT_IDS; ids: number[] };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Which account each Yjs client id belongs to. A client id is claimed by the first account
  * that writes with it; afterwards a struct under that id from any other account is a forgery.
+ * The server's own ids (every Y.Doc it writes stored changes with) belong to SERVER_ACCOUNT,
+ * claimed before the first struct under them is stored, so nobody can write under them.
  * Owners are cached: the lookup sits on the path of every update.
+ *
+ * New ids per account per day are counted in memory (a restart starts the count again): the
+ * bound is there to stop one account from taking ids by the hundred thousand, and a restart
+ * costs the attacker as much as it costs us, so a persisted counter would buy little.
  */
 export class ClientRegistry {
   private readonly owners = new Map<number, string>();
+  private readonly claimedToday = new Map<string, number>();
+  private day = Math.floor(Date.now() / DAY_MS);
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** True when every id of `clientIds` is already known to belong to `username`: nothing to claim or look up. */
   ownsAll(clientIds: number[], username: string): boolean {
@@ -18,26 +46,77 @@ export class ClientRegistry {
 
   /**
    * Claims for `username` every id of `clientIds` nobody owns yet, unless some belong to
-   * another account: then nothing is claimed and those ids are returned. Checking and claiming
-   * happen with no await between them, so two sockets cannot both take one new id.
+   * another account (FOREIGN_CLIENT_ID) or the new ones exceed what this socket or this
+   * account may still claim today (TOO_MANY_CLIENT_IDS): then nothing is claimed. Checking and
+   * claiming happen with no await between them, so two sockets cannot both take one new id.
    */
-  async claim(clientIds: number[], username: string): Promise<number[]> {
-    const unknown = clientIds.filter((id) => !this.owners.has(id));
-    if (unknown.length > 0) {
-      for (const [id, owner] of await this.store.clientOwners(unknown)) if (!this.owners.has(id)) this.owners.set(id, owner);
-    }
+  async claim(clientIds: number[], username: string, limits: ClaimLimits | null = null): Promise<ClaimResult> {
+    await this.lookUp(clientIds);
     const foreign = clientIds.filter((id) => {
       const owner = this.owners.get(id);
       return owner !== undefined && owner !== username;
     });
-    if (foreign.length > 0) return foreign;
+    if (foreign.length > 0) return { ok: false, code: ErrorCode.FOREIGN_CLIENT_ID, ids: foreign };
     const fresh = clientIds.filter((id) => !this.owners.has(id));
-    if (fresh.length === 0) return [];
+    if (fresh.length === 0) return { ok: true, claimed: [] };
+    if (limits !== null) {
+      const today = this.countToday(username);
+      if (fresh.length > limits.socketAllowance || today + fresh.length > limits.perAccountPerDay) {
+        return { ok: false, code: ErrorCode.TOO_MANY_CLIENT_IDS, ids: fresh };
+      }
+      this.claimedToday.set(username, today + fresh.length);
+    }
     for (const id of fresh) this.owners.set(id, username);
     await this.store.registerClients(fresh, username);
-    return [];
+    return { ok: true, claimed: fresh };
+  }
+
+  /**
+   * A new client id for a Y.Doc the server writes with, registered to SERVER_ACCOUNT before
+   * it is used: random like Yjs' own, and never one an account already holds.
+   */
+  async reserveServerId(): Promise<number> {
+    for (;;) {
+      const id = Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
+      if (this.owners.has(id)) continue;
+      const claimed = await this.claim([id], SERVER_ACCOUNT);
+      if (claimed.ok && claimed.claimed.length === 1) return id;
+    }
+  }
+
+  /**
+   * Ids with structs in a stored document that no account has claimed. Every client write has
+   * gone through `claim` since ids were registered, so such structs were written by the server
+   * itself (before its ids were registered too): they become SERVER_ACCOUNT's, and a client
+   * can no longer write under them. Returns how many were adopted.
+   */
+  async adoptUnowned(clientIds: Iterable<number>): Promise<number> {
+    const ids = [...clientIds].filter((id) => !this.owners.has(id));
+    if (ids.length === 0) return 0;
+    await this.lookUp(ids);
+    const unowned = ids.filter((id) => !this.owners.has(id));
+    if (unowned.length === 0) return 0;
+    for (const id of unowned) this.owners.set(id, SERVER_ACCOUNT);
+    await this.store.registerClients(unowned, SERVER_ACCOUNT);
+    return unowned.length;
+  }
+
+  isServerId(id: number): boolean {
+    return this.owners.get(id) === SERVER_ACCOUNT;
+  }
+
+  private async lookUp(clientIds: number[]): Promise<void> {
+    const unknown = clientIds.filter((id) => !this.owners.has(id));
+    if (unknown.length === 0) return;
+    for (const [id, owner] of await this.store.clientOwners(unknown)) if (!this.owners.has(id)) this.owners.set(id, owner);
+  }
+
+  private countToday(username: string): number {
+    const day = Math.floor(this.now() / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.claimedToday.clear();
+    }
+    return this.claimedToday.get(username) ?? 0;
   }
 }
-
-/** The pseudo-account that owns the server's own client ids; no username can take this form. */
-export const SERVER_ACCOUNT = '@server';

@@ -125,9 +125,9 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
         peer.send(syncStep2Message(room.doc, payload));
         return null;
       }
-      if (step === syncProtocol.messageYjsUpdate) return await mergeClientUpdate(room, peer, payload, deps.registry, data);
+      if (step === syncProtocol.messageYjsUpdate) return await mergeClientUpdate(room, peer, payload, deps, data);
       // Step 2 carries the client's whole state, mostly known already: only the net is stored.
-      if (step === syncProtocol.messageYjsSyncStep2) return await mergeClientUpdate(room, peer, payload, deps.registry);
+      if (step === syncProtocol.messageYjsSyncStep2) return await mergeClientUpdate(room, peer, payload, deps);
     } else if (type === MessageType.awareness) {
       // Presence is relayed as it comes; it is never stored and never decides anything.
       room.broadcast(data, peer);

@@ -22,6 +22,12 @@ export interface RoomPeer {
 
 export const SERVER_ORIGIN = Symbol('server');
 
+/** Where a room gets client ids registered to the server (see `ClientRegistry`). */
+export interface ServerIds {
+  reserveServerId(): Promise<number>;
+  isServerId(id: number): boolean;
+}
+
 /** How long a relayed update may wait to be applied while nobody reads the document. */
 const APPLY_AFTER_MS = 2;
 
@@ -60,6 +66,8 @@ export class DocRoom {
     readonly ref: DocRef,
     private readonly store: Store,
     loaded: { updates: Uint8Array[]; lastSeq: number },
+    /** Null only in tests that build rooms alone: then the server's ids are not registered. */
+    private readonly serverIds: ServerIds | null = null,
   ) {
     if (ref.kind === DocKind.experiment) for (const root of Object.values(ExperimentRoot)) this.doc.getMap(root);
     this.doc.transact(() => {
@@ -242,9 +250,20 @@ export class DocRoom {
     this.idleTimer.unref();
   }
 
+  /**
+   * Makes sure the client id this copy writes with belongs to SERVER_ACCOUNT before anything is
+   * written under it, so no client can write under it. Yjs draws a new id by itself when an
+   * update brings structs under the current one, hence the check before every server write.
+   */
+  async ensureServerId(): Promise<void> {
+    if (this.serverIds === null || this.serverIds.isServerId(this.ydoc.clientID)) return;
+    this.ydoc.clientID = await this.serverIds.reserveServerId();
+  }
+
   /** A server-side write (sharing state, index entries): one transaction, persisted, broadcast. */
   serverWrite(write: (doc: Y.Doc) => void): Promise<void> {
     return this.run(async () => {
+      await this.ensureServerId();
       this.doc.transact(() => write(this.doc), SERVER_ORIGIN);
       await this.flush(null);
     });
@@ -255,6 +274,7 @@ export class DocRoom {
     return this.run(async () => {
       this.sharing = state;
       this.project = project;
+      await this.ensureServerId();
       this.doc.transact(() => writeSharing(this.doc, state), SERVER_ORIGIN);
       await this.flush(null);
       this.evictNonReaders();
@@ -266,6 +286,7 @@ export class DocRoom {
     return this.run(async () => {
       this.project = project;
       if (project && this.ref.kind === DocKind.project) {
+        await this.ensureServerId();
         this.doc.transact(() => writeProject(this.doc, project), SERVER_ORIGIN);
         await this.flush(null);
       }

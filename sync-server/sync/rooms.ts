@@ -1,5 +1,6 @@
 import { DocKind, parseDocName, type DocRef } from '../../shared/doc-layout.ts';
 import type { Store } from '../store/store.ts';
+import type { ClientRegistry } from './client-registry.ts';
 import { DocRoom } from './room.ts';
 
 /**
@@ -19,6 +20,8 @@ export class Rooms {
   constructor(
     private readonly store: Store,
     private readonly unloadDelayMs: number,
+    /** Registers the server's own client ids; null only in tests that build rooms alone. */
+    private readonly registry: ClientRegistry | null = null,
   ) {}
 
   get loadedCount(): number {
@@ -116,7 +119,10 @@ export class Rooms {
   }
 
   private async load(name: string, ref: DocRef): Promise<DocRoom> {
-    const room = new DocRoom(name, ref, this.store, await this.store.loadUpdates(name));
+    const room = new DocRoom(name, ref, this.store, await this.store.loadUpdates(name), this.registry);
+    // Structs stored under ids nobody registered were written by the server before its ids
+    // were registered (see ClientRegistry.adoptUnowned): nobody may write under them now.
+    await this.registry?.adoptUnowned(room.doc.store.clients.keys());
     room.onBroken = (error) => this.onBroken?.(room, error);
     if (ref.kind === DocKind.experiment) {
       const record = await this.store.getExperiment(ref.experimentId);

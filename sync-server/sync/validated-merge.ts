@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { ErrorCode } from '../../shared/codes.ts';
-import { DocKind } from '../../shared/doc-layout.ts';
+import { DocKind, ExperimentRoot } from '../../shared/doc-layout.ts';
 import type { ClockRange } from '../../shared/protocol/control.ts';
 import { CloseCode } from '../../shared/protocol/message-types.ts';
 import { checkContentWrite } from '../../shared/rules/content.ts';
@@ -8,7 +8,10 @@ import { refuse, type Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { DocRoom, RoomPeer } from './room.ts';
-import { inspectUpdate, type InspectedWrite } from './update-inspector.ts';
+import type { ServerLimits } from '../limits.ts';
+import { deletionsOnly, type DeleteRanges } from './update-encoding.ts';
+import { inspectUpdate, type InspectedWrite, type InspectionFailure } from './update-inspector.ts';
+import { updateMessage } from './wire.ts';
 
 export type MergeOutcome = { accepted: InspectedWrite[]; refused: Array<{ write: InspectedWrite; verdict: Verdict & { ok: false } }> };
 
@@ -21,29 +24,53 @@ export type MergeOutcome = { accepted: InspectedWrite[]; refused: Array<{ write:
  *   stream of structs stays whole (Yjs cannot skip one update of a client and take the next).
  * The author is told which ranges were refused, then acknowledged. Runs inside `room.run`.
  */
+export type MergeDeps = { registry: ClientRegistry; limits: ServerLimits };
+
+/** The roots a client may write under in an experiment document; inserts elsewhere become placeholders. */
+const EXPERIMENT_ROOTS: ReadonlySet<string> = new Set(Object.values(ExperimentRoot));
+
+/** New client ids each socket has claimed so far (ServerLimits.clientIdsPerSocket). */
+const claimedBySocket = new WeakMap<RoomPeer, number>();
+
 export async function mergeClientUpdate(
   room: DocRoom,
   peer: RoomPeer,
-  update: Uint8Array,
-  registry: ClientRegistry,
+  received: Uint8Array,
+  deps: MergeDeps,
   /** The author's whole `update` frame, when the update came as one: relayed as it is if accepted whole. */
-  frame: Uint8Array | null = null,
+  receivedFrame: Uint8Array | null = null,
 ): Promise<MergeOutcome | null> {
-  const inspection = inspectUpdate(room.doc, update);
+  const { registry, limits } = deps;
+  const experiment = room.ref.kind === DocKind.experiment;
+  const inspection = inspectUpdate(room.doc, received, {
+    budget: limits.updateWorkBudget,
+    serverOwned: !experiment,
+    roots: experiment ? EXPERIMENT_ROOTS : null,
+  });
   if (!inspection.ok) {
-    if (inspection.reason === 'malformed') {
-      peer.control({ t: 'refused', code: ErrorCode.UPDATE_MALFORMED, message: 'the update could not be decoded', ranges: [] });
-    } else {
-      reset(peer, ErrorCode.UPDATE_INCOMPLETE, 'the update depends on changes the server does not have');
-    }
+    refuseWhole(peer, inspection.reason);
     return null;
   }
+  // What is applied, stored and relayed: the server's form of the update when it differs.
+  const update = inspection.update;
+  const frame = receivedFrame === null ? null : inspection.rewritten ? updateMessage(update) : receivedFrame;
   // The usual case, an author writing again under ids it claimed before, needs no wait.
-  const forged = registry.ownsAll(inspection.newClients, peer.actor.username) ? [] : await registry.claim(inspection.newClients, peer.actor.username);
-  if (forged.length > 0) {
-    // Applying structs under another account's id would eat that account's own later structs.
-    reset(peer, ErrorCode.FOREIGN_CLIENT_ID, 'the update writes under a client id of another account');
-    return null;
+  if (!registry.ownsAll(inspection.newClients, peer.actor.username)) {
+    const claimedSoFar = claimedBySocket.get(peer) ?? 0;
+    const claim = await registry.claim(inspection.newClients, peer.actor.username, {
+      socketAllowance: limits.clientIdsPerSocket - claimedSoFar,
+      perAccountPerDay: limits.clientIdsPerAccountPerDay,
+    });
+    if (!claim.ok) {
+      if (claim.code === ErrorCode.FOREIGN_CLIENT_ID) {
+        // Applying structs under another account's id would eat that account's own later structs.
+        reset(peer, ErrorCode.FOREIGN_CLIENT_ID, 'the update writes under a client id of another account');
+      } else {
+        reset(peer, ErrorCode.TOO_MANY_CLIENT_IDS, 'too many new client ids; reload and write under one');
+      }
+      return null;
+    }
+    claimedBySocket.set(peer, claimedSoFar + claim.claimed.length);
   }
   const outcome: MergeOutcome = { accepted: [], refused: [] };
   for (const write of inspection.writes) {
@@ -58,9 +85,17 @@ export async function mergeClientUpdate(
     await room.commitAccepted(update, frame, peer);
   } else {
     if (outcome.refused.length === 0) Y.applyUpdate(room.doc, update, peer);
-    else applyWithRevert(room.doc, update, outcome.refused.map((r) => r.write), peer);
+    else {
+      // Restoring a refused map value writes under the server's id: registered first.
+      await room.ensureServerId();
+      applyWithRevert(room.doc, update, outcome.refused.map((r) => r.write), peer);
+    }
     await room.flush(outcome.refused.length === 0 ? peer : null);
     clocks = clocksAfter(room.doc, inspection.ends);
+  }
+  if (inspection.placeholders.length > 0) {
+    // The author still holds what became placeholders here: it deletes them, and converges.
+    peer.send(updateMessage(deletionsOnly(rangesOf(inspection.placeholders))));
   }
   const first = outcome.refused[0];
   if (first) {
@@ -74,6 +109,37 @@ export async function mergeClientUpdate(
   }
   peer.control({ t: 'ack', clients: clocks });
   return outcome;
+}
+
+/** An update taken in no part: told why, and (but for one that cannot be decoded) told to reset. */
+function refuseWhole(peer: RoomPeer, reason: InspectionFailure): void {
+  switch (reason) {
+    case 'malformed':
+      peer.control({ t: 'refused', code: ErrorCode.UPDATE_MALFORMED, message: 'the update could not be decoded', ranges: [] });
+      return;
+    case 'incomplete':
+      return reset(peer, ErrorCode.UPDATE_INCOMPLETE, 'the update depends on changes the server does not have');
+    case 'too-costly':
+      return reset(peer, ErrorCode.UPDATE_TOO_COSTLY, 'the update would cost the server more work than one message may');
+    case 'server-owned':
+      return reset(peer, ErrorCode.SERVER_OWNED_FIELD, 'this document is written by the server only');
+    case 'placeholder':
+      return reset(peer, ErrorCode.UPDATE_MALFORMED, 'the update carries placeholders (GC structs) for content the server never had');
+    default: {
+      const exhaustive: never = reason;
+      return exhaustive;
+    }
+  }
+}
+
+function rangesOf(ranges: ClockRange[]): DeleteRanges {
+  const out: DeleteRanges = new Map();
+  for (const { client, clock, length } of [...ranges].sort((x, y) => x.clock - y.clock)) {
+    const list = out.get(client) ?? [];
+    list.push({ clock, len: length });
+    out.set(client, list);
+  }
+  return out;
 }
 
 function judge(room: DocRoom, actor: Actor, write: InspectedWrite): Verdict {

@@ -220,14 +220,19 @@ describe('the project document', () => {
     await member.waitFor(() => readProject(member.doc) !== null, 'project state');
     expect(readProject(member.doc)).toEqual({ id: projectId, name: 'Lymphoma atlas', members: { alice: 'manager', bob: 'member' }, policy: RESTRICTED });
 
-    // Server-owned: a member's write is refused and undone.
+    // Server-owned: a member's write is refused whole (the document takes no client structs at
+    // all), the socket told to reset, and a fresh replica still reads the server's policy.
     member.doc.getMap('project').set('policy', { access: 'full' });
     expect(await member.waitForControl('refused')).toMatchObject({ code: 'SERVER_OWNED_FIELD' });
-    await member.waitFor(() => readProject(member.doc)?.policy.access === 'restricted', 'policy restored');
+    expect(await closeOf(member)).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+    member.destroy();
+    const again = await synced(await bob.open(docName.project(projectId)), 'bob again');
+    await again.waitFor(() => readProject(again.doc) !== null, 'project state again');
+    expect(readProject(again.doc)?.policy).toEqual(RESTRICTED);
 
     // A new member may read it at once; the change is live for the others.
     accepted(await alice.intent({ type: 'project-member', projectId, user: 'carol', role: 'leader' }));
-    await member.waitFor(() => readProject(member.doc)?.members.carol === 'leader', 'bob sees carol join');
+    await again.waitFor(() => readProject(again.doc)?.members.carol === 'leader', 'bob sees carol join');
     const joined = await synced(await carol.open(docName.project(projectId)), 'carol on the project');
     await joined.waitFor(() => readProject(joined.doc)?.members.carol === 'leader', 'carol reads it');
     // Unknown project: nobody reads it.

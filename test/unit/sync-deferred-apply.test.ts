@@ -9,6 +9,7 @@ import { newSharing } from '../../shared/rules/intents.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
 import type { Store } from '../../sync-server/store/store.ts';
+import { DEFAULT_LIMITS } from '../../sync-server/limits.ts';
 import { ClientRegistry } from '../../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../../sync-server/sync/room.ts';
 import { mergeClientUpdate } from '../../sync-server/sync/validated-merge.ts';
@@ -87,7 +88,7 @@ describe('an accepted edit, relayed before it is applied', () => {
     const { alice, bob, replica } = twoReadersAndAReplica();
     const { update, frame } = edit(replica, (d) => d.getMap(ExperimentRoot.tags).set(tagKey('s1.fcs', 'Donor'), 'D1'));
 
-    const outcome = await room.run(() => mergeClientUpdate(room, alice, update, registry, frame));
+    const outcome = await room.run(() => mergeClientUpdate(room, alice, update, { registry, limits: DEFAULT_LIMITS }, frame));
     expect(outcome?.refused).toEqual([]);
     expect(bob.frames).toHaveLength(1);
 
@@ -107,8 +108,8 @@ describe('an accepted edit, relayed before it is applied', () => {
     const second = edit(replica, (d) => d.getMap(ExperimentRoot.tags).set(key, 'D2'));
 
     const [a, b] = await Promise.all([
-      room.run(() => mergeClientUpdate(room, alice, first.update, registry, first.frame)),
-      room.run(() => mergeClientUpdate(room, alice, second.update, registry, second.frame)),
+      room.run(() => mergeClientUpdate(room, alice, first.update, { registry, limits: DEFAULT_LIMITS }, first.frame)),
+      room.run(() => mergeClientUpdate(room, alice, second.update, { registry, limits: DEFAULT_LIMITS }, second.frame)),
     ]);
     expect([a?.refused, b?.refused]).toEqual([[], []]);
     expect(alice.controls.filter((c) => c.t !== 'ack')).toEqual([]);
@@ -122,7 +123,7 @@ describe('an accepted edit, relayed before it is applied', () => {
     Y.applyUpdate(replica, Y.encodeStateAsUpdate(room.doc));
     for (const value of ['D1', 'D2', 'D3']) {
       const { update, frame } = edit(replica, (d) => d.getMap(ExperimentRoot.tags).set(tagKey('s1.fcs', 'Donor'), value));
-      await room.run(() => mergeClientUpdate(room, alice, update, registry, frame));
+      await room.run(() => mergeClientUpdate(room, alice, update, { registry, limits: DEFAULT_LIMITS }, frame));
     }
     const acks = alice.controls.filter((c) => c.t === 'ack');
     expect(acks.map((a) => a.clients[String(replica.clientID)])).toEqual([1, 2, 3]);
@@ -132,7 +133,7 @@ describe('an accepted edit, relayed before it is applied', () => {
   it('that fails to apply retires the room: readers reset, and no compaction drops what was stored', async () => {
     const { alice, bob, replica } = twoReadersAndAReplica();
     const good = edit(replica, (d) => d.getMap(ExperimentRoot.tags).set(tagKey('s1.fcs', 'Donor'), 'D1'));
-    await room.run(() => mergeClientUpdate(room, alice, good.update, registry, good.frame));
+    await room.run(() => mergeClientUpdate(room, alice, good.update, { registry, limits: DEFAULT_LIMITS }, good.frame));
     // Stands for an update Yjs cannot apply although it was stored: the inspection is bypassed.
     const broken = new Uint8Array([0, 1, 2, 3]);
     await room.run(() => room.commitAccepted(broken, updateMessage(broken), alice));

@@ -1,0 +1,328 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { docName, tagKey } from '../../shared/doc-layout.ts';
+import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
+import type { ServerLimits } from '../../sync-server/limits.ts';
+import { SERVER_ACCOUNT } from '../../sync-server/sync/client-registry.ts';
+import { encodeUpdate } from '../../sync-server/sync/update-encoding.ts';
+import { startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+
+/**
+ * The attacks on the validated merge, each through the real server: sent over a bare socket
+ * where the stock provider cannot produce the message. Each asserts the refusal (stable code,
+ * close code) and that nobody else noticed anything: another user's replica and a fresh
+ * reader's replica are what they were, and an honest edit still round-trips.
+ */
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.stop();
+  h = null;
+});
+
+type Raw = {
+  ws: WebSocket;
+  controls: ControlMessage[];
+  /** Payload sizes of the sync updates (step 2 and update) the server sent this socket. */
+  received: number[];
+  closed: Promise<{ code: number; reason: string }>;
+  send(step: number, payload: Uint8Array): void;
+  waitForControl(t: ControlMessage['t'], from?: number): Promise<ControlMessage>;
+};
+
+async function rawSocket(user: TestUser, doc: string): Promise<Raw> {
+  const ws = new WebSocket(`${h!.server.url.replace('http', 'ws')}/sync/${doc}?token=${user.token}&v=1`);
+  const controls: ControlMessage[] = [];
+  const received: number[] = [];
+  ws.on('message', (data: Buffer) => {
+    const decoder = decoding.createDecoder(new Uint8Array(data));
+    const type = decoding.readVarUint(decoder);
+    if (type === 10) {
+      const c = readControl(decoder);
+      if (c) controls.push(c);
+    } else if (type === 0 && decoding.readVarUint(decoder) !== 0) {
+      received.push(decoding.readVarUint8Array(decoder).length);
+    }
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  await waitUntil(() => controls.some((c) => c.t === 'welcome'), 'welcome');
+  return {
+    ws,
+    controls,
+    received,
+    closed,
+    send(step, payload) {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint(e, step);
+      encoding.writeVarUint8Array(e, payload);
+      ws.send(encoding.toUint8Array(e));
+    },
+    async waitForControl(t, from = controls.length) {
+      await waitUntil(() => controls.slice(from).some((c) => c.t === t), `control ${t}`, 20_000);
+      return controls.slice(from).find((c) => c.t === t)!;
+    },
+  };
+}
+
+const UPDATE = 2;
+
+function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const take = (u: Uint8Array): void => void parts.push(u);
+  doc.on('update', take);
+  change();
+  doc.off('update', take);
+  return Y.mergeUpdates(parts);
+}
+
+/** Everything a replica shows, root by root (an empty root shows nothing). */
+function snapshot(doc: Y.Doc): string {
+  const out: Record<string, unknown> = {};
+  for (const name of [...doc.share.keys()].sort()) if (doc.getMap(name).size > 0) out[name] = doc.getMap(name).toJSON();
+  return JSON.stringify(out);
+}
+
+async function synced(d: TestDoc, what: string): Promise<TestDoc> {
+  await d.waitFor(() => d.provider.synced, what, 10_000);
+  return d;
+}
+
+async function stored(name: string): Promise<{ rows: number; bytes: Buffer }> {
+  const { updates } = await h!.server.store.loadUpdates(name);
+  return { rows: updates.length, bytes: Buffer.concat(updates.map((u) => Buffer.from(u))) };
+}
+
+/** alice owns an experiment shared with bob, who has it open; both sides synced. */
+async function sharedExperiment(limits: Partial<ServerLimits> = {}) {
+  h = await startHarness({ limits: { ...limits } as ServerLimits });
+  const alice = await h.user('alice');
+  const bob = await h.user('bob');
+  const id = await alice.createExperiment('Target');
+  await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+  const name = docName.experiment(id);
+  const bobView = await synced(await bob.open(name), 'bob synced');
+  await bobView.waitFor(() => bobView.doc.getMap('sharing').get('owner') === 'alice', 'sharing state');
+  return { alice, bob, id, name, bobView };
+}
+
+/** bob's honest edit reaches a fresh reader: the server still serves everyone. */
+async function honestEditRoundTrips(bob: TestUser, bobView: TestDoc, name: string, value: string): Promise<void> {
+  bobView.doc.getMap('tags').set(tagKey('honest.fcs', 'Donor'), value);
+  await bobView.waitForControl('ack', 10_000);
+  const fresh = await synced(await bob.open(name), 'fresh reader');
+  await fresh.waitFor(() => fresh.doc.getMap('tags').get(tagKey('honest.fcs', 'Donor')) === value, 'honest edit round trip', 10_000);
+  fresh.destroy();
+}
+
+async function freshSnapshot(user: TestUser, name: string): Promise<string> {
+  const fresh = await synced(await user.open(name), 'fresh reader');
+  const s = snapshot(fresh.doc);
+  fresh.destroy();
+  return s;
+}
+
+describe('attacks on the validated merge', () => {
+  it('a delete-set flood is walked once, relayed merged, and refused past the work budget', async () => {
+    // 4,000 of the attacker's own structs, deleted. Old code walked them once per range: the
+    // 12,000-range flood below cost 48 million struct visits and was relayed as sent, 12,000
+    // ranges that every reader's Yjs walked again; the 40,000-range one 160 million.
+    const N = 4_000;
+    const { alice, bob, name, bobView } = await sharedExperiment({ updateWorkBudget: 30_000 });
+    const raw = await rawSocket(alice, name);
+    const writer = new Y.Doc();
+    const cells = Array.from({ length: N }, (_, i) => tagKey(`f${i}.fcs`, 'Donor'));
+    const set = updateOf(writer, () => cells.forEach((c) => writer.getMap('tags').set(c, 'D')));
+    const removal = updateOf(writer, () => cells.forEach((c) => writer.getMap('tags').delete(c)));
+    let from = raw.controls.length;
+    raw.send(UPDATE, set);
+    await raw.waitForControl('ack', from);
+    from = raw.controls.length;
+    raw.send(UPDATE, removal);
+    await raw.waitForControl('ack', from);
+    await bobView.waitFor(() => bobView.doc.getMap('tags').size === 0, 'bob sees the removal');
+    const before = snapshot(bobView.doc);
+    const bobRaw = await rawSocket(bob, name);
+    const relayedBefore = bobRaw.received.length;
+
+    const flood = (repeats: number) => encodeUpdate([], new Map([[writer.clientID, Array.from({ length: repeats }, (_, i) => ({ clock: i % 2, len: N - 1 }))]]));
+    const storedBefore = (await stored(name)).bytes.length;
+    const small = flood(12_000);
+    expect(small.length).toBeGreaterThan(30_000);
+    from = raw.controls.length;
+    raw.send(UPDATE, small);
+    expect(await raw.waitForControl('ack', from)).toMatchObject({ t: 'ack' });
+    // What was relayed and stored is the merged form: one range, a few bytes.
+    await waitUntil(() => bobRaw.received.length > relayedBefore, 'relay to bob');
+    expect(Math.max(...bobRaw.received.slice(relayedBefore))).toBeLessThan(100);
+    expect((await stored(name)).bytes.length - storedBefore).toBeLessThan(100);
+
+    const big = flood(40_000);
+    from = raw.controls.length;
+    raw.send(UPDATE, big);
+    expect(await raw.waitForControl('refused', from)).toMatchObject({ code: 'UPDATE_TOO_COSTLY' });
+    expect(await raw.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+
+    expect(snapshot(bobView.doc)).toBe(before);
+    expect(await freshSnapshot(bob, name)).toBe(before);
+    await honestEditRoundTrips(bob, bobView, name, 'after the flood');
+  });
+
+  it.each([
+    ['catalog', (_id: string, _project: string) => docName.catalog],
+    ['index', (_id: string, _project: string) => docName.index('alice')],
+    ['connections', (_id: string, _project: string) => docName.connections('alice')],
+    ['project', (_id: string, project: string) => docName.project(project)],
+  ])('a placeholder flood into the %s document is refused before any id is claimed', async (_kind, target) => {
+    const { alice, bob, id, name, bobView } = await sharedExperiment();
+    await alice.intent({ type: 'publish', experimentId: id });
+    const projectId = `proj-${Date.now().toString(36)}`;
+    await alice.intent({ type: 'project-create', projectId, name: 'Atlas' });
+    const doc = target(id, projectId);
+    const reader = await synced(await alice.open(doc), 'reader of the target');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = snapshot(reader.doc);
+    const rowsBefore = await stored(doc);
+
+    // 20,000 placeholders under fresh ids: old code stored every one and gave alice the ids.
+    const ids = Array.from({ length: 20_000 }, (_, i) => 1_000_000 + i);
+    const flood = encodeUpdate(ids.map((client) => ({ client, structs: [new Y.GC(Y.createID(client, 0), 1)] })), new Map());
+    const raw = await rawSocket(alice, doc);
+    raw.send(UPDATE, flood);
+    expect(await raw.waitForControl('refused')).toMatchObject({ code: 'SERVER_OWNED_FIELD' });
+    expect(await raw.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+    // An item (not a placeholder) is refused the same way.
+    const writer = new Y.Doc();
+    const raw2 = await rawSocket(alice, doc);
+    raw2.send(UPDATE, updateOf(writer, () => writer.getMap('experiments').set('evil', { id: 'evil' })));
+    expect(await raw2.waitForControl('refused')).toMatchObject({ code: 'SERVER_OWNED_FIELD' });
+
+    expect((await h!.server.store.clientOwners([...ids.slice(0, 50), writer.clientID])).size).toBe(0);
+    expect((await stored(doc)).bytes.equals(rowsBefore.bytes)).toBe(true);
+    expect(snapshot(reader.doc)).toBe(before);
+    expect(await freshSnapshot(alice, doc)).toBe(before);
+
+    // In an experiment document a new placeholder is refused too: no client writes one.
+    const raw3 = await rawSocket(alice, name);
+    raw3.send(UPDATE, encodeUpdate([{ client: 7_777_777, structs: [new Y.GC(Y.createID(7_777_777, 0), 100)] }], new Map()));
+    expect(await raw3.waitForControl('refused')).toMatchObject({ code: 'UPDATE_MALFORMED' });
+    expect(await raw3.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+    await honestEditRoundTrips(bob, bobView, name, 'after the placeholders');
+  });
+
+  it("a write under the server's own client id is refused as foreign", async () => {
+    const { alice, bob, name, bobView } = await sharedExperiment();
+    const a = await synced(await alice.open(name), 'alice synced');
+    await a.waitFor(() => a.doc.getMap('sharing').get('owner') === 'alice', 'sharing');
+    const ownerItem = (a.doc.getMap('sharing') as unknown as { _map: Map<string, Y.Item> })._map.get('owner')!;
+    const serverId = ownerItem.id.client;
+    expect((await h!.server.store.clientOwners([serverId])).get(serverId)).toBe(SERVER_ACCOUNT);
+    const before = snapshot(bobView.doc);
+
+    // Old code: the id was registered to nobody, so alice claimed it and was acknowledged.
+    const forger = new Y.Doc();
+    Y.applyUpdate(forger, Y.encodeStateAsUpdate(a.doc));
+    forger.clientID = serverId;
+    const forged = updateOf(forger, () => forger.getMap('meta').set('purpose', 'FORGED-BY-SERVER-ID'));
+    const raw = await rawSocket(alice, name);
+    raw.send(UPDATE, forged);
+    expect(await raw.waitForControl('refused')).toMatchObject({ code: 'FOREIGN_CLIENT_ID' });
+    expect(await raw.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+
+    expect((await stored(name)).bytes.includes(Buffer.from('FORGED-BY-SERVER-ID'))).toBe(false);
+    expect(snapshot(bobView.doc)).toBe(before);
+    expect(await freshSnapshot(bob, name)).toBe(before);
+    await honestEditRoundTrips(bob, bobView, name, 'after the forgery');
+  });
+
+  it('a hidden value before a harmless one in a tag cell is refused and never stored', async () => {
+    const { alice, bob, name, bobView } = await sharedExperiment();
+    const before = snapshot(bobView.doc);
+    const hidden = { blob: 'HIDDEN-PAYLOAD'.repeat(70_000) }; // ~1 MB, then a valid string
+    const client = 4_242_424;
+    const cell = tagKey('s1.fcs', 'Donor');
+    const item = new Y.Item(Y.createID(client, 0), null, null, null, null, 'tags' as never, cell, new Y.ContentAny([hidden, 'D1']));
+    const raw = await rawSocket(alice, name);
+    const from = raw.controls.length;
+    raw.send(UPDATE, encodeUpdate([{ client, structs: [item] }], new Map()));
+    // Old code checked only the last value ('D1') and stored the megabyte before it.
+    expect(await raw.waitForControl('refused', from)).toMatchObject({ code: 'INVALID_VALUE', ranges: [{ client, clock: 0, length: 2 }] });
+    await raw.waitForControl('ack', from);
+
+    expect((await stored(name)).bytes.includes(Buffer.from('HIDDEN-PAYLOAD'))).toBe(false);
+    expect(snapshot(bobView.doc)).toBe(before);
+    expect(await freshSnapshot(bob, name)).toBe(before);
+    await honestEditRoundTrips(bob, bobView, name, 'after the hidden value');
+  });
+
+  it('a refused write to a new root leaves no root name anywhere', async () => {
+    const { alice, bob, name, bobView } = await sharedExperiment();
+    const before = snapshot(bobView.doc);
+    const a = await synced(await alice.open(name), 'alice synced');
+    a.doc.getArray('evil123').insert(0, ['x']);
+    expect(await a.waitForControl('refused')).toMatchObject({ code: 'UNKNOWN_FIELD' });
+    a.doc.getMap('evil456').set('k', 'v');
+    expect(await a.waitForControl('refused')).toMatchObject({ code: 'UNKNOWN_FIELD' });
+    // The author converges: its refused structs are deleted.
+    await a.waitFor(() => a.doc.getArray('evil123').length === 0 && a.doc.getMap('evil456').size === 0, 'author converges');
+
+    // Old code kept both names in storage, in the server's copy, and in every fresh replica.
+    const { bytes } = await stored(name);
+    expect(bytes.includes(Buffer.from('evil123')) || bytes.includes(Buffer.from('evil456'))).toBe(false);
+    const fresh = await synced(await bob.open(name), 'fresh reader');
+    expect([...fresh.doc.share.keys()].filter((k) => k.startsWith('evil'))).toEqual([]);
+    expect(snapshot(bobView.doc)).toBe(before);
+    expect([...bobView.doc.share.keys()].filter((k) => k.startsWith('evil'))).toEqual([]);
+    fresh.destroy();
+    await honestEditRoundTrips(bob, bobView, name, 'after the root names');
+  });
+
+  it('new client ids are bounded per socket and per account', async () => {
+    const { alice, bob, name, bobView } = await sharedExperiment({ clientIdsPerSocket: 16, clientIdsPerAccountPerDay: 40 });
+    const before = snapshot(bobView.doc);
+    let next = 0;
+    /** One update writing one (valid) tag cell under each of `n` fresh client ids. */
+    const underFreshIds = (n: number) => {
+      const docs = Array.from({ length: n }, () => new Y.Doc());
+      const updates = docs.map((d) => updateOf(d, () => d.getMap('tags').set(tagKey(`ids${next++}.fcs`, 'Donor'), 'D')));
+      return { update: Y.mergeUpdates(updates), ids: docs.map((d) => d.clientID) };
+    };
+    // Old code: 200 fresh ids in one message, all claimed for alice.
+    const flood = underFreshIds(200);
+    const raw = await rawSocket(alice, name);
+    raw.send(UPDATE, flood.update);
+    expect(await raw.waitForControl('refused')).toMatchObject({ code: 'TOO_MANY_CLIENT_IDS' });
+    expect(await raw.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+    expect((await h!.server.store.clientOwners(flood.ids)).size).toBe(0);
+
+    // Up to the socket's bound it works; the account's daily bound stops the third socket.
+    for (let socket = 0; socket < 2; socket++) {
+      const ok = await rawSocket(alice, name);
+      const batch = underFreshIds(16);
+      ok.send(UPDATE, batch.update);
+      await ok.waitForControl('ack');
+      expect((await h!.server.store.clientOwners(batch.ids)).size).toBe(16);
+      ok.ws.close();
+    }
+    const third = await rawSocket(alice, name);
+    const over = underFreshIds(16);
+    third.send(UPDATE, over.update);
+    expect(await third.waitForControl('refused')).toMatchObject({ code: 'TOO_MANY_CLIENT_IDS' });
+    expect(await third.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
+    expect((await h!.server.store.clientOwners(over.ids)).size).toBe(0);
+
+    // bob's replica got the 32 accepted cells and nothing of the refused ones.
+    await bobView.waitFor(() => bobView.doc.getMap('tags').size === 32, 'accepted cells relayed');
+    const tags = bobView.doc.getMap('tags').toJSON() as Record<string, string>;
+    expect(Object.keys(tags).every((k) => Number(/ids(\d+)/.exec(k)![1]) >= 200 && Number(/ids(\d+)/.exec(k)![1]) < 232)).toBe(true);
+    expect(JSON.parse(snapshot(bobView.doc)).meta).toEqual(JSON.parse(before).meta);
+    await honestEditRoundTrips(bob, bobView, name, 'after the id flood');
+  });
+});
