@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions as HttpServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../shared/protocol/message-types.ts';
@@ -21,6 +21,7 @@ import type { Store } from './store/store.ts';
 import { ClientRegistry } from './sync/client-registry.ts';
 import { acceptSocket } from './sync/connection.ts';
 import { Rooms } from './sync/rooms.ts';
+import { SocketDirectory } from './sync/socket-directory.ts';
 
 export type ServerOptions = {
   dataDir: string;
@@ -53,8 +54,25 @@ export type RunningServer = {
   store: Store;
   rooms: Rooms;
   limits: ServerLimits;
+  /** Open document sockets by session and account; `closeSession`/`closeAccount` end them. */
+  sockets: SocketDirectory;
   close(): Promise<void>;
 };
+
+/**
+ * Node's own clocks on HTTP requests, from the limits: the headers must be in within
+ * httpHeadersTimeoutMs (a client that sends half its headers and waits is dropped) and, when
+ * httpRequestTimeoutMs is set, the whole request within that (0, the default, leaves long
+ * uploads alone; the idle timeout still drops a stalled one). Node checks these clocks every
+ * `connectionsCheckingInterval`, 30 s by default: checked more often so a short limit holds.
+ */
+function httpTimeouts(limits: ServerLimits): HttpServerOptions {
+  const requestTimeout = limits.httpRequestTimeoutMs;
+  // Node refuses a headers timeout longer than a (non-zero) request timeout.
+  const headersTimeout = requestTimeout > 0 ? Math.min(limits.httpHeadersTimeoutMs, requestTimeout) : limits.httpHeadersTimeoutMs;
+  const shortest = requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout;
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(shortest / 4))) };
+}
 
 /** HTTP and WebSocket on one port, over the embedded database in `dataDir`. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -91,14 +109,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const onAccepted = contentEffects(store, rooms, log);
 
   const tickets = new FileTickets();
-  const http: Server = createServer((req, res) => handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, limits, mode: () => mode }));
+  const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
+  const http: Server = createServer(httpTimeouts(limits), (req, res) =>
+    handleHttp(req, res, { store, rooms, blobs, tickets, intents, connections, log, limits, sockets, mode: () => mode }),
+  );
+  // A connection that moves no byte for this long is dropped: a request whose body trickles in
+  // one byte a minute, or whose answer is never read, does not hold a socket forever.
+  http.setTimeout(limits.httpIdleTimeoutMs);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, onAccepted }));
+    // A document socket is kept alive by pings (ServerLimits.socketIdleMs), not by the HTTP idle timer.
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted }));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -132,8 +158,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     rooms,
     limits,
+    sockets,
     async close() {
       clearInterval(modeWatch);
+      sockets.stop();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -20,7 +20,8 @@ export async function createSession(store: Store, username: string, now = Date.n
   return { token, expiresAt };
 }
 
-export type Authenticated = { ok: true; actor: Actor; tokenHash: string } | { ok: false; code: ErrorCode };
+/** `expiresAt`: when the session ends, so open sockets can be closed then (SocketDirectory). */
+export type Authenticated = { ok: true; actor: Actor; tokenHash: string; expiresAt: number } | { ok: false; code: ErrorCode };
 
 /** Who holds this token? Unknown and forged tokens are NOT_SIGNED_IN; old ones SESSION_EXPIRED. */
 export async function authenticate(store: Store, token: string | null | undefined, now = Date.now()): Promise<Authenticated> {
@@ -34,5 +35,5 @@ export async function authenticate(store: Store, token: string | null | undefine
   }
   const user = await store.findUser(session.username);
   if (!user) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
-  return { ok: true, actor: { username: user.username, staff: user.staff }, tokenHash };
+  return { ok: true, actor: { username: user.username, staff: user.staff }, tokenHash, expiresAt: session.expiresAt };
 }

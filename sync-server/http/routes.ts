@@ -14,9 +14,18 @@ import type { IntentExecutor } from '../effects/intent-executor.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
+import type { SocketDirectory } from '../sync/socket-directory.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
-export type HttpDeps = FileDeps & { intents: IntentExecutor; connections: Connections; log: Logger; limits: ServerLimits; mode: () => ServerMode };
+export type HttpDeps = FileDeps & {
+  intents: IntentExecutor;
+  connections: Connections;
+  log: Logger;
+  limits: ServerLimits;
+  /** Open document sockets: ending a session closes its sockets through this. */
+  sockets: SocketDirectory;
+  mode: () => ServerMode;
+};
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 
@@ -52,9 +61,13 @@ const routes: Record<string, Route> = {
     }
   },
 
-  'POST /api/logout': async (req, res, { store }) => {
+  'POST /api/logout': async (req, res, { store, sockets }) => {
     const auth = await authenticate(store, bearerToken(req));
-    if (auth.ok) await store.deleteSession(auth.tokenHash);
+    if (auth.ok) {
+      await store.deleteSession(auth.tokenHash);
+      // The session's open document sockets end with it, before the answer.
+      sockets.closeSession(auth.tokenHash, ErrorCode.NOT_SIGNED_IN);
+    }
     res.writeHead(204).end();
   },
 
