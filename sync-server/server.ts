@@ -122,8 +122,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    // A document socket is kept alive by pings (ServerLimits.socketIdleMs), not by the HTTP idle timer.
-    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    // `ws` clears the HTTP idle timer on the sockets it takes over: a document socket is
+    // watched by pings instead (ServerLimits.socketIdleMs, see connection.ts).
     wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted }));
   });
 

@@ -54,10 +54,14 @@ export const CLOSE_GRACE_MS = 2_000;
  */
 export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): void {
   const early: Uint8Array[] = [];
+  let earlyBytes = 0;
   let onMessage: ((data: Uint8Array) => void) | null = null;
   ws.on('message', (data: Buffer) => {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (onMessage) onMessage(bytes);
+    if (onMessage) return onMessage(bytes);
+    // What waits for authentication is bounded like a reader's backlog.
+    earlyBytes += bytes.byteLength;
+    if (earlyBytes > deps.limits.socketBufferBytes) ws.terminate();
     else early.push(bytes);
   });
   ws.on('error', () => ws.terminate());
