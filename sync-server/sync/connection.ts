@@ -43,7 +43,7 @@ const CLOSE_POLICY_VIOLATION = 1008;
  * handshake; then the socket and whatever is still queued on it are dropped. A reader that is
  * merely slow still reads the close frame (and its code) in that time.
  */
-export const CLOSE_GRACE_MS = 2_000;
+export const CLOSE_GRACE_MS = 3_000;
 
 /**
  * One document socket: `/sync/<docName>?token=…&v=1`. The exchange:
