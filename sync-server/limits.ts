@@ -15,6 +15,8 @@ export const ServerLimitsSchema = z
     clientIdsPerAccountPerDay: z.number().int().positive(),
     /** Bytes of one awareness (presence) state. */
     awarenessStateBytes: z.number().int().positive(),
+    /** Client entries in one awareness message (a stock client sends its own plus echoes of what it just received). */
+    awarenessEntriesPerMessage: z.number().int().positive(),
     /** Bytes waiting in a reader's socket buffer before it is closed as too slow. */
     socketBufferBytes: z.number().int().positive(),
     /** Open document sockets per account. */
@@ -51,6 +53,8 @@ export const ServerLimitsSchema = z
     verifyMailsPerDay: z.number().int().positive(),
     /** How long an emailed verification code and its link stay good. */
     verifyCodeTtlMs: z.number().int().positive(),
+    /** An HTTP connection that moves no byte for this long is dropped (a body trickled byte by byte, an unread answer). */
+    httpIdleTimeoutMs: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -60,6 +64,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   clientIdsPerSocket: 64,
   clientIdsPerAccountPerDay: 2_000,
   awarenessStateBytes: 16 * 1024,
+  awarenessEntriesPerMessage: 256,
   socketBufferBytes: 16 * 1024 * 1024,
   socketsPerAccount: 200,
   socketIdleMs: 60_000,
@@ -78,6 +83,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   verifyAttemptsPerCode: 5,
   verifyMailsPerDay: 5,
   verifyCodeTtlMs: 24 * 3600 * 1000,
+  httpIdleTimeoutMs: 30_000,
 };
 
 export type LimitName = keyof ServerLimits;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions as HttpServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../shared/protocol/message-types.ts';
@@ -61,11 +61,28 @@ export type RunningServer = {
   limits: ServerLimits;
   /** Every password hash waits here; `computed` counts them. */
   hashes: HashQueue;
+  /** Open document sockets by session and account; `closeSession`/`closeAccount` end them. */
+  sockets: SocketDirectory;
   close(): Promise<void>;
 };
 
 /** How long a recorded session end is kept for server nodes to see (they poll every second). */
 const SESSION_END_KEEP_MS = 3600_000;
+
+/**
+ * Node's own clocks on HTTP requests, from the limits: the headers must be in within
+ * httpHeadersTimeoutMs (a client that sends half its headers and waits is dropped) and, when
+ * httpRequestTimeoutMs is set, the whole request within that (0, the default, leaves long
+ * uploads alone; the idle timeout still drops a stalled one). Node checks these clocks every
+ * `connectionsCheckingInterval`, 30 s by default: checked more often so a short limit holds.
+ */
+function httpTimeouts(limits: ServerLimits): HttpServerOptions {
+  const requestTimeout = limits.httpRequestTimeoutMs;
+  // Node refuses a headers timeout longer than a (non-zero) request timeout.
+  const headersTimeout = requestTimeout > 0 ? Math.min(limits.httpHeadersTimeoutMs, requestTimeout) : limits.httpHeadersTimeoutMs;
+  const shortest = requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout;
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(shortest / 4))) };
+}
 
 /** HTTP and WebSocket on one port, over the embedded database in `dataDir`. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -112,22 +129,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const onAccepted = contentEffects(store, rooms, log);
 
   const tickets = new FileTickets();
-  const sockets = new SocketDirectory();
+  const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
   const throttle = new MemoryLoginThrottle(limits);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const httpDeps = { store, rooms, blobs, tickets, uploads, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, hashes };
-  const http: Server = createServer((req, res) => handleHttp(req, res, httpDeps));
-  // Node's default (300 s for a whole request) would cut off an upload of gigabytes on a slow
-  // link; uploads have their own idle clock (limits.uploadIdleMs) instead.
-  http.requestTimeout = limits.httpRequestTimeoutMs;
+  // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
+  // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
+  const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));
+  // A connection that moves no byte for this long is dropped: a request whose body trickles in
+  // one byte a minute, or whose answer is never read, does not hold a socket forever.
+  http.setTimeout(limits.httpIdleTimeoutMs);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, onAccepted }));
+    // `ws` clears the HTTP idle timer on the sockets it takes over: a document socket is
+    // watched by pings instead (ServerLimits.socketIdleMs, see connection.ts).
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted }));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -181,9 +202,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     rooms,
     limits,
     hashes,
+    sockets,
     async close() {
       clearInterval(modeWatch);
       clearInterval(sessionWatch);
+      sockets.stop();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));

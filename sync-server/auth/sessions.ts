@@ -24,7 +24,8 @@ export async function createSession(store: Store, username: string, now = Date.n
   return { token, expiresAt, tokenHash };
 }
 
-export type Authenticated = { ok: true; actor: Actor; tokenHash: string } | { ok: false; code: ErrorCode };
+/** `expiresAt`: when the session ends, so open sockets can be closed then (SocketDirectory). */
+export type Authenticated = { ok: true; actor: Actor; tokenHash: string; expiresAt: number } | { ok: false; code: ErrorCode };
 
 /**
  * Who holds this token? Read from the store on every request and new socket, so a session
@@ -45,5 +46,5 @@ export async function authenticate(store: Store, token: string | null | undefine
   // Disabling ends every session; this guards a session added in a race with it.
   if (user.disabledAt != null) return { ok: false, code: ErrorCode.ACCOUNT_DISABLED };
   if (session.lastUsedAt === null || now - session.lastUsedAt >= TOUCH_EVERY_MS) await store.touchSession(tokenHash, now);
-  return { ok: true, actor: { username: user.username, staff: user.staff }, tokenHash };
+  return { ok: true, actor: { username: user.username, staff: user.staff }, tokenHash, expiresAt: session.expiresAt };
 }

@@ -13,9 +13,11 @@ import { authenticate } from '../auth/sessions.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
+import { bookOf, decodeAwareness, encodeAwarenessMessage, judgeAwareness, type AwarenessSpeaker } from './awareness-check.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { DocRoom, RoomPeer } from './room.ts';
 import type { Rooms } from './rooms.ts';
+import type { DirectorySocket, SocketDirectory } from './socket-directory.ts';
 import { mergeClientUpdate, type MergeOutcome } from './validated-merge.ts';
 import { syncStep1Message, syncStep2Message } from './wire.ts';
 
@@ -25,11 +27,23 @@ export type SyncDeps = {
   registry: ClientRegistry;
   log: Logger;
   limits: ServerLimits;
+  /** Every open document socket, by session and account: logout and expiry close them. */
+  sockets: SocketDirectory;
   onAccepted: (room: DocRoom, outcome: MergeOutcome) => void;
 };
 
 /** Refused updates in a row after which a client is told to reset instead of trying again. */
 const MAX_REFUSALS_IN_A_ROW = 20;
+/** Refused presence messages after which the socket is closed: the stock client never sends one. */
+const MAX_AWARENESS_REFUSALS = 10;
+/** RFC 6455 "policy violation": the socket broke the protocol's rules; reconnecting is allowed. */
+const CLOSE_POLICY_VIOLATION = 1008;
+/**
+ * After the server closes a socket it stops writing to it and waits this long for the close
+ * handshake; then the socket and whatever is still queued on it are dropped. A reader that is
+ * merely slow still reads the close frame (and its code) in that time.
+ */
+export const CLOSE_GRACE_MS = 3_000;
 
 /**
  * One document socket: `/sync/<docName>?token=…&v=1`. The exchange:
@@ -40,13 +54,18 @@ const MAX_REFUSALS_IN_A_ROW = 20;
  */
 export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): void {
   const early: Uint8Array[] = [];
+  let earlyBytes = 0;
   let onMessage: ((data: Uint8Array) => void) | null = null;
   ws.on('message', (data: Buffer) => {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (onMessage) onMessage(bytes);
+    if (onMessage) return onMessage(bytes);
+    // What waits for authentication is bounded like a reader's backlog.
+    earlyBytes += bytes.byteLength;
+    if (earlyBytes > deps.limits.socketBufferBytes) ws.terminate();
     else early.push(bytes);
   });
   ws.on('error', () => ws.terminate());
+  keepAlive(ws, deps.limits.socketIdleMs);
   void open(ws, socket, req, deps)
     .then((session) => {
       if (!session) return;
@@ -63,9 +82,53 @@ export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage
 function refuseSocket(ws: WebSocket, code: number, errorCode: ErrorCode, message: string): null {
   if (ws.readyState === ws.OPEN) {
     ws.send(encodeControl({ t: 'closing', code: errorCode, message }));
-    ws.close(code, errorCode);
+    closeSoon(ws, code, errorCode);
   }
   return null;
+}
+
+/**
+ * Starts the close handshake and drops the socket after CLOSE_GRACE_MS whatever the peer does,
+ * so a peer that never reads (or never answers) cannot keep the socket and its buffers.
+ */
+function closeSoon(ws: WebSocket, code: number, reason: string): void {
+  if (ws.readyState === ws.OPEN) ws.close(code, reason);
+  if (ws.readyState === ws.CLOSED) return;
+  const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+  timer.unref();
+  ws.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Pings every `idleMs / 2`; a socket that answered no ping for `idleMs` is closed (4000, not
+ * final: a client that is alive reconnects). Browsers and `ws` answer pings by themselves,
+ * so the stock y-websocket client needs nothing for this.
+ */
+function keepAlive(ws: WebSocket, idleMs: number): void {
+  let lastPong = Date.now();
+  ws.on('pong', () => {
+    lastPong = Date.now();
+  });
+  const timer = setInterval(() => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (Date.now() - lastPong >= idleMs) {
+      clearInterval(timer);
+      closeSoon(ws, CloseCode.idle, 'no answer to pings');
+      return;
+    }
+    ws.ping();
+  }, Math.max(1, Math.floor(idleMs / 2)));
+  timer.unref();
+  ws.once('close', () => clearInterval(timer));
+}
+
+/** The document name of a `/sync/<name>` path, or null when it is not valid percent-encoding. */
+function docNameOf(pathname: string): string | null {
+  try {
+    return decodeURIComponent(pathname.slice('/sync/'.length));
+  } catch {
+    return null;
+  }
 }
 
 async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): Promise<((data: Uint8Array) => void) | null> {
@@ -74,28 +137,75 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
   if (version !== null && version !== String(PROTOCOL_VERSION)) {
     return refuseSocket(ws, CloseCode.protocolVersion, ErrorCode.PROTOCOL_VERSION, `server speaks protocol ${PROTOCOL_VERSION}`);
   }
-  const auth = await authenticate(deps.store, url.searchParams.get('token'));
+  const token = url.searchParams.get('token');
+  const auth = await authenticate(deps.store, token);
   if (!auth.ok) return refuseSocket(ws, CloseCode.notSignedIn, auth.code, 'sign in first');
-  const name = decodeURIComponent(url.pathname.slice('/sync/'.length));
-  if (parseDocName(name) === null) return refuseSocket(ws, CloseCode.unknownDocument, ErrorCode.BAD_REQUEST, 'no such document');
+  if (ws.readyState !== ws.OPEN) return null;
+  const username = auth.actor.username;
+  // Counted and added with no await between, so concurrent opens cannot all pass the count.
+  if (deps.sockets.count(username) >= deps.limits.socketsPerAccount) {
+    return refuseSocket(ws, CloseCode.tooManySockets, ErrorCode.TOO_MANY_SOCKETS, `at most ${deps.limits.socketsPerAccount} open connections per account`);
+  }
+  let detach: (() => void) | null = null;
+  const entry: DirectorySocket = {
+    username,
+    tokenHash: auth.tokenHash,
+    close: (closeCode, code, message) => {
+      detach?.();
+      if (ws.readyState === ws.OPEN) ws.send(encodeControl({ t: 'closing', code, message }));
+      closeSoon(ws, closeCode, code);
+    },
+  };
+  deps.sockets.add(entry, auth.expiresAt);
+  ws.once('close', () => deps.sockets.remove(entry));
+  // A logout that ran while this socket was being authenticated found nothing to close: ask again.
+  const still = await authenticate(deps.store, token);
+  if (!still.ok) {
+    deps.sockets.remove(entry);
+    return refuseSocket(ws, CloseCode.notSignedIn, still.code, 'sign in first');
+  }
+  const name = docNameOf(url.pathname);
+  if (name === null || parseDocName(name) === null) {
+    deps.sockets.remove(entry);
+    return refuseSocket(ws, CloseCode.unknownDocument, ErrorCode.BAD_REQUEST, 'no such document');
+  }
   const room = await deps.rooms.hold(name);
   if (!room.canRead(auth.actor) || ws.readyState !== ws.OPEN) {
     deps.rooms.release(room);
+    deps.sockets.remove(entry);
     return refuseSocket(ws, CloseCode.notAReader, ErrorCode.NOT_A_READER, 'no access to this document');
   }
-  const peer = makePeer(ws, socket, auth.actor);
-  room.peers.add(peer);
-  ws.on('close', () => {
-    if (room.peers.delete(peer) || room.holds > 0) deps.rooms.release(room);
+  const speaker: AwarenessSpeaker = { username, ids: new Set(), maxIds: deps.limits.clientIdsPerSocket };
+  const peer = makePeer(ws, socket, deps.limits.socketBufferBytes, auth.actor, () => {
+    // Too far behind: nothing more is written to it, and its backlog goes with the socket.
+    detach?.();
+    deps.sockets.remove(entry);
+    closeSoon(ws, CloseCode.readerTooSlow, ErrorCode.READER_TOO_SLOW);
   });
-  const access = room.sharing ? accessOf(room.sharing, auth.actor.username, room.project) : 'self';
-  peer.control({ t: 'welcome', protocol: PROTOCOL_VERSION, username: auth.actor.username, doc: name, access });
+  let released = false;
+  detach = () => {
+    room.peers.delete(peer);
+    if (released) return;
+    released = true;
+    bookOf(room).leave(speaker.ids);
+    deps.rooms.release(room);
+  };
+  room.peers.add(peer);
+  ws.once('close', () => detach?.());
+  const access = room.sharing ? accessOf(room.sharing, username, room.project) : 'self';
+  peer.control({ t: 'welcome', protocol: PROTOCOL_VERSION, username, doc: name, access });
   peer.send(syncStep1Message(room.doc));
   let refusedInARow = 0;
+  const presence: PresenceState = { speaker, refusals: 0 };
   return (data) => {
     void room
-      .run(() => handleMessage(room, peer, data, deps))
+      .run(() => handleMessage(room, peer, data, deps, presence))
       .then((outcome) => {
+        if (presence.refusals > MAX_AWARENESS_REFUSALS && room.peers.has(peer)) {
+          detach?.();
+          peer.control({ t: 'closing', code: ErrorCode.AWARENESS_INVALID, message: 'too many refused presence messages' });
+          closeSoon(ws, CLOSE_POLICY_VIOLATION, ErrorCode.AWARENESS_INVALID);
+        }
         if (!outcome) return;
         refusedInARow = outcome.refused.length > 0 && outcome.accepted.length === 0 ? refusedInARow + 1 : 0;
         if (refusedInARow > MAX_REFUSALS_IN_A_ROW) {
@@ -112,7 +222,10 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
   };
 }
 
-async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, deps: SyncDeps): Promise<MergeOutcome | null> {
+/** What one socket has said in presence messages: the ids it speaks for, and its refusals. */
+type PresenceState = { speaker: AwarenessSpeaker; refusals: number };
+
+async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, deps: SyncDeps, presence: PresenceState): Promise<MergeOutcome | null> {
   if (!room.peers.has(peer)) return null;
   const decoder = decoding.createDecoder(data);
   let type: number;
@@ -129,8 +242,9 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
       // Step 2 carries the client's whole state, mostly known already: only the net is stored.
       if (step === syncProtocol.messageYjsSyncStep2) return await mergeClientUpdate(room, peer, payload, deps);
     } else if (type === MessageType.awareness) {
-      // Presence is relayed as it comes; it is never stored and never decides anything.
-      room.broadcast(data, peer);
+      // Presence is never stored and never decides anything, but readers apply it: it is
+      // checked, and what passes is relayed in a fresh encoding.
+      await relayAwareness(room, peer, decoder, deps, presence);
       return null;
     } else if (type === MessageType.queryAwareness) {
       return null;
@@ -142,20 +256,53 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
   return null;
 }
 
-function makePeer(ws: WebSocket, socket: Duplex, actor: Actor): RoomPeer {
+async function relayAwareness(room: DocRoom, peer: RoomPeer, decoder: decoding.Decoder, deps: SyncDeps, presence: PresenceState): Promise<void> {
+  const decoded = decodeAwareness(decoder, { maxEntries: deps.limits.awarenessEntriesPerMessage, maxStateBytes: deps.limits.awarenessStateBytes });
+  const verdict = decoded.ok
+    ? await judgeAwareness(bookOf(room), presence.speaker, decoded.entries, async (id) =>
+        deps.registry.ownsAll([id], presence.speaker.username) ? presence.speaker.username : ((await deps.store.clientOwners([id])).get(id) ?? null),
+      )
+    : decoded;
+  if (!verdict.ok) {
+    presence.refusals++;
+    peer.control({ t: 'refused', code: ErrorCode.AWARENESS_INVALID, message: verdict.reason, ranges: [] });
+    return;
+  }
+  if (verdict.relay.length > 0 && room.peers.has(peer)) room.broadcast(encodeAwarenessMessage(verdict.relay), peer);
+}
+
+/**
+ * A room peer over one socket. Every write first looks at what the socket still holds
+ * (`ws.bufferedAmount`: the bytes queued on the socket, which includes frames written straight
+ * to it, plus what `ws` holds back): past `bufferLimit`, the reader is too slow and `onTooSlow`
+ * drops it instead of queueing more. The document's own size is allowed on top, once: a sync
+ * step 2 carries the whole document, and a large one must not make a new reader "too slow".
+ */
+function makePeer(ws: WebSocket, socket: Duplex, bufferLimit: number, actor: Actor, onTooSlow: () => void): RoomPeer {
+  let allowance = 0;
+  let dropped = false;
+  const writable = (): boolean => {
+    if (dropped || ws.readyState !== ws.OPEN) return false;
+    if (ws.bufferedAmount <= bufferLimit + allowance) return true;
+    dropped = true;
+    onTooSlow();
+    return false;
+  };
   return {
     actor,
     send: (message) => {
-      if (ws.readyState === ws.OPEN) ws.send(message);
+      if (!writable()) return;
+      if (message[0] === MessageType.sync && message[1] === syncProtocol.messageYjsSyncStep2) allowance = Math.max(allowance, message.byteLength);
+      ws.send(message);
     },
     // Straight onto the upgraded socket, the one `ws` writes to: our sockets never compress,
     // so `ws` never holds a frame back, and whole frames written in order stay in order.
     sendFrame: (frame) => {
-      if (ws.readyState === ws.OPEN) socket.write(frame);
+      if (writable()) socket.write(frame);
     },
     control: (message) => {
-      if (ws.readyState === ws.OPEN) ws.send(encodeControl(message));
+      if (writable()) ws.send(encodeControl(message));
     },
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => closeSoon(ws, code, reason),
   };
 }

@@ -1,21 +1,146 @@
-import type { ErrorCode } from '../../shared/codes.ts';
+import { ErrorCode } from '../../shared/codes.ts';
+import { CloseCode } from '../../shared/protocol/message-types.ts';
+
+/** One open document socket as the directory sees it: whose session it runs on, and how to end it. */
+export interface DirectorySocket {
+  readonly username: string;
+  /** SHA-256 of the session token the socket was opened with (never the token itself). */
+  readonly tokenHash: string;
+  /** Sends a `closing` control message with `code`, then closes the socket with `closeCode`. */
+  close(closeCode: number, code: ErrorCode, message: string): void;
+}
+
+export type SocketDirectoryOptions = {
+  /** The session's expiry as storage has it now, or null when the session is gone (logged out). */
+  sessionExpiry: (tokenHash: string) => Promise<number | null>;
+  now?: () => number;
+};
+
+/** setTimeout takes at most 2^31-1 ms; a 30-day session is re-armed on the way. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * PLACEHOLDER, replaced at merge by the real directory of open document sockets (built on
- * another branch). Account and session code calls it wherever a session or an account ends, so
- * that their open sockets close at once with 4401; this stand-in closes nothing.
+ * Every open document socket, by session and by account, so that ending a session (logout,
+ * expiry, a password change, a disabled account) closes its sockets at once instead of letting
+ * them go on writing on a session that no longer exists, and so that the sockets of one account
+ * can be counted (ServerLimits.socketsPerAccount).
+ *
+ * Each socket has a timer at its session's expiry. When it fires, storage is asked again (a
+ * session may have been extended or ended meanwhile): expired or gone, the socket closes with
+ * 4401.
  */
 export class SocketDirectory {
-  /** Marks this stand-in, so tests of socket closing can tell it from the real directory. */
-  static readonly placeholder = true;
+  private readonly bySession = new Map<string, Set<DirectorySocket>>();
+  private readonly byAccount = new Map<string, Set<DirectorySocket>>();
+  private readonly all = new Set<DirectorySocket>();
+  private readonly timers = new Map<DirectorySocket, NodeJS.Timeout>();
+  private readonly now: () => number;
 
-  /** Closes every open socket signed in with this session; returns how many. */
-  closeSession(_tokenHash: string, _code?: ErrorCode): number {
-    return 0;
+  constructor(private readonly options: SocketDirectoryOptions) {
+    this.now = options.now ?? Date.now;
   }
 
-  /** Closes every open socket of this account; returns how many. */
-  closeAccount(_username: string, _code?: ErrorCode): number {
-    return 0;
+  /** Records an open socket whose session ends at `expiresAt` (ms since the epoch). */
+  add(socket: DirectorySocket, expiresAt: number): void {
+    this.all.add(socket);
+    addTo(this.bySession, socket.tokenHash, socket);
+    addTo(this.byAccount, socket.username, socket);
+    this.armExpiry(socket, expiresAt);
   }
+
+  /** Forgets a socket (it closed); true if it was there. */
+  remove(socket: DirectorySocket): boolean {
+    const timer = this.timers.get(socket);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(socket);
+    removeFrom(this.bySession, socket.tokenHash, socket);
+    removeFrom(this.byAccount, socket.username, socket);
+    return this.all.delete(socket);
+  }
+
+  has(socket: DirectorySocket): boolean {
+    return this.all.has(socket);
+  }
+
+  /** Open sockets of one account. */
+  count(username: string): number {
+    return this.byAccount.get(username)?.size ?? 0;
+  }
+
+  /** Open sockets in all. */
+  get size(): number {
+    return this.all.size;
+  }
+
+  /**
+   * Closes every socket opened with this session, with 4401 after a `closing` message carrying
+   * `code` (NOT_SIGNED_IN for a logout; SESSION_EXPIRED, UNKNOWN_SESSION… as the caller says).
+   * Returns how many were closed.
+   */
+  closeSession(tokenHash: string, code: ErrorCode = ErrorCode.NOT_SIGNED_IN): number {
+    return this.closeAll(this.bySession.get(tokenHash), code);
+  }
+
+  /** Closes every socket of the account (password change, account disabled), as `closeSession`. */
+  closeAccount(username: string, code: ErrorCode = ErrorCode.NOT_SIGNED_IN): number {
+    return this.closeAll(this.byAccount.get(username), code);
+  }
+
+  /** Stops the expiry timers (server shutdown); the sockets themselves are the server's to end. */
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.all.clear();
+    this.bySession.clear();
+    this.byAccount.clear();
+  }
+
+  private closeAll(sockets: Set<DirectorySocket> | undefined, code: ErrorCode): number {
+    if (!sockets) return 0;
+    const closing = [...sockets];
+    for (const socket of closing) {
+      this.remove(socket);
+      socket.close(CloseCode.notSignedIn, code, code === ErrorCode.SESSION_EXPIRED ? 'your session has expired; sign in again' : 'your session has ended; sign in again');
+    }
+    return closing.length;
+  }
+
+  private armExpiry(socket: DirectorySocket, expiresAt: number): void {
+    const delay = Math.max(0, Math.min(expiresAt - this.now(), MAX_TIMER_MS));
+    const timer = setTimeout(() => void this.checkExpiry(socket), delay);
+    timer.unref();
+    this.timers.set(socket, timer);
+  }
+
+  private async checkExpiry(socket: DirectorySocket): Promise<void> {
+    this.timers.delete(socket);
+    if (!this.has(socket)) return;
+    let expiresAt: number | null;
+    try {
+      expiresAt = await this.options.sessionExpiry(socket.tokenHash);
+    } catch {
+      // Storage failed to answer: ask again shortly rather than keep a socket past its session.
+      if (this.has(socket)) this.armExpiry(socket, this.now() + 1_000);
+      return;
+    }
+    if (!this.has(socket)) return;
+    if (expiresAt !== null && expiresAt > this.now()) {
+      this.armExpiry(socket, expiresAt);
+      return;
+    }
+    this.remove(socket);
+    const code = expiresAt === null ? ErrorCode.NOT_SIGNED_IN : ErrorCode.SESSION_EXPIRED;
+    socket.close(CloseCode.notSignedIn, code, code === ErrorCode.SESSION_EXPIRED ? 'your session has expired; sign in again' : 'your session has ended; sign in again');
+  }
+}
+
+function addTo(map: Map<string, Set<DirectorySocket>>, key: string, socket: DirectorySocket): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(socket);
+}
+
+function removeFrom(map: Map<string, Set<DirectorySocket>>, key: string, socket: DirectorySocket): void {
+  const set = map.get(key);
+  if (set?.delete(socket) && set.size === 0) map.delete(key);
 }

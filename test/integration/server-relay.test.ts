@@ -13,7 +13,9 @@ let bob: TestUser;
 let carol: TestUser;
 let id: string;
 beforeEach(async () => {
-  h = await startHarness();
+  // The large presence state (100,000 characters, for the 64-bit frame length) is over the
+  // default awarenessStateBytes: these tests are about framing, not that bound.
+  h = await startHarness({ limits: { awarenessStateBytes: 256 * 1024 } });
   alice = await h.user('alice');
   bob = await h.user('bob');
   carol = await h.user('carol');
