@@ -94,7 +94,7 @@ export function limitsFrom(pairs: string[], base: ServerLimits = DEFAULT_LIMITS)
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
-    if (eq < 0 || !(name in base)) throw new Error(`unknown limit ${JSON.stringify(name)}; known: ${Object.keys(base).join(', ')}`);
+    if (eq < 0 || !Object.hasOwn(base, name)) throw new Error(`unknown limit ${JSON.stringify(name)}; known: ${Object.keys(base).join(', ')}`);
     const value = Number(pair.slice(eq + 1));
     if (!Number.isSafeInteger(value)) throw new Error(`limit ${name} takes a whole number`);
     merged[name] = value;
