@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../integration/support/harness.ts';
+import { EDIT_FIELDS, GATED_HOSTILE_KINDS, HOSTILE_KINDS, KNOWN_HOLES_FIXED, exercised, makeAccounts, Scenario, type Accounts, type Command } from './support/scenario.ts';
+import { DOCS, USERS, type ModelIntent, type User } from './support/sharing-model.ts';
+
+/**
+ * The whole server under seeded random command sequences: honest edits, hostile updates,
+ * sharing intents, joins, leaves and revocations by five accounts (alice owns, bob
+ * collaborates, carol reads what is public, pat is a restricted project member, mallory is a
+ * stranger). After every step (see `Scenario.checkAll`):
+ *  (a) storage holds the model's sharing state, only valid content, and no refused value;
+ *  (b) every reader's replica equals the server's copy of what it may read;
+ *  (c) a non-reader received nothing but its refusal, nobody received anything after being
+ *      cut off, and no refused value reached any socket.
+ *
+ * CI runs the pinned seed; `PROPERTY_SEED=… PROPERTY_RUNS=… PROPERTY_COMMANDS=…` explore
+ * further locally. A failing seed found that way is pinned below as a literal regression.
+ */
+const SEED = Number(process.env.PROPERTY_SEED ?? 20261203);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 25);
+const COMMANDS = Number(process.env.PROPERTY_COMMANDS ?? 20);
+const LONG_RUN = process.env.PROPERTY_RUNS !== undefined || process.env.PROPERTY_COMMANDS !== undefined;
+
+const user = fc.constantFrom<User>(...USERS);
+const doc = fc.constantFrom(...DOCS);
+const actor = fc.oneof({ arbitrary: fc.constant<User>('alice'), weight: 4 }, { arbitrary: fc.constant<User>('bob'), weight: 2 }, { arbitrary: user, weight: 2 });
+const other = fc.constantFrom<Exclude<User, 'alice'>>('bob', 'carol', 'pat', 'mallory');
+
+const intent: fc.Arbitrary<ModelIntent> = fc.oneof(
+  { arbitrary: fc.record({ type: fc.constantFrom('share' as const, 'unshare' as const), actor, doc, user: fc.oneof({ arbitrary: other, weight: 5 }, { arbitrary: fc.constant<User>('alice'), weight: 1 }) }), weight: 5 },
+  { arbitrary: fc.record({ type: fc.constantFrom('publish' as const, 'unpublish' as const, 'trash' as const, 'restore' as const, 'move-in' as const, 'move-out' as const), actor, doc }), weight: 4 },
+  { arbitrary: fc.record({ type: fc.constantFrom('link' as const, 'unlink' as const), actor }), weight: 1 },
+  { arbitrary: fc.record({ type: fc.constantFrom('member-add' as const, 'member-remove' as const), actor, user: other }), weight: 1 },
+);
+
+const hostileKinds = KNOWN_HOLES_FIXED ? [...HOSTILE_KINDS, ...GATED_HOSTILE_KINDS] : [...HOSTILE_KINDS];
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant('join' as const), user, doc }), weight: 5 },
+  { arbitrary: fc.record({ t: fc.constant('leave' as const), user, doc }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('edit' as const), user, doc, field: fc.constantFrom(...EDIT_FIELDS), n: fc.nat(1_000) }), weight: 6 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('hostile' as const),
+      user,
+      doc,
+      kind: fc.constantFrom(...hostileKinds),
+      n: fc.nat(1_000),
+      bytes: fc.array(fc.nat(255), { maxLength: 48 }),
+    }),
+    weight: 4,
+  },
+  { arbitrary: fc.record({ t: fc.constant('intent' as const), intent }), weight: 5 },
+);
+
+let h: Harness;
+let accounts: Accounts;
+beforeAll(async () => {
+  h = await startHarness();
+  accounts = await makeAccounts(h);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function replay(commands: Command[]): Promise<void> {
+  const scenario = await Scenario.start(h, accounts);
+  await scenario.run(commands);
+}
+
+describe('the server under random commands keeps its rules, its readers in step and its secrets', () => {
+  it(
+    `seed ${SEED}: ${RUNS} runs of up to ${COMMANDS} commands`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { minLength: Math.min(5, COMMANDS), maxLength: COMMANDS, size: 'max' }), async (commands) => {
+          await replay(commands);
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: !LONG_RUN, verbose: 1 },
+      );
+      console.log(`exercised: ${JSON.stringify(Object.fromEntries(Object.entries(exercised).sort()))}`);
+    },
+    LONG_RUN ? 3_600_000 : 60_000,
+  );
+
+  it('a revoked reader, a stranger and a forged id in one sequence (hand-written smoke)', async () => {
+    const commands: Command[] = [
+      { t: 'join', user: 'bob', doc: 'E' },
+      { t: 'join', user: 'carol', doc: 'E' },
+      { t: 'join', user: 'mallory', doc: 'E' },
+      { t: 'edit', user: 'bob', doc: 'E', field: 'tag', n: 1 },
+      { t: 'edit', user: 'carol', doc: 'E', field: 'name', n: 2 },
+      { t: 'hostile', user: 'carol', doc: 'E', kind: 'forged-id', n: 3, bytes: [] },
+      { t: 'hostile', user: 'bob', doc: 'E', kind: 'sharing-write', n: 4, bytes: [] },
+      { t: 'intent', intent: { type: 'unshare', actor: 'alice', doc: 'E', user: 'bob' } },
+      { t: 'join', user: 'alice', doc: 'E' },
+      { t: 'edit', user: 'alice', doc: 'E', field: 'gate', n: 5 },
+      { t: 'intent', intent: { type: 'trash', actor: 'alice', doc: 'E' } },
+      { t: 'edit', user: 'alice', doc: 'E', field: 'name', n: 6 },
+    ];
+    await expect(replay(commands)).resolves.toBeUndefined();
+  });
+});
