@@ -8,16 +8,31 @@ import { ReplicaSocket } from './replica-socket.ts';
 import { DOCS, SharingModel, USERS, type DocKey, type ModelIntent, type User } from './sharing-model.ts';
 
 /**
- * Holes other engineers are closing on their branches (see the report of h/property). Their
- * generators and checks stay off until those fixes are merged; the lead flips this to true
- * then, and the property must hold with them on:
- * - multi-value ContentAny writes whose hidden values are stored and relayed,
- * - GC placeholder structs accepted into server-owned documents (the catalog),
- * - writes under the server's own client id of a document,
- * - awareness garbage relayed to every reader as it came,
- * - refused writes leaving their root names in the stored document.
+ * Holes other engineers are closing on their branches (see the report of h/property), one flag
+ * each. While a flag is false its generator stays out of the random runs and its check is off
+ * there; its pinned regression test below runs with every check on and is expected to fail
+ * (`it.fails`). The lead sets a flag to true when the fix is merged: the generator joins the
+ * random runs and the regression test must then pass.
  */
-export const KNOWN_HOLES_FIXED = false;
+export const KNOWN_HOLES = {
+  /** A map write whose ContentAny holds several values: only the last is checked, all are stored and relayed. */
+  multiValue: false,
+  /** A GC placeholder struct (no content, no parent) is accepted into server-owned documents such as the catalog. */
+  gcPlaceholder: false,
+  /** A client may write under the server's own client id of a document. */
+  serverClientId: false,
+  /** Awareness messages are relayed to every reader as they came, garbage included. */
+  awarenessGarbage: false,
+  /** A refused write leaves its root name (as a tombstone's parent) in the stored document. */
+  refusedRootNames: false,
+};
+export type Hole = keyof typeof KNOWN_HOLES;
+/** `PROPERTY_KNOWN_HOLES=on` turns every hole's generator and check on for one run, to see where a branch stands. */
+const ALL_HOLES_ON = process.env.PROPERTY_KNOWN_HOLES === 'on';
+export function holeFixed(hole: Hole): boolean {
+  return ALL_HOLES_ON || KNOWN_HOLES[hole];
+}
+export const KNOWN_HOLES_FIXED = (Object.keys(KNOWN_HOLES) as Hole[]).every(holeFixed);
 
 export const HOSTILE_KINDS = [
   'sharing-write',
@@ -33,8 +48,13 @@ export const HOSTILE_KINDS = [
   'delete-flood',
   'skip-into-catalog',
 ] as const;
-export const GATED_HOSTILE_KINDS = ['multi-value', 'forged-server-id', 'gc-into-catalog', 'awareness-garbage'] as const;
-export type HostileKind = (typeof HOSTILE_KINDS)[number] | (typeof GATED_HOSTILE_KINDS)[number];
+/** Generators of the known holes, each with its flag. */
+export const GATED_HOSTILE_KINDS = { 'multi-value': 'multiValue', 'forged-server-id': 'serverClientId', 'gc-into-catalog': 'gcPlaceholder', 'awareness-garbage': 'awarenessGarbage' } as const satisfies Record<string, Hole>;
+export function hostileKinds(): HostileKind[] {
+  const gated = Object.entries(GATED_HOSTILE_KINDS).filter(([, hole]) => holeFixed(hole)).map(([kind]) => kind as keyof typeof GATED_HOSTILE_KINDS);
+  return [...HOSTILE_KINDS, ...gated];
+}
+export type HostileKind = (typeof HOSTILE_KINDS)[number] | keyof typeof GATED_HOSTILE_KINDS;
 export const EDIT_FIELDS = ['name', 'purpose', 'tag', 'gate', 'ungate'] as const;
 
 /** One step of a property run: plain data, so a shrunk counterexample replays as a literal. */
@@ -47,8 +67,6 @@ export type Command =
 
 /** The key multi-value writes use: left out of the content comparison (a fix may refuse or trim them). */
 const LOOSE_TAG = tagKey('multi.fcs', 'Donor');
-const MARKERS_ALWAYS = [HOSTILE];
-const MARKERS_GATED = [HIDDEN, 'GARBAGE'];
 const WAIT_MS = 5_000;
 
 type Tracked = { user: User; doc: string; socket: ReplicaSocket; checkedUpTo: number };
@@ -86,13 +104,24 @@ export class Scenario {
     private readonly accounts: Accounts,
     ids: Record<DocKey, string>,
     projectId: string,
+    /** Every check on, the known holes' too (the pinned regression tests of those holes). */
+    private readonly strict: boolean,
   ) {
     this.model = new SharingModel(ids, projectId);
   }
 
-  static async start(h: Harness, accounts: Accounts): Promise<Scenario> {
+  private checks(hole: Hole): boolean {
+    return this.strict || holeFixed(hole);
+  }
+
+  /** Values that must never be stored nor reach a socket. */
+  private markers(): string[] {
+    return [HOSTILE, ...(this.checks('multiValue') ? [HIDDEN] : []), ...(this.checks('awarenessGarbage') ? ['GARBAGE'] : [])];
+  }
+
+  static async start(h: Harness, accounts: Accounts, { strict = false } = {}): Promise<Scenario> {
     const run = `${Date.now().toString(36)}-${(++runCounter).toString(36)}`;
-    const s = new Scenario(h, accounts, { E: `prop-e-${run}`, P: `prop-p-${run}` }, `prop-proj-${run}`);
+    const s = new Scenario(h, accounts, { E: `prop-e-${run}`, P: `prop-p-${run}` }, `prop-proj-${run}`, strict);
     const alice = accounts.alice;
     for (const d of DOCS) {
       const r = await alice.intent({ type: 'create', experimentId: s.model.ids[d], name: `Property ${d}` });
@@ -417,13 +446,13 @@ export class Scenario {
 
     const { updates } = await this.h.server.store.loadUpdates(docName.experiment(id));
     for (const u of updates) {
-      for (const marker of markers()) {
-        if (Buffer.from(u).includes(marker)) throw new Error(`${d}: a stored update holds a refused value (${marker})`);
+      for (const marker of this.markers()) {
+        if (Buffer.from(u).includes(marker)) throw new Error(`${d}: a stored update holds a value that must be refused (${marker})`);
       }
     }
     const stored = new Y.Doc();
     for (const u of updates) Y.applyUpdate(stored, u);
-    if (KNOWN_HOLES_FIXED) {
+    if (this.checks('refusedRootNames')) {
       const roots = [...stored.share.keys()].filter((r) => !Object.values(ExperimentRoot).includes(r as ExperimentRoot));
       if (roots.length > 0) throw new Error(`${d}: stored document has root names no client may write: ${roots.join(', ')}`);
     }
@@ -490,16 +519,12 @@ export class Scenario {
       const fresh = t.socket.received.slice(t.checkedUpTo);
       t.checkedUpTo = t.socket.received.length;
       for (const r of fresh) {
-        for (const marker of markers()) {
-          if (Buffer.from(r.bytes).includes(marker)) throw new Error(`${t.user} on ${t.doc} received a ${r.kind} message carrying a refused value (${marker})`);
+        for (const marker of this.markers()) {
+          if (Buffer.from(r.bytes).includes(marker)) throw new Error(`${t.user} on ${t.doc} received a ${r.kind} message carrying a value that must be refused (${marker})`);
         }
       }
     }
   }
-}
-
-function markers(): string[] {
-  return KNOWN_HOLES_FIXED ? [...MARKERS_ALWAYS, ...MARKERS_GATED] : MARKERS_ALWAYS;
 }
 
 function key(user: User, doc: DocKey): string {
