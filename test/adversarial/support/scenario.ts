@@ -396,6 +396,7 @@ export class Scenario {
   async checkAll(): Promise<void> {
     await this.checkSockets();
     for (const d of DOCS) await this.checkDocument(d);
+    await this.checkIndexes();
     await this.checkCatalog();
     this.checkReceived();
   }
@@ -487,6 +488,40 @@ export class Scenario {
     const room = await this.h.server.rooms.ifLoaded(docName.experiment(id));
     if (room && rootsJson(room.doc) !== rootsJson(stored)) throw new Error(`${d}: the server's copy differs from what it stored`);
     stored.destroy();
+  }
+
+  /**
+   * Each account's index (its experiment list, a server-written projection) lists E and P
+   * exactly when the model says it reaches them as owner, full or restricted, with that access,
+   * and the public catalog lists them exactly when public and not trashed.
+   */
+  private async checkIndexes(): Promise<void> {
+    const m = this.model;
+    for (const user of USERS) {
+      const { updates } = await this.h.server.store.loadUpdates(docName.index(user));
+      const index = new Y.Doc();
+      for (const u of updates) Y.applyUpdate(index, u);
+      const listed = index.getMap('experiments');
+      for (const d of DOCS) {
+        const access = m.access(d, user);
+        const want = access === 'owner' || access === 'full' || access === 'restricted' ? access : null;
+        const entry = listed.get(m.ids[d]) as { access?: string; public?: boolean; trashed?: boolean } | undefined;
+        const got = entry?.access ?? null;
+        if (got !== want) throw new Error(`${user}'s index lists ${d} with access ${got}, the model says ${want}`);
+        if (entry && (entry.public !== m.exps[d].public || entry.trashed !== m.exps[d].trashed)) {
+          throw new Error(`${user}'s index entry of ${d} is stale: ${JSON.stringify(entry)}`);
+        }
+      }
+      index.destroy();
+    }
+    const { updates } = await this.h.server.store.loadUpdates(docName.catalog);
+    const catalog = new Y.Doc();
+    for (const u of updates) Y.applyUpdate(catalog, u);
+    for (const d of DOCS) {
+      const want = m.exps[d].public && !m.exps[d].trashed;
+      if (catalog.getMap('experiments').has(m.ids[d]) !== want) throw new Error(`the catalog ${want ? 'lacks' : 'lists'} ${d}`);
+    }
+    catalog.destroy();
   }
 
   /**
