@@ -83,6 +83,32 @@ describe('the server under random commands keeps its rules, its readers in step 
     LONG_RUN ? 3_600_000 : 60_000,
   );
 
+  // Found by PROPERTY_SEED=2 PROPERTY_RUNS=150 (after 112 runs, shrunk while flaky): carol, a
+  // public reader, forges a write under alice's client id; the server answers refused, closing
+  // and a 4409 close, as it should. The suite then reported the socket as silent with no close
+  // event: it read the close event right after the round trip failed, when the socket was most
+  // likely already CLOSING but the event had not fired (the machine was loaded: a soak ran).
+  // Not a server bug, and timing-dependent (four replays without the fix passed): the check now
+  // waits, bounded, for the close event. Kept to replay that sequence.
+  it('regression: seed 2 — forged id by a public reader, close event after the failed round trip', async () => {
+    const commands: Command[] = [
+      { t: 'hostile', user: 'carol', doc: 'E', kind: 'files-write', n: 653, bytes: [47] },
+      { t: 'edit', user: 'alice', doc: 'E', field: 'purpose', n: 298 },
+      { t: 'hostile', user: 'carol', doc: 'E', kind: 'sharing-write', n: 115, bytes: [15, 230] },
+      { t: 'edit', user: 'pat', doc: 'P', field: 'purpose', n: 994 },
+      { t: 'intent', intent: { type: 'share', actor: 'alice', doc: 'E', user: 'bob' } },
+      { t: 'join', user: 'bob', doc: 'E' },
+      { t: 'hostile', user: 'carol', doc: 'E', kind: 'forged-id', n: 217, bytes: [54] },
+      { t: 'join', user: 'carol', doc: 'P' },
+      { t: 'edit', user: 'carol', doc: 'P', field: 'gate', n: 75 },
+      { t: 'edit', user: 'pat', doc: 'E', field: 'name', n: 930 },
+      { t: 'join', user: 'carol', doc: 'E' },
+      { t: 'join', user: 'alice', doc: 'P' },
+      { t: 'edit', user: 'pat', doc: 'P', field: 'gate', n: 734 },
+    ];
+    await expect(replay(commands)).resolves.toBeUndefined();
+  });
+
   it('a revoked reader, a stranger and a forged id in one sequence (hand-written smoke)', async () => {
     const commands: Command[] = [
       { t: 'join', user: 'bob', doc: 'E' },

@@ -250,7 +250,7 @@ export class Scenario {
     }
     if (!(await t.socket.roundTrip(WAIT_MS))) {
       // Too many refused changes in a row end the socket with a reset; that is an answer too.
-      if (!allowed && t.socket.closeEvent?.code === CloseCode.resetRequired) return;
+      if (!allowed && (await closeOf(t.socket))?.code === CloseCode.resetRequired) return;
       throw new Error(`${c.user}'s edit: no answer (${JSON.stringify(t.socket.closeEvent)})`);
     }
     const answers = t.socket.controls.slice(controlsBefore).map((m) => m.t);
@@ -416,7 +416,7 @@ export class Scenario {
     }
     for (const [k, t] of [...this.open]) {
       if (await t.socket.roundTrip(WAIT_MS)) continue;
-      const closed = t.socket.closeEvent;
+      const closed = await closeOf(t.socket);
       // A reset (4409), or a message too big (1009), ends a socket that sent something hostile.
       if (closed && (closed.code === CloseCode.resetRequired || closed.code === 1009)) {
         this.open.delete(k);
@@ -585,6 +585,14 @@ export function stable(value: unknown): string {
 /** Every root an experiment document has, as JSON: what a reader may read. */
 function rootsJson(doc: Y.Doc): string {
   return stable(Object.fromEntries(Object.values(ExperimentRoot).map((r) => [r, doc.getMap(r).toJSON()])));
+}
+
+/**
+ * How a socket that failed a round trip ended: a socket the server is closing is no longer
+ * open before its close event fires, so the event is awaited (bounded); null if it stays open.
+ */
+async function closeOf(socket: ReplicaSocket): Promise<{ code: number; reason: string } | null> {
+  return withTimeout(socket.closed, 'close event').catch(() => null);
 }
 
 async function withTimeout<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
