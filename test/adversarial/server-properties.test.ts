@@ -53,6 +53,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 4,
   },
   { arbitrary: fc.record({ t: fc.constant('intent' as const), intent }), weight: 5 },
+  { arbitrary: fc.record({ t: fc.constant('revoke' as const), n: fc.nat(20) }), weight: 2 },
 );
 
 let h: Harness;

@@ -63,7 +63,9 @@ export type Command =
   | { t: 'leave'; user: User; doc: DocKey }
   | { t: 'edit'; user: User; doc: DocKey; field: (typeof EDIT_FIELDS)[number]; n: number }
   | { t: 'hostile'; user: User; doc: DocKey; kind: HostileKind; n: number; bytes: number[] }
-  | { t: 'intent'; intent: ModelIntent };
+  | { t: 'intent'; intent: ModelIntent }
+  /** Alice removes the access of the n-th open reader socket's account (unshare, project removal, unpublish or trash, whichever gave it access). */
+  | { t: 'revoke'; n: number };
 
 /** The key multi-value writes use: left out of the content comparison (a fix may refuse or trim them). */
 const LOOSE_TAG = tagKey('multi.fcs', 'Donor');
@@ -182,6 +184,9 @@ export class Scenario {
         break;
       case 'intent':
         await this.intent(command.intent);
+        break;
+      case 'revoke':
+        await this.revoke(command.n);
         break;
     }
     await this.checkAll();
@@ -355,6 +360,23 @@ export class Scenario {
     } finally {
       s.close();
     }
+  }
+
+  private async revoke(n: number): Promise<void> {
+    const readers = [...this.open.values()].filter((t) => t.user !== 'alice');
+    const t = readers[n % Math.max(1, readers.length)];
+    if (!t) return;
+    const doc = docKeyOf(this.model, t.doc);
+    const exp = this.model.exps[doc];
+    const user = t.user as Exclude<User, 'alice'>;
+    const intent: ModelIntent = exp.grants.has(user)
+      ? { type: 'unshare', actor: 'alice', doc, user }
+      : exp.inProject && this.model.members.has(user)
+        ? { type: 'member-remove', actor: 'alice', user }
+        : exp.public
+          ? { type: 'unpublish', actor: 'alice', doc }
+          : { type: 'trash', actor: 'alice', doc };
+    await this.intent(intent);
   }
 
   private async intent(intent: ModelIntent): Promise<void> {
