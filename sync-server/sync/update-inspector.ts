@@ -55,13 +55,15 @@ export type Inspection =
   | { ok: false; reason: InspectionFailure };
 
 /**
- * - malformed: not a Yjs update;
+ * - malformed: not a Yjs update (its bytes do not decode): no replica holds it;
+ * - invalid: decodes, but holds structs no encoder writes (no length, a parent that is not a
+ *   type, a cycle): its author has them in its replica, so its later updates cannot fit;
  * - incomplete: depends on changes the server does not have (or no encoder writes it);
  * - too-costly: reading it would cost more than the work budget;
  * - server-owned: brings structs into a document only the server writes;
  * - placeholder: brings new GC structs, which no honest client writes (see below).
  */
-export type InspectionFailure = 'malformed' | 'incomplete' | 'too-costly' | 'server-owned' | 'placeholder';
+export type InspectionFailure = 'malformed' | 'invalid' | 'incomplete' | 'too-costly' | 'server-owned' | 'placeholder';
 
 export type InspectOptions = {
   /** Work units the update may cost (ServerLimits.updateWorkBudget). */
@@ -117,8 +119,8 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array, options: InspectOp
   } catch (error) {
     if (error instanceof TooCostly) return { ok: false, reason: 'too-costly' };
     // A struct no encoder writes (an origin of the wrong kind, an id out of range) that Yjs'
-    // own lookups trip over: refused as malformed, never an exception out of the merge.
-    return { ok: false, reason: 'malformed' };
+    // own lookups trip over: refused as invalid, never an exception out of the merge.
+    return { ok: false, reason: 'invalid' };
   }
 }
 
@@ -133,7 +135,7 @@ function inspectDecoded(doc: Y.Doc, update: Uint8Array, decoded: ReturnType<type
   for (const struct of decoded.structs) {
     const { client, clock } = struct.id;
     // A struct of no length breaks every clock lookup of Yjs' store; no encoder writes one.
-    if (!(struct.length > 0)) return { ok: false, reason: 'malformed' };
+    if (!(struct.length > 0)) return { ok: false, reason: 'invalid' };
     ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
     if (struct instanceof Y.Skip) return { ok: false, reason: 'incomplete' };
     const known = Y.getState(store, client);
@@ -265,7 +267,7 @@ function normaliseDeletes(ds: DeleteSet, meter: Meter): { ranges: DeleteRanges; 
  * itself. Yjs would otherwise park the item as pending (stored and acknowledged, yet in no copy
  * of the document, and the author's next update would no longer fit), or fail half-way.
  */
-function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store'], meter: Meter): 'ok' | 'incomplete' | 'malformed' {
+function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store'], meter: Meter): 'ok' | 'incomplete' | 'invalid' {
   const inUpdate = (id: Y.ID): NewStruct | null => (id.clock < Y.getState(store, id.client) ? null : (structAt(fresh.get(id.client), id.clock) ?? null));
   for (const list of fresh.values()) {
     for (const { item } of list) {
@@ -277,11 +279,11 @@ function dependenciesKnown(fresh: Map<number, NewStruct[]>, store: Y.Doc['store'
         const parent = item.parent;
         if (parent.clock < Y.getState(store, parent.client)) {
           const stored = Y.getItem(store, parent);
-          if (stored instanceof Y.Item && !(stored.content instanceof Y.ContentType)) return 'malformed';
+          if (stored instanceof Y.Item && !(stored.content instanceof Y.ContentType)) return 'invalid';
         } else {
           const brought = inUpdate(parent);
           if (brought === null) return 'incomplete';
-          if (!(brought.item?.content instanceof Y.ContentType)) return 'malformed';
+          if (!(brought.item?.content instanceof Y.ContentType)) return 'invalid';
         }
       }
     }

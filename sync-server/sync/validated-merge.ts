@@ -117,6 +117,9 @@ function refuseWhole(peer: RoomPeer, reason: InspectionFailure): void {
     case 'malformed':
       peer.control({ t: 'refused', code: ErrorCode.UPDATE_MALFORMED, message: 'the update could not be decoded', ranges: [] });
       return;
+    case 'invalid':
+      // The author's replica holds what was refused, so none of its later updates would fit.
+      return reset(peer, ErrorCode.UPDATE_MALFORMED, 'the update holds structs no Yjs encoder writes');
     case 'incomplete':
       return reset(peer, ErrorCode.UPDATE_INCOMPLETE, 'the update depends on changes the server does not have');
     case 'too-costly':

@@ -112,6 +112,18 @@ describe('the server under random commands keeps its rules, its readers in step 
     await expect(replay(commands)).resolves.toBeUndefined();
   });
 
+  // The server refused a nested type under meta.purpose, then refused the write inside it as
+  // malformed without a reset: the author's replica kept both structs, so its next honest edit
+  // left a gap and was reset. Now the write inside is refused with a reset at once.
+  it('regression: seed 20261203 — a write inside a refused nested type resets at once; the next edit goes through', async () => {
+    const commands: Command[] = [
+      { t: 'join', user: 'bob', doc: 'E' },
+      { t: 'hostile', user: 'bob', doc: 'E', kind: 'nested', n: 403, bytes: [] },
+      { t: 'edit', user: 'bob', doc: 'E', field: 'gate', n: 490 },
+    ];
+    await expect(replay(commands)).resolves.toBeUndefined();
+  });
+
   it('a revoked reader, a stranger and a forged id in one sequence (hand-written smoke)', async () => {
     const commands: Command[] = [
       { t: 'join', user: 'bob', doc: 'E' },
@@ -138,7 +150,7 @@ describe('the server under random commands keeps its rules, its readers in step 
  * hole's flag is false its test is expected to fail; once the fix is merged, set the flag and
  * the test must pass.
  */
-describe('known holes, pinned (expected to fail until their fixes are merged)', () => {
+describe('holes found by the attacker, pinned (each test replays the attack and must find it refused)', () => {
   const cases: Array<[Hole, string, Command[]]> = [
     [
       'multiValue',

@@ -16,15 +16,15 @@ import { DOCS, SharingModel, USERS, type DocKey, type ModelIntent, type User } f
  */
 export const KNOWN_HOLES = {
   /** A map write whose ContentAny holds several values: only the last is checked, all are stored and relayed. */
-  multiValue: false,
+  multiValue: true,
   /** A GC placeholder struct (no content, no parent) is accepted into server-owned documents such as the catalog. */
-  gcPlaceholder: false,
+  gcPlaceholder: true,
   /** A client may write under the server's own client id of a document. */
-  serverClientId: false,
+  serverClientId: true,
   /** Awareness messages are relayed to every reader as they came, garbage included. */
-  awarenessGarbage: false,
+  awarenessGarbage: true,
   /** A refused write leaves its root name (as a tombstone's parent) in the stored document. */
-  refusedRootNames: false,
+  refusedRootNames: true,
 };
 export type Hole = keyof typeof KNOWN_HOLES;
 /** `PROPERTY_KNOWN_HOLES=on` turns every hole's generator and check on for one run, to see where a branch stands. */
@@ -217,8 +217,14 @@ export class Scenario {
     count('join refused');
   }
 
-  /** The user's open socket on the document, joining first if need be; null for a non-reader. */
+  /**
+   * The user's open socket on the document, joining first if need be; null for a non-reader.
+   * A socket the server reset (a hostile write may earn one) is gone: the client starts over
+   * with a fresh replica, as the client core does after RESET_REQUIRED.
+   */
   private async socketOf(user: User, doc: DocKey): Promise<Tracked | null> {
+    const existing = this.open.get(key(user, doc));
+    if (existing && existing.socket.closeEvent !== null) this.open.delete(key(user, doc));
     if (!this.open.has(key(user, doc))) await this.join(user, doc);
     return this.open.get(key(user, doc)) ?? null;
   }
