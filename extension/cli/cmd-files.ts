@@ -1,5 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { ExperimentId, GateId } from '../../shared/schemas/entities.ts';
 import { FileName } from '../../shared/schemas/files.ts';
 import { flag, onlyFlags, UsageError } from './args.ts';
@@ -37,14 +37,38 @@ export async function runFile(ctx: Ctx): Promise<Exit> {
     onlyFlags(ctx.args, ['out']);
     const out = flag(ctx.args, 'out');
     if (out === undefined) throw new UsageError('--out PATH is required');
+    // A local problem with the target is told before anything is downloaded, as a usage error.
+    await checkWritableTarget(out);
     const bytes = await core.downloadFile(expId.data, second);
     // Written beside the target and renamed, so an interrupted download leaves no half file.
-    await writeFile(`${out}.part`, bytes);
-    await rename(`${out}.part`, out);
+    try {
+      await writeFile(`${out}.part`, bytes);
+      await rename(`${out}.part`, out);
+    } catch (error) {
+      throw new UsageError(`cannot write ${out}: ${localReason(error)}`);
+    }
     ctx.out.result({ fileId: second, path: out, size: bytes.length }, `saved ${bytes.length} bytes to ${out}`);
     return Exit.ok;
   }
   throw new UsageError('usage: file add EXP PATH | file get EXP FILE --out PATH');
+}
+
+/** Refuses an --out path whose folder is missing or not a folder, or that names a folder. */
+async function checkWritableTarget(out: string): Promise<void> {
+  const folder = dirname(resolve(out));
+  const info = await stat(folder).catch(() => null);
+  if (info === null) throw new UsageError(`cannot write ${out}: the folder ${folder} does not exist`);
+  if (!info.isDirectory()) throw new UsageError(`cannot write ${out}: ${folder} is not a folder`);
+  if ((await stat(out).catch(() => null))?.isDirectory()) throw new UsageError(`cannot write ${out}: it is a folder; name a file`);
+}
+
+function localReason(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  if (code === 'ENOENT') return 'the folder does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOSPC') return 'the disk is full';
+  if (code === 'EISDIR') return 'it is a folder';
+  return 'the file could not be written';
 }
 
 export async function runGateExport(ctx: Ctx): Promise<Exit> {

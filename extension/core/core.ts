@@ -16,7 +16,7 @@ import { Api, type FetchLike } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
-import { experimentView, listRows } from './lists.ts';
+import { experimentView, listRows, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
 import type { ClientStore, StoredSession } from './store.ts';
@@ -175,7 +175,7 @@ export class CytoshareCore implements ClientCore {
     const index = names.has(docName.index(me)) ? await this.store.openDoc(docName.index(me)) : null;
     const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const removed = new Map((await removedMarks(this.store)).entries());
-    return listRows(index, catalog, me, filter, search, removed);
+    return listRows(index, catalog, me, filter, search, removed, pendingRows(await this.store.loadDrafts(), me));
   }
 
   async show(experimentId: string): Promise<ExperimentView> {
