@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
 import { ConnectionEntry } from './schemas/connection-entry.ts';
 import { ProjectId, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
-import { Dimension, ExperimentId, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
+import { Dimension, ExperimentId, ExperimentName, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 
 /**
  * The layout of every Yjs document the system syncs.
@@ -74,7 +74,7 @@ export const serverOwnedRoots: ReadonlySet<string> = new Set([ExperimentRoot.sha
 
 /** Content fields clients write, with the schema each value must satisfy. */
 export const contentValueSchema = {
-  meta: { name: z.string().trim().min(1).max(200), purpose: z.string().max(5000) } as Record<string, z.ZodType>,
+  meta: { name: ExperimentName, purpose: z.string().max(5000) } as Record<string, z.ZodType>,
   tags: TagValue,
   /** A removed gate is written as null rather than deleted, so that every content edit makes
    *  a struct of its author's and can be matched to its draft by clock range. */
@@ -240,6 +240,36 @@ export const FileRecord = z.strictObject({
   uploadedAt: z.number(),
 });
 export type FileRecord = z.infer<typeof FileRecord>;
+
+/**
+ * The facts content rules check references against, read from the document on first use: a
+ * write of a name or purpose reads nothing. Only names are read, not whole file records.
+ */
+export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasChannel(channel: string): boolean; hasGate(gateId: string): boolean } {
+  let names: Set<string> | null = null;
+  let channels: Set<string> | null = null;
+  const read = () => {
+    names = new Set();
+    channels = new Set();
+    for (const value of doc.getMap(ExperimentRoot.files).values()) {
+      if (typeof value !== 'object' || value === null) continue;
+      const record = value as { name?: unknown; channels?: unknown };
+      if (typeof record.name === 'string') names.add(record.name);
+      if (Array.isArray(record.channels)) {
+        for (const c of record.channels) if (typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string') channels.add((c as { name: string }).name);
+      }
+    }
+    return { names, channels };
+  };
+  return {
+    hasFile: (name) => (names ?? read().names).has(name),
+    hasChannel: (channel) => (channels ?? read().channels).has(channel),
+    hasGate: (gateId) => {
+      const gates = doc.getMap(ExperimentRoot.gates);
+      return gates.has(gateId) && gates.get(gateId) !== null;
+    },
+  };
+}
 
 export function readFiles(doc: Y.Doc): Array<{ id: string } & FileRecord> {
   const out: Array<{ id: string } & FileRecord> = [];

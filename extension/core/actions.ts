@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { docName } from '../../shared/doc-layout.ts';
+import { contentFacts, docName } from '../../shared/doc-layout.ts';
 import { checkContentWrite, type ContentWrite } from '../../shared/rules/content.ts';
 import { planIntent } from '../../shared/rules/intents.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
@@ -93,11 +93,15 @@ export async function recordEdit(ctx: ActionContext, experimentId: string, write
   const state = experiments.get(experimentId);
   if (!state) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment', ['experimentId']);
   const project = state.projectId ? ((await knownProjects(ctx.store)).get(state.projectId) ?? null) : null;
+  const name = docName.experiment(experimentId);
+  // The replica's files and gates, for the same reference checks the server makes; an
+  // experiment whose document is not here yet (created offline) has none.
+  const stored = (await ctx.store.docNames()).includes(name);
+  const facts = contentFacts(stored ? await ctx.store.openDoc(name) : new Y.Doc());
   for (const write of writes) {
-    const verdict = checkContentWrite(state, ctx.actor, write, project);
+    const verdict = checkContentWrite(state, ctx.actor, write, project, facts);
     if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   }
-  const name = docName.experiment(experimentId);
   const doc = await ctx.store.openDoc(name);
   const client = doc.clientID;
   const clockStart = Y.getState(doc.store, client);

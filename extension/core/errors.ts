@@ -49,5 +49,5 @@ export function detailWords(message: string, detail: Readonly<Record<string, unk
   const expected = offset('expected');
   const actual = offset('actual');
   const where = expected !== null && actual !== null ? `: expected offset ${expected}, actual ${actual}` : expected !== null ? `: expected ${expected}` : '';
-  return `in the ${segment} segment${where} (${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 300)})`;
+  return `Segment ${segment}${where} (${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 300)})`;
 }

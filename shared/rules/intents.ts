@@ -25,6 +25,8 @@ export type IntentContext = {
   projects?: ReadonlyMap<string, ProjectState>;
   /** Does the experiment hold this gate? Absent where the caller does not know. */
   hasGate?: (experimentId: string, gateId: string) => boolean;
+  /** Is a curation request for the experiment waiting in staff's queue? Absent where unknown (the client). */
+  curationRequested?: (experimentId: string) => boolean;
 };
 
 /** The project an experiment belongs to, when the caller knows it. */
@@ -126,7 +128,9 @@ function planGrantChange(
   if (sharing && ctx.mode === 'premium' && ctx.isConnected && !Object.hasOwn(exp.grants, user) && !ctx.isConnected(actor.username, user)) {
     return refused(refuse(ErrorCode.NOT_CONNECTED, 'connect with this user first', ['user']));
   }
-  const affected: string[] = [exp.id];
+  // Sharing again with someone who has direct access changes nothing: the intent is allowed
+  // (idempotent) but the target is not affected, so no grant, mail or connection is made again.
+  const affected: string[] = sharing && Object.hasOwn(exp.grants, user) ? [] : [exp.id];
   const skipped: IntentPlan['skipped'] = [];
   for (const id of familyOf(exp.id, ctx.experiments)) {
     const member = ctx.experiments.get(id);
@@ -193,7 +197,10 @@ function planCurationRequest(intent: IntentOf<typeof IntentType.requestCuration>
   if (!plan.verdict.ok) return plan;
   const exp = ctx.experiments.get(intent.experimentId) as SharingState;
   if (exp.trashed) return refused(refuse(ErrorCode.EXPERIMENT_TRASHED, 'the experiment is in the trash'));
-  return exp.public ? plan : refused(refuse(ErrorCode.NOT_PUBLIC, 'only a public experiment can be curated'));
+  if (!exp.public) return refused(refuse(ErrorCode.NOT_PUBLIC, 'only a public experiment can be curated'));
+  if (exp.curated) return refused(refuse(ErrorCode.ALREADY_CURATED, 'the experiment is curated already'));
+  if (ctx.curationRequested?.(exp.id)) return refused(refuse(ErrorCode.CURATION_REQUESTED, 'a request is already in the queue'));
+  return plan;
 }
 
 /** A gate export makes a new experiment in the source's family: clone right, and the right to link. */

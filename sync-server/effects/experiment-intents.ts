@@ -15,6 +15,7 @@ export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, int
   const { experiments, projects } = await context(deps, intent);
   const resolved = 'user' in intent ? ((await store.findUser(intent.user))?.username ?? null) : null;
   const connected = await deps.connections.isConnectedSet(actor.username);
+  const requested = intent.type === IntentType.requestCuration && (await store.curationQueue()).some((q) => q.experimentId === intent.experimentId);
   const gateKnown = intent.type === IntentType.exportGate && experiments.has(intent.experimentId) ? (await findGate(deps, intent.experimentId, intent.gateId)) !== null : false;
   const plan = planIntent(intent, actor, {
     experiments,
@@ -23,6 +24,7 @@ export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, int
     mode: deps.mode(),
     isConnected: (_actor, user) => connected.has(user),
     hasGate: () => gateKnown,
+    curationRequested: () => requested,
   });
   if (plan.verdict.ok) await carryOut(deps, actor, intent, plan, experiments, projects);
   return plan;
@@ -134,6 +136,8 @@ async function carryOut(
 /** Auto-connection, the share mail, and the shared counts in everyone's connections list. */
 async function afterGrantChange(deps: IntentDeps, actor: Actor, intent: ExperimentIntent, plan: IntentPlan, changed: ExperimentRecord[], before: Set<string>): Promise<void> {
   const { connections, store } = deps;
+  // An intent that changed nothing (a share with someone who has access) has no effects.
+  if (changed.length === 0) return;
   const after = new Set(changed.flatMap((r) => holdersOf(r)));
   if (intent.type === IntentType.share && plan.user !== undefined) {
     await connections.autoConnect([...after], [plan.user]);
