@@ -271,6 +271,15 @@ export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasC
   };
 }
 
+/** The names of the experiment's files, for the one-name-per-file rule. */
+export function fileNames(doc: Y.Doc): string[] {
+  const names: string[] = [];
+  for (const value of doc.getMap(ExperimentRoot.files).values()) {
+    if (typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string') names.push((value as { name: string }).name);
+  }
+  return names;
+}
+
 export function readFiles(doc: Y.Doc): Array<{ id: string } & FileRecord> {
   const out: Array<{ id: string } & FileRecord> = [];
   doc.getMap(ExperimentRoot.files).forEach((value, id) => {

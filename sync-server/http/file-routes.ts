@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
-import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
+import type * as Y from 'yjs';
+import { docName, ExperimentRoot, FileRecord, fileNames } from '../../shared/doc-layout.ts';
+import { checkNewFileName } from '../../shared/rules/files.ts';
 import { parseFcs } from '../../shared/fcs/index.ts';
 import { MAX_UPLOAD_BYTES } from '../../shared/protocol/message-types.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
@@ -81,6 +83,7 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps,
   const name = FileName.safeParse(new URL(req.url ?? '/', 'http://localhost').searchParams.get('name'));
   if (!name.success) throw new HttpError(400, ErrorCode.BAD_REQUEST, `name: ${name.error.issues[0]?.message ?? 'required'}`, ['name']);
   await check(deps, actor, experimentId, Capability.edit);
+  await deps.rooms.with(docName.experiment(experimentId), async (room) => refuseTakenName(room.doc, name.data)); // before the bytes come in
   const bytes = await readLimited(req, MAX_UPLOAD_BYTES);
   const parsed = parseFcs(bytes);
   if (!parsed.ok) {
@@ -105,11 +108,18 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps,
       // Checked again in the room's queue: while the bytes came in, the right may have been
       // withdrawn or the experiment deleted, and a record written now would outlive that.
       allow(room.sharing, room.project, actor, Capability.edit);
+      refuseTakenName(doc, record.name);
       doc.getMap(ExperimentRoot.files).set(fileId, record);
     }),
   );
   const body: UploadResult = { fileId, name: record.name, sha256, events: record.events, channels: record.channels };
   sendJson(res, 201, body);
+}
+
+/** One name per file in an experiment (sample tags are keyed by it): 409 FILE_NAME_TAKEN. */
+function refuseTakenName(doc: Y.Doc, name: string): void {
+  const verdict = checkNewFileName(name, fileNames(doc));
+  if (!verdict.ok) throw new HttpError(409, verdict.code, verdict.message, verdict.path);
 }
 
 async function download(res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string, fileId: string): Promise<void> {
