@@ -128,21 +128,47 @@ export function sharingMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap(ExperimentRoot.sharing);
 }
 
+/**
+ * The people of the experiment's project, mirrored beside the sharing state (key
+ * `projectPeople` of the sharing map): every reader then lists the same people, including a
+ * collaborator who is not in the project and so never receives its document.
+ */
+const PROJECT_PEOPLE = 'projectPeople';
+export const ProjectPeople = z.strictObject({ id: ProjectId, members: z.record(Username, ProjectRoleSchema) });
+export type ProjectPeople = z.infer<typeof ProjectPeople>;
+
 /** Reads the sharing state mirrored into an experiment document; null until the server wrote it. */
 export function readSharing(doc: Y.Doc, experimentId: string): SharingState | null {
   const map = sharingMap(doc);
   if (!map.has('owner')) return null;
-  const parsed = SharingState.safeParse({ id: experimentId, ...map.toJSON() });
+  const { [PROJECT_PEOPLE]: _people, ...fields } = map.toJSON();
+  const parsed = SharingState.safeParse({ id: experimentId, ...fields });
   return parsed.success ? parsed.data : null;
 }
 
-/** Writes a sharing state into the document; only the server calls this. */
-export function writeSharing(doc: Y.Doc, state: SharingState): void {
+/** The project people mirrored into an experiment document, if it is in a project. */
+export function readProjectPeople(doc: Y.Doc): ProjectPeople | null {
+  const parsed = ProjectPeople.safeParse(sharingMap(doc).get(PROJECT_PEOPLE));
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Writes a sharing state into the document; only the server calls this. `project` is the
+ * experiment's project (its people are mirrored too); undefined leaves the mirror as it is.
+ */
+export function writeSharing(doc: Y.Doc, state: SharingState, project?: ProjectState | null): void {
   const map = sharingMap(doc);
   doc.transact(() => {
     for (const [key, value] of Object.entries(state)) {
       if (key === 'id') continue;
       if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) map.set(key, value);
+    }
+    if (project === undefined) return;
+    const people = project && project.id === state.projectId ? { id: project.id, members: project.members } : null;
+    if (people === null) {
+      if (map.has(PROJECT_PEOPLE)) map.delete(PROJECT_PEOPLE);
+    } else if (JSON.stringify(map.get(PROJECT_PEOPLE)) !== JSON.stringify(people)) {
+      map.set(PROJECT_PEOPLE, people);
     }
   });
 }

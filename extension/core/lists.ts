@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { readCatalogEntries, readContent, readFiles, readIndexEntries, readSharing } from '../../shared/doc-layout.ts';
+import { readCatalogEntries, readContent, readFiles, readIndexEntries, readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
@@ -91,7 +91,9 @@ export function experimentView(
     ...content,
     name: content.name || fallbackName || '',
     ...rest,
-    access: accessList(state, project),
+    // The project's people as the server mirrors them into the document, so a collaborator
+    // outside the project lists the same people as the owner.
+    access: accessList(state, project ?? (doc ? readProjectPeople(doc) : null)),
     files: doc ? readFiles(doc).map((f) => ({ id: f.id, name: f.name, events: f.events, size: f.size, channels: f.channels })) : [],
     can: {
       edit: caps.edit,

@@ -43,6 +43,8 @@ export type IntentPlan = {
   skipped: Array<{ experimentId: string; code: ErrorCode }>;
   /** The username the intent's `user` resolved to, for share and unshare. */
   user?: string;
+  /** Users a link gives direct access to on the affected experiments: the family's people. */
+  grants?: string[];
 };
 
 const refused = (verdict: Verdict): IntentPlan => ({ verdict, affected: [], skipped: [] });
@@ -158,7 +160,54 @@ function planLink(intent: IntentOf<typeof IntentType.link>, actor: Actor, ctx: I
   if (wouldCycle(exp.id, parent.id, ctx.experiments)) {
     return refused(refuse(ErrorCode.LINK_CYCLE, 'the parent descends from this experiment', ['parentId']));
   }
-  return { verdict: allow, affected: [exp.id], skipped: [] };
+  return planFamilyJoin(exp, parent, actor, ctx);
+}
+
+/**
+ * Linked experiments are shared together, so an experiment linked into a family gets the
+ * family's people: every direct grant held in the parent's family is given to the experiment
+ * and its descendants, which move with it. The linker holds the sharing right on the target and
+ * the parent (checked above); a descendant the linker may not manage is skipped, as a share's
+ * cascade skips it. The people are already on the family, so no connection is asked for.
+ */
+function planFamilyJoin(exp: SharingState, parent: SharingState, actor: Actor, ctx: IntentContext): IntentPlan {
+  const joining = [exp.id, ...descendantsOf(exp.id, ctx.experiments)];
+  const moving = new Set(joining);
+  const people = new Set<string>();
+  for (const id of familyOf(parent.id, ctx.experiments)) {
+    const member = ctx.experiments.get(id);
+    if (member === undefined || moving.has(id)) continue;
+    for (const user of Object.keys(member.grants)) people.add(user);
+  }
+  const grants = [...people].sort();
+  const affected: string[] = [exp.id];
+  const skipped: IntentPlan['skipped'] = [];
+  for (const id of joining.slice(1)) {
+    const member = ctx.experiments.get(id);
+    if (member === undefined || !grants.some((user) => user !== member.owner && !Object.hasOwn(member.grants, user))) continue;
+    const manage = can(member, actor, Capability.manageSharing, projectOf(member, ctx));
+    if (manage.ok) affected.push(id);
+    else skipped.push({ experimentId: id, code: manage.code });
+  }
+  return { verdict: allow, affected, skipped, grants };
+}
+
+/** Every known experiment below `id` in its family tree. */
+function descendantsOf(id: string, experiments: ReadonlyMap<string, SharingState>): string[] {
+  const out: string[] = [];
+  const queue = [id];
+  const seen = new Set([id]);
+  while (queue.length > 0) {
+    const current = queue.pop() as string;
+    for (const exp of experiments.values()) {
+      if (exp.parentId === current && !seen.has(exp.id)) {
+        seen.add(exp.id);
+        out.push(exp.id);
+        queue.push(exp.id);
+      }
+    }
+  }
+  return out.sort();
 }
 
 function planClone(intent: IntentOf<typeof IntentType.clone>, actor: Actor, ctx: IntentContext): IntentPlan {
@@ -260,8 +309,14 @@ export function applyIntent(
       return { ...state, public: true };
     case IntentType.unpublish:
       return { ...state, public: false, curated: false };
-    case IntentType.link:
-      return { ...state, parentId: intent.parentId };
+    case IntentType.link: {
+      const grants = { ...state.grants };
+      for (const user of plan.grants ?? []) {
+        if (user !== state.owner && !Object.hasOwn(grants, user)) grants[user] = { by: actor.username, at: now };
+      }
+      // Only the target gets the new parent; its descendants keep theirs and come along.
+      return { ...state, parentId: state.id === intent.experimentId ? intent.parentId : state.parentId, grants };
+    }
     case IntentType.curate:
       return { ...state, curated: intent.curated };
     case IntentType.trash:

@@ -255,7 +255,7 @@ export class DocRoom {
     return this.run(async () => {
       this.sharing = state;
       this.project = project;
-      this.doc.transact(() => writeSharing(this.doc, state), SERVER_ORIGIN);
+      this.doc.transact(() => writeSharing(this.doc, state, project), SERVER_ORIGIN);
       await this.flush(null);
       this.evictNonReaders();
     });
@@ -267,6 +267,12 @@ export class DocRoom {
       this.project = project;
       if (project && this.ref.kind === DocKind.project) {
         this.doc.transact(() => writeProject(this.doc, project), SERVER_ORIGIN);
+        await this.flush(null);
+      }
+      // An experiment of the project mirrors its people for readers outside the project.
+      const sharing = this.sharing;
+      if (sharing && this.ref.kind === DocKind.experiment) {
+        this.doc.transact(() => writeSharing(this.doc, sharing, project), SERVER_ORIGIN);
         await this.flush(null);
       }
       this.evictNonReaders();
