@@ -164,13 +164,15 @@ function planLink(intent: IntentOf<typeof IntentType.link>, actor: Actor, ctx: I
 }
 
 /**
- * Linked experiments are shared together, so an experiment linked into a family gets the
+ * Linked experiments are shared together, so an experiment linked into another family gets the
  * family's people: every direct grant held in the parent's family is given to the experiment
  * and its descendants, which move with it. The linker holds the sharing right on the target and
  * the parent (checked above); a descendant the linker may not manage is skipped, as a share's
  * cascade skips it. The people are already on the family, so no connection is asked for.
  */
 function planFamilyJoin(exp: SharingState, parent: SharingState, actor: Actor, ctx: IntentContext): IntentPlan {
+  // Moving within its own family (a new parent in the same family) brings nobody new.
+  if (familyOf(exp.id, ctx.experiments).includes(parent.id)) return { verdict: allow, affected: [exp.id], skipped: [] };
   const joining = [exp.id, ...descendantsOf(exp.id, ctx.experiments)];
   const moving = new Set(joining);
   const people = new Set<string>();
