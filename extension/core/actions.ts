@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { contentFacts, docName, readProjectList } from '../../shared/doc-layout.ts';
+import { contentFacts, docName } from '../../shared/doc-layout.ts';
 import { checkContentWrite, type ContentWrite } from '../../shared/rules/content.ts';
 import { planIntent } from '../../shared/rules/intents.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
@@ -68,9 +68,10 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
   if (isExperimentIntent(intent)) {
     const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
     const target = experiments.get(intent.experimentId);
-    // A project the replica lacks is left to the server only if the user may be in it; one the
-    // user's synced index does not list gives the user nothing, so the rules decide exactly.
-    if (target?.projectId && !projects.has(target.projectId) && (await mayBeMemberOf(ctx, target.projectId))) return { ok: true };
+    // A project the replica lacks (not the user's, or not synced yet) leaves the verdict to the
+    // server, except for owner-only intents: a project never makes anyone the owner, so the
+    // rules decide those exactly without it (a non-owner's curation request is refused at once).
+    if (target?.projectId && !projects.has(target.projectId) && !ownerOnly.has(intent.type)) return { ok: true };
     if (intent.type === IntentType.move && intent.projectId !== null && !projects.has(intent.projectId)) return { ok: true };
     return planIntent(intent, ctx.actor, { experiments, projects, mode: ctx.mode, ...isConnected }).verdict;
   }
@@ -85,12 +86,8 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
   return ctx.connections ? planConnectionIntent(intent, ctx.actor, ctx.connections) : { ok: true };
 }
 
-/** Is the user perhaps a member of the project: listed in their index, or no index synced yet? */
-async function mayBeMemberOf(ctx: ActionContext, projectId: string): Promise<boolean> {
-  const name = docName.index(ctx.actor.username);
-  if (!(await ctx.store.docNames()).includes(name)) return true;
-  return readProjectList(await ctx.store.openDoc(name)).some((p) => p.id === projectId);
-}
+/** Intents only the owner may make, whatever the project says. */
+const ownerOnly: ReadonlySet<string> = new Set([IntentType.requestCuration, IntentType.trash, IntentType.restore, IntentType.delete]);
 
 /**
  * Applies `writes` to the experiment's replica in one transaction. Every write is checked
