@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/sync-latency.ts [--quick] [--sizes 2,50] [--latency-only]
  *
- * Every client writes its own tag cell `tags[tagKey('s<i>.fcs','Donor')]` in turn at a steady
+ * Every client writes its own tag cell `tags[tagKey('s1.fcs','Donor <i>')]` in turn at a steady
  * rate (100 updates/s to each server in the latency runs, the two servers' updates
  * interleaved); each value carries a sequence number. Latency of an update = time from the
  * write until the LAST other client has seen it ("all"), and until a fixed observer (client 0,
@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tagKey } from '../shared/doc-layout.ts';
-import { createUsers, loginAll, sharedExperiment, type Session } from './lib/accounts.ts';
+import { BENCH_FILE, createUsers, loginAll, sharedExperiment, type Session } from './lib/accounts.ts';
 import { GENERATOR_CPU, pinToCpu, SERVER_CPU } from './lib/affinity.ts';
 import { startChild, type ServerChild } from './lib/child.ts';
 import { RawClient as BenchClient } from './lib/raw-client.ts';
@@ -230,7 +230,7 @@ async function measurePair(targets: Target[], ladderStart: number): Promise<Map<
 async function connectAll(n: number, urlOf: (i: number) => string): Promise<BenchClient[]> {
   const clients: BenchClient[] = [];
   for (let i = 0; i < n; i++) {
-    clients.push(new BenchClient(i, tagKey(`s${i}.fcs`, 'Donor')));
+    clients.push(new BenchClient(i, tagKey(BENCH_FILE, `Donor ${i}`)));
   }
   for (let i = 0; i < n; i += 20) await Promise.all(clients.slice(i, i + 20).map((c) => c.connect(urlOf(c.index))));
   return clients;

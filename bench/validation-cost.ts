@@ -30,6 +30,8 @@ const quick = process.argv.includes('--quick');
 const SIZES = [1_000, 10_000, 100_000];
 const MEASURED = quick ? 300 : 3_000;
 const KEYS = 1_000;
+/** Files of the experiment, a typical panel's worth: each tag write looks its file up among them. */
+const FILES = 24;
 const AUTHORS = [101, 202, 303, 404, 505, 606, 707, 808];
 const EXP = 'benchvalidation';
 
@@ -78,7 +80,9 @@ async function prepare(ops: number): Promise<Subject> {
   const random = rng(ops);
   const src = new Y.Doc();
   const tags = src.getMap<string>('tags');
-  const keys = Array.from({ length: KEYS }, (_, i) => tagKey(`s${i}.fcs`, i % 2 ? 'Donor' : 'Treatment'));
+  // Cells of a few files, which the document holds as uploads record them (a tag must name a file of the experiment).
+  const keys = Array.from({ length: KEYS }, (_, i) => tagKey(`s${i % FILES}.fcs`, `${i % 2 ? 'Donor' : 'Treatment'} ${i}`));
+  for (let i = 0; i < FILES; i++) src.getMap('files').set(`f${i}`, { name: `s${i}.fcs`, channels: [{ name: 'FSC-A', label: null }] });
   for (let i = 0; i < ops; i++) {
     src.clientID = AUTHORS[i % AUTHORS.length]!;
     tags.set(keys[Math.floor(random() * KEYS)]!, `value ${i}`);

@@ -69,6 +69,10 @@ export const ErrorCode = {
   VERIFICATION_INVALID: 'VERIFICATION_INVALID',
   ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
   UNKNOWN_SESSION: 'UNKNOWN_SESSION',
+  FILE_NAME_TAKEN: 'FILE_NAME_TAKEN',
+  UNKNOWN_CHANNEL: 'UNKNOWN_CHANNEL',
+  ALREADY_CURATED: 'ALREADY_CURATED',
+  CURATION_REQUESTED: 'CURATION_REQUESTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -139,6 +143,10 @@ const words: Record<ErrorCode, string> = {
   VERIFICATION_INVALID: 'That verification code is wrong, used or expired.',
   ACCOUNT_DISABLED: 'This account is disabled; ask the server administrator.',
   UNKNOWN_SESSION: 'No such session.',
+  FILE_NAME_TAKEN: 'This experiment already has a file of that name; sample tags are keyed by file name, so rename the file first.',
+  UNKNOWN_CHANNEL: 'No file of this experiment has that channel.',
+  ALREADY_CURATED: 'This experiment is already curated.',
+  CURATION_REQUESTED: 'Curation of this experiment was already requested; staff will answer it.',
 };
 
 export function describeCode(code: ErrorCode): string {

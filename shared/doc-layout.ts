@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
 import { ConnectionEntry } from './schemas/connection-entry.ts';
 import { ProjectId, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
-import { Dimension, ExperimentId, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
+import { Dimension, ExperimentId, ExperimentName, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 
 /**
  * The layout of every Yjs document the system syncs.
@@ -74,7 +74,7 @@ export const serverOwnedRoots: ReadonlySet<string> = new Set([ExperimentRoot.sha
 
 /** Content fields clients write, with the schema each value must satisfy. */
 export const contentValueSchema = {
-  meta: { name: z.string().trim().min(1).max(200), purpose: z.string().max(5000) } as Record<string, z.ZodType>,
+  meta: { name: ExperimentName, purpose: z.string().max(5000) } as Record<string, z.ZodType>,
   tags: TagValue,
   /** A removed gate is written as null rather than deleted, so that every content edit makes
    *  a struct of its author's and can be matched to its draft by clock range. */
@@ -128,21 +128,47 @@ export function sharingMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap(ExperimentRoot.sharing);
 }
 
+/**
+ * The people of the experiment's project, mirrored beside the sharing state (key
+ * `projectPeople` of the sharing map): every reader then lists the same people, including a
+ * collaborator who is not in the project and so never receives its document.
+ */
+const PROJECT_PEOPLE = 'projectPeople';
+export const ProjectPeople = z.strictObject({ id: ProjectId, members: z.record(Username, ProjectRoleSchema) });
+export type ProjectPeople = z.infer<typeof ProjectPeople>;
+
 /** Reads the sharing state mirrored into an experiment document; null until the server wrote it. */
 export function readSharing(doc: Y.Doc, experimentId: string): SharingState | null {
   const map = sharingMap(doc);
   if (!map.has('owner')) return null;
-  const parsed = SharingState.safeParse({ id: experimentId, ...map.toJSON() });
+  const { [PROJECT_PEOPLE]: _people, ...fields } = map.toJSON();
+  const parsed = SharingState.safeParse({ id: experimentId, ...fields });
   return parsed.success ? parsed.data : null;
 }
 
-/** Writes a sharing state into the document; only the server calls this. */
-export function writeSharing(doc: Y.Doc, state: SharingState): void {
+/** The project people mirrored into an experiment document, if it is in a project. */
+export function readProjectPeople(doc: Y.Doc): ProjectPeople | null {
+  const parsed = ProjectPeople.safeParse(sharingMap(doc).get(PROJECT_PEOPLE));
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Writes a sharing state into the document; only the server calls this. `project` is the
+ * experiment's project (its people are mirrored too); undefined leaves the mirror as it is.
+ */
+export function writeSharing(doc: Y.Doc, state: SharingState, project?: ProjectState | null): void {
   const map = sharingMap(doc);
   doc.transact(() => {
     for (const [key, value] of Object.entries(state)) {
       if (key === 'id') continue;
       if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) map.set(key, value);
+    }
+    if (project === undefined) return;
+    const people = project && project.id === state.projectId ? { id: project.id, members: project.members } : null;
+    if (people === null) {
+      if (map.has(PROJECT_PEOPLE)) map.delete(PROJECT_PEOPLE);
+    } else if (JSON.stringify(map.get(PROJECT_PEOPLE)) !== JSON.stringify(people)) {
+      map.set(PROJECT_PEOPLE, people);
     }
   });
 }
@@ -240,6 +266,45 @@ export const FileRecord = z.strictObject({
   uploadedAt: z.number(),
 });
 export type FileRecord = z.infer<typeof FileRecord>;
+
+/**
+ * The facts content rules check references against, read from the document on first use: a
+ * write of a name or purpose reads nothing. Only names are read, not whole file records.
+ */
+export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasChannel(channel: string): boolean; hasGate(gateId: string): boolean } {
+  let names: Set<string> | null = null;
+  let channels: Set<string> | null = null;
+  const read = () => {
+    names = new Set();
+    channels = new Set();
+    for (const value of doc.getMap(ExperimentRoot.files).values()) {
+      if (typeof value !== 'object' || value === null) continue;
+      const record = value as { name?: unknown; channels?: unknown };
+      if (typeof record.name === 'string') names.add(record.name);
+      if (Array.isArray(record.channels)) {
+        for (const c of record.channels) if (typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string') channels.add((c as { name: string }).name);
+      }
+    }
+    return { names, channels };
+  };
+  return {
+    hasFile: (name) => (names ?? read().names).has(name),
+    hasChannel: (channel) => (channels ?? read().channels).has(channel),
+    hasGate: (gateId) => {
+      const gates = doc.getMap(ExperimentRoot.gates);
+      return gates.has(gateId) && gates.get(gateId) !== null;
+    },
+  };
+}
+
+/** The names of the experiment's files, for the one-name-per-file rule. */
+export function fileNames(doc: Y.Doc): string[] {
+  const names: string[] = [];
+  for (const value of doc.getMap(ExperimentRoot.files).values()) {
+    if (typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string') names.push((value as { name: string }).name);
+  }
+  return names;
+}
 
 export function readFiles(doc: Y.Doc): Array<{ id: string } & FileRecord> {
   const out: Array<{ id: string } & FileRecord> = [];

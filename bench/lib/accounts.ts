@@ -1,3 +1,4 @@
+import { writeFcs } from '../../shared/fcs/index.ts';
 import { createAccount } from '../../sync-server/admin.ts';
 import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
 
@@ -59,10 +60,23 @@ export async function intent(url: string, session: Session, body: Record<string,
   if (!result.ok) throw new Error(`intent ${String(body.type)} refused: ${result.code}`);
 }
 
-/** An experiment owned by `owner`, shared with every account in `others`. Returns its id. */
+/**
+ * An experiment owned by `owner`, shared with every account in `others`, holding one small FCS
+ * file named BENCH_FILE (sample tags must name a file of the experiment). Returns its id.
+ */
 export async function sharedExperiment(url: string, owner: Session, others: string[], name = 'Bench experiment'): Promise<string> {
   const experimentId = `bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   await intent(url, owner, { type: 'create', experimentId, name });
+  const fcs = writeFcs({ channels: [{ name: 'FSC-A' }], events: new Float64Array([1, 2, 3]), dataType: 'F' });
+  const res = await fetch(`${url}/api/experiments/${experimentId}/files?name=${encodeURIComponent(BENCH_FILE)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${owner.token}` },
+    body: new Blob([fcs as Uint8Array<ArrayBuffer>]),
+  });
+  if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
   for (const user of others) await intent(url, owner, { type: 'share', experimentId, user });
   return experimentId;
 }
+
+/** The file every bench client's tag cell names. */
+export const BENCH_FILE = 's1.fcs';

@@ -6,6 +6,9 @@ import { flag, has, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
 import { Exit } from './output.ts';
+import { ErrorCode } from '../../shared/codes.ts';
+import { RuleRefusal } from '../core/contract.ts';
+import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
@@ -22,6 +25,18 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 const id = (value: unknown) => check(ExperimentId, value, 'experiment id');
+
+/** One plain line of `exp list`; the access level already says "public" for a public row. */
+function listLine(r: { id: string; name: string; owner: string; access: string; public: boolean; curated: boolean; pending?: boolean }): string {
+  const marks = [r.owner, r.access, ...(r.public && r.access !== 'public' ? ['public'] : []), ...(r.curated ? ['curated'] : []), ...(r.pending ? ['pending'] : [])];
+  return `${r.id}  ${r.name}  (${marks.join(', ')})`;
+}
+
+/** A project filter names a project of the user's, or one that an experiment they can see is in. */
+async function knowsProject(core: CytoshareCore, projectId: string): Promise<boolean> {
+  if ((await core.projects()).some((p) => p.id === projectId)) return true;
+  return [...(await core.list('all')), ...(await core.list('public'))].some((r) => r.projectId === projectId);
+}
 
 export async function runExp(ctx: Ctx): Promise<Exit> {
   const sub = ctx.args.positionals[1];
@@ -47,10 +62,14 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
       core.requireSession();
       if (!ctx.offline) await core.refresh();
       const listed = await core.list(filter, flag(ctx.args, 'search'));
+      if (projectId !== null && !(await knowsProject(core, projectId))) {
+        throw new RuleRefusal(ErrorCode.UNKNOWN_PROJECT, 'no project of yours, and no experiment you can see, has that id', ['filter']);
+      }
       const rows = listed.filter((r) => projectId === null || r.projectId === projectId).map((r) => ({
         id: r.id, name: r.name, owner: r.owner, access: r.access, public: r.public, curated: r.curated, projectId: r.projectId, parentId: r.parentId,
+        ...(r.pending ? { pending: true } : {}),
       }));
-      ctx.out.result(rows, rows.map((r) => `${r.id}  ${r.name}  (${r.owner}, ${r.access}${r.public ? ', public' : ''}${r.curated ? ', curated' : ''})`).join('\n'));
+      ctx.out.result(rows, rows.map(listLine).join('\n'));
       return Exit.ok;
     }
     case 'show': {

@@ -1,6 +1,6 @@
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
@@ -43,6 +43,8 @@ export async function runFile(ctx: Ctx): Promise<Exit> {
     onlyFlags(ctx.args, ['out']);
     const out = flag(ctx.args, 'out');
     if (out === undefined) throw new UsageError('--out PATH is required');
+    // A local problem with the target is told before anything is downloaded, as a usage error.
+    await checkWritableTarget(out);
     const body = await core.downloadFileStream(expId.data, second);
     // Streamed beside the target and renamed, so an interrupted download leaves no half file.
     const part = `${out}.part`;
@@ -52,12 +54,35 @@ export async function runFile(ctx: Ctx): Promise<Exit> {
       await rm(part, { force: true });
       throw unreachable();
     }
-    const { size } = await stat(part);
-    await rename(part, out);
+    try {
+      await rename(part, out);
+    } catch (error) {
+      await rm(part, { force: true });
+      throw new UsageError(`cannot write ${out}: ${localReason(error)}`);
+    }
+    const { size } = await stat(out);
     ctx.out.result({ fileId: second, path: out, size }, `saved ${size} bytes to ${out}`);
     return Exit.ok;
   }
   throw new UsageError('usage: file add EXP PATH | file get EXP FILE --out PATH');
+}
+
+/** Refuses an --out path whose folder is missing or not a folder, or that names a folder. */
+async function checkWritableTarget(out: string): Promise<void> {
+  const folder = dirname(resolve(out));
+  const info = await stat(folder).catch(() => null);
+  if (info === null) throw new UsageError(`cannot write ${out}: the folder ${folder} does not exist`);
+  if (!info.isDirectory()) throw new UsageError(`cannot write ${out}: ${folder} is not a folder`);
+  if ((await stat(out).catch(() => null))?.isDirectory()) throw new UsageError(`cannot write ${out}: it is a folder; name a file`);
+}
+
+function localReason(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  if (code === 'ENOENT') return 'the folder does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOSPC') return 'the disk is full';
+  if (code === 'EISDIR') return 'it is a folder';
+  return 'the file could not be written';
 }
 
 export async function runGateExport(ctx: Ctx): Promise<Exit> {

@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<Exit> {
     if (error instanceof CliExit) return error.status;
     if (error instanceof UsageError) return out.error('USAGE', error.message, Exit.usage).status;
     if (error instanceof RuleRefusal) return out.error(error.code, error.message, Exit.refused).status;
-    if (error instanceof CoreError) return out.error(error.code, error.message, statusOf[error.kind]).status;
+    if (error instanceof CoreError) return out.error(error.code, error.message, statusOf[error.kind], error.detail).status;
     if (error instanceof CorruptFileError) return out.error(error.code, error.message, Exit.failure).status;
     if (process.env.CYTOSHARE_DEBUG) console.error(error);
     return out.error(ErrorCode.INTERNAL, 'unexpected failure', Exit.failure).status;

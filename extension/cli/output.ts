@@ -27,9 +27,12 @@ export class Output {
     process.stderr.write(`error ${code}: ${words(code, message)}\n`);
   }
 
-  /** Reports a coded failure on stderr (and stdout in JSON mode) and returns the exit status. */
-  error(code: string, message: string, status: Exit): CliExit {
-    process.stderr.write(`error ${code}: ${words(code, message)}\n`);
+  /**
+   * Reports a coded failure on stderr (and stdout in JSON mode) and returns the exit status.
+   * `detail` is said after the code's words, so plain output is as specific as --json.
+   */
+  error(code: string, message: string, status: Exit, detail?: string): CliExit {
+    process.stderr.write(`error ${code}: ${words(code, message)}${detail ? ` ${detail}` : ''}\n`);
     if (this.json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
     return new CliExit(status);
   }

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { docName } from '../../shared/doc-layout.ts';
+import { contentFacts, docName } from '../../shared/doc-layout.ts';
 import { checkContentWrite, type ContentWrite } from '../../shared/rules/content.ts';
 import { planIntent } from '../../shared/rules/intents.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
@@ -68,7 +68,10 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
   if (isExperimentIntent(intent)) {
     const experiments = await knownExperiments(ctx.store, drafts, ctx.actor.username);
     const target = experiments.get(intent.experimentId);
-    if (target?.projectId && !projects.has(target.projectId)) return { ok: true };
+    // A project the replica lacks (not the user's, or not synced yet) leaves the verdict to the
+    // server, except for owner-only intents: a project never makes anyone the owner, so the
+    // rules decide those exactly without it (a non-owner's curation request is refused at once).
+    if (target?.projectId && !projects.has(target.projectId) && !ownerOnly.has(intent.type)) return { ok: true };
     if (intent.type === IntentType.move && intent.projectId !== null && !projects.has(intent.projectId)) return { ok: true };
     return planIntent(intent, ctx.actor, { experiments, projects, mode: ctx.mode, ...isConnected }).verdict;
   }
@@ -83,6 +86,9 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
   return ctx.connections ? planConnectionIntent(intent, ctx.actor, ctx.connections) : { ok: true };
 }
 
+/** Intents only the owner may make, whatever the project says. */
+const ownerOnly: ReadonlySet<string> = new Set([IntentType.requestCuration, IntentType.trash, IntentType.restore, IntentType.delete]);
+
 /**
  * Applies `writes` to the experiment's replica in one transaction. Every write is checked
  * before the transaction starts, so a refused edit never touches the document.
@@ -93,11 +99,15 @@ export async function recordEdit(ctx: ActionContext, experimentId: string, write
   const state = experiments.get(experimentId);
   if (!state) throw new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment', ['experimentId']);
   const project = state.projectId ? ((await knownProjects(ctx.store)).get(state.projectId) ?? null) : null;
+  const name = docName.experiment(experimentId);
+  // The replica's files and gates, for the same reference checks the server makes; an
+  // experiment whose document is not here yet (created offline) has none.
+  const stored = (await ctx.store.docNames()).includes(name);
+  const facts = contentFacts(stored ? await ctx.store.openDoc(name) : new Y.Doc());
   for (const write of writes) {
-    const verdict = checkContentWrite(state, ctx.actor, write, project);
+    const verdict = checkContentWrite(state, ctx.actor, write, project, facts);
     if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   }
-  const name = docName.experiment(experimentId);
   const doc = await ctx.store.openDoc(name);
   const client = doc.clientID;
   const clockStart = Y.getState(doc.store, client);

@@ -3,7 +3,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { AddressState, CurationRequest, EndSessionsResult, ErrorBody, PreferencesRequest, ServerInfo, Session, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
-import { CoreError, fromServerCode, unreachable } from './errors.ts';
+import { CoreError, detailWords, fromServerCode, unreachable } from './errors.ts';
 
 /**
  * The HTTP half of the server API: JSON in and out, bearer token, errors as `ErrorBody`. Every
@@ -228,7 +228,7 @@ function safeJson(text: string): unknown {
 
 function errorFrom(status: number, text: string): CoreError {
   const body = ErrorBody.safeParse(safeJson(text));
-  if (body.success) return fromServerCode(body.data.code, body.data.message);
+  if (body.success) return fromServerCode(body.data.code, body.data.message, detailWords(body.data.message, body.data.detail));
   if (status === 401) return fromServerCode(ErrorCode.NOT_SIGNED_IN, 'not signed in');
   if (status === 413) return fromServerCode(ErrorCode.PAYLOAD_TOO_LARGE, 'too large');
   return new CoreError('internal', ErrorCode.INTERNAL, `the server answered ${status}`);

@@ -45,6 +45,8 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
   sharedWithOthers: boolean;
   /** True for a direct share the user has not marked viewed (the Inbox). */
   isNew: boolean;
+  /** Created or cloned in a draft the server has not decided yet (offline); absent otherwise. */
+  pending?: true;
 };
 
 /** `exp show`: the experiment as the local replica knows it. */

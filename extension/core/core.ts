@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../shared/codes.ts';
-import { docName, ExperimentRoot, readConnectionEntries, readProjectList, tagKey, type ProjectListEntry } from '../../shared/doc-layout.ts';
+import { docName, ExperimentRoot, fileNames, readConnectionEntries, readProjectList, tagKey, type ProjectListEntry } from '../../shared/doc-layout.ts';
+import { checkNewFileName } from '../../shared/rules/files.ts';
 import type { ProjectPolicy, ProjectRole, ProjectState } from '../../shared/schemas/project.ts';
 import type { ConnectionContext } from '../../shared/rules/connections.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
@@ -16,7 +17,7 @@ import { Api, type FetchLike, type UploadBody } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
-import { experimentView, listRows } from './lists.ts';
+import { experimentView, listRows, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
 import type { ClientStore, StoredSession } from './store.ts';
@@ -189,7 +190,7 @@ export class CytoshareCore implements ClientCore {
     const index = names.has(docName.index(me)) ? await this.store.openDoc(docName.index(me)) : null;
     const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const removed = new Map((await removedMarks(this.store)).entries());
-    return listRows(index, catalog, me, filter, search, removed);
+    return listRows(index, catalog, me, filter, search, removed, pendingRows(await this.store.loadDrafts(), me));
   }
 
   async show(experimentId: string): Promise<ExperimentView> {
@@ -305,16 +306,25 @@ export class CytoshareCore implements ClientCore {
   }
 
   /** Files travel over HTTP when online; the server checks the rights of the capability table. */
-  uploadFile(experimentId: string, name: string, bytes: UploadBody): Promise<UploadResult> {
+  async uploadFile(experimentId: string, name: string, bytes: UploadBody): Promise<UploadResult> {
     this.requireSession();
+    await this.checkFileName(experimentId, name);
     return this.api().uploadFile(experimentId, name, bytes);
+  }
+  /** The one-name-per-file rule on the replica, before any byte travels; the server decides again. */
+  private async checkFileName(experimentId: string, name: string): Promise<void> {
+    const doc = docName.experiment(experimentId);
+    if (!(await this.store.docNames()).includes(doc)) return;
+    const verdict = checkNewFileName(name, fileNames(await this.store.openDoc(doc)));
+    if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   }
   /**
    * A one-time ticket for a page that uploads a file itself (to show progress): the URL to PUT
    * the bytes to, valid for one upload into this experiment. The session token stays here.
    */
-  uploadTicket(experimentId: string, name: string): Promise<{ url: string; expiresAt: number }> {
+  async uploadTicket(experimentId: string, name: string): Promise<{ url: string; expiresAt: number }> {
     this.requireSession();
+    await this.checkFileName(experimentId, name);
     return this.api().uploadTicket(experimentId, name);
   }
   /** A one-time URL from which the browser itself streams one file to disk. */

@@ -14,6 +14,8 @@ export class CoreError extends Error {
     readonly kind: CoreErrorKind,
     readonly code: string,
     message: string,
+    /** Specifics a person needs beside the code's words (an FCS refusal's segment and offsets). */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'CoreError';
@@ -32,6 +34,20 @@ export const unreachable = (): CoreError =>
 export const notSignedIn = (): CoreError => new CoreError('auth', ErrorCode.NOT_SIGNED_IN, 'not signed in');
 
 /** Builds the error for a server answer carrying a code; auth codes get the auth kind. */
-export function fromServerCode(code: string, message: string): CoreError {
-  return new CoreError(isAuthCode(code) ? 'auth' : 'refused', code, message);
+export function fromServerCode(code: string, message: string, detail?: string): CoreError {
+  return new CoreError(isAuthCode(code) ? 'auth' : 'refused', code, message, detail);
+}
+
+/**
+ * The words for a refusal's specifics, from the `detail` of the server's answer. Only the
+ * fields of an FCS refusal are read (numbers and a segment name), never free text.
+ */
+export function detailWords(message: string, detail: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!detail || typeof detail.segment !== 'string') return undefined;
+  const segment = detail.segment.replace(/[^A-Za-z0-9 _-]/g, '').slice(0, 40);
+  const offset = (key: string) => (typeof detail[key] === 'number' && Number.isFinite(detail[key]) ? String(detail[key]) : null);
+  const expected = offset('expected');
+  const actual = offset('actual');
+  const where = expected !== null && actual !== null ? `: expected offset ${expected}, actual ${actual}` : expected !== null ? `: expected ${expected}` : '';
+  return `Segment ${segment}${where} (${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 300)})`;
 }

@@ -1,10 +1,11 @@
 import type * as Y from 'yjs';
-import { readCatalogEntries, readContent, readFiles, readIndexEntries, readSharing } from '../../shared/doc-layout.ts';
+import { readCatalogEntries, readContent, readFiles, readIndexEntries, readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
-import { ListFilter, type ExperimentRow, type ExperimentView } from './contract.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
+import { ListFilter, type Draft, type ExperimentRow, type ExperimentView } from './contract.ts';
 
 /**
  * Pure list and show logic over the replicas: the user's index document, the public catalog,
@@ -17,6 +18,7 @@ export function listRows(
   filter: ListFilter,
   search: string | undefined,
   removed: ReadonlyMap<string, number>,
+  pending: readonly ExperimentRow[] = [],
 ): ExperimentRow[] {
   const rows = new Map<string, ExperimentRow & { trashed: boolean }>();
   const hidden = (id: string, since: number | null) => (removed.get(id) ?? -1) > (since ?? 0);
@@ -35,6 +37,8 @@ export function listRows(
       curated: c.curated, projectId: c.projectId, parentId: c.parentId, sharedWithOthers: false, isNew: false, trashed: false,
     });
   }
+  // Experiments made offline are the user's own until the server has decided; the index wins once it lists them.
+  for (const p of pending) if (!rows.has(p.id)) rows.set(p.id, { ...p, trashed: false });
   const needle = search?.toLowerCase() ?? '';
   const keep = (r: ExperimentRow & { trashed: boolean }): boolean => {
     switch (filter) {
@@ -56,6 +60,19 @@ export function listRows(
     .map(({ trashed: _trashed, ...row }) => row);
 }
 
+/** Rows for experiments a pending create or clone draft makes, marked pending. */
+export function pendingRows(drafts: readonly Draft[], me: string): ExperimentRow[] {
+  const out: ExperimentRow[] = [];
+  for (const draft of drafts) {
+    if (draft.kind !== 'intent' || draft.state !== 'pending') continue;
+    const intent = draft.intent;
+    const base = { owner: me, access: 'owner' as const, public: false, curated: false, projectId: null, sharedWithOthers: false, isNew: false, pending: true as const };
+    if (intent.type === IntentType.create) out.push({ ...base, id: intent.experimentId, name: intent.name, parentId: null });
+    if (intent.type === IntentType.clone) out.push({ ...base, id: intent.newId, name: `clone of ${intent.experimentId}`, parentId: intent.linked ? intent.experimentId : null });
+  }
+  return out;
+}
+
 /** The experiment as a replica (or a provisional state while its create is pending) shows it. */
 export function experimentView(
   doc: Y.Doc | null,
@@ -74,7 +91,9 @@ export function experimentView(
     ...content,
     name: content.name || fallbackName || '',
     ...rest,
-    access: accessList(state, project),
+    // The project's people as the server mirrors them into the document, so a collaborator
+    // outside the project lists the same people as the owner.
+    access: accessList(state, project ?? (doc ? readProjectPeople(doc) : null)),
     files: doc ? readFiles(doc).map((f) => ({ id: f.id, name: f.name, events: f.events, size: f.size, channels: f.channels })) : [],
     can: {
       edit: caps.edit,

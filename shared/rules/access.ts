@@ -91,7 +91,7 @@ export function capabilitiesOf(exp: SharingState, actor: Actor, project?: Projec
 /** The access list the Sharing dialog shows: the owner, direct grants, then the project's people. */
 export function accessList(
   exp: SharingState,
-  project?: ProjectState | null,
+  project?: Pick<ProjectState, 'id' | 'members'> | null,
 ): Array<{ user: string; via: 'owner' | 'direct' | 'project-manager' | 'project-member' }> {
   const direct = Object.keys(exp.grants)
     .filter((user) => user !== exp.owner)

@@ -25,6 +25,8 @@ export type IntentContext = {
   projects?: ReadonlyMap<string, ProjectState>;
   /** Does the experiment hold this gate? Absent where the caller does not know. */
   hasGate?: (experimentId: string, gateId: string) => boolean;
+  /** Is a curation request for the experiment waiting in staff's queue? Absent where unknown (the client). */
+  curationRequested?: (experimentId: string) => boolean;
 };
 
 /** The project an experiment belongs to, when the caller knows it. */
@@ -41,6 +43,8 @@ export type IntentPlan = {
   skipped: Array<{ experimentId: string; code: ErrorCode }>;
   /** The username the intent's `user` resolved to, for share and unshare. */
   user?: string;
+  /** Users a link gives direct access to on the affected experiments: the family's people. */
+  grants?: string[];
 };
 
 const refused = (verdict: Verdict): IntentPlan => ({ verdict, affected: [], skipped: [] });
@@ -126,7 +130,9 @@ function planGrantChange(
   if (sharing && ctx.mode === 'premium' && ctx.isConnected && !Object.hasOwn(exp.grants, user) && !ctx.isConnected(actor.username, user)) {
     return refused(refuse(ErrorCode.NOT_CONNECTED, 'connect with this user first', ['user']));
   }
-  const affected: string[] = [exp.id];
+  // Sharing again with someone who has direct access changes nothing: the intent is allowed
+  // (idempotent) but the target is not affected, so no grant, mail or connection is made again.
+  const affected: string[] = sharing && Object.hasOwn(exp.grants, user) ? [] : [exp.id];
   const skipped: IntentPlan['skipped'] = [];
   for (const id of familyOf(exp.id, ctx.experiments)) {
     const member = ctx.experiments.get(id);
@@ -154,7 +160,56 @@ function planLink(intent: IntentOf<typeof IntentType.link>, actor: Actor, ctx: I
   if (wouldCycle(exp.id, parent.id, ctx.experiments)) {
     return refused(refuse(ErrorCode.LINK_CYCLE, 'the parent descends from this experiment', ['parentId']));
   }
-  return { verdict: allow, affected: [exp.id], skipped: [] };
+  return planFamilyJoin(exp, parent, actor, ctx);
+}
+
+/**
+ * Linked experiments are shared together, so an experiment linked into another family gets the
+ * family's people: every direct grant held in the parent's family is given to the experiment
+ * and its descendants, which move with it. The linker holds the sharing right on the target and
+ * the parent (checked above); a descendant the linker may not manage is skipped, as a share's
+ * cascade skips it. The people are already on the family, so no connection is asked for.
+ */
+function planFamilyJoin(exp: SharingState, parent: SharingState, actor: Actor, ctx: IntentContext): IntentPlan {
+  // Moving within its own family (a new parent in the same family) brings nobody new.
+  if (familyOf(exp.id, ctx.experiments).includes(parent.id)) return { verdict: allow, affected: [exp.id], skipped: [] };
+  const joining = [exp.id, ...descendantsOf(exp.id, ctx.experiments)];
+  const moving = new Set(joining);
+  const people = new Set<string>();
+  for (const id of familyOf(parent.id, ctx.experiments)) {
+    const member = ctx.experiments.get(id);
+    if (member === undefined || moving.has(id)) continue;
+    for (const user of Object.keys(member.grants)) people.add(user);
+  }
+  const grants = [...people].sort();
+  const affected: string[] = [exp.id];
+  const skipped: IntentPlan['skipped'] = [];
+  for (const id of joining.slice(1)) {
+    const member = ctx.experiments.get(id);
+    if (member === undefined || !grants.some((user) => user !== member.owner && !Object.hasOwn(member.grants, user))) continue;
+    const manage = can(member, actor, Capability.manageSharing, projectOf(member, ctx));
+    if (manage.ok) affected.push(id);
+    else skipped.push({ experimentId: id, code: manage.code });
+  }
+  return { verdict: allow, affected, skipped, grants };
+}
+
+/** Every known experiment below `id` in its family tree. */
+function descendantsOf(id: string, experiments: ReadonlyMap<string, SharingState>): string[] {
+  const out: string[] = [];
+  const queue = [id];
+  const seen = new Set([id]);
+  while (queue.length > 0) {
+    const current = queue.pop() as string;
+    for (const exp of experiments.values()) {
+      if (exp.parentId === current && !seen.has(exp.id)) {
+        seen.add(exp.id);
+        out.push(exp.id);
+        queue.push(exp.id);
+      }
+    }
+  }
+  return out.sort();
 }
 
 function planClone(intent: IntentOf<typeof IntentType.clone>, actor: Actor, ctx: IntentContext): IntentPlan {
@@ -193,7 +248,10 @@ function planCurationRequest(intent: IntentOf<typeof IntentType.requestCuration>
   if (!plan.verdict.ok) return plan;
   const exp = ctx.experiments.get(intent.experimentId) as SharingState;
   if (exp.trashed) return refused(refuse(ErrorCode.EXPERIMENT_TRASHED, 'the experiment is in the trash'));
-  return exp.public ? plan : refused(refuse(ErrorCode.NOT_PUBLIC, 'only a public experiment can be curated'));
+  if (!exp.public) return refused(refuse(ErrorCode.NOT_PUBLIC, 'only a public experiment can be curated'));
+  if (exp.curated) return refused(refuse(ErrorCode.ALREADY_CURATED, 'the experiment is curated already'));
+  if (ctx.curationRequested?.(exp.id)) return refused(refuse(ErrorCode.CURATION_REQUESTED, 'a request is already in the queue'));
+  return plan;
 }
 
 /** A gate export makes a new experiment in the source's family: clone right, and the right to link. */
@@ -253,8 +311,14 @@ export function applyIntent(
       return { ...state, public: true };
     case IntentType.unpublish:
       return { ...state, public: false, curated: false };
-    case IntentType.link:
-      return { ...state, parentId: intent.parentId };
+    case IntentType.link: {
+      const grants = { ...state.grants };
+      for (const user of plan.grants ?? []) {
+        if (user !== state.owner && !Object.hasOwn(grants, user)) grants[user] = { by: actor.username, at: now };
+      }
+      // Only the target gets the new parent; its descendants keep theirs and come along.
+      return { ...state, parentId: state.id === intent.experimentId ? intent.parentId : state.parentId, grants };
+    }
     case IntentType.curate:
       return { ...state, curated: intent.curated };
     case IntentType.trash:

@@ -17,7 +17,18 @@ export type ExperimentId = z.infer<typeof ExperimentId>;
 
 export const DraftId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not a draft id');
 
-export const ExperimentName = z.string().trim().min(1, 'a name is required').max(200);
+/**
+ * Names are single-line: a line break, tab or other control character (C0, DEL, C1, and the
+ * Unicode line and paragraph separators) would break every list that prints one per line.
+ * Checked on the raw string, before trimming, so what is stored is what was checked.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const SINGLE_LINE_MESSAGE = 'must be one line, without line breaks, tabs or other control characters';
+export const isSingleLine = (text: string): boolean => !CONTROL.test(text);
+/** A string of one line; `what` names it in the refusal ("a name must be one line, …"). */
+export const singleLine = (what: string) => z.string().refine(isSingleLine, `${what} ${SINGLE_LINE_MESSAGE}`);
+
+export const ExperimentName = singleLine('a name').trim().min(1, 'a name is required').max(200);
 export const Password = z.string().min(8, 'a password has at least 8 characters').max(1024);
 
 export const ServerMode = { premium: 'premium', enterprise: 'enterprise' } as const;
@@ -57,7 +68,7 @@ export const GateRect = z
   .refine(([x1, y1, x2, y2]) => [x1, y1, x2, y2].every(Number.isFinite), 'coordinates must be finite');
 
 export const Gate = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: singleLine('a gate name').trim().min(1).max(200),
   xChannel: z.string().min(1).max(100),
   yChannel: z.string().min(1).max(100),
   rect: GateRect,
@@ -65,6 +76,6 @@ export const Gate = z.strictObject({
 export type Gate = z.infer<typeof Gate>;
 
 export const GateId = z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'not a gate id');
-export const TagValue = z.string().max(200);
+export const TagValue = singleLine('a tag value').max(200);
 export const FileName = z.string().min(1).max(255);
 export const Dimension = z.string().trim().min(1).max(100);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLine } from './entities.ts';
 
 /** What an upload answers: the new file's id and what the parser read from it. */
 export const UploadResult = z.strictObject({
@@ -10,7 +11,7 @@ export const UploadResult = z.strictObject({
 });
 export type UploadResult = z.infer<typeof UploadResult>;
 
-export const FileName = z.string().trim().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name, without folders');
+export const FileName = singleLine('a file name').trim().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name, without folders');
 
 export const UploadTicket = z.strictObject({ ticket: z.string().min(32), expiresAt: z.number() });
 export type UploadTicket = z.infer<typeof UploadTicket>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Username } from './entities.ts';
+import { singleLine, Username } from './entities.ts';
 
 /**
  * Projects group experiments and people. Managers administer the project and have full access
@@ -7,7 +7,7 @@ import { Username } from './entities.ts';
  * managers set: full access, or restricted access with an illustrations and a cloning level.
  */
 export const ProjectId = z.string().regex(/^[a-z0-9][a-z0-9-]{7,63}$/, 'not a project id');
-export const ProjectName = z.string().trim().min(1, 'a name is required').max(200);
+export const ProjectName = singleLine('a project name').trim().min(1, 'a name is required').max(200);
 
 export const ProjectRole = { manager: 'manager', leader: 'leader', member: 'member' } as const;
 export type ProjectRole = (typeof ProjectRole)[keyof typeof ProjectRole];

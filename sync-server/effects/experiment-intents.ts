@@ -15,6 +15,7 @@ export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, int
   const { experiments, projects } = await context(deps, intent);
   const resolved = 'user' in intent ? ((await store.findUser(intent.user))?.username ?? null) : null;
   const connected = await deps.connections.isConnectedSet(actor.username);
+  const requested = intent.type === IntentType.requestCuration && (await store.curationQueue()).some((q) => q.experimentId === intent.experimentId);
   const gateKnown = intent.type === IntentType.exportGate && experiments.has(intent.experimentId) ? (await findGate(deps, intent.experimentId, intent.gateId)) !== null : false;
   const plan = planIntent(intent, actor, {
     experiments,
@@ -23,6 +24,7 @@ export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, int
     mode: deps.mode(),
     isConnected: (_actor, user) => connected.has(user),
     hasGate: () => gateKnown,
+    curationRequested: () => requested,
   });
   if (plan.verdict.ok) await carryOut(deps, actor, intent, plan, experiments, projects);
   return plan;
@@ -126,20 +128,32 @@ async function carryOut(
         await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record), project));
       }
       await refreshProjections(store, rooms, changed.map((r) => r.id), before);
-      await afterGrantChange(deps, actor, intent, plan, changed, before);
+      await afterGrantChange(deps, actor, changed, experiments, before);
     }
   }
 }
 
-/** Auto-connection, the share mail, and the shared counts in everyone's connections list. */
-async function afterGrantChange(deps: IntentDeps, actor: Actor, intent: ExperimentIntent, plan: IntentPlan, changed: ExperimentRecord[], before: Set<string>): Promise<void> {
+/**
+ * For everyone who gained a direct grant (a share, or a link into a shared family): the
+ * auto-connection with everyone on those experiments and one share mail; then the shared
+ * counts in everyone's connections list. An intent that changed nothing has no effects.
+ */
+async function afterGrantChange(deps: IntentDeps, actor: Actor, changed: ExperimentRecord[], previous: Map<string, ExperimentRecord>, before: Set<string>): Promise<void> {
   const { connections, store } = deps;
+  if (changed.length === 0) return;
   const after = new Set(changed.flatMap((r) => holdersOf(r)));
-  if (intent.type === IntentType.share && plan.user !== undefined) {
-    await connections.autoConnect([...after], [plan.user]);
-    const to = await store.findUser(plan.user);
+  const gained = new Map<string, ExperimentRecord[]>();
+  for (const record of changed) {
+    const had = previous.get(record.id)?.grants ?? {};
+    for (const user of Object.keys(record.grants)) {
+      if (!Object.hasOwn(had, user)) gained.set(user, [...(gained.get(user) ?? []), record]);
+    }
+  }
+  if (gained.size > 0) await connections.autoConnect([...after], [...gained.keys()]);
+  for (const [user, records] of gained) {
+    const to = await store.findUser(user);
     if (to && (await store.shareEmailsEnabled(to.username))) {
-      await deps.notifier.shared({ by: actor.username, to, experiments: changed.map((r) => ({ id: r.id, name: r.name })) });
+      await deps.notifier.shared({ by: actor.username, to, experiments: records.map((r) => ({ id: r.id, name: r.name })) });
     }
   }
   await connections.refresh([...before, ...after]);

@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { ErrorCode } from '../../shared/codes.ts';
-import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
+import type * as Y from 'yjs';
+import { docName, ExperimentRoot, FileRecord, fileNames } from '../../shared/doc-layout.ts';
 import type { FcsError, FcsFile } from '../../shared/fcs/index.ts';
+import { checkNewFileName } from '../../shared/rules/files.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
@@ -109,6 +111,7 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps,
   await check(deps, actor, experimentId, Capability.edit);
   const { limits } = deps;
   if ((declaredLength(req) ?? 0) > limits.uploadBytes) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `an upload may be at most ${limits.uploadBytes} bytes`);
+  await deps.rooms.with(docName.experiment(experimentId), async (room) => refuseTakenName(room.doc, name.data)); // before the bytes come in
   const release = deps.uploads.take(actor.username, limits.uploadsPerAccount);
   if (!release) throw new HttpError(429, ErrorCode.TOO_MANY_UPLOADS, `at most ${limits.uploadsPerAccount} uploads at once per account`);
   try {
@@ -147,11 +150,18 @@ async function recordUpload(res: ServerResponse, deps: FileDeps, actor: Actor, e
       // Checked again in the room's queue: while the bytes came in, the right may have been
       // withdrawn or the experiment deleted, and a record written now would outlive that.
       allow(room.sharing, room.project, actor, Capability.edit);
+      refuseTakenName(doc, record.name);
       doc.getMap(ExperimentRoot.files).set(fileId, record);
     }),
   );
   const body: UploadResult = { fileId, name: record.name, sha256, events: record.events, channels: record.channels };
   sendJson(res, 201, body);
+}
+
+/** One name per file in an experiment (sample tags are keyed by it): 409 FILE_NAME_TAKEN. */
+function refuseTakenName(doc: Y.Doc, name: string): void {
+  const verdict = checkNewFileName(name, fileNames(doc));
+  if (!verdict.ok) throw new HttpError(409, verdict.code, verdict.message, verdict.path);
 }
 
 async function download(res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string, fileId: string): Promise<void> {

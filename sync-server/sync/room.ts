@@ -275,7 +275,7 @@ export class DocRoom {
       this.sharing = state;
       this.project = project;
       await this.ensureServerId();
-      this.doc.transact(() => writeSharing(this.doc, state), SERVER_ORIGIN);
+      this.doc.transact(() => writeSharing(this.doc, state, project), SERVER_ORIGIN);
       await this.flush(null);
       this.evictNonReaders();
     });
@@ -288,6 +288,12 @@ export class DocRoom {
       if (project && this.ref.kind === DocKind.project) {
         await this.ensureServerId();
         this.doc.transact(() => writeProject(this.doc, project), SERVER_ORIGIN);
+        await this.flush(null);
+      }
+      // An experiment of the project mirrors its people for readers outside the project.
+      const sharing = this.sharing;
+      if (sharing && this.ref.kind === DocKind.experiment) {
+        this.doc.transact(() => writeSharing(this.doc, sharing, project), SERVER_ORIGIN);
         await this.flush(null);
       }
       this.evictNonReaders();

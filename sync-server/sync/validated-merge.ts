@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { ErrorCode } from '../../shared/codes.ts';
-import { DocKind, ExperimentRoot } from '../../shared/doc-layout.ts';
+import { contentFacts, DocKind, ExperimentRoot } from '../../shared/doc-layout.ts';
 import type { ClockRange } from '../../shared/protocol/control.ts';
 import { CloseCode } from '../../shared/protocol/message-types.ts';
 import { checkContentWrite } from '../../shared/rules/content.ts';
@@ -152,7 +152,7 @@ function judge(room: DocRoom, actor: Actor, write: InspectedWrite): Verdict {
   }
   if (room.sharing === null) return refuse(ErrorCode.NOT_A_READER, 'no such experiment');
   if (write.place.kind === 'nested') return refuse(ErrorCode.UNKNOWN_FIELD, 'fields hold plain values, not nested documents');
-  return checkContentWrite(room.sharing, actor, write.write, room.project);
+  return checkContentWrite(room.sharing, actor, write.write, room.project, contentFacts(room.doc));
 }
 
 /**

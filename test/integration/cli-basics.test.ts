@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, cli, PASSWORD, world, type World } from './cli-helpers.ts';
+import { addFile, cleanup, cli, PASSWORD, world, type World } from './cli-helpers.ts';
 
 describe('cytoshare CLI against a real server', () => {
   let w: World;
@@ -42,6 +42,7 @@ describe('cytoshare CLI against a real server', () => {
       { id: expId, name: 'T cells, donor 7', owner: 'alice', access: 'owner', public: false, curated: false, projectId: null, parentId: null },
     ]);
 
+    await addFile(w, 'alice', expId, 'a.fcs');
     expect((await w.as('alice', ['tag', expId, 'a.fcs', 'Donor', '7'])).code).toBe(0);
     const gate = await w.as('alice', ['gate', 'add', expId, 'Lymphocytes', '--x', 'FSC-A', '--y', 'SSC-A', '--rect', '0,0,100,50']);
     expect(gate.code).toBe(0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, world, PASSWORD, type World } from './cli-helpers.ts';
+import { addFile, cleanup, world, PASSWORD, type World } from './cli-helpers.ts';
 
 type Row = { id: string; name: string; parentId: string | null; access: string; public: boolean };
 
@@ -28,6 +28,7 @@ describe('cytoshare CLI: links, clones, unpublish, gate removal, sign-up', () =>
 
   it('clones a public experiment into a private copy, linked only for sharing managers', async () => {
     const source = (await w.as('alice', ['exp', 'create', 'Published'])).json.id as string;
+    await addFile(w, 'alice', source, 's1.fcs');
     expect((await w.as('alice', ['tag', source, 's1.fcs', 'Donor', '12'])).code).toBe(0);
     expect((await w.as('alice', ['publish', source])).code).toBe(0);
 
@@ -47,6 +48,7 @@ describe('cytoshare CLI: links, clones, unpublish, gate removal, sign-up', () =>
 
   it('removes a gate', async () => {
     const id = (await w.as('alice', ['exp', 'create', 'Gated'])).json.id as string;
+    await addFile(w, 'alice', id, 'live.fcs');
     const gate = await w.as('alice', ['gate', 'add', id, 'Live', '--x', 'FSC-A', '--y', 'SSC-A', '--rect', '1,2,3,4']);
     expect((await w.as('alice', ['exp', 'show', id])).json.gates).toHaveLength(1);
     const rm = await w.as('alice', ['gate', 'rm', id, gate.json.id]);

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeFcs } from '../../shared/fcs/index.ts';
 import { addUser } from '../../sync-server/admin.ts';
 import { startServer, type RunningServer } from '../../sync-server/server.ts';
 
@@ -76,4 +78,26 @@ export async function cleanup(w: World | undefined): Promise<void> {
   if (!w) return;
   await w.stop();
   await rm(w.root, { recursive: true, force: true });
+}
+
+/** A small FCS file at `path`: `count` events on FSC-A and SSC-A, the i-th event at (i, 2i). */
+export function fcsFile(path: string, count = 10): string {
+  const events = new Float64Array(count * 2);
+  for (let i = 0; i < count; i++) {
+    events[2 * i] = i;
+    events[2 * i + 1] = 2 * i;
+  }
+  writeFileSync(path, writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A', label: 'side scatter' }], events, dataType: 'F' }));
+  return path;
+}
+
+/**
+ * Uploads a small FCS file named `name` (channels FSC-A and SSC-A) into `exp` as `user`: sample
+ * tags and gates refer to the experiment's files, so tests that tag or gate add one first.
+ */
+export async function addFile(w: World, user: string, exp: string, name = 's1.fcs'): Promise<string> {
+  const folder = await mkdtemp(join(w.root, 'upload-'));
+  const added = await w.as(user, ['file', 'add', exp, fcsFile(join(folder, name))]);
+  if (added.code !== 0) throw new Error(`upload of ${name} failed: ${added.stderr}`);
+  return added.json.fileId as string;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, world, type World } from './cli-helpers.ts';
+import { addFile, cleanup, world, type World } from './cli-helpers.ts';
 
 describe('cytoshare CLI offline drafts', () => {
   let w: World;
@@ -10,6 +10,7 @@ describe('cytoshare CLI offline drafts', () => {
     const created = await w.as('alice', ['exp', 'create', 'Offline study']);
     expect(created.code).toBe(0);
     expId = created.json.id;
+    await addFile(w, 'alice', expId, 'a.fcs');
   });
   afterAll(async () => cleanup(w));
 

@@ -22,6 +22,8 @@ async function seed(store: MemoryStore, change: (s: ReturnType<typeof newSharing
   change(state);
   writeSharing(server, state);
   server.getMap('meta').set('name', 'Tcells');
+  // One uploaded file, as the server records it: tags and gates refer to it.
+  server.getMap('files').set('f0001', { name: 'a.fcs', channels: [{ name: 'FSC-A', label: null }, { name: 'SSC-A', label: null }] });
   Y.applyUpdate(await store.openDoc(docName.experiment(EXP)), Y.encodeStateAsUpdate(server));
 }
 
@@ -68,10 +70,12 @@ describe('actions run the shared rules first', () => {
   it('an experiment created offline can be edited and shown before the server decides', async () => {
     const { core } = await coreFor('alice', store);
     const { id } = await core.create('Offline exp');
-    await core.setTag(id, 'a.fcs', 'Donor', '7');
+    await core.rename(id, 'Offline experiment');
+    // It has no files yet, so there is nothing to tag.
+    await expect(core.setTag(id, 'a.fcs', 'Donor', '7')).rejects.toMatchObject({ code: 'UNKNOWN_FILE' });
     const view = await core.show(id);
-    expect(view.name).toBe('Offline exp');
-    expect(view.tags).toEqual([{ file: 'a.fcs', dimension: 'Donor', value: '7' }]);
+    expect(view.name).toBe('Offline experiment');
+    expect(view.tags).toEqual([]);
     expect(view.access).toEqual([{ user: 'alice', via: 'owner' }]);
   });
 

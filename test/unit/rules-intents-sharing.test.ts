@@ -79,7 +79,8 @@ describe('share / unshare: verdict and check order', () => {
     ['by email', 'frank@lab.example', 'frank'],
   ])('an accepted share carries the resolved user (%s)', (_name, ref, user) => {
     const plan = planIntent(share('exp-target1', ref), actor('olivia'), ctxOf([target], resolve));
-    expect(plan).toStrictEqual({ verdict: { ok: true }, affected: ['exp-target1'], skipped: [], user });
+    // Frank has the grant already: the share is allowed but changes (and affects) nothing.
+    expect(plan).toStrictEqual({ verdict: { ok: true }, affected: user === 'frank' ? [] : ['exp-target1'], skipped: [], user });
   });
 
   it('without resolveUser (the client) the reference is taken as the username', () => {
@@ -157,7 +158,8 @@ describe('share / unshare: cascade over a linked family', () => {
       name: 'share when every member already has the grant',
       intent: share('exp-root0001', 'frank'),
       frankOn: ['exp-root0001', 'exp-child001', 'exp-child002', 'exp-child003', 'exp-child004', 'exp-grand001', 'exp-grand002', 'exp-grand004'],
-      affected: ['exp-root0001'],
+      // Nothing changes, so nothing is affected: no second grant, mail or connection.
+      affected: [],
       skipped: [],
     },
     {

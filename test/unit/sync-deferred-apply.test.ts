@@ -66,6 +66,8 @@ beforeEach(async () => {
   room = new DocRoom(name, parseDocName(name)!, store, { updates: [], lastSeq: 0 });
   const sharing: SharingState = { ...newSharing(ID.slice(4), 'alice'), grants: { bob: { by: 'alice', at: 1 } } };
   await room.setSharing(sharing, null);
+  // The file the tags below refer to, as an upload records it.
+  await room.serverWrite((doc) => doc.getMap(ExperimentRoot.files).set('f0001', { name: 's1.fcs', channels: [{ name: 'FSC-A', label: null }] }));
 });
 afterEach(async () => {
   room.destroy();

@@ -3,22 +3,23 @@ import type { View } from '../../messages.ts';
 import { tagGrid } from './group.ts';
 
 /**
- * Sample tags as a table: one row per file, one column per dimension. Editable when the user
+ * Sample tags as a table: one row per file of the experiment (tags are keyed by file name and
+ * the rules refuse a tag of a file the experiment lacks, so rows come from uploads only), one
+ * column per dimension. Editable when the user
  * may edit; each cell commits on change (Enter or leaving the cell) as one Yjs edit. A cell is
  * keyed by its value, so a collaborator's change replaces the cell without a reload.
  */
 type Props = { view: View; editable: boolean; onSet: (file: string, dimension: string, value: string) => void };
 
 export function TagsTable({ view, editable, onSet }: Props) {
-  const [extraFiles, setExtraFiles] = useState<string[]>([]);
   const [extraDims, setExtraDims] = useState<string[]>([]);
-  const grid = tagGrid(view.tags, [...(view.files ?? []).map((f) => f.name), ...extraFiles], extraDims);
+  const grid = tagGrid(view.tags, (view.files ?? []).map((f) => f.name), extraDims);
 
   return (
     <section aria-labelledby="tags-title" class="tags">
       <h3 id="tags-title">Sample tags</h3>
       {grid.files.length === 0 || grid.dimensions.length === 0 ? (
-        <p class="empty">No sample tags yet.{editable ? ' Add a file and a dimension below.' : ''}</p>
+        <p class="empty">No sample tags yet.{editable ? (grid.files.length === 0 ? ' Upload a file, then add a dimension below.' : ' Add a dimension below.') : ''}</p>
       ) : (
         <div class="table-wrap">
           <table data-testid="tags-table">
@@ -62,7 +63,6 @@ export function TagsTable({ view, editable, onSet }: Props) {
       )}
       {editable && (
         <div class="add-axes">
-          <AddName label="Add file" onAdd={(name) => setExtraFiles((l) => [...l, name])} />
           <AddName label="Add dimension" onAdd={(name) => setExtraDims((l) => [...l, name])} />
         </div>
       )}

@@ -1,5 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { writeFcs } from '../../../shared/fcs/index.ts';
 
 /**
  * Page objects: tests say what a person does ("share with bob"), these say where to click.
@@ -123,9 +124,17 @@ export class ManagerPage extends SignInForm {
     await visible(dialog.root);
     return dialog;
   }
+  /**
+   * A tag row is a file of the experiment: uploads a small FCS file named `file` (channels
+   * FSC-A and SSC-A) unless the experiment has it, then adds the dimension column.
+   */
   async addAxes(file: string, dimension: string): Promise<void> {
-    await this.page.getByLabel('Add file').fill(file);
-    await this.page.getByLabel('Add file').press('Enter');
+    const files = this.page.getByTestId('files');
+    if ((await files.getByTestId('file-row').filter({ hasText: file }).count()) === 0) {
+      const bytes = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array([1, 2, 3, 4]), dataType: 'F' });
+      await files.getByLabel('Upload an FCS file (or drop it here)').setInputFiles({ name: file, mimeType: 'application/vnd.isac.fcs', buffer: Buffer.from(bytes) });
+      await visible(files.getByTestId('file-row').filter({ hasText: file }));
+    }
     await this.page.getByLabel('Add dimension').fill(dimension);
     await this.page.getByLabel('Add dimension').press('Enter');
   }

@@ -120,6 +120,7 @@ export async function startHarness(options: Partial<ServerOptions> & { connectAl
           const experimentId = nextId('exp');
           const result = await user.intent({ type: 'create', experimentId, name });
           if (!result.ok) throw new Error(`create refused: ${result.code}`);
+          await recordFiles(harness.server, experimentId, FIXTURE_FILES);
           return experimentId;
         },
         async open(name, into) {
@@ -132,6 +133,26 @@ export async function startHarness(options: Partial<ServerOptions> & { connectAl
     },
   };
   return harness;
+}
+
+/**
+ * A fixture for edit tests: every experiment the harness creates holds these files (channels
+ * FSC-A and SSC-A), since a sample tag must name a file of the experiment and a gate its
+ * channels. Uploads have tests of their own; here the records are written as an upload would.
+ */
+export const FIXTURE_FILES = [...Array.from({ length: 40 }, (_, i) => `s${i}.fcs`), 'tube1.fcs'];
+
+export async function recordFiles(server: RunningServer, experimentId: string, names: readonly string[]): Promise<void> {
+  await server.rooms.with(docName.experiment(experimentId), (room) =>
+    room.serverWrite((doc) => {
+      names.forEach((name, i) =>
+        doc.getMap('files').set(`fixture${i}`, {
+          name, sha256: '0'.repeat(64), size: 0, events: 0, channels: [{ name: 'FSC-A', label: null }, { name: 'SSC-A', label: null }],
+          version: '3.1', uploadedBy: 'fixture', uploadedAt: 0,
+        }),
+      );
+    }),
+  );
 }
 
 export function openDoc(serverUrl: string, name: string, token: string, doc = new Y.Doc()): TestDoc {
