@@ -21,7 +21,7 @@ import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { docName, tagKey } from '../shared/doc-layout.ts';
-import { createUsers, intent, loginAll, type Session } from './lib/accounts.ts';
+import { addBenchFile, BENCH_FILE, createUsers, intent, loginAll, type Session } from './lib/accounts.ts';
 import { startChild, type ServerChild } from './lib/child.ts';
 import { DocClient } from './lib/doc-client.ts';
 import { sleep, table } from './lib/stats.ts';
@@ -86,12 +86,13 @@ async function main(): Promise<void> {
     const owner = sessions[0]!;
     const experimentId = `crash-${Date.now().toString(36)}`;
     await intent(child.url, owner, { type: 'create', experimentId, name: 'Crash bench' });
+    await addBenchFile(child.url, owner, experimentId);
     for (const s of sessions.slice(1)) await intent(child.url, owner, { type: 'share', experimentId, user: s.username });
     const doc = docName.experiment(experimentId);
     for (let round = 1; round <= ROUNDS; round++) {
       if (round > 1) child = await startChild('our-server-child.ts', [dataDir, '5000']);
       const ws = child.url.replace('http', 'ws');
-      const clients = sessions.slice(1).map((s, i) => new DocClient(`${s.username} round ${round}`, tagKey(`s${i}.fcs`, 'Donor')));
+      const clients = sessions.slice(1).map((s, i) => new DocClient(`${s.username} round ${round}`, tagKey(BENCH_FILE, `Donor ${i}`)));
       await Promise.all(clients.map((c, i) => c.connect(`${ws}/sync/${doc}?token=${sessions[i + 1]!.token}&v=1`)));
       let storming = true;
       let written = 0;

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docName, tagKey } from '../shared/doc-layout.ts';
-import { createUsers, intent, loginAll } from './lib/accounts.ts';
+import { addBenchFile, BENCH_FILE, createUsers, intent, loginAll } from './lib/accounts.ts';
 import { startChild } from './lib/child.ts';
 import { DocClient } from './lib/doc-client.ts';
 import { sleep, table } from './lib/stats.ts';
@@ -38,8 +38,9 @@ async function main(): Promise<void> {
     const [owner, reader] = await loginAll(child.url, names);
     const experimentId = `revoke-${Date.now().toString(36)}`;
     await intent(child.url, owner!, { type: 'create', experimentId, name: 'Revocation race' });
+    await addBenchFile(child.url, owner!, experimentId);
     const doc = docName.experiment(experimentId);
-    const writer = new DocClient('owner', tagKey('owner.fcs', 'Donor'));
+    const writer = new DocClient('owner', tagKey(BENCH_FILE, 'Owner'));
     await writer.connect(`${ws}/sync/${doc}?token=${owner!.token}&v=1`);
 
     const rows: Array<Array<string | number>> = [];
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     let errors = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       await intent(child.url, owner!, { type: 'share', experimentId, user: reader!.username });
-      const r = new DocClient(`reader round ${round}`, tagKey('reader.fcs', 'Donor'));
+      const r = new DocClient(`reader round ${round}`, tagKey(BENCH_FILE, 'Reader'));
       let ackedSeq = Infinity;
       let postAck = 0;
       let inFlight = 0;

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docName, tagKey } from '../shared/doc-layout.ts';
-import { createUsers, intent, loginAll, type Session } from './lib/accounts.ts';
+import { addBenchFile, BENCH_FILE, createUsers, intent, loginAll, type Session } from './lib/accounts.ts';
 import { startChild } from './lib/child.ts';
 import { DocClient } from './lib/doc-client.ts';
 import { sleep, table } from './lib/stats.ts';
@@ -52,11 +52,12 @@ async function main(): Promise<void> {
     for (let g = 0; g * GROUP < CLIENTS; g++) {
       const experimentId = `soak-${g.toString().padStart(3, '0')}-${Date.now().toString(36)}`;
       await intent(child.url, owner, { type: 'create', experimentId, name: `Soak ${g}` });
+      await addBenchFile(child.url, owner, experimentId);
       experiments.push(experimentId);
     }
     const members: Member[] = sessions.slice(1).map((session, i) => {
       const experimentId = experiments[Math.floor(i / GROUP)]!;
-      return { session, experimentId, doc: docName.experiment(experimentId), client: new DocClient(session.username, tagKey(`s${i}.fcs`, 'Donor')), leaving: false, revoked: false };
+      return { session, experimentId, doc: docName.experiment(experimentId), client: new DocClient(session.username, tagKey(BENCH_FILE, `Donor ${i}`)), leaving: false, revoked: false };
     });
     for (const m of members) await intent(child.url, owner, { type: 'share', experimentId: m.experimentId, user: m.session.username });
     const join = async (m: Member) => {

@@ -67,6 +67,13 @@ export async function intent(url: string, session: Session, body: Record<string,
 export async function sharedExperiment(url: string, owner: Session, others: string[], name = 'Bench experiment'): Promise<string> {
   const experimentId = `bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   await intent(url, owner, { type: 'create', experimentId, name });
+  await addBenchFile(url, owner, experimentId);
+  for (const user of others) await intent(url, owner, { type: 'share', experimentId, user });
+  return experimentId;
+}
+
+/** Uploads the small FCS file BENCH_FILE into an experiment, so tag cells may name it. */
+export async function addBenchFile(url: string, owner: Session, experimentId: string): Promise<void> {
   const fcs = writeFcs({ channels: [{ name: 'FSC-A' }], events: new Float64Array([1, 2, 3]), dataType: 'F' });
   const res = await fetch(`${url}/api/experiments/${experimentId}/files?name=${encodeURIComponent(BENCH_FILE)}`, {
     method: 'PUT',
@@ -74,8 +81,6 @@ export async function sharedExperiment(url: string, owner: Session, others: stri
     body: new Blob([fcs as Uint8Array<ArrayBuffer>]),
   });
   if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
-  for (const user of others) await intent(url, owner, { type: 'share', experimentId, user });
-  return experimentId;
 }
 
 /** The file every bench client's tag cell names. */

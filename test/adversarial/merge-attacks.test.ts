@@ -115,10 +115,10 @@ async function sharedExperiment(limits: Partial<ServerLimits> = {}) {
 
 /** bob's honest edit reaches a fresh reader: the server still serves everyone. */
 async function honestEditRoundTrips(bob: TestUser, bobView: TestDoc, name: string, value: string): Promise<void> {
-  bobView.doc.getMap('tags').set(tagKey('honest.fcs', 'Donor'), value);
+  bobView.doc.getMap('tags').set(tagKey('s2.fcs', 'Donor'), value);
   await bobView.waitForControl('ack', 10_000);
   const fresh = await synced(await bob.open(name), 'fresh reader');
-  await fresh.waitFor(() => fresh.doc.getMap('tags').get(tagKey('honest.fcs', 'Donor')) === value, 'honest edit round trip', 10_000);
+  await fresh.waitFor(() => fresh.doc.getMap('tags').get(tagKey('s2.fcs', 'Donor')) === value, 'honest edit round trip', 10_000);
   fresh.destroy();
 }
 
@@ -291,7 +291,7 @@ describe('attacks on the validated merge', () => {
     /** One update writing one (valid) tag cell under each of `n` fresh client ids. */
     const underFreshIds = (n: number) => {
       const docs = Array.from({ length: n }, () => new Y.Doc());
-      const updates = docs.map((d) => updateOf(d, () => d.getMap('tags').set(tagKey(`ids${next++}.fcs`, 'Donor'), 'D')));
+      const updates = docs.map((d) => updateOf(d, () => d.getMap('tags').set(tagKey('s0.fcs', `ids${next++}`), 'D')));
       return { update: Y.mergeUpdates(updates), ids: docs.map((d) => d.clientID) };
     };
     // Old code: 200 fresh ids in one message, all claimed for alice.

@@ -116,17 +116,17 @@ describe('concurrent uploads', () => {
     await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
     // Two uploads that send their first half and wait: both hold a slot.
     const half = fcs.subarray(0, fcs.length >> 1);
-    const slow = [0, 1].map(() => rawPut(url(), alice.token, { 'content-length': fcs.length }, (req) => req.write(half)));
+    const slow = [0, 1].map((i) => rawPut(url(`slow${i}.fcs`), alice.token, { 'content-length': fcs.length }, (req) => req.write(half)));
     await waitUntil(() => tempFiles(h!.dataDir).length === 2, 'two uploads in flight');
-    const third = await fetch(url(), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
+    const third = await fetch(url('third.fcs'), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
     expect(third.status).toBe(429);
     expect(await third.json()).toMatchObject({ code: 'TOO_MANY_UPLOADS' });
-    const other = await fetch(url(), { method: 'PUT', headers: { authorization: `Bearer ${bob.token}` }, body: fcs });
+    const other = await fetch(url('bob.fcs'), { method: 'PUT', headers: { authorization: `Bearer ${bob.token}` }, body: fcs });
     expect(other.status).toBe(201);
     // One finishes: its slot is free again.
     slow[0]!.req.end(fcs.subarray(half.length));
     expect(await slow[0]!.answer).toMatchObject({ status: 201 });
-    const fourth = await fetch(url(), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
+    const fourth = await fetch(url('fourth.fcs'), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
     expect(fourth.status).toBe(201);
     slow[1]!.req.destroy();
   });
@@ -155,7 +155,15 @@ describe('temporary upload files', () => {
 });
 
 describe('a file named outside Latin-1', () => {
-  it.each(['CD4_α.fcs', 'サンプル.fcs', 'a "quoted"\r\nX-Injected: 1.fcs'])('%j downloads with its bytes and a filename* header', async (name) => {
+  // A name with a line break is refused at upload (names are one line), so no header can carry one.
+  it('with a line break is refused at upload', async () => {
+    const { alice, url } = await setUp();
+    const up = await fetch(url('a "quoted"\r\nX-Injected: 1.fcs'), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
+    expect(up.status).toBe(400);
+    expect(await up.json()).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it.each(['CD4_α.fcs', 'サンプル.fcs', 'a "quoted"; filename=evil.fcs'])('%j downloads with its bytes and a filename* header', async (name) => {
     const { alice, id, url } = await setUp();
     const up = await fetch(url(name), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
     expect(up.status).toBe(201);

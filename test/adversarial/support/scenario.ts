@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { contentValueSchema, docName, ExperimentRoot, FileRecord, parseTagKey, tagKey } from '../../../shared/doc-layout.ts';
 import { GateId } from '../../../shared/schemas/entities.ts';
 import { CloseCode } from '../../../shared/protocol/message-types.ts';
-import type { Harness, TestUser } from '../../integration/support/harness.ts';
+import { FIXTURE_FILES, recordFiles, type Harness, type TestUser } from '../../integration/support/harness.ts';
 import { awarenessGarbage, deleteFlood, forkedWrite, HIDDEN, HOSTILE, multiValueWrite, placeholderStruct, serverClientId } from './hostile-updates.ts';
 import { ReplicaSocket } from './replica-socket.ts';
 import { DOCS, SharingModel, USERS, type DocKey, type ModelIntent, type User } from './sharing-model.ts';
@@ -68,7 +68,7 @@ export type Command =
   | { t: 'revoke'; n: number };
 
 /** The key multi-value writes use: left out of the content comparison (a fix may refuse or trim them). */
-const LOOSE_TAG = tagKey('multi.fcs', 'Donor');
+const LOOSE_TAG = tagKey('s39.fcs', 'Donor');
 const WAIT_MS = 5_000;
 
 type Tracked = { user: User; doc: string; socket: ReplicaSocket; checkedUpTo: number };
@@ -128,6 +128,8 @@ export class Scenario {
     for (const d of DOCS) {
       const r = await alice.intent({ type: 'create', experimentId: s.model.ids[d], name: `Property ${d}` });
       if (!r.ok) throw new Error(`setup: create ${d} refused ${r.code}`);
+      // Tags must name a file of the experiment and gates its channels: the harness's fixture files.
+      await recordFiles(h.server, s.model.ids[d], FIXTURE_FILES);
     }
     const setup = [
       { type: 'project-create', projectId: s.model.projectId, name: 'Property project' },
@@ -232,9 +234,11 @@ export class Scenario {
   private async edit(c: Extract<Command, { t: 'edit' }>): Promise<void> {
     const t = await this.socketOf(c.user, c.doc);
     if (!t) return;
-    const allowed = this.model.canEdit(c.doc, c.user);
-    const text = allowed ? `v${c.n}` : `${HOSTILE} ${c.n}`;
     const content = this.model.content[c.doc];
+    // Only a gate that is there can be removed (UNKNOWN_GATE otherwise).
+    const gateThere = content.gates[`gate-${c.n % 3}`] != null;
+    const allowed = this.model.canEdit(c.doc, c.user) && (c.field !== 'ungate' || gateThere);
+    const text = allowed ? `v${c.n}` : `${HOSTILE} ${c.n}`;
     const d = t.socket.doc;
     const controlsBefore = t.socket.controls.length;
     this.claimed.set(d.clientID, c.user);
@@ -491,6 +495,7 @@ export class Scenario {
     }
     stored.getMap(ExperimentRoot.files).forEach((v, k) => {
       if (!FileRecord.safeParse(v).success) throw new Error(`${d}: stored file ${k} is not a file record`);
+      if (k.startsWith('fixture')) return;
       throw new Error(`${d}: a file ${k} appeared though nobody uploaded one`);
     });
     const meta = stored.getMap(ExperimentRoot.meta);
