@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { BrowserStore } from '../core/browser-store.ts';
 import { StoredSession } from '../core/store.ts';
+import { SLOW_LOAD_KEY } from './test-hooks.ts';
 
 /**
  * The browser store, except that the session (and so the token) lives in extension storage,
@@ -15,7 +16,25 @@ export async function readStoredSession(): Promise<StoredSession | null> {
   return parsed.success ? parsed.data : null;
 }
 
+/** The test hook of test-hooks.ts, read once per store. */
+async function slowLoadMs(): Promise<number> {
+  const raw = (await browser.storage.local.get(SLOW_LOAD_KEY))[SLOW_LOAD_KEY];
+  return typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? Math.min(raw, 10_000) : 0;
+}
+
 export class ExtensionStore extends BrowserStore {
+  constructor(prefix: string) {
+    // Loads asked for in the store's first moments wait until the moment has passed: the worker's
+    // cold start is slow, later loads are not.
+    const until = slowLoadMs().then((ms) => Date.now() + ms, () => 0);
+    super(prefix, {
+      beforeLoad: async () => {
+        const wait = (await until) - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      },
+    });
+  }
+
   override async loadSession(): Promise<StoredSession | null> {
     return readStoredSession();
   }

@@ -25,7 +25,7 @@ export type HandlerCore = ClientCore & {
     CytoshareCore,
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadTicket' | 'refresh'
-    | 'whoami' | 'verifyEmail' | 'changeEmail'
+    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate'
   >;
 
 export type HandlerContext = {
@@ -97,7 +97,9 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
     markViewed: (req, core) => core.markViewed(req.id),
     rename: (req, core) => core.rename(req.id, req.name),
     setTag: (req, core) => core.setTag(req.id, req.file, req.dimension, req.value),
+    setPurpose: (req, core) => core.setPurpose(req.id, req.purpose),
     addGate: (req, core) => core.addGate(req.id, req.gate),
+    setGate: (req, core) => core.setGate(req.id, req.gateId, req.gate),
     removeGate: (req, core) => core.removeGate(req.id, req.gateId),
     dismiss: async (req, core) => {
       await core.dismiss(req.draftId);

@@ -27,12 +27,29 @@ class CytoshareDb extends Dexie {
   }
 }
 
+/**
+ * An open document. `loaded` settles once its stored updates are in `doc`: every caller of
+ * `openDoc` waits for it, the ones that found the entry already open included.
+ */
+type OpenDoc = { doc: Y.Doc; persistence: IndexeddbPersistence | null; loaded: Promise<void> };
+
+export type BrowserStoreOptions = {
+  /**
+   * Test hook: waited for before a document starts loading from IndexedDB, so an end-to-end test
+   * can make loading slow and every reader that comes meanwhile meet a document still loading.
+   */
+  beforeLoad?: () => Promise<void>;
+};
+
 export class BrowserStore implements ClientStore {
   private readonly db: CytoshareDb;
-  private open = new Map<string, { doc: Y.Doc; persistence: IndexeddbPersistence }>();
+  private open = new Map<string, OpenDoc>();
 
   /** `prefix` separates profiles (and tests) that share one IndexedDB origin. */
-  constructor(private readonly prefix = 'cytoshare') {
+  constructor(
+    private readonly prefix = 'cytoshare',
+    private readonly options: BrowserStoreOptions = {},
+  ) {
     this.db = new CytoshareDb(prefix);
   }
 
@@ -72,15 +89,32 @@ export class BrowserStore implements ClientStore {
     await this.db.drafts.delete(id);
   }
 
+  /**
+   * The document, loaded. A second caller while the first one's load is still running waits for
+   * the same load: handing it the half-loaded doc made a cold start read an empty index (an empty
+   * list, cached) or an experiment "unknown" here, which then asked the server for it, offline.
+   */
   async openDoc(name: string): Promise<Y.Doc> {
-    const existing = this.open.get(name);
-    if (existing) return existing.doc;
-    const doc = new Y.Doc();
-    const persistence = new IndexeddbPersistence(this.idbName(name), doc);
-    this.open.set(name, { doc, persistence });
-    await persistence.whenSynced;
-    await this.db.docs.put({ name });
-    return doc;
+    let entry = this.open.get(name);
+    if (!entry) {
+      const doc = new Y.Doc();
+      const opening: OpenDoc = { doc, persistence: null, loaded: Promise.resolve() };
+      opening.loaded = (async () => {
+        await this.options.beforeLoad?.();
+        if (this.open.get(name) !== opening) return;
+        opening.persistence = new IndexeddbPersistence(this.idbName(name), doc);
+        await opening.persistence.whenSynced;
+        await this.db.docs.put({ name });
+      })();
+      // A load that failed is not kept: the next caller tries again.
+      opening.loaded.catch(() => {
+        if (this.open.get(name) === opening) this.open.delete(name);
+      });
+      entry = opening;
+      this.open.set(name, entry);
+    }
+    await entry.loaded;
+    return entry.doc;
   }
 
   async docNames(): Promise<string[]> {
@@ -91,7 +125,9 @@ export class BrowserStore implements ClientStore {
     const entry = this.open.get(name);
     this.open.delete(name);
     if (entry) {
-      await entry.persistence.clearData();
+      await entry.loaded.catch(() => {});
+      if (entry.persistence) await entry.persistence.clearData();
+      else await clearDocument(this.idbName(name));
       entry.doc.destroy();
     } else {
       await clearDocument(this.idbName(name));
@@ -117,8 +153,9 @@ export class BrowserStore implements ClientStore {
   }
 
   async close(): Promise<void> {
-    for (const { doc, persistence } of this.open.values()) {
-      await persistence.destroy();
+    for (const { doc, persistence, loaded } of this.open.values()) {
+      await loaded.catch(() => {});
+      await persistence?.destroy();
       doc.destroy();
     }
     this.open.clear();

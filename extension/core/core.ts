@@ -404,6 +404,13 @@ export class CytoshareCore implements ClientCore {
   rename(experimentId: string, name: string): Promise<Draft> {
     return this.edit(experimentId, ExperimentRoot.meta, 'name', name, `rename to "${name}"`);
   }
+  setPurpose(experimentId: string, purpose: string): Promise<Draft> {
+    return this.edit(experimentId, ExperimentRoot.meta, 'purpose', purpose, 'change the purpose');
+  }
+  /** Writes a gate whole under its id (one value per gate, so a refused write restores it whole). */
+  setGate(experimentId: string, gateId: string, gate: Gate): Promise<Draft> {
+    return this.edit(experimentId, ExperimentRoot.gates, gateId, gate, `change gate "${gate.name}"`);
+  }
   setTag(experimentId: string, file: string, dimension: string, value: string): Promise<Draft> {
     return this.edit(experimentId, ExperimentRoot.tags, tagKey(file, dimension), value, `tag ${file} / ${dimension} = ${value}`);
   }

@@ -105,7 +105,8 @@ function Workspace({ state, me, staff }: { state: State; me: string; staff: bool
         </main>
         <section class="detail-pane" aria-label="Selected experiment">
           {selected ? (
-            <ExperimentView id={selected} staff={staff} inTrash={selection.kind === 'filter' && selection.filter === 'trash'} projects={projects} onSharing={setSharing} onSelect={select} />
+            // Keyed by the experiment: a draft typed into one never shows up in the next one's fields.
+            <ExperimentView key={selected} id={selected} staff={staff} inTrash={selection.kind === 'filter' && selection.filter === 'trash'} projects={projects} onSharing={setSharing} onSelect={select} />
           ) : (
             <p class="empty">Select an experiment to see its files, tags and gates.</p>
           )}

@@ -44,4 +44,26 @@ describe('BrowserStore (Dexie + y-indexeddb on fake-indexeddb)', () => {
     expect((await store.openDoc('catalog')).getMap('experiments').size).toBe(0);
     await store.close();
   });
+
+  it('hands a document to a second reader only once it is loaded, even while the first load runs', async () => {
+    const first = new BrowserStore('test-concurrent');
+    (await first.openDoc('idx-alice')).getMap('experiments').set('exp00000001', { name: 'Local copy' });
+    await first.flush();
+    await first.close();
+
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const second = new BrowserStore('test-concurrent', { beforeLoad: () => gate });
+    const opening = second.openDoc('idx-alice');
+    const meanwhile = second.openDoc('idx-alice');
+    let early = false;
+    void meanwhile.then(() => (early = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(early).toBe(false);
+    release();
+    const [a, b] = await Promise.all([opening, meanwhile]);
+    expect(b).toBe(a);
+    expect(b.getMap('experiments').get('exp00000001')).toEqual({ name: 'Local copy' });
+    await second.close();
+  });
 });

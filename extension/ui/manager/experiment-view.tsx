@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Request } from '../../messages.ts';
 import { describe, editLockReason, errorCode, exportLockReason } from '../describe.ts';
+import { DraftInput } from '../draft-input.tsx';
 import { useLive } from '../hooks.ts';
 import { RowIcons } from '../icons.tsx';
 import { send, watchExperiment } from '../rpc.ts';
@@ -38,18 +39,9 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
     <article class="experiment-view" aria-labelledby="exp-title" data-testid="experiment-view">
       <header>
         {editable ? (
-          <label class="exp-name">
-            <span class="visually-hidden">Experiment name</span>
-            <input
-              id="exp-title"
-              key={view.name}
-              defaultValue={view.name}
-              onChange={(e) => {
-                const name = e.currentTarget.value.trim();
-                if (name && name !== view.name) void act({ type: 'rename', id, name });
-              }}
-            />
-          </label>
+          <span class="exp-name">
+            <DraftInput id="exp-title" value={view.name} label="Experiment name" maxLength={200} valid={(name) => name.trim() !== ''} onCommit={(name) => act({ type: 'rename', id, name: name.trim() })} />
+          </span>
         ) : (
           <h2 id="exp-title">{view.name}</h2>
         )}
@@ -60,14 +52,18 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
         Owner: {view.owner}. {view.access.length - 1} {view.access.length === 2 ? 'other person has' : 'other people have'} access.
         {view.public ? ' Public.' : ''}
       </p>
+      {editable ? (
+        <div class="purpose"><span aria-hidden="true">Purpose</span> <DraftInput value={view.purpose} label="Purpose" multiline maxLength={5000} onCommit={(purpose) => act({ type: 'setPurpose', id, purpose })} /></div>
+      ) : view.purpose && <p class="purpose">Purpose: {view.purpose}</p>}
       {lock && <p class="lock" data-testid="read-only">Read-only: {lock}</p>}
       {refusal && <p role="alert" class="error" data-testid="action-refusal">{refusal}</p>}
       <FilesSection view={view} />
-      <TagsTable view={view} editable={editable} onSet={(file, dimension, value) => void act({ type: 'setTag', id, file, dimension, value })} />
+      <TagsTable view={view} editable={editable} onSet={(file, dimension, value) => act({ type: 'setTag', id, file, dimension, value })} />
       <GatesList
         view={view}
         editable={editable}
         onAdd={(gate) => void act({ type: 'addGate', id, gate })}
+        onChange={(gateId, gate) => act({ type: 'setGate', id, gateId, gate })}
         onRemove={(gateId) => void act({ type: 'removeGate', id, gateId })}
         exportLock={exportLockReason(view)}
         onExport={(gateId) => void act({ type: 'exportGate', id, gateId }).then((created) => created && onSelect((created as { id: string }).id))}

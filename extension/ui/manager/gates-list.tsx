@@ -1,12 +1,25 @@
 import { useState } from 'preact/hooks';
 import type { View } from '../../messages.ts';
+import { DraftInput } from '../draft-input.tsx';
 
 /** The gates of an experiment: name, channels and rectangle; add and remove when editable. */
 type GateInput = { name: string; xChannel: string; yChannel: string; rect: [number, number, number, number] };
-type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void; onRemove: (gateId: string) => void; exportLock: string | null; onExport: (gateId: string) => void };
+type Props = {
+  view: View;
+  editable: boolean;
+  onAdd: (gate: GateInput) => void;
+  /** Writes a gate changed in place (its name), whole. */
+  onChange: (gateId: string, gate: GateInput) => Promise<unknown>;
+  onRemove: (gateId: string) => void;
+  exportLock: string | null;
+  onExport: (gateId: string) => void;
+};
 
-/** Each gate can be exported as a linked analysis (its events as a new experiment) when allowed. */
-export function GatesList({ view, editable, onAdd, onRemove, exportLock, onExport }: Props) {
+/**
+ * Each gate can be exported as a linked analysis (its events as a new experiment) when allowed.
+ * A gate's name is a live field (draft-input.tsx); its row is keyed by the gate's id.
+ */
+export function GatesList({ view, editable, onAdd, onChange, onRemove, exportLock, onExport }: Props) {
   return (
     <section aria-labelledby="gates-title" class="gates">
       <h3 id="gates-title">Gates</h3>
@@ -14,9 +27,20 @@ export function GatesList({ view, editable, onAdd, onRemove, exportLock, onExpor
         <p class="empty">No gates yet.</p>
       ) : (
         <ul aria-label="Gates" data-testid="gates">
-          {view.gates.map((gate) => (
+          {view.gates.map((gate, index) => (
             <li key={gate.id}>
-              <strong>{gate.name}</strong> — {gate.xChannel} × {gate.yChannel}, [{gate.rect.join(', ')}]
+              {editable ? (
+                <DraftInput
+                  value={gate.name}
+                  label={`Name of gate ${index + 1}`}
+                  maxLength={200}
+                  valid={(name) => name.trim() !== ''}
+                  onCommit={(name) => onChange(gate.id, { name: name.trim(), xChannel: gate.xChannel, yChannel: gate.yChannel, rect: gate.rect })}
+                />
+              ) : (
+                <strong>{gate.name}</strong>
+              )}{' '}
+              — {gate.xChannel} × {gate.yChannel}, [{gate.rect.join(', ')}]
               <button type="button" disabled={exportLock !== null} aria-describedby={exportLock ? 'export-lock' : undefined} onClick={() => onExport(gate.id)} aria-label={`Export gate ${gate.name} as a new experiment`}>
                 Export
               </button>

@@ -1,15 +1,17 @@
 import { useState } from 'preact/hooks';
 import type { View } from '../../messages.ts';
+import { DraftInput } from '../draft-input.tsx';
 import { tagGrid } from './group.ts';
 
 /**
  * Sample tags as a table: one row per file of the experiment (tags are keyed by file name and
  * the rules refuse a tag of a file the experiment lacks, so rows come from uploads only), one
- * column per dimension. Editable when the user
- * may edit; each cell commits on change (Enter or leaving the cell) as one Yjs edit. A cell is
- * keyed by its value, so a collaborator's change replaces the cell without a reload.
+ * column per dimension. Editable when the user may edit; each cell commits (Enter or leaving the
+ * cell) as one Yjs edit. Rows and cells are keyed by file and dimension, never by value: a
+ * collaborator's change updates the cell in place, and one arriving while this person types
+ * waits for their choice (draft-input.tsx).
  */
-type Props = { view: View; editable: boolean; onSet: (file: string, dimension: string, value: string) => void };
+type Props = { view: View; editable: boolean; onSet: (file: string, dimension: string, value: string) => Promise<unknown> };
 
 export function TagsTable({ view, editable, onSet }: Props) {
   const [extraDims, setExtraDims] = useState<string[]>([]);
@@ -41,14 +43,7 @@ export function TagsTable({ view, editable, onSet }: Props) {
                     return (
                       <td key={dimension}>
                         {editable ? (
-                          <input
-                            key={value}
-                            defaultValue={value}
-                            aria-label={`${dimension} of ${file}`}
-                            onChange={(e) => {
-                              if (e.currentTarget.value !== value) onSet(file, dimension, e.currentTarget.value);
-                            }}
-                          />
+                          <DraftInput value={value} label={`${dimension} of ${file}`} maxLength={200} onCommit={(text) => onSet(file, dimension, text)} />
                         ) : (
                           <span aria-label={`${dimension} of ${file}`}>{value}</span>
                         )}

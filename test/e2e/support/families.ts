@@ -75,7 +75,8 @@ export class ExperimentTools {
     await visible(this.gate(name));
   }
   gate(name: string): Locator {
-    return this.view.getByRole('list', { name: 'Gates' }).getByRole('listitem').filter({ hasText: name });
+    // An editable gate's name is an input's value, not text: the row is the one whose Export button names it.
+    return this.view.getByRole('list', { name: 'Gates' }).getByRole('listitem').filter({ has: this.page.getByRole('button', { name: `Export gate ${name} as a new experiment` }) });
   }
   async exportGate(name: string): Promise<string> {
     const before = shownId(this.page);

@@ -139,7 +139,7 @@ export class ManagerPage extends SignInForm {
     await this.page.getByLabel('Add dimension').press('Enter');
   }
   tagCell(file: string, dimension: string): Locator {
-    return this.page.getByTestId('tags-table').getByLabel(`${dimension} of ${file}`);
+    return this.page.getByTestId('tags-table').getByLabel(`${dimension} of ${file}`, { exact: true });
   }
   async setTag(file: string, dimension: string, value: string): Promise<void> {
     const cell = this.tagCell(file, dimension);
