@@ -69,6 +69,8 @@ export const ErrorCode = {
   VERIFICATION_INVALID: 'VERIFICATION_INVALID',
   ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
   UNKNOWN_SESSION: 'UNKNOWN_SESSION',
+  UNKNOWN_CHANNEL: 'UNKNOWN_CHANNEL',
+  TOO_MANY_PLOTS: 'TOO_MANY_PLOTS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -139,6 +141,8 @@ const words: Record<ErrorCode, string> = {
   VERIFICATION_INVALID: 'That verification code is wrong, used or expired.',
   ACCOUNT_DISABLED: 'This account is disabled; ask the server administrator.',
   UNKNOWN_SESSION: 'No such session.',
+  UNKNOWN_CHANNEL: 'This FCS file has no such channel.',
+  TOO_MANY_PLOTS: 'Too many plots are being computed for your account at once; try again in a moment.',
 };
 
 export function describeCode(code: ErrorCode): string {

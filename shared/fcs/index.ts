@@ -17,3 +17,6 @@ export {
   type FcsResult,
   type FcsVersion,
 } from './types.ts';
+export { locateFcsData, type FcsDataLocation } from './parse.ts';
+export { decodeColumns, planColumns, type ColumnPlan } from './columns.ts';
+export type { DataLayout } from './layout.ts';
