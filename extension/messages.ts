@@ -4,6 +4,7 @@ import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
 import { CurationRequest } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
+import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { DraftSchema } from './core/store.ts';
 
 /**
@@ -82,6 +83,8 @@ export const Request = z.discriminatedUnion('type', [
    */
   z.strictObject({ type: z.literal('uploadTicket'), id, name: FileName }),
   z.strictObject({ type: z.literal('download'), id, fileId: z.string().min(1).max(64) }),
+  /** A density plot computed by the server, for those who may view but not download the file. */
+  z.strictObject({ type: z.literal('density'), id, fileId: z.string().min(1).max(64), query: DensityQuery }),
   /** Brings one experiment's replica up to date now (after an upload the server wrote into it). */
   z.strictObject({ type: z.literal('refresh'), id }),
   /** The account's address: proved or not, and any address waiting for its mailed code. */
@@ -203,6 +206,7 @@ export const responseSchemas = {
   curationQueue: z.array(CurationRequest),
   uploadTicket: z.strictObject({ url: z.string(), expiresAt: z.number() }),
   download: z.strictObject({ name: z.string(), url: z.string().url() }),
+  density: DensityAnswer,
   refresh: Nothing,
   address: Address,
   verifyEmail: Address,
