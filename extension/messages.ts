@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccessLevelSchema, ExperimentId, Gate, SharingState, Username } from '../shared/schemas/entities.ts';
+import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
 import { CurationRequest } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
@@ -142,7 +142,7 @@ export const View = z.object({
   name: z.string(),
   purpose: z.string(),
   tags: z.array(z.object({ file: z.string(), dimension: z.string(), value: z.string() })),
-  gates: z.array(z.object({ ...Gate.shape, id: z.string() })),
+  gates: z.array(z.union([z.object({ ...RectGate.shape, id: z.string() }), z.object({ ...PolygonGate.shape, id: z.string() })])),
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
   access: z.array(z.object({ user: z.string(), via: z.string() })),
   can: z.object({

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { channelColumn } from '../fcs/gate.ts';
 import type { FcsFile } from '../fcs/types.ts';
-import { axisFor, columnMax, countInRect, DensityGrid, percentOf, type Axis, type Rect } from './density.ts';
+import { axisFor, columnMax, countInGate, DensityGrid, percentOf, type Axis, type GateArea } from './density.ts';
 import { COFACTOR_MAX, COFACTOR_MIN, DEFAULT_COFACTOR, PlotScale } from './scale.ts';
 
 export const BINS_MIN = 16;
@@ -45,7 +45,12 @@ export const DensityAnswer = z.strictObject({
 });
 export type DensityAnswer = z.infer<typeof DensityAnswer>;
 
-export type GateSpec = { id: string; xChannel: string; yChannel: string; rect: Rect };
+export type GateSpec = { id: string; xChannel: string; yChannel: string } & GateArea;
+
+/** The spec of a gate as the experiment document holds it. */
+export function gateSpec(g: { id: string; xChannel: string; yChannel: string } & GateArea): GateSpec {
+  return 'rect' in g ? { id: g.id, xChannel: g.xChannel, yChannel: g.yChannel, rect: g.rect } : { id: g.id, xChannel: g.xChannel, yChannel: g.yChannel, polygon: g.polygon };
+}
 
 /** The axis as the answer states it; `toAxis` reads it back. */
 export function axisOut(channel: string, axis: Axis): DensityAnswer['x'] {
@@ -77,7 +82,7 @@ export function densityOfEvents(file: FcsFile, q: DensityQuery, gates: readonly 
     const gx = channelColumn(file, g.xChannel);
     const gy = channelColumn(file, g.yChannel);
     if (gx < 0 || gy < 0) continue;
-    const inside = countInRect(events, stride, gx, gy, rows, g.rect);
+    const inside = countInGate(events, stride, gx, gy, rows, g);
     counts.push({ id: g.id, inside, percent: percentOf(inside, rows) });
   }
   return { bins: q.bins, x: axisOut(q.x, x), y: axisOut(q.y, y), counts: Array.from(grid.counts), events: rows, inRange: grid.inRange, gates: counts };

@@ -14,6 +14,7 @@
  *
  * Counts are row-major with y as the row: counts[iy · bins + ix], iy = 0 at the bottom.
  */
+import { inPolygon, polygonArrays, type Polygon } from '../fcs/gate.ts';
 import { forward, inverse, type AxisTransform } from './scale.ts';
 
 export type Axis = AxisTransform & Readonly<{ lo: number; hi: number }>;
@@ -187,6 +188,33 @@ export function countInRect(values: Float64Array, stride: number, xc: number, yc
     if (x >= xlo && x <= xhi && y >= ylo && y <= yhi) n++;
   }
   return n;
+}
+
+/** Events of `rows` row-major values inside the polygon: the same test as `eventsInPolygon` in shared/fcs/gate.ts. */
+export function countInPolygon(values: Float64Array, stride: number, xc: number, yc: number, rows: number, polygon: Polygon): number {
+  const { xs, ys } = polygonArrays(polygon);
+  // Its bounding box first: most events of a plot lie outside a given gate.
+  let xlo = Infinity, xhi = -Infinity, ylo = Infinity, yhi = -Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    xlo = Math.min(xlo, xs[i]!);
+    xhi = Math.max(xhi, xs[i]!);
+    ylo = Math.min(ylo, ys[i]!);
+    yhi = Math.max(yhi, ys[i]!);
+  }
+  let n = 0;
+  for (let r = 0, at = 0; r < rows; r++, at += stride) {
+    const x = values[at + xc]!;
+    const y = values[at + yc]!;
+    if (x >= xlo && x <= xhi && y >= ylo && y <= yhi && inPolygon(xs, ys, x, y)) n++;
+  }
+  return n;
+}
+
+/** A gate's shape, as `countInGate` takes it. */
+export type GateArea = { rect: Rect } | { polygon: Polygon };
+
+export function countInGate(values: Float64Array, stride: number, xc: number, yc: number, rows: number, area: GateArea): number {
+  return 'rect' in area ? countInRect(values, stride, xc, yc, rows, area.rect) : countInPolygon(values, stride, xc, yc, rows, area.polygon);
 }
 
 /** Largest finite value of column `col`, folded into `max`. */

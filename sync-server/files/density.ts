@@ -11,7 +11,7 @@ import { open } from 'node:fs/promises';
 import { decodeColumns, locateFcsData, planColumns, type FcsError } from '../../shared/fcs/index.ts';
 import { channelColumn } from '../../shared/fcs/gate.ts';
 import { axisOut, type DensityAnswer, type DensityQuery, type GateCount, type GateSpec } from '../../shared/plot/answer.ts';
-import { axisFor, columnMax, countInRect, DensityGrid, percentOf } from '../../shared/plot/density.ts';
+import { axisFor, columnMax, countInGate, DensityGrid, percentOf, type GateArea } from '../../shared/plot/density.ts';
 
 /** Bytes of DATA read per step; a row wider than this is read one row at a time. */
 const CHUNK_BYTES = 1 << 20;
@@ -54,7 +54,7 @@ export class DensityCache {
 }
 
 const histogramKey = (sha: string, q: DensityQuery) => JSON.stringify([sha, q.x, q.y, q.bins, q.scale, q.scale === 'asinh' ? q.cofactor : 0]);
-const gateKey = (sha: string, g: GateSpec) => JSON.stringify([sha, g.xChannel, g.yChannel, g.rect]);
+const gateKey = (sha: string, g: GateSpec) => JSON.stringify([sha, g.xChannel, g.yChannel, 'rect' in g ? g.rect : g.polygon]);
 
 /**
  * The density answer for the blob at `path` (SHA-256 `sha`). Reads the file only for what the
@@ -120,17 +120,18 @@ async function readBlob(path: string, q: DensityQuery, gates: readonly GateSpec[
   };
   const xs = slot(xc);
   const ys = slot(yc);
-  const gateSlots: Array<{ id: string; gx: number; gy: number; rect: GateSpec['rect'] }> = [];
+  const gateSlots: Array<{ id: string; gx: number; gy: number; area: GateArea }> = [];
   for (const g of gates) {
     const gx = channelColumn(file, g.xChannel);
     const gy = channelColumn(file, g.yChannel);
-    if (gx >= 0 && gy >= 0) gateSlots.push({ id: g.id, gx: slot(gx), gy: slot(gy), rect: g.rect });
+    if (gx >= 0 && gy >= 0) gateSlots.push({ id: g.id, gx: slot(gx), gy: slot(gy), area: g });
   }
   const { layout, begin, events } = data;
   const plan = planColumns(layout, columns);
   const k = columns.length;
   const chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / layout.rowBytes));
-  const buffer = Buffer.allocUnsafe(chunkRows * layout.rowBytes);
+  // Its own ArrayBuffer (not Node's shared pool), so typed-array views of it are aligned.
+  const buffer = new Uint8Array(chunkRows * layout.rowBytes);
   const values = new Float64Array(chunkRows * k);
   const t = { scale: q.scale, cofactor: q.cofactor };
   const xRange = file.channels[xc]!.range;
@@ -166,7 +167,7 @@ async function readBlob(path: string, q: DensityQuery, gates: readonly GateSpec[
     const gateCounts = new Map<string, number>(gateSlots.map((g) => [g.id, 0]));
     await pass((rows) => {
       grid?.add(values, k, xs, ys, rows);
-      for (const g of gateSlots) gateCounts.set(g.id, gateCounts.get(g.id)! + countInRect(values, k, g.gx, g.gy, rows, g.rect));
+      for (const g of gateSlots) gateCounts.set(g.id, gateCounts.get(g.id)! + countInGate(values, k, g.gx, g.gy, rows, g.area));
     });
     const histogram: Histogram | null = grid
       ? { bins: q.bins, x: axisOut(q.x, grid.x), y: axisOut(q.y, grid.y), counts: Array.from(grid.counts), events, inRange: grid.inRange }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName, ExperimentRoot, FileRecord, readContent } from '../../shared/doc-layout.ts';
-import { DensityQuery } from '../../shared/plot/answer.ts';
+import { DensityQuery, gateSpec } from '../../shared/plot/answer.ts';
 import type { FcsError, FcsFile } from '../../shared/fcs/index.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
@@ -203,7 +203,7 @@ async function density(req: IncomingMessage, res: ServerResponse, deps: FileDeps
   if (!release) throw new HttpError(429, ErrorCode.TOO_MANY_PLOTS, `at most ${deps.limits.densityReadsPerAccount} plots at once per account`);
   try {
     const sha = file.data.sha256;
-    const specs = gates.map((g) => ({ id: g.id, xChannel: g.xChannel, yChannel: g.yChannel, rect: g.rect }));
+    const specs = gates.map(gateSpec);
     const result = await densityOfBlob(deps.blobs.pathOf(sha), sha, query.data, specs, deps.plots.cache, deps.limits.uploadTextBytes);
     if (!result.ok) {
       if (result.kind === 'channel') throw new HttpError(400, ErrorCode.UNKNOWN_CHANNEL, `this file has no channel ${JSON.stringify(result.channel)}`, [result.axis]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { docName } from '../../shared/doc-layout.ts';
-import { eventsInRect, parseFcs, writeFcs, type FcsFile } from '../../shared/fcs/index.ts';
+import { eventsInPolygon, eventsInRect, parseFcs, writeFcs, type FcsFile } from '../../shared/fcs/index.ts';
 import { densityOfEvents, DensityQuery, type DensityAnswer } from '../../shared/plot/answer.ts';
 import type { IntentResult } from '../../shared/schemas/intents.ts';
 import { DensityCache, densityOfBlob } from '../../sync-server/files/density.ts';
@@ -86,15 +86,19 @@ describe('density plots over HTTP', () => {
     doc.doc.getMap('gates').set('gate-lymph', { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [100, 100, 600, 500] });
     doc.doc.getMap('gates').set('gate-cd3', { name: 'CD3+', xChannel: 'CD3', yChannel: 'Side', rect: [2000, 0, 5000, 1000] });
     doc.doc.getMap('gates').set('gate-other', { name: 'Other panel', xChannel: 'PE-A', yChannel: 'SSC-A', rect: [0, 0, 1, 1] });
+    doc.doc.getMap('gates').set('gate-poly', { name: 'Triangle', xChannel: 'FSC-A', yChannel: 'SSC-A', polygon: [[0, 0], [1000, 0], [0, 1000]] });
     await doc.waitForControl('ack');
     const answer = (await get(alice, densityPath('x=FSC-A&y=SSC-A'))).body as DensityAnswer;
     const inside = (x: string, y: string, rect: [number, number, number, number]) => eventsInRect(parsed, x, y, rect).length / 3;
     const lymph = inside('FSC-A', 'SSC-A', [100, 100, 600, 500]);
     const cd3 = inside('CD3', 'Side', [2000, 0, 5000, 1000]);
     expect(lymph).toBeGreaterThan(0);
+    const triangle = eventsInPolygon(parsed, 'FSC-A', 'SSC-A', [[0, 0], [1000, 0], [0, 1000]]).length / 3;
+    expect(triangle).toBeGreaterThan(0);
     expect(answer.gates).toEqual([
       { id: 'gate-cd3', inside: cd3, percent: (cd3 / EVENTS) * 100 },
       { id: 'gate-lymph', inside: lymph, percent: (lymph / EVENTS) * 100 },
+      { id: 'gate-poly', inside: triangle, percent: (triangle / EVENTS) * 100 },
     ]);
   });
 

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeColumns, eventsInRect, locateFcsData, parseFcs, planColumns, writeFcs, type FcsFile } from '../../shared/fcs/index.ts';
+import { decodeColumns, eventsInPolygon, eventsInRect, inPolygon, locateFcsData, parseFcs, planColumns, polygonArrays, writeFcs, type FcsFile } from '../../shared/fcs/index.ts';
 import { densityOfEvents, DensityQuery } from '../../shared/plot/answer.ts';
-import { axisFor, binEdges, binOf, countInRect, DensityGrid } from '../../shared/plot/density.ts';
+import { axisFor, binEdges, binOf, countInPolygon, countInRect, DensityGrid } from '../../shared/plot/density.ts';
 import { forward, inverse, type AxisTransform } from '../../shared/plot/scale.ts';
 
 function parsed(bytes: Uint8Array): FcsFile {
@@ -64,8 +64,10 @@ describe('axes and bin edges', () => {
     for (const t of transforms) {
       const axis = axisFor(t, 262144);
       const edges = binEdges(axis, 32);
-      // Nudged inwards by a relative epsilon: the inverse and forward round-trip is not exact.
-      for (let i = 0; i < 32; i++) expect(binOf(axis, 32, edges[i]! + Math.abs(edges[i]!) * 1e-12 + 1e-12)).toBe(i);
+      for (let i = 0; i < 32; i++) {
+        expect(binOf(axis, 32, edges[i]!)).toBe(i);
+        if (i > 0) expect(binOf(axis, 32, edges[i]! - Math.abs(edges[i]!) * 1e-15 - 1e-300)).toBe(i - 1);
+      }
       expect(binOf(axis, 32, 262144)).toBe(31);
       expect(binOf(axis, 32, 262145)).toBe(-1);
       expect(binOf(axis, 32, Number.NaN)).toBe(-1);
@@ -74,6 +76,33 @@ describe('axes and bin edges', () => {
 });
 
 describe('density grid', () => {
+  it('bins exactly as binOf on the edges themselves and right beside them, on every scale', () => {
+    for (const t of transforms) {
+      for (const bins of [16, 256, 512]) {
+        const axis = axisFor(t, 262144);
+        const edges = binEdges(axis, bins);
+        const vs: number[] = [];
+        for (const e of edges) vs.push(e, e * (1 + 1e-15), e * (1 - 1e-15), e + 1e-9, e - 1e-9);
+        vs.push(0, -0, 1, -1, 1e-310, -1e-310, Number.MIN_VALUE, 262144, Number.POSITIVE_INFINITY, Number.NaN, -t.cofactor);
+        const values = new Float64Array(vs.flatMap((v) => [v, v]));
+        const grid = new DensityGrid(axis, axis, bins);
+        grid.add(values, 2, 0, 1, vs.length);
+        const expected = new Map<number, number>();
+        for (const v of vs) {
+          const i = binOf(axis, bins, v);
+          if (i >= 0) expected.set(i, (expected.get(i) ?? 0) + 1);
+        }
+        const got = new Map<number, number>();
+        grid.counts.forEach((c, at) => {
+          if (c > 0) got.set(at % bins, c);
+          if (c > 0 && at % bins !== Math.floor(at / bins)) got.set(-1, at); // off the diagonal: x and y disagree
+        });
+        expect([t, bins, got]).toEqual([t, bins, expected]);
+      }
+    }
+  });
+
+
   const events = fc.array(fc.tuple(fc.oneof(fc.double({ min: -2000, max: 1100 }), fc.constant(Number.NaN)), fc.double({ min: -2000, max: 1100 })), { maxLength: 300 });
 
   it('counts conserve the events in range, in any chunking, on every scale', () => {
@@ -122,6 +151,37 @@ describe('density grid', () => {
   });
 });
 
+describe('polygon gates', () => {
+  // A concave "L": the notch at the top right is outside.
+  const L = [[0, 0], [10, 0], [10, 4], [4, 4], [4, 10], [0, 10]] as Array<[number, number]>;
+  const { xs, ys } = polygonArrays(L);
+
+  it('hold the points inside by the even-odd rule, not the notch nor NaN', () => {
+    expect(inPolygon(xs, ys, 2, 2)).toBe(true);
+    expect(inPolygon(xs, ys, 8, 2)).toBe(true);
+    expect(inPolygon(xs, ys, 2, 8)).toBe(true);
+    expect(inPolygon(xs, ys, 8, 8)).toBe(false);
+    expect(inPolygon(xs, ys, -1, 2)).toBe(false);
+    expect(inPolygon(xs, ys, Number.NaN, 2)).toBe(false);
+  });
+
+  it('count on a plot what eventsInPolygon selects, any polygon, any events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 })), { minLength: 1, maxLength: 80 }),
+        fc.array(fc.tuple(fc.integer({ min: -2, max: 22 }), fc.integer({ min: -2, max: 22 })), { minLength: 3, maxLength: 8 }),
+        (rows, polygon) => {
+          const file = parsed(writeFcs({ channels: [{ name: 'A' }, { name: 'B' }], events: new Float64Array(rows.flat()) }));
+          const inside = eventsInPolygon(file, 'A', 'B', polygon).length / 2;
+          expect(countInPolygon(file.events!, 2, 0, 1, rows.length, polygon)).toBe(inside);
+          const answer = densityOfEvents(file, DensityQuery.parse({ x: 'A', y: 'B', bins: '16' }), [{ id: 'p', xChannel: 'A', yChannel: 'B', polygon }]);
+          expect(answer?.gates).toEqual([{ id: 'p', inside, percent: (inside / rows.length) * 100 }]);
+        },
+      ),
+    );
+  });
+});
+
 describe('the answer computed in the page', () => {
   const file = parsed(writeFcs({ channels: [{ name: 'FSC-A', range: 1024 }, { name: 'SSC-A', label: 'Side', range: 1024 }], events: new Float64Array([1, 1, 500, 500, 1023, 2, 2000, 3]) }));
 
@@ -152,11 +212,20 @@ describe('streamed columns', () => {
     writeFcs({ channels: [{ name: 'a' }, { name: 'b' }], events: new Float64Array([1.5, -2, 3e9, 4]), dataType: 'D', byteOrder: 'little' }),
     writeFcs({ channels: [{ name: 'a' }, { name: 'b' }], events: new Float64Array([1, 2 ** 40, 3, 4]), dataType: 'I', bits: 64, byteOrder: 'big' }),
     writeFcs({ channels: [{ name: 'a' }, { name: 'b' }], events: new Float64Array([1, 200, 3, 4]), dataType: 'I', bits: 8 }),
+    // Native (little-endian) order: the typed-array paths when aligned.
+    writeFcs({ channels: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], events: new Float64Array([1.5, -2, 3, 4, 5e6, 6, 7, 8, 9]), dataType: 'F' }),
+    writeFcs({ channels: [{ name: 'a' }, { name: 'b' }], events: new Float64Array([1.5, -2, 3e9, 4, 5, 6]), dataType: 'D' }),
+    writeFcs({ channels: [{ name: 'a', range: 1024 }, { name: 'b' }], events: new Float64Array([1, 2000, 3, 65535, 5, 6]), dataType: 'I', bits: 16 }),
   ];
 
   it('decode to the same values as the whole-file parser, chunk by chunk', () => {
-    for (const bytes of [...fixtures, ...written]) {
-      const u8 = new Uint8Array(bytes);
+    // Each file at an aligned address and one byte off: the typed-array and DataView paths agree.
+    const placed = [...fixtures, ...written].flatMap((b) => [0, 1].map((shift) => {
+      const u8 = new Uint8Array(b.length + shift).subarray(shift);
+      u8.set(b);
+      return u8;
+    }));
+    for (const u8 of placed) {
       const whole = parsed(u8);
       const located = locateFcsData({ size: u8.length, read: (a, b) => u8.subarray(a, b) }, { maxTextBytes: 1 << 20 });
       if (!located.ok) throw new Error(located.error.message);

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { View } from '../../messages.ts';
 
-/** The gates of an experiment: name, channels and rectangle; add and remove when editable. */
+/** The gates of an experiment: name, channels and rectangle or polygon; add (a rectangle) and remove when editable. */
 type GateInput = { name: string; xChannel: string; yChannel: string; rect: [number, number, number, number] };
 type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void; onRemove: (gateId: string) => void; exportLock: string | null; onExport: (gateId: string) => void };
 
@@ -16,7 +16,7 @@ export function GatesList({ view, editable, onAdd, onRemove, exportLock, onExpor
         <ul aria-label="Gates" data-testid="gates">
           {view.gates.map((gate) => (
             <li key={gate.id}>
-              <strong>{gate.name}</strong> — {gate.xChannel} × {gate.yChannel}, [{gate.rect.join(', ')}]
+              <strong>{gate.name}</strong> — {gate.xChannel} × {gate.yChannel}, {'rect' in gate ? `[${gate.rect.join(', ')}]` : `polygon (${gate.polygon.map((p) => p.join(', ')).join('; ')})`}
               <button type="button" disabled={exportLock !== null} aria-describedby={exportLock ? 'export-lock' : undefined} onClick={() => onExport(gate.id)} aria-label={`Export gate ${gate.name} as a new experiment`}>
                 Export
               </button>

@@ -102,10 +102,14 @@ export function ticks(axis: Axis): number[] {
   return kept;
 }
 
-export type GateShape = { id: string; name: string; rect: [number, number, number, number]; label: string };
+/** A gate as drawn: a rectangle or the vertices of a polygon, in raw units of the plot's x and y. */
+export type GateShape = { id: string; name: string; label: string } & ({ rect: readonly [number, number, number, number] } | { polygon: ReadonlyArray<readonly [number, number]> });
+
+/** What the person is drawing: a rectangle by its two corners, or a polygon's vertices so far (canvas pixels). */
+export type Sketch = { kind: 'rect'; corners: [number, number, number, number] } | { kind: 'polygon'; points: Array<[number, number]>; cursor: [number, number] | null };
 
 /** Paints everything: background, density, axes with ticks and titles, gates, and the rectangle being dragged. */
-export function paintPlot(ctx: CanvasRenderingContext2D, answer: DensityAnswer, gates: GateShape[], dragging: [number, number, number, number] | null): void {
+export function paintPlot(ctx: CanvasRenderingContext2D, answer: DensityAnswer, gates: GateShape[], sketch: Sketch | null): void {
   const x = toAxis(answer.x);
   const y = toAxis(answer.y);
   ctx.save();
@@ -166,13 +170,25 @@ export function paintPlot(ctx: CanvasRenderingContext2D, answer: DensityAnswer, 
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
   for (const g of gates) {
-    const [x1, y1, x2, y2] = g.rect;
-    const left = Math.min(toPixelX(x, x1), toPixelX(x, x2));
-    const right = Math.max(toPixelX(x, x1), toPixelX(x, x2));
-    const top = Math.min(toPixelY(y, y1), toPixelY(y, y2));
-    const bottom = Math.max(toPixelY(y, y1), toPixelY(y, y2));
     ctx.strokeStyle = '#d0021b';
-    ctx.strokeRect(left, top, right - left, bottom - top);
+    let left: number;
+    let top: number;
+    if ('rect' in g) {
+      const [x1, y1, x2, y2] = g.rect;
+      left = Math.min(toPixelX(x, x1), toPixelX(x, x2));
+      const right = Math.max(toPixelX(x, x1), toPixelX(x, x2));
+      top = Math.min(toPixelY(y, y1), toPixelY(y, y2));
+      const bottom = Math.max(toPixelY(y, y1), toPixelY(y, y2));
+      ctx.strokeRect(left, top, right - left, bottom - top);
+    } else {
+      const pts = g.polygon.map(([vx, vy]) => [toPixelX(x, vx), toPixelY(y, vy)] as const);
+      ctx.beginPath();
+      pts.forEach(([px, py], i) => (i === 0 ? ctx.moveTo(px, py) : ctx.lineTo(px, py)));
+      ctx.closePath();
+      ctx.stroke();
+      left = Math.min(...pts.map((p) => p[0]));
+      top = Math.min(...pts.map((p) => p[1]));
+    }
     const text = `${g.name} ${g.label}`;
     const w = ctx.measureText(text).width;
     ctx.fillStyle = 'rgba(255,255,255,0.85)';
@@ -180,11 +196,20 @@ export function paintPlot(ctx: CanvasRenderingContext2D, answer: DensityAnswer, 
     ctx.fillStyle = '#d0021b';
     ctx.fillText(text, left + 5, top + 4);
   }
-  if (dragging) {
-    const [ax, ay, bx, by] = dragging;
+  if (sketch) {
     ctx.setLineDash([5, 4]);
     ctx.strokeStyle = '#000';
-    ctx.strokeRect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
+    if (sketch.kind === 'rect') {
+      const [ax, ay, bx, by] = sketch.corners;
+      ctx.strokeRect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
+    } else {
+      ctx.beginPath();
+      [...sketch.points, ...(sketch.cursor ? [sketch.cursor] : [])].forEach(([px, py], i) => (i === 0 ? ctx.moveTo(px, py) : ctx.lineTo(px, py)));
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = '#000';
+      for (const [px, py] of sketch.points) ctx.fillRect(px - 2, py - 2, 5, 5);
+    }
   }
   ctx.restore();
   ctx.restore();

@@ -1,20 +1,22 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { parseFcs, type FcsFile } from '../../../shared/fcs/index.ts';
-import { DEFAULT_BINS, densityOfEvents, toAxis, type DensityAnswer, type DensityQuery, type GateSpec } from '../../../shared/plot/answer.ts';
+import { DEFAULT_BINS, densityOfEvents, gateSpec, toAxis, type DensityAnswer, type DensityQuery, type GateSpec } from '../../../shared/plot/answer.ts';
 import { DEFAULT_COFACTOR, type PlotScale } from '../../../shared/plot/scale.ts';
 import type { View } from '../../messages.ts';
 import { describe, errorCode } from '../describe.ts';
 import { send } from '../rpc.ts';
-import { AREA, fromPixelX, fromPixelY, paintPlot, PLOT, type GateShape } from './plot-draw.ts';
+import { AREA, fromPixelX, fromPixelY, paintPlot, PLOT, type GateShape, type Sketch } from './plot-draw.ts';
 
 /**
  * A density plot of one FCS file of the experiment, for two channels chosen by the reader, with
  * the experiment's gates drawn on it and the share of events inside each. Those who may
  * download the file plot it here from the file itself (fetched once, parsed and binned in the
  * page with shared/plot); those who may only view it get the server's histogram, which holds
- * counts and never events. Editors make a rectangle gate by dragging on the plot.
+ * counts and never events. Editors make a rectangle gate by dragging on the plot, or a polygon
+ * gate by clicking its vertices (double-click, Enter or a click on the first vertex closes it;
+ * Escape drops it).
  */
-type GateInput = { name: string; xChannel: string; yChannel: string; rect: [number, number, number, number] };
+type GateInput = { name: string; xChannel: string; yChannel: string } & ({ rect: [number, number, number, number] } | { polygon: Array<[number, number]> });
 type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void };
 
 /** Files plotted in the page above this size are left to the server (the page would hold them whole). */
@@ -65,11 +67,12 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
   const [cofactor, setCofactor] = useState(DEFAULT_COFACTOR);
   const [answer, setAnswer] = useState<{ key: string; answer: DensityAnswer; local: boolean } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const [drag, setDrag] = useState<[number, number, number, number] | null>(null);
+  const [mode, setMode] = useState<'rect' | 'polygon'>('rect');
+  const [sketch, setSketch] = useState<Sketch | null>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
 
   const local = view.can.download && (file?.size ?? 0) <= LOCAL_MAX_BYTES;
-  const gates: GateSpec[] = view.gates.map((g) => ({ id: g.id, xChannel: g.xChannel, yChannel: g.yChannel, rect: g.rect }));
+  const gates: GateSpec[] = view.gates.map(gateSpec);
   const gatesKey = JSON.stringify(gates);
   const query: DensityQuery = { x: xChannel, y: yChannel, bins: DEFAULT_BINS, scale, cofactor };
   const key = JSON.stringify([view.id, file?.id, query, local]);
@@ -103,16 +106,22 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
     for (const g of view.gates) {
       const c = counts.get(g.id);
       const label = c ? `${c.percent.toFixed(1)}%` : '';
-      if (g.xChannel === xChannel && g.yChannel === yChannel) out.push({ id: g.id, name: g.name, rect: g.rect, label });
-      else if (g.xChannel === yChannel && g.yChannel === xChannel) out.push({ id: g.id, name: g.name, rect: [g.rect[1], g.rect[0], g.rect[3], g.rect[2]], label });
+      const base = { id: g.id, name: g.name, label };
+      if (g.xChannel === xChannel && g.yChannel === yChannel) out.push('rect' in g ? { ...base, rect: g.rect } : { ...base, polygon: g.polygon });
+      else if (g.xChannel === yChannel && g.yChannel === xChannel) {
+        // The same gate with its axes swapped.
+        out.push('rect' in g ? { ...base, rect: [g.rect[1], g.rect[0], g.rect[3], g.rect[2]] } : { ...base, polygon: g.polygon.map(([a, b]) => [b, a] as const) });
+      }
     }
     return out;
   }, [shown, gatesKey, xChannel, yChannel]);
 
   useEffect(() => {
     const ctx = canvas.current?.getContext('2d');
-    if (ctx && shown) paintPlot(ctx, shown, shapes, drag);
-  }, [shown, shapes, drag]);
+    if (ctx && shown) paintPlot(ctx, shown, shapes, sketch);
+  }, [shown, shapes, sketch]);
+  // A new plot (other file, channels or scale) drops a half-drawn gate: its pixels meant other values.
+  useEffect(() => setSketch(null), [key, mode]);
 
   if (files.length === 0 || !file) return null;
 
@@ -122,6 +131,13 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
   };
   const inArea = ([px, py]: [number, number]) => px >= AREA.x && px <= AREA.x + AREA.w && py >= AREA.y && py <= AREA.y + AREA.h;
   const drawable = editable && shown !== null;
+  const finishPolygon = (points: Array<[number, number]>) => {
+    setSketch(null);
+    if (!shown || points.length < 3) return;
+    const xa = toAxis(shown.x);
+    const ya = toAxis(shown.y);
+    onAdd({ name: nextGateName(view), xChannel, yChannel, polygon: points.map(([px, py]) => [round(fromPixelX(xa, px)), round(fromPixelY(ya, py))]) });
+  };
 
   return (
     <section aria-labelledby="plot-title" class="plot" data-testid="plot">
@@ -135,6 +151,12 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
           <option value="log">Log</option>
           <option value="asinh">Arcsinh</option>
         </select></label>
+        {editable && (
+          <label>New gates <select value={mode} onChange={(e) => setMode(e.currentTarget.value as 'rect' | 'polygon')}>
+            <option value="rect">Rectangle (drag)</option>
+            <option value="polygon">Polygon (click the vertices)</option>
+          </select></label>
+        )}
         {scale === 'asinh' && (
           <label title="150 suits fluorescence (flow) data, 5 mass cytometry">Cofactor <input type="number" min="0.001" step="any" value={cofactor} onChange={(e) => {
             const v = Number(e.currentTarget.value);
@@ -152,22 +174,34 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
         data-testid="plot-canvas"
         data-painted={shown ? 'yes' : 'no'}
         class={drawable ? 'drawable' : undefined}
+        tabIndex={drawable ? 0 : undefined}
         onPointerDown={(e) => {
           if (!drawable) return;
           const p = at(e);
           if (!inArea(p)) return;
-          (e.currentTarget as HTMLCanvasElement).setPointerCapture(e.pointerId);
-          setDrag([p[0], p[1], p[0], p[1]]);
+          if (mode === 'rect') {
+            (e.currentTarget as HTMLCanvasElement).setPointerCapture(e.pointerId);
+            setSketch({ kind: 'rect', corners: [p[0], p[1], p[0], p[1]] });
+            return;
+          }
+          const points = sketch?.kind === 'polygon' ? sketch.points : [];
+          const first = points[0];
+          if (first && points.length >= 3 && Math.hypot(p[0] - first[0], p[1] - first[1]) <= 8) return finishPolygon(points);
+          const prev = points[points.length - 1];
+          if (prev && Math.hypot(p[0] - prev[0], p[1] - prev[1]) < 3) return; // the second click of a double-click
+          setSketch({ kind: 'polygon', points: [...points, p], cursor: null });
         }}
         onPointerMove={(e) => {
-          if (!drag) return;
+          if (!sketch) return;
           const [px, py] = at(e);
-          setDrag([drag[0], drag[1], Math.min(AREA.x + AREA.w, Math.max(AREA.x, px)), Math.min(AREA.y + AREA.h, Math.max(AREA.y, py))]);
+          const clamped: [number, number] = [Math.min(AREA.x + AREA.w, Math.max(AREA.x, px)), Math.min(AREA.y + AREA.h, Math.max(AREA.y, py))];
+          if (sketch.kind === 'rect') setSketch({ kind: 'rect', corners: [sketch.corners[0], sketch.corners[1], clamped[0], clamped[1]] });
+          else setSketch({ ...sketch, cursor: clamped });
         }}
         onPointerUp={() => {
-          if (!drag || !shown) return;
-          setDrag(null);
-          const [ax, ay, bx, by] = drag;
+          if (sketch?.kind !== 'rect' || !shown) return;
+          setSketch(null);
+          const [ax, ay, bx, by] = sketch.corners;
           if (Math.abs(bx - ax) < 4 || Math.abs(by - ay) < 4) return; // a click, not a rectangle
           const xa = toAxis(shown.x);
           const ya = toAxis(shown.y);
@@ -175,13 +209,18 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
           const ys = [fromPixelY(ya, ay), fromPixelY(ya, by)].sort((a, b) => a - b).map(round);
           onAdd({ name: nextGateName(view), xChannel, yChannel, rect: [xs[0]!, ys[0]!, xs[1]!, ys[1]!] });
         }}
-        onPointerCancel={() => setDrag(null)}
+        onDblClick={() => sketch?.kind === 'polygon' && finishPolygon(sketch.points)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') setSketch(null);
+          if (e.key === 'Enter' && sketch?.kind === 'polygon') finishPolygon(sketch.points);
+        }}
+        onPointerCancel={() => sketch?.kind === 'rect' && setSketch(null)}
       />
       {shown && (
         <p class="meta" data-testid="plot-summary">
           {shown.inRange.toLocaleString('en')} of {shown.events.toLocaleString('en')} events on the axes.{' '}
           {answer?.local ? 'Plotted in this browser from the file.' : 'Plotted by the server: you may view this file but not download it.'}
-          {drawable && ' Drag on the plot to add a rectangle gate.'}
+          {drawable && (mode === 'rect' ? ' Drag on the plot to add a rectangle gate.' : ' Click the vertices of a polygon gate; double-click, Enter or a click on the first vertex closes it, Escape drops it.')}
         </p>
       )}
       {shown && view.gates.length > 0 && (
