@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsInRect, parseFcs, writeFcs } from '../../shared/fcs/index.ts';
+import { eventsInPolygon, eventsInRect, parseFcs, writeFcs } from '../../shared/fcs/index.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
 import { signedInPerson, watchErrors, type Person } from './support/session.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
@@ -79,7 +79,7 @@ describe('density plots and gates drawn on them', () => {
     await eventually(async () => (await plot(page).getByTestId('plot-canvas').getAttribute('aria-label'))?.includes('FSC-A against CD8') ?? false, 'the FSC-A × CD8 plot');
   }
 
-  it('alice plots her uploaded file and drags a gate: it appears with the share of events inside', async () => {
+  it('alice plots her uploaded file, drags a rectangle gate and clicks a polygon gate: each appears with the share of events inside', async () => {
     const errors = watchErrors((hers = await alice.manager()).page);
     await hers.create(EXPERIMENT);
     const project = await hers.createProject(PROJECT);
@@ -102,6 +102,7 @@ describe('density plots and gates drawn on them', () => {
     expect(await plot(hers).getByTestId('plot-summary').textContent()).toContain('Plotted in this browser from the file.');
 
     // Drag over the upper-right population.
+    await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
     await hers.page.mouse.move(box.x + 250, box.y + 160);
     await hers.page.mouse.down();
@@ -121,11 +122,25 @@ describe('density plots and gates drawn on them', () => {
     const inside = eventsInRect(file.file, 'FSC-A', 'CD8', rect).length / 3;
     expect(inside).toBeGreaterThan(EVENTS / 10);
     expect(text).toContain(`${((inside / EVENTS) * 100).toFixed(1)}% (${inside.toLocaleString('en')} of ${EVENTS.toLocaleString('en')} events)`);
-    await eventually(async () => (await hers.page.getByTestId('pending-count').count()) === 0, 'the gate to settle');
+
+    // A polygon around the lower-left population: four clicks, then Enter.
+    await plot(hers).getByLabel('New gates').selectOption('polygon');
+    await canvas.scrollIntoViewIfNeeded();
+    const at = (await canvas.boundingBox())!;
+    for (const [px, py] of [[80, 340], [240, 340], [240, 170], [80, 170]] as const) await hers.page.mouse.click(at.x + px, at.y + py);
+    await hers.page.keyboard.press('Enter');
+    const second = plot(hers).getByTestId('plot-gates').locator('li[data-gate="Gate 2"]');
+    await visible(second);
+    const vertices = /FSC-A × CD8, polygon \(([^)]+)\)/.exec((await hers.page.getByTestId('gates').textContent()) ?? '')?.[1]?.split(';').map((p) => p.split(',').map(Number) as [number, number]);
+    expect(vertices).toHaveLength(4);
+    const inPolygon = eventsInPolygon(file.file, 'FSC-A', 'CD8', vertices!).length / 3;
+    expect(inPolygon).toBeGreaterThan(EVENTS / 10);
+    expect(await second.textContent()).toContain(`${((inPolygon / EVENTS) * 100).toFixed(1)}% (${inPolygon.toLocaleString('en')} of`);
+    await eventually(async () => (await hers.page.getByTestId('pending-count').count()) === 0, 'the gates to settle');
     expect(errors).toEqual([]);
   });
 
-  it('bob, who may view but not download, gets the plot from the server and sees the gate with the same percentage', async () => {
+  it('bob, who may view but not download, gets the plot from the server and sees both gates with the same percentages', async () => {
     const errors = watchErrors;
     const his = await bob.manager();
     const seen = errors(his.page);
@@ -139,16 +154,19 @@ describe('density plots and gates drawn on them', () => {
     expect(await colouredPixels(canvas)).toBeGreaterThan(1_000);
     expect(await plot(his).getByTestId('plot-summary').textContent()).toContain('Plotted by the server');
 
-    const mine = (await plot(hers).getByTestId('plot-gates').locator('li[data-gate="Gate 1"]').textContent()) ?? '';
-    const legend = plot(his).getByTestId('plot-gates').locator('li[data-gate="Gate 1"]');
-    await eventually(async () => (await legend.textContent()) === mine, `bob to see "${mine}"`);
+    for (const name of ['Gate 1', 'Gate 2']) {
+      const mine = (await plot(hers).getByTestId('plot-gates').locator(`li[data-gate="${name}"]`).textContent()) ?? '';
+      const legend = plot(his).getByTestId('plot-gates').locator(`li[data-gate="${name}"]`);
+      await eventually(async () => (await legend.textContent()) === mine, `bob to see "${mine}"`);
+    }
     // Read-only: dragging on his plot makes no gate.
+    await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
     await his.page.mouse.move(box.x + 100, box.y + 300);
     await his.page.mouse.down();
     await his.page.mouse.move(box.x + 200, box.y + 200, { steps: 5 });
     await his.page.mouse.up();
-    expect(await plot(his).getByTestId('plot-gates').locator('li').count()).toBe(1);
+    expect(await plot(his).getByTestId('plot-gates').locator('li').count()).toBe(2);
     expect(seen).toEqual([]);
   });
 });

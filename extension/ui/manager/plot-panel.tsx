@@ -69,6 +69,12 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
   const [failure, setFailure] = useState<string | null>(null);
   const [mode, setMode] = useState<'rect' | 'polygon'>('rect');
   const [sketch, setSketch] = useState<Sketch | null>(null);
+  // Pointer events may come faster than renders: handlers read and write the sketch here, at once.
+  const sketchRef = useRef<Sketch | null>(null);
+  const draw = (next: Sketch | null) => {
+    sketchRef.current = next;
+    setSketch(next);
+  };
   const canvas = useRef<HTMLCanvasElement>(null);
 
   const local = view.can.download && (file?.size ?? 0) <= LOCAL_MAX_BYTES;
@@ -121,7 +127,7 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
     if (ctx && shown) paintPlot(ctx, shown, shapes, sketch);
   }, [shown, shapes, sketch]);
   // A new plot (other file, channels or scale) drops a half-drawn gate: its pixels meant other values.
-  useEffect(() => setSketch(null), [key, mode]);
+  useEffect(() => draw(null), [key, mode]);
 
   if (files.length === 0 || !file) return null;
 
@@ -132,7 +138,7 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
   const inArea = ([px, py]: [number, number]) => px >= AREA.x && px <= AREA.x + AREA.w && py >= AREA.y && py <= AREA.y + AREA.h;
   const drawable = editable && shown !== null;
   const finishPolygon = (points: Array<[number, number]>) => {
-    setSketch(null);
+    draw(null);
     if (!shown || points.length < 3) return;
     const xa = toAxis(shown.x);
     const ya = toAxis(shown.y);
@@ -181,27 +187,29 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
           if (!inArea(p)) return;
           if (mode === 'rect') {
             (e.currentTarget as HTMLCanvasElement).setPointerCapture(e.pointerId);
-            setSketch({ kind: 'rect', corners: [p[0], p[1], p[0], p[1]] });
+            draw({ kind: 'rect', corners: [p[0], p[1], p[0], p[1]] });
             return;
           }
-          const points = sketch?.kind === 'polygon' ? sketch.points : [];
+          const now = sketchRef.current;
+          const points = now?.kind === 'polygon' ? now.points : [];
           const first = points[0];
           if (first && points.length >= 3 && Math.hypot(p[0] - first[0], p[1] - first[1]) <= 8) return finishPolygon(points);
           const prev = points[points.length - 1];
           if (prev && Math.hypot(p[0] - prev[0], p[1] - prev[1]) < 3) return; // the second click of a double-click
-          setSketch({ kind: 'polygon', points: [...points, p], cursor: null });
+          draw({ kind: 'polygon', points: [...points, p], cursor: null });
         }}
         onPointerMove={(e) => {
-          if (!sketch) return;
+          const now = sketchRef.current;
+          if (!now) return;
           const [px, py] = at(e);
           const clamped: [number, number] = [Math.min(AREA.x + AREA.w, Math.max(AREA.x, px)), Math.min(AREA.y + AREA.h, Math.max(AREA.y, py))];
-          if (sketch.kind === 'rect') setSketch({ kind: 'rect', corners: [sketch.corners[0], sketch.corners[1], clamped[0], clamped[1]] });
-          else setSketch({ ...sketch, cursor: clamped });
+          draw(now.kind === 'rect' ? { kind: 'rect', corners: [now.corners[0], now.corners[1], clamped[0], clamped[1]] } : { ...now, cursor: clamped });
         }}
         onPointerUp={() => {
-          if (sketch?.kind !== 'rect' || !shown) return;
-          setSketch(null);
-          const [ax, ay, bx, by] = sketch.corners;
+          const now = sketchRef.current;
+          if (now?.kind !== 'rect' || !shown) return;
+          draw(null);
+          const [ax, ay, bx, by] = now.corners;
           if (Math.abs(bx - ax) < 4 || Math.abs(by - ay) < 4) return; // a click, not a rectangle
           const xa = toAxis(shown.x);
           const ya = toAxis(shown.y);
@@ -209,12 +217,16 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
           const ys = [fromPixelY(ya, ay), fromPixelY(ya, by)].sort((a, b) => a - b).map(round);
           onAdd({ name: nextGateName(view), xChannel, yChannel, rect: [xs[0]!, ys[0]!, xs[1]!, ys[1]!] });
         }}
-        onDblClick={() => sketch?.kind === 'polygon' && finishPolygon(sketch.points)}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') setSketch(null);
-          if (e.key === 'Enter' && sketch?.kind === 'polygon') finishPolygon(sketch.points);
+        onDblClick={() => {
+          const now = sketchRef.current;
+          if (now?.kind === 'polygon') finishPolygon(now.points);
         }}
-        onPointerCancel={() => sketch?.kind === 'rect' && setSketch(null)}
+        onKeyDown={(e) => {
+          const now = sketchRef.current;
+          if (e.key === 'Escape') draw(null);
+          if (e.key === 'Enter' && now?.kind === 'polygon') finishPolygon(now.points);
+        }}
+        onPointerCancel={() => sketchRef.current?.kind === 'rect' && draw(null)}
       />
       {shown && (
         <p class="meta" data-testid="plot-summary">
