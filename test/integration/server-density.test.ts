@@ -175,3 +175,23 @@ describe('the density cache', () => {
     }
   });
 });
+
+describe('density reads per account', () => {
+  it('past densityReadsPerAccount at once the account gets 429 TOO_MANY_PLOTS; slots come back, refusals included', async () => {
+    await h.stop();
+    h = await startHarness({ limits: { densityReadsPerAccount: 1, densityCacheEntries: 0 } });
+    alice = await h.user('alice');
+    exp = await alice.createExperiment('Big');
+    // 2M events: each read takes many chunks, so reads asked together overlap.
+    const big = writeFcs({ channels: [{ name: 'FSC-A', range: 1024 }, { name: 'SSC-A', range: 1024 }], events: new Float64Array(4_000_000).map((_, i) => i % 1000) });
+    const put = await fetch(`${h.server.url}/api/experiments/${exp}/files?name=big.fcs`, { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: big as Uint8Array<ArrayBuffer> });
+    fileId = ((await put.json()) as { fileId: string }).fileId;
+    const answers = await Promise.all([16, 17, 18, 19].map((bins) => get(alice, densityPath(`x=FSC-A&y=SSC-A&bins=${bins}`))));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(429);
+    expect(answers.filter((a) => a.status === 429).every((a) => a.body.code === 'TOO_MANY_PLOTS')).toBe(true);
+    expect((await get(alice, densityPath('x=nope&y=SSC-A'))).body.code).toBe('UNKNOWN_CHANNEL');
+    expect((await get(alice, densityPath('x=FSC-A&y=SSC-A&bins=20'))).status).toBe(200);
+  });
+});
