@@ -231,7 +231,7 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
       {shown && (
         <p class="meta" data-testid="plot-summary">
           {shown.inRange.toLocaleString('en')} of {shown.events.toLocaleString('en')} events on the axes.{' '}
-          {answer?.local ? 'Plotted in this browser from the file.' : 'Plotted by the server: you may view this file but not download it.'}
+          {answer?.local ? 'Plotted in this browser from the file.' : view.can.download ? 'Plotted by the server: the file is too large to plot in this page.' : 'Plotted by the server: you may view this file but not download it.'}
           {drawable && (mode === 'rect' ? ' Drag on the plot to add a rectangle gate.' : ' Click the vertices of a polygon gate; double-click, Enter or a click on the first vertex closes it, Escape drops it.')}
         </p>
       )}
