@@ -57,7 +57,7 @@ export const ServerLimitsSchema = z
     httpIdleTimeoutMs: z.number().int().positive(),
     /** Density plots (file read from disk) one account may have computing at once; more get TOO_MANY_PLOTS. */
     densityReadsPerAccount: z.number().int().positive(),
-    /** Density answers kept in memory (up to 1 MiB each at 512 × 512 bins), least recently used dropped first. */
+    /** Density answers kept in memory (up to 2 MiB each at 512 × 512 bins, a JS array of counts), least recently used dropped first. */
     densityCacheEntries: z.number().int().nonnegative(),
   })
   .strict();
