@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { AccessLevelSchema, ExperimentId, Gate, SharingState, Username } from '../shared/schemas/entities.ts';
+import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
 import { CurationRequest } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
+import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { DraftSchema } from './core/store.ts';
 
 /**
@@ -85,6 +86,8 @@ export const Request = z.discriminatedUnion('type', [
    */
   z.strictObject({ type: z.literal('uploadTicket'), id, name: FileName }),
   z.strictObject({ type: z.literal('download'), id, fileId: z.string().min(1).max(64) }),
+  /** A density plot computed by the server, for those who may view but not download the file. */
+  z.strictObject({ type: z.literal('density'), id, fileId: z.string().min(1).max(64), query: DensityQuery }),
   /** Brings one experiment's replica up to date now (after an upload the server wrote into it). */
   z.strictObject({ type: z.literal('refresh'), id }),
   /** The account's address: proved or not, and any address waiting for its mailed code. */
@@ -142,7 +145,7 @@ export const View = z.object({
   name: z.string(),
   purpose: z.string(),
   tags: z.array(z.object({ file: z.string(), dimension: z.string(), value: z.string() })),
-  gates: z.array(z.object({ ...Gate.shape, id: z.string() })),
+  gates: z.array(z.union([z.object({ ...RectGate.shape, id: z.string() }), z.object({ ...PolygonGate.shape, id: z.string() })])),
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
   access: z.array(z.object({ user: z.string(), via: z.string() })),
   can: z.object({
@@ -208,6 +211,7 @@ export const responseSchemas = {
   curationQueue: z.array(CurationRequest),
   uploadTicket: z.strictObject({ url: z.string(), expiresAt: z.number() }),
   download: z.strictObject({ name: z.string(), url: z.string().url() }),
+  density: DensityAnswer,
   refresh: Nothing,
   address: Address,
   verifyEmail: Address,

@@ -73,6 +73,7 @@ export const ErrorCode = {
   UNKNOWN_CHANNEL: 'UNKNOWN_CHANNEL',
   ALREADY_CURATED: 'ALREADY_CURATED',
   CURATION_REQUESTED: 'CURATION_REQUESTED',
+  TOO_MANY_PLOTS: 'TOO_MANY_PLOTS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -147,6 +148,7 @@ const words: Record<ErrorCode, string> = {
   UNKNOWN_CHANNEL: 'No file of this experiment has that channel.',
   ALREADY_CURATED: 'This experiment is already curated.',
   CURATION_REQUESTED: 'Curation of this experiment was already requested; staff will answer it.',
+  TOO_MANY_PLOTS: 'Too many plots are being computed for your account at once; try again in a moment.',
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -55,6 +55,10 @@ export const ServerLimitsSchema = z
     verifyCodeTtlMs: z.number().int().positive(),
     /** An HTTP connection that moves no byte for this long is dropped (a body trickled byte by byte, an unread answer). */
     httpIdleTimeoutMs: z.number().int().positive(),
+    /** Density plots (file read from disk) one account may have computing at once; more get TOO_MANY_PLOTS. */
+    densityReadsPerAccount: z.number().int().positive(),
+    /** Density answers kept in memory (up to 2 MiB each at 512 × 512 bins, a JS array of counts), least recently used dropped first. */
+    densityCacheEntries: z.number().int().nonnegative(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -84,6 +88,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   verifyMailsPerDay: 5,
   verifyCodeTtlMs: 24 * 3600 * 1000,
   httpIdleTimeoutMs: 30_000,
+  densityReadsPerAccount: 2,
+  densityCacheEntries: 32,
 };
 
 export type LimitName = keyof ServerLimits;

@@ -18,6 +18,7 @@ import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { FileTickets } from './files/file-tickets.ts';
 import { UploadSlots } from './files/upload-slots.ts';
+import { DensityCache } from './files/density.ts';
 import { createLogger, type Logger } from './log.ts';
 import { EmailProofs } from './auth/email-proof.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
@@ -133,7 +134,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const throttle = new MemoryLoginThrottle(limits);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
-  const httpDeps = { store, rooms, blobs, tickets, uploads, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, hashes };
+  const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
+  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, hashes };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
   const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));

@@ -8,7 +8,7 @@ import type { Handlers } from './handler.ts';
  */
 type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
-  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'refresh'
+  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'density' | 'refresh'
   | 'address' | 'verifyEmail' | 'changeEmail';
 
 export const moreHandlers: Pick<Handlers, More> = {
@@ -35,6 +35,7 @@ export const moreHandlers: Pick<Handlers, More> = {
     if (!file) throw Object.assign(new Error('no such file'), { code: ErrorCode.UNKNOWN_FILE });
     return { name: file.name, url: (await core.downloadTicket(req.id, req.fileId)).url };
   },
+  density: (req, core) => core.density(req.id, req.fileId, req.query),
   refresh: async (req, core) => {
     await core.refresh([req.id], false);
     return null;

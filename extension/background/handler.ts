@@ -24,7 +24,7 @@ export type HandlerCore = ClientCore & {
 } & Pick<
     CytoshareCore,
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
-    | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadTicket' | 'refresh'
+    | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
     | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate'
   >;
 

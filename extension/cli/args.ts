@@ -11,7 +11,7 @@ export class UsageError extends Error {
 }
 
 const valueFlags = new Set([
-  'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'filter', 'search', 'data', 'port', 'host', 'mode',
+  'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others']);
@@ -88,7 +88,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID
   link ID --parent PARENT_ID | clone ID [--files-only] [--linked]
   tag ID FILE DIMENSION VALUE
-  gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 | gate rm ID GATE | gate export ID GATE
+  gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 (or --polygon X1,Y1;X2,Y2;X3,Y3…) | gate rm ID GATE | gate export ID GATE
   file add EXP PATH | file get EXP FILE --out PATH
   project create NAME | project add PROJECT EXP | project remove PROJECT EXP | project list | project show PROJECT
   project member PROJECT USER --role manager|leader|member | --remove

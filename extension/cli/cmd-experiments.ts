@@ -85,7 +85,7 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
         `owner ${view.owner}${view.public ? ', public' : ''}${view.curated ? ', curated' : ''}${view.parentId ? `, linked to ${view.parentId}` : ''}`,
         `access: ${view.access.map((a) => `${a.user} (${a.via})`).join(', ')}`,
         ...view.tags.map((t) => `tag ${t.file} / ${t.dimension} = ${t.value}`),
-        ...view.gates.map((g) => `gate ${g.id} "${g.name}" ${g.xChannel}×${g.yChannel} [${g.rect.join(', ')}]`),
+        ...view.gates.map((g) => `gate ${g.id} "${g.name}" ${g.xChannel}×${g.yChannel} ${'rect' in g ? `[${g.rect.join(', ')}]` : `polygon ${g.polygon.map((p) => p.join(',')).join(' ')}`}`),
       ];
       ctx.out.result(view, human.join('\n'));
       return Exit.ok;
@@ -145,6 +145,11 @@ const Rect = z
   .transform((s) => s.split(',').map((n) => Number(n.trim())))
   .pipe(z.tuple([z.number(), z.number(), z.number(), z.number()]))
   .refine((r) => r.every(Number.isFinite), 'four finite numbers X1,Y1,X2,Y2');
+/** `X1,Y1;X2,Y2;X3,Y3…`: the vertices of a polygon gate (the schema bounds their number). */
+const PolygonFlag = z
+  .string()
+  .transform((s) => s.split(';').map((p) => p.split(',').map((n) => Number(n.trim()))))
+  .pipe(z.array(z.tuple([z.number(), z.number()])));
 
 export async function runContent(ctx: Ctx): Promise<Exit> {
   const command = ctx.args.positionals[0];
@@ -157,13 +162,16 @@ export async function runContent(ctx: Ctx): Promise<Exit> {
   }
   const sub = ctx.args.positionals[1];
   if (sub === 'add') {
-    onlyFlags(ctx.args, ['x', 'y', 'rect']);
-    const [raw, name] = args(ctx, 2, 2, 'gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2');
+    onlyFlags(ctx.args, ['x', 'y', 'rect', 'polygon']);
+    const [raw, name] = args(ctx, 2, 2, 'gate add ID NAME --x CHANNEL --y CHANNEL (--rect X1,Y1,X2,Y2 | --polygon X1,Y1;X2,Y2;X3,Y3…)');
     const expId = id(raw);
+    const polygon = flag(ctx.args, 'polygon');
+    if (polygon !== undefined && flag(ctx.args, 'rect') !== undefined) throw new UsageError('a gate is a rectangle or a polygon: give --rect or --polygon, not both');
+    const shape = polygon !== undefined ? { polygon: check(PolygonFlag, polygon, '--polygon') } : { rect: check(Rect, flag(ctx.args, 'rect'), '--rect') };
     const gate = check(
       Gate,
-      { name, xChannel: flag(ctx.args, 'x'), yChannel: flag(ctx.args, 'y'), rect: check(Rect, flag(ctx.args, 'rect'), '--rect') },
-      'gate (--x, --y and --rect are required)',
+      { name, xChannel: flag(ctx.args, 'x'), yChannel: flag(ctx.args, 'y'), ...shape },
+      'gate (--x, --y and one of --rect or --polygon are required)',
     );
     const core = await prepare(ctx, [expId]);
     const made = await core.addGate(expId, gate);

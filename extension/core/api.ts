@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
 import { AddressState, CurationRequest, EndSessionsResult, ErrorBody, PreferencesRequest, ServerInfo, Session, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
+import { DensityAnswer, type DensityQuery } from '../../shared/plot/answer.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, detailWords, fromServerCode, unreachable } from './errors.ts';
 
@@ -114,6 +115,12 @@ export class Api {
     const path = `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}`;
     const { ticket, expiresAt } = await this.call('POST', `${path}/download-ticket`, UploadTicket);
     return { url: this.ticketUrl(path, ticket), expiresAt };
+  }
+
+  /** A binned histogram of two channels of one file, with per-gate counts (never the events). */
+  density(experimentId: string, fileId: string, q: DensityQuery): Promise<DensityAnswer> {
+    const params = new URLSearchParams({ x: q.x, y: q.y, bins: String(q.bins), scale: q.scale, cofactor: String(q.cofactor) });
+    return this.call('GET', `/api/experiments/${experimentId}/files/${encodeURIComponent(fileId)}/density?${params}`, DensityAnswer);
   }
 
   private ticketUrl(path: string, ticket: string, params: Record<string, string> = {}): string {

@@ -8,6 +8,7 @@ import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import type { AddressState, CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import type { UploadResult } from '../../shared/schemas/files.ts';
+import type { DensityAnswer, DensityQuery } from '../../shared/plot/answer.ts';
 import {
   ConnectionStatus, RuleRefusal,
   type Account, type ClientCore, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type ListFilter, type SyncReport,
@@ -331,6 +332,11 @@ export class CytoshareCore implements ClientCore {
   downloadTicket(experimentId: string, fileId: string): Promise<{ url: string; expiresAt: number }> {
     this.requireSession();
     return this.api().downloadTicket(experimentId, fileId);
+  }
+  /** The server's density plot of one file: counts per bin and per gate (read access is enough). */
+  density(experimentId: string, fileId: string, query: DensityQuery): Promise<DensityAnswer> {
+    this.requireSession();
+    return this.api().density(experimentId, fileId, query);
   }
   downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
     this.requireSession();

@@ -67,6 +67,48 @@ export function eventsInRect(file: FcsFile, xChannel: string, yChannel: string, 
   return pick(events, par, keep, count);
 }
 
+/** Vertices [x, y] of a polygon in raw channel units, in drawing order (closed implicitly). */
+export type Polygon = ReadonlyArray<readonly [number, number]>;
+
+/**
+ * Whether (x, y) lies inside the polygon, by the even-odd rule (a ray to the right crosses its
+ * edges an odd number of times). A point exactly on an edge may count either way, but always
+ * the same way here, on the server and in the page; NaN is never inside.
+ */
+export function inPolygon(xs: Float64Array, ys: Float64Array, x: number, y: number): boolean {
+  let inside = false;
+  const n = xs.length;
+  for (let i = 0, j = n - 1; i < n; j = i++) {
+    const yi = ys[i]!;
+    const yj = ys[j]!;
+    if (yi > y !== yj > y && x < ((xs[j]! - xs[i]!) * (y - yi)) / (yj - yi) + xs[i]!) inside = !inside;
+  }
+  return inside;
+}
+
+/** The polygon's vertices as two arrays, for `inPolygon`. */
+export function polygonArrays(polygon: Polygon): { xs: Float64Array; ys: Float64Array } {
+  return { xs: Float64Array.from(polygon, (p) => p[0]), ys: Float64Array.from(polygon, (p) => p[1]) };
+}
+
+/** Rows whose (x, y) lie inside the polygon (see `inPolygon`). */
+export function eventsInPolygon(file: FcsFile, xChannel: string, yChannel: string, polygon: Polygon): Float64Array {
+  const xc = column(file, xChannel);
+  const yc = column(file, yChannel);
+  const { xs, ys } = polygonArrays(polygon);
+  return filterEvents(file, (row) => inPolygon(xs, ys, row[xc]!, row[yc]!));
+}
+
+/** A gate's shape on its two channels: a rectangle (edges included) or a polygon. */
+export type GateShape = { xChannel: string; yChannel: string } & ({ rect: readonly [number, number, number, number] } | { polygon: Polygon });
+
+/** Rows inside a gate of either shape. */
+export function eventsInGate(file: FcsFile, gate: GateShape): Float64Array {
+  return 'rect' in gate
+    ? eventsInRect(file, gate.xChannel, gate.yChannel, gate.rect as [number, number, number, number])
+    : eventsInPolygon(file, gate.xChannel, gate.yChannel, gate.polygon);
+}
+
 /**
  * Rows for which `predicate(row, index)` is true. `row` is a scratch array reused for every
  * event (no allocation per event): read it inside the call, do not keep it.

@@ -5,7 +5,7 @@
 export { parseFcs, parseFcsMetadata, type FcsSource, type FcsSourceOptions } from './parse.ts';
 export { checkHeaderStart, HEADER_LENGTH } from './header.ts';
 export { writeFcs, type FcsWriteInput } from './write.ts';
-export { channelColumn, eventsInRect, filterEvents, writeInputFrom } from './gate.ts';
+export { channelColumn, eventsInGate, eventsInPolygon, eventsInRect, filterEvents, inPolygon, polygonArrays, writeInputFrom, type GateShape, type Polygon } from './gate.ts';
 export {
   FcsErrorCode,
   FcsSegment,
@@ -17,3 +17,6 @@ export {
   type FcsResult,
   type FcsVersion,
 } from './types.ts';
+export { locateFcsData, type FcsDataLocation } from './parse.ts';
+export { decodeColumns, planColumns, type ColumnPlan } from './columns.ts';
+export type { DataLayout } from './layout.ts';

@@ -120,7 +120,7 @@ const isFailure = (x: Uint8Array | FcsFailure): x is FcsFailure => !(x instanceo
  * Everything but the events: HEADER, TEXT (from disk, one segment at a time) and the DATA and
  * ANALYSIS bounds against the file's size. `whole` is the file in memory, when it is, for events.
  */
-function parseUnsafe(src: FcsSource, opts: { events?: boolean }, maxText: number, whole: Uint8Array | null): FcsResult {
+function parseUnsafe(src: FcsSource, opts: { events?: boolean }, maxText: number, whole: Uint8Array | null, located?: (where: FcsDataLocation) => void): FcsResult {
   const size = src.size;
   const h = readHeader(src.read(0, Math.min(HEADER_LENGTH, size)), size);
   if (!h.ok) return h;
@@ -180,6 +180,7 @@ function parseUnsafe(src: FcsSource, opts: { events?: boolean }, maxText: number
     byteOrder: layout.byteOrder,
     metadata,
   };
+  located?.({ begin: d.plan.begin, events: d.plan.events, layout });
   if (opts.events && whole) {
     try {
       file.events = decodeEvents(whole, d.plan.begin, d.plan.events, layout);
@@ -203,7 +204,7 @@ export function parseFcs(bytes: Uint8Array, opts: { events?: boolean } = {}): Fc
  * bounds and its length against $TOT × $PAR × the data type's width are checked from the size.
  * Never throws, except what `src.read` throws (an I/O error is not the file's fault).
  */
-export function parseFcsMetadata(src: FcsSource, opts: FcsSourceOptions): FcsResult {
+export function parseFcsMetadata(src: FcsSource, opts: FcsSourceOptions, located?: (where: FcsDataLocation) => void): FcsResult {
   const reading: FcsSource = {
     size: src.size,
     read(from, to) {
@@ -214,7 +215,22 @@ export function parseFcsMetadata(src: FcsSource, opts: FcsSourceOptions): FcsRes
       }
     },
   };
-  return guarded(() => parseUnsafe(reading, {}, opts.maxTextBytes, null));
+  return guarded(() => parseUnsafe(reading, {}, opts.maxTextBytes, null, located));
+}
+
+/** Where a file's DATA segment lies and how its rows are laid out, for reading events in chunks. */
+export type FcsDataLocation = { begin: number; events: number; layout: DataLayout };
+
+/**
+ * `parseFcsMetadata` plus the DATA segment's place and row layout, so a caller can read the
+ * events from disk a chunk of rows at a time (see columns.ts) instead of holding the file.
+ */
+export function locateFcsData(src: FcsSource, opts: FcsSourceOptions): { ok: true; file: FcsFile; data: FcsDataLocation } | FcsFailure {
+  let data = null as FcsDataLocation | null;
+  const result = parseFcsMetadata(src, opts, (where) => (data = where));
+  if (!result.ok) return result;
+  if (data === null) return fcsFail('FCS_BAD_TEXT', 'DATA', 'the DATA segment could not be located');
+  return { ok: true, file: result.file, data };
 }
 
 /** A failure of the source itself, passed on rather than blamed on the file. */

@@ -67,12 +67,24 @@ export const GateRect = z
   .tuple([z.number(), z.number(), z.number(), z.number()])
   .refine(([x1, y1, x2, y2]) => [x1, y1, x2, y2].every(Number.isFinite), 'coordinates must be finite');
 
-export const Gate = z.strictObject({
+/** Vertices of a polygon gate: a plot is drawn by hand, a few dozen points at most in practice. */
+export const POLYGON_MAX_VERTICES = 256;
+export const GatePolygon = z
+  .array(z.tuple([z.number(), z.number()]))
+  .min(3, 'a polygon has at least 3 vertices')
+  .max(POLYGON_MAX_VERTICES, `a polygon has at most ${POLYGON_MAX_VERTICES} vertices`)
+  .refine((points) => points.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y)), 'coordinates must be finite');
+
+const GateBase = {
   name: singleLine('a gate name').trim().min(1).max(200),
   xChannel: z.string().min(1).max(100),
   yChannel: z.string().min(1).max(100),
-  rect: GateRect,
-});
+};
+
+/** A gate on two channels, in raw channel units: a rectangle (x1, y1, x2, y2) or a polygon. */
+export const RectGate = z.strictObject({ ...GateBase, rect: GateRect });
+export const PolygonGate = z.strictObject({ ...GateBase, polygon: GatePolygon });
+export const Gate = z.union([RectGate, PolygonGate]);
 export type Gate = z.infer<typeof Gate>;
 
 export const GateId = z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'not a gate id');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { docName, type FileRecord, readContent, readFiles } from '../../shared/doc-layout.ts';
-import { channelColumn, eventsInRect, parseFcs, writeFcs, writeInputFrom } from '../../shared/fcs/index.ts';
+import { channelColumn, eventsInGate, parseFcs, writeFcs, writeInputFrom } from '../../shared/fcs/index.ts';
 import { newSharing } from '../../shared/rules/intents.ts';
 import type { Actor, Gate } from '../../shared/schemas/entities.ts';
 import type { IntentOf, IntentType } from '../../shared/schemas/intents.ts';
@@ -16,7 +16,7 @@ export async function findGate(deps: IntentDeps, experimentId: string, gateId: s
 
 /**
  * An analysis that creates a linked experiment: for each FCS file of the source that has both
- * gate channels, the events inside the gate's rectangle are written as a new FCS file by the
+ * gate channels, the events inside the gate (rectangle or polygon) are written as a new FCS file by the
  * project's own writer. The new experiment is private to the actor and joins the source's
  * family as a sibling of the source (a child of the source's parent, or of the source itself
  * when it has none), so the linked-family rules have real data to act on.
@@ -35,7 +35,7 @@ export async function exportGate(
   for (const file of sourceFiles) {
     const parsed = parseFcs(await deps.blobs.read(file.sha256), { events: true });
     if (!parsed.ok || channelColumn(parsed.file, gate.xChannel) < 0 || channelColumn(parsed.file, gate.yChannel) < 0) continue;
-    const inside = eventsInRect(parsed.file, gate.xChannel, gate.yChannel, gate.rect);
+    const inside = eventsInGate(parsed.file, gate);
     const input = writeInputFrom(parsed.file, inside);
     const bytes = writeFcs({ ...input, keywords: { ...input.keywords, '$FIL': file.name, GATE: gate.name } });
     const sha256 = deps.blobs.put(bytes);

@@ -115,6 +115,11 @@ export class BlobStore {
     return readFile(this.path(sha256));
   }
 
+  /** Where the blob lies, for readers that seek in it (density plots read chunks of DATA). */
+  pathOf(sha256: string): string {
+    return this.path(sha256);
+  }
+
   stream(sha256: string): Readable {
     return createReadStream(this.path(sha256));
   }

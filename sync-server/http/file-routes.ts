@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { ErrorCode } from '../../shared/codes.ts';
 import type * as Y from 'yjs';
-import { docName, ExperimentRoot, FileRecord, fileNames } from '../../shared/doc-layout.ts';
+import { docName, ExperimentRoot, FileRecord, fileNames, readContent } from '../../shared/doc-layout.ts';
+import { DensityQuery, gateSpec } from '../../shared/plot/answer.ts';
 import type { FcsError, FcsFile } from '../../shared/fcs/index.ts';
 import { checkNewFileName } from '../../shared/rules/files.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
@@ -14,6 +15,7 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
 import { authenticate } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { BlobStore } from '../files/blob-store.ts';
+import { densityOfBlob, type DensityCache } from '../files/density.ts';
 import type { FileTickets, TicketPurpose } from '../files/file-tickets.ts';
 import type { UploadSlots } from '../files/upload-slots.ts';
 import type { ServerLimits } from '../limits.ts';
@@ -24,7 +26,9 @@ import { contentDisposition } from './content-disposition.ts';
 import { bearerToken, HttpError, sendJson } from './json.ts';
 import { declaredLength, parseReceived, receiveUpload } from './upload-body.ts';
 
-export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: FileTickets; uploads: UploadSlots; limits: ServerLimits };
+/** Density plots: answers kept, and the account slots of reads in progress (limits.densityReadsPerAccount). */
+export type PlotDeps = { cache: DensityCache; reading: UploadSlots };
+export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: FileTickets; uploads: UploadSlots; plots: PlotDeps; limits: ServerLimits };
 
 /**
  * FCS files over HTTP, with the session token:
@@ -34,6 +38,9 @@ export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: 
  *        the session token (`PUT …/files?name=NAME&ticket=T`), for pages that show progress
  *   POST /api/experiments/<id>/files/<fileId>/download-ticket → { ticket, expiresAt }: one
  *        download without the token (`GET …/files/<fileId>?ticket=T`), streamed by the browser
+ *   GET  /api/experiments/<id>/files/<fileId>/density?x=CH&y=CH&bins=N&scale=lin|log|asinh[&cofactor=C]
+ *        → DensityAnswer (shared/plot/answer.ts): a binned histogram and per-gate counts, for
+ *        anyone who may view the experiment; counts only, never events
  * An upload needs the edit right and must parse as FCS; a refused one stores nothing. A
  * download needs the download right of the capability table (the project's cloning level).
  * Bodies stream to disk (see upload-body.ts); downloads stream from it.
@@ -65,6 +72,9 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, 
     await check(deps, auth.actor, exp, Capability.download);
     sendJson(res, 200, deps.tickets.issue(auth.actor, { kind: 'download', experimentId: exp, fileId }));
     return;
+  }
+  if (req.method === 'GET' && files === 'files' && fileId !== undefined && action === 'density') {
+    return density(req, res, deps, auth.actor, exp, fileId);
   }
   if (files !== 'files' || action !== undefined) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
   if (req.method === 'PUT' && fileId === undefined) return upload(req, res, deps, auth.actor, exp);
@@ -177,4 +187,40 @@ async function download(res: ServerResponse, deps: FileDeps, actor: Actor, exper
   });
   // Straight from disk, at the pace the client reads; a failed read or a gone client ends both.
   await pipeline(deps.blobs.stream(file.data.sha256), res).catch(() => undefined);
+}
+
+/**
+ * A density plot of one file: the view right is enough (a restricted member who may not
+ * download still sees plots). Query parsed whole (unknown parameters refused); the channels
+ * must be the file's; the file is read from disk in chunks, once per new query (see density.ts).
+ */
+async function density(req: IncomingMessage, res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string, fileId: string): Promise<void> {
+  const params = Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams);
+  const query = DensityQuery.safeParse(params);
+  if (!query.success) {
+    const issue = query.error.issues[0];
+    const path = issue?.path.map(String) ?? [];
+    throw new HttpError(400, ErrorCode.BAD_REQUEST, `${path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`, path);
+  }
+  await check(deps, actor, experimentId, Capability.view);
+  const { raw, gates } = await deps.rooms.with(docName.experiment(experimentId), async (room) => ({
+    raw: room.doc.getMap(ExperimentRoot.files).get(fileId),
+    gates: readContent(room.doc).gates,
+  }));
+  const file = FileRecord.safeParse(raw);
+  if (!file.success || !deps.blobs.has(file.data.sha256)) throw new HttpError(404, ErrorCode.UNKNOWN_FILE);
+  const release = deps.plots.reading.take(actor.username, deps.limits.densityReadsPerAccount);
+  if (!release) throw new HttpError(429, ErrorCode.TOO_MANY_PLOTS, `at most ${deps.limits.densityReadsPerAccount} plots at once per account`);
+  try {
+    const sha = file.data.sha256;
+    const specs = gates.map(gateSpec);
+    const result = await densityOfBlob(deps.blobs.pathOf(sha), sha, query.data, specs, deps.plots.cache, deps.limits.uploadTextBytes);
+    if (!result.ok) {
+      if (result.kind === 'channel') throw new HttpError(400, ErrorCode.UNKNOWN_CHANNEL, `this file has no channel ${JSON.stringify(result.channel)}`, [result.axis]);
+      return refuseFile(res, result.error);
+    }
+    sendJson(res, 200, result.answer);
+  } finally {
+    release();
+  }
 }

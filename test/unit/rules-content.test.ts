@@ -103,6 +103,27 @@ describe('checkContentWrite: value shapes', () => {
   });
 });
 
+describe('checkContentWrite: polygon gates', () => {
+  const { rect: _rect, ...base } = gate;
+  const polygon = { ...base, polygon: [[10, 20], [300, 40], [200, 400]] };
+  const ring = (n: number) => Array.from({ length: n }, (_, i) => [Math.cos(i) * 100, Math.sin(i) * 100]);
+  it.each<Row>([
+    ['the owner writes a polygon gate', pub, 'olivia', set('gates', GATE, polygon), OK],
+    ['a full grantee writes a polygon gate', pub, 'frank', set('gates', GATE, polygon), OK],
+    ['a public viewer writes a polygon gate', pub, 'paula', set('gates', GATE, polygon), bad('READ_ONLY', 'gates', GATE)],
+    ['a stranger writes a polygon gate', priv, 'sam', set('gates', GATE, polygon), bad('NOT_A_READER', 'gates', GATE)],
+    ['a polygon of 256 vertices', pub, 'olivia', set('gates', GATE, { ...base, polygon: ring(256) }), OK],
+    ['a polygon of 257 vertices', pub, 'olivia', set('gates', GATE, { ...base, polygon: ring(257) }), bad('INVALID_VALUE', 'gates', GATE)],
+    ['a polygon of two vertices', pub, 'olivia', set('gates', GATE, { ...base, polygon: [[0, 0], [1, 1]] }), bad('INVALID_VALUE', 'gates', GATE)],
+    ['a polygon with a NaN vertex', pub, 'olivia', set('gates', GATE, { ...base, polygon: [[0, 0], [1, NaN], [2, 0]] }), bad('INVALID_VALUE', 'gates', GATE)],
+    ['a polygon with an infinite vertex', pub, 'olivia', set('gates', GATE, { ...base, polygon: [[0, 0], [1, 1], [Infinity, 0]] }), bad('INVALID_VALUE', 'gates', GATE)],
+    ['a polygon vertex of three numbers', pub, 'olivia', set('gates', GATE, { ...base, polygon: [[0, 0, 0], [1, 1], [2, 0]] }), bad('INVALID_VALUE', 'gates', GATE)],
+    ['a polygon that is not an array', pub, 'olivia', set('gates', GATE, { ...base, polygon: '0,0;1,1;2,0' }), bad('INVALID_VALUE', 'gates', GATE)],
+    ['a gate with both a rect and a polygon', pub, 'olivia', set('gates', GATE, { ...polygon, rect: gate.rect }), bad('INVALID_VALUE', 'gates', GATE)],
+    ['a polygon gate without a name', pub, 'olivia', set('gates', GATE, { ...polygon, name: ' ' }), bad('INVALID_VALUE', 'gates', GATE)],
+  ])('%s', (...row) => run(row));
+});
+
 describe('checkContentWrite: deletions', () => {
   it.each<Row>([
     ['deleting the name', pub, 'olivia', del('meta', 'name'), bad('INVALID_VALUE', 'meta', 'name')],

@@ -8,6 +8,7 @@ import { send, watchExperiment } from '../rpc.ts';
 import { ExperimentActions, type ProjectChoice } from './experiment-actions.tsx';
 import { FilesSection } from './files-section.tsx';
 import { GatesList } from './gates-list.tsx';
+import { PlotPanel } from './plot-panel.tsx';
 import { TagsTable } from './tags-table.tsx';
 
 /**
@@ -59,6 +60,7 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
       {refusal && <p role="alert" class="error" data-testid="action-refusal">{refusal}</p>}
       <FilesSection view={view} />
       <TagsTable view={view} editable={editable} onSet={(file, dimension, value) => act({ type: 'setTag', id, file, dimension, value })} />
+      <PlotPanel view={view} editable={editable} onAdd={(gate) => void act({ type: 'addGate', id, gate })} />
       <GatesList
         view={view}
         editable={editable}

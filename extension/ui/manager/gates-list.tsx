@@ -1,15 +1,16 @@
 import { useState } from 'preact/hooks';
+import type { Gate } from '../../../shared/schemas/entities.ts';
 import type { View } from '../../messages.ts';
 import { DraftInput } from '../draft-input.tsx';
 
-/** The gates of an experiment: name, channels and rectangle; add and remove when editable. */
+/** The gates of an experiment: name, channels and rectangle or polygon; add (a rectangle) and remove when editable. */
 type GateInput = { name: string; xChannel: string; yChannel: string; rect: [number, number, number, number] };
 type Props = {
   view: View;
   editable: boolean;
   onAdd: (gate: GateInput) => void;
   /** Writes a gate changed in place (its name), whole. */
-  onChange: (gateId: string, gate: GateInput) => Promise<unknown>;
+  onChange: (gateId: string, gate: Gate) => Promise<unknown>;
   onRemove: (gateId: string) => void;
   exportLock: string | null;
   onExport: (gateId: string) => void;
@@ -35,12 +36,12 @@ export function GatesList({ view, editable, onAdd, onChange, onRemove, exportLoc
                   label={`Name of gate ${index + 1}`}
                   maxLength={200}
                   valid={(name) => name.trim() !== ''}
-                  onCommit={(name) => onChange(gate.id, { name: name.trim(), xChannel: gate.xChannel, yChannel: gate.yChannel, rect: gate.rect })}
+                  onCommit={(name) => onChange(gate.id, renamed(gate, name.trim()))}
                 />
               ) : (
                 <strong>{gate.name}</strong>
               )}{' '}
-              — {gate.xChannel} × {gate.yChannel}, [{gate.rect.join(', ')}]
+              â {gate.xChannel} Ã {gate.yChannel}, {'rect' in gate ? `[${gate.rect.join(', ')}]` : `polygon (${gate.polygon.map((p) => p.join(', ')).join('; ')})`}
               <button type="button" disabled={exportLock !== null} aria-describedby={exportLock ? 'export-lock' : undefined} onClick={() => onExport(gate.id)} aria-label={`Export gate ${gate.name} as a new experiment`}>
                 Export
               </button>
@@ -84,4 +85,10 @@ function AddGate({ onAdd }: { onAdd: (gate: GateInput) => void }) {
       <button type="submit" disabled={!valid}>Add gate</button>
     </form>
   );
+}
+
+/** The gate as stored, under a new name: its shape (rectangle or polygon) kept as it is. */
+function renamed(gate: View['gates'][number], name: string): Gate {
+  const { xChannel, yChannel } = gate;
+  return 'rect' in gate ? { name, xChannel, yChannel, rect: gate.rect } : { name, xChannel, yChannel, polygon: gate.polygon };
 }
