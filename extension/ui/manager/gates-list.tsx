@@ -41,7 +41,7 @@ export function GatesList({ view, editable, onAdd, onChange, onRemove, exportLoc
               ) : (
                 <strong>{gate.name}</strong>
               )}{' '}
-              â {gate.xChannel} Ã {gate.yChannel}, {'rect' in gate ? `[${gate.rect.join(', ')}]` : `polygon (${gate.polygon.map((p) => p.join(', ')).join('; ')})`}
+              — {gate.xChannel} × {gate.yChannel}, {'rect' in gate ? `[${gate.rect.join(', ')}]` : `polygon (${gate.polygon.map((p) => p.join(', ')).join('; ')})`}
               <button type="button" disabled={exportLock !== null} aria-describedby={exportLock ? 'export-lock' : undefined} onClick={() => onExport(gate.id)} aria-label={`Export gate ${gate.name} as a new experiment`}>
                 Export
               </button>
