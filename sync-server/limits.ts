@@ -55,6 +55,8 @@ export const ServerLimitsSchema = z
     verifyCodeTtlMs: z.number().int().positive(),
     /** An HTTP connection that moves no byte for this long is dropped (a body trickled byte by byte, an unread answer). */
     httpIdleTimeoutMs: z.number().int().positive(),
+    /** Sign-ups one client address may make per hour (each new account may mail codes to any address); more are TOO_MANY_ATTEMPTS. Higher than one person needs, as a lab may share one NAT address. */
+    signupsPerAddressPerHour: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -84,6 +86,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   verifyMailsPerDay: 5,
   verifyCodeTtlMs: 24 * 3600 * 1000,
   httpIdleTimeoutMs: 30_000,
+  signupsPerAddressPerHour: 20,
 };
 
 export type LimitName = keyof ServerLimits;

@@ -13,6 +13,7 @@ import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
 import { HashQueue } from './auth/hash-queue.ts';
 import { MemoryLoginThrottle } from './auth/login-throttle.ts';
+import { SignupThrottle } from './auth/signup-throttle.ts';
 import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
@@ -131,9 +132,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tickets = new FileTickets();
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
   const throttle = new MemoryLoginThrottle(limits);
+  const signups = new SignupThrottle(limits);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
-  const httpDeps = { store, rooms, blobs, tickets, uploads, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, hashes };
+  const httpDeps = { store, rooms, blobs, tickets, uploads, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, hashes };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
   const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));
