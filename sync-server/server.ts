@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerOptions as HttpServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { MAX_MESSAGE_BYTES } from '../shared/protocol/message-types.ts';
+import { MAX_FRAME_BYTES } from '../shared/protocol/message-types.ts';
 import type { ServerMode } from '../shared/schemas/entities.ts';
 import { changeMode } from './admin.ts';
 import { contentEffects, mendNameOnLoad } from './effects/content-effects.ts';
@@ -142,7 +142,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // A connection that moves no byte for this long is dropped: a request whose body trickles in
   // one byte a minute, or whose answer is never read, does not hold a socket forever.
   http.setTimeout(limits.httpIdleTimeoutMs);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

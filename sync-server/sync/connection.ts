@@ -7,7 +7,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { parseDocName } from '../../shared/doc-layout.ts';
 import { encodeControl } from '../../shared/protocol/control.ts';
 import { accessOf } from '../../shared/rules/access.ts';
-import { CloseCode, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
+import { CloseCode, MAX_MESSAGE_BYTES, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { authenticate } from '../auth/sessions.ts';
 import type { ServerLimits } from '../limits.ts';
@@ -58,6 +58,12 @@ export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage
   let onMessage: ((data: Uint8Array) => void) | null = null;
   ws.on('message', (data: Buffer) => {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.byteLength > MAX_MESSAGE_BYTES) {
+      // Refused before it is decoded: decoding alone would hold the event loop too long.
+      if (!onMessage) return ws.terminate();
+      onMessage = () => undefined;
+      return refuseSocket(ws, CloseCode.resetRequired, ErrorCode.UPDATE_TOO_COSTLY, `a message may hold at most ${MAX_MESSAGE_BYTES} bytes; send it in smaller parts`);
+    }
     if (onMessage) return onMessage(bytes);
     // What waits for authentication is bounded like a reader's backlog.
     earlyBytes += bytes.byteLength;
