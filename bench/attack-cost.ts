@@ -168,22 +168,22 @@ const families: Family[] = [
     },
   },
   {
-    name: 'placeholder flood into catalog (20,000 GC structs, fresh ids)',
+    name: 'placeholder flood into catalog (15,000 GC structs, fresh ids)',
     honestBytes: null,
     async prepare() {
       const message = (m: number) => {
-        const ids = Array.from({ length: 20_000 }, (_, i) => 10_000_000 + (m % 1000) * 20_000 + i);
+        const ids = Array.from({ length: 15_000 }, (_, i) => 10_000_000 + (m % 1000) * 20_000 + i);
         return updateFrame(encodeUpdate(ids.map((client) => ({ client, structs: [new Y.GC(Y.createID(client, 0), 1)] })), new Map()));
       };
       return { message, count: 30, doc: docName.catalog, answer: 'close', reconnect: true };
     },
   },
   {
-    name: 'multi-value payload (1 MB hidden before a valid tag)',
+    name: 'multi-value payload (120 kB hidden before a valid tag)',
     honestBytes: null,
     async prepare() {
       const client = 55_555_555;
-      const hidden = { blob: 'h'.repeat(1_000_000) };
+      const hidden = { blob: 'h'.repeat(120_000) };
       const message = (m: number) => {
         // A new client id every 15 messages: twenty refusals in a row close the socket.
         const item = new Y.Item(Y.createID(client + Math.floor(m / 15), (m % 15) * 2), null, null, null, null, 'tags' as never, tagKey(`mv${m}.fcs`, 'Donor'), new Y.ContentAny([hidden, 'D1']));
@@ -204,11 +204,19 @@ const families: Family[] = [
     },
   },
   {
-    name: 'oversized but legal update (3 MB of tag cells) vs 1 kB edits',
+    name: 'largest legal update (125 kB of tag cells) vs 1 kB edits',
     honestBytes: 1_000,
     async prepare() {
       const big = honestEditor();
-      return { message: () => big(3_000_000), count: 4, doc: expDoc, answer: 'ack', reconnect: false };
+      return { message: () => big(125_000), count: 40, doc: expDoc, answer: 'ack', reconnect: false };
+    },
+  },
+  {
+    name: 'oversized update (3 MB of tag cells, over MAX_MESSAGE_BYTES) vs 1 kB edits',
+    honestBytes: 1_000,
+    async prepare() {
+      const big = honestEditor();
+      return { message: () => big(3_000_000), count: 4, doc: expDoc, answer: 'close', reconnect: true };
     },
   },
 ];
@@ -258,7 +266,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }
     const a1 = await server.cpu();
     const endedAt = performance.now();
-    const refused = [...closedControls, ...socket.controls].filter((c) => c.t === 'refused').map((c) => (c.t === 'refused' ? c.code : ''));
+    const refused = [...closedControls, ...socket.controls].filter((c) => c.t === 'refused' || c.t === 'closing').map((c) => (c.t === 'refused' || c.t === 'closing' ? c.code : ''));
     socket.close();
     await new Promise((r) => setTimeout(r, 200));
     const during = samples.filter((s) => s.at >= startedAt && s.at <= endedAt).map((s) => s.ms);
