@@ -168,10 +168,10 @@ const families: Family[] = [
     async prepare() {
       const s = await Socket.open(server, expDoc, owner!);
       const cells = Array.from({ length: 4_000 }, (_, i) => tagKey(`flood${i}.fcs`, 'Donor'));
-      // In halves: all 4,000 in one message would be over MAX_MESSAGE_BYTES.
-      const halves = [cells.slice(0, 2_000), cells.slice(2_000)];
-      for (const half of halves) await s.exchange(updateFrame(updateOf(attacker, () => half.forEach((c) => attacker.getMap('tags').set(c, 'x')))), 'ack');
-      for (const half of halves) await s.exchange(updateFrame(updateOf(attacker, () => half.forEach((c) => attacker.getMap('tags').delete(c)))), 'ack');
+      // In parts: all 4,000 in one message would be over MAX_MESSAGE_BYTES, and deleting them all over the work budget.
+      const parts = Array.from({ length: 4 }, (_, i) => cells.slice(i * 1_000, (i + 1) * 1_000));
+      for (const part of parts) await s.exchange(updateFrame(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').set(c, 'x')))), 'ack');
+      for (const part of parts) await s.exchange(updateFrame(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').delete(c)))), 'ack');
       s.close();
       const start = Y.getState(attacker.store, attacker.clientID) - 4_000; // a removal writes no struct
       const ranges = Array.from({ length: 40_000 }, (_, i) => ({ clock: start + (i % 2), len: 3_999 }));

@@ -11,9 +11,11 @@ export const ServerLimitsSchema = z
      * Work units (structs read, delete ranges, stored structs visited, values checked) one sync
      * message may cost; past it UPDATE_TOO_COSTLY and a reset. A message is at most
      * MAX_MESSAGE_BYTES (128 KiB, about 25,000 units of structs or ranges), so what this bounds
-     * is the walk over stored structs a delete set asks for: a sync step 2 resends the whole delete
-     * set, about one unit per deleted struct of the document (a heavily edited experiment of
-     * 5,000 cells and 200 gates: about 22,000). 200,000 units cost about 40 ms here.
+     * is what a few bytes of delete set ask for: the walk over stored structs (a sync step 2
+     * resends the whole delete set, about one unit per deleted struct of the document; a heavily
+     * edited experiment of 5,000 cells and 200 gates: about 22,000), and live structs deleted
+     * (60 units each: each is judged and applied; about 4,000 in one message). 250,000 units
+     * cost 30–60 ms on a shared 2-core machine.
      */
     updateWorkBudget: z.number().int().positive(),
     /** New Yjs client ids one socket may claim over its life. */
@@ -69,7 +71,7 @@ export const ServerLimitsSchema = z
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
 
 export const DEFAULT_LIMITS: ServerLimits = {
-  updateWorkBudget: 200_000,
+  updateWorkBudget: 250_000,
   clientIdsPerSocket: 64,
   clientIdsPerAccountPerDay: 2_000,
   awarenessStateBytes: 16 * 1024,

@@ -101,7 +101,7 @@ class TooCostly extends Error {}
  * checking a new struct. Visiting a struct already deleted (most of a sync step 2's delete
  * set) is the unit.
  */
-const LIVE_DELETE_WORK = 8;
+const LIVE_DELETE_WORK = 60;
 
 /** Counts work units and stops the inspection once the budget is spent. */
 class Meter {

@@ -139,11 +139,11 @@ describe('attacks on the validated merge', () => {
     const raw = await rawSocket(alice, name);
     const writer = new Y.Doc();
     const cells = Array.from({ length: N }, (_, i) => tagKey(`f${i}.fcs`, 'Donor'));
-    // In halves: all the cells in one message would be over MAX_MESSAGE_BYTES, and deleting
-    // them all in one over this test's small work budget.
-    const halves = [cells.slice(0, N / 2), cells.slice(N / 2)];
-    const sets = halves.map((half) => updateOf(writer, () => half.forEach((c) => writer.getMap('tags').set(c, 'D'))));
-    const removals = halves.map((half) => updateOf(writer, () => half.forEach((c) => writer.getMap('tags').delete(c))));
+    // In parts: all the cells in one message would be over MAX_MESSAGE_BYTES, and deleting
+    // many live cells in one over this test's small work budget.
+    const part = (n: number) => Array.from({ length: n }, (_, i) => cells.slice((i * N) / n, ((i + 1) * N) / n));
+    const sets = part(2).map((cs) => updateOf(writer, () => cs.forEach((c) => writer.getMap('tags').set(c, 'D'))));
+    const removals = part(10).map((cs) => updateOf(writer, () => cs.forEach((c) => writer.getMap('tags').delete(c))));
     let from = raw.controls.length;
     for (const update of [...sets, ...removals]) {
       from = raw.controls.length;
