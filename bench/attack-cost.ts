@@ -3,7 +3,7 @@
  * the same size sent the same way, and how long another user's honest edit takes to reach a
  * third user while the attack runs.
  *
- *   npx tsx bench/attack-cost.ts [--rounds N]
+ *   npx tsx bench/attack-cost.ts [--rounds N] [--only TEXT]
  *
  * The server runs in a child process (bench/lib/our-server-child.ts); its CPU (user + system,
  * process.cpuUsage) is read over IPC before and after each phase, so the figure is the
@@ -30,6 +30,9 @@ import { percentile, sortNum } from './lib/stats.ts';
 
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;
+const onlyArg = process.argv.indexOf('--only');
+/** Runs only the families whose name contains this text (the quiet reference always runs). */
+const ONLY = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '') : '';
 
 /** One socket speaking the y-websocket framing, answering nothing, recording our controls. */
 class Socket {
@@ -128,31 +131,43 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-attack-'));
 const names = await createUsers(dataDir, 3, 'atk');
 const server = await startChild('our-server-child.ts', [dataDir, '60000']);
 const [owner, observerA, observerB] = await loginAll(server.url, names);
-const expId = await sharedExperiment(server.url, owner!, [names[1]!, names[2]!], 'Attack target');
-const expDoc = docName.experiment(expId);
+// Each family gets its own experiment, so it is measured on a document of an experiment's size,
+// not on one grown by the families before it; the honest reference writes to another one.
+let expDoc = '';
+let honestDoc = '';
 
-// The observer: A writes its cell every 20 ms; B times each arrival.
+// The observer: A writes its cell every 20 ms; B times each arrival. New clients for each document.
 const sentAt = new Map<number, number>();
 const samples: Array<{ at: number; ms: number }> = [];
-const writer = new RawClient(0, tagKey('observer.fcs', 'Donor'));
-const reader = new RawClient(1, tagKey('reader.fcs', 'Donor'));
-reader.onSeen = (_c, seq) => {
-  const t = sentAt.get(seq);
-  if (t !== undefined) {
-    samples.push({ at: t, ms: performance.now() - t });
-    sentAt.delete(seq);
-  }
-};
-await writer.connect(`${server.url.replace('http', 'ws')}/sync/${expDoc}?token=${observerA!.token}&v=1`);
-await reader.connect(`${server.url.replace('http', 'ws')}/sync/${expDoc}?token=${observerB!.token}&v=1`);
+let writer: RawClient | null = null;
+let reader: RawClient | null = null;
+async function observe(doc: string): Promise<void> {
+  writer?.close();
+  reader?.close();
+  sentAt.clear();
+  const w = new RawClient(0, tagKey('observer.fcs', 'Donor'));
+  const r = new RawClient(1, tagKey('reader.fcs', 'Donor'));
+  r.onSeen = (_c, seen) => {
+    const t = sentAt.get(seen);
+    if (t !== undefined) {
+      samples.push({ at: t, ms: performance.now() - t });
+      sentAt.delete(seen);
+    }
+  };
+  await w.connect(`${server.url.replace('http', 'ws')}/sync/${doc}?token=${observerA!.token}&v=1`);
+  await r.connect(`${server.url.replace('http', 'ws')}/sync/${doc}?token=${observerB!.token}&v=1`);
+  writer = w;
+  reader = r;
+}
 let seq = 0;
 const observerTimer = setInterval(() => {
+  if (!writer) return;
   seq++;
   sentAt.set(seq, performance.now());
   writer.write(seq);
 }, 20);
 
-const attacker = new Y.Doc();
+let attacker = new Y.Doc();
 const families: Family[] = [
   {
     // No attack: what the observer sees on this machine at this moment, to read the rows below against.
@@ -254,6 +269,11 @@ type Row = { name: string; bytes: number; attack: number; honest: number; p50: n
 const rows: Row[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   for (const family of families) {
+    if (ONLY && !family.name.includes(ONLY) && !family.name.startsWith('none')) continue;
+    expDoc = docName.experiment(await sharedExperiment(server.url, owner!, [names[1]!, names[2]!], 'Attack target'));
+    honestDoc = docName.experiment(await sharedExperiment(server.url, owner!, [], 'Honest reference'));
+    attacker = new Y.Doc();
+    await observe(expDoc);
     const { message, count, doc, answer, reconnect } = await family.prepare();
     // Built before anything is timed: the observer's clock runs on this process's event loop.
     const messages = Array.from({ length: count }, (_, i) => message(i));
@@ -263,7 +283,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const honest = honestEditor();
     const each = family.honestBytes ?? size;
     const honestMessages = Array.from({ length: Math.max(2, Math.round(2_000_000 / each)) }, () => honest(each));
-    const hs = await Socket.open(server, expDoc, owner!);
+    const hs = await Socket.open(server, honestDoc, owner!);
     const h0 = await server.cpu();
     for (const m of honestMessages) await hs.exchange(m, 'ack');
     const h1 = await server.cpu();
@@ -323,8 +343,8 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 clearInterval(observerTimer);
-writer.close();
-reader.close();
+(writer as RawClient | null)?.close();
+(reader as RawClient | null)?.close();
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
