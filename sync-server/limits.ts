@@ -13,7 +13,7 @@ export const ServerLimitsSchema = z
      * MAX_MESSAGE_BYTES (128 KiB, about 25,000 units of structs or ranges), so what this bounds
      * is what a few bytes of delete set ask for: the walk over stored structs (a sync step 2
      * resends the whole delete set, about one unit per deleted struct of the document; a heavily
-     * edited experiment of 5,000 cells and 200 gates: about 22,000), and live structs deleted
+     * edited experiment of 5,000 cells and 200 gates: 16,000–22,000; a 128 KiB slice of it: about 46,000), and live structs deleted
      * (60 units each: each is judged and applied; about 4,000 in one message). 250,000 units
      * cost 30–60 ms on a shared 2-core machine.
      */
