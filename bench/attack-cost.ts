@@ -3,7 +3,7 @@
  * the same size sent the same way, and how long another user's honest edit takes to reach a
  * third user while the attack runs.
  *
- *   npx tsx bench/attack-cost.ts [--rounds N]
+ *   npx tsx bench/attack-cost.ts [--rounds N] [--only TEXT]
  *
  * The server runs in a child process (bench/lib/our-server-child.ts); its CPU (user + system,
  * process.cpuUsage) is read over IPC before and after each phase, so the figure is the
@@ -30,11 +30,15 @@ import { percentile, sortNum } from './lib/stats.ts';
 
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;
+const onlyArg = process.argv.indexOf('--only');
+/** Runs only the families whose name contains this text (the quiet reference always runs). */
+const ONLY = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '') : '';
 
 /** One socket speaking the y-websocket framing, answering nothing, recording our controls. */
 class Socket {
   readonly controls: ControlMessage[] = [];
   closed = false;
+  closeCode = 0;
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       const decoder = decoding.createDecoder(new Uint8Array(data));
@@ -42,8 +46,9 @@ class Socket {
       const c = readControl(decoder);
       if (c) this.controls.push(c);
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       this.closed = true;
+      this.closeCode = code;
     });
     ws.on('error', () => undefined);
   }
@@ -117,7 +122,7 @@ function honestEditor(): (bytes: number) => Uint8Array {
 type Family = {
   name: string;
   /** Builds the state the attack needs; returns the attack's messages. */
-  prepare(): Promise<{ message: (i: number) => Uint8Array; count: number; doc: string; answer: 'ack' | 'close' | 'none'; reconnect: boolean }>;
+  prepare(): Promise<{ message: (i: number) => Uint8Array; count: number; doc: string; answer: 'ack' | 'close' | 'none' | 'pipelined'; reconnect: boolean }>;
   /** The honest edit to compare with: its size per message (bytes), or null for "the attack's own size". */
   honestBytes: number | null;
 };
@@ -126,40 +131,62 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-attack-'));
 const names = await createUsers(dataDir, 3, 'atk');
 const server = await startChild('our-server-child.ts', [dataDir, '60000']);
 const [owner, observerA, observerB] = await loginAll(server.url, names);
-const expId = await sharedExperiment(server.url, owner!, [names[1]!, names[2]!], 'Attack target');
-const expDoc = docName.experiment(expId);
+// Each family gets its own experiment, so it is measured on a document of an experiment's size,
+// not on one grown by the families before it; the honest reference writes to another one.
+let expDoc = '';
+let honestDoc = '';
 
-// The observer: A writes its cell every 20 ms; B times each arrival.
+// The observer: A writes its cell every 20 ms; B times each arrival. New clients for each document.
 const sentAt = new Map<number, number>();
 const samples: Array<{ at: number; ms: number }> = [];
-const writer = new RawClient(0, tagKey('observer.fcs', 'Donor'));
-const reader = new RawClient(1, tagKey('reader.fcs', 'Donor'));
-reader.onSeen = (_c, seq) => {
-  const t = sentAt.get(seq);
-  if (t !== undefined) {
-    samples.push({ at: t, ms: performance.now() - t });
-    sentAt.delete(seq);
-  }
-};
-await writer.connect(`${server.url.replace('http', 'ws')}/sync/${expDoc}?token=${observerA!.token}&v=1`);
-await reader.connect(`${server.url.replace('http', 'ws')}/sync/${expDoc}?token=${observerB!.token}&v=1`);
+let writer: RawClient | null = null;
+let reader: RawClient | null = null;
+async function observe(doc: string): Promise<void> {
+  writer?.close();
+  reader?.close();
+  sentAt.clear();
+  const w = new RawClient(0, tagKey('observer.fcs', 'Donor'));
+  const r = new RawClient(1, tagKey('reader.fcs', 'Donor'));
+  r.onSeen = (_c, seen) => {
+    const t = sentAt.get(seen);
+    if (t !== undefined) {
+      samples.push({ at: t, ms: performance.now() - t });
+      sentAt.delete(seen);
+    }
+  };
+  await w.connect(`${server.url.replace('http', 'ws')}/sync/${doc}?token=${observerA!.token}&v=1`);
+  await r.connect(`${server.url.replace('http', 'ws')}/sync/${doc}?token=${observerB!.token}&v=1`);
+  writer = w;
+  reader = r;
+}
 let seq = 0;
 const observerTimer = setInterval(() => {
+  if (!writer) return;
   seq++;
   sentAt.set(seq, performance.now());
   writer.write(seq);
 }, 20);
 
-const attacker = new Y.Doc();
+let attacker = new Y.Doc();
 const families: Family[] = [
+  {
+    // No attack: what the observer sees on this machine at this moment, to read the rows below against.
+    name: 'none (quiet reference, 3 s)',
+    honestBytes: 1_000,
+    async prepare() {
+      return { message: () => new Uint8Array(0), count: 0, doc: expDoc, answer: 'none', reconnect: false };
+    },
+  },
   {
     name: 'delete-set flood (40,000 x one range over 4,000 deleted structs)',
     honestBytes: null,
     async prepare() {
       const s = await Socket.open(server, expDoc, owner!);
       const cells = Array.from({ length: 4_000 }, (_, i) => tagKey(`flood${i}.fcs`, 'Donor'));
-      await s.exchange(updateFrame(updateOf(attacker, () => cells.forEach((c) => attacker.getMap('tags').set(c, 'x')))), 'ack');
-      await s.exchange(updateFrame(updateOf(attacker, () => cells.forEach((c) => attacker.getMap('tags').delete(c)))), 'ack');
+      // In parts: all 4,000 in one message would be over MAX_MESSAGE_BYTES, and deleting them all over the work budget.
+      const parts = Array.from({ length: 4 }, (_, i) => cells.slice(i * 1_000, (i + 1) * 1_000));
+      for (const part of parts) await s.exchange(updateFrame(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').set(c, 'x')))), 'ack');
+      for (const part of parts) await s.exchange(updateFrame(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').delete(c)))), 'ack');
       s.close();
       const start = Y.getState(attacker.store, attacker.clientID) - 4_000; // a removal writes no struct
       const ranges = Array.from({ length: 40_000 }, (_, i) => ({ clock: start + (i % 2), len: 3_999 }));
@@ -168,22 +195,22 @@ const families: Family[] = [
     },
   },
   {
-    name: 'placeholder flood into catalog (20,000 GC structs, fresh ids)',
+    name: 'placeholder flood into catalog (15,000 GC structs, fresh ids)',
     honestBytes: null,
     async prepare() {
       const message = (m: number) => {
-        const ids = Array.from({ length: 20_000 }, (_, i) => 10_000_000 + (m % 1000) * 20_000 + i);
+        const ids = Array.from({ length: 15_000 }, (_, i) => 10_000_000 + (m % 1000) * 20_000 + i);
         return updateFrame(encodeUpdate(ids.map((client) => ({ client, structs: [new Y.GC(Y.createID(client, 0), 1)] })), new Map()));
       };
       return { message, count: 30, doc: docName.catalog, answer: 'close', reconnect: true };
     },
   },
   {
-    name: 'multi-value payload (1 MB hidden before a valid tag)',
+    name: 'multi-value payload (120 kB hidden before a valid tag)',
     honestBytes: null,
     async prepare() {
       const client = 55_555_555;
-      const hidden = { blob: 'h'.repeat(1_000_000) };
+      const hidden = { blob: 'h'.repeat(120_000) };
       const message = (m: number) => {
         // A new client id every 15 messages: twenty refusals in a row close the socket.
         const item = new Y.Item(Y.createID(client + Math.floor(m / 15), (m % 15) * 2), null, null, null, null, 'tags' as never, tagKey(`mv${m}.fcs`, 'Donor'), new Y.ContentAny([hidden, 'D1']));
@@ -204,11 +231,36 @@ const families: Family[] = [
     },
   },
   {
-    name: 'oversized but legal update (3 MB of tag cells) vs 1 kB edits',
+    name: 'largest legal update (tag cells, just under MAX_MESSAGE_BYTES) vs 1 kB edits',
     honestBytes: 1_000,
     async prepare() {
       const big = honestEditor();
-      return { message: () => big(3_000_000), count: 4, doc: expDoc, answer: 'ack', reconnect: false };
+      // The editor's estimate of bytes per cell is high: 165,000 asked is about 124 kB made.
+      return { message: () => big(165_000), count: 40, doc: expDoc, answer: 'ack', reconnect: false };
+    },
+  },
+  {
+    name: 'largest legal updates, 40 sent at once without waiting (pipelined) vs 1 kB edits',
+    honestBytes: 1_000,
+    async prepare() {
+      const big = honestEditor();
+      return { message: () => big(165_000), count: 40, doc: expDoc, answer: 'pipelined', reconnect: false };
+    },
+  },
+  {
+    name: 'update over MAX_MESSAGE_BYTES (200 kB of tag cells) vs 1 kB edits',
+    honestBytes: 1_000,
+    async prepare() {
+      const big = honestEditor();
+      return { message: () => big(270_000), count: 20, doc: expDoc, answer: 'close', reconnect: true };
+    },
+  },
+  {
+    name: 'update over MAX_FRAME_BYTES (3 MB of tag cells) vs 1 kB edits',
+    honestBytes: 1_000,
+    async prepare() {
+      const big = honestEditor();
+      return { message: () => big(3_000_000), count: 4, doc: expDoc, answer: 'close', reconnect: true };
     },
   },
 ];
@@ -217,16 +269,21 @@ type Row = { name: string; bytes: number; attack: number; honest: number; p50: n
 const rows: Row[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   for (const family of families) {
+    if (ONLY && !family.name.includes(ONLY) && !family.name.startsWith('none')) continue;
+    expDoc = docName.experiment(await sharedExperiment(server.url, owner!, [names[1]!, names[2]!], 'Attack target'));
+    honestDoc = docName.experiment(await sharedExperiment(server.url, owner!, [], 'Honest reference'));
+    attacker = new Y.Doc();
+    await observe(expDoc);
     const { message, count, doc, answer, reconnect } = await family.prepare();
     // Built before anything is timed: the observer's clock runs on this process's event loop.
     const messages = Array.from({ length: count }, (_, i) => message(i));
-    const size = messages[0]!.length;
+    const size = messages[0]?.length ?? 1_000;
 
     // The honest reference: edits of the attack message's size (about 2 MB of them), sent and answered one by one.
     const honest = honestEditor();
     const each = family.honestBytes ?? size;
     const honestMessages = Array.from({ length: Math.max(2, Math.round(2_000_000 / each)) }, () => honest(each));
-    const hs = await Socket.open(server, expDoc, owner!);
+    const hs = await Socket.open(server, honestDoc, owner!);
     const h0 = await server.cpu();
     for (const m of honestMessages) await hs.exchange(m, 'ack');
     const h1 = await server.cpu();
@@ -237,17 +294,24 @@ for (let round = 0; round < ROUNDS; round++) {
 
     let socket = await Socket.open(server, doc, owner!);
     const closedControls: ControlMessage[] = [];
+    const closeCodes = new Set<number>();
     const startedAt = performance.now();
     const a0 = await server.cpu();
     let bytes = 0;
     for (const m of messages) {
       if (reconnect && socket.closed) {
         closedControls.push(...socket.controls);
+        closeCodes.add(socket.closeCode);
         socket = await Socket.open(server, doc, owner!);
       }
       bytes += m.length;
-      if (answer === 'none') socket.send(m);
+      if (answer === 'none' || answer === 'pipelined') socket.send(m);
       else await socket.exchange(m, answer);
+    }
+    if (count === 0) await new Promise((r) => setTimeout(r, 3_000));
+    if (answer === 'pipelined') {
+      const s = socket;
+      await until(() => s.closed || s.controls.filter((c) => c.t === 'ack').length >= count, 'pipelined acks');
     }
     if (answer === 'none') {
       // Messages with no answer: an honest one after them is answered once they are handled.
@@ -258,7 +322,8 @@ for (let round = 0; round < ROUNDS; round++) {
     }
     const a1 = await server.cpu();
     const endedAt = performance.now();
-    const refused = [...closedControls, ...socket.controls].filter((c) => c.t === 'refused').map((c) => (c.t === 'refused' ? c.code : ''));
+    const refused = [...closedControls, ...socket.controls].filter((c) => c.t === 'refused' || c.t === 'closing').map((c) => (c.t === 'refused' || c.t === 'closing' ? c.code : ''));
+    if (socket.closed) closeCodes.add(socket.closeCode);
     socket.close();
     await new Promise((r) => setTimeout(r, 200));
     const during = samples.filter((s) => s.at >= startedAt && s.at <= endedAt).map((s) => s.ms);
@@ -267,19 +332,19 @@ for (let round = 0; round < ROUNDS; round++) {
     rows.push({
       name: family.name,
       bytes,
-      attack: (a1 - a0) / bytes,
+      attack: bytes > 0 ? (a1 - a0) / bytes : Number.NaN,
       honest: (h1 - h0) / honestBytes,
       p50: percentile(sortNum(during), 50),
       p99: percentile(sortNum(during), 99),
       max: during.length ? Math.max(...during) : Number.NaN,
-      refused: [...new Set(refused)].join(',') || 'accepted',
+      refused: [...[...new Set(refused)], ...[...closeCodes].map((c) => `closed ${c}`)].join(', ') || 'accepted',
       samples: during.length,
     });
   }
 }
 clearInterval(observerTimer);
-writer.close();
-reader.close();
+(writer as RawClient | null)?.close();
+(reader as RawClient | null)?.close();
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
@@ -290,6 +355,6 @@ console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const ratio = r.attack / r.honest;
   console.log(
-    `| ${r.name} | ${r.bytes} | ${fmt(r.attack)} | ${fmt(r.honest)} | ${fmt(ratio, 2)}x ${ratio <= 10 ? 'met' : 'NOT met'} | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} / ${fmt(r.max, 1)} ${r.max <= 100 ? 'met' : 'NOT met'} | ${r.samples} | ${r.refused} |`,
+    `| ${r.name} | ${r.bytes} | ${fmt(r.attack)} | ${fmt(r.honest)} | ${Number.isFinite(ratio) ? `${fmt(ratio, 2)}x ${ratio <= 10 ? "met" : "NOT met"}` : "-"} | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} / ${fmt(r.max, 1)} ${r.max <= 100 ? 'met' : 'NOT met'} | ${r.samples} | ${r.refused} |`,
   );
 }

@@ -7,7 +7,16 @@ import { z } from 'zod';
  */
 export const ServerLimitsSchema = z
   .object({
-    /** Work units (structs visited, delete ranges, values checked) one sync message may cost. */
+    /**
+     * Work units (structs read, delete ranges, stored structs visited, values checked) one sync
+     * message may cost; past it UPDATE_TOO_COSTLY and a reset. A message is at most
+     * MAX_MESSAGE_BYTES (128 KiB, about 25,000 units of structs or ranges), so what this bounds
+     * is what a few bytes of delete set ask for: the walk over stored structs (a sync step 2
+     * resends the whole delete set, about one unit per deleted struct of the document; a heavily
+     * edited experiment of 5,000 cells and 200 gates: 16,000–22,000; a 128 KiB slice of it: about 46,000), and live structs deleted
+     * (60 units each: each is judged and applied; about 4,000 in one message). 250,000 units
+     * cost 30–60 ms on a shared 2-core machine.
+     */
     updateWorkBudget: z.number().int().positive(),
     /** New Yjs client ids one socket may claim over its life. */
     clientIdsPerSocket: z.number().int().positive(),
@@ -59,12 +68,14 @@ export const ServerLimitsSchema = z
     densityReadsPerAccount: z.number().int().positive(),
     /** Density answers kept in memory (up to 2 MiB each at 512 × 512 bins, a JS array of counts), least recently used dropped first. */
     densityCacheEntries: z.number().int().nonnegative(),
+    /** Sign-ups one client address may make per hour (each new account may mail codes to any address); more are TOO_MANY_ATTEMPTS. Higher than one person needs, as a lab may share one NAT address. */
+    signupsPerAddressPerHour: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
 
 export const DEFAULT_LIMITS: ServerLimits = {
-  updateWorkBudget: 2_000_000,
+  updateWorkBudget: 250_000,
   clientIdsPerSocket: 64,
   clientIdsPerAccountPerDay: 2_000,
   awarenessStateBytes: 16 * 1024,
@@ -90,6 +101,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   httpIdleTimeoutMs: 30_000,
   densityReadsPerAccount: 2,
   densityCacheEntries: 32,
+  signupsPerAddressPerHour: 20,
 };
 
 export type LimitName = keyof ServerLimits;

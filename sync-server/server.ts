@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerOptions as HttpServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { MAX_MESSAGE_BYTES } from '../shared/protocol/message-types.ts';
+import { MAX_FRAME_BYTES } from '../shared/protocol/message-types.ts';
 import type { ServerMode } from '../shared/schemas/entities.ts';
 import { changeMode } from './admin.ts';
 import { contentEffects, mendNameOnLoad } from './effects/content-effects.ts';
@@ -13,6 +13,7 @@ import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
 import { HashQueue } from './auth/hash-queue.ts';
 import { MemoryLoginThrottle } from './auth/login-throttle.ts';
+import { SignupThrottle } from './auth/signup-throttle.ts';
 import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
@@ -132,17 +133,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tickets = new FileTickets();
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
   const throttle = new MemoryLoginThrottle(limits);
+  const signups = new SignupThrottle(limits);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
-  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, hashes };
+  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, hashes };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
   const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));
   // A connection that moves no byte for this long is dropped: a request whose body trickles in
   // one byte a minute, or whose answer is never read, does not hold a socket forever.
   http.setTimeout(limits.httpIdleTimeoutMs);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
 import { CloseCode, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import { syncUrl } from './api.ts';
+import { sliceSyncMessage } from './update-slices.ts';
 
 /**
  * One document's socket: the stock y-websocket provider, plus a handler for our control
@@ -50,7 +51,9 @@ export class DocLink {
       awareness: this.awareness,
       maxBackoffTime: options.maxBackoffTime ?? 2500,
     };
-    if (options.WebSocketPolyfill) opts.WebSocketPolyfill = options.WebSocketPolyfill as typeof WebSocket;
+    // Every message the provider sends goes through a socket that slices oversized sync messages.
+    const Base = (options.WebSocketPolyfill ?? globalThis.WebSocket) as typeof WebSocket | undefined;
+    if (Base) opts.WebSocketPolyfill = slicingSocket(Base);
     this.provider = new WebsocketProvider(syncUrl(options.server), docName, doc, opts);
     const handlers = this.provider.messageHandlers as unknown as Handler[];
     const syncHandler = handlers[MessageType.sync];
@@ -141,4 +144,18 @@ export function linkAndSync(
     });
     const timer = setTimeout(() => finish('unreachable'), timeoutMs);
   });
+}
+
+/**
+ * The provider's socket class, but a sync message over MAX_MESSAGE_BYTES (a whole document's
+ * step 2 after a long offline spell, one huge transaction) goes out as several messages under
+ * it, which the server takes one by one instead of refusing the whole.
+ */
+function slicingSocket(Base: typeof WebSocket): typeof WebSocket {
+  return class SlicingSocket extends Base {
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      if (!(data instanceof Uint8Array)) return super.send(data);
+      for (const message of sliceSyncMessage(data)) super.send(message);
+    }
+  };
 }

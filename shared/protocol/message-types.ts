@@ -35,7 +35,16 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Largest WebSocket message the server reads; larger ones close the socket with 1009. */
-export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest WebSocket message the server processes. One message is decoded, checked and applied
+ * in one go, holding the server's event loop (and the document) for everyone else; at this
+ * size that is about 20 ms (bench/attack-cost.ts). A larger one is refused with
+ * UPDATE_TOO_COSTLY and the socket closed (4409). The client core sends larger updates, such
+ * as a whole document after a long offline spell, in slices under this size
+ * (extension/core/update-slices.ts); an experiment document is metadata, rarely above it.
+ */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** Past this the server does not even read a message: `ws` closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 8 * MAX_MESSAGE_BYTES;
 /** Largest HTTP JSON body the server reads. */
 export const MAX_JSON_BYTES = 256 * 1024;

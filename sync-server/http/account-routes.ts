@@ -57,6 +57,13 @@ export const accountRoutes: Record<string, Route> = {
     if (deps.mode() === 'enterprise') throw new HttpError(403, ErrorCode.SIGNUP_DISABLED);
     const body = await readBody(req, SignupRequest);
     const address = clientAddressKey(req.socket.remoteAddress);
+    // Before any hashing or mail: each account could mail codes to any address it names.
+    const admitted = deps.signups.admit(address);
+    if (!admitted.allowed) {
+      deps.log.warn('signup throttled', { address, retryAfterMs: admitted.retryAfterMs });
+      res.setHeader('retry-after', String(Math.max(1, Math.ceil(admitted.retryAfterMs / 1000))));
+      throw new HttpError(429, ErrorCode.TOO_MANY_ATTEMPTS);
+    }
     try {
       // The account starts with no address in force; a code goes to the address it gave. An
       // address that is already an account's is answered the same way (its owner gets a notice).
@@ -65,6 +72,8 @@ export const accountRoutes: Record<string, Route> = {
       );
       sendJson(res, 201, await sessionFor(deps.store, user));
     } catch (error) {
+      // No account made (a name taken, a full queue): the sign-up does not count.
+      admitted.release();
       if (error instanceof CodedError) throw new HttpError(error.code === ErrorCode.BAD_REQUEST ? 400 : 409, error.code, error.message);
       throw queueFull(res, error);
     }

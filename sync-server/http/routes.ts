@@ -10,6 +10,7 @@ import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { Intent } from '../../shared/schemas/intents.ts';
 import type { HashQueue } from '../auth/hash-queue.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
+import type { SignupThrottle } from '../auth/signup-throttle.ts';
 import { authenticate } from '../auth/sessions.ts';
 import type { IntentExecutor } from '../effects/intent-executor.ts';
 import type { ServerLimits } from '../limits.ts';
@@ -30,6 +31,8 @@ export type HttpDeps = FileDeps & {
   sockets: SocketDirectory;
   /** Delays after failed logins, decided before any password is hashed. */
   throttle: LoginThrottle;
+  /** Sign-ups per client address per hour. */
+  signups: SignupThrottle;
   /** The one queue every password hash waits in. */
   hashes: HashQueue;
 };

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { parseDocName } from '../../shared/doc-layout.ts';
 import { encodeControl } from '../../shared/protocol/control.ts';
 import { accessOf } from '../../shared/rules/access.ts';
-import { CloseCode, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
+import { CloseCode, MAX_MESSAGE_BYTES, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { authenticate } from '../auth/sessions.ts';
 import type { ServerLimits } from '../limits.ts';
@@ -32,6 +32,10 @@ export type SyncDeps = {
   onAccepted: (room: DocRoom, outcome: MergeOutcome) => void;
 };
 
+/** Bytes of one socket's messages waiting to be handled before the server stops reading it. */
+const MAX_BACKLOG_BYTES = 4 * MAX_MESSAGE_BYTES;
+/** A message larger than this lets the event loop go before the same socket's next one is handled. */
+const YIELD_AFTER_BYTES = 16 * 1024;
 /** Refused updates in a row after which a client is told to reset instead of trying again. */
 const MAX_REFUSALS_IN_A_ROW = 20;
 /** Refused presence messages after which the socket is closed: the stock client never sends one. */
@@ -58,6 +62,12 @@ export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage
   let onMessage: ((data: Uint8Array) => void) | null = null;
   ws.on('message', (data: Buffer) => {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.byteLength > MAX_MESSAGE_BYTES) {
+      // Refused before it is decoded: decoding alone would hold the event loop too long.
+      if (!onMessage) return ws.terminate();
+      onMessage = () => undefined;
+      return refuseSocket(ws, CloseCode.resetRequired, ErrorCode.UPDATE_TOO_COSTLY, `a message may hold at most ${MAX_MESSAGE_BYTES} bytes; send it in smaller parts`);
+    }
     if (onMessage) return onMessage(bytes);
     // What waits for authentication is bounded like a reader's backlog.
     earlyBytes += bytes.byteLength;
@@ -197,8 +207,26 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
   peer.send(syncStep1Message(room.doc));
   let refusedInARow = 0;
   const presence: PresenceState = { speaker, refusals: 0 };
+  // This socket's messages, handled one after another (a later one may depend on an earlier).
+  let backlog: Promise<void> = Promise.resolve();
+  let backlogBytes = 0;
   return (data) => {
-    void room
+    backlogBytes += data.byteLength;
+    // Backpressure: a client that sends faster than its messages are handled is not read further.
+    if (backlogBytes > MAX_BACKLOG_BYTES && !ws.isPaused) ws.pause();
+    backlog = backlog.then(async () => {
+      await handleInRoom(data);
+      backlogBytes -= data.byteLength;
+      if (ws.isPaused && backlogBytes <= MAX_BACKLOG_BYTES / 2) ws.resume();
+      // After a large message the event loop is let go before this socket's next one enters the
+      // room: messages of other sockets that arrived meanwhile (another user's edit) go first,
+      // so a client pouring out large messages delays them by one message, not by its backlog.
+      if (data.byteLength > YIELD_AFTER_BYTES) await new Promise((resolve) => setImmediate(resolve));
+    });
+  };
+
+  function handleInRoom(data: Uint8Array): Promise<void> {
+    return room
       .run(() => handleMessage(room, peer, data, deps, presence))
       .then((outcome) => {
         if (presence.refusals > MAX_AWARENESS_REFUSALS && room.peers.has(peer)) {
@@ -219,7 +247,7 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
         peer.control({ t: 'closing', code: ErrorCode.INTERNAL, message: 'the server failed; reload from the server' });
         peer.close(CloseCode.resetRequired, ErrorCode.INTERNAL);
       });
-  };
+  }
 }
 
 /** What one socket has said in presence messages: the ids it speaks for, and its refusals. */

@@ -97,6 +97,14 @@ type DeleteSet = ReturnType<typeof Y.decodeUpdate>['ds'];
 
 class TooCostly extends Error {}
 
+/**
+ * Work units of deleting one live struct, over the unit of visiting it: the deletion is judged
+ * by the rules and, if refused, undone by writing the value back, which costs about as much as
+ * checking a new struct. Visiting a struct already deleted (most of a sync step 2's delete
+ * set) is the unit.
+ */
+const LIVE_DELETE_WORK = 60;
+
 /** Counts work units and stops the inspection once the budget is spent. */
 class Meter {
   work = 0;
@@ -457,6 +465,8 @@ function collectDeletes(
     const struct = structs[i] as Y.Item | Y.GC;
     if (struct.id.clock >= end) break;
     if (!(struct instanceof Y.Item) || struct.deleted) continue;
+    // A live struct deleted is a write: it is judged, and may be reverted (a map value restored).
+    meter.spend(LIVE_DELETE_WORK);
     const place = placeOfStoredStruct(struct);
     if (place.kind === 'field' && inserted.has(fieldId(place.root, place.key))) continue;
     const write: ContentWrite =

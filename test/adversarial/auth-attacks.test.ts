@@ -15,6 +15,7 @@ import { startHarness, waitUntil, type Harness, type TestUser } from '../integra
 const PASSWORD = 'correct horse battery';
 const FREE = 3;
 const FREE_PER_ADDRESS = 6;
+const SIGNUPS_PER_HOUR = 3;
 
 type Answer = { status: number; retryAfter: string | undefined; body: { code?: string } & Record<string, unknown> };
 
@@ -24,7 +25,7 @@ beforeEach(async () => {
   lines = [];
   h = await startHarness({
     log: createLogger((line) => lines.push(line), true),
-    limits: { loginFailuresFree: FREE, loginFailuresFreePerAddress: FREE_PER_ADDRESS },
+    limits: { loginFailuresFree: FREE, loginFailuresFreePerAddress: FREE_PER_ADDRESS, signupsPerAddressPerHour: SIGNUPS_PER_HOUR },
   });
 });
 afterEach(async () => {
@@ -62,6 +63,27 @@ function call(method: string, path: string, body: unknown, { from = '127.0.0.1',
 
 const login = (username: string, password: string, from?: string) => call('POST', '/api/login', { username, password }, { from });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('sign-up floods', () => {
+  const signup = (username: string, email: string, from: string) => call('POST', '/api/signup', { username, email, password: PASSWORD }, { from });
+
+  it('one address gets a bounded number of accounts per hour (each could mail a victim codes); others are not affected', async () => {
+    const victim = 'victim@lab.test';
+    for (let i = 0; i < SIGNUPS_PER_HOUR; i++) expect((await signup(`flood${i}`, victim, '127.0.0.150')).status).toBe(201);
+    const refused = await signup('flood-more', victim, '127.0.0.150');
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    // No account was made: the name is still free, and another address may take it.
+    expect((await signup('flood-more', 'someone@lab.test', '127.0.0.151')).status).toBe(201);
+  });
+
+  it('a sign-up that makes no account (a name taken) does not count', async () => {
+    await h.user('alice');
+    for (let i = 0; i < SIGNUPS_PER_HOUR + 2; i++) expect((await signup('alice', 'a@lab.test', '127.0.0.152')).status).toBe(409);
+    expect((await signup('newcomer', 'newcomer@lab.test', '127.0.0.152')).status).toBe(201);
+  });
+});
 
 describe('password guessing', () => {
   it('guessing one account from many addresses meets 429 with Retry-After, and the wait grows', async () => {

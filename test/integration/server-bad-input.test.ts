@@ -5,7 +5,7 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
 import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
-import { MAX_JSON_BYTES, MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
+import { MAX_FRAME_BYTES, MAX_JSON_BYTES, MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
 import { hashToken } from '../../sync-server/auth/sessions.ts';
 import { startHarness, waitUntil, type Harness, type TestUser } from './support/harness.ts';
 
@@ -126,9 +126,27 @@ describe('bad input on the socket changes nothing and gets a code', () => {
     expect(viewer.doc.getMap('tags').get(tagKey('s1.fcs', 'Donor'))).toBe('D1');
   });
 
-  it('an oversize message closes the socket with 1009', async () => {
+  it('a message over MAX_MESSAGE_BYTES is refused unread, with a code the client can show (the client core sends slices instead)', async () => {
     const s = await rawSocket(`token=${alice.token}&v=1`);
-    s.ws.send(new Uint8Array(MAX_MESSAGE_BYTES + 1));
+    await waitUntil(() => s.controls.some((c) => c.t === 'welcome'), 'welcome');
+    const rows = await storedRows();
+    // A legal update of tag cells, one byte too many.
+    const writer = new Y.Doc();
+    writer.transact(() => {
+      for (let i = 0; i < MAX_MESSAGE_BYTES / 30; i++) writer.getMap('tags').set(tagKey(`big${i}.fcs`, 'Donor'), 'D1');
+    });
+    const update = Y.encodeStateAsUpdate(writer);
+    const frame = syncFrame(2, update);
+    expect(frame.byteLength).toBeGreaterThan(MAX_MESSAGE_BYTES);
+    s.ws.send(frame);
+    expect(await s.closed).toEqual({ code: 4409, reason: 'UPDATE_TOO_COSTLY' });
+    expect(s.controls.find((c) => c.t === 'closing')).toMatchObject({ code: 'UPDATE_TOO_COSTLY' });
+    expect(await storedRows()).toBe(rows);
+  });
+
+  it('a message over MAX_FRAME_BYTES is not even read: 1009', async () => {
+    const s = await rawSocket(`token=${alice.token}&v=1`);
+    s.ws.send(new Uint8Array(MAX_FRAME_BYTES + 1));
     expect((await s.closed).code).toBe(1009);
   });
 

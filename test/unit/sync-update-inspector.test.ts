@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { tagKey } from '../../shared/doc-layout.ts';
+import { DEFAULT_LIMITS } from '../../sync-server/limits.ts';
 import { encodeUpdate } from '../../sync-server/sync/update-encoding.ts';
 import { inspectUpdate, NOT_JSON, SEVERAL_VALUES } from '../../sync-server/sync/update-inspector.ts';
 
@@ -227,5 +228,37 @@ describe('every value of every struct is checked', () => {
     ['a sub-document', () => new Y.ContentDoc(new Y.Doc())],
   ])('%s is not a field value', (_what, content) => {
     expect(one(content())).toBe(NOT_JSON);
+  });
+});
+
+describe('the work budget follows what a few bytes of delete set cost', () => {
+  // The default budget: a message of a few bytes may not make the server judge and apply more
+  // live deletions than fit in about 50 ms; a walk over deleted structs (a sync step 2) is cheap.
+  const budget = DEFAULT_LIMITS.updateWorkBudget;
+  function docWith(cells: number): { doc: Y.Doc; client: number } {
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      for (let i = 0; i < cells; i++) doc.getMap('tags').set(tagKey(`c${i}.fcs`, 'Donor'), 'v');
+    });
+    return { doc, client: doc.clientID };
+  }
+
+  it('deleting 10,000 live cells in one message is too costly; 3,000 are not', () => {
+    const { doc, client } = docWith(10_000);
+    const all = encodeUpdate([], new Map([[client, [{ clock: 0, len: 10_000 }]]]));
+    expect(all.byteLength).toBeLessThan(16);
+    expect(inspectUpdate(doc, all, { budget })).toEqual({ ok: false, reason: 'too-costly' });
+    const some = encodeUpdate([], new Map([[client, [{ clock: 0, len: 3_000 }]]]));
+    expect(inspectUpdate(doc, some, { budget }).ok).toBe(true);
+  });
+
+  it('a delete set over 100,000 structs already deleted (a sync step 2 of a large document) is in budget', () => {
+    const { doc } = docWith(100_000);
+    doc.transact(() => {
+      for (let i = 0; i < 100_000; i++) doc.getMap('tags').delete(tagKey(`c${i}.fcs`, 'Donor'));
+    });
+    const stepTwo = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(doc));
+    const result = inspectUpdate(doc, stepTwo, { budget });
+    expect(result.ok).toBe(true);
   });
 });
