@@ -23,7 +23,7 @@ import * as Y from 'yjs';
 import { docName, tagKey } from '../shared/doc-layout.ts';
 import { readControl, type ControlMessage } from '../shared/protocol/control.ts';
 import { encodeUpdate } from '../sync-server/sync/update-encoding.ts';
-import { createUsers, loginAll, sharedExperiment, type Session } from './lib/accounts.ts';
+import { BENCH_FILE, createUsers, loginAll, sharedExperiment, type Session } from './lib/accounts.ts';
 import { startChild, type ServerChild } from './lib/child.ts';
 import { RawClient } from './lib/raw-client.ts';
 import { percentile, sortNum } from './lib/stats.ts';
@@ -112,7 +112,7 @@ function honestEditor(): (bytes: number) => Uint8Array {
     return updateFrame(
       updateOf(doc, () =>
         doc.transact(() => {
-          for (let i = 0; i < cells; i++) doc.getMap('tags').set(tagKey(`honest-${n++}.fcs`, 'Donor'), `value ${n} of an honest edit`);
+          for (let i = 0; i < cells; i++) doc.getMap('tags').set(tagKey(BENCH_FILE, `honest ${n++}`), `value ${n} of an honest edit`);
         }),
       ),
     );
@@ -145,8 +145,8 @@ async function observe(doc: string): Promise<void> {
   writer?.close();
   reader?.close();
   sentAt.clear();
-  const w = new RawClient(0, tagKey('observer.fcs', 'Donor'));
-  const r = new RawClient(1, tagKey('reader.fcs', 'Donor'));
+  const w = new RawClient(0, tagKey(BENCH_FILE, 'Observer'));
+  const r = new RawClient(1, tagKey(BENCH_FILE, 'Reader'));
   r.onSeen = (_c, seen) => {
     const t = sentAt.get(seen);
     if (t !== undefined) {
@@ -182,7 +182,7 @@ const families: Family[] = [
     honestBytes: null,
     async prepare() {
       const s = await Socket.open(server, expDoc, owner!);
-      const cells = Array.from({ length: 4_000 }, (_, i) => tagKey(`flood${i}.fcs`, 'Donor'));
+      const cells = Array.from({ length: 4_000 }, (_, i) => tagKey(BENCH_FILE, `flood ${i}`));
       // In parts: all 4,000 in one message would be over MAX_MESSAGE_BYTES, and deleting them all over the work budget.
       const parts = Array.from({ length: 4 }, (_, i) => cells.slice(i * 1_000, (i + 1) * 1_000));
       for (const part of parts) await s.exchange(updateFrame(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').set(c, 'x')))), 'ack');
@@ -213,7 +213,7 @@ const families: Family[] = [
       const hidden = { blob: 'h'.repeat(120_000) };
       const message = (m: number) => {
         // A new client id every 15 messages: twenty refusals in a row close the socket.
-        const item = new Y.Item(Y.createID(client + Math.floor(m / 15), (m % 15) * 2), null, null, null, null, 'tags' as never, tagKey(`mv${m}.fcs`, 'Donor'), new Y.ContentAny([hidden, 'D1']));
+        const item = new Y.Item(Y.createID(client + Math.floor(m / 15), (m % 15) * 2), null, null, null, null, 'tags' as never, tagKey(BENCH_FILE, `mv ${m}`), new Y.ContentAny([hidden, 'D1']));
         return updateFrame(encodeUpdate([{ client, structs: [item] }], new Map()));
       };
       return { message, count: 15, doc: expDoc, answer: 'ack', reconnect: true };
