@@ -6,7 +6,7 @@ import { docName, tagKey } from '../../shared/doc-layout.ts';
 import type { ControlMessage } from '../../shared/protocol/control.ts';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
 import { syncStep2Message } from '../../sync-server/sync/wire.ts';
-import { startHarness, waitUntil, type Harness } from './support/harness.ts';
+import { recordFiles, startHarness, waitUntil, type Harness } from './support/harness.ts';
 
 /**
  * A large experiment, heavily edited offline, reaches the server through the client core's
@@ -27,6 +27,7 @@ describe('a large experiment document', () => {
   it('5,000 cells and 200 gates, each overwritten several times offline, sync from a fresh replica through the client core', async () => {
     const alice = await h.user('alice');
     const id = await alice.createExperiment('Big panel');
+    await recordFiles(h.server, id, Array.from({ length: 500 }, (_, f) => `sample-${f}.fcs`));
     const name = docName.experiment(id);
     const first = await alice.open(name);
     await first.waitFor(() => first.provider.synced, 'first sync');

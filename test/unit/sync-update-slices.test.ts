@@ -55,6 +55,14 @@ function serverBaseline(): Uint8Array {
   const s = server.getMap(ExperimentRoot.sharing);
   for (const [k, v] of Object.entries(SHARING)) if (k !== 'id') s.set(k, v);
   server.getMap(ExperimentRoot.meta).set('name', 'Spleen panel');
+  // The 500 files the tags name, with the channels the gates use (a tag must name a file of the experiment).
+  const files = server.getMap(ExperimentRoot.files);
+  for (let f = 0; f < 500; f++) {
+    files.set(`file${f}`, {
+      name: `sample-${String(f).padStart(4, '0')}.fcs`, sha256: '0'.repeat(64), size: 0, events: 0,
+      channels: [{ name: 'FSC-A', label: null }, { name: 'SSC-A', label: null }], version: '3.1', uploadedBy: 'alice', uploadedAt: 0,
+    });
+  }
   return Y.encodeStateAsUpdate(server);
 }
 
