@@ -59,11 +59,11 @@ describe('cytoshare CLI against a real server', () => {
   });
 
   it('gate add --polygon records a polygon gate; a polygon of two vertices or both shapes are refused', async () => {
-    const poly = await w.as('alice', ['gate', 'add', expId, 'Blasts', '--x', 'CD45', '--y', 'SSC-A', '--polygon', '0,0;100,0;50,80']);
+    const poly = await w.as('alice', ['gate', 'add', expId, 'Blasts', '--x', 'FSC-A', '--y', 'SSC-A', '--polygon', '0,0;100,0;50,80']);
     expect(poly.code).toBe(0);
     expect(poly.json.draft.state).toBe('accepted');
     const show = await w.as('alice', ['exp', 'show', expId]);
-    expect(show.json.gates).toContainEqual({ id: poly.json.id, name: 'Blasts', xChannel: 'CD45', yChannel: 'SSC-A', polygon: [[0, 0], [100, 0], [50, 80]] });
+    expect(show.json.gates).toContainEqual({ id: poly.json.id, name: 'Blasts', xChannel: 'FSC-A', yChannel: 'SSC-A', polygon: [[0, 0], [100, 0], [50, 80]] });
     expect((await w.as('alice', ['gate', 'add', expId, 'Line', '--x', 'A', '--y', 'B', '--polygon', '0,0;1,1'])).code).toBe(2);
     expect((await w.as('alice', ['gate', 'add', expId, 'Both', '--x', 'A', '--y', 'B', '--polygon', '0,0;1,1;2,0', '--rect', '0,0,1,1'])).code).toBe(2);
   });

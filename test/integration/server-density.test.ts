@@ -56,7 +56,7 @@ beforeEach(async () => {
   bob = await h.user('bob');
   carol = await h.user('carol');
   exp = await alice.createExperiment('Plots');
-  const put = await fetch(`${h.server.url}/api/experiments/${exp}/files?name=s1.fcs`, { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: bytes as Uint8Array<ArrayBuffer> });
+  const put = await fetch(`${h.server.url}/api/experiments/${exp}/files?name=panel.fcs`, { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: bytes as Uint8Array<ArrayBuffer> });
   expect(put.status).toBe(201);
   fileId = ((await put.json()) as { fileId: string }).fileId;
 });
@@ -84,7 +84,7 @@ describe('density plots over HTTP', () => {
     const doc = await alice.open(docName.experiment(exp));
     await doc.waitFor(() => doc.provider.synced, 'synced');
     doc.doc.getMap('gates').set('gate-lymph', { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [100, 100, 600, 500] });
-    doc.doc.getMap('gates').set('gate-cd3', { name: 'CD3+', xChannel: 'CD3', yChannel: 'Side', rect: [2000, 0, 5000, 1000] });
+    doc.doc.getMap('gates').set('gate-cd3', { name: 'CD3+', xChannel: 'CD3', yChannel: 'SSC-A', rect: [2000, 0, 5000, 1000] });
     doc.doc.getMap('gates').set('gate-other', { name: 'Other panel', xChannel: 'PE-A', yChannel: 'SSC-A', rect: [0, 0, 1, 1] });
     doc.doc.getMap('gates').set('gate-poly', { name: 'Triangle', xChannel: 'FSC-A', yChannel: 'SSC-A', polygon: [[0, 0], [1000, 0], [0, 1000]] });
     await doc.waitForControl('ack');
