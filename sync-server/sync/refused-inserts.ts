@@ -12,9 +12,11 @@ export type Refusal = { write: InspectedWrite; verdict: Verdict & { ok: false } 
  *   is one struct). Used for an insert that names its key (no origin: a key new to its author)
  *   and for whatever the server's copy would not hold the same way anyway;
  * - `emptied`: a deleted item (ContentDeleted) with the author's origin: an overwrite of the
- *   key's current value, and a chain of overwrites right after it in one run. It keeps its
- *   place in the key's list, so the value the server restores after it (origin: this item)
- *   lands right of it in the author's replica too. Written with an origin, it carries no key.
+ *   key's current value (or, no origin, a write concurrent with the server's structs of the
+ *   key), and a chain of overwrites right after it in one run. It keeps its place in the key's
+ *   list, so the value the server restores after it (origin: this item) lands right of it in
+ *   the author's replica too. Written with an origin it carries no key; without, the key (one
+ *   the document already holds), once per key and update.
  * - `resetAuthor`: the author's replica holds, for some key, a struct the server replaced by a
  *   placeholder where the key already has structs (a concurrent write, a forged sibling, an
  *   insert built on an earlier placeholder): the author's copy could order that key differently
@@ -65,16 +67,19 @@ export function planRefusedInserts(doc: Y.Doc, refused: Refusal[], already: Cloc
     }
     const type = doc.share.get(place.root);
     const current = type instanceof Y.Map ? (type._map.get(place.key) ?? null) : null;
-    if (origin === null) {
-      // The author knew no struct of this key; if the server has some, their order could differ.
+    const previous = kept.get(id);
+    if (origin === null && current === null) {
+      // A key nobody has written: nothing can be ordered against it here, so nothing of it is kept.
       plan.placeholders.push(range);
-      if (current !== null) plan.resetAuthor = true;
       continue;
     }
-    const previous = kept.get(id);
-    const onCurrent = previous === undefined && current !== null && Y.compareIDs(origin, current.lastId);
+    // An overwrite of the key's current value, or (no origin) a write concurrent with the
+    // server's: the first one per key keeps its place (no origin: it carries the key, one the
+    // document already has).
+    const onCurrent = previous === undefined && current !== null && (origin === null || Y.compareIDs(origin, current.lastId));
     const onPrevious =
       previous !== undefined &&
+      origin !== null &&
       range.client === previous.client &&
       range.clock === previous.clock + previous.length &&
       Y.compareIDs(origin, Y.createID(previous.client, previous.clock + previous.length - 1));
