@@ -16,14 +16,19 @@ import { encodeUpdate, type DeleteRanges, type StructRun } from './update-encodi
  * - an item with an origin (a map overwrite, or a list insert) inherits its origin's place,
  *   found in the update itself or in the store with `Y.getItem`;
  * - an item under a nested type writes inside a value; our layout has none, so it is unknown;
- * - an item whose origin was garbage-collected is dropped by Yjs on integration: it writes nothing.
+ * - an item whose origin is a GC struct: a placeholder the server stored for a refused insert
+ *   (our layout has no nested types, so Yjs collects nothing else); Yjs would drop it here and
+ *   keep it in its author's replica, so it is refused like what it builds on.
  * Deletions of items the store still holds live are writes of "deleted" to their key; ranges
  * the store already has as deleted are ignored, since sync step 2 resends the whole delete set.
  */
 export type Place =
   | { kind: 'field'; root: string; key: string | null }
   | { kind: 'nested' }
-  | { kind: 'void' };
+  | { kind: 'void' }
+  /** Anchored on a placeholder (a GC struct the server stored for a refused insert): the author
+   *  builds on a change the server never took, and Yjs would drop it here but not there. */
+  | { kind: 'placeholder' };
 
 export type InspectedWrite = {
   write: ContentWrite;
@@ -31,6 +36,8 @@ export type InspectedWrite = {
   /** The struct this write comes from (inserts), or the live item it deletes (deletes). */
   range: ClockRange;
   op: 'insert' | 'delete';
+  /** Of an insert: the struct it anchors on (its left neighbour when written), as the author sent it. */
+  origin: Y.ID | null;
 };
 
 export type Inspection =
@@ -51,6 +58,13 @@ export type Inspection =
       placeholders: ClockRange[];
       /** Work units spent (structs, delete ranges, stored structs visited, values). */
       work: number;
+      /**
+       * The update in the server's form with more of the author's inserts replaced (refused
+       * ones, see validated-merge): `placeholders` by content-free GC structs, `emptied` by
+       * deleted items of the same length and origin (ContentDeleted), which keep their place
+       * in a map key's list but carry no value and no key.
+       */
+      encodeWith(placeholders: ClockRange[], emptied: ClockRange[]): Uint8Array;
     }
   | { ok: false; reason: InspectionFailure };
 
@@ -194,7 +208,7 @@ function inspectDecoded(doc: Y.Doc, update: Uint8Array, decoded: ReturnType<type
       }
       const write = toWrite(s.place, s.item);
       meter.spend(write.values);
-      writes.push({ write: write.write, place: s.place, range, op: 'insert' });
+      writes.push({ write: write.write, place: s.place, range, op: 'insert', origin: s.item.origin });
       if (s.place.kind === 'field') inserted.add(fieldId(s.place.root, s.place.key));
     }
   }
@@ -211,17 +225,23 @@ function inspectDecoded(doc: Y.Doc, update: Uint8Array, decoded: ReturnType<type
     rewritten,
     placeholders,
     work: meter.work,
+    encodeWith: (more, emptied) => rewrite(fresh, normal.ranges, [...placeholders, ...more], emptied),
   };
 }
 
 /** The update in the server's form (see `Inspection.update`). */
-function rewrite(fresh: Map<number, NewStruct[]>, deletes: DeleteRanges, placeholders: ClockRange[]): Uint8Array {
+function rewrite(fresh: Map<number, NewStruct[]>, deletes: DeleteRanges, placeholders: ClockRange[], emptied: ClockRange[] = []): Uint8Array {
   const replaced = new Set(placeholders.map((r) => `${r.client}:${r.clock}`));
+  const cleared = new Set(emptied.map((r) => `${r.client}:${r.clock}`));
   const runs: StructRun[] = [];
   for (const [client, list] of fresh) {
     const structs: Array<Y.Item | Y.GC> = [];
     for (const s of list) {
-      if (!replaced.has(`${client}:${s.clock}`)) structs.push(s.item!);
+      const item = s.item!;
+      if (cleared.has(`${client}:${s.clock}`) && !replaced.has(`${client}:${s.clock}`)) {
+        // Written with its origin, so without parent or key: a header, whatever the value was.
+        structs.push(new Y.Item(item.id, null, item.origin, null, item.rightOrigin, item.parent, item.parentSub, new Y.ContentDeleted(item.length)));
+      } else if (!replaced.has(`${client}:${s.clock}`)) structs.push(item);
       else {
         const last = structs.at(-1);
         // Neighbouring placeholders are one struct, as Yjs would merge them.
@@ -421,7 +441,8 @@ function placeOrAnchor(item: Y.Item, fresh: Map<number, NewStruct[]>, store: Y.D
 }
 
 function placeOfStoredStruct(struct: Y.Item | Y.GC): Place {
-  if (!(struct instanceof Y.Item)) return { kind: 'void' };
+  // Our layout has no nested types, so Yjs collects nothing: every stored GC is a placeholder.
+  if (!(struct instanceof Y.Item)) return { kind: 'placeholder' };
   const parent = struct.parent;
   if (!(parent instanceof Y.AbstractType)) return { kind: 'void' };
   if (parent._item !== null) return { kind: 'nested' };
@@ -471,6 +492,6 @@ function collectDeletes(
     if (place.kind === 'field' && inserted.has(fieldId(place.root, place.key))) continue;
     const write: ContentWrite =
       place.kind === 'field' ? { root: place.root, key: place.key, value: undefined, deleted: true } : { root: '', key: null, value: NOT_JSON, deleted: true };
-    writes.push({ write, place, range: { client, clock: struct.id.clock, length: struct.length }, op: 'delete' });
+    writes.push({ write, place, range: { client, clock: struct.id.clock, length: struct.length }, op: 'delete', origin: null });
   }
 }

@@ -9,6 +9,7 @@ import type { Actor } from '../../shared/schemas/entities.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { DocRoom, RoomPeer } from './room.ts';
 import type { ServerLimits } from '../limits.ts';
+import { planRefusedInserts, refuseWholeFields } from './refused-inserts.ts';
 import { deletionsOnly, type DeleteRanges } from './update-encoding.ts';
 import { inspectUpdate, type InspectedWrite, type InspectionFailure } from './update-inspector.ts';
 import { updateMessage } from './wire.ts';
@@ -19,9 +20,11 @@ export type MergeOutcome = { accepted: InspectedWrite[]; refused: Array<{ write:
  * The validated merge (DESIGN.md §3): a client's update is read before it is applied, each
  * field it writes is checked with the shared rules, and then either
  * - every write is allowed: the update is applied as it came; or
- * - some are refused: the update is applied and, in the same transaction, the refused fields are
- *   restored, so storage and other readers only ever see the net result, and the author's
- *   stream of structs stays whole (Yjs cannot skip one update of a client and take the next).
+ * - some are refused: the refused inserts are replaced by content-free structs of the same clocks
+ *   (see refused-inserts.ts), that update is applied and, in the same transaction, the refused
+ *   fields are restored, so storage and other readers only ever see the net result, a refused
+ *   value costs storage a struct header at most, and the author's stream of structs stays whole
+ *   (Yjs cannot skip one update of a client and take the next).
  * The author is told which ranges were refused, then acknowledged. Runs inside `room.run`.
  */
 export type MergeDeps = { registry: ClientRegistry; limits: ServerLimits };
@@ -72,12 +75,15 @@ export async function mergeClientUpdate(
     }
     claimedBySocket.set(peer, claimedSoFar + claim.claimed.length);
   }
-  const outcome: MergeOutcome = { accepted: [], refused: [] };
+  const judged: MergeOutcome = { accepted: [], refused: [] };
   for (const write of inspection.writes) {
     const verdict = judge(room, peer.actor, write);
-    if (verdict.ok) outcome.accepted.push(write);
-    else outcome.refused.push({ write, verdict });
+    if (verdict.ok) judged.accepted.push(write);
+    else judged.refused.push({ write, verdict });
   }
+  const outcome = refuseWholeFields(judged.accepted, judged.refused);
+  const plan = planRefusedInserts(room.doc, outcome.refused, inspection.placeholders);
+  const replaced = [...inspection.placeholders, ...plan.placeholders];
   let clocks: Record<string, number>;
   if (outcome.refused.length === 0 && frame !== null) {
     // Known before the update is applied, which commitAccepted defers: the update is complete.
@@ -88,14 +94,15 @@ export async function mergeClientUpdate(
     else {
       // Restoring a refused map value writes under the server's id: registered first.
       await room.ensureServerId();
-      applyWithRevert(room.doc, update, outcome.refused.map((r) => r.write), peer);
+      const emptied = inspection.encodeWith(plan.placeholders, plan.emptied);
+      applyWithRevert(room.doc, emptied, outcome.refused.map((r) => r.write), peer);
     }
     await room.flush(outcome.refused.length === 0 ? peer : null);
     clocks = clocksAfter(room.doc, inspection.ends);
   }
-  if (inspection.placeholders.length > 0) {
+  if (replaced.length > 0 || plan.emptied.length > 0) {
     // The author still holds what became placeholders here: it deletes them, and converges.
-    peer.send(updateMessage(deletionsOnly(rangesOf(inspection.placeholders))));
+    peer.send(updateMessage(deletionsOnly(rangesOf([...replaced, ...plan.emptied]))));
   }
   const first = outcome.refused[0];
   if (first) {
@@ -108,6 +115,11 @@ export async function mergeClientUpdate(
     });
   }
   peer.control({ t: 'ack', clients: clocks });
+  if (plan.resetAuthor) {
+    const message = 'a refused change left this copy ordered differently from the server; reload it';
+    peer.control({ t: 'closing', code: ErrorCode.RESET_REQUIRED, message });
+    peer.close(CloseCode.resetRequired, ErrorCode.RESET_REQUIRED);
+  }
   return outcome;
 }
 
@@ -152,21 +164,27 @@ function judge(room: DocRoom, actor: Actor, write: InspectedWrite): Verdict {
   }
   if (room.sharing === null) return refuse(ErrorCode.NOT_A_READER, 'no such experiment');
   if (write.place.kind === 'nested') return refuse(ErrorCode.UNKNOWN_FIELD, 'fields hold plain values, not nested documents');
+  if (write.place.kind === 'placeholder') return refuse(ErrorCode.UPDATE_INCOMPLETE, 'the change builds on an edit the server did not take');
   return checkContentWrite(room.sharing, actor, write.write, room.project, contentFacts(room.doc));
 }
 
 /**
- * Applies the update and undoes the refused writes in one transaction: refused inserts are
- * deleted, and a map key whose value was replaced or removed gets its previous value back.
+ * Applies the update (its refused inserts already content-free) and undoes the refused writes in
+ * one transaction: a refused insert still present is deleted, and a map key whose value was
+ * replaced or removed gets its previous value back (a new struct of the server's, anchored
+ * after the author's emptied one). A key whose value is still the same item is left alone:
+ * a refused write that the placeholders kept out of the key costs no restore.
  */
 function applyWithRevert(doc: Y.Doc, update: Uint8Array, refused: InspectedWrite[], origin: unknown): void {
-  const previous = new Map<string, { map: Y.Map<unknown>; key: string; had: boolean; value: unknown }>();
+  const previous = new Map<string, { map: Y.Map<unknown>; key: string; had: boolean; value: unknown; item: Y.Item | null }>();
   for (const { place } of refused) {
     if (place.kind !== 'field' || place.key === null) continue;
     const type = doc.share.get(place.root);
     if (!(type instanceof Y.Map)) continue;
     const id = JSON.stringify([place.root, place.key]);
-    if (!previous.has(id)) previous.set(id, { map: type, key: place.key, had: type.has(place.key), value: type.get(place.key) });
+    if (!previous.has(id)) {
+      previous.set(id, { map: type, key: place.key, had: type.has(place.key), value: type.get(place.key), item: type._map.get(place.key) ?? null });
+    }
   }
   doc.transact((tr) => {
     Y.applyUpdate(doc, update);
@@ -175,9 +193,10 @@ function applyWithRevert(doc: Y.Doc, update: Uint8Array, refused: InspectedWrite
       const struct = Y.getItem(doc.store, Y.createID(range.client, range.clock));
       if (struct instanceof Y.Item && !struct.deleted) struct.delete(tr);
     }
-    for (const { map, key, had, value } of previous.values()) {
-      if (had) map.set(key, value);
-      else if (map.has(key)) map.delete(key);
+    for (const { map, key, had, value, item } of previous.values()) {
+      const now = map._map.get(key) ?? null;
+      if (had && (now !== item || now === null || now.deleted)) map.set(key, value);
+      else if (!had && map.has(key)) map.delete(key);
     }
   }, origin);
 }

@@ -8,7 +8,7 @@ import { readControl, type ControlMessage } from '../../shared/protocol/control.
 import type { ServerLimits } from '../../sync-server/limits.ts';
 import { SERVER_ACCOUNT } from '../../sync-server/sync/client-registry.ts';
 import { encodeUpdate } from '../../sync-server/sync/update-encoding.ts';
-import { startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { nextId, startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
 
 /**
  * The attacks on the validated merge, each through the real server: sent over a bare socket
@@ -285,6 +285,111 @@ describe('attacks on the validated merge', () => {
     expect([...bobView.doc.share.keys()].filter((k) => k.startsWith('evil'))).toEqual([]);
     fresh.destroy();
     await honestEditRoundTrips(bob, bobView, name, 'after the root names');
+  });
+
+  describe('a refused write leaves nothing of its content behind', () => {
+    /** What a new reader downloads: the encoded state of a fresh replica. */
+    async function downloadSize(user: TestUser, name: string): Promise<number> {
+      const fresh = await synced(await user.open(name), 'fresh reader');
+      const n = Y.encodeStateAsUpdate(fresh.doc).length;
+      fresh.destroy();
+      return n;
+    }
+
+    /** The author's next control message of kind `t` after `from`. */
+    async function nextControl(d: TestDoc, t: ControlMessage['t'], from: number): Promise<ControlMessage> {
+      await waitUntil(() => d.controls.slice(from).some((c) => c.t === t), `control ${t}`, 30_000);
+      return d.controls.slice(from).find((c) => c.t === t)!;
+    }
+
+    /** alice's published experiment with one tag, which bob reads; `writer` is eve (a stranger) or bob (read-only). */
+    async function publicExperiment(writer: 'stranger' | 'member') {
+      h = await startHarness({ limits: {} as ServerLimits });
+      const alice = await h.user('alice');
+      const bob = await h.user('bob');
+      const eve = await h.user('eve');
+      const id = await alice.createExperiment('Published');
+      await alice.intent({ type: 'publish', experimentId: id });
+      if (writer === 'member') {
+        // eve is a member of the experiment's project, whose policy lets members only read.
+        const projectId = nextId('proj');
+        for (const intent of [
+          { type: 'project-create', projectId, name: 'Atlas' },
+          { type: 'move', experimentId: id, projectId },
+          { type: 'project-member', projectId, user: 'eve', role: 'member' },
+          { type: 'project-policy', projectId, policy: { access: 'restricted', illustrations: 'view-only', cloning: 'files-only' } },
+        ] as const) expect(await alice.intent(intent)).toMatchObject({ ok: true });
+      }
+      const name = docName.experiment(id);
+      const a = await synced(await alice.open(name), 'alice synced');
+      a.doc.getMap('tags').set(tagKey('s1.fcs', 'Stim'), 'PMA');
+      await a.waitForControl('ack', 10_000);
+      const reader = await synced(await bob.open(name), 'reader synced');
+      await reader.waitFor(() => reader.doc.getMap('tags').get(tagKey('s1.fcs', 'Stim')) === 'PMA', 'reader has the tag');
+      return { alice, bob, name, a, reader, author: eve };
+    }
+
+    it.each([['a stranger', 'stranger'], ['a read-only member', 'member']] as const)(
+      'a megabyte of refused tag values from %s grows the stored document by a few bytes, 20 times over',
+      async (_who, writer) => {
+        const { alice, bob, name, a, reader, author } = await publicExperiment(writer);
+        const before = snapshot(a.doc);
+        const sizeBefore = await downloadSize(bob, name);
+        const w = await synced(await author.open(name), 'author synced');
+        const rounds = 20;
+        for (let round = 0; round < rounds; round++) {
+          // The first round is the reviewer's megabyte (20,000 new keys); later ones are smaller.
+          const count = round === 0 ? 20_000 : 1_000;
+          const from = w.controls.length;
+          w.doc.transact(() => {
+            const tags = w.doc.getMap('tags');
+            for (let i = 0; i < count; i++) tags.set(tagKey('s1.fcs', `${'K'.repeat(30)}${round}-${i}`), 'x'.repeat(20));
+          });
+          expect(await nextControl(w, 'refused', from)).toMatchObject({ code: 'READ_ONLY' });
+          await nextControl(w, 'ack', from);
+          // The author converges: none of its refused keys is left in its replica.
+          await w.waitFor(() => w.doc.getMap('tags').size === 1, 'author converges', 30_000);
+          if (round === 0) {
+            // Old code stored every key (1.1 MB for this round alone).
+            expect(await downloadSize(bob, name)).toBeLessThan(sizeBefore + 300);
+          }
+        }
+        expect(w.doc.getMap('tags').toJSON()).toEqual({ [tagKey('s1.fcs', 'Stim')]: 'PMA' });
+        // 20 rounds, about 40,000 refused structs: still a few hundred bytes.
+        expect(await downloadSize(bob, name)).toBeLessThan(sizeBefore + 600);
+        const { bytes } = await stored(name);
+        expect(bytes.includes(Buffer.from('K'.repeat(30)))).toBe(false);
+        expect(snapshot(a.doc)).toBe(before);
+        expect(snapshot(reader.doc)).toBe(before);
+        expect(await freshSnapshot(alice, name)).toBe(before);
+        // The author is still live: the owner's later edit reaches it.
+        a.doc.getMap('meta').set('purpose', 'after the flood');
+        await w.waitFor(() => w.doc.getMap('meta').get('purpose') === 'after the flood', 'author still live', 10_000);
+      },
+    );
+
+    it('a refused overwrite of an existing tag keeps its value for everyone and costs a few bytes', async () => {
+      const { alice, bob, name, a, reader, author } = await publicExperiment('member');
+      const cell = tagKey('s1.fcs', 'Stim');
+      const before = snapshot(a.doc);
+      const sizeBefore = await downloadSize(bob, name);
+      const w = await synced(await author.open(name), 'author synced');
+      for (let round = 0; round < 20; round++) {
+        const from = w.controls.length;
+        w.doc.getMap('tags').set(cell, `FORGED-${round}-${'z'.repeat(50_000)}`);
+        expect(await nextControl(w, 'refused', from)).toMatchObject({ code: 'READ_ONLY' });
+        await nextControl(w, 'ack', from);
+        await w.waitFor(() => w.doc.getMap('tags').get(cell) === 'PMA', 'author converges to the previous value', 10_000);
+        expect(w.controls.slice(from).some((c) => c.t === 'closing')).toBe(false);
+      }
+      // Each round: the author's emptied struct and the server's restore, about 30 bytes. (A guard
+      // of the restore's interplay with the placeholders, rather than a failing case of old code.)
+      expect(await downloadSize(bob, name)).toBeLessThan(sizeBefore + 1_000);
+      expect((await stored(name)).bytes.includes(Buffer.from('FORGED-'))).toBe(false);
+      expect(snapshot(a.doc)).toBe(before);
+      expect(snapshot(reader.doc)).toBe(before);
+      expect(await freshSnapshot(alice, name)).toBe(before);
+    });
   });
 
   it('new client ids are bounded per socket and per account', async () => {
