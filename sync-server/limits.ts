@@ -29,6 +29,8 @@ export const ServerLimitsSchema = z
     uploadsPerAccount: z.number().int().positive(),
     /** An upload that brings no byte for this long is dropped, freeing its slot and temporary file. */
     uploadIdleMs: z.number().int().positive(),
+    /** Unused file tickets one account may hold (each lives 5 minutes): bounds the tickets' memory. */
+    ticketsPerAccount: z.number().int().positive(),
     /** Bytes of an uploaded FCS file's TEXT segment read into memory to check it (real ones are KBs). */
     uploadTextBytes: z.number().int().positive(),
     /** Failed logins for one account before delays start. */
@@ -75,6 +77,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   uploadBytes: 8 * 1024 * 1024 * 1024,
   uploadsPerAccount: 2,
   uploadIdleMs: 30_000,
+  ticketsPerAccount: 16,
   uploadTextBytes: 16 * 1024 * 1024,
   loginFailuresFree: 5,
   loginFailuresFreePerAddress: 20,
