@@ -53,6 +53,8 @@ export const ServerLimitsSchema = z
     verifyAttemptsPerCode: z.number().int().positive(),
     /** Verification-code mails one account may cause per day (each new code is a mail to some address). */
     verifyMailsPerDay: z.number().int().positive(),
+    /** Code and "address in use" mails one recipient address gets per day, whoever asks: no mail-bombing by many new accounts. */
+    verifyMailsPerAddressPerDay: z.number().int().positive(),
     /** How long an emailed verification code and its link stay good. */
     verifyCodeTtlMs: z.number().int().positive(),
     /** An HTTP connection that moves no byte for this long is dropped (a body trickled byte by byte, an unread answer). */
@@ -89,6 +91,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   httpRequestTimeoutMs: 0,
   verifyAttemptsPerCode: 5,
   verifyMailsPerDay: 5,
+  verifyMailsPerAddressPerDay: 5,
   verifyCodeTtlMs: 24 * 3600 * 1000,
   httpIdleTimeoutMs: 30_000,
   densityReadsPerAccount: 2,
