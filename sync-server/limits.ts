@@ -38,6 +38,8 @@ export const ServerLimitsSchema = z
     uploadsPerAccount: z.number().int().positive(),
     /** An upload that brings no byte for this long is dropped, freeing its slot and temporary file. */
     uploadIdleMs: z.number().int().positive(),
+    /** Unused file tickets one account may hold (each lives 5 minutes): bounds the tickets' memory. */
+    ticketsPerAccount: z.number().int().positive(),
     /** Bytes of an uploaded FCS file's TEXT segment read into memory to check it (real ones are KBs). */
     uploadTextBytes: z.number().int().positive(),
     /** Failed logins for one account before delays start. */
@@ -60,6 +62,8 @@ export const ServerLimitsSchema = z
     verifyAttemptsPerCode: z.number().int().positive(),
     /** Verification-code mails one account may cause per day (each new code is a mail to some address). */
     verifyMailsPerDay: z.number().int().positive(),
+    /** Code and "address in use" mails one recipient address gets per day, whoever asks: no mail-bombing by many new accounts. */
+    verifyMailsPerAddressPerDay: z.number().int().positive(),
     /** How long an emailed verification code and its link stay good. */
     verifyCodeTtlMs: z.number().int().positive(),
     /** An HTTP connection that moves no byte for this long is dropped (a body trickled byte by byte, an unread answer). */
@@ -86,6 +90,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   uploadBytes: 8 * 1024 * 1024 * 1024,
   uploadsPerAccount: 2,
   uploadIdleMs: 30_000,
+  ticketsPerAccount: 16,
   uploadTextBytes: 16 * 1024 * 1024,
   loginFailuresFree: 5,
   loginFailuresFreePerAddress: 20,
@@ -97,6 +102,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   httpRequestTimeoutMs: 0,
   verifyAttemptsPerCode: 5,
   verifyMailsPerDay: 5,
+  verifyMailsPerAddressPerDay: 5,
   verifyCodeTtlMs: 24 * 3600 * 1000,
   httpIdleTimeoutMs: 30_000,
   densityReadsPerAccount: 2,

@@ -130,7 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });
   const onAccepted = contentEffects(store, rooms, log);
 
-  const tickets = new FileTickets();
+  const tickets = new FileTickets(limits.ticketsPerAccount);
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
   const throttle = new MemoryLoginThrottle(limits);
   const signups = new SignupThrottle(limits);

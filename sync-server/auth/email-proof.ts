@@ -14,8 +14,11 @@ import type { EmailClaimRecord, Store } from '../store/store.ts';
  * Codes are 10 characters from an alphabet without look-alikes (31^10, about 2^49), kept only
  * as SHA-256, good once and for `verifyCodeTtlMs`. Each code may be tried
  * `verifyAttemptsPerCode` times; an account may cause `verifyMailsPerDay` code mails a day, so
- * a guesser gets at most their product of tries a day. Codes and tokens are never logged and
- * never appear in an error.
+ * a guesser gets at most their product of tries a day. One recipient address gets at most
+ * `verifyMailsPerAddressPerDay` of these mails a day whichever accounts ask; past that the claim
+ * is recorded and answered as usual but no mail goes out, so the asker learns nothing and the
+ * address's owner is not mail-bombed. Codes and tokens are never logged and never appear in an
+ * error.
  */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 10;
@@ -34,7 +37,7 @@ export class ProofRefused extends Error {
 
 export type ProofDeps = {
   store: Store;
-  limits: Pick<ServerLimits, 'verifyAttemptsPerCode' | 'verifyMailsPerDay' | 'verifyCodeTtlMs'>;
+  limits: Pick<ServerLimits, 'verifyAttemptsPerCode' | 'verifyMailsPerDay' | 'verifyMailsPerAddressPerDay' | 'verifyCodeTtlMs'>;
   /** Queues a mail (durably, before the caller answers). */
   send: (mail: MailMessage) => Promise<void>;
   /** The server's public URL for the mail's link; '' leaves the link out (the admin command does not know it). */
@@ -90,11 +93,13 @@ export class EmailProofs {
     if (!(await store.takeCodeMail(username, now, DAY_MS, limits.verifyMailsPerDay))) {
       throw new ProofRefused(ErrorCode.TOO_MANY_ATTEMPTS, 429, 'too many codes asked for today; try again tomorrow');
     }
+    // Past the recipient's daily budget: same answer, no mail (the asker cannot tell).
+    const mailing = await store.takeMailTo(sha256(email), now, DAY_MS, limits.verifyMailsPerAddressPerDay);
     const base = { username, email, expiresAt: now + limits.verifyCodeTtlMs, attempts: 0, createdAt: now };
     const owner = await store.findUser(email);
     if (owner) {
       await store.saveEmailClaim({ ...base, codeHash: null, linkHash: null });
-      await this.deps.send({ to: email, ...addressInUse({ email, username: owner.username, asker: username }) });
+      if (mailing) await this.deps.send({ to: email, ...addressInUse({ email, username: owner.username, asker: username }) });
     } else {
       const code = newCode();
       const token = randomBytes(32).toString('base64url');
@@ -107,7 +112,7 @@ export class EmailProofs {
         change: user.email !== '',
         ...(publicUrl ? { confirmUrl: `${publicUrl}/verify?token=${token}` } : {}),
       });
-      await this.deps.send({ to: email, ...mail });
+      if (mailing) await this.deps.send({ to: email, ...mail });
     }
     return { email: user.email, pendingEmail: email };
   }

@@ -24,7 +24,9 @@ import type { ServerLimits } from '../limits.ts';
  * cannot be told apart without a client secret. Her existing sessions are never affected.
  *
  * State is in memory, behind `LoginThrottle`, so a shared store (PostgreSQL, several nodes) can
- * replace it; memory is bounded (least recently failed entries are dropped first).
+ * replace it. Memory is bounded: a refused attempt creates no entry (it only reads), and past
+ * the cap the least recently touched entry still within its free failures is dropped first, so
+ * a flood of fresh usernames cannot push out an account's active delay.
  */
 export type LoginKeys = { account: string; address: string };
 
@@ -58,6 +60,25 @@ const KNOWN_FOR_MS = 30 * 24 * 3600_000;
 /** What a refused attempt is told to wait while the one allowed attempt is still being checked. */
 const IN_FLIGHT_WAIT_MS = 1_000;
 
+/** One "throttled" log line per address at most this often. */
+const REFUSAL_LOG_EVERY_MS = 60_000;
+
+/** Says yes to a key at most once per `everyMs`; bounded like the counters (oldest dropped). */
+class PerKeyRate {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly everyMs: number) {}
+
+  take(key: string, now: number): boolean {
+    const at = this.last.get(key);
+    if (at !== undefined && now - at < this.everyMs) return false;
+    // Re-inserted, so the map is in time order and the oldest goes first.
+    this.last.delete(key);
+    this.last.set(key, now);
+    if (this.last.size > MAX_ENTRIES) this.last.delete(this.last.keys().next().value as string);
+    return true;
+  }
+}
+
 /** The wait after the `k`-th failure past the free ones (k ≥ 1): 1 s, 2 s, 4 s … up to `max`. */
 export function delayAfter(k: number, maxMs: number): number {
   return Math.min(maxMs, 1_000 * 2 ** Math.min(k - 1, 30));
@@ -71,27 +92,48 @@ class Counters {
     private readonly limits: ThrottleLimits,
   ) {}
 
+  /** The live counter of `key`, without creating one: a refused attempt must not add entries. */
+  peek(key: string, now: number): Counter | undefined {
+    const c = this.map.get(key);
+    return c && !this.forgotten(c, now) ? c : undefined;
+  }
+
+  /** The counter of `key`, created if need be; only for attempts that were admitted. */
   get(key: string, now: number): Counter {
-    let c = this.map.get(key);
-    if (c && c.inFlight === 0 && now - c.lastFailureAt > this.limits.loginFailureMemoryMs) c = undefined;
+    let c = this.peek(key, now);
     if (!c) c = { failures: 0, inFlight: 0, blockedUntil: 0, lastFailureAt: 0, refusalLogged: false };
     // Re-inserted so the map's order is least recently touched first.
     this.map.delete(key);
     this.map.set(key, c);
-    if (this.map.size > MAX_ENTRIES) this.evictOne();
+    if (this.map.size > MAX_ENTRIES) this.evictOne(key, now);
     return c;
   }
 
-  private evictOne(): void {
+  private forgotten(c: Counter, now: number): boolean {
+    return c.inFlight === 0 && now - c.lastFailureAt > this.limits.loginFailureMemoryMs;
+  }
+
+  /**
+   * Drops the least recently touched counter that does no work (forgotten, or still within its
+   * free failures), so a flood of fresh keys cannot push out an active delay; only when every
+   * counter holds a delay does the oldest idle one go. Never `keep` (the one just added).
+   */
+  private evictOne(keep: string, now: number): void {
+    let fallback: string | undefined;
     for (const [key, c] of this.map) {
-      if (c.inFlight > 0) continue;
-      this.map.delete(key);
-      return;
+      if (key === keep || c.inFlight > 0) continue;
+      if (this.forgotten(c, now) || (c.failures < this.free && now >= c.blockedUntil)) {
+        this.map.delete(key);
+        return;
+      }
+      fallback ??= key;
     }
+    if (fallback !== undefined) this.map.delete(fallback);
   }
 
   /** Milliseconds to wait, or 0 when an attempt may start now. */
-  wait(c: Counter, now: number): number {
+  wait(c: Counter | undefined, now: number): number {
+    if (!c) return 0;
     if (now < c.blockedUntil) return c.blockedUntil - now;
     if (c.failures + c.inFlight >= this.free && c.inFlight > 0) return IN_FLIGHT_WAIT_MS;
     return 0;
@@ -117,6 +159,8 @@ export class MemoryLoginThrottle implements LoginThrottle {
   /** Counters of (account, known address) pairs; same rule as an account's. */
   private readonly pairs: Counters;
   private readonly known = new Map<string, Map<string, number>>();
+  /** At most one "throttled" log line per address per minute, whatever usernames it tries. */
+  private readonly refusalLog = new PerKeyRate(REFUSAL_LOG_EVERY_MS);
 
   constructor(limits: ThrottleLimits) {
     this.addresses = new Counters(limits.loginFailuresFreePerAddress, limits);
@@ -144,15 +188,16 @@ export class MemoryLoginThrottle implements LoginThrottle {
   async begin({ account, address }: LoginKeys, now = Date.now()): Promise<ThrottleVerdict> {
     const known = this.isKnown(account, address, now);
     const pairKey = `${account}\n${address}`;
-    const checked: Array<[Counters, Counter]> = [
-      [this.addresses, this.addresses.get(address, now)],
-      known ? [this.pairs, this.pairs.get(pairKey, now)] : [this.accounts, this.accounts.get(account, now)],
+    // Looked up, never created: a refused attempt leaves no trace but the log line's time.
+    const checked: Array<[Counters, Counter | undefined]> = [
+      [this.addresses, this.addresses.peek(address, now)],
+      known ? [this.pairs, this.pairs.peek(pairKey, now)] : [this.accounts, this.accounts.peek(account, now)],
     ];
     const waitMs = Math.max(...checked.map(([counters, c]) => counters.wait(c, now)));
     if (waitMs > 0) {
-      const firstRefusal = checked.some(([, c]) => !c.refusalLogged);
-      for (const [, c] of checked) c.refusalLogged = true;
-      return { allowed: false, retryAfterMs: waitMs, firstRefusal };
+      const unlogged = checked.some(([, c]) => c !== undefined && !c.refusalLogged);
+      for (const [, c] of checked) if (c) c.refusalLogged = true;
+      return { allowed: false, retryAfterMs: waitMs, firstRefusal: unlogged && this.refusalLog.take(address, now) };
     }
     // Every failure counts on the account too, wherever it came from.
     const counted: Array<[Counters, string]> = [

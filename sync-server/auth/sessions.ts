@@ -34,7 +34,11 @@ export type Authenticated = { ok: true; actor: Actor; tokenHash: string; expires
  */
 export async function authenticate(store: Store, token: string | null | undefined, now = Date.now()): Promise<Authenticated> {
   if (!token || token.length > 200) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
-  const tokenHash = hashToken(token);
+  return authenticateHash(store, hashToken(token), now);
+}
+
+/** The same check by the token's hash: for a file ticket, which holds the hash of the session it was issued under. */
+export async function authenticateHash(store: Store, tokenHash: string, now = Date.now()): Promise<Authenticated> {
   const session = await store.findSession(tokenHash);
   if (!session) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
   if (session.expiresAt <= now) {

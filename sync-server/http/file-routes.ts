@@ -12,7 +12,7 @@ import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
-import { authenticate } from '../auth/sessions.ts';
+import { authenticate, authenticateHash } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { BlobStore } from '../files/blob-store.ts';
 import { densityOfBlob, type DensityCache } from '../files/density.ts';
@@ -65,12 +65,12 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, 
   if (!auth.ok) throw new HttpError(401, auth.code);
   if (req.method === 'POST' && files === 'upload-ticket' && fileId === undefined) {
     await check(deps, auth.actor, exp, Capability.edit);
-    sendJson(res, 200, deps.tickets.issue(auth.actor, { kind: 'upload', experimentId: exp }));
+    sendJson(res, 200, issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'upload', experimentId: exp }));
     return;
   }
   if (req.method === 'POST' && files === 'files' && fileId !== undefined && action === 'download-ticket') {
     await check(deps, auth.actor, exp, Capability.download);
-    sendJson(res, 200, deps.tickets.issue(auth.actor, { kind: 'download', experimentId: exp, fileId }));
+    sendJson(res, 200, issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'download', experimentId: exp, fileId }));
     return;
   }
   if (req.method === 'GET' && files === 'files' && fileId !== undefined && action === 'density') {
@@ -86,10 +86,21 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, 
 async function withTicket(req: IncomingMessage, res: ServerResponse, deps: FileDeps, ticket: string, experimentId: string, files: string | undefined, fileId: string | undefined): Promise<void> {
   const purpose: TicketPurpose | null =
     files !== 'files' ? null : req.method === 'PUT' && fileId === undefined ? { kind: 'upload', experimentId } : req.method === 'GET' && fileId !== undefined ? { kind: 'download', experimentId, fileId } : null;
-  const actor = purpose ? deps.tickets.redeem(ticket, purpose) : null;
-  if (!purpose || !actor) throw new HttpError(401, ErrorCode.NOT_SIGNED_IN, 'the ticket is unknown, used, expired or for something else');
+  const sessionHash = purpose ? deps.tickets.redeem(ticket, purpose) : null;
+  if (!purpose || !sessionHash) throw new HttpError(401, ErrorCode.NOT_SIGNED_IN, 'the ticket is unknown, used, expired or for something else');
+  // The session it was issued under must still stand: logged out, ended or disabled ends its tickets.
+  const auth = await authenticateHash(deps.store, sessionHash);
+  if (!auth.ok) throw new HttpError(401, auth.code);
+  const { actor } = auth;
   // Rights are checked again: they may have changed since the ticket was issued.
   return purpose.kind === 'upload' ? upload(req, res, deps, actor, experimentId) : download(res, deps, actor, experimentId, purpose.fileId);
+}
+
+/** At most `limits.ticketsPerAccount` live tickets per account: 429 TOO_MANY_ATTEMPTS beyond. */
+function issueTicket(deps: FileDeps, actor: Actor, tokenHash: string, purpose: TicketPurpose): { ticket: string; expiresAt: number } {
+  const issued = deps.tickets.issue(actor.username, tokenHash, purpose);
+  if (!issued) throw new HttpError(429, ErrorCode.TOO_MANY_ATTEMPTS, `at most ${deps.limits.ticketsPerAccount} unused file tickets at once per account`);
+  return issued;
 }
 
 async function check(deps: FileDeps, actor: Actor, experimentId: string, capability: Capability): Promise<void> {

@@ -94,6 +94,8 @@ export function smtpTransport(smtpUrl: string): MailTransport {
  * Writes `<outboxDir>/<UTC timestamp>-<mail id>.eml`. The temp file and the rename make a reader
  * (or a crash) never see half a message. Delivery is at least once: a crash between the rename
  * and `markMailSent` writes the mail again on restart, as a second file with the same mail id.
+ * Files are mode 0600 (folder 0700): they hold verification codes and connection links, which
+ * the database keeps only as hashes once the mail is sent.
  */
 export function outboxTransport(outboxDir: string): MailTransport {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
@@ -102,11 +104,12 @@ export function outboxTransport(outboxDir: string): MailTransport {
     async deliver(mail) {
       const info = await composer.sendMail(message(mail));
       if (!Buffer.isBuffer(info.message)) throw new Error('stream transport did not buffer the message');
-      await mkdir(outboxDir, { recursive: true });
+      // The files hold codes and links as they are the delivery: for the server's user only.
+      await mkdir(outboxDir, { recursive: true, mode: 0o700 });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const name = `${stamp}-${mail.id}.eml`;
       const temp = join(outboxDir, `.${name}.${randomUUID()}.tmp`);
-      await writeFile(temp, info.message);
+      await writeFile(temp, info.message, { mode: 0o600 });
       await rename(temp, join(outboxDir, name));
     },
     close: () => composer.close(),

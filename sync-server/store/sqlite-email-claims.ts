@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EmailClaimRecord, Store } from './store.ts';
 
-type ClaimPart = Pick<Store, 'saveEmailClaim' | 'emailClaimOf' | 'emailClaimByLink' | 'countEmailClaimAttempt' | 'deleteEmailClaim' | 'proveEmail' | 'takeCodeMail'>;
+type ClaimPart = Pick<Store, 'saveEmailClaim' | 'emailClaimOf' | 'emailClaimByLink' | 'countEmailClaimAttempt' | 'deleteEmailClaim' | 'proveEmail' | 'takeCodeMail' | 'takeMailTo'>;
 
 type ClaimRow = {
   username: string;
@@ -42,6 +42,10 @@ export function sqliteEmailClaims(db: Database.Database): ClaimPart {
     setBudget: db.prepare(
       'INSERT INTO email_code_mail (username, window_start, sent) VALUES (?, ?, ?) ON CONFLICT(username) DO UPDATE SET window_start = excluded.window_start, sent = excluded.sent',
     ),
+    toBudget: db.prepare<[string], { window_start: number; sent: number }>('SELECT window_start, sent FROM mail_to_budget WHERE address_hash = ?'),
+    setToBudget: db.prepare(
+      'INSERT INTO mail_to_budget (address_hash, window_start, sent) VALUES (?, ?, ?) ON CONFLICT(address_hash) DO UPDATE SET window_start = excluded.window_start, sent = excluded.sent',
+    ),
     of: db.prepare<[string], ClaimRow>('SELECT * FROM email_claims WHERE username = ?'),
     byLink: db.prepare<[string], ClaimRow>('SELECT * FROM email_claims WHERE link_hash = ?'),
     attempt: db.prepare<[string], { attempts: number }>('UPDATE email_claims SET attempts = attempts + 1 WHERE username = ? RETURNING attempts'),
@@ -67,12 +71,23 @@ export function sqliteEmailClaims(db: Database.Database): ClaimPart {
     st.setBudget.run(username, fresh ? now : row.window_start, sent + 1);
     return true;
   });
+  const takeTo = db.transaction((addressHash: string, now: number, windowMs: number, max: number): boolean => {
+    const row = st.toBudget.get(addressHash);
+    const fresh = !row || now - row.window_start >= windowMs;
+    const sent = fresh ? 0 : row.sent;
+    if (sent >= max) return false;
+    st.setToBudget.run(addressHash, fresh ? now : row.window_start, sent + 1);
+    return true;
+  });
   return {
     async saveEmailClaim(claim) {
       st.save.run(claim);
     },
     async takeCodeMail(username, now, windowMs, max) {
       return takeMail(username, now, windowMs, max);
+    },
+    async takeMailTo(addressHash, now, windowMs, max) {
+      return takeTo(addressHash, now, windowMs, max);
     },
     async emailClaimOf(username) {
       const row = st.of.get(username);

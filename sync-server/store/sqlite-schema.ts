@@ -192,3 +192,12 @@ migrations.push(`
   CREATE INDEX email_claims_email ON email_claims(email);
   CREATE TABLE email_code_mail (username TEXT PRIMARY KEY REFERENCES users(username), window_start INTEGER NOT NULL, sent INTEGER NOT NULL);
 `);
+
+/**
+ * `mail_to_budget` counts the code and "address in use" mails sent to each recipient in its
+ * current day, whichever accounts asked, so many fresh accounts cannot mail-bomb one address.
+ * Keyed by the SHA-256 of the address: addresses of people without an account are not kept.
+ */
+migrations.push(`
+  CREATE TABLE mail_to_budget (address_hash TEXT PRIMARY KEY, window_start INTEGER NOT NULL, sent INTEGER NOT NULL);
+`);

@@ -56,6 +56,8 @@ const toRequest = (r: RequestRow): ConnectionRequestRecord => ({
 export function sqliteSocial(db: Database.Database): SocialPart {
   const members = `SELECT owner AS user, id AS exp FROM experiments WHERE trashed = 0
                    UNION SELECT g.username, g.experiment_id FROM grants g JOIN experiments e ON e.id = g.experiment_id WHERE e.trashed = 0`;
+  // Mail sent before bodies were cleared on sending: cleared now, once (cheap when none is left).
+  db.prepare("UPDATE mail_outbox SET text_body = '', html_body = NULL WHERE sent_at IS NOT NULL AND (text_body != '' OR html_body IS NOT NULL)").run();
   const st = {
     connectionsOf: db.prepare<[string, string], ConnectionRecord>('SELECT a, b, status, since FROM connections WHERE a = ? OR b = ?'),
     getConnection: db.prepare<[string, string], ConnectionRecord>('SELECT a, b, status, since FROM connections WHERE a = ? AND b = ?'),
@@ -93,7 +95,9 @@ export function sqliteSocial(db: Database.Database): SocialPart {
     givenUp: db.prepare('UPDATE mail_outbox SET attempts = attempts + 1, given_up_at = ?, last_error = ? WHERE id = ?'),
     requeue: db.prepare('UPDATE mail_outbox SET given_up_at = NULL, created_at = ?, next_attempt_at = ? WHERE id = ? AND given_up_at IS NOT NULL'),
     undeliverable: db.prepare<[number], MailRow>('SELECT * FROM mail_outbox WHERE given_up_at IS NOT NULL ORDER BY given_up_at DESC, id DESC LIMIT ?'),
-    sent: db.prepare('UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
+    // The body goes once sent: it may hold a verification code or a connection's accept/decline
+    // link, and a copy of the database must not answer those. Recipient, subject and times stay.
+    sent: db.prepare("UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL, text_body = '', html_body = NULL WHERE id = ?"),
     failed: db.prepare('UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
     pendingMail: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM mail_outbox WHERE sent_at IS NULL AND given_up_at IS NULL'),
   };

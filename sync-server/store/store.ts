@@ -95,6 +95,8 @@ export interface Store {
    * `windowMs` (a window starts at its first mail); false, counting nothing, when the budget is spent.
    */
   takeCodeMail(username: string, now: number, windowMs: number, max: number): Promise<boolean>;
+  /** The same budget per recipient (by the SHA-256 of its address), whichever accounts caused the mails. */
+  takeMailTo(addressHash: string, now: number, windowMs: number, max: number): Promise<boolean>;
   /**
    * Makes `email` the account's address and drops every claim on it, atomically; false (and no
    * change) if another account has proved it meanwhile.

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { docName } from '../../shared/doc-layout.ts';
 import { setAccountDisabled } from '../../sync-server/admin.ts';
+import { MemoryLoginThrottle } from '../../sync-server/auth/login-throttle.ts';
 import { createLogger } from '../../sync-server/log.ts';
 import { SocketDirectory } from '../../sync-server/sync/socket-directory.ts';
 import { startHarness, waitUntil, type Harness, type TestUser } from '../integration/support/harness.ts';
@@ -110,6 +111,26 @@ describe('password guessing', () => {
     expect(Number(answers.at(-1)?.retryAfter)).toBeGreaterThanOrEqual(1);
     // Another address is not held back by this one.
     expect((await login('user99', 'guess', '127.0.0.31')).status).toBe(401);
+  });
+
+  it("a throttled address flooding random usernames neither wipes alice's delay nor fills the log", async () => {
+    // The throttle itself, as the server holds it: 100 050 HTTP requests would take minutes here.
+    const throttle = new MemoryLoginThrottle({ loginFailuresFree: 5, loginFailuresFreePerAddress: 20, loginDelayMaxMs: 600_000, loginFailureMemoryMs: 86_400_000 });
+    const now = 1_000_000;
+    for (let i = 0; ; i++) {
+      const v = await throttle.begin({ account: 'alice', address: `10.0.0.${i}` }, now);
+      if (!v.allowed) break;
+      await v.attempt.failed(now);
+    }
+    // One address, past its free failures, tries 100 050 fresh usernames (more than the map holds).
+    let logLines = 0;
+    for (let k = 0; k < 100_050; k++) {
+      const v = await throttle.begin({ account: `x${k.toString(36)}`, address: '10.9.9.9' }, now + k % 1000);
+      if (v.allowed) await v.attempt.failed(now);
+      else if (v.firstRefusal) logLines++;
+    }
+    expect((await throttle.begin({ account: 'alice', address: '10.0.1.1' }, now)).allowed).toBe(false);
+    expect(logLines).toBeLessThanOrEqual(1);
   });
 
   it('a throttled attempt computes no password hash', async () => {

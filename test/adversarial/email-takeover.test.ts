@@ -217,4 +217,16 @@ describe('signing up with someone else’s address (attack 8)', () => {
     await mailsTo(inbox, 'victim@lab.org', 3);
     expect(inbox.messages.filter((m) => toAddress(m) === 'victim@lab.org')).toHaveLength(3);
   });
+
+  it('mails to one address are capped per day across many accounts; the askers cannot tell', async () => {
+    const { h, inbox } = await setup({ verifyMailsPerAddressPerDay: 3 });
+    const answers: Array<{ status: number; body: unknown }> = [];
+    for (let i = 0; i < 6; i++) answers.push(await (await h.user(`bomber${i}`)).post('/api/email', { email: 'victim@lab.org' }));
+    // Every asker gets the same answer, mailed or not.
+    for (const a of answers) expect(a).toMatchObject({ status: 200, body: { pendingEmail: 'victim@lab.org' } });
+    // A mail queued after all of them arrives: the queue has delivered what it was given.
+    expect((await (await h.user('marker')).post('/api/email', { email: 'other@lab.org' })).status).toBe(200);
+    await mailsTo(inbox, 'other@lab.org', 1);
+    expect(inbox.messages.filter((m) => toAddress(m) === 'victim@lab.org')).toHaveLength(3);
+  });
 });

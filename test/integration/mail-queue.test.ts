@@ -3,7 +3,8 @@
  * folder: delivery, a server that is down and comes back, a restart over the same data folder,
  * and a stop that waits for the send in flight. Every wait is bounded.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
@@ -12,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../sync-server/log.ts';
 import { createMailQueue, type MailQueue, type MailQueueOptions } from '../../sync-server/mail/mail-queue.ts';
 import { connectionRequest, shareNotification } from '../../sync-server/mail/templates.ts';
-import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
+import { DATABASE_FILE, openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
 import type { Store } from '../../sync-server/store/store.ts';
 
 const FROM = 'Cytoshare <noreply@cytoshare.test>';
@@ -83,6 +84,22 @@ describe('mail queue over SMTP', () => {
     expect(mail.html).toContain(`href="${link}"`);
     expect(mail.html).toContain('Tregs &lt;CD25+&gt;');
     await waitFor(async () => (await store.pendingMailCount()) === 0, 'the mail marked sent');
+  });
+
+  it('keeps no body of a sent mail (its links and codes), only recipient, subject and times', async () => {
+    const inbox = smtp(await startSmtp());
+    const q = queue({ smtpUrl: `smtp://127.0.0.1:${inbox.port}` });
+    q.start();
+    await q.send({ to: 'bob@example.org', ...share });
+    await waitFor(async () => (await store.pendingMailCount()) === 0, 'the mail marked sent');
+    expect(inbox.messages[0]?.text).toContain(link);
+    const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT to_addr, subject, text_body, html_body, sent_at FROM mail_outbox').all();
+      expect(rows).toEqual([{ to_addr: 'bob@example.org', subject: share.subject, text_body: '', html_body: null, sent_at: expect.any(Number) }]);
+    } finally {
+      db.close();
+    }
   });
 
   it('carries both links of a connection request', async () => {
@@ -275,5 +292,7 @@ describe('mail queue with no SMTP configured', () => {
     expect(mail.html).toContain(`href="${link}"`);
     await waitFor(async () => (await store.pendingMailCount()) === 0, 'the mail marked sent');
     expect(logLines.join('\n')).toContain('"via":"outbox"');
+    // The file is the delivery and holds the links: the server's user only.
+    expect((await stat(join(outbox, files[0]!))).mode & 0o777).toBe(0o600);
   });
 });
