@@ -19,6 +19,8 @@ export const ServerLimitsSchema = z
     awarenessEntriesPerMessage: z.number().int().positive(),
     /** Bytes waiting in a reader's socket buffer before it is closed as too slow. */
     socketBufferBytes: z.number().int().positive(),
+    /** Bytes waiting on all of one account's sockets (closing ones too) before the ones holding bytes are closed as too slow. */
+    accountBufferBytes: z.number().int().positive(),
     /** Open document sockets per account. */
     socketsPerAccount: z.number().int().positive(),
     /** A socket that answers no ping for this long is closed. */
@@ -69,7 +71,10 @@ export const DEFAULT_LIMITS: ServerLimits = {
   clientIdsPerAccountPerDay: 2_000,
   awarenessStateBytes: 16 * 1024,
   awarenessEntriesPerMessage: 256,
-  socketBufferBytes: 16 * 1024 * 1024,
+  // An honest reader's queue is tiny except for the first sync, which is allowed on top.
+  socketBufferBytes: 4 * 1024 * 1024,
+  // A few readers' worth: many sockets that never read must not hold socketsPerAccount × the above.
+  accountBufferBytes: 32 * 1024 * 1024,
   socketsPerAccount: 200,
   socketIdleMs: 60_000,
   uploadBytes: 8 * 1024 * 1024 * 1024,

@@ -34,6 +34,8 @@ export class SocketDirectory {
   private readonly byAccount = new Map<string, Set<DirectorySocket>>();
   private readonly all = new Set<DirectorySocket>();
   private readonly timers = new Map<DirectorySocket, NodeJS.Timeout>();
+  /** Bytes written to each account's sockets and not yet handed to the kernel (ServerLimits.accountBufferBytes). */
+  private readonly queuedBytes = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: SocketDirectoryOptions) {
@@ -65,6 +67,18 @@ export class SocketDirectory {
   /** Open sockets of one account. */
   count(username: string): number {
     return this.byAccount.get(username)?.size ?? 0;
+  }
+
+  /** Bytes waiting on the account's sockets, closing ones included, as `addQueued` told. */
+  queued(username: string): number {
+    return this.queuedBytes.get(username) ?? 0;
+  }
+
+  /** A socket of the account queued (`bytes` > 0) or flushed or dropped (`bytes` < 0) that many bytes. */
+  addQueued(username: string, bytes: number): void {
+    const total = (this.queuedBytes.get(username) ?? 0) + bytes;
+    if (total > 0) this.queuedBytes.set(username, total);
+    else this.queuedBytes.delete(username);
   }
 
   /** Open sockets in all. */
