@@ -181,6 +181,7 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
     // stays in the directory (counted against socketsPerAccount) until it has closed: its
     // buffers live until then, and reopening at once must not get round the cap.
     detach?.();
+    deps.sockets.retire(entry);
     closeSoon(ws, CloseCode.readerTooSlow, ErrorCode.READER_TOO_SLOW);
   });
   let released = false;

@@ -33,6 +33,8 @@ export class SocketDirectory {
   private readonly bySession = new Map<string, Set<DirectorySocket>>();
   private readonly byAccount = new Map<string, Set<DirectorySocket>>();
   private readonly all = new Set<DirectorySocket>();
+  /** Sockets the server is closing (too slow): still counted, since their buffers live until they close. */
+  private readonly closing = new Set<DirectorySocket>();
   private readonly timers = new Map<DirectorySocket, NodeJS.Timeout>();
   /** Bytes written to each account's sockets and not yet handed to the kernel (ServerLimits.accountBufferBytes). */
   private readonly queuedBytes = new Map<string, number>();
@@ -57,7 +59,23 @@ export class SocketDirectory {
     this.timers.delete(socket);
     removeFrom(this.bySession, socket.tokenHash, socket);
     removeFrom(this.byAccount, socket.username, socket);
+    this.closing.delete(socket);
     return this.all.delete(socket);
+  }
+
+  /**
+   * The server is closing this socket; it stays counted against its account until `remove`
+   * (its close event), so reopening at once cannot get round socketsPerAccount.
+   */
+  retire(socket: DirectorySocket): void {
+    if (this.all.has(socket)) this.closing.add(socket);
+  }
+
+  /** Sockets of the account being closed by the server and not closed yet. */
+  closingCount(username: string): number {
+    let n = 0;
+    for (const socket of this.byAccount.get(username) ?? []) if (this.closing.has(socket)) n++;
+    return n;
   }
 
   has(socket: DirectorySocket): boolean {
@@ -105,6 +123,7 @@ export class SocketDirectory {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.all.clear();
+    this.closing.clear();
     this.bySession.clear();
     this.byAccount.clear();
   }

@@ -200,7 +200,7 @@ describe('a reader that does not read', () => {
     // Once the server has dropped the slow reader, it reads again: it finds the close code
     // behind what was queued for it (the server gives it CLOSE_GRACE_MS to get there).
     const watch = setInterval(() => {
-      if (s.h?.server.sockets.count('slow2') === 0 && reader.ws.isPaused) reader.ws.resume();
+      if (s.h?.server.sockets.closingCount('slow2') === 1 && reader.ws.isPaused) reader.ws.resume();
     }, 5);
     const state = JSON.stringify({ pad: 'p'.repeat(64 * 1024) });
     const total = 64 * MiB;
