@@ -370,7 +370,9 @@ function makePeer(
     close: (code, reason) => closeSoon(ws, code, reason),
   };
   const answerStep1 = (stateVector: Uint8Array): void => {
-    if (stepTwoUnsent || !writable()) return;
+    // A socket asking again while its account is past the budget is dropped (`writable`), even
+    // when its own earlier answer makes this one redundant.
+    if (!writable() || stepTwoUnsent) return;
     // Checked before encoding: the encoding is the cost.
     if (directory.queued(username) > limits.accountBufferBytes + allowance) {
       tooSlow();

@@ -363,3 +363,59 @@ describe('document names and sessions', () => {
     expect(a.provider.wsconnected && b.provider.wsconnected).toBe(true);
   });
 });
+
+describe('sync step 1 requests on sockets that never read', () => {
+  it('hold at most the account’s buffered-bytes budget: sockets past it close with 4008, and reopening at once is refused (4429)', async () => {
+    const sockets = 8;
+    // A per-socket limit far above what the test sends: only the per-socket step-1 rule and
+    // the account budget stand between the requests and the server's memory.
+    const s = await setup({ socketBufferBytes: 256 * MiB, accountBufferBytes: MiB, socketsPerAccount: sockets });
+    const own = await s.mallory.createExperiment('Big');
+    await s.mallory.intent({ type: 'share', experimentId: own, user: 'bob' });
+    const name = docName.experiment(own);
+    // A document of a few hundred KB, written by its owner.
+    const writer = await s.mallory.open(name);
+    await writer.waitFor(() => writer.provider.synced, 'writer synced');
+    writer.doc.transact(() => {
+      const meta = writer.doc.getMap('meta');
+      for (let i = 0; i < 20_000; i++) meta.set(`k${i}`, 'x');
+    });
+    await writer.waitForControl('ack', 20_000);
+    writer.destroy();
+    await waitUntil(() => s.h.server.sockets.count('mallory') === 0, 'the writer gone');
+    const baseline = usedMemory();
+
+    const flood: Raw[] = [];
+    for (let i = 0; i < sockets; i++) {
+      const r = await rawSocket(s.h, name, s.mallory.token);
+      await waitUntil(() => r.controls.some((c) => c.t === 'welcome'), 'welcome');
+      r.ws.pause();
+      flood.push(r);
+    }
+    // Reopening right after the server drops a socket as too slow finds it still counted.
+    let reopened: Promise<Raw> | null = null;
+    const step1 = new Uint8Array([0, 0, 1, 0]); // sync step 1 with an empty state vector: "send me everything"
+    for (let round = 0; round < 80; round++) {
+      for (const r of flood) if (!r.isClosed()) r.ws.send(step1);
+      if (reopened === null && s.h.server.sockets.closingCount('mallory') > 0) reopened = rawSocket(s.h, name, s.mallory.token);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(reopened, 'some socket was dropped as too slow').not.toBeNull();
+    const again = await reopened!;
+    expect(await within(again.closed, 5_000, 'the reopened socket refused')).toEqual({ code: 4429, reason: 'TOO_MANY_SOCKETS' });
+
+    // bob's reader answers after the requests sent before it (one room runs messages in order).
+    const probe = await s.bob.open(name);
+    await probe.waitFor(() => probe.provider.synced, 'probe synced', 20_000);
+    // The dropped sockets are gone after their grace; what the rest hold is within the budget.
+    await new Promise((r) => setTimeout(r, 2 * CLOSE_GRACE_MS));
+    const after = usedMemory();
+    expect(after - baseline, `memory grew by ${Math.round((after - baseline) / MiB)} MiB`).toBeLessThan(16 * MiB);
+    for (const r of flood) r.ws.resume();
+    const ends = await Promise.all(flood.map((r) => Promise.race([r.closed, new Promise<null>((done) => setTimeout(() => done(null), 3_000))])));
+    const closes = ends.filter((e) => e !== null);
+    expect(closes.length).toBeGreaterThan(0);
+    for (const end of closes) expect([{ code: 4008, reason: 'READER_TOO_SLOW' }, { code: 1006, reason: '' }]).toContainEqual(end);
+    probe.destroy();
+  });
+});
