@@ -261,16 +261,20 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
 async function relayAwareness(room: DocRoom, peer: RoomPeer, decoder: decoding.Decoder, deps: SyncDeps, presence: PresenceState): Promise<void> {
   const decoded = decodeAwareness(decoder, { maxEntries: deps.limits.awarenessEntriesPerMessage, maxStateBytes: deps.limits.awarenessStateBytes });
   const verdict = decoded.ok
-    ? await judgeAwareness(bookOf(room), presence.speaker, decoded.entries, async (id) =>
-        deps.registry.ownsAll([id], presence.speaker.username) ? presence.speaker.username : ((await deps.store.clientOwners([id])).get(id) ?? null),
-      async (ids) => {
-        const claim = await deps.registry.claim(ids, presence.speaker.username, {
-          socketAllowance: presence.speaker.maxIds - presence.speaker.ids.size,
-          perAccountPerDay: deps.limits.clientIdsPerAccountPerDay,
-        });
-        if (claim.ok) return { ok: true };
-        return { ok: false, reason: claim.code === ErrorCode.FOREIGN_CLIENT_ID ? 'a presence state of another account’s client' : 'too many new client ids' };
-      },
+    ? await judgeAwareness(
+        bookOf(room),
+        presence.speaker,
+        decoded.entries,
+        async (id) => (deps.registry.ownsAll([id], presence.speaker.username) ? presence.speaker.username : ((await deps.store.clientOwners([id])).get(id) ?? null)),
+        // An unowned id announced here becomes this account's, as if written (see judgeAwareness).
+        async (ids) => {
+          const claim = await deps.registry.claim(ids, presence.speaker.username, {
+            socketAllowance: presence.speaker.maxIds - presence.speaker.ids.size,
+            perAccountPerDay: deps.limits.clientIdsPerAccountPerDay,
+          });
+          if (claim.ok) return { ok: true };
+          return { ok: false, reason: claim.code === ErrorCode.FOREIGN_CLIENT_ID ? 'a presence state of another account’s client' : 'too many new client ids' };
+        },
       )
     : decoded;
   if (!verdict.ok) {
@@ -296,8 +300,9 @@ async function relayAwareness(room: DocRoom, peer: RoomPeer, decoder: decoding.D
  *
  * A sync step 1 costs its sender a few bytes and the server an encoding of the whole document:
  * `answerStep1` answers one only when the socket holds no earlier answer still unsent (that
- * answer, and the updates relayed after it, already carry everything a new one would), and
- * only when the account is within its budget, checked before anything is encoded.
+ * answer, and the updates relayed after it, already carry everything a new one would), at most
+ * one per `syncStep1IntervalMs`, and only when the account is within its budget, checked
+ * before anything is encoded.
  */
 function makePeer(
   ws: WebSocket,
@@ -314,6 +319,7 @@ function makePeer(
   let queued = 0;
   let settled = false;
   let stepTwoUnsent = false;
+  let lastAnswer = -Infinity;
   ws.once('close', () => {
     settled = true;
     directory.addQueued(username, -queued);
@@ -373,6 +379,7 @@ function makePeer(
     // A socket asking again while its account is past the budget is dropped (`writable`), even
     // when its own earlier answer makes this one redundant.
     if (!writable() || stepTwoUnsent) return;
+    if (Date.now() - lastAnswer < limits.syncStep1IntervalMs) return;
     // Checked before encoding: the encoding is the cost.
     if (directory.queued(username) > limits.accountBufferBytes + allowance) {
       tooSlow();
@@ -381,6 +388,7 @@ function makePeer(
     const message = syncStep2Message(docOf(), stateVector);
     allowance = Math.max(allowance, message.byteLength);
     stepTwoUnsent = true;
+    lastAnswer = Date.now();
     send(message, () => {
       stepTwoUnsent = false;
     });

@@ -369,7 +369,8 @@ describe('sync step 1 requests on sockets that never read', () => {
     const sockets = 8;
     // A per-socket limit far above what the test sends: only the per-socket step-1 rule and
     // the account budget stand between the requests and the server's memory.
-    const s = await setup({ socketBufferBytes: 256 * MiB, accountBufferBytes: MiB, socketsPerAccount: sockets });
+    // Every step 1 answered as soon as the previous answer left (no interval), as fast as it can.
+    const s = await setup({ socketBufferBytes: 256 * MiB, accountBufferBytes: MiB, socketsPerAccount: sockets, syncStep1IntervalMs: 0 });
     const own = await s.mallory.createExperiment('Big');
     await s.mallory.intent({ type: 'share', experimentId: own, user: 'bob' });
     const name = docName.experiment(own);
@@ -418,5 +419,26 @@ describe('sync step 1 requests on sockets that never read', () => {
     expect(closes.length).toBeGreaterThan(0);
     for (const end of closes) expect([{ code: 4008, reason: 'READER_TOO_SLOW' }, { code: 1006, reason: '' }]).toContainEqual(end);
     probe.destroy();
+  });
+});
+
+describe('sync step 1 requests from a reader that reads', () => {
+  it('get one answer per interval: a burst of requests costs one encoding of the document', async () => {
+    const s = await setup({ syncStep1IntervalMs: 60_000 });
+    const name = docName.experiment(s.id);
+    const r = await rawSocket(s.h, name, s.mallory.token);
+    let answers = 0;
+    r.ws.on('message', (data: Buffer) => {
+      if (data[0] === 0 && data[1] === 1) answers++;
+    });
+    await waitUntil(() => r.controls.some((c) => c.t === 'welcome'), 'welcome');
+    for (let i = 0; i < 200; i++) r.ws.send(new Uint8Array([0, 0, 1, 0]));
+    // A presence message after the burst: its refusal comes back once the burst was handled.
+    r.ws.send(awarenessFrame(new Uint8Array([0xff])));
+    await waitUntil(() => r.controls.some((c) => c.t === 'refused'), 'the burst handled');
+    expect(answers).toBe(1);
+    // Everyone else is served as before.
+    const [a, b] = await twoReaders(s);
+    await stillSyncing(a, b, 'after the burst');
   });
 });
