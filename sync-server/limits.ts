@@ -28,6 +28,15 @@ export const ServerLimitsSchema = z
     awarenessEntriesPerMessage: z.number().int().positive(),
     /** Bytes waiting in a reader's socket buffer before it is closed as too slow. */
     socketBufferBytes: z.number().int().positive(),
+    /** Bytes waiting on all of one account's sockets (closing ones too) before the ones holding bytes are closed as too slow. */
+    accountBufferBytes: z.number().int().positive(),
+    /**
+     * After answering a sync step 1 (an encoding of the whole document, for a few bytes asked), a
+     * socket's next one is answered no sooner than this; sooner ones are dropped. Over one ordered
+     * socket a second step 1 is redundant (the earlier answer and the updates relayed since carry
+     * everything); the stock provider sends one on connect, and on its resync interval if set.
+     */
+    syncStep1IntervalMs: z.number().int().nonnegative(),
     /** Open document sockets per account. */
     socketsPerAccount: z.number().int().positive(),
     /** A socket that answers no ping for this long is closed. */
@@ -84,7 +93,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   clientIdsPerAccountPerDay: 2_000,
   awarenessStateBytes: 16 * 1024,
   awarenessEntriesPerMessage: 256,
-  socketBufferBytes: 16 * 1024 * 1024,
+  // An honest reader's queue is tiny except for the first sync, which is allowed on top.
+  socketBufferBytes: 4 * 1024 * 1024,
+  // A few readers' worth: many sockets that never read must not hold socketsPerAccount × the above.
+  accountBufferBytes: 32 * 1024 * 1024,
+  syncStep1IntervalMs: 1_000,
   socketsPerAccount: 200,
   socketIdleMs: 60_000,
   uploadBytes: 8 * 1024 * 1024 * 1024,

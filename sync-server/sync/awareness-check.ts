@@ -134,6 +134,12 @@ export type AwarenessSpeaker = {
 export type AwarenessVerdict = { ok: true; relay: AwarenessEntry[] } | { ok: false; reason: string };
 
 /**
+ * Registers ids nobody owned that a socket announced (ClientRegistry.claim, persisted as writes
+ * are, under the same per-socket and per-day bounds); a reason when it refuses.
+ */
+export type RegisterClaims = (clientIDs: number[]) => Promise<{ ok: true } | { ok: false; reason: string }>;
+
+/**
  * Which entries of a well-formed message the speaker may send. A socket speaks for an id when
  * - it spoke for it before on this socket; or
  * - the id belongs to its own account: registered to it (`ownerOf`, the ids it writes
@@ -142,6 +148,17 @@ export type AwarenessVerdict = { ok: true; relay: AwarenessEntry[] } | { ok: fal
  *   on this document. A fresh client announces its presence before it writes anything, so the
  *   first socket to announce an unowned id speaks for it (ids are random 32-bit numbers; a
  *   socket cannot guess another account's before that account uses it).
+ *
+ * Announcing an unowned id registers it to the speaker's account (`register`), as writing with
+ * it would: presence shows a client's id to every reader before that client writes anything,
+ * and if only writes claimed ids, any reader (a public experiment has them by the thousand)
+ * could write first under a collaborator's announced id; the collaborator's edits made offline
+ * would then be refused as FOREIGN_CLIENT_ID and dropped on reset. So the first account to
+ * announce or write an id owns it. An attacker cannot announce an id before its owner does: it
+ * learns ids from presence (already announced, so registered) or from a document's structs
+ * (already written, so registered). Announcing an id that some replica will draw later at
+ * random is a 1-in-2^32 shot per id, bounded by the per-day claim limit; that replica would be
+ * told FOREIGN_CLIENT_ID and reset before it had written anything the server kept.
  *
  * Entries about other clients are never relayed. The stock y-websocket client sends some
  * honestly: it re-broadcasts every presence change it applies (an echo, with the clock the
@@ -153,9 +170,11 @@ export async function judgeAwareness(
   speaker: AwarenessSpeaker,
   entries: AwarenessEntry[],
   ownerOf: (clientID: number) => Promise<string | null>,
+  register: RegisterClaims = async () => ({ ok: true }),
 ): Promise<AwarenessVerdict> {
   const relay: AwarenessEntry[] = [];
   const claims: number[] = [];
+  const unowned: number[] = [];
   for (const entry of entries) {
     const id = entry.clientID;
     if (speaker.ids.has(id) || claims.includes(id)) {
@@ -175,11 +194,16 @@ export async function judgeAwareness(
       }
       // A `null` state about an id nobody here speaks for announces nothing: not a claim.
       if (owner === null && entry.gone) continue;
+      if (owner === null) unowned.push(id);
     }
     claims.push(id);
     relay.push(entry);
   }
   if (speaker.ids.size + claims.length > speaker.maxIds) return { ok: false, reason: `more than ${speaker.maxIds} client ids on one connection` };
+  if (unowned.length > 0) {
+    const registered = await register(unowned);
+    if (!registered.ok) return registered;
+  }
   for (const id of claims) speaker.ids.add(id);
   for (const entry of relay) book.record(entry.clientID, speaker.username, entry.clock);
   return { ok: true, relay };

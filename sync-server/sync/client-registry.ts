@@ -17,26 +17,68 @@ export type ClaimResult =
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Owners kept in memory; the store is the source of truth, so the least recently used are simply forgotten. */
+export const OWNERS_CACHED = 100_000;
+
+/** A bounded map of id → owner, least recently used dropped first (a Map iterates in insertion order). */
+class OwnerCache {
+  private readonly map = new Map<number, string>();
+  constructor(private readonly capacity: number) {}
+
+  get(id: number): string | undefined {
+    const owner = this.map.get(id);
+    if (owner !== undefined) {
+      this.map.delete(id);
+      this.map.set(id, owner);
+    }
+    return owner;
+  }
+
+  set(id: number, owner: string): void {
+    this.map.delete(id);
+    this.map.set(id, owner);
+    for (const oldest of this.map.keys()) {
+      if (this.map.size <= this.capacity) break;
+      this.map.delete(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
 /**
  * Which account each Yjs client id belongs to. A client id is claimed by the first account
  * that writes with it; afterwards a struct under that id from any other account is a forgery.
  * The server's own ids (every Y.Doc it writes stored changes with) belong to SERVER_ACCOUNT,
  * claimed before the first struct under them is stored, so nobody can write under them.
- * Owners are cached: the lookup sits on the path of every update.
+ * Owners are cached (the OWNERS_CACHED most recently used): the lookup sits on the path of
+ * every update.
  *
  * New ids per account per day are counted in memory (a restart starts the count again): the
  * bound is there to stop one account from taking ids by the hundred thousand, and a restart
  * costs the attacker as much as it costs us, so a persisted counter would buy little.
  */
 export class ClientRegistry {
-  private readonly owners = new Map<number, string>();
+  private readonly owners: OwnerCache;
+  /** Ids this process reserved for its own Y.Docs (one per room write), kept out of the cache's eviction. */
+  private readonly serverIds = new Set<number>();
   private readonly claimedToday = new Map<string, number>();
   private day = Math.floor(Date.now() / DAY_MS);
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
-  ) {}
+    ownersCached: number = OWNERS_CACHED,
+  ) {
+    this.owners = new OwnerCache(ownersCached);
+  }
+
+  /** Owners held in memory (bounded by OWNERS_CACHED). */
+  get cachedOwners(): number {
+    return this.owners.size;
+  }
 
   /** True when every id of `clientIds` is already known to belong to `username`: nothing to claim or look up. */
   ownsAll(clientIds: number[], username: string): boolean {
@@ -51,13 +93,13 @@ export class ClientRegistry {
    * claiming happen with no await between them, so two sockets cannot both take one new id.
    */
   async claim(clientIds: number[], username: string, limits: ClaimLimits | null = null): Promise<ClaimResult> {
-    await this.lookUp(clientIds);
+    const known = await this.lookUp(clientIds);
     const foreign = clientIds.filter((id) => {
-      const owner = this.owners.get(id);
+      const owner = known.get(id);
       return owner !== undefined && owner !== username;
     });
     if (foreign.length > 0) return { ok: false, code: ErrorCode.FOREIGN_CLIENT_ID, ids: foreign };
-    const fresh = clientIds.filter((id) => !this.owners.has(id));
+    const fresh = [...new Set(clientIds.filter((id) => !known.has(id)))];
     if (fresh.length === 0) return { ok: true, claimed: [] };
     if (limits !== null) {
       const today = this.countToday(username);
@@ -78,9 +120,12 @@ export class ClientRegistry {
   async reserveServerId(): Promise<number> {
     for (;;) {
       const id = Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
-      if (this.owners.has(id)) continue;
+      if (this.owners.get(id) !== undefined) continue;
       const claimed = await this.claim([id], SERVER_ACCOUNT);
-      if (claimed.ok && claimed.claimed.length === 1) return id;
+      if (claimed.ok && claimed.claimed.length === 1) {
+        this.serverIds.add(id);
+        return id;
+      }
     }
   }
 
@@ -91,10 +136,10 @@ export class ClientRegistry {
    * can no longer write under them. Returns how many were adopted.
    */
   async adoptUnowned(clientIds: Iterable<number>): Promise<number> {
-    const ids = [...clientIds].filter((id) => !this.owners.has(id));
+    const ids = [...new Set(clientIds)].filter((id) => this.owners.get(id) === undefined);
     if (ids.length === 0) return 0;
-    await this.lookUp(ids);
-    const unowned = ids.filter((id) => !this.owners.has(id));
+    const known = await this.lookUp(ids);
+    const unowned = ids.filter((id) => !known.has(id));
     if (unowned.length === 0) return 0;
     for (const id of unowned) this.owners.set(id, SERVER_ACCOUNT);
     await this.store.registerClients(unowned, SERVER_ACCOUNT);
@@ -102,13 +147,30 @@ export class ClientRegistry {
   }
 
   isServerId(id: number): boolean {
-    return this.owners.get(id) === SERVER_ACCOUNT;
+    return this.serverIds.has(id) || this.owners.get(id) === SERVER_ACCOUNT;
   }
 
-  private async lookUp(clientIds: number[]): Promise<void> {
-    const unknown = clientIds.filter((id) => !this.owners.has(id));
-    if (unknown.length === 0) return;
-    for (const [id, owner] of await this.store.clientOwners(unknown)) if (!this.owners.has(id)) this.owners.set(id, owner);
+  /** The owners of `clientIds` that have one, from the cache or else the store (and then cached). */
+  private async lookUp(clientIds: number[]): Promise<Map<number, string>> {
+    const known = new Map<number, string>();
+    const unknown: number[] = [];
+    for (const id of clientIds) {
+      const owner = this.owners.get(id);
+      if (owner === undefined) unknown.push(id);
+      else known.set(id, owner);
+    }
+    if (unknown.length === 0) return known;
+    for (const [id, owner] of await this.store.clientOwners(unknown)) {
+      // A claim made while the store was answering wins: it is in the cache already.
+      const claimed = this.owners.get(id) ?? owner;
+      known.set(id, claimed);
+      this.owners.set(id, claimed);
+    }
+    for (const id of unknown) {
+      const claimed = known.has(id) ? undefined : this.owners.get(id);
+      if (claimed !== undefined) known.set(id, claimed);
+    }
+    return known;
   }
 
   private countToday(username: string): number {

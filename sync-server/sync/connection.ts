@@ -186,10 +186,12 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
     return refuseSocket(ws, CloseCode.notAReader, ErrorCode.NOT_A_READER, 'no access to this document');
   }
   const speaker: AwarenessSpeaker = { username, ids: new Set(), maxIds: deps.limits.clientIdsPerSocket };
-  const peer = makePeer(ws, socket, deps.limits.socketBufferBytes, auth.actor, () => {
-    // Too far behind: nothing more is written to it, and its backlog goes with the socket.
+  const { peer, answerStep1 } = makePeer(ws, socket, deps.limits, deps.sockets, auth.actor, () => room.doc, () => {
+    // Too far behind: nothing more is written to it, and its backlog goes with the socket. It
+    // stays in the directory (counted against socketsPerAccount) until it has closed: its
+    // buffers live until then, and reopening at once must not get round the cap.
     detach?.();
-    deps.sockets.remove(entry);
+    deps.sockets.retire(entry);
     closeSoon(ws, CloseCode.readerTooSlow, ErrorCode.READER_TOO_SLOW);
   });
   let released = false;
@@ -206,7 +208,7 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
   peer.control({ t: 'welcome', protocol: PROTOCOL_VERSION, username, doc: name, access });
   peer.send(syncStep1Message(room.doc));
   let refusedInARow = 0;
-  const presence: PresenceState = { speaker, refusals: 0 };
+  const presence: PresenceState = { speaker, refusals: 0, answerStep1 };
   // This socket's messages, handled one after another (a later one may depend on an earlier).
   let backlog: Promise<void> = Promise.resolve();
   let backlogBytes = 0;
@@ -250,8 +252,8 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
   }
 }
 
-/** What one socket has said in presence messages: the ids it speaks for, and its refusals. */
-type PresenceState = { speaker: AwarenessSpeaker; refusals: number };
+/** What one socket has said in presence messages (the ids it speaks for, its refusals), and how it answers a sync step 1. */
+type PresenceState = { speaker: AwarenessSpeaker; refusals: number; answerStep1: (stateVector: Uint8Array) => void };
 
 async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, deps: SyncDeps, presence: PresenceState): Promise<MergeOutcome | null> {
   if (!room.peers.has(peer)) return null;
@@ -263,7 +265,7 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
       const step = decoding.readVarUint(decoder);
       const payload = decoding.readVarUint8Array(decoder);
       if (step === syncProtocol.messageYjsSyncStep1) {
-        peer.send(syncStep2Message(room.doc, payload));
+        presence.answerStep1(payload);
         return null;
       }
       if (step === syncProtocol.messageYjsUpdate) return await mergeClientUpdate(room, peer, payload, deps, data);
@@ -287,8 +289,20 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
 async function relayAwareness(room: DocRoom, peer: RoomPeer, decoder: decoding.Decoder, deps: SyncDeps, presence: PresenceState): Promise<void> {
   const decoded = decodeAwareness(decoder, { maxEntries: deps.limits.awarenessEntriesPerMessage, maxStateBytes: deps.limits.awarenessStateBytes });
   const verdict = decoded.ok
-    ? await judgeAwareness(bookOf(room), presence.speaker, decoded.entries, async (id) =>
-        deps.registry.ownsAll([id], presence.speaker.username) ? presence.speaker.username : ((await deps.store.clientOwners([id])).get(id) ?? null),
+    ? await judgeAwareness(
+        bookOf(room),
+        presence.speaker,
+        decoded.entries,
+        async (id) => (deps.registry.ownsAll([id], presence.speaker.username) ? presence.speaker.username : ((await deps.store.clientOwners([id])).get(id) ?? null)),
+        // An unowned id announced here becomes this account's, as if written (see judgeAwareness).
+        async (ids) => {
+          const claim = await deps.registry.claim(ids, presence.speaker.username, {
+            socketAllowance: presence.speaker.maxIds - presence.speaker.ids.size,
+            perAccountPerDay: deps.limits.clientIdsPerAccountPerDay,
+          });
+          if (claim.ok) return { ok: true };
+          return { ok: false, reason: claim.code === ErrorCode.FOREIGN_CLIENT_ID ? 'a presence state of another account’s client' : 'too many new client ids' };
+        },
       )
     : decoded;
   if (!verdict.ok) {
@@ -302,35 +316,110 @@ async function relayAwareness(room: DocRoom, peer: RoomPeer, decoder: decoding.D
 /**
  * A room peer over one socket. Every write first looks at what the socket still holds
  * (`ws.bufferedAmount`: the bytes queued on the socket, which includes frames written straight
- * to it, plus what `ws` holds back): past `bufferLimit`, the reader is too slow and `onTooSlow`
- * drops it instead of queueing more. The document's own size is allowed on top, once: a sync
- * step 2 carries the whole document, and a large one must not make a new reader "too slow".
+ * to it, plus what `ws` holds back): past `socketBufferBytes`, the reader is too slow and
+ * `onTooSlow` drops it instead of queueing more. The document's own size is allowed on top,
+ * once: a sync step 2 carries the whole document, and a large one must not make a new reader
+ * "too slow".
+ *
+ * What every socket of the account holds is summed in the directory (written and not yet
+ * handed to the kernel, closing sockets included until they close): past `accountBufferBytes`,
+ * a socket of the account that still holds bytes is dropped as too slow before more is queued,
+ * so many sockets that never read cannot together hold more than that.
+ *
+ * A sync step 1 costs its sender a few bytes and the server an encoding of the whole document:
+ * `answerStep1` answers one only when the socket holds no earlier answer still unsent (that
+ * answer, and the updates relayed after it, already carry everything a new one would), at most
+ * one per `syncStep1IntervalMs`, and only when the account is within its budget, checked
+ * before anything is encoded.
  */
-function makePeer(ws: WebSocket, socket: Duplex, bufferLimit: number, actor: Actor, onTooSlow: () => void): RoomPeer {
+function makePeer(
+  ws: WebSocket,
+  socket: Duplex,
+  limits: ServerLimits,
+  directory: SocketDirectory,
+  actor: Actor,
+  docOf: () => Parameters<typeof syncStep2Message>[0],
+  onTooSlow: () => void,
+): { peer: RoomPeer; answerStep1: (stateVector: Uint8Array) => void } {
+  const username = actor.username;
   let allowance = 0;
   let dropped = false;
-  const writable = (): boolean => {
-    if (dropped || ws.readyState !== ws.OPEN) return false;
-    if (ws.bufferedAmount <= bufferLimit + allowance) return true;
+  let queued = 0;
+  let settled = false;
+  let stepTwoUnsent = false;
+  let lastAnswer = -Infinity;
+  ws.once('close', () => {
+    settled = true;
+    directory.addQueued(username, -queued);
+    queued = 0;
+  });
+  /** Counts `bytes` as queued on this socket until the returned callback says they left. */
+  const track = (bytes: number): (() => void) => {
+    if (settled) return () => {};
+    queued += bytes;
+    directory.addQueued(username, bytes);
+    let done = false;
+    return () => {
+      if (done || settled) return;
+      done = true;
+      queued -= bytes;
+      directory.addQueued(username, -bytes);
+    };
+  };
+  const tooSlow = (): false => {
     dropped = true;
     onTooSlow();
     return false;
   };
-  return {
+  const writable = (): boolean => {
+    if (dropped || ws.readyState !== ws.OPEN) return false;
+    if (ws.bufferedAmount > limits.socketBufferBytes + allowance) return tooSlow();
+    if (queued > 0 && directory.queued(username) > limits.accountBufferBytes + allowance) return tooSlow();
+    return true;
+  };
+  const send = (message: Uint8Array, sent?: () => void): void => {
+    const flushed = track(message.byteLength);
+    ws.send(message, () => {
+      flushed();
+      sent?.();
+    });
+  };
+  const peer: RoomPeer = {
     actor,
     send: (message) => {
       if (!writable()) return;
       if (message[0] === MessageType.sync && message[1] === syncProtocol.messageYjsSyncStep2) allowance = Math.max(allowance, message.byteLength);
-      ws.send(message);
+      send(message);
     },
     // Straight onto the upgraded socket, the one `ws` writes to: our sockets never compress,
     // so `ws` never holds a frame back, and whole frames written in order stay in order.
     sendFrame: (frame) => {
-      if (writable()) socket.write(frame);
+      if (!writable()) return;
+      const flushed = track(frame.byteLength);
+      socket.write(frame, () => flushed());
     },
     control: (message) => {
-      if (writable()) ws.send(encodeControl(message));
+      if (writable()) send(encodeControl(message));
     },
     close: (code, reason) => closeSoon(ws, code, reason),
   };
+  const answerStep1 = (stateVector: Uint8Array): void => {
+    // A socket asking again while its account is past the budget is dropped (`writable`), even
+    // when its own earlier answer makes this one redundant.
+    if (!writable() || stepTwoUnsent) return;
+    if (Date.now() - lastAnswer < limits.syncStep1IntervalMs) return;
+    // Checked before encoding: the encoding is the cost.
+    if (directory.queued(username) > limits.accountBufferBytes + allowance) {
+      tooSlow();
+      return;
+    }
+    const message = syncStep2Message(docOf(), stateVector);
+    allowance = Math.max(allowance, message.byteLength);
+    stepTwoUnsent = true;
+    lastAnswer = Date.now();
+    send(message, () => {
+      stepTwoUnsent = false;
+    });
+  };
+  return { peer, answerStep1 };
 }

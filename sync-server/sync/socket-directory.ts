@@ -33,7 +33,11 @@ export class SocketDirectory {
   private readonly bySession = new Map<string, Set<DirectorySocket>>();
   private readonly byAccount = new Map<string, Set<DirectorySocket>>();
   private readonly all = new Set<DirectorySocket>();
+  /** Sockets the server is closing (too slow): still counted, since their buffers live until they close. */
+  private readonly closing = new Set<DirectorySocket>();
   private readonly timers = new Map<DirectorySocket, NodeJS.Timeout>();
+  /** Bytes written to each account's sockets and not yet handed to the kernel (ServerLimits.accountBufferBytes). */
+  private readonly queuedBytes = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: SocketDirectoryOptions) {
@@ -55,7 +59,23 @@ export class SocketDirectory {
     this.timers.delete(socket);
     removeFrom(this.bySession, socket.tokenHash, socket);
     removeFrom(this.byAccount, socket.username, socket);
+    this.closing.delete(socket);
     return this.all.delete(socket);
+  }
+
+  /**
+   * The server is closing this socket; it stays counted against its account until `remove`
+   * (its close event), so reopening at once cannot get round socketsPerAccount.
+   */
+  retire(socket: DirectorySocket): void {
+    if (this.all.has(socket)) this.closing.add(socket);
+  }
+
+  /** Sockets of the account being closed by the server and not closed yet. */
+  closingCount(username: string): number {
+    let n = 0;
+    for (const socket of this.byAccount.get(username) ?? []) if (this.closing.has(socket)) n++;
+    return n;
   }
 
   has(socket: DirectorySocket): boolean {
@@ -65,6 +85,18 @@ export class SocketDirectory {
   /** Open sockets of one account. */
   count(username: string): number {
     return this.byAccount.get(username)?.size ?? 0;
+  }
+
+  /** Bytes waiting on the account's sockets, closing ones included, as `addQueued` told. */
+  queued(username: string): number {
+    return this.queuedBytes.get(username) ?? 0;
+  }
+
+  /** A socket of the account queued (`bytes` > 0) or flushed or dropped (`bytes` < 0) that many bytes. */
+  addQueued(username: string, bytes: number): void {
+    const total = (this.queuedBytes.get(username) ?? 0) + bytes;
+    if (total > 0) this.queuedBytes.set(username, total);
+    else this.queuedBytes.delete(username);
   }
 
   /** Open sockets in all. */
@@ -91,6 +123,7 @@ export class SocketDirectory {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.all.clear();
+    this.closing.clear();
     this.bySession.clear();
     this.byAccount.clear();
   }

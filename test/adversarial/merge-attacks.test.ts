@@ -435,3 +435,49 @@ describe('attacks on the validated merge', () => {
     await honestEditRoundTrips(bob, bobView, name, 'after the id flood');
   });
 });
+
+describe('client ids announced in presence', () => {
+  it("a reader cannot squat a collaborator's announced client id: the collaborator's offline edits still land", async () => {
+    h = await startHarness();
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const mallory = await h.user('mallory');
+    const id = await alice.createExperiment('Target');
+    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    // Public: mallory reads it without being shared anything.
+    await alice.intent({ type: 'publish', experimentId: id });
+    const name = docName.experiment(id);
+    const aliceView = await synced(await alice.open(name), 'alice synced');
+    const bobView = await synced(await bob.open(name), 'bob synced');
+    const victim = bobView.doc.clientID;
+    // bob announces himself before writing anything; alice seeing it means the server took it.
+    bobView.provider.awareness.setLocalStateField('user', 'bob');
+    await aliceView.waitFor(() => aliceView.provider.awareness.getStates().get(victim)?.user === 'bob', 'alice sees bob’s presence', 10_000);
+    const raw = await rawSocket(mallory, name);
+
+    // bob goes offline and edits.
+    bobView.provider.disconnect();
+    bobView.doc.getMap('tags').set(tagKey('s1.fcs', 'Donor'), 'BOB-OFFLINE');
+
+    // mallory writes first under bob's id (the id she saw in presence): refused as foreign.
+    const forger = new Y.Doc();
+    Y.applyUpdate(forger, Y.encodeStateAsUpdate(aliceView.doc));
+    forger.clientID = victim;
+    const forged = updateOf(forger, () => forger.getMap('tags').set(tagKey('s1.fcs', 'Donor'), 'MALLORY'));
+    const from = raw.controls.length;
+    raw.send(UPDATE, forged);
+    const refusal = await raw.waitForControl('refused', from);
+    expect(refusal).toMatchObject({ t: 'refused', code: 'FOREIGN_CLIENT_ID' });
+
+    // bob reconnects: his offline edit is accepted, not reset away.
+    const before = bobView.controls.length;
+    bobView.provider.connect();
+    await bobView.waitFor(() => bobView.controls.slice(before).some((c) => c.t === 'ack' || c.t === 'closing' || c.t === 'refused'), 'bob’s answer', 10_000);
+    expect(bobView.controls.slice(before).filter((c) => c.t !== 'welcome' && c.t !== 'ack')).toEqual([]);
+    await aliceView.waitFor(() => aliceView.doc.getMap('tags').get(tagKey('s1.fcs', 'Donor')) === 'BOB-OFFLINE', 'bob’s offline edit reaches alice', 10_000);
+    expect(JSON.parse(await freshSnapshot(alice, name)).tags[tagKey('s1.fcs', 'Donor')]).toBe('BOB-OFFLINE');
+    raw.ws.close();
+    aliceView.destroy();
+    bobView.destroy();
+  });
+});

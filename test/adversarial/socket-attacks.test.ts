@@ -200,7 +200,7 @@ describe('a reader that does not read', () => {
     // Once the server has dropped the slow reader, it reads again: it finds the close code
     // behind what was queued for it (the server gives it CLOSE_GRACE_MS to get there).
     const watch = setInterval(() => {
-      if (s.h?.server.sockets.count('slow2') === 0 && reader.ws.isPaused) reader.ws.resume();
+      if (s.h?.server.sockets.closingCount('slow2') === 1 && reader.ws.isPaused) reader.ws.resume();
     }, 5);
     const state = JSON.stringify({ pad: 'p'.repeat(64 * 1024) });
     const total = 64 * MiB;
@@ -361,5 +361,84 @@ describe('document names and sessions', () => {
     expect(m.controls).toContainEqual(expect.objectContaining({ t: 'closing', code: 'SESSION_EXPIRED' }));
     await stillSyncing(a, b, 'after the expiry');
     expect(a.provider.wsconnected && b.provider.wsconnected).toBe(true);
+  });
+});
+
+describe('sync step 1 requests on sockets that never read', () => {
+  it('hold at most the account’s buffered-bytes budget: sockets past it close with 4008, and reopening at once is refused (4429)', async () => {
+    const sockets = 8;
+    // A per-socket limit far above what the test sends: only the per-socket step-1 rule and
+    // the account budget stand between the requests and the server's memory.
+    // Every step 1 answered as soon as the previous answer left (no interval), as fast as it can.
+    const s = await setup({ socketBufferBytes: 256 * MiB, accountBufferBytes: MiB, socketsPerAccount: sockets, syncStep1IntervalMs: 0 });
+    const own = await s.mallory.createExperiment('Big');
+    await s.mallory.intent({ type: 'share', experimentId: own, user: 'bob' });
+    const name = docName.experiment(own);
+    // A document of a few hundred KB, written by its owner.
+    const writer = await s.mallory.open(name);
+    await writer.waitFor(() => writer.provider.synced, 'writer synced');
+    writer.doc.transact(() => {
+      const meta = writer.doc.getMap('meta');
+      for (let i = 0; i < 20_000; i++) meta.set(`k${i}`, 'x');
+    });
+    await writer.waitForControl('ack', 20_000);
+    writer.destroy();
+    await waitUntil(() => s.h.server.sockets.count('mallory') === 0, 'the writer gone');
+    const baseline = usedMemory();
+
+    const flood: Raw[] = [];
+    for (let i = 0; i < sockets; i++) {
+      const r = await rawSocket(s.h, name, s.mallory.token);
+      await waitUntil(() => r.controls.some((c) => c.t === 'welcome'), 'welcome');
+      r.ws.pause();
+      flood.push(r);
+    }
+    // Reopening right after the server drops a socket as too slow finds it still counted.
+    let reopened: Promise<Raw> | null = null;
+    const step1 = new Uint8Array([0, 0, 1, 0]); // sync step 1 with an empty state vector: "send me everything"
+    for (let round = 0; round < 80; round++) {
+      for (const r of flood) if (!r.isClosed()) r.ws.send(step1);
+      const dropped = s.h.server.sockets.closingCount('mallory') > 0 || s.h.server.sockets.count('mallory') < sockets;
+      if (reopened === null && dropped) reopened = rawSocket(s.h, name, s.mallory.token);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(reopened, 'some socket was dropped as too slow').not.toBeNull();
+    const again = await reopened!;
+    expect(await within(again.closed, 5_000, 'the reopened socket refused')).toEqual({ code: 4429, reason: 'TOO_MANY_SOCKETS' });
+
+    // bob's reader answers after the requests sent before it (one room runs messages in order).
+    const probe = await s.bob.open(name);
+    await probe.waitFor(() => probe.provider.synced, 'probe synced', 20_000);
+    // The dropped sockets are gone after their grace; what the rest hold is within the budget.
+    await new Promise((r) => setTimeout(r, 2 * CLOSE_GRACE_MS));
+    const after = usedMemory();
+    expect(after - baseline, `memory grew by ${Math.round((after - baseline) / MiB)} MiB`).toBeLessThan(16 * MiB);
+    for (const r of flood) r.ws.resume();
+    const ends = await Promise.all(flood.map((r) => Promise.race([r.closed, new Promise<null>((done) => setTimeout(() => done(null), 3_000))])));
+    const closes = ends.filter((e) => e !== null);
+    expect(closes.length).toBeGreaterThan(0);
+    for (const end of closes) expect([{ code: 4008, reason: 'READER_TOO_SLOW' }, { code: 1006, reason: '' }]).toContainEqual(end);
+    probe.destroy();
+  });
+});
+
+describe('sync step 1 requests from a reader that reads', () => {
+  it('get one answer per interval: a burst of requests costs one encoding of the document', async () => {
+    const s = await setup({ syncStep1IntervalMs: 60_000 });
+    const name = docName.experiment(s.id);
+    const r = await rawSocket(s.h, name, s.mallory.token);
+    let answers = 0;
+    r.ws.on('message', (data: Buffer) => {
+      if (data[0] === 0 && data[1] === 1) answers++;
+    });
+    await waitUntil(() => r.controls.some((c) => c.t === 'welcome'), 'welcome');
+    for (let i = 0; i < 200; i++) r.ws.send(new Uint8Array([0, 0, 1, 0]));
+    // A presence message after the burst: its refusal comes back once the burst was handled.
+    r.ws.send(awarenessFrame(new Uint8Array([0xff])));
+    await waitUntil(() => r.controls.some((c) => c.t === 'refused'), 'the burst handled');
+    expect(answers).toBe(1);
+    // Everyone else is served as before.
+    const [a, b] = await twoReaders(s);
+    await stillSyncing(a, b, 'after the burst');
   });
 });

@@ -74,3 +74,14 @@ describe('new client ids per socket and per account', () => {
     expect((await store.clientOwners([1, 4, 6, 7])).size).toBe(4);
   });
 });
+
+describe('the cache of owners', () => {
+  it('stays bounded, and a forgotten owner is read back from the store: the id is still refused to others', async () => {
+    const registry = new ClientRegistry(store, Date.now, 100);
+    for (let i = 1; i <= 1_000; i++) expect(await registry.claim([i], i % 2 ? 'alice' : 'bob')).toEqual({ ok: true, claimed: [i] });
+    expect(registry.cachedOwners).toBeLessThanOrEqual(100);
+    // Id 1 (alice's) was the first claimed: long gone from the cache.
+    expect(await registry.claim([1], 'bob')).toEqual({ ok: false, code: 'FOREIGN_CLIENT_ID', ids: [1] });
+    expect(await registry.claim([1], 'alice')).toEqual({ ok: true, claimed: [] });
+  });
+});
