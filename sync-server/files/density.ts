@@ -6,7 +6,7 @@
  * and the query, since people look at the same plot again and again; gate counts are kept apart,
  * keyed by the blob and the gate's channels and rectangle, so editing one gate recounts only it.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { withFileSource } from './file-source.ts';
 import { open } from 'node:fs/promises';
 import { decodeColumns, locateFcsData, planColumns, type FcsError } from '../../shared/fcs/index.ts';
 import { channelColumn } from '../../shared/fcs/gate.ts';
@@ -180,26 +180,5 @@ async function readBlob(path: string, q: DensityQuery, gates: readonly GateSpec[
 
 /** HEADER and TEXT (each at most `maxTextBytes`) and where DATA lies: small synchronous reads. */
 function locateMeta(path: string, maxTextBytes: number): ReturnType<typeof locateFcsData> {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    return locateFcsData(
-      {
-        size,
-        read(from, to) {
-          const out = Buffer.alloc(Math.max(0, to - from));
-          let got = 0;
-          while (got < out.length) {
-            const n = readSync(fd, out, got, out.length - got, from + got);
-            if (n === 0) break;
-            got += n;
-          }
-          return out.subarray(0, got);
-        },
-      },
-      { maxTextBytes },
-    );
-  } finally {
-    closeSync(fd);
-  }
+  return withFileSource(path, (source) => locateFcsData(source, { maxTextBytes }));
 }

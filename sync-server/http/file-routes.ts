@@ -142,7 +142,7 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps,
       return refuseFile(res, body.error);
     }
     try {
-      const parsed = parseReceived(body.temp, body.size, limits.uploadTextBytes);
+      const parsed = parseReceived(body.temp, limits.uploadTextBytes);
       if (!parsed.ok) return refuseFile(res, parsed.error);
       deps.blobs.adopt(body.temp, body.sha256);
       await recordUpload(res, deps, actor, experimentId, name.data, body.sha256, body.size, parsed.file);

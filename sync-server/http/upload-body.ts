@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '../../shared/codes.ts';
 import { checkHeaderStart, HEADER_LENGTH, parseFcsMetadata, type FcsError, type FcsResult } from '../../shared/fcs/index.ts';
 import { readHeader } from '../../shared/fcs/header.ts';
 import type { BlobStore } from '../files/blob-store.ts';
+import { withFileSource } from '../files/file-source.ts';
 import { HttpError } from './json.ts';
 
 /** An upload's body on disk, whole and hashed, not yet a blob (see `BlobStore.adopt`). */
@@ -97,26 +98,6 @@ function checkStart(head: Uint8Array, declared: number | null): FcsError | null 
  * Parses a received upload's metadata from disk: only its HEADER and TEXT segments are read
  * (each at most `maxTextBytes`); the DATA segment is checked by its bounds and length.
  */
-export function parseReceived(path: string, size: number, maxTextBytes: number): FcsResult {
-  const fd = openSync(path, 'r');
-  try {
-    return parseFcsMetadata(
-      {
-        size,
-        read(from, to) {
-          const out = Buffer.alloc(Math.max(0, to - from));
-          let got = 0;
-          while (got < out.length) {
-            const n = readSync(fd, out, got, out.length - got, from + got);
-            if (n === 0) break;
-            got += n;
-          }
-          return out.subarray(0, got);
-        },
-      },
-      { maxTextBytes },
-    );
-  } finally {
-    closeSync(fd);
-  }
+export function parseReceived(path: string, maxTextBytes: number): FcsResult {
+  return withFileSource(path, (source) => parseFcsMetadata(source, { maxTextBytes }));
 }
