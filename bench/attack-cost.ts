@@ -27,6 +27,8 @@ import { BENCH_FILE, createUsers, loginAll, sharedExperiment, type Session } fro
 import { startChild, type ServerChild } from './lib/child.ts';
 import { RawClient } from './lib/raw-client.ts';
 import { percentile, sortNum } from './lib/stats.ts';
+import { updateOf } from '../test/support/yjs-updates.ts';
+import { updateMessage } from '../sync-server/sync/wire.ts';
 
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;
@@ -85,23 +87,6 @@ async function until(predicate: () => boolean, what: string, ms = 120_000): Prom
   }
 }
 
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, 2);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
-
-function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const take = (u: Uint8Array): void => void parts.push(u);
-  doc.on('update', take);
-  change();
-  doc.off('update', take);
-  return Y.mergeUpdates(parts);
-}
-
 /** Honest edits: one transaction of valid tag cells, as many as make about `bytes`. */
 function honestEditor(): (bytes: number) => Uint8Array {
   const doc = new Y.Doc();
@@ -109,7 +94,7 @@ function honestEditor(): (bytes: number) => Uint8Array {
   return (bytes) => {
     const per = 90;
     const cells = Math.max(1, Math.round(bytes / per));
-    return updateFrame(
+    return updateMessage(
       updateOf(doc, () =>
         doc.transact(() => {
           for (let i = 0; i < cells; i++) doc.getMap('tags').set(tagKey(BENCH_FILE, `honest ${n++}`), `value ${n} of an honest edit`);
@@ -185,12 +170,12 @@ const families: Family[] = [
       const cells = Array.from({ length: 4_000 }, (_, i) => tagKey(BENCH_FILE, `flood ${i}`));
       // In parts: all 4,000 in one message would be over MAX_MESSAGE_BYTES, and deleting them all over the work budget.
       const parts = Array.from({ length: 4 }, (_, i) => cells.slice(i * 1_000, (i + 1) * 1_000));
-      for (const part of parts) await s.exchange(updateFrame(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').set(c, 'x')))), 'ack');
-      for (const part of parts) await s.exchange(updateFrame(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').delete(c)))), 'ack');
+      for (const part of parts) await s.exchange(updateMessage(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').set(c, 'x')))), 'ack');
+      for (const part of parts) await s.exchange(updateMessage(updateOf(attacker, () => part.forEach((c) => attacker.getMap('tags').delete(c)))), 'ack');
       s.close();
       const start = Y.getState(attacker.store, attacker.clientID) - 4_000; // a removal writes no struct
       const ranges = Array.from({ length: 40_000 }, (_, i) => ({ clock: start + (i % 2), len: 3_999 }));
-      const flood = updateFrame(encodeUpdate([], new Map([[attacker.clientID, ranges]])));
+      const flood = updateMessage(encodeUpdate([], new Map([[attacker.clientID, ranges]])));
       return { message: () => flood, count: 40, doc: expDoc, answer: 'ack', reconnect: false };
     },
   },
@@ -200,7 +185,7 @@ const families: Family[] = [
     async prepare() {
       const message = (m: number) => {
         const ids = Array.from({ length: 15_000 }, (_, i) => 10_000_000 + (m % 1000) * 20_000 + i);
-        return updateFrame(encodeUpdate(ids.map((client) => ({ client, structs: [new Y.GC(Y.createID(client, 0), 1)] })), new Map()));
+        return updateMessage(encodeUpdate(ids.map((client) => ({ client, structs: [new Y.GC(Y.createID(client, 0), 1)] })), new Map()));
       };
       return { message, count: 30, doc: docName.catalog, answer: 'close', reconnect: true };
     },
@@ -214,7 +199,7 @@ const families: Family[] = [
       const message = (m: number) => {
         // A new client id every 15 messages: twenty refusals in a row close the socket.
         const item = new Y.Item(Y.createID(client + Math.floor(m / 15), (m % 15) * 2), null, null, null, null, 'tags' as never, tagKey(BENCH_FILE, `mv ${m}`), new Y.ContentAny([hidden, 'D1']));
-        return updateFrame(encodeUpdate([{ client, structs: [item] }], new Map()));
+        return updateMessage(encodeUpdate([{ client, structs: [item] }], new Map()));
       };
       return { message, count: 15, doc: expDoc, answer: 'ack', reconnect: true };
     },

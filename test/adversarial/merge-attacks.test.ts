@@ -9,6 +9,7 @@ import type { ServerLimits } from '../../sync-server/limits.ts';
 import { SERVER_ACCOUNT } from '../../sync-server/sync/client-registry.ts';
 import { encodeUpdate } from '../../sync-server/sync/update-encoding.ts';
 import { nextId, startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { updateOf } from '../support/yjs-updates.ts';
 
 /**
  * The attacks on the validated merge, each through the real server: sent over a bare socket
@@ -73,15 +74,6 @@ async function rawSocket(user: TestUser, doc: string): Promise<Raw> {
 }
 
 const UPDATE = 2;
-
-function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const take = (u: Uint8Array): void => void parts.push(u);
-  doc.on('update', take);
-  change();
-  doc.off('update', take);
-  return Y.mergeUpdates(parts);
-}
 
 /** Everything a replica shows, root by root (an empty root shows nothing). */
 function snapshot(doc: Y.Doc): string {

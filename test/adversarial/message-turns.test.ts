@@ -1,5 +1,4 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -7,6 +6,7 @@ import { docName, tagKey } from '../../shared/doc-layout.ts';
 import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
 import { startHarness, waitUntil, type Harness, type TestUser } from '../integration/support/harness.ts';
+import { updateMessage } from '../../sync-server/sync/wire.ts';
 
 /**
  * A client that pours out large (legal) updates without waiting for answers must not hold the
@@ -43,14 +43,6 @@ async function rawSocket(user: TestUser, doc: string, label: string, order: stri
   return raw;
 }
 
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, 2);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
-
 describe('turns between one client’s large messages', () => {
   it('another user’s edit is handled between two large updates of a client that does not wait for answers', async () => {
     h = await startHarness();
@@ -75,7 +67,7 @@ describe('turns between one client’s large messages', () => {
         for (let i = 0; i < 1_500; i++) writer.getMap('tags').set(tagKey(`bulk-${n++}.fcs`, 'Donor'), `value ${n} of a bulk import`);
       });
       writer.off('update', take);
-      frames.push(updateFrame(Y.mergeUpdates(parts)));
+      frames.push(updateMessage(Y.mergeUpdates(parts)));
     }
     for (const f of frames) expect(f.byteLength).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     const bobDoc = new Y.Doc();
@@ -85,7 +77,7 @@ describe('turns between one client’s large messages', () => {
 
     for (const f of frames) a.ws.send(f);
     await waitUntil(() => a.acks.length >= 1, 'alice’s first ack', 20_000);
-    b.ws.send(updateFrame(bobUpdate[0]!));
+    b.ws.send(updateMessage(bobUpdate[0]!));
     await waitUntil(() => a.acks.length === frames.length && b.acks.length === 1, 'every ack', 30_000);
     // bob's edit did not wait behind alice's whole backlog.
     expect(order.indexOf('bob')).toBeLessThan(order.lastIndexOf('alice'));

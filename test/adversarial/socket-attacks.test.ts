@@ -13,6 +13,7 @@ import { hashToken } from '../../sync-server/auth/sessions.ts';
 import type { ServerLimits } from '../../sync-server/limits.ts';
 import { CLOSE_GRACE_MS } from '../../sync-server/sync/connection.ts';
 import { startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { updateMessage } from '../../sync-server/sync/wire.ts';
 
 /**
  * Attacks on the document sockets and the HTTP server that cost the server memory or sockets,
@@ -94,14 +95,6 @@ function awarenessUpdate(entries: Array<{ client: number; clock: number; json: s
     encoding.writeVarUint(e, clock);
     encoding.writeVarString(e, json);
   }
-  return encoding.toUint8Array(e);
-}
-
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, 2);
-  encoding.writeVarUint8Array(e, update);
   return encoding.toUint8Array(e);
 }
 
@@ -328,7 +321,7 @@ describe('document names and sessions', () => {
     // Written right after the logout answer, on a socket the client may not yet know is closing.
     const writer = new Y.Doc();
     writer.getMap('tags').set(tagKey('s1.fcs', 'Donor'), 'after logout');
-    if (m.ws.readyState === WebSocket.OPEN) m.ws.send(updateFrame(Y.encodeStateAsUpdate(writer)));
+    if (m.ws.readyState === WebSocket.OPEN) m.ws.send(updateMessage(Y.encodeStateAsUpdate(writer)));
     expect(await within(m.closed, 5_000, 'the socket closed')).toEqual({ code: 4401, reason: 'NOT_SIGNED_IN' });
     expect(m.controls).toContainEqual(expect.objectContaining({ t: 'closing', code: 'NOT_SIGNED_IN' }));
     expect(m.controls.filter((c) => c.t === 'ack')).toEqual([]);
@@ -374,14 +367,19 @@ describe('sync step 1 requests on sockets that never read', () => {
     const own = await s.mallory.createExperiment('Big');
     await s.mallory.intent({ type: 'share', experimentId: own, user: 'bob' });
     const name = docName.experiment(own);
-    // A document of a few hundred KB, written by its owner.
+    // A document of a few hundred KB, written by its owner in messages under the bound on one
+    // message: 20,000 sample-tag cells of the experiment's files, 1,000 a message.
     const writer = await s.mallory.open(name);
     await writer.waitFor(() => writer.provider.synced, 'writer synced');
-    writer.doc.transact(() => {
-      const meta = writer.doc.getMap('meta');
-      for (let i = 0; i < 20_000; i++) meta.set(`k${i}`, 'x');
-    });
-    await writer.waitForControl('ack', 20_000);
+    for (let batch = 0; batch < 20; batch++) {
+      const acks = writer.controls.filter((c) => c.t === 'ack').length;
+      writer.doc.transact(() => {
+        const tags = writer.doc.getMap('tags');
+        for (let i = 0; i < 1_000; i++) tags.set(tagKey(`s${batch}.fcs`, `Marker ${i}`), 'x');
+      });
+      await waitUntil(() => writer.controls.filter((c) => c.t === 'ack').length > acks, 'the batch acknowledged', 20_000);
+    }
+    expect(writer.controls.filter((c) => c.t === 'refused')).toEqual([]);
     writer.destroy();
     await waitUntil(() => s.h.server.sockets.count('mallory') === 0, 'the writer gone');
     const baseline = usedMemory();

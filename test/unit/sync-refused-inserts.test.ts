@@ -6,21 +6,13 @@ import { refuse } from '../../shared/rules/verdict.ts';
 import { deletionsOnly, encodeUpdate } from '../../sync-server/sync/update-encoding.ts';
 import { planRefusedInserts, type Refusal } from '../../sync-server/sync/refused-inserts.ts';
 import { inspectUpdate, type Inspection } from '../../sync-server/sync/update-inspector.ts';
+import { updateOf } from '../support/yjs-updates.ts';
 
 /**
  * How refused inserts are stored: content-free (a GC placeholder, or a deleted item keeping its
  * place in a key's list), so a refused megabyte costs a struct header, and every replica,
  * the author's included, still orders a key's structs alike.
  */
-
-function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const take = (u: Uint8Array): void => void parts.push(u);
-  doc.on('update', take);
-  change();
-  doc.off('update', take);
-  return Y.mergeUpdates(parts);
-}
 
 /** A server copy holding one tag, and an author's replica equal to it. */
 function pair(): { server: Y.Doc; author: Y.Doc } {

@@ -4,6 +4,7 @@ import { tagKey } from '../../shared/doc-layout.ts';
 import { DEFAULT_LIMITS } from '../../sync-server/limits.ts';
 import { encodeUpdate } from '../../sync-server/sync/update-encoding.ts';
 import { inspectUpdate, NOT_JSON, SEVERAL_VALUES } from '../../sync-server/sync/update-inspector.ts';
+import { updateOf } from '../support/yjs-updates.ts';
 
 /**
  * The inspector's completeness check: an update is taken only if Yjs can integrate every part
@@ -14,18 +15,6 @@ import { inspectUpdate, NOT_JSON, SEVERAL_VALUES } from '../../sync-server/sync/
 type Case = { server: Y.Doc; missing: Uint8Array; update: Uint8Array };
 
 /** Runs `change` on `doc` and returns the update of exactly that transaction. */
-function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
-  let update: Uint8Array | null = null;
-  const take = (u: Uint8Array): void => {
-    update = u;
-  };
-  doc.on('update', take);
-  change();
-  doc.off('update', take);
-  if (update === null) throw new Error('the change wrote nothing');
-  return update;
-}
-
 /**
  * A server copy, a client replica and a collaborator's replica, all equal from `seed`. The
  * missing change is the collaborator's, relayed to the client but not (yet) to the server:

@@ -9,6 +9,7 @@ import { ClientRegistry } from '../../../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../../../sync-server/sync/room.ts';
 import { inspectUpdate } from '../../../sync-server/sync/update-inspector.ts';
 import { mergeClientUpdate } from '../../../sync-server/sync/validated-merge.ts';
+import { updateOf } from '../../support/yjs-updates.ts';
 
 /**
  * A byte-mutation fuzz of the update decoder, the inspector and the validated merge. Valid
@@ -51,15 +52,6 @@ function memoryStore(): Store {
       for (const id of ids) owners.set(id, username);
     },
   } as unknown as Store;
-}
-
-function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const take = (u: Uint8Array): void => void parts.push(u);
-  doc.on('update', take);
-  change();
-  doc.off('update', take);
-  return parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
 }
 
 const GATE = { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [0, 0, 100, 100] };
