@@ -1,5 +1,5 @@
 /**
- * FCS files (DESIGN.md §4): a pure, dependency-free reader and writer that run in Node and in
+ * FCS files: a pure, dependency-free reader and writer that run in Node and in
  * the browser (Uint8Array, DataView, TextDecoder; no Buffer, no fs).
  */
 export { parseFcs, parseFcsMetadata, type FcsSource, type FcsSourceOptions } from './parse.ts';

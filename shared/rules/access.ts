@@ -5,7 +5,7 @@ import { ErrorCode } from '../codes.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 
 /**
- * Who reaches an experiment and how (DESIGN.md §2), strongest source first: owner, direct full
+ * Who reaches an experiment and how, strongest source first: owner, direct full
  * access (which wins over any project restriction), the project (managers full; leaders and
  * members as the policy says), public. A trashed experiment is the owner's alone.
  * `project` is the experiment's project, when it has one and the caller knows it.
@@ -40,7 +40,7 @@ export type Capability = (typeof Capability)[keyof typeof Capability];
 
 type Restricted = Extract<ProjectPolicy, { access: 'restricted' }>;
 
-/** The capability table of DESIGN.md §2; a restricted member's cell depends on the policy. */
+/** The capability table; a restricted member's cell depends on the policy. */
 const table: Record<Capability, Record<AccessLevel, boolean | ((policy: Restricted) => boolean)>> = {
   view: { owner: true, full: true, restricted: true, public: true, none: false },
   edit: { owner: true, full: true, restricted: false, public: false, none: false },

@@ -35,7 +35,7 @@ export const ServerMode = { premium: 'premium', enterprise: 'enterprise' } as co
 export type ServerMode = (typeof ServerMode)[keyof typeof ServerMode];
 export const ServerModeSchema = z.enum(ServerMode);
 
-/** How an account reaches an experiment, strongest first (DESIGN.md §2). */
+/** How an account reaches an experiment, strongest first. */
 export const AccessLevel = { owner: 'owner', full: 'full', restricted: 'restricted', public: 'public', none: 'none' } as const;
 export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
 export const AccessLevelSchema = z.enum(AccessLevel);

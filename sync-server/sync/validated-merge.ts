@@ -17,7 +17,7 @@ import { updateMessage } from './wire.ts';
 export type MergeOutcome = { accepted: InspectedWrite[]; refused: Array<{ write: InspectedWrite; verdict: Verdict & { ok: false } }> };
 
 /**
- * The validated merge (DESIGN.md §3): a client's update is read before it is applied, each
+ * The validated merge: a client's update is read before it is applied, each
  * field it writes is checked with the shared rules, and then either
  * - every write is allowed: the update is applied as it came; or
  * - some are refused: the refused inserts are replaced by content-free structs of the same clocks

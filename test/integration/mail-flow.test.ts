@@ -1,5 +1,5 @@
 /**
- * Notification mail end to end (DESIGN.md §2 "Notifications", "Connections"): the app server
+ * Notification mail end to end (README, "Connections and mail"): the app server
  * sends through a REAL SMTP server (smtp-server on 127.0.0.1); tests read what arrives, follow
  * the one-time accept/reject links with plain HTTP, check share notices and the preference that
  * turns them off, and check that mail waits while SMTP is down, also across an app restart.

@@ -1,5 +1,5 @@
 /**
- * Connections against the real server on 127.0.0.1 (DESIGN.md §2 "Connections"): requests by
+ * Connections against the real server on 127.0.0.1 (README, "Connections and mail"): requests by
  * email, the per-user `conn-<username>` documents, accept/reject, asking back, auto-connection
  * of everyone on a shared experiment, the removal guard, requests to addresses with no account,
  * privacy of the documents, enterprise mode, and the move from enterprise to premium.

@@ -46,7 +46,7 @@ describe('accessOf', () => {
   });
 });
 
-describe('can: the capability table of DESIGN.md §2', () => {
+describe('can: the capability table', () => {
   it('covers exactly the capabilities of the table', () => {
     expect(Object.values(Capability).sort()).toEqual(
       ['clone', 'clone-files', 'download', 'edit', 'illustrate', 'manage-sharing', 'trash', 'view'],

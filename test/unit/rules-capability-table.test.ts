@@ -7,7 +7,7 @@ import { AccessLevel, type Actor, type SharingState } from '../../shared/schemas
 import type { CloningLevel, IllustrationsLevel, ProjectPolicy, ProjectState } from '../../shared/schemas/project.ts';
 
 /**
- * Every cell of the capability table of DESIGN.md §2, with the people of a project.
+ * Every cell of the capability table, with the people of a project.
  *
  * Olivia owns exp-inproj01, which belongs to project proj-lab00001. Frank has direct full
  * access. Mona manages the project, Leo leads in it, Mel is a member. Paula is any other account
@@ -171,7 +171,7 @@ describe('precedence of the sources of access', () => {
 });
 
 describe('project membership never takes away what the public has', () => {
-  // DESIGN.md §2.4: on a public experiment every account on the server may view, download and
+  // On a public experiment every account on the server may view, download and
   // clone, a restricted member with cloning `disabled` included; otherwise leaving the project
   // would give them more rights.
   const publicInProject = exp({ grants: [], public: true });

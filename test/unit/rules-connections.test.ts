@@ -1,5 +1,5 @@
 /**
- * The connection rules (DESIGN.md §2 "Connections"): `planConnectionIntent` for connect, accept,
+ * The connection rules (README, "Connections and mail"): `planConnectionIntent` for connect, accept,
  * reject and disconnect, with exact codes, paths and the order of checks; and the connection
  * check that `planIntent` makes before a share on a premium server.
  */

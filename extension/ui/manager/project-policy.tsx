@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /**
- * What the project's leaders and members may do (DESIGN.md §2): full access, or restricted with
+ * What the project's leaders and members may do: full access, or restricted with
  * an illustrations level and a cloning level. Managers always have full access.
  */
 type Policy = { access: 'full' } | { access: 'restricted'; illustrations: 'view-only' | 'create'; cloning: 'disabled' | 'files-only' | 'full' };
