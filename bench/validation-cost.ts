@@ -18,13 +18,13 @@ import * as Y from 'yjs';
 import { tagKey } from '../shared/doc-layout.ts';
 import { checkContentWrite } from '../shared/rules/content.ts';
 import type { Actor, SharingState } from '../shared/schemas/entities.ts';
-import type { Store } from '../sync-server/store/store.ts';
 import { DEFAULT_LIMITS } from '../sync-server/limits.ts';
 import { ClientRegistry } from '../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../sync-server/sync/room.ts';
 import { inspectUpdate } from '../sync-server/sync/update-inspector.ts';
 import { mergeClientUpdate } from '../sync-server/sync/validated-merge.ts';
 import { fmt, percentile, table } from './lib/stats.ts';
+import { mergeOnlyStore } from '../test/support/merge-store.ts';
 
 const quick = process.argv.includes('--quick');
 const SIZES = [1_000, 10_000, 100_000];
@@ -47,19 +47,6 @@ const sharing: SharingState = {
   projectId: null,
   trashed: false,
 };
-
-function fakeStore(): Store {
-  let seq = 0;
-  const owners = new Map<number, string>();
-  return {
-    appendUpdate: async () => ++seq,
-    compact: async () => undefined,
-    clientOwners: async (ids: number[]) => new Map(ids.filter((id) => owners.has(id)).map((id) => [id, owners.get(id)!])),
-    registerClients: async (ids: number[], username: string) => {
-      for (const id of ids) owners.set(id, username);
-    },
-  } as unknown as Store;
-}
 
 const peer: RoomPeer = { actor, send: () => undefined, sendFrame: () => undefined, control: () => undefined, close: () => undefined };
 
@@ -88,7 +75,7 @@ async function prepare(ops: number): Promise<Subject> {
     tags.set(keys[Math.floor(random() * KEYS)]!, `value ${i}`);
   }
   const history = Y.encodeStateAsUpdate(src);
-  const store = fakeStore();
+  const store = mergeOnlyStore();
   const room = new DocRoom(`exp-${EXP}`, { kind: 'experiment', experimentId: EXP }, store, { updates: [history], lastSeq: 1 });
   room.sharing = sharing;
   const registry = new ClientRegistry(store);

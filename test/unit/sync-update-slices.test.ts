@@ -8,12 +8,12 @@ import { newSharing } from '../../shared/rules/intents.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { sliceSyncMessage } from '../../extension/core/update-slices.ts';
 import { DEFAULT_LIMITS } from '../../sync-server/limits.ts';
-import type { Store } from '../../sync-server/store/store.ts';
 import { ClientRegistry } from '../../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../../sync-server/sync/room.ts';
 import { inspectUpdate } from '../../sync-server/sync/update-inspector.ts';
 import { mergeClientUpdate } from '../../sync-server/sync/validated-merge.ts';
 import { syncStep2Message } from '../../sync-server/sync/wire.ts';
+import { mergeOnlyStore } from '../support/merge-store.ts';
 
 /**
  * A large experiment document must still sync under the server's bounds on one message (its
@@ -28,19 +28,6 @@ const NAME = docName.experiment(EXP);
 const alice: Actor = { username: 'alice', staff: false };
 const SHARING: SharingState = { ...newSharing(EXP, 'alice'), grants: { bob: { by: 'alice', at: 1 } } };
 const GATE = { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [0, 0, 100, 100] };
-
-function memoryStore(): Store {
-  let seq = 0;
-  const owners = new Map<number, string>();
-  return {
-    appendUpdate: async () => ++seq,
-    compact: async () => undefined,
-    clientOwners: async (ids: number[]) => new Map(ids.filter((id) => owners.has(id)).map((id) => [id, owners.get(id)!])),
-    registerClients: async (ids: number[], username: string) => {
-      for (const id of ids) owners.set(id, username);
-    },
-  } as unknown as Store;
-}
 
 type Peer = RoomPeer & { controls: ControlMessage[]; closes: number[] };
 function peerOf(actor: Actor): Peer {
@@ -101,7 +88,7 @@ describe('a large, heavily edited experiment syncs under the bounds on one messa
     expect(slices.length).toBeGreaterThan(1);
     for (const m of slices) expect(m.byteLength).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
 
-    const store = memoryStore();
+    const store = mergeOnlyStore();
     const registry = new ClientRegistry(store);
     await registry.claim([1001, 2002], 'alice', { socketAllowance: 10, perAccountPerDay: 10 });
         const room = new DocRoom(NAME, parseDocName(NAME)!, store, { updates: [baseline], lastSeq: 1 });

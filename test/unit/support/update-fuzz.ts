@@ -4,12 +4,12 @@ import { checkContentWrite } from '../../../shared/rules/content.ts';
 import { newSharing } from '../../../shared/rules/intents.ts';
 import type { Actor, SharingState } from '../../../shared/schemas/entities.ts';
 import { DEFAULT_LIMITS } from '../../../sync-server/limits.ts';
-import type { Store } from '../../../sync-server/store/store.ts';
 import { ClientRegistry } from '../../../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../../../sync-server/sync/room.ts';
 import { inspectUpdate } from '../../../sync-server/sync/update-inspector.ts';
 import { mergeClientUpdate } from '../../../sync-server/sync/validated-merge.ts';
 import { updateOf } from '../../support/yjs-updates.ts';
+import { mergeOnlyStore } from '../../support/merge-store.ts';
 
 /**
  * A byte-mutation fuzz of the update decoder, the inspector and the validated merge. Valid
@@ -39,19 +39,6 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function memoryStore(): Store {
-  let seq = 0;
-  const owners = new Map<number, string>();
-  return {
-    appendUpdate: async () => ++seq,
-    compact: async () => undefined,
-    clientOwners: async (ids: number[]) => new Map(ids.filter((id) => owners.has(id)).map((id) => [id, owners.get(id)!])),
-    registerClients: async (ids: number[], username: string) => {
-      for (const id of ids) owners.set(id, username);
-    },
-  } as unknown as Store;
 }
 
 const GATE = { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [0, 0, 100, 100] };
@@ -173,7 +160,7 @@ export async function runCase(corpus: Corpus, seed: number, index: number): Prom
   const rounds = 1 + Math.floor(rand() * 3);
   for (let i = 0; i < rounds; i++) ({ bytes, mutation } = mutate(bytes, other.update, rand));
   const result: CaseResult = { accepted: false, failure: null, seedName: base.name, mutation, bytes };
-  const store = memoryStore();
+  const store = mergeOnlyStore();
   const room = new DocRoom(NAME, parseDocName(NAME)!, store, { updates: [corpus.baseline], lastSeq: 1 });
   room.sharing = SHARING;
   try {
