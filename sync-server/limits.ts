@@ -49,6 +49,10 @@ export const ServerLimitsSchema = z
     uploadIdleMs: z.number().int().positive(),
     /** Unused file tickets one account may hold (each lives 5 minutes): bounds the tickets' memory. */
     ticketsPerAccount: z.number().int().positive(),
+    /** After an upload is refused mid-body, how long the rest is read and dropped so the client can read the refusal (then the socket is closed). */
+    refusedBodyDrainMs: z.number().int().nonnegative(),
+    /** …and how many bytes of it at most. */
+    refusedBodyDrainBytes: z.number().int().nonnegative(),
     /** Bytes of an uploaded FCS file's TEXT segment read into memory to check it (real ones are KBs). */
     uploadTextBytes: z.number().int().positive(),
     /** Failed logins for one account before delays start. */
@@ -105,6 +109,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   uploadIdleMs: 30_000,
   ticketsPerAccount: 16,
   uploadTextBytes: 16 * 1024 * 1024,
+  refusedBodyDrainMs: 2_000,
+  refusedBodyDrainBytes: 4 * 1024 * 1024,
   loginFailuresFree: 5,
   loginFailuresFreePerAddress: 20,
   loginDelayMaxMs: 10 * 60_000,

@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { contentDisposition } from './content-disposition.ts';
 import { bearerToken, HttpError, sendJson } from './json.ts';
 import { declaredLength, parseReceived, receiveUpload } from './upload-body.ts';
+import { drainRefusedBody } from './refused-body-drain.ts';
 
 /** Density plots: answers kept, and the account slots of reads in progress (limits.densityReadsPerAccount). */
 export type PlotDeps = { cache: DensityCache; reading: UploadSlots };
@@ -46,13 +47,10 @@ export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: 
  * Bodies stream to disk (see upload-body.ts); downloads stream from it.
  */
 export async function handleFileRoute(req: IncomingMessage, res: ServerResponse, deps: FileDeps, parts: string[]): Promise<void> {
-  try {
-    await route(req, res, deps, parts);
-  } finally {
-    // Answered before the body was all read (refused, too large, not FCS): the connection closes
-    // after the answer, rather than Node reading the rest of a body of up to gigabytes to reuse it.
-    if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
-  }
+  // Answered before the body was all read (refused, too large, not FCS): a bounded drain, rather
+  // than Node reading the rest of a body of up to gigabytes or a reset that loses the answer.
+  drainRefusedBody(req, res, { ms: deps.limits.refusedBodyDrainMs, bytes: deps.limits.refusedBodyDrainBytes });
+  await route(req, res, deps, parts);
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, parts: string[]): Promise<void> {
@@ -137,10 +135,7 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps,
   if (!release) throw new HttpError(429, ErrorCode.TOO_MANY_UPLOADS, `at most ${limits.uploadsPerAccount} uploads at once per account`);
   try {
     const body = await receiveUpload(req, { blobs: deps.blobs, maxBytes: limits.uploadBytes, idleMs: limits.uploadIdleMs });
-    if (!body.ok) {
-      res.setHeader('connection', 'close'); // the rest of the body stays unread
-      return refuseFile(res, body.error);
-    }
+    if (!body.ok) return refuseFile(res, body.error);
     try {
       const parsed = parseReceived(body.temp, limits.uploadTextBytes);
       if (!parsed.ok) return refuseFile(res, parsed.error);
