@@ -1,4 +1,4 @@
-import { createWriteStream, openAsBlob } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,36 +7,40 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ExperimentId, GateId } from '../../shared/schemas/entities.ts';
 import { FileName } from '../../shared/schemas/files.ts';
 import { unreachable } from '../core/errors.ts';
-import { flag, onlyFlags, UsageError } from './args.ts';
+import { flag, has, onlyFlags, UsageError } from './args.ts';
+import { fileOnDisk, printPrivacyCheck, scrubbedCopy } from './privacy-check.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
 import { Exit } from './output.ts';
 
 /**
- * `file add EXP PATH` → {fileId, events, channels}; `file get EXP FILE --out PATH`;
- * `gate export EXP GATE` → {id}. Files need the server: there is no offline upload.
+ * `file add EXP PATH [--check | --scrub KEY,KEY]` → {fileId, events, channels}; `file get EXP FILE
+ * --out PATH`; `gate export EXP GATE` → {id}. Files need the server: there is no offline upload.
+ * `--check` lists the keywords that may identify a person and uploads nothing; `--scrub` uploads
+ * a copy without the named keywords (see privacy-check.ts).
  */
 export async function runFile(ctx: Ctx): Promise<Exit> {
   const [, sub, exp, second, ...rest] = ctx.args.positionals;
   if (rest.length > 0 || exp === undefined || second === undefined) throw new UsageError('usage: file add EXP PATH | file get EXP FILE --out PATH');
   const expId = ExperimentId.safeParse(exp);
   if (!expId.success) throw new UsageError('bad experiment id');
+  if (sub === 'add' && has(ctx.args, 'check')) {
+    onlyFlags(ctx.args, ['check']);
+    return printPrivacyCheck(ctx, second);
+  }
   if (ctx.offline) throw new UsageError('files travel only online; drop --offline');
   const core = await ctx.core();
   core.requireSession();
   if (sub === 'add') {
-    onlyFlags(ctx.args, []);
+    onlyFlags(ctx.args, ['scrub']);
     const name = FileName.safeParse(basename(second));
     if (!name.success) throw new UsageError('bad file name');
-    // A Blob over the file on disk: read as the request sends it, never held whole.
-    let file: Blob;
-    try {
-      file = await openAsBlob(second);
-    } catch {
-      throw new UsageError(`cannot read ${second}`);
-    }
-    const uploaded = await core.uploadFile(expId.data, name.data, file);
-    ctx.out.result(uploaded, `${uploaded.fileId}  ${uploaded.name}: ${uploaded.events} events, ${uploaded.channels.length} channels`);
+    const scrub = flag(ctx.args, 'scrub');
+    const file = scrub === undefined ? await fileOnDisk(second) : await scrubbedCopy(second, scrub);
+    const uploaded = await core.uploadFile(expId.data, name.data, file.body);
+    const result = file.scrubbed.length > 0 ? { ...uploaded, scrubbed: file.scrubbed } : uploaded;
+    const note = file.scrubbed.length > 0 ? ` (without ${file.scrubbed.join(', ')})` : '';
+    ctx.out.result(result, `${uploaded.fileId}  ${uploaded.name}: ${uploaded.events} events, ${uploaded.channels.length} channels${note}`);
     return Exit.ok;
   }
   if (sub === 'get') {

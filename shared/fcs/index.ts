@@ -20,3 +20,4 @@ export {
 export { locateFcsData, type FcsDataLocation } from './parse.ts';
 export { decodeColumns, planColumns, type ColumnPlan } from './columns.ts';
 export type { DataLayout } from './layout.ts';
+export { findPrivacyRisks, scrubbedStart, PrivacyReason, type PrivacyFinding, type ScrubRefusal } from './privacy.ts';

@@ -13,7 +13,7 @@
 import { encodeEvents } from './data.ts';
 import { HEADER_LENGTH, writeHeader } from './header.ts';
 import { chooseDelimiter, encodeText } from './text.ts';
-import type { FcsByteOrder, FcsDataType } from './types.ts';
+import type { FcsByteOrder, FcsDataType, FcsVersion } from './types.ts';
 
 export type FcsWriteInput = {
   channels: Array<{ name: string; label?: string; range?: number }>;
@@ -103,28 +103,41 @@ export function writeFcs(input: FcsWriteInput): Uint8Array {
   const byteOrder = input.byteOrder ?? 'little';
   const dataLength = input.events.length * (bits / 8);
 
+  const { text, begin, end } = settleLayout((b, e) => keywordPairs(input, dataType, bits, b, e), dataLength);
+  const head = headAndText(input.version ?? '3.1', text, begin, end);
+  const out = new Uint8Array(dataLength === 0 ? head.length : end + 1);
+  out.set(head, 0);
+  if (dataLength > 0) encodeEvents(out, begin, input.events, dataType, bits, byteOrder);
+  return out;
+}
+
+export type SettledLayout = { text: Uint8Array; begin: number; end: number };
+
+/**
+ * Solves the fixed point described at the top: `pairsAt(begin, end)` gives the keyword list for
+ * candidate DATA offsets, `dataLength` the DATA segment's size in bytes.
+ */
+export function settleLayout(pairsAt: (begin: number, end: number) => Array<[string, string]>, dataLength: number): SettledLayout {
   let begin = 0;
   let end = 0;
-  let text: Uint8Array | null = null;
-  const delimiter = chooseDelimiter(keywordPairs(input, dataType, bits, 0, 0));
+  const delimiter = chooseDelimiter(pairsAt(0, 0));
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const encoded = encodeText(keywordPairs(input, dataType, bits, begin, end), delimiter);
-    const nextBegin = dataLength === 0 ? 0 : align8(HEADER_LENGTH + encoded.length);
+    const text = encodeText(pairsAt(begin, end), delimiter);
+    const nextBegin = dataLength === 0 ? 0 : align8(HEADER_LENGTH + text.length);
     const nextEnd = dataLength === 0 ? 0 : nextBegin + dataLength - 1;
-    if (nextBegin === begin && nextEnd === end) {
-      text = encoded;
-      break;
-    }
+    if (nextBegin === begin && nextEnd === end) return { text, begin, end };
     begin = nextBegin;
     end = nextEnd;
   }
-  if (text === null) throw new Error('FCS layout did not settle (offsets keep changing)');
+  throw new Error('FCS layout did not settle (offsets keep changing)');
+}
 
+/** HEADER, TEXT and the space padding up to DATA's first byte: everything before the events. */
+export function headAndText(version: FcsVersion, text: Uint8Array, begin: number, end: number): Uint8Array<ArrayBuffer> {
   const textEnd = HEADER_LENGTH + text.length - 1;
-  const out = new Uint8Array(dataLength === 0 ? textEnd + 1 : end + 1);
-  out.set(writeHeader(input.version ?? '3.1', [HEADER_LENGTH, textEnd], [begin, end]), 0);
+  const out = new Uint8Array(begin === 0 ? textEnd + 1 : begin);
+  out.set(writeHeader(version, [HEADER_LENGTH, textEnd], [begin, end]), 0);
   out.set(text, HEADER_LENGTH);
-  out.fill(0x20, textEnd + 1, begin); // gap before the aligned DATA segment
-  if (dataLength > 0) encodeEvents(out, begin, input.events, dataType, bits, byteOrder);
+  out.fill(0x20, textEnd + 1); // gap before the aligned DATA segment
   return out;
 }
