@@ -74,6 +74,9 @@ export const ErrorCode = {
   ALREADY_CURATED: 'ALREADY_CURATED',
   CURATION_REQUESTED: 'CURATION_REQUESTED',
   TOO_MANY_PLOTS: 'TOO_MANY_PLOTS',
+  REVIEW_LINK_EXPIRY: 'REVIEW_LINK_EXPIRY',
+  TOO_MANY_REVIEW_LINKS: 'TOO_MANY_REVIEW_LINKS',
+  UNKNOWN_REVIEW_LINK: 'UNKNOWN_REVIEW_LINK',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -149,6 +152,9 @@ const words: Record<ErrorCode, string> = {
   ALREADY_CURATED: 'This experiment is already curated.',
   CURATION_REQUESTED: 'Curation of this experiment was already requested; staff will answer it.',
   TOO_MANY_PLOTS: 'Too many plots are being computed for your account at once; try again in a moment.',
+  REVIEW_LINK_EXPIRY: 'A reviewer link must end in the future, and within two years.',
+  TOO_MANY_REVIEW_LINKS: 'This experiment has as many live reviewer links as it may; revoke one first.',
+  UNKNOWN_REVIEW_LINK: 'This experiment has no reviewer link with that id.',
 };
 
 export function describeCode(code: ErrorCode): string {

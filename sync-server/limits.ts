@@ -87,6 +87,8 @@ export const ServerLimitsSchema = z
     densityCacheEntries: z.number().int().nonnegative(),
     /** Sign-ups one client address may make per hour (each new account may mail codes to any address); more are TOO_MANY_ATTEMPTS. Higher than one person needs, as a lab may share one NAT address. */
     signupsPerAddressPerHour: z.number().int().positive(),
+    /** Live (not revoked, not expired) reviewer links one experiment may have; more get TOO_MANY_REVIEW_LINKS. */
+    reviewLinksPerExperiment: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -127,6 +129,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   densityReadsPerAccount: 2,
   densityCacheEntries: 32,
   signupsPerAddressPerHour: 20,
+  reviewLinksPerExperiment: 20,
 };
 
 export type LimitName = keyof ServerLimits;

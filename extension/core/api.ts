@@ -5,6 +5,7 @@ import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { DensityAnswer, type DensityQuery } from '../../shared/plot/answer.ts';
 import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
 import { CoreError, detailWords, fromServerCode, unreachable } from './errors.ts';
+import { ReviewLinkCreated, ReviewLinkSummary, type ReviewLinkRequest } from '../../shared/schemas/review-links.ts';
 
 /**
  * The HTTP half of the server API: JSON in and out, bearer token, errors as `ErrorBody`. Every
@@ -94,6 +95,16 @@ export class Api {
   }
   curationQueue(): Promise<CurationRequest[]> {
     return this.call('GET', '/api/curation-requests', z.array(CurationRequest));
+  }
+
+  createReviewLink(experimentId: string, request: ReviewLinkRequest): Promise<ReviewLinkCreated> {
+    return this.call('POST', `/api/experiments/${experimentId}/review-links`, ReviewLinkCreated, request);
+  }
+  reviewLinks(experimentId: string): Promise<ReviewLinkSummary[]> {
+    return this.call('GET', `/api/experiments/${experimentId}/review-links`, z.array(ReviewLinkSummary));
+  }
+  revokeReviewLink(experimentId: string, linkId: string): Promise<void> {
+    return this.call('DELETE', `/api/experiments/${experimentId}/review-links/${encodeURIComponent(linkId)}`, null);
   }
 
   /** Sends an FCS file; the server parses it and refuses a malformed one with the reason. */

@@ -182,6 +182,11 @@ function refuseTakenName(doc: Y.Doc, name: string): void {
 
 async function download(res: ServerResponse, deps: FileDeps, actor: Actor, experimentId: string, fileId: string): Promise<void> {
   await check(deps, actor, experimentId, Capability.download);
+  await sendStoredFile(res, deps, experimentId, fileId);
+}
+
+/** Streams one FCS file of an experiment as an attachment; the caller has checked the right to it. */
+export async function sendStoredFile(res: ServerResponse, deps: Pick<FileDeps, 'rooms' | 'blobs'>, experimentId: string, fileId: string): Promise<void> {
   const raw = await deps.rooms.with(docName.experiment(experimentId), async (room) => room.doc.getMap(ExperimentRoot.files).get(fileId));
   const file = FileRecord.safeParse(raw);
   if (!file.success || !deps.blobs.has(file.data.sha256)) throw new HttpError(404, ErrorCode.UNKNOWN_FILE);

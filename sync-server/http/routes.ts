@@ -18,6 +18,8 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { SocketDirectory } from '../sync/socket-directory.ts';
 import { accountRoutes } from './account-routes.ts';
+import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
+import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
 export type HttpDeps = FileDeps & {
@@ -35,6 +37,8 @@ export type HttpDeps = FileDeps & {
   signups: SignupThrottle;
   /** The one queue every password hash waits in. */
   hashes: HashQueue;
+  /** The server's address as people reach it, for links it hands out. */
+  publicUrl: () => string;
 };
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
@@ -151,8 +155,17 @@ async function signedIn(req: IncomingMessage, store: Store): Promise<Actor> {
 const cors = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'authorization, content-type',
-  'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
+  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
 };
+
+/** Routes that take the rest of the path as arguments. */
+function prefixRoute(full: string): Route | undefined {
+  if (full.startsWith('/review/')) return (rq, rs, d) => handleReviewPage(rq, rs, d, full.slice('/review/'.length).split('/'));
+  if (!full.startsWith('/api/experiments/')) return undefined;
+  const [experimentId = '', kind, ...rest] = full.slice('/api/experiments/'.length).split('/');
+  if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, experimentId, rest);
+  return (rq, rs, d) => handleFileRoute(rq, rs, d, full.slice('/api/experiments/'.length).split('/'));
+}
 
 export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
   for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
@@ -161,11 +174,10 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: Http
     return;
   }
   const full = new URL(req.url ?? '/', 'http://localhost').pathname;
-  // `/experiments/<id>` links from share mail all land on one page.
-  const path = full.startsWith('/experiments/') ? '/experiments' : full;
-  const route: Route | undefined = full.startsWith('/api/experiments/')
-    ? (rq, rs, d) => handleFileRoute(rq, rs, d, full.slice('/api/experiments/'.length).split('/'))
-    : routes[`${req.method} ${path}`];
+  // `/experiments/<id>` links from share mail all land on one page; a reviewer page's path
+  // holds its secret, which no log line may show.
+  const path = full.startsWith('/experiments/') ? '/experiments' : full.startsWith('/review/') ? '/review' : full;
+  const route: Route | undefined = prefixRoute(full) ?? routes[`${req.method} ${path}`];
   if (!route) {
     sendError(res, new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint'));
     return;

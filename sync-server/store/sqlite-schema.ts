@@ -201,3 +201,18 @@ migrations.push(`
 migrations.push(`
   CREATE TABLE mail_to_budget (address_hash TEXT PRIMARY KEY, window_start INTEGER NOT NULL, sent INTEGER NOT NULL);
 `);
+
+/** Reviewer links: one experiment shown read-only behind a secret URL (the secret as SHA-256 only). */
+migrations.push(`
+  CREATE TABLE review_links (
+    id TEXT PRIMARY KEY,
+    experiment_id TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    secret_hash TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    download INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX review_links_by_experiment ON review_links (experiment_id, created_at);
+`);

@@ -57,6 +57,17 @@ export type ConnectionRequestRecord = {
   decidedAt: number | null;
 };
 export type EmailLinkRecord = { tokenHash: string; requestId: string; action: 'accept' | 'reject'; expiresAt: number; usedAt: number | null };
+/** The secret is kept only as SHA-256 (hex); the page compares hashes in constant time. */
+export type ReviewLinkRecord = {
+  id: string;
+  experimentId: string;
+  secretHash: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+  download: boolean;
+  revokedAt: number | null;
+};
 export type MailRecord = {
   id: number;
   to: string;
@@ -200,4 +211,12 @@ export interface Store {
   undeliverableMail(limit: number): Promise<MailRecord[]>;
   /** Puts a given-up mail back in the queue, due at `at`, its age counted from then; false if `id` is not one. */
   requeueMail(id: number, at: number): Promise<boolean>;
+
+  // Reviewer links (secret read-only pages of one experiment)
+  saveReviewLink(link: ReviewLinkRecord): Promise<void>;
+  findReviewLink(id: string): Promise<ReviewLinkRecord | null>;
+  /** Newest first. */
+  reviewLinksOf(experimentId: string): Promise<ReviewLinkRecord[]>;
+  /** Sets `revokedAt` once; false if the link is unknown or already revoked. */
+  revokeReviewLink(id: string, at: number): Promise<boolean>;
 }
