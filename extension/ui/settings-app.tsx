@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Settings } from '../messages.ts';
 import { describe, errorCode } from './describe.ts';
 import { useLive } from './hooks.ts';
@@ -70,16 +70,21 @@ function AccountSection({ settings }: { settings: Settings }) {
 function MailSection({ settings, onSaved }: { settings: Settings; onSaved: () => void }) {
   const { act, refusal } = useAction();
   const [saved, setSaved] = useState(false);
-  const change = async (on: boolean) => {
+  // The box shows the click at once; the server's value comes back with the reload.
+  const [on, setOn] = useState(settings.shareEmails);
+  useEffect(() => setOn(settings.shareEmails), [settings.shareEmails]);
+  const change = async (wanted: boolean) => {
     setSaved(false);
-    if (await act({ type: 'setPreferences', shareEmails: on })) setSaved(true);
+    setOn(wanted);
+    if (await act({ type: 'setPreferences', shareEmails: wanted })) setSaved(true);
+    else setOn(settings.shareEmails);
     onSaved();
   };
   return (
     <section aria-labelledby="mail-title">
       <h2 id="mail-title">Mail</h2>
       <label class="check">
-        <input type="checkbox" checked={settings.shareEmails} onChange={(e) => void change(e.currentTarget.checked)} />
+        <input type="checkbox" checked={on} onChange={(e) => void change(e.currentTarget.checked)} />
         Mail me when someone shares an experiment with me
       </label>
       <p class="meta">Connection requests and address confirmations are always mailed: they need an answer.</p>
