@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from './support/axe.ts';
 import { eventually, visible } from './support/pages.ts';
 import { signedInPerson, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { PASSWORD, startTestServer, type TestServer } from './support/server.ts';
 
 /**
  * The settings page of the built extension: opened from the popup, it shows the signed-in
@@ -56,6 +57,7 @@ describe('the settings page', () => {
     expect(await settings.getByTestId('settings-username').textContent()).toBe('bob');
     expect(await settings.getByTestId('settings-email').textContent()).toBe('bob@example.org (confirmed)');
     expect(await settings.getByTestId('settings-server').textContent()).toBe(server.url);
+    expect(await seriousViolations(settings)).toEqual([]);
   });
 
   it('turns share mail off and on, and the server honours it', async () => {
@@ -82,6 +84,21 @@ describe('the settings page', () => {
     const mail = (await outbox(server)).filter(shareMailToBob);
     expect(mail.map((m) => m.subject)).toEqual(['alice shared “Loud share” with you']);
     expect(mail[0]?.text).toContain('open Settings from the Cytoshare button');
+  });
+
+  it('changes the password, refusing a wrong current one', async () => {
+    const form = settings.getByRole('form', { name: 'Password' });
+    const change = async (current: string) => {
+      await form.getByLabel('Current password').fill(current);
+      await form.getByLabel('New password', { exact: true }).fill('a new long password');
+      await form.getByLabel('New password again').fill('a new long password');
+      await form.getByRole('button', { name: 'Change password' }).click();
+    };
+    await change('not my password');
+    await visible(settings.getByRole('alert'));
+    await change(PASSWORD);
+    await visible(settings.getByRole('status').filter({ hasText: 'Password changed.' }));
+    expect(await server.login('bob', 'a new long password')).toMatch(/.+/);
   });
 
   it('signs out, and then offers to sign in', async () => {
