@@ -24,6 +24,8 @@ export default defineConfig({
     host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     action: { default_title: 'Cytoshare' },
+    // The settings page is also the extension's options page (chrome://extensions → Details).
+    options_ui: { page: 'settings.html', open_in_tab: true },
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
-import { CurationRequest } from '../shared/schemas/api.ts';
+import { CurationRequest, PasswordChangeRequest, PreferencesRequest } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
@@ -95,6 +95,10 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('verifyEmail'), code: z.string().trim().min(1).max(64) }),
   /** A new address, or the pending one again for a fresh code (the old code is then void). */
   z.strictObject({ type: z.literal('changeEmail'), email: z.email().max(254) }),
+  // The settings page: the account as the server sees it, mail preferences, the password.
+  z.strictObject({ type: z.literal('settings') }),
+  z.strictObject({ type: z.literal('setPreferences'), ...PreferencesRequest.shape }),
+  z.strictObject({ type: z.literal('changePassword'), ...PasswordChangeRequest.shape }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -165,6 +169,14 @@ export type View = z.infer<typeof View>;
 const Created = z.strictObject({ id: z.string(), draft: Draft });
 const Address = z.object({ email: z.string(), emailVerified: z.boolean(), pendingEmail: z.string().nullable() });
 const Nothing = z.null();
+/** The settings page's view of the account: the server signed in to, the address, the mail preferences. */
+export const Settings = z.object({
+  server: z.string(),
+  username: z.string(),
+  ...Address.shape,
+  shareEmails: z.boolean(),
+});
+export type Settings = z.infer<typeof Settings>;
 
 /** What each request answers when it succeeds. */
 export const responseSchemas = {
@@ -216,6 +228,9 @@ export const responseSchemas = {
   address: Address,
   verifyEmail: Address,
   changeEmail: Address,
+  settings: Settings,
+  setPreferences: z.object({ shareEmails: z.boolean() }),
+  changePassword: z.object({ endedSessions: z.number().int().nonnegative() }),
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
 

@@ -79,6 +79,8 @@ export const ServerLimitsSchema = z
     verifyMailsPerAddressPerDay: z.number().int().positive(),
     /** How long an emailed verification code and its link stay good. */
     verifyCodeTtlMs: z.number().int().positive(),
+    /** How long the link of a share mail opens its landing page (the link is sealed, stored nowhere, so it cannot be revoked one by one; unsharing hides the page). */
+    shareLinkTtlMs: z.number().int().positive(),
     /** An HTTP connection that moves no byte for this long is dropped (a body trickled byte by byte, an unread answer). */
     httpIdleTimeoutMs: z.number().int().positive(),
     /** Density plots (file read from disk) one account may have computing at once; more get TOO_MANY_PLOTS. */
@@ -125,6 +127,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   verifyMailsPerDay: 5,
   verifyMailsPerAddressPerDay: 5,
   verifyCodeTtlMs: 24 * 3600 * 1000,
+  shareLinkTtlMs: 30 * 24 * 3600 * 1000,
   httpIdleTimeoutMs: 30_000,
   densityReadsPerAccount: 2,
   densityCacheEntries: 32,

@@ -9,7 +9,7 @@ import type { Handlers } from './handler.ts';
 type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
   | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'density' | 'refresh'
-  | 'address' | 'verifyEmail' | 'changeEmail';
+  | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword';
 
 export const moreHandlers: Pick<Handlers, More> = {
   projects: (_req, core) => core.projects(),
@@ -47,4 +47,18 @@ export const moreHandlers: Pick<Handlers, More> = {
   },
   verifyEmail: (req, core) => core.verifyEmail(req.code),
   changeEmail: (req, core) => core.changeEmail(req.email),
+  // Asked of the server each time, so the page shows what the notifier will honour.
+  settings: async (_req, core) => {
+    const who = await core.whoami();
+    return {
+      server: core.account?.server ?? '',
+      username: who.username,
+      email: who.email,
+      emailVerified: who.emailVerified ?? true,
+      pendingEmail: who.pendingEmail ?? null,
+      shareEmails: who.shareEmails ?? true,
+    };
+  },
+  setPreferences: (req, core) => core.setShareEmails(req.shareEmails),
+  changePassword: (req, core) => core.changePassword(req.currentPassword, req.newPassword),
 };

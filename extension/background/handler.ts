@@ -25,7 +25,7 @@ export type HandlerCore = ClientCore & {
     CytoshareCore,
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
-    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate'
+    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword'
   >;
 
 export type HandlerContext = {

@@ -1,5 +1,6 @@
 import { browser, type Browser } from 'wxt/browser';
 import type { CoreChange } from '../core/contract.ts';
+import { fromExtensionPage, managerUrlFor } from '../landing-open.ts';
 import { CHANGES_PORT, WatchMessage, type ChangeMessage, type Notice, type ResponseOf } from '../messages.ts';
 import { showInboxCount } from './badge.ts';
 import { createCore, startLive, type Live, type WorkerCore } from './core-factory.ts';
@@ -164,6 +165,15 @@ export function startWorker(): void {
 
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (answer: unknown) => void) => {
     if (sender.id !== browser.runtime.id) return false;
+    // A content script (on the share landing page) may ask for nothing but opening the manager.
+    const root = `${location.origin}/`;
+    if (!fromExtensionPage(sender.url, root)) {
+      void current.then((session) => {
+        const url = managerUrlFor(message, sender.url, session?.core.account?.server, root);
+        if (url) return browser.tabs.create({ url });
+      });
+      return false;
+    }
     const type = (message as { type?: unknown } | null)?.type;
     void handle(message)
       .then(async (answer) => {

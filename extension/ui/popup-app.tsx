@@ -45,6 +45,9 @@ function AccountMenu({ account }: { account: Account }) {
   return (
     <p class="account">
       <span>{account.username}</span>
+      <button type="button" class="link" onClick={() => void browser.tabs.create({ url: new URL('settings.html', location.href).href })}>
+        Settings
+      </button>
       <button type="button" class="link" onClick={() => void send({ type: 'logout' })}>
         Sign out
       </button>

@@ -1,14 +1,19 @@
 import type { MailQueue } from '../mail/mail-queue.ts';
-import { connectionRequest, shareNotification } from '../mail/templates.ts';
+import type { ShareLinks } from '../auth/share-links.ts';
+import { connectionRequest, shareLinkUrl, shareNotification } from '../mail/templates.ts';
 import type { Notifier } from './notifier.ts';
 
-/** Notifications as mail, queued durably before the action that caused them is answered. */
-export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf: (username: string) => Promise<string | null>): Notifier {
+/**
+ * Notifications as mail, queued durably before the action that caused them is answered. A share
+ * mail links each experiment to its landing page through a sealed link for that recipient.
+ */
+export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf: (username: string) => Promise<string | null>, links: ShareLinks): Notifier {
   return {
     async shared({ by, to, experiments }) {
       if (!to.email) return; // no proved address: nothing is mailed to this account
       const sharerEmail = await emailOf(by);
-      const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments });
+      const withLinks = experiments.map((e) => ({ ...e, url: shareLinkUrl(publicUrl(), links.mint({ experimentId: e.id, recipient: to.username, sharer: by })) }));
+      const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments: withLinks });
       await queue.send({ to: to.email, ...mail });
     },
     async connectionRequest({ from, toEmail, acceptUrl, rejectUrl }) {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ExperimentContent, FileRecord } from '../../shared/doc-layout.ts';
-import { escapeHtml as esc } from './page.ts';
+import { escapeHtml as esc } from '../mail/templates.ts';
+import { pageHeaders } from './page.ts';
 
 export type ReviewView = {
   content: ExperimentContent;
@@ -11,19 +12,6 @@ export type ReviewView = {
   base: string;
 };
 
-/**
- * The page holds its own secret in links, so nothing may carry it elsewhere: no referrer, no
- * cache, no indexing, no script, nothing loaded from anywhere.
- */
-const headers = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-robots-tag': 'noindex, nofollow',
-  'x-content-type-options': 'nosniff',
-};
-
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
 th{background:#f3f3f3}.note{color:#555}`;
@@ -32,6 +20,9 @@ function html(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · Cytoshare review</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head><body>${body}</body></html>`;
 }
+
+/** The page holds its own secret in links: besides the mail pages' headers, no indexing. */
+const headers = { ...pageHeaders(STYLE), 'content-type': 'text/html; charset=utf-8', 'x-robots-tag': 'noindex, nofollow' };
 
 function send(res: ServerResponse, status: number, page: string): void {
   res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(page) });

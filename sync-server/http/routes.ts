@@ -5,6 +5,8 @@ import { EmailChangeRequest, PreferencesRequest, VerifyRequest, type AddressStat
 import { ProofRefused, type EmailProofs } from '../auth/email-proof.ts';
 import type { Connections } from '../effects/connections.ts';
 import { sendPage } from './page.ts';
+import { shareLanding } from './share-landing.ts';
+import type { ShareLinks } from '../auth/share-links.ts';
 import { handleFileRoute, type FileDeps } from './file-routes.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { Intent } from '../../shared/schemas/intents.ts';
@@ -39,6 +41,8 @@ export type HttpDeps = FileDeps & {
   hashes: HashQueue;
   /** The server's address as people reach it, for links it hands out. */
   publicUrl: () => string;
+  /** Opens the sealed links of share mails. */
+  shareLinks: ShareLinks;
 };
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
@@ -124,6 +128,9 @@ const routes: Record<string, Route> = {
     sendPage(res, outcome.status, outcome.status === 200 ? 'Done' : 'Nothing changed', outcome.message);
   },
 
+  'GET /shared': (req, res, deps) => shareLanding(req, res, deps),
+
+  // Share mail sent before share links: one page that names nothing.
   'GET /experiments': async (_req, res) =>
     sendPage(res, 200, 'Open Cytoshare', 'Open the Cytoshare extension from your browser toolbar to see this experiment.'),
 

@@ -11,7 +11,8 @@ export type ShareNotice = {
   publicUrl: string;
   /** The user who shared: username, and email when known. */
   sharer: { username: string; email?: string };
-  experiments: { id: string; name: string }[];
+  /** `url`, when given, is the experiment's link (a share link's landing page); else its plain address. */
+  experiments: { id: string; name: string; url?: string }[];
 };
 
 export type ConnectionRequestNotice = {
@@ -38,6 +39,11 @@ export function experimentUrl(publicUrl: string, id: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/experiments/${encodeURIComponent(id)}`;
 }
 
+/** The landing page of a share mail's sealed link (sync-server/http/share-landing.ts). */
+export function shareLinkUrl(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/shared?token=${encodeURIComponent(token)}`;
+}
+
 function who(user: { username: string; email?: string }): string {
   return user.email ? `${user.username} (${user.email})` : user.username;
 }
@@ -50,7 +56,7 @@ const link = (url: string, label: string) => `<a href="${escapeHtml(url)}">${esc
 
 export function shareNotification(notice: ShareNotice): MailContent {
   const { sharer, experiments } = notice;
-  const items = experiments.map((e) => ({ name: e.name.trim() || 'Untitled experiment', url: experimentUrl(notice.publicUrl, e.id) }));
+  const items = experiments.map((e) => ({ name: e.name.trim() || 'Untitled experiment', url: e.url ?? experimentUrl(notice.publicUrl, e.id) }));
   const first = items[0];
   const subject =
     items.length === 1 && first
@@ -58,7 +64,7 @@ export function shareNotification(notice: ShareNotice): MailContent {
       : `${oneLine(sharer.username, 40)} shared ${items.length} experiments with you`;
   const what = items.length === 1 ? 'an experiment' : `${items.length} experiments`;
   const intro = `${who(sharer)} shared ${what} with you on Cytoshare.`;
-  const outro = 'It is now in your Inbox in the Experiment Manager. You can turn these emails off in your Cytoshare settings.';
+  const outro = 'It is now in your Inbox in the Cytoshare extension. To change your mail preferences, open Settings from the Cytoshare button in your browser toolbar.';
   const text = [intro, '', ...items.map((i) => `- ${i.name}\n  ${i.url}`), '', outro, ''].join('\n');
   const html = page([
     `<p>${escapeHtml(intro)}</p>`,

@@ -238,10 +238,10 @@ describe('share notification mail', () => {
 
     const m = await waitForMail(inbox, mailOf('bob'), /shared/);
     expect(m.subject).toBe('alice shared “Tregs <CD25+>” with you');
-    const url = `${h.server.url}/experiments/${id}`;
+    // The experiment's link is its landing page, through a sealed link (share-landing.test.ts).
+    const url = new RegExp(`(${h.server.url}/shared\\?token=[A-Za-z0-9_-]+)`).exec(m.text ?? '')?.[1] ?? 'no link';
     expect(m.text).toContain('alice (alice@lab.test) shared an experiment with you');
     expect(m.text).toContain('Tregs <CD25+>');
-    expect(m.text).toContain(url);
     expect(m.html).toContain(`href="${url}"`);
     expect(m.html).toContain('Tregs &lt;CD25+&gt;');
     expect(m.html).not.toContain('Tregs <CD25+>');
@@ -250,7 +250,7 @@ describe('share notification mail', () => {
 
     const page = await follow(url);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('Open the Cytoshare extension');
+    expect(page.text).toContain('Tregs &lt;CD25+&gt;');
   });
 
   it('is not sent once the grantee turned share emails off, and is again once turned back on', async () => {
@@ -350,7 +350,7 @@ describe('mail while the SMTP server is down', () => {
 
     inbox = await startSmtp(port);
     const share = await waitForMail(inbox, mailOf('bob'), 'alice shared “Queued notice” with you');
-    expect(share.text).toContain(`${server.url}/experiments/${id}`);
+    expect(share.text).toContain(`${server.url}/shared?token=`);
     const request = await waitForMail(inbox, 'erin@elsewhere.test', requestSubject('alice'));
     await pollUntil(async () => (await server.store.pendingMailCount()) === 0, 'all mail marked sent');
     // Each exactly once (retries before and after the restart sent no duplicate).
