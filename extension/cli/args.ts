@@ -13,6 +13,7 @@ export class UsageError extends Error {
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end',
+  'file', 'scale', 'cofactor',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others']);
 
@@ -90,6 +91,8 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   tag ID FILE DIMENSION VALUE
   gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 (or --polygon X1,Y1;X2,Y2;X3,Y3…) | gate rm ID GATE | gate export ID GATE
   file add EXP PATH | file get EXP FILE --out PATH
+  figure add ID NAME --file FILE --x CHANNEL --y CHANNEL [--scale lin|log|asinh] [--cofactor C] | figure list ID
+  figure export ID FIGURE --out FILE.png|FILE.svg
   project create NAME | project add PROJECT EXP | project remove PROJECT EXP | project list | project show PROJECT
   project member PROJECT USER --role manager|leader|member | --remove
   project policy PROJECT --access full|restricted [--illustrations view-only|create] [--cloning disabled|files-only|full]

@@ -9,6 +9,7 @@ import { runDrafts, runSync } from './cmd-sync.ts';
 import { runConnectionAction, runConnections } from './cmd-connections.ts';
 import { runProject } from './cmd-projects.ts';
 import { runFile } from './cmd-files.ts';
+import { runFigure } from './cmd-figures.ts';
 import { runLifecycle } from './cmd-lifecycle.ts';
 import { makeCtx, type Ctx } from './context.ts';
 import { CorruptFileError } from './file-store.ts';
@@ -49,6 +50,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   project: runProject,
   prefs: runPrefs,
   file: runFile,
+  figure: runFigure,
   trash: runLifecycle,
   restore: runLifecycle,
   delete: runLifecycle,
