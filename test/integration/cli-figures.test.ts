@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
-import { cleanup, world, type World } from './cli-helpers.ts';
+import { cleanup, world, type Run, type World } from './cli-helpers.ts';
 
 /**
  * `cytoshare figure add|list|export` through the real binary and server. Mia owns the
@@ -26,7 +26,7 @@ for (let i = 0; i < EVENTS; i++) {
 }
 const SHARE = `${((inside / EVENTS) * 100).toFixed(1)}%`;
 
-const codeOf = (run: { json: { code?: string; error?: { code: string } } }) => run.json?.error?.code ?? run.json?.draft?.code ?? run.json?.code;
+const codeOf = (run: Run): string | undefined => run.json?.error?.code ?? run.json?.draft?.code ?? run.json?.code;
 
 describe('cytoshare CLI: figures', () => {
   let w: World;
