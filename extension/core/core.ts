@@ -18,7 +18,7 @@ import { recordEdit, recordIntent, type ActionContext } from './actions.ts';
 import { Api, type FetchLike, type UploadBody } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
-import { newExperimentId, newGateId } from './ids.ts';
+import { newExperimentId, newFigureId, newGateId } from './ids.ts';
 import { experimentView, listRows, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
@@ -430,7 +430,7 @@ export class CytoshareCore implements ClientCore {
   }
   /** Illustrations: written whole under their id, like gates, with the `illustrate` right. */
   async addFigure(experimentId: string, figure: Figure): Promise<{ id: string; draft: Draft }> {
-    const id = newGateId();
+    const id = newFigureId();
     return { id, draft: await this.edit(experimentId, ExperimentRoot.figures, id, figure, `add figure "${figure.name}"`) };
   }
   setFigure(experimentId: string, figureId: string, figure: Figure): Promise<Draft> {
