@@ -285,7 +285,7 @@ export type FileRecord = z.infer<typeof FileRecord>;
  * The facts content rules check references against, read from the document on first use: a
  * write of a name or purpose reads nothing. Only names are read, not whole file records.
  */
-export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasChannel(channel: string): boolean; hasGate(gateId: string): boolean } {
+export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasChannel(channel: string): boolean; hasGate(gateId: string): boolean; hasFigure(figureId: string): boolean } {
   let names: Set<string> | null = null;
   let channels: Set<string> | null = null;
   const read = () => {
@@ -307,6 +307,10 @@ export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasC
     hasGate: (gateId) => {
       const gates = doc.getMap(ExperimentRoot.gates);
       return gates.has(gateId) && gates.get(gateId) !== null;
+    },
+    hasFigure: (figureId) => {
+      const figures = doc.getMap(ExperimentRoot.figures);
+      return figures.has(figureId) && figures.get(figureId) !== null;
     },
   };
 }

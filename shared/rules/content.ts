@@ -23,6 +23,8 @@ export type ContentFacts = {
   hasChannel(channel: string): boolean;
   /** A gate that exists now (a removed gate, written as null, does not). */
   hasGate(gateId: string): boolean;
+  /** The same for figures; absent, a figure's removal is not checked against the document. */
+  hasFigure?(figureId: string): boolean;
 };
 
 /**
@@ -73,7 +75,10 @@ function checkReferences(write: ContentWrite, path: string[], facts: ContentFact
       if (!facts.hasChannel(channel)) return refuse(ErrorCode.UNKNOWN_CHANNEL, `no file of the experiment has channel ${JSON.stringify(channel)}`, path);
     }
   }
-  if (write.root === ExperimentRoot.figures && facts && write.value !== null) {
+  if (write.root === ExperimentRoot.figures && facts && write.value === null) {
+    return !facts.hasFigure || facts.hasFigure(write.key) ? allow : refuse(ErrorCode.UNKNOWN_FIGURE, 'no such figure to remove', path);
+  }
+  if (write.root === ExperimentRoot.figures && facts) {
     for (const panel of (write.value as Figure).panels) {
       if (!facts.hasFile(panel.file)) return refuse(ErrorCode.UNKNOWN_FILE, `the experiment has no file named ${JSON.stringify(panel.file)}`, path);
       for (const channel of [panel.x, panel.y]) {

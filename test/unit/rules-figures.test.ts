@@ -30,6 +30,7 @@ const facts: ContentFacts = {
   hasFile: (name) => name === 'tube1.fcs',
   hasChannel: (c) => c === 'FSC-A' || c === 'SSC-A',
   hasGate: (id) => id === 'gate-0001',
+  hasFigure: (id) => id === 'fig-0001',
 };
 const figure: Figure = { name: 'Lymphocytes', columns: 1, panels: [{ file: 'tube1.fcs', x: 'FSC-A', y: 'SSC-A', gates: 'all', scale: 'asinh', cofactor: 150 }] };
 const set = (root: string, key: string, value: unknown): ContentWrite => ({ root, key, value, deleted: false });
@@ -81,6 +82,7 @@ describe('what a figure must be', () => {
     ['a file the experiment lacks', set('figures', 'fig-0001', { ...figure, panels: [{ ...panel, file: 'other.fcs' }] }), no(ErrorCode.UNKNOWN_FILE)],
     ['a channel no file has', set('figures', 'fig-0001', { ...figure, panels: [{ ...panel, y: 'CD3' }] }), no(ErrorCode.UNKNOWN_CHANNEL)],
     ['chosen gates, one since removed', set('figures', 'fig-0001', { ...figure, panels: [{ ...panel, gates: ['gate-0001', 'gate-gone'] }] }), OK],
+    ['the removal of a figure the experiment lacks', set('figures', 'fig-none', null), no(ErrorCode.UNKNOWN_FIGURE, 'fig-none')],
     ['the same figure, lin scale', set('figures', 'fig-0001', { ...figure, panels: [{ ...panel, scale: 'lin' }] }), OK],
   ])('%s', (_what, write, expected) => {
     expect(owner(write)).toStrictEqual(expected);
