@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
+import { seriousViolations } from './support/axe.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
 import { signedInPerson, watchErrors, type Person } from './support/session.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
@@ -77,6 +78,7 @@ describe('figures saved from the plot, shared live', () => {
     await saveButton(hers).click();
     await visible(figures(hers).locator('li[data-figure="Scatter overview"]'));
     expect(await figures(hers).getByTestId('figures-lock').count()).toBe(0);
+    expect(await seriousViolations(hers.page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
@@ -91,6 +93,7 @@ describe('figures saved from the plot, shared live', () => {
     expect(await saveButton(his).isDisabled()).toBe(true);
     expect(await figures(his).getByTestId('figures-lock').textContent()).toContain('view figures but not create them');
     expect(await row.getByRole('button', { name: 'Remove figure Scatter overview' }).count()).toBe(0);
+    expect(await seriousViolations(his.page)).toEqual([]);
 
     const [download] = await Promise.all([his.page.waitForEvent('download'), row.getByRole('button', { name: 'Export figure Scatter overview as SVG' }).click()]);
     expect(download.suggestedFilename()).toBe('Scatter overview.svg');
