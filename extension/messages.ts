@@ -4,6 +4,7 @@ import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
 import { CurationRequest, PasswordChangeRequest, PreferencesRequest } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
+import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { DraftSchema } from './core/store.ts';
 
@@ -53,6 +54,10 @@ export const Request = z.discriminatedUnion('type', [
   /** A gate changed in place (its name, channels or rectangle), written whole under its id. */
   z.strictObject({ type: z.literal('setGate'), id, gateId: z.string().min(1).max(64), gate: Gate }),
   z.strictObject({ type: z.literal('removeGate'), id, gateId: z.string().min(1).max(64) }),
+  /** Illustrations (saved figures), written whole under their id. */
+  z.strictObject({ type: z.literal('addFigure'), id, figure: Figure }),
+  z.strictObject({ type: z.literal('setFigure'), id, figureId: FigureId, figure: Figure }),
+  z.strictObject({ type: z.literal('removeFigure'), id, figureId: FigureId }),
   z.strictObject({ type: z.literal('dismiss'), draftId: z.string().min(1).max(64) }),
   z.strictObject({ type: z.literal('retry'), draftId: z.string().min(1).max(64) }),
   z.strictObject({ type: z.literal('dismissNotice'), id }),
@@ -150,6 +155,8 @@ export const View = z.object({
   purpose: z.string(),
   tags: z.array(z.object({ file: z.string(), dimension: z.string(), value: z.string() })),
   gates: z.array(z.union([z.object({ ...RectGate.shape, id: z.string() }), z.object({ ...PolygonGate.shape, id: z.string() })])),
+  /** Saved figures; older cores do not send them. */
+  figures: z.array(z.object({ ...Figure.shape, id: z.string() })).optional(),
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
   access: z.array(z.object({ user: z.string(), via: z.string() })),
   can: z.object({
@@ -198,6 +205,9 @@ export const responseSchemas = {
   addGate: Created,
   setGate: Draft,
   removeGate: Draft,
+  addFigure: Created,
+  setFigure: Draft,
+  removeFigure: Draft,
   dismiss: Nothing,
   retry: Draft,
   dismissNotice: Nothing,

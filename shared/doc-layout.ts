@@ -4,6 +4,7 @@ import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
 import { ConnectionEntry } from './schemas/connection-entry.ts';
 import { ProjectId, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
 import { Dimension, ExperimentId, ExperimentName, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
+import { Figure } from './schemas/figures.ts';
 
 /**
  * The layout of every Yjs document the system syncs.
@@ -14,6 +15,8 @@ import { Dimension, ExperimentId, ExperimentName, FileName, Gate, SharingState, 
  *   meta     (content)       name, purpose
  *   tags     (content)       tagKey(file, dimension) → value
  *   gates    (content)       gateId → Gate, or null once removed
+ *   figures  (illustrations) figureId → Figure, or null once removed (written with the
+ *                            `illustrate` capability rather than `edit`)
  * Index document `idx-<username>` (server-owned): experiments: id → IndexEntry
  * Public catalog `catalog` (server-owned): experiments: id → CatalogEntry
  * Connections `conn-<username>` (server-owned): connections: username (or `email:<addr>` for a
@@ -67,6 +70,7 @@ export const ExperimentRoot = {
   meta: 'meta',
   tags: 'tags',
   gates: 'gates',
+  figures: 'figures',
 } as const;
 export type ExperimentRoot = (typeof ExperimentRoot)[keyof typeof ExperimentRoot];
 
@@ -79,6 +83,8 @@ export const contentValueSchema = {
   /** A removed gate is written as null rather than deleted, so that every content edit makes
    *  a struct of its author's and can be matched to its draft by clock range. */
   gates: Gate.nullable(),
+  /** Removed the same way as a gate. */
+  figures: Figure.nullable(),
 } as const;
 
 export const IndexRoot = { experiments: 'experiments', projects: 'projects' } as const;
@@ -178,6 +184,7 @@ export type ExperimentContent = {
   purpose: string;
   tags: Array<{ file: string; dimension: string; value: string }>;
   gates: Array<{ id: string } & Gate>;
+  figures: Array<{ id: string } & Figure>;
 };
 
 export function readContent(doc: Y.Doc): ExperimentContent {
@@ -192,13 +199,20 @@ export function readContent(doc: Y.Doc): ExperimentContent {
     const gate = Gate.safeParse(value);
     if (gate.success) gates.push({ id, ...gate.data });
   });
+  const figures: ExperimentContent['figures'] = [];
+  doc.getMap(ExperimentRoot.figures).forEach((value, id) => {
+    const figure = Figure.safeParse(value);
+    if (figure.success) figures.push({ id, ...figure.data });
+  });
   tags.sort((a, b) => a.file.localeCompare(b.file) || a.dimension.localeCompare(b.dimension));
   gates.sort((a, b) => a.name.localeCompare(b.name));
+  figures.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return {
     name: String(meta.get('name') ?? ''),
     purpose: String(meta.get('purpose') ?? ''),
     tags,
     gates,
+    figures,
   };
 }
 
@@ -271,7 +285,7 @@ export type FileRecord = z.infer<typeof FileRecord>;
  * The facts content rules check references against, read from the document on first use: a
  * write of a name or purpose reads nothing. Only names are read, not whole file records.
  */
-export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasChannel(channel: string): boolean; hasGate(gateId: string): boolean } {
+export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasChannel(channel: string): boolean; hasGate(gateId: string): boolean; hasFigure(figureId: string): boolean } {
   let names: Set<string> | null = null;
   let channels: Set<string> | null = null;
   const read = () => {
@@ -293,6 +307,10 @@ export function contentFacts(doc: Y.Doc): { hasFile(name: string): boolean; hasC
     hasGate: (gateId) => {
       const gates = doc.getMap(ExperimentRoot.gates);
       return gates.has(gateId) && gates.get(gateId) !== null;
+    },
+    hasFigure: (figureId) => {
+      const figures = doc.getMap(ExperimentRoot.figures);
+      return figures.has(figureId) && figures.get(figureId) !== null;
     },
   };
 }

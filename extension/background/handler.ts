@@ -25,7 +25,7 @@ export type HandlerCore = ClientCore & {
     CytoshareCore,
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
-    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword'
+    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'addFigure' | 'setFigure' | 'removeFigure'
   >;
 
 export type HandlerContext = {
@@ -101,6 +101,9 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
     addGate: (req, core) => core.addGate(req.id, req.gate),
     setGate: (req, core) => core.setGate(req.id, req.gateId, req.gate),
     removeGate: (req, core) => core.removeGate(req.id, req.gateId),
+    addFigure: (req, core) => core.addFigure(req.id, req.figure),
+    setFigure: (req, core) => core.setFigure(req.id, req.figureId, req.figure),
+    removeFigure: (req, core) => core.removeFigure(req.id, req.figureId),
     dismiss: async (req, core) => {
       await core.dismiss(req.draftId);
       return null;

@@ -13,6 +13,7 @@ export class UsageError extends Error {
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub', 'expires',
+  'file', 'scale', 'cofactor',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download']);
 
@@ -91,6 +92,8 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 (or --polygon X1,Y1;X2,Y2;X3,Y3…) | gate rm ID GATE | gate export ID GATE
   file add EXP PATH [--check | --scrub KEY,KEY] | file get EXP FILE --out PATH
   review-link create ID [--expires DATE] [--download] | review-link list ID | review-link revoke ID LINK_ID
+  figure add ID NAME --file FILE --x CHANNEL --y CHANNEL [--scale lin|log|asinh] [--cofactor C] | figure list ID
+  figure export ID FIGURE --out FILE.png|FILE.svg
   project create NAME | project add PROJECT EXP | project remove PROJECT EXP | project list | project show PROJECT
   project member PROJECT USER --role manager|leader|member | --remove
   project policy PROJECT --access full|restricted [--illustrations view-only|create] [--cloning disabled|files-only|full]

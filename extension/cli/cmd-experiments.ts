@@ -12,13 +12,13 @@ import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
-function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
+export function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
   const rest = ctx.args.positionals.slice(skip);
   if (rest.length !== count) throw new UsageError(`usage: ${shape}`);
   return rest;
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new UsageError(`bad ${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;

@@ -10,6 +10,7 @@ import { runConnectionAction, runConnections } from './cmd-connections.ts';
 import { runProject } from './cmd-projects.ts';
 import { runFile } from './cmd-files.ts';
 import { runReviewLink } from './cmd-review-links.ts';
+import { runFigure } from './cmd-figures.ts';
 import { runLifecycle } from './cmd-lifecycle.ts';
 import { makeCtx, type Ctx } from './context.ts';
 import { CorruptFileError } from './file-store.ts';
@@ -51,6 +52,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   prefs: runPrefs,
   file: runFile,
   'review-link': runReviewLink,
+  figure: runFigure,
   trash: runLifecycle,
   restore: runLifecycle,
   delete: runLifecycle,

@@ -5,6 +5,7 @@ import type { ProjectPolicy, ProjectRole, ProjectState } from '../../shared/sche
 import type { ConnectionContext } from '../../shared/rules/connections.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
+import type { Figure } from '../../shared/schemas/figures.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import type { AddressState, CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import type { UploadResult } from '../../shared/schemas/files.ts';
@@ -17,7 +18,7 @@ import { recordEdit, recordIntent, type ActionContext } from './actions.ts';
 import { Api, type FetchLike, type UploadBody } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
-import { newExperimentId, newGateId } from './ids.ts';
+import { newExperimentId, newFigureId, newGateId } from './ids.ts';
 import { experimentView, listRows, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
@@ -426,6 +427,17 @@ export class CytoshareCore implements ClientCore {
   }
   removeGate(experimentId: string, gateId: string): Promise<Draft> {
     return this.edit(experimentId, ExperimentRoot.gates, gateId, null, `remove gate ${gateId}`);
+  }
+  /** Illustrations: written whole under their id, like gates, with the `illustrate` right. */
+  async addFigure(experimentId: string, figure: Figure): Promise<{ id: string; draft: Draft }> {
+    const id = newFigureId();
+    return { id, draft: await this.edit(experimentId, ExperimentRoot.figures, id, figure, `add figure "${figure.name}"`) };
+  }
+  setFigure(experimentId: string, figureId: string, figure: Figure): Promise<Draft> {
+    return this.edit(experimentId, ExperimentRoot.figures, figureId, figure, `change figure "${figure.name}"`);
+  }
+  removeFigure(experimentId: string, figureId: string): Promise<Draft> {
+    return this.edit(experimentId, ExperimentRoot.figures, figureId, null, `remove figure ${figureId}`);
   }
 
   drafts(): Promise<Draft[]> {

@@ -1,4 +1,5 @@
 import { DraftId, ExperimentId, GateId } from '../../shared/schemas/entities.ts';
+import { FigureId } from '../../shared/schemas/figures.ts';
 
 /**
  * Ids are made on the client so that drafts can be recorded offline. Draft ids double as the
@@ -22,4 +23,8 @@ export function newExperimentId(): string {
 
 export function newGateId(): string {
   return GateId.parse(`g${randomToken(8)}`);
+}
+
+export function newFigureId(): string {
+  return FigureId.parse(`f${randomToken(8)}`);
 }

@@ -82,7 +82,7 @@ export function experimentView(
   fallbackName: string | null,
   projects: ReadonlyMap<string, ProjectState> = new Map(),
 ): ExperimentView {
-  const content = doc ? readContent(doc) : { name: '', purpose: '', tags: [], gates: [] };
+  const content = doc ? readContent(doc) : { name: '', purpose: '', tags: [], gates: [], figures: [] };
   const state = doc ? (readSharing(doc, sharing.id) ?? sharing) : sharing;
   const project = state.projectId ? (projects.get(state.projectId) ?? null) : null;
   const caps = capabilitiesOf(state, actor, project);

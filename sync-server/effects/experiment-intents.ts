@@ -171,9 +171,9 @@ async function writeNewDocument(deps: IntentDeps, record: ExperimentRecord, cont
   });
 }
 
-type Content = { meta: Record<string, unknown>; tags?: Record<string, unknown>; gates?: Record<string, unknown>; files?: Record<string, unknown> };
+type Content = { meta: Record<string, unknown>; tags?: Record<string, unknown>; gates?: Record<string, unknown>; figures?: Record<string, unknown>; files?: Record<string, unknown> };
 
-/** A full clone copies files, tags and gates; a files-only clone the files and the name. */
+/** A full clone copies files, tags, gates and figures; a files-only clone the files and the name. */
 function copyContent(doc: Y.Doc, filesOnly: boolean): Content & { meta: Record<string, unknown> } {
   const files = doc.getMap(ExperimentRoot.files).toJSON();
   if (filesOnly) return { meta: { name: doc.getMap(ExperimentRoot.meta).get('name') }, files };
@@ -181,6 +181,7 @@ function copyContent(doc: Y.Doc, filesOnly: boolean): Content & { meta: Record<s
     meta: doc.getMap(ExperimentRoot.meta).toJSON(),
     tags: doc.getMap(ExperimentRoot.tags).toJSON(),
     gates: doc.getMap(ExperimentRoot.gates).toJSON(),
+    figures: doc.getMap(ExperimentRoot.figures).toJSON(),
     files,
   };
 }

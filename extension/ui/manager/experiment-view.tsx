@@ -7,8 +7,9 @@ import { RowIcons } from '../icons.tsx';
 import { send, watchExperiment } from '../rpc.ts';
 import { ExperimentActions, type ProjectChoice } from './experiment-actions.tsx';
 import { FilesSection } from './files-section.tsx';
+import { FiguresSection } from './figures-section.tsx';
 import { GatesList } from './gates-list.tsx';
-import { PlotPanel } from './plot-panel.tsx';
+import { PlotPanel, type PlotChoice } from './plot-panel.tsx';
 import { TagsTable } from './tags-table.tsx';
 
 /**
@@ -22,6 +23,7 @@ type Props = { id: string; staff: boolean; inTrash: boolean; projects: ProjectCh
 export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSelect }: Props) {
   const { data: view, error } = useLive(() => send({ type: 'show', id }), [id], (c) => (c.type === 'experiment' && c.experimentId === id) || c.type === 'list' || c.type === 'account');
   const [refusal, setRefusal] = useState<string | null>(null);
+  const [plotChoice, setPlotChoice] = useState<PlotChoice | null>(null);
   useEffect(() => watchExperiment(id), [id]);
   useEffect(() => setRefusal(null), [id]);
 
@@ -60,7 +62,7 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
       {refusal && <p role="alert" class="error" data-testid="action-refusal">{refusal}</p>}
       <FilesSection view={view} />
       <TagsTable view={view} editable={editable} onSet={(file, dimension, value) => act({ type: 'setTag', id, file, dimension, value })} />
-      <PlotPanel view={view} editable={editable} onAdd={(gate) => void act({ type: 'addGate', id, gate })} />
+      <PlotPanel view={view} editable={editable} onAdd={(gate) => void act({ type: 'addGate', id, gate })} onChoice={setPlotChoice} />
       <GatesList
         view={view}
         editable={editable}
@@ -70,6 +72,7 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
         exportLock={exportLockReason(view)}
         onExport={(gateId) => void act({ type: 'exportGate', id, gateId }).then((created) => created && onSelect((created as { id: string }).id))}
       />
+      <FiguresSection view={view} choice={plotChoice} act={act} />
       <ExperimentActions view={view} staff={staff} inTrash={inTrash} projects={projects} act={act} onCreated={onSelect} />
     </article>
   );

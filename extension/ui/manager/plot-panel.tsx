@@ -5,6 +5,8 @@ import { DEFAULT_COFACTOR, type PlotScale } from '../../../shared/plot/scale.ts'
 import type { View } from '../../messages.ts';
 import { describe, errorCode } from '../describe.ts';
 import { send } from '../rpc.ts';
+import { gateShapesFor } from '../../../shared/plot/plot-scene.ts';
+import type { FigurePanel } from '../../../shared/schemas/figures.ts';
 import { AREA, fromPixelX, fromPixelY, paintPlot, PLOT, type GateShape, type Sketch } from './plot-draw.ts';
 
 /**
@@ -17,7 +19,9 @@ import { AREA, fromPixelX, fromPixelY, paintPlot, PLOT, type GateShape, type Ske
  * Escape drops it).
  */
 type GateInput = { name: string; xChannel: string; yChannel: string } & ({ rect: [number, number, number, number] } | { polygon: Array<[number, number]> });
-type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void };
+/** The plot shown now, as a figure panel names it. */
+export type PlotChoice = Pick<FigurePanel, 'file' | 'x' | 'y' | 'scale' | 'cofactor'>;
+type Props = { view: View; editable: boolean; onAdd: (gate: GateInput) => void; onChoice?: (choice: PlotChoice | null) => void };
 
 /** Files plotted in the page above this size are left to the server (the page would hold them whole). */
 const LOCAL_MAX_BYTES = 512 * 1024 * 1024;
@@ -53,7 +57,7 @@ function nextGateName(view: View): string {
   for (let n = view.gates.length + 1; ; n++) if (!names.has(`Gate ${n}`)) return `Gate ${n}`;
 }
 
-export function PlotPanel({ view, editable, onAdd }: Props) {
+export function PlotPanel({ view, editable, onAdd, onChoice }: Props) {
   const files = (view.files ?? []).filter((f) => (f.channels?.length ?? 0) > 0);
   const [fileId, setFileId] = useState<string | null>(null);
   const file = files.find((f) => f.id === fileId) ?? files[0];
@@ -106,21 +110,9 @@ export function PlotPanel({ view, editable, onAdd }: Props) {
 
   const shown = answer && answer.key === key ? answer.answer : null;
   const counts = new Map((shown?.gates ?? []).map((g) => [g.id, g]));
-  const shapes: GateShape[] = useMemo(() => {
-    if (!shown) return [];
-    const out: GateShape[] = [];
-    for (const g of view.gates) {
-      const c = counts.get(g.id);
-      const label = c ? `${c.percent.toFixed(1)}%` : '';
-      const base = { id: g.id, name: g.name, label };
-      if (g.xChannel === xChannel && g.yChannel === yChannel) out.push('rect' in g ? { ...base, rect: g.rect } : { ...base, polygon: g.polygon });
-      else if (g.xChannel === yChannel && g.yChannel === xChannel) {
-        // The same gate with its axes swapped.
-        out.push('rect' in g ? { ...base, rect: [g.rect[1], g.rect[0], g.rect[3], g.rect[2]] } : { ...base, polygon: g.polygon.map(([a, b]) => [b, a] as const) });
-      }
-    }
-    return out;
-  }, [shown, gatesKey, xChannel, yChannel]);
+  const shapes: GateShape[] = useMemo(() => (shown ? gateShapesFor(view.gates, shown.gates, xChannel, yChannel) : []), [shown, gatesKey, xChannel, yChannel]);
+  // The figures section saves what is plotted now.
+  useEffect(() => onChoice?.(file && xChannel && yChannel ? { file: file.name, x: xChannel, y: yChannel, scale, cofactor } : null), [file?.name, xChannel, yChannel, scale, cofactor]);
 
   useEffect(() => {
     const ctx = canvas.current?.getContext('2d');
