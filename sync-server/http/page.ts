@@ -10,9 +10,10 @@ const STYLE = 'body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem
  * framing, no referrer (a link followed from the page must not carry the token away), never
  * cached.
  */
-export function pageHeaders(style: string): Record<string, string> {
+export function pageHeaders(style: string, imgSrc?: 'data:'): Record<string, string> {
+  const images = imgSrc ? `; img-src ${imgSrc}` : '';
   return {
-    'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'${images}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',

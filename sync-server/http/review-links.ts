@@ -11,9 +11,10 @@ import type { ServerLimits } from '../limits.ts';
 import type { ReviewLinkRecord, Store } from '../store/store.ts';
 import { sendStoredFile, type FileDeps } from './file-routes.ts';
 import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
+import { reviewImages } from './review-images.ts';
 import { sendReviewPage, sendReviewGone } from './review-page.ts';
 
-export type ReviewDeps = Pick<FileDeps, 'store' | 'rooms' | 'blobs'> & { limits: ServerLimits; publicUrl: () => string };
+export type ReviewDeps = Pick<FileDeps, 'store' | 'rooms' | 'blobs' | 'plots'> & { limits: ServerLimits; publicUrl: () => string };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
@@ -109,5 +110,6 @@ export async function handleReviewPage(req: IncomingMessage, res: ServerResponse
   if (!link || !(isPage || (isFile && link.download))) return sendReviewGone(res);
   if (isFile) return sendStoredFile(res, deps, link.experimentId, fileId);
   const shown = await deps.rooms.with(docName.experiment(link.experimentId), async (room) => ({ content: readContent(room.doc), files: readFiles(room.doc) }));
-  sendReviewPage(res, { ...shown, download: link.download, expiresAt: link.expiresAt, base: `/review/${link.id}/${secret}` });
+  const images = await reviewImages(deps, link.id, shown.content, shown.files);
+  sendReviewPage(res, { ...shown, images, download: link.download, expiresAt: link.expiresAt, base: `/review/${link.id}/${secret}` });
 }

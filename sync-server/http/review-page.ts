@@ -2,10 +2,13 @@ import type { ServerResponse } from 'node:http';
 import type { ExperimentContent, FileRecord } from '../../shared/doc-layout.ts';
 import { escapeHtml as esc } from '../mail/templates.ts';
 import { pageHeaders } from './page.ts';
+import type { ReviewImage } from './review-images.ts';
 
 export type ReviewView = {
   content: ExperimentContent;
   files: Array<{ id: string } & FileRecord>;
+  /** Figures and gates, drawn (SVG). */
+  images: ReviewImage[];
   download: boolean;
   expiresAt: number | null;
   /** `/review/<id>/<secret>`, for the download links. */
@@ -14,7 +17,7 @@ export type ReviewView = {
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
-th{background:#f3f3f3}.note{color:#555}`;
+th{background:#f3f3f3}.note{color:#555}img{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:0 0 1.5rem}`;
 
 function html(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · Cytoshare review</title>
@@ -22,7 +25,7 @@ function html(title: string, body: string): string {
 }
 
 /** The page holds its own secret in links: besides the mail pages' headers, no indexing. */
-const headers = { ...pageHeaders(STYLE), 'content-type': 'text/html; charset=utf-8', 'x-robots-tag': 'noindex, nofollow' };
+const headers = { ...pageHeaders(STYLE, 'data:'), 'content-type': 'text/html; charset=utf-8', 'x-robots-tag': 'noindex, nofollow' };
 
 function send(res: ServerResponse, status: number, page: string): void {
   res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(page) });
@@ -72,6 +75,13 @@ function gatesTable(v: ReviewView): string {
   return `<table><thead><tr><th>Gate</th><th>Channels</th><th>Shape</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** As images, not inline SVG: an image runs no script, whatever text a user put in a name. */
+function picturesOf(v: ReviewView): string {
+  if (v.images.length === 0) return '';
+  const figures = v.images.map((i) => `<figure><img alt="${esc(i.title)}" src="data:image/svg+xml;base64,${Buffer.from(i.svg).toString('base64')}"><figcaption>${esc(i.title)}</figcaption></figure>`);
+  return `<h2>Figures and gates</h2>${figures.join('')}`;
+}
+
 export function sendReviewPage(res: ServerResponse, v: ReviewView): void {
   const name = v.content.name.trim() || 'Untitled experiment';
   const ends = v.expiresAt === null ? '' : ` This link ends on ${new Date(v.expiresAt).toISOString().slice(0, 10)}.`;
@@ -80,6 +90,7 @@ export function sendReviewPage(res: ServerResponse, v: ReviewView): void {
 ${v.content.purpose.trim() ? `<p>${esc(v.content.purpose)}</p>` : ''}
 <h2>FCS files</h2>${filesTable(v)}
 <h2>Sample tags</h2>${tagsTable(v)}
-<h2>Gates</h2>${gatesTable(v)}`;
+<h2>Gates</h2>${gatesTable(v)}
+${picturesOf(v)}`;
   send(res, 200, html(name, body));
 }
