@@ -35,6 +35,10 @@ describe('reviewer links', () => {
     expect(page.text).not.toContain('<b>node</b>');
     for (const shown of ['tube 1.fcs', 'D-17', 'Lymphocytes', 'FSC-A × SSC-A']) expect(page.text).toContain(shown);
     expect(page.text).not.toContain('Download');
+    // The gates drawn on a plot of the file, as an image (an SVG naming the gate and its share).
+    const image = /<img alt="Gates on FSC-A × SSC-A" src="data:image\/svg\+xml;base64,([^"]+)"/.exec(page.text);
+    expect(image).not.toBeNull();
+    expect(Buffer.from(image![1]!, 'base64').toString()).toContain('Lymphocytes');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     expect(page.headers.get('cache-control')).toBe('no-store');
