@@ -6,6 +6,7 @@ import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../sh
 import { FileName } from '../shared/schemas/files.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { DraftSchema } from './core/store.ts';
+import { PendingUpload } from './core/upload-queue.ts';
 
 /**
  * The one language between the popup / manager page and the background worker, which alone
@@ -95,6 +96,11 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('verifyEmail'), code: z.string().trim().min(1).max(64) }),
   /** A new address, or the pending one again for a fresh code (the old code is then void). */
   z.strictObject({ type: z.literal('changeEmail'), email: z.email().max(254) }),
+  /**
+   * A page changed the kept uploads (upload-queue.ts): the bytes are written by the page, which
+   * alone holds them, into the account's database; the worker tells every page to look again.
+   */
+  z.strictObject({ type: z.literal('uploadsChanged') }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -123,6 +129,10 @@ export const State = z.strictObject({
   drafts: z.array(Draft),
   inbox: z.number().int().nonnegative(),
   notices: z.array(Notice),
+  /** Ids of waiting drafts on their way to the server now. */
+  sending: z.array(z.string()).default([]),
+  /** FCS files kept in this browser until the server takes them. */
+  uploads: z.array(PendingUpload).default([]),
 });
 export type State = z.infer<typeof State>;
 
@@ -137,6 +147,10 @@ export const Row = z.object({
   parentId: z.string().nullable(),
   sharedWithOthers: z.boolean(),
   isNew: z.boolean(),
+  /** Created or cloned here, not yet decided by the server. */
+  pending: z.literal(true).optional(),
+  /** The name is a rename not yet decided by the server. */
+  pendingName: z.literal(true).optional(),
 });
 export type Row = z.infer<typeof Row>;
 
@@ -216,6 +230,7 @@ export const responseSchemas = {
   address: Address,
   verifyEmail: Address,
   changeEmail: Address,
+  uploadsChanged: Nothing,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
 
@@ -233,6 +248,7 @@ export const ChangeMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('list') }),
   z.strictObject({ type: z.literal('experiment'), experimentId: z.string() }),
   z.strictObject({ type: z.literal('drafts') }),
+  z.strictObject({ type: z.literal('sending') }),
   z.strictObject({ type: z.literal('removed'), experimentId: z.string(), code: z.string() }),
   z.strictObject({ type: z.literal('account') }),
 ]);

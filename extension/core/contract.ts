@@ -30,8 +30,14 @@ type DraftBase = {
 };
 /** A sharing change: sent as an intent, decided and written by the server. */
 export type IntentDraft = DraftBase & { kind: 'intent'; intent: Intent };
-/** A content edit: one local Yjs transaction, identified by its client id and clock range. */
-export type EditDraft = DraftBase & { kind: 'edit'; docName: string; client: number; clockStart: number; clockEnd: number };
+/** Where a content edit writes: a root map of the experiment document and a key in it. */
+export type EditField = { root: string; key: string };
+/**
+ * A content edit: one local Yjs transaction, identified by its client id and clock range.
+ * `fields` names what it wrote, so the UI can mark those fields pending (drafts stored before
+ * it existed have none).
+ */
+export type EditDraft = DraftBase & { kind: 'edit'; docName: string; client: number; clockStart: number; clockEnd: number; fields?: EditField[] };
 export type Draft = IntentDraft | EditDraft;
 
 export const ConnectionStatus = { offline: 'offline', connecting: 'connecting', online: 'online', syncing: 'syncing', signedOut: 'signed-out' } as const;
@@ -47,6 +53,8 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
   isNew: boolean;
   /** Created or cloned in a draft the server has not decided yet (offline); absent otherwise. */
   pending?: true;
+  /** The name shown is a rename the server has not decided yet; absent otherwise. */
+  pendingName?: true;
 };
 
 /** `exp show`: the experiment as the local replica knows it. */
@@ -112,6 +120,8 @@ export type CoreChange =
   | { type: 'list' }
   | { type: 'experiment'; experimentId: string }
   | { type: 'drafts' }
+  /** Which waiting drafts are on their way to the server changed (see `CytoshareCore.sending`). */
+  | { type: 'sending' }
   | { type: 'removed'; experimentId: string; code: string };
 
 /** Thrown when the local rules refuse an action: nothing was recorded. */

@@ -18,7 +18,7 @@ import { Api, type FetchLike, type UploadBody } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
-import { experimentView, listRows, pendingRows } from './lists.ts';
+import { experimentView, listRows, pendingRenames, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
 import type { ClientStore, StoredSession } from './store.ts';
@@ -41,6 +41,7 @@ export class CytoshareCore implements ClientCore {
   private session: StoredSession | null = null;
   private listeners = new Set<(change: CoreChange) => void>();
   private currentStatus: ConnectionStatus = ConnectionStatus.offline;
+  private sendingIds = new Set<string>();
   readonly store: ClientStore;
   readonly server: string;
   private readonly now: () => number;
@@ -191,7 +192,34 @@ export class CytoshareCore implements ClientCore {
     const index = names.has(docName.index(me)) ? await this.store.openDoc(docName.index(me)) : null;
     const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const removed = new Map((await removedMarks(this.store)).entries());
-    return listRows(index, catalog, me, filter, search, removed, pendingRows(await this.store.loadDrafts(), me));
+    const drafts = await this.store.loadDrafts();
+    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await this.pendingNames(drafts));
+  }
+
+  /** The names pending renames gave, as the replicas hold them (a few documents at most). */
+  private async pendingNames(drafts: Draft[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const stored = new Set(await this.store.docNames());
+    for (const id of pendingRenames(drafts)) {
+      const name = docName.experiment(id);
+      if (!stored.has(name)) continue;
+      const value = (await this.store.openDoc(name)).getMap(ExperimentRoot.meta).get('name');
+      if (typeof value === 'string' && value !== '') names.set(id, value);
+    }
+    return names;
+  }
+
+  /** Ids of waiting drafts on their way to the server now: an intent being sent, an edit awaiting its answer. */
+  sending(): string[] {
+    return [...this.sendingIds];
+  }
+
+  /** Live mode and `sync` say what is in flight; pages hear `sending` when it changes. */
+  setSending(ids: Iterable<string>): void {
+    const next = new Set(ids);
+    if (next.size === this.sendingIds.size && [...next].every((id) => this.sendingIds.has(id))) return;
+    this.sendingIds = next;
+    this.emit({ type: 'sending' });
   }
 
   async show(experimentId: string): Promise<ExperimentView> {
@@ -452,12 +480,15 @@ export class CytoshareCore implements ClientCore {
         this.emit({ type: 'removed', experimentId, code });
         this.emit({ type: 'list' });
       },
+      onSending: (draftId: string | null) => this.setSending(draftId ? [draftId] : []),
     };
     this.setStatus(ConnectionStatus.syncing);
     let reachable = await pushIntents(this.store, this.api(), hooks, this.now);
     if (reachable) {
       for (const [name, drafts] of editsByDoc(await this.store.loadDrafts())) {
-        if (!(await pushDocEdits(this.store, name, drafts, this.linkOptions(), hooks))) {
+        this.setSending(drafts.map((d) => d.id));
+        const delivered = await pushDocEdits(this.store, name, drafts, this.linkOptions(), hooks).finally(() => this.setSending([]));
+        if (!delivered) {
           reachable = false;
           break;
         }
