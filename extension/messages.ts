@@ -173,6 +173,12 @@ export const View = z.object({
     channels: z.array(z.object({ name: z.string(), label: z.string().nullable() })).optional(),
   })).optional(),
   family: z.array(z.string()),
+  /** Fields an edit waiting for the server wrote; absent when none. */
+  pendingFields: z.object({
+    name: z.boolean(), purpose: z.boolean(),
+    tags: z.array(z.object({ file: z.string(), dimension: z.string() })),
+    gates: z.array(z.string()),
+  }).optional(),
 });
 export type View = z.infer<typeof View>;
 

@@ -57,6 +57,9 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
   pendingName?: true;
 };
 
+/** The fields of an experiment an edit waiting for the server wrote: each shows a pending mark. */
+export type PendingFields = { name: boolean; purpose: boolean; tags: Array<{ file: string; dimension: string }>; gates: string[] };
+
 /** `exp show`: the experiment as the local replica knows it. */
 export type ExperimentView = ExperimentContent &
   Omit<SharingState, 'grants'> & {
@@ -67,6 +70,8 @@ export type ExperimentView = ExperimentContent &
     can: { edit: boolean; manageSharing: boolean; clone: boolean; cloneFiles: boolean; download: boolean; illustrate: boolean; trash: boolean };
     /** Linked experiments a sharing change here also affects. */
     family: string[];
+    /** Absent when nothing of this experiment waits. */
+    pendingFields?: PendingFields;
   };
 
 export type Account = { server: string; username: string; email: string; staff: boolean };

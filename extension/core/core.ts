@@ -18,7 +18,7 @@ import { Api, type FetchLike, type UploadBody } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
-import { experimentView, listRows, pendingRenames, pendingRows } from './lists.ts';
+import { experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
 import type { ClientStore, StoredSession } from './store.ts';
@@ -229,7 +229,9 @@ export class CytoshareCore implements ClientCore {
     if (!sharing) throw await this.unknownOrNotFetched(new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here', ['experimentId']), experimentId);
     const name = docName.experiment(experimentId);
     const doc = (await this.store.docNames()).includes(name) ? await this.store.openDoc(name) : null;
-    return experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId), await knownProjects(this.store));
+    const view = experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId), await knownProjects(this.store));
+    const pending = pendingFieldsOf(drafts, experimentId);
+    return pending.name || pending.purpose || pending.tags.length > 0 || pending.gates.length > 0 ? { ...view, pendingFields: pending } : view;
   }
 
   /** The connections list as last synced: connected, pre-existing and pending both ways. */

@@ -1,12 +1,12 @@
 import type * as Y from 'yjs';
-import { ExperimentRoot } from '../../shared/doc-layout.ts';
+import { ExperimentRoot, parseTagKey } from '../../shared/doc-layout.ts';
 import { readCatalogEntries, readContent, readFiles, readIndexEntries, readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
-import { ListFilter, type Draft, type ExperimentRow, type ExperimentView } from './contract.ts';
+import { ListFilter, type Draft, type ExperimentRow, type ExperimentView, type PendingFields } from './contract.ts';
 
 /**
  * Pure list and show logic over the replicas: the user's index document, the public catalog,
@@ -87,6 +87,24 @@ export function pendingRenames(drafts: readonly Draft[]): string[] {
     if (d.kind === 'edit' && d.state === 'pending' && d.fields?.some((f) => f.root === ExperimentRoot.meta && f.key === 'name')) ids.add(d.experimentId);
   }
   return [...ids];
+}
+
+/** The fields of one experiment written by edits still waiting for the server (for pending marks). */
+export function pendingFieldsOf(drafts: readonly Draft[], experimentId: string): PendingFields {
+  const out: PendingFields = { name: false, purpose: false, tags: [], gates: [] };
+  for (const d of drafts) {
+    if (d.kind !== 'edit' || d.state !== 'pending' || d.experimentId !== experimentId) continue;
+    for (const { root, key } of d.fields ?? []) {
+      if (root === ExperimentRoot.meta && key === 'name') out.name = true;
+      else if (root === ExperimentRoot.meta && key === 'purpose') out.purpose = true;
+      else if (root === ExperimentRoot.gates && !out.gates.includes(key)) out.gates.push(key);
+      else if (root === ExperimentRoot.tags) {
+        const cell = parseTagKey(key);
+        if (cell && !out.tags.some((t) => t.file === cell.file && t.dimension === cell.dimension)) out.tags.push({ file: cell.file, dimension: cell.dimension });
+      }
+    }
+  }
+  return out;
 }
 
 /**
