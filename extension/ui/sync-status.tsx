@@ -34,7 +34,7 @@ export function SyncStatus({ state, onError }: { state: State; onError: (message
         {entries.length > 0 && (
           <>
             {' · '}
-            <button type="button" class="link pending-toggle" aria-expanded={open} aria-controls="pending-list" onClick={() => setOpen(!open)}>
+            <button type="button" class="link pending-toggle" aria-expanded={open} aria-controls={open ? 'pending-list' : undefined} onClick={() => setOpen(!open)}>
               {waiting.length > 0 ? (
                 <span class="pending-count" data-testid="pending-count">
                   {waiting.length} {waiting.length === 1 ? 'change' : 'changes'} waiting to sync
