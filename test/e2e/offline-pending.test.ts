@@ -164,23 +164,32 @@ describe('offline changes, shown pending', () => {
     expect(await entry(manager.page, 'upload broken.fcs').count()).toBe(0);
   }, 180_000);
 
-  it('a share made offline that the server refuses shows the reason in the pending list', async () => {
+  it('a tag edited offline is marked in its cell until accepted; a share the server refuses shows the reason in the pending list', async () => {
     const alice = await signedInPerson(server, 'alice');
     people.push(alice);
     const manager = await alice.manager();
     await createOnline(manager, 'Shared later');
+    await manager.addAxes('t.fcs', 'Donor');
+    await visible(manager.tagCell('t.fcs', 'Donor'));
+    const cellMark = manager.page.getByTestId('tags-table').getByRole('img', { name: 'Donor of t.fcs waiting to sync' });
 
     await server.stop();
     await offline(manager.page);
+    await manager.setTag('t.fcs', 'Donor', 'D7');
+    await visible(cellMark);
     const dialog = await manager.openSharing('Shared later');
     await dialog.shareWith('nobody-by-that-name');
     await visible(dialog.accessRow('nobody-by-that-name'));
     await dialog.close();
     await openPendingList(manager.page);
+    expect(await entry(manager.page, 'tag t.fcs / Donor = D7').getAttribute('data-state')).toBe('waiting');
     expect(await entry(manager.page, 'share with nobody-by-that-name').getAttribute('data-state')).toBe('waiting');
 
     await server.start();
     await eventually(async () => (await entry(manager.page, 'share with nobody-by-that-name').getAttribute('data-state')) === 'refused', 'the share to be refused', LONG_MS);
     expect(await entry(manager.page, 'share with nobody-by-that-name').textContent()).toContain(describeCode(ErrorCode.UNKNOWN_USER));
+    await eventually(async () => (await cellMark.count()) === 0, 'the tag to be accepted and lose its mark', LONG_MS);
+    expect(await manager.tagValue('t.fcs', 'Donor')).toBe('D7');
+    expect(await entry(manager.page, 'tag t.fcs').count()).toBe(0);
   }, 120_000);
 });

@@ -20,7 +20,8 @@ import { TagsTable } from './tags-table.tsx';
 type Props = { id: string; staff: boolean; inTrash: boolean; projects: ProjectChoice[]; onSharing: (id: string) => void; onSelect: (id: string) => void };
 
 export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSelect }: Props) {
-  const { data: view, error } = useLive(() => send({ type: 'show', id }), [id], (c) => (c.type === 'experiment' && c.experimentId === id) || c.type === 'list' || c.type === 'account');
+  // `drafts`: a pending mark goes when its edit is accepted, which changes nothing else here.
+  const { data: view, error } = useLive(() => send({ type: 'show', id }), [id], (c) => (c.type === 'experiment' && c.experimentId === id) || c.type === 'list' || c.type === 'account' || c.type === 'drafts');
   const [refusal, setRefusal] = useState<string | null>(null);
   useEffect(() => watchExperiment(id), [id]);
   useEffect(() => setRefusal(null), [id]);
