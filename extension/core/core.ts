@@ -19,7 +19,7 @@ import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newGateId } from './ids.ts';
 import { experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
-import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
+import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
 import type { ClientStore, StoredSession } from './store.ts';
 import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
@@ -193,20 +193,7 @@ export class CytoshareCore implements ClientCore {
     const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const removed = new Map((await removedMarks(this.store)).entries());
     const drafts = await this.store.loadDrafts();
-    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await this.pendingNames(drafts));
-  }
-
-  /** The names pending renames gave, as the replicas hold them (a few documents at most). */
-  private async pendingNames(drafts: Draft[]): Promise<Map<string, string>> {
-    const names = new Map<string, string>();
-    const stored = new Set(await this.store.docNames());
-    for (const id of pendingRenames(drafts)) {
-      const name = docName.experiment(id);
-      if (!stored.has(name)) continue;
-      const value = (await this.store.openDoc(name)).getMap(ExperimentRoot.meta).get('name');
-      if (typeof value === 'string' && value !== '') names.set(id, value);
-    }
-    return names;
+    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await pendingNames(this.store, pendingRenames(drafts)));
   }
 
   /** Ids of waiting drafts on their way to the server now: an intent being sent, an edit awaiting its answer. */
