@@ -7,6 +7,7 @@ import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { DraftSchema } from './core/store.ts';
+import { PendingUpload } from './core/upload-queue.ts';
 
 /**
  * The one language between the popup / manager page and the background worker, which alone
@@ -104,6 +105,11 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('settings') }),
   z.strictObject({ type: z.literal('setPreferences'), ...PreferencesRequest.shape }),
   z.strictObject({ type: z.literal('changePassword'), ...PasswordChangeRequest.shape }),
+  /**
+   * A page changed the kept uploads (upload-queue.ts): the bytes are written by the page, which
+   * alone holds them, into the account's database; the worker tells every page to look again.
+   */
+  z.strictObject({ type: z.literal('uploadsChanged') }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -132,6 +138,10 @@ export const State = z.strictObject({
   drafts: z.array(Draft),
   inbox: z.number().int().nonnegative(),
   notices: z.array(Notice),
+  /** Ids of waiting drafts on their way to the server now. */
+  sending: z.array(z.string()).default([]),
+  /** FCS files kept in this browser until the server takes them. */
+  uploads: z.array(PendingUpload).default([]),
 });
 export type State = z.infer<typeof State>;
 
@@ -146,6 +156,10 @@ export const Row = z.object({
   parentId: z.string().nullable(),
   sharedWithOthers: z.boolean(),
   isNew: z.boolean(),
+  /** Created or cloned here, not yet decided by the server. */
+  pending: z.literal(true).optional(),
+  /** The name is a rename not yet decided by the server. */
+  pendingName: z.literal(true).optional(),
 });
 export type Row = z.infer<typeof Row>;
 
@@ -170,6 +184,12 @@ export const View = z.object({
     channels: z.array(z.object({ name: z.string(), label: z.string().nullable() })).optional(),
   })).optional(),
   family: z.array(z.string()),
+  /** Fields an edit waiting for the server wrote; absent when none. */
+  pendingFields: z.object({
+    name: z.boolean(), purpose: z.boolean(),
+    tags: z.array(z.object({ file: z.string(), dimension: z.string() })),
+    gates: z.array(z.string()),
+  }).optional(),
 });
 export type View = z.infer<typeof View>;
 
@@ -241,6 +261,7 @@ export const responseSchemas = {
   settings: Settings,
   setPreferences: z.object({ shareEmails: z.boolean() }),
   changePassword: z.object({ endedSessions: z.number().int().nonnegative() }),
+  uploadsChanged: Nothing,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;
 
@@ -258,6 +279,7 @@ export const ChangeMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('list') }),
   z.strictObject({ type: z.literal('experiment'), experimentId: z.string() }),
   z.strictObject({ type: z.literal('drafts') }),
+  z.strictObject({ type: z.literal('sending') }),
   z.strictObject({ type: z.literal('removed'), experimentId: z.string(), code: z.string() }),
   z.strictObject({ type: z.literal('account') }),
 ]);

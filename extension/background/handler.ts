@@ -8,6 +8,7 @@ import type { CytoshareCore } from '../core/core.ts';
 import { Request, type Envelope, type Notice, type RequestOf, type RequestType, type ResponseOf } from '../messages.ts';
 import { moreHandlers } from './handler-more.ts';
 import type { ListQuery } from './list-cache.ts';
+import type { PendingUpload } from '../core/upload-queue.ts';
 
 /**
  * Answers the pages' requests with the client core. Parses every request first (a page is
@@ -25,7 +26,7 @@ export type HandlerCore = ClientCore & {
     CytoshareCore,
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
-    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'addFigure' | 'setFigure' | 'removeFigure'
+    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
   >;
 
 export type HandlerContext = {
@@ -43,6 +44,8 @@ export type HandlerContext = {
   inboxCount?(): Promise<number>;
   /** The list from the worker's cache (list-cache.ts); computed by the core each time when absent. */
   list?(query: ListQuery): Promise<ExperimentRow[]>;
+  /** The FCS files kept in this browser until the server takes them; none when absent. */
+  uploads?(): Promise<PendingUpload[]>;
   notices: Notice[];
   onNoticesChanged(): void;
 };
@@ -63,7 +66,8 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
     state: async (_req, core) => {
       const drafts = core.account ? await core.drafts() : [];
       const inbox = core.account ? await (ctx.inboxCount?.() ?? list(core, { filter: 'all' }).then((rows) => rows.filter((row) => row.isNew).length)) : 0;
-      return { account: core.account, mode: core.account ? await ctx.mode() : null, status: core.status(), drafts, inbox, notices: [...ctx.notices] };
+      const uploads = core.account ? ((await ctx.uploads?.()) ?? []) : [];
+      return { account: core.account, mode: core.account ? await ctx.mode() : null, status: core.status(), drafts, inbox, notices: [...ctx.notices], sending: core.sending(), uploads };
     },
     login: (req) => ctx.login(req.server, req.username, req.password),
     logout: async (_req, core) => {
@@ -126,6 +130,10 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
     accept: (req, core) => core.accept(req.user),
     reject: (req, core) => core.reject(req.user),
     disconnect: (req, core) => core.disconnect(req.user),
+    uploadsChanged: async (_req, core) => {
+      core.emit({ type: 'drafts' });
+      return null;
+    },
     sync: async (_req, core) => {
       if (ctx.syncNow) await ctx.syncNow();
       else await core.sync();
@@ -157,7 +165,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
   };
 }
 
-const signedOutState: ResponseOf<'state'> = { account: null, mode: null, status: 'signed-out', drafts: [], inbox: 0, notices: [] };
+const signedOutState: ResponseOf<'state'> = { account: null, mode: null, status: 'signed-out', drafts: [], inbox: 0, notices: [], sending: [], uploads: [] };
 
 function signedOut(req: Request): Envelope {
   if (req.type === 'state') return { ok: true, value: signedOutState };

@@ -5,6 +5,8 @@ import { CHANGES_PORT, WatchMessage, type ChangeMessage, type Notice, type Respo
 import { showInboxCount } from './badge.ts';
 import { createCore, startLive, type Live, type WorkerCore } from './core-factory.ts';
 import { ExtensionStore, readStoredSession } from './extension-store.ts';
+import { listedDraftsKey } from '../core/lists.ts';
+import { storePrefix } from '../core/browser-db.ts';
 import { createHandler } from './handler.ts';
 import { ListCache } from './list-cache.ts';
 import { watchListSources } from './list-sources.ts';
@@ -21,7 +23,7 @@ import { Watches } from './watches.ts';
  * An MV3 worker is stopped when idle; the alarm brings it back, and `resume` reopens the core
  * from the session in extension storage.
  */
-type Session = { core: WorkerCore; lists: ListCache; live: Live | null; starting: Promise<void> | null; closed: boolean; unsubscribe: () => void };
+type Session = { core: WorkerCore; store: ExtensionStore; lists: ListCache; live: Live | null; starting: Promise<void> | null; closed: boolean; unsubscribe: () => void };
 
 const WAKE_ALARM = 'cytoshare-wake';
 
@@ -56,7 +58,7 @@ export function startWorker(): void {
   }
 
   async function open(server: string, username: string): Promise<Session> {
-    const store = new ExtensionStore(`cytoshare:${new URL(server).host}:${username}`);
+    const store = new ExtensionStore(storePrefix(server, username));
     const core = await createCore(store, server);
     const sweep = createOrphanSweeper(core);
     const sources = watchListSources(core, () => lists.invalidate());
@@ -64,7 +66,17 @@ export function startWorker(): void {
       await sources.watch();
       return core.list(filter);
     });
+    // The list shows offline creations and pending renames: a change of those is a list change.
+    let listed = listedDraftsKey(await core.drafts().catch(() => []));
     const unsubscribeCore = core.subscribe((change: CoreChange) => {
+      if (change.type === 'drafts') {
+        void core.drafts().then((drafts) => {
+          const now = listedDraftsKey(drafts);
+          if (now === listed) return;
+          listed = now;
+          core.emit({ type: 'list' });
+        }, () => {});
+      }
       if (change.type === 'list' || change.type === 'removed') lists.invalidate();
       if (change.type === 'removed' && !notices.some((n) => n.id === change.experimentId)) {
         notices.push({ id: change.experimentId, name: names.get(change.experimentId) ?? 'An experiment', code: change.code });
@@ -78,7 +90,7 @@ export function startWorker(): void {
       sources.stop();
     };
     void refreshBadge(core, lists).catch(() => {});
-    return { core, lists, live: null, starting: null, closed: false, unsubscribe };
+    return { core, store, lists, live: null, starting: null, closed: false, unsubscribe };
   }
 
   /**
@@ -159,6 +171,7 @@ export function startWorker(): void {
       session?.live?.nudge();
       await session?.core.refresh([], true);
     },
+    uploads: async () => (await current)?.store.uploads.list() ?? [],
     notices,
     onNoticesChanged: () => broadcast({ type: 'drafts' }),
   });

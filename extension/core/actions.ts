@@ -125,6 +125,7 @@ export async function recordEdit(ctx: ActionContext, experimentId: string, write
   const draft: EditDraft = {
     kind: 'edit', id: newDraftId(), experimentId, description, state: 'pending',
     createdAt: await nextCreatedAt(ctx), docName: name, client, clockStart, clockEnd,
+    fields: writes.flatMap((w) => (w.key === null ? [] : [{ root: w.root, key: w.key }])),
   };
   // An edit that changed nothing (same value again) has no range to confirm: it is settled now.
   if (clockEnd === clockStart) Object.assign(draft, { state: 'accepted', settledAt: ctx.now() });

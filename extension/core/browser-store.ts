@@ -1,31 +1,18 @@
-import Dexie, { type EntityTable } from 'dexie';
 import { clearDocument, IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
 import type { Draft } from './contract.ts';
+import { CytoshareDb } from './browser-db.ts';
+import { UploadQueue } from './upload-queue.ts';
 import { DraftSchema, sortDrafts, StoredSession, type ClientStore } from './store.ts';
 
 /**
  * The extension's store: Dexie holds the session, the draft outbox, the names of stored
  * documents and a flat copy of the list index (so the popup can list and search without
  * loading any Yjs document); y-indexeddb holds each document, one IndexedDB database per
- * document name, which it updates on every change by itself.
+ * document name, which it updates on every change by itself. The Dexie schema is browser-db.ts.
  */
-type SessionRow = { key: 'session'; value: StoredSession };
-type DocRow = { name: string };
-export type ListRow = IndexEntry;
-
-class CytoshareDb extends Dexie {
-  session!: EntityTable<SessionRow, 'key'>;
-  drafts!: EntityTable<Draft, 'id'>;
-  docs!: EntityTable<DocRow, 'name'>;
-  list!: EntityTable<ListRow, 'id'>;
-
-  constructor(name: string) {
-    super(name);
-    this.version(1).stores({ session: 'key', drafts: 'id, createdAt, state', docs: 'name', list: 'id, name, owner, access' });
-  }
-}
+export type { ListRow } from './browser-db.ts';
 
 /**
  * An open document. `loaded` settles once its stored updates are in `doc`: every caller of
@@ -44,6 +31,8 @@ export type BrowserStoreOptions = {
 export class BrowserStore implements ClientStore {
   private readonly db: CytoshareDb;
   private open = new Map<string, OpenDoc>();
+  /** FCS files chosen while the server was away, kept until they are uploaded (upload-queue.ts). */
+  readonly uploads: UploadQueue;
 
   /** `prefix` separates profiles (and tests) that share one IndexedDB origin. */
   constructor(
@@ -51,6 +40,7 @@ export class BrowserStore implements ClientStore {
     private readonly options: BrowserStoreOptions = {},
   ) {
     this.db = new CytoshareDb(prefix);
+    this.uploads = new UploadQueue(this.db);
   }
 
   private idbName(doc: string): string {

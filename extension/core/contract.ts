@@ -30,8 +30,14 @@ type DraftBase = {
 };
 /** A sharing change: sent as an intent, decided and written by the server. */
 export type IntentDraft = DraftBase & { kind: 'intent'; intent: Intent };
-/** A content edit: one local Yjs transaction, identified by its client id and clock range. */
-export type EditDraft = DraftBase & { kind: 'edit'; docName: string; client: number; clockStart: number; clockEnd: number };
+/** Where a content edit writes: a root map of the experiment document and a key in it. */
+export type EditField = { root: string; key: string };
+/**
+ * A content edit: one local Yjs transaction, identified by its client id and clock range.
+ * `fields` names what it wrote, so the UI can mark those fields pending (drafts stored before
+ * it existed have none).
+ */
+export type EditDraft = DraftBase & { kind: 'edit'; docName: string; client: number; clockStart: number; clockEnd: number; fields?: EditField[] };
 export type Draft = IntentDraft | EditDraft;
 
 export const ConnectionStatus = { offline: 'offline', connecting: 'connecting', online: 'online', syncing: 'syncing', signedOut: 'signed-out' } as const;
@@ -47,7 +53,12 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
   isNew: boolean;
   /** Created or cloned in a draft the server has not decided yet (offline); absent otherwise. */
   pending?: true;
+  /** The name shown is a rename the server has not decided yet; absent otherwise. */
+  pendingName?: true;
 };
+
+/** The fields of an experiment an edit waiting for the server wrote: each shows a pending mark. */
+export type PendingFields = { name: boolean; purpose: boolean; tags: Array<{ file: string; dimension: string }>; gates: string[] };
 
 /** `exp show`: the experiment as the local replica knows it. */
 export type ExperimentView = ExperimentContent &
@@ -59,6 +70,8 @@ export type ExperimentView = ExperimentContent &
     can: { edit: boolean; manageSharing: boolean; clone: boolean; cloneFiles: boolean; download: boolean; illustrate: boolean; trash: boolean };
     /** Linked experiments a sharing change here also affects. */
     family: string[];
+    /** Absent when nothing of this experiment waits. */
+    pendingFields?: PendingFields;
   };
 
 export type Account = { server: string; username: string; email: string; staff: boolean };
@@ -112,6 +125,8 @@ export type CoreChange =
   | { type: 'list' }
   | { type: 'experiment'; experimentId: string }
   | { type: 'drafts' }
+  /** Which waiting drafts are on their way to the server changed (see `CytoshareCore.sending`). */
+  | { type: 'sending' }
   | { type: 'removed'; experimentId: string; code: string };
 
 /** Thrown when the local rules refuse an action: nothing was recorded. */

@@ -19,8 +19,8 @@ import { Api, type FetchLike, type UploadBody } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newFigureId, newGateId } from './ids.ts';
-import { experimentView, listRows, pendingRows } from './lists.ts';
-import { knownExperiments, knownProjects, provisionalName, removedMarks } from './replica.ts';
+import { experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
+import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
 import type { ClientStore, StoredSession } from './store.ts';
 import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
@@ -42,6 +42,7 @@ export class CytoshareCore implements ClientCore {
   private session: StoredSession | null = null;
   private listeners = new Set<(change: CoreChange) => void>();
   private currentStatus: ConnectionStatus = ConnectionStatus.offline;
+  private sendingIds = new Set<string>();
   readonly store: ClientStore;
   readonly server: string;
   private readonly now: () => number;
@@ -192,7 +193,21 @@ export class CytoshareCore implements ClientCore {
     const index = names.has(docName.index(me)) ? await this.store.openDoc(docName.index(me)) : null;
     const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const removed = new Map((await removedMarks(this.store)).entries());
-    return listRows(index, catalog, me, filter, search, removed, pendingRows(await this.store.loadDrafts(), me));
+    const drafts = await this.store.loadDrafts();
+    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await pendingNames(this.store, pendingRenames(drafts)));
+  }
+
+  /** Ids of waiting drafts on their way to the server now: an intent being sent, an edit awaiting its answer. */
+  sending(): string[] {
+    return [...this.sendingIds];
+  }
+
+  /** Live mode and `sync` say what is in flight; pages hear `sending` when it changes. */
+  setSending(ids: Iterable<string>): void {
+    const next = new Set(ids);
+    if (next.size === this.sendingIds.size && [...next].every((id) => this.sendingIds.has(id))) return;
+    this.sendingIds = next;
+    this.emit({ type: 'sending' });
   }
 
   async show(experimentId: string): Promise<ExperimentView> {
@@ -202,7 +217,9 @@ export class CytoshareCore implements ClientCore {
     if (!sharing) throw await this.unknownOrNotFetched(new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here', ['experimentId']), experimentId);
     const name = docName.experiment(experimentId);
     const doc = (await this.store.docNames()).includes(name) ? await this.store.openDoc(name) : null;
-    return experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId), await knownProjects(this.store));
+    const view = experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId), await knownProjects(this.store));
+    const pending = pendingFieldsOf(drafts, experimentId);
+    return pending.name || pending.purpose || pending.tags.length > 0 || pending.gates.length > 0 ? { ...view, pendingFields: pending } : view;
   }
 
   /** The connections list as last synced: connected, pre-existing and pending both ways. */
@@ -464,12 +481,15 @@ export class CytoshareCore implements ClientCore {
         this.emit({ type: 'removed', experimentId, code });
         this.emit({ type: 'list' });
       },
+      onSending: (draftId: string | null) => this.setSending(draftId ? [draftId] : []),
     };
     this.setStatus(ConnectionStatus.syncing);
     let reachable = await pushIntents(this.store, this.api(), hooks, this.now);
     if (reachable) {
       for (const [name, drafts] of editsByDoc(await this.store.loadDrafts())) {
-        if (!(await pushDocEdits(this.store, name, drafts, this.linkOptions(), hooks))) {
+        this.setSending(drafts.map((d) => d.id));
+        const delivered = await pushDocEdits(this.store, name, drafts, this.linkOptions(), hooks).finally(() => this.setSending([]));
+        if (!delivered) {
           reachable = false;
           break;
         }

@@ -17,6 +17,8 @@ export type IntentPusherHooks = {
   onPushing: (pushing: boolean) => void;
   /** The server took the outbox: creations accepted may let edits open their socket. */
   onDelivered: () => void;
+  /** The intent being sent now, or null. */
+  onSending: (draftId: string | null) => void;
   onError: (error: unknown) => void;
   now: () => number;
 };
@@ -51,7 +53,7 @@ export class IntentPusher {
     this.hooks.onPushing(true);
     let reachable: boolean;
     try {
-      reachable = await pushIntents(this.core.store, this.core.api(), { onSettled: () => this.core.emit({ type: 'drafts' }), onRemoved: () => {} }, this.hooks.now);
+      reachable = await pushIntents(this.core.store, this.core.api(), { onSettled: () => this.core.emit({ type: 'drafts' }), onRemoved: () => {}, onSending: this.hooks.onSending }, this.hooks.now);
     } catch (error) {
       if (error instanceof CoreError && error.kind === 'auth') throw error;
       console.warn('cytoshare: pushing intents failed', error);

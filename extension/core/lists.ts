@@ -1,11 +1,12 @@
 import type * as Y from 'yjs';
+import { ExperimentRoot, parseTagKey } from '../../shared/doc-layout.ts';
 import { readCatalogEntries, readContent, readFiles, readIndexEntries, readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
-import { ListFilter, type Draft, type ExperimentRow, type ExperimentView } from './contract.ts';
+import { ListFilter, type Draft, type ExperimentRow, type ExperimentView, type PendingFields } from './contract.ts';
 
 /**
  * Pure list and show logic over the replicas: the user's index document, the public catalog,
@@ -19,6 +20,7 @@ export function listRows(
   search: string | undefined,
   removed: ReadonlyMap<string, number>,
   pending: readonly ExperimentRow[] = [],
+  renamed: ReadonlyMap<string, string> = new Map(),
 ): ExperimentRow[] {
   const rows = new Map<string, ExperimentRow & { trashed: boolean }>();
   const hidden = (id: string, since: number | null) => (removed.get(id) ?? -1) > (since ?? 0);
@@ -39,6 +41,11 @@ export function listRows(
   }
   // Experiments made offline are the user's own until the server has decided; the index wins once it lists them.
   for (const p of pending) if (!rows.has(p.id)) rows.set(p.id, { ...p, trashed: false });
+  // A rename made here shows at once, marked, before the server writes it into the index.
+  for (const [id, name] of renamed) {
+    const row = rows.get(id);
+    if (row && row.name !== name) rows.set(id, { ...row, name, pendingName: true });
+  }
   const needle = search?.toLowerCase() ?? '';
   const keep = (r: ExperimentRow & { trashed: boolean }): boolean => {
     switch (filter) {
@@ -71,6 +78,42 @@ export function pendingRows(drafts: readonly Draft[], me: string): ExperimentRow
     if (intent.type === IntentType.clone) out.push({ ...base, id: intent.newId, name: `clone of ${intent.experimentId}`, parentId: intent.linked ? intent.experimentId : null });
   }
   return out;
+}
+
+/** Experiments with a rename the server has not decided yet (their replica holds the new name). */
+export function pendingRenames(drafts: readonly Draft[]): string[] {
+  const ids = new Set<string>();
+  for (const d of drafts) {
+    if (d.kind === 'edit' && d.state === 'pending' && d.fields?.some((f) => f.root === ExperimentRoot.meta && f.key === 'name')) ids.add(d.experimentId);
+  }
+  return [...ids];
+}
+
+/** The fields of one experiment written by edits still waiting for the server (for pending marks). */
+export function pendingFieldsOf(drafts: readonly Draft[], experimentId: string): PendingFields {
+  const out: PendingFields = { name: false, purpose: false, tags: [], gates: [] };
+  for (const d of drafts) {
+    if (d.kind !== 'edit' || d.state !== 'pending' || d.experimentId !== experimentId) continue;
+    for (const { root, key } of d.fields ?? []) {
+      if (root === ExperimentRoot.meta && key === 'name') out.name = true;
+      else if (root === ExperimentRoot.meta && key === 'purpose') out.purpose = true;
+      else if (root === ExperimentRoot.gates && !out.gates.includes(key)) out.gates.push(key);
+      else if (root === ExperimentRoot.tags) {
+        const cell = parseTagKey(key);
+        if (cell && !out.tags.some((t) => t.file === cell.file && t.dimension === cell.dimension)) out.tags.push({ file: cell.file, dimension: cell.dimension });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * What of the outbox the list shows (offline creations and clones, pending renames), as one
+ * string: the worker's list cache is dropped when it changes, and only then.
+ */
+export function listedDraftsKey(drafts: readonly Draft[]): string {
+  const pendingRows = drafts.filter((d) => d.state === 'pending' && d.kind === 'intent' && (d.intent.type === IntentType.create || d.intent.type === IntentType.clone));
+  return [...pendingRows.map((d) => d.id), ...pendingRenames(drafts)].join(' ');
 }
 
 /** The experiment as a replica (or a provisional state while its create is pending) shows it. */

@@ -55,6 +55,8 @@ export class LiveSync {
   private started = false;
   private stopped = false;
   private pushing = false;
+  /** The intent the pusher is sending now, if any. */
+  private sendingIntent: string | null = null;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private unsubscribe: () => void = () => {};
   private readonly links$ = new Coalesced(() => this.reconcile(), (e) => this.failed(e));
@@ -77,6 +79,10 @@ export class LiveSync {
       },
       // A create just accepted lets the edits made meanwhile open their socket.
       onDelivered: () => void this.links$.run(),
+      onSending: (draftId) => {
+        this.sendingIntent = draftId;
+        this.updateStatus();
+      },
       onError: (e) => this.failed(e),
       now: this.now,
     });
@@ -324,6 +330,7 @@ export class LiveSync {
    */
   private updateStatus(): void {
     if (this.stopped) return;
+    this.updateSending();
     const me = this.core.account?.username;
     const index = me ? this.links.get(docName.index(me)) : undefined;
     if (!index?.link.synced) {
@@ -332,6 +339,13 @@ export class LiveSync {
     }
     const inFlight = this.pushing || [...this.links.values()].some((l) => l.link.synced && l.tracker.size > 0);
     this.core.setStatus(inFlight ? ConnectionStatus.syncing : ConnectionStatus.online);
+  }
+
+  /** In flight: the intent being sent, and the edits a synced socket has sent and awaits answers for. */
+  private updateSending(): void {
+    const ids = [...this.links.values()].flatMap((l) => (l.link.synced ? l.tracker.pendingDrafts().map((d) => d.id) : []));
+    if (this.sendingIntent) ids.push(this.sendingIntent);
+    this.core.setSending(ids);
   }
 }
 

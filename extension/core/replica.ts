@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { docName, parseDocName, readProject, readSharing, DocKind } from '../../shared/doc-layout.ts';
+import { docName, ExperimentRoot, parseDocName, readProject, readSharing, DocKind } from '../../shared/doc-layout.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { SharingState } from '../../shared/schemas/entities.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
@@ -53,6 +53,19 @@ export function provisionalName(drafts: Draft[], experimentId: string): string |
     }
   }
   return null;
+}
+
+/** The names pending renames gave these experiments, as their replicas hold them (a few documents at most). */
+export async function pendingNames(store: ClientStore, experimentIds: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const stored = new Set(await store.docNames());
+  for (const id of experimentIds) {
+    const name = docName.experiment(id);
+    if (!stored.has(name)) continue;
+    const value = (await store.openDoc(name)).getMap(ExperimentRoot.meta).get('name');
+    if (typeof value === 'string' && value !== '') names.set(id, value);
+  }
+  return names;
 }
 
 /**

@@ -43,6 +43,7 @@ export const DraftSchema = z.discriminatedUnion('kind', [
     client: z.number().int().nonnegative(),
     clockStart: z.number().int().nonnegative(),
     clockEnd: z.number().int().nonnegative(),
+    fields: z.array(z.strictObject({ root: z.string(), key: z.string() })).optional(),
   }),
 ]);
 // Keeps the schema and the contract's type in step: a drift fails the type check here.

@@ -16,6 +16,8 @@ import type { ClientStore } from './store.ts';
 export type SyncHooks = {
   onSettled: (draft: Draft) => void;
   onRemoved: (experimentId: string, code: string) => void;
+  /** The intent now being sent, then null once its answer (or no answer) came. */
+  onSending?: (draftId: string | null) => void;
 };
 
 const SYNC_TIMEOUT_MS = 8_000;
@@ -33,6 +35,7 @@ export async function pushIntents(store: ClientStore, api: Api, hooks: SyncHooks
   for (const draft of await store.loadDrafts()) {
     if (draft.kind !== 'intent' || draft.state !== 'pending') continue;
     let settled: IntentDraft;
+    hooks.onSending?.(draft.id);
     try {
       const result = await api.sendIntent(draft.intent);
       settled = result.ok ? settleIntent(draft, 'accepted', now()) : settleIntent(draft, 'rejected', now(), result.code, result.message);
@@ -41,6 +44,8 @@ export async function pushIntents(store: ClientStore, api: Api, hooks: SyncHooks
       if (error instanceof CoreError && error.kind === 'refused') {
         settled = settleIntent(draft, 'rejected', now(), error.code, error.message);
       } else throw error;
+    } finally {
+      hooks.onSending?.(null);
     }
     await store.putDraft(settled);
     hooks.onSettled(settled);

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { Row } from '../messages.ts';
-import { RowIcons } from './icons.tsx';
+import { RowIcons, RowPendingMark } from './icons.tsx';
 import { WindowList } from './window-list.tsx';
 
 /**
@@ -15,6 +15,7 @@ export function ExperimentItem({ row, me, onSharing, extra }: { row: Row; me: st
     <div class="experiment" data-testid="experiment-row" data-id={row.id}>
       <span class="name" title={row.name}>
         {row.name}
+        <RowPendingMark row={row} />
         <RowIcons row={row} />
       </span>
       {row.owner !== me && <span class="owner">by {row.owner}</span>}

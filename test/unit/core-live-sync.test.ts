@@ -122,6 +122,22 @@ describe('live mode keeps sockets only for what needs them', () => {
     await until('idle socket closed', () => link.destroyed);
   });
 
+  it('an edit counts as being sent while a synced socket awaits its answer, not while offline', async () => {
+    const t = await setup(['exp00000001']);
+    t.links.get('idx-alice')?.sync();
+    await t.store.putDraft(edit('d1', 'exp00000001', 7, 0, 2));
+    t.core.emit({ type: 'drafts' });
+    await until('socket for the pending edit', () => t.open().includes('exp-exp00000001'));
+    await t.live.nudge();
+    expect(t.core.sending()).toEqual([]);
+    const link = t.links.get('exp-exp00000001') as FakeLink;
+    link.sync();
+    await until('sending', () => t.core.sending().includes('d1'));
+    expect(t.changes.some((c) => c.type === 'sending')).toBe(true);
+    link.events.onControl?.({ t: 'ack', clients: { '7': 2 } });
+    await until('no longer sending', () => t.core.sending().length === 0);
+  });
+
   it('a listed project opens its document; a project the index drops loses its local copy', async () => {
     const t = await setup([], { projects: ['proj0001x'] });
     t.links.get('idx-alice')?.sync();

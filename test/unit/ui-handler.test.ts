@@ -22,6 +22,8 @@ function fakeCore(over: Partial<HandlerCore> = {}): HandlerCore {
     share: vi.fn(async () => draft({ state: 'pending', id: 'd9999999999' })),
     dismiss: vi.fn(async () => {}),
     sync: vi.fn(async () => ({ settled: [], pending: [] })),
+    sending: () => [],
+    emit: vi.fn(),
   };
   return { ...base, ...over } as unknown as HandlerCore;
 }

@@ -3,7 +3,7 @@ import type { Request } from '../../messages.ts';
 import { describe, editLockReason, errorCode, exportLockReason } from '../describe.ts';
 import { DraftInput } from '../draft-input.tsx';
 import { useLive } from '../hooks.ts';
-import { RowIcons } from '../icons.tsx';
+import { PendingMark, RowIcons } from '../icons.tsx';
 import { send, watchExperiment } from '../rpc.ts';
 import { ExperimentActions, type ProjectChoice } from './experiment-actions.tsx';
 import { FilesSection } from './files-section.tsx';
@@ -21,7 +21,8 @@ import { TagsTable } from './tags-table.tsx';
 type Props = { id: string; staff: boolean; inTrash: boolean; projects: ProjectChoice[]; onSharing: (id: string) => void; onSelect: (id: string) => void };
 
 export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSelect }: Props) {
-  const { data: view, error } = useLive(() => send({ type: 'show', id }), [id], (c) => (c.type === 'experiment' && c.experimentId === id) || c.type === 'list' || c.type === 'account');
+  // `drafts`: a pending mark goes when its edit is accepted, which changes nothing else here.
+  const { data: view, error } = useLive(() => send({ type: 'show', id }), [id], (c) => (c.type === 'experiment' && c.experimentId === id) || c.type === 'list' || c.type === 'account' || c.type === 'drafts');
   const [refusal, setRefusal] = useState<string | null>(null);
   const [plotChoice, setPlotChoice] = useState<PlotChoice | null>(null);
   useEffect(() => watchExperiment(id), [id]);
@@ -44,9 +45,10 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
         {editable ? (
           <span class="exp-name">
             <DraftInput id="exp-title" value={view.name} label="Experiment name" maxLength={200} valid={(name) => name.trim() !== ''} onCommit={(name) => act({ type: 'rename', id, name: name.trim() })} />
+            {view.pendingFields?.name && <PendingMark label="New name waiting to sync" />}
           </span>
         ) : (
-          <h2 id="exp-title">{view.name}</h2>
+          <h2 id="exp-title">{view.name}{view.pendingFields?.name && <PendingMark label="New name waiting to sync" />}</h2>
         )}
         <RowIcons row={{ public: view.public, curated: view.curated, sharedWithOthers: view.access.length > 1 }} />
         <button type="button" onClick={() => onSharing(id)}>Sharing…</button>
@@ -56,7 +58,7 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
         {view.public ? ' Public.' : ''}
       </p>
       {editable ? (
-        <div class="purpose"><span aria-hidden="true">Purpose</span> <DraftInput value={view.purpose} label="Purpose" multiline maxLength={5000} onCommit={(purpose) => act({ type: 'setPurpose', id, purpose })} /></div>
+        <div class="purpose"><span aria-hidden="true">Purpose</span> <DraftInput value={view.purpose} label="Purpose" multiline maxLength={5000} onCommit={(purpose) => act({ type: 'setPurpose', id, purpose })} />{view.pendingFields?.purpose && <PendingMark label="Purpose waiting to sync" />}</div>
       ) : view.purpose && <p class="purpose">Purpose: {view.purpose}</p>}
       {lock && <p class="lock" data-testid="read-only">Read-only: {lock}</p>}
       {refusal && <p role="alert" class="error" data-testid="action-refusal">{refusal}</p>}

@@ -1,5 +1,5 @@
 import type { Row } from '../../messages.ts';
-import { RowIcons } from '../icons.tsx';
+import { RowIcons, RowPendingMark } from '../icons.tsx';
 import { send } from '../rpc.ts';
 import { groupByFamily } from './group.ts';
 
@@ -34,6 +34,7 @@ function Item({ row, depth, me, selected, onSelect, onSharing }: Omit<Props, 'ro
       <button type="button" class="open" aria-current={selected === row.id ? 'true' : undefined} onClick={() => onSelect(row.id)}>
         {row.name}
       </button>
+      <RowPendingMark row={row} />
       <RowIcons row={row} />
       {row.isNew && <span class="badge-new">New</span>}
       {row.owner !== me && <span class="owner">by {row.owner}</span>}

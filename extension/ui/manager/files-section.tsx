@@ -1,24 +1,58 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { ErrorCode } from '../../../shared/codes.ts';
 import type { View } from '../../messages.ts';
 import { describe, downloadLockReason, editLockReason, errorCode } from '../describe.ts';
+import { useLive } from '../hooks.ts';
+import { PendingMark } from '../icons.tsx';
+import { keptUploads } from '../kept-uploads.ts';
 import { send } from '../rpc.ts';
 import { putWithProgress, type Progress } from './upload.ts';
+import { onRunnerProgress, runnerProgress, type RunnerProgress } from './upload-runner.ts';
 
 /**
  * The experiment's FCS files: name, events and channels, a download button (disabled with the
  * reason when the capability table says no), and for editors an upload by file input or drag
  * and drop, with a real progress bar. After an upload the experiment is refreshed at once, so
- * the new file shows even before live sync brings the server's write.
+ * the new file shows even before live sync brings the server's write. A file chosen while the
+ * server cannot be reached is kept in this browser (upload-queue.ts), listed here as waiting,
+ * and sent by upload-runner.ts when the server answers again, with the same progress bar.
  */
 type Upload = { name: string; progress: Progress; done: boolean } | null;
+
+function useRunnerProgress(): RunnerProgress | null {
+  const [progress, setProgress] = useState(runnerProgress());
+  useEffect(() => onRunnerProgress(setProgress), []);
+  return progress;
+}
+
+const keptWords = { waiting: 'kept in this browser, waits for the server', sending: 'uploading…', refused: 'not accepted.' } as const;
 
 export function FilesSection({ view }: { view: View }) {
   const files = view.files ?? [];
   const downloadLock = downloadLockReason(view);
   const uploadLock = editLockReason(view);
   const [upload, setUpload] = useState<Upload>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'done'; text: string } | null>(null);
+  const [message, setMessage] = useState<{ kind: 'error' | 'done' | 'kept'; text: string } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const state = useLive(() => send({ type: 'state' }), [], (c) => c.type === 'drafts' || c.type === 'account').data;
+  const kept = (state?.uploads ?? []).filter((u) => u.experimentId === view.id);
+  const running = useRunnerProgress();
+  const shownUpload: Upload = upload && !upload.done ? upload : running?.experimentId === view.id ? running : upload;
+
+  /** The server is away: the bytes go into this browser's database, and only then is that said. */
+  const keep = async (file: File) => {
+    setUpload(null);
+    const account = state?.account;
+    try {
+      if (!account) throw Object.assign(new Error('not signed in'), { code: ErrorCode.NOT_SIGNED_IN });
+      await keptUploads(account).keep(view.id, file.name, file);
+    } catch (failure) {
+      setMessage({ kind: 'error', text: `${file.name} could not be kept for later. ${describe(errorCode(failure))}` });
+      return;
+    }
+    setMessage({ kind: 'kept', text: `${file.name} is kept in this browser and will upload when the server is back.` });
+    await send({ type: 'uploadsChanged' }).catch(() => {});
+  };
 
   const start = async (file: File) => {
     setMessage(null);
@@ -26,6 +60,7 @@ export function FilesSection({ view }: { view: View }) {
     try {
       const { url } = await send({ type: 'uploadTicket', id: view.id, name: file.name });
       const outcome = await putWithProgress(url, file, (progress) => setUpload({ name: file.name, progress, done: false }));
+      if (!outcome.ok && outcome.code === ErrorCode.SERVER_UNREACHABLE) return await keep(file);
       if (!outcome.ok) {
         setUpload(null);
         setMessage({ kind: 'error', text: `${file.name} was not accepted. ${outcome.words}` });
@@ -36,9 +71,16 @@ export function FilesSection({ view }: { view: View }) {
       setMessage({ kind: 'done', text: `${file.name} uploaded.` });
       await send({ type: 'refresh', id: view.id }).catch(() => {});
     } catch (failure) {
+      if (errorCode(failure) === ErrorCode.SERVER_UNREACHABLE) return await keep(file);
       setUpload(null);
       setMessage({ kind: 'error', text: `${file.name} was not uploaded. ${describe(errorCode(failure))}` });
     }
+  };
+
+  const discard = async (id: string) => {
+    if (!state?.account) return;
+    await keptUploads(state.account).remove(id);
+    await send({ type: 'uploadsChanged' }).catch(() => {});
   };
 
   const download = async (fileId: string) => {
@@ -84,6 +126,21 @@ export function FilesSection({ view }: { view: View }) {
         </div>
       )}
       {downloadLock && files.length > 0 && <p class="lock" id="download-lock" data-testid="download-lock">Download: {downloadLock}</p>}
+      {kept.length > 0 && (
+        <ul class="kept-uploads" aria-label="Files waiting to upload" data-testid="kept-uploads">
+          {kept.map((u) => (
+            <li key={u.id} data-testid="kept-upload" data-state={u.state}>
+              <PendingMark label={u.state === 'refused' ? 'Upload refused' : 'Upload waiting to sync'} /> <strong>{u.name}</strong> — {keptWords[u.state]}
+              {u.state === 'refused' && <span class="reason"> {u.words ?? describe(u.code)}</span>}
+              {u.state === 'refused' && (
+                <button type="button" class="secondary" onClick={() => void discard(u.id)} aria-label={`Discard ${u.name}`}>
+                  Discard
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       {uploadLock === null && (
         <div
           class={`dropzone${dragging ? ' dragging' : ''}`}
@@ -117,16 +174,16 @@ export function FilesSection({ view }: { view: View }) {
           </label>
         </div>
       )}
-      {upload && (
+      {shownUpload && (
         <p class="upload-progress">
           <label>
-            {upload.done ? 'Uploaded' : 'Uploading'} {upload.name}
-            <progress data-testid="upload-progress" max={Math.max(upload.progress.total, 1)} value={upload.progress.loaded} />
+            {shownUpload.done ? 'Uploaded' : 'Uploading'} {shownUpload.name}
+            <progress data-testid="upload-progress" max={Math.max(shownUpload.progress.total, 1)} value={shownUpload.progress.loaded} />
           </label>
         </p>
       )}
       {message && (
-        <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'done'} data-testid={message.kind === 'error' ? 'upload-refusal' : 'upload-done'}>
+        <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'done'} data-testid={`upload-${message.kind === 'error' ? 'refusal' : message.kind}`}>
           {message.text}
         </p>
       )}

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Gate } from '../../../shared/schemas/entities.ts';
 import type { View } from '../../messages.ts';
 import { DraftInput } from '../draft-input.tsx';
+import { PendingMark } from '../icons.tsx';
 
 /** The gates of an experiment: name, channels and rectangle or polygon; add (a rectangle) and remove when editable. */
 type GateInput = { name: string; xChannel: string; yChannel: string; rect: [number, number, number, number] };
@@ -40,7 +41,8 @@ export function GatesList({ view, editable, onAdd, onChange, onRemove, exportLoc
                 />
               ) : (
                 <strong>{gate.name}</strong>
-              )}{' '}
+              )}
+              {view.pendingFields?.gates.includes(gate.id) && <PendingMark label={`Gate ${gate.name} waiting to sync`} />}{' '}
               — {gate.xChannel} × {gate.yChannel}, {'rect' in gate ? `[${gate.rect.join(', ')}]` : `polygon (${gate.polygon.map((p) => p.join(', ')).join('; ')})`}
               <button type="button" disabled={exportLock !== null} aria-describedby={exportLock ? 'export-lock' : undefined} onClick={() => onExport(gate.id)} aria-label={`Export gate ${gate.name} as a new experiment`}>
                 Export

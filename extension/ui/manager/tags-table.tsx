@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { View } from '../../messages.ts';
 import { DraftInput } from '../draft-input.tsx';
+import { PendingMark } from '../icons.tsx';
 import { tagGrid } from './group.ts';
 
 /**
@@ -40,13 +41,15 @@ export function TagsTable({ view, editable, onSet }: Props) {
                   <th scope="row">{file}</th>
                   {grid.dimensions.map((dimension) => {
                     const value = grid.value(file, dimension);
+                    const pending = view.pendingFields?.tags.some((t) => t.file === file && t.dimension === dimension) ?? false;
                     return (
-                      <td key={dimension}>
+                      <td key={dimension} class={pending ? 'pending-cell' : undefined}>
                         {editable ? (
                           <DraftInput value={value} label={`${dimension} of ${file}`} maxLength={200} onCommit={(text) => onSet(file, dimension, text)} />
                         ) : (
                           <span aria-label={`${dimension} of ${file}`}>{value}</span>
                         )}
+                        {pending && <PendingMark label={`${dimension} of ${file} waiting to sync`} />}
                       </td>
                     );
                   })}

@@ -10,7 +10,8 @@ import { describe } from '../describe.ts';
  * into sentences a researcher can act on.
  */
 export type Progress = { loaded: number; total: number };
-export type UploadOutcome = { ok: true } | { ok: false; words: string };
+/** A refusal carries the server's code (SERVER_UNREACHABLE when no answer came) and its words. */
+export type UploadOutcome = { ok: true } | { ok: false; code: string; words: string };
 
 export function putWithProgress(url: string, file: Blob, onProgress: (p: Progress) => void, timeoutMs = 10 * 60_000): Promise<UploadOutcome> {
   return new Promise((resolve) => {
@@ -23,10 +24,11 @@ export function putWithProgress(url: string, file: Blob, onProgress: (p: Progres
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress({ loaded: file.size, total: file.size });
         resolve({ ok: true });
-      } else resolve({ ok: false, words: refusalWords(xhr.status, xhr.responseText) });
+      } else resolve({ ok: false, code: refusalCode(xhr.status, xhr.responseText), words: refusalWords(xhr.status, xhr.responseText) });
     };
-    xhr.onerror = () => resolve({ ok: false, words: describeCode(ErrorCode.SERVER_UNREACHABLE) });
-    xhr.ontimeout = () => resolve({ ok: false, words: describeCode(ErrorCode.SERVER_UNREACHABLE) });
+    const unreachable = { ok: false, code: ErrorCode.SERVER_UNREACHABLE, words: describeCode(ErrorCode.SERVER_UNREACHABLE) } as const;
+    xhr.onerror = () => resolve(unreachable);
+    xhr.ontimeout = () => resolve(unreachable);
     xhr.send(file);
   });
 }
@@ -41,6 +43,19 @@ const fcsWords: Record<string, string> = {
 };
 
 const num = (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en') : null);
+
+/** The refusal's code from the server's ErrorBody; a body without one is judged by the status. */
+export function refusalCode(status: number, text: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const body = ErrorBody.safeParse(json);
+  if (body.success) return body.data.code;
+  return status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status >= 500 ? ErrorCode.SERVER_UNREACHABLE : ErrorCode.BAD_REQUEST;
+}
 
 export function refusalWords(status: number, text: string): string {
   let json: unknown;
