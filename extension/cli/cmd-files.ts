@@ -26,7 +26,7 @@ export async function runFile(ctx: Ctx): Promise<Exit> {
   if (!expId.success) throw new UsageError('bad experiment id');
   if (sub === 'add' && has(ctx.args, 'check')) {
     onlyFlags(ctx.args, ['check']);
-    return printPrivacyCheck(ctx, second);
+    return await printPrivacyCheck(ctx, second);
   }
   if (ctx.offline) throw new UsageError('files travel only online; drop --offline');
   const core = await ctx.core();

@@ -1,13 +1,8 @@
 import { openAsBlob } from 'node:fs';
-import { findPrivacyRisks, locateFcsData } from '../../shared/fcs/index.ts';
-import { scrubbedStart } from '../../shared/fcs/privacy.ts';
-import { withFileSource } from '../../sync-server/files/file-source.ts';
+import { blobPrivacy, type BlobPrivacy } from '../../shared/fcs/index.ts';
 import { UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { Exit } from './output.ts';
-
-/** TEXT segments larger than this are not real metadata; the server refuses them too. */
-const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
 export type UploadFile = { body: Blob; scrubbed: string[] };
 
@@ -20,20 +15,17 @@ export async function fileOnDisk(path: string): Promise<UploadFile> {
   }
 }
 
-function located(path: string) {
-  let found;
-  try {
-    found = withFileSource(path, (source) => locateFcsData(source, { maxTextBytes: MAX_TEXT_BYTES }));
-  } catch {
-    throw new UsageError(`cannot read ${path}`);
-  }
-  if (!found.ok) throw new UsageError(`${path} is not a readable FCS file: ${found.error.message}`);
-  return found;
+async function checked(path: string): Promise<{ file: UploadFile; privacy: BlobPrivacy }> {
+  const file = await fileOnDisk(path);
+  const privacy = await blobPrivacy(file.body).catch(() => null);
+  if (privacy === null) throw new UsageError(`cannot read ${path}`);
+  if (!privacy.ok) throw new UsageError(`${path} is not a readable FCS file: ${privacy.error.message}`);
+  return { file, privacy };
 }
 
 /** `file add EXP PATH --check`: the keywords that may identify a person or place; nothing uploaded. */
-export function printPrivacyCheck(ctx: Ctx, path: string): Exit {
-  const findings = findPrivacyRisks(located(path).file.keywords);
+export async function printPrivacyCheck(ctx: Ctx, path: string): Promise<Exit> {
+  const { findings } = (await checked(path)).privacy;
   const text = findings.length === 0
     ? `${path}: no keyword that may identify a person or place`
     : [`${path}: ${findings.length} keyword(s) may identify a person or place; nothing was uploaded`,
@@ -44,16 +36,13 @@ export function printPrivacyCheck(ctx: Ctx, path: string): Exit {
 }
 
 /**
- * `--scrub KEY,KEY`: a new HEADER and TEXT without those keywords, followed by the original
- * DATA bytes as a lazy slice of the file on disk, so the events upload byte for byte unchanged
- * and the file is never in memory.
+ * `--scrub KEY,KEY`: a new HEADER and TEXT without those keywords, then the original DATA
+ * bytes as a lazy slice of the file on disk: the events upload byte for byte unchanged.
  */
 export async function scrubbedCopy(path: string, keys: string): Promise<UploadFile> {
   const remove = keys.split(',').map((k) => k.trim()).filter((k) => k !== '');
   if (remove.length === 0) throw new UsageError('--scrub needs KEY,KEY…');
-  const { file, data } = located(path);
-  const start = scrubbedStart(file, data, remove);
-  if (!start.ok) throw new UsageError(`--scrub ${start.keyword}: ${start.message}`);
-  const original = await fileOnDisk(path);
-  return { body: new Blob([start.head, original.body.slice(start.dataFrom, start.dataTo)]), scrubbed: remove.map((k) => k.toUpperCase()) };
+  const copy = (await checked(path)).privacy.scrub(remove);
+  if (!copy.ok) throw new UsageError(`--scrub ${copy.keyword}: ${copy.message}`);
+  return { body: copy.blob, scrubbed: remove.map((k) => k.toUpperCase()) };
 }

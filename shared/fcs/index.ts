@@ -21,3 +21,4 @@ export { locateFcsData, type FcsDataLocation } from './parse.ts';
 export { decodeColumns, planColumns, type ColumnPlan } from './columns.ts';
 export type { DataLayout } from './layout.ts';
 export { findPrivacyRisks, scrubbedStart, PrivacyReason, type PrivacyFinding, type ScrubRefusal } from './privacy.ts';
+export { blobPrivacy, type BlobPrivacy } from './privacy-blob.ts';

@@ -6,6 +6,8 @@ import { useLive } from '../hooks.ts';
 import { PendingMark } from '../icons.tsx';
 import { keptUploads } from '../kept-uploads.ts';
 import { send } from '../rpc.ts';
+import { blobPrivacy, type BlobPrivacy } from '../../../shared/fcs/index.ts';
+import { PrivacyReview } from './privacy-review.tsx';
 import { putWithProgress, type Progress } from './upload.ts';
 import { onRunnerProgress, runnerProgress, type RunnerProgress } from './upload-runner.ts';
 
@@ -34,47 +36,57 @@ export function FilesSection({ view }: { view: View }) {
   const [upload, setUpload] = useState<Upload>(null);
   const [message, setMessage] = useState<{ kind: 'error' | 'done' | 'kept'; text: string } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [review, setReview] = useState<{ file: File; privacy: BlobPrivacy } | null>(null);
   const state = useLive(() => send({ type: 'state' }), [], (c) => c.type === 'drafts' || c.type === 'account').data;
   const kept = (state?.uploads ?? []).filter((u) => u.experimentId === view.id);
   const running = useRunnerProgress();
   const shownUpload: Upload = upload && !upload.done ? upload : running?.experimentId === view.id ? running : upload;
 
   /** The server is away: the bytes go into this browser's database, and only then is that said. */
-  const keep = async (file: File) => {
+  const keep = async (file: Blob, name: string) => {
     setUpload(null);
     const account = state?.account;
     try {
       if (!account) throw Object.assign(new Error('not signed in'), { code: ErrorCode.NOT_SIGNED_IN });
-      await keptUploads(account).keep(view.id, file.name, file);
+      await keptUploads(account).keep(view.id, name, file);
     } catch (failure) {
-      setMessage({ kind: 'error', text: `${file.name} could not be kept for later. ${describe(errorCode(failure))}` });
+      setMessage({ kind: 'error', text: `${name} could not be kept for later. ${describe(errorCode(failure))}` });
       return;
     }
-    setMessage({ kind: 'kept', text: `${file.name} is kept in this browser and will upload when the server is back.` });
+    setMessage({ kind: 'kept', text: `${name} is kept in this browser and will upload when the server is back.` });
     await send({ type: 'uploadsChanged' }).catch(() => {});
   };
 
-  const start = async (file: File) => {
+  const start = async (file: Blob, name: string) => {
+    setReview(null);
     setMessage(null);
-    setUpload({ name: file.name, progress: { loaded: 0, total: file.size }, done: false });
+    setUpload({ name: name, progress: { loaded: 0, total: file.size }, done: false });
     try {
-      const { url } = await send({ type: 'uploadTicket', id: view.id, name: file.name });
-      const outcome = await putWithProgress(url, file, (progress) => setUpload({ name: file.name, progress, done: false }));
-      if (!outcome.ok && outcome.code === ErrorCode.SERVER_UNREACHABLE) return await keep(file);
+      const { url } = await send({ type: 'uploadTicket', id: view.id, name: name });
+      const outcome = await putWithProgress(url, file, (progress) => setUpload({ name: name, progress, done: false }));
+      if (!outcome.ok && outcome.code === ErrorCode.SERVER_UNREACHABLE) return await keep(file, name);
       if (!outcome.ok) {
         setUpload(null);
-        setMessage({ kind: 'error', text: `${file.name} was not accepted. ${outcome.words}` });
+        setMessage({ kind: 'error', text: `${name} was not accepted. ${outcome.words}` });
         return;
       }
       // The finished bar stays, full, until the next upload: it is the receipt.
-      setUpload({ name: file.name, progress: { loaded: file.size, total: file.size }, done: true });
-      setMessage({ kind: 'done', text: `${file.name} uploaded.` });
+      setUpload({ name: name, progress: { loaded: file.size, total: file.size }, done: true });
+      setMessage({ kind: 'done', text: `${name} uploaded.` });
       await send({ type: 'refresh', id: view.id }).catch(() => {});
     } catch (failure) {
-      if (errorCode(failure) === ErrorCode.SERVER_UNREACHABLE) return await keep(file);
+      if (errorCode(failure) === ErrorCode.SERVER_UNREACHABLE) return await keep(file, name);
       setUpload(null);
-      setMessage({ kind: 'error', text: `${file.name} was not uploaded. ${describe(errorCode(failure))}` });
+      setMessage({ kind: 'error', text: `${name} was not uploaded. ${describe(errorCode(failure))}` });
     }
+  };
+
+  /** The privacy check first; a file it cannot read goes as it is, for the server to judge. */
+  const choose = async (file: File) => {
+    setMessage(null);
+    const privacy = await blobPrivacy(file).catch(() => null);
+    if (privacy?.ok && privacy.findings.length > 0) setReview({ file, privacy });
+    else await start(file, file.name);
   };
 
   const discard = async (id: string) => {
@@ -156,7 +168,7 @@ export function FilesSection({ view }: { view: View }) {
             e.preventDefault();
             setDragging(false);
             const file = e.dataTransfer?.files[0];
-            if (file && !(upload && !upload.done)) void start(file);
+            if (file && !(upload && !upload.done)) void choose(file);
           }}
         >
           <label>
@@ -168,11 +180,14 @@ export function FilesSection({ view }: { view: View }) {
               onChange={(e) => {
                 const file = e.currentTarget.files?.[0];
                 e.currentTarget.value = '';
-                if (file) void start(file);
+                if (file) void choose(file);
               }}
             />
           </label>
         </div>
+      )}
+      {review && (
+        <PrivacyReview name={review.file.name} original={review.file} privacy={review.privacy} onUpload={(body) => void start(body, review.file.name)} onCancel={() => setReview(null)} />
       )}
       {shownUpload && (
         <p class="upload-progress">
