@@ -6,6 +6,7 @@ import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../sh
 import { FileName } from '../shared/schemas/files.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { DraftSchema } from './core/store.ts';
+import { LIST_SORTS } from './core/list-order.ts';
 
 /**
  * The one language between the popup / manager page and the background worker, which alone
@@ -36,6 +37,8 @@ export const Request = z.discriminatedUnion('type', [
     ids: z.array(z.string()).max(1000).optional(),
     /** Only the experiments of this project (the manager's per-project filter). */
     projectId: ProjectId.optional(),
+    /** By name (natural order) when absent. */
+    sort: z.enum(LIST_SORTS).optional(),
   }),
   /** The Inbox: direct shares not yet marked viewed (the first `limit` of them; `state.inbox` counts all). */
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
@@ -137,6 +140,8 @@ export const Row = z.object({
   parentId: z.string().nullable(),
   sharedWithOthers: z.boolean(),
   isNew: z.boolean(),
+  /** When its content last changed; older workers do not send it. */
+  changedAt: z.number().nullable().optional(),
 });
 export type Row = z.infer<typeof Row>;
 

@@ -47,6 +47,10 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
   isNew: boolean;
   /** Created or cloned in a draft the server has not decided yet (offline); absent otherwise. */
   pending?: true;
+  /** When its content last changed, as the server published it; null or absent when unknown. */
+  changedAt?: number | null;
+  /** Its distinct sample-tag values, which a search also matches. */
+  tagValues?: string[];
 };
 
 /** `exp show`: the experiment as the local replica knows it. */
