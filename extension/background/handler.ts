@@ -83,7 +83,8 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return { rows: (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues), total: rows.length };
     },
     inbox: async (req, core) => {
-      const rows = (await list(core, { filter: 'all' })).filter((row) => row.isNew);
+      // What was shared most recently first.
+      const rows = (await list(core, { filter: 'all', sort: 'changed' })).filter((row) => row.isNew);
       return (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues);
     },
     show: async (req, core) => {

@@ -87,12 +87,10 @@ function Workspace({ state, me, staff }: { state: State; me: string; staff: bool
         <nav aria-label="Filters" class="filters">
           <FilterList selection={selection} projects={projects} staff={staff} onChoose={setSelection} onError={setError} />
           <CreateForm label="New experiment" button="Create" name="new-experiment" create={(name) => send({ type: 'create', name })} onCreated={select} onError={setError} />
+          {state.mode === 'premium' && <Connections />}
         </nav>
         <main class="list-pane" aria-label="Experiments">
-          <div class="manager-inbox">
-            <Inbox rowTestId="inbox-row" count={state.inbox} me={me} height={INBOX_HEIGHT} most={INBOX_ROWS} onOpen={(row) => select(row.id)} onSharing={setSharing} onError={setError} />
-            {state.mode === 'premium' && <Connections />}
-          </div>
+          <Inbox rowTestId="inbox-row" count={state.inbox} me={me} height={INBOX_HEIGHT} most={INBOX_ROWS} onOpen={(row) => select(row.id)} onSharing={setSharing} onError={setError} />
           {selection.kind === 'curation' ? (
             <CurationQueue onOpen={select} />
           ) : (
