@@ -189,5 +189,15 @@ describe('the toolbar popup at 7, 300 and 10,000 experiments', () => {
     await visible(list.getByTestId('experiment-row'));
     expect(await list.locator('li.family').first().getAttribute('aria-setsize')).toBe('10000');
     expect(await list.getByTestId('experiment-row').count()).toBeLessThan(100);
+
+    // Opened at the experiment listed last (as the popup opens it): its row is drawn and in view.
+    await manager.goto(manager.url().split('#')[0] + `#exp=${idOf('Old run')}`);
+    const row = list.locator(`[data-testid="experiment-row"][data-id="${idOf('Old run')}"]`);
+    await visible(row);
+    expect(await row.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const view = (el.closest('ul.families') as HTMLElement).getBoundingClientRect();
+      return box.top >= view.top && box.bottom <= view.bottom;
+    })).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useLayoutEffect, useMemo } from 'preact/hooks';
 import type { Row } from '../../messages.ts';
 import { RowIcons } from '../icons.tsx';
 import { send } from '../rpc.ts';
@@ -21,6 +21,11 @@ export function FamilyList({ rows, me, selected, onSelect, onSharing }: Props) {
   const groups = useMemo(() => groupByFamily(rows), [rows]);
   const layout = useMemo(() => rowsOfHeights(groups.map((g) => (1 + g.members.length) * ITEM_HEIGHT)), [groups]);
   const w = useWindowed<HTMLUListElement>(layout, GUESS_HEIGHT);
+  // Opened at an experiment (from the popup, `#exp=`): its family is scrolled into view.
+  const at = selected === null ? -1 : groups.findIndex((g) => g.head.id === selected || g.members.some((m) => m.row.id === selected));
+  useLayoutEffect(() => {
+    if (at >= 0) w.reveal(at);
+  }, [selected, at >= 0]);
   if (rows.length === 0) return <p class="empty">No experiments here.</p>;
   return (
     <ul ref={w.ref} class="families" aria-label="Experiments, linked ones grouped" onScroll={w.onScroll}>
