@@ -46,12 +46,16 @@ export function mendNameOnLoad(store: Store, rooms: Rooms, log: Logger): (room: 
  */
 export const FACTS_REFRESH_MS = 60_000;
 
+/** Between two rewrites of one experiment's index entries, at least this long passes. */
+export const FACTS_GAP_MS = 2_000;
+
 type Publication = { facts: ListFacts | null; name: string | null };
 
 /**
- * Publishes names and list facts in the background, one publication per experiment at a time:
- * edits arriving meanwhile are folded into one more run, so a burst of typing costs two
- * rewrites of the indexes, not one per keystroke.
+ * Publishes names and list facts in the background, one publication per experiment at a time
+ * and at most one per `FACTS_GAP_MS`: edits arriving meanwhile are folded into the next run, so
+ * a stream of tag edits to an experiment with many readers costs a rewrite of their indexes
+ * every two seconds, not one per edit.
  */
 class FactsPublisher {
   private readonly running = new Map<string, { next: Publication | null }>();
@@ -73,7 +77,7 @@ class FactsPublisher {
     void (async () => {
       let publication: Publication | null = { facts, name };
       while (publication) {
-        await this.publish(id, publication);
+        if (await this.publish(id, publication)) await pause(FACTS_GAP_MS);
         publication = state.next;
         state.next = null;
       }
@@ -82,18 +86,25 @@ class FactsPublisher {
       .finally(() => this.running.delete(id));
   }
 
-  private async publish(id: string, { facts, name }: Publication): Promise<void> {
+  /** True when the indexes were rewritten. */
+  private async publish(id: string, { facts, name }: Publication): Promise<boolean> {
     if (name !== null) await this.store.setName(id, name);
     const exp = await this.store.getExperiment(id);
-    if (!exp) return;
+    if (!exp) return false;
     if (name === null) {
-      if (!facts) return;
+      if (!facts) return false;
       const before = await publishedFacts(this.rooms, exp.owner, id);
       const same = before !== null && sameValues(before.tagValues, facts.tagValues) && facts.changedAt - before.changedAt < FACTS_REFRESH_MS;
-      if (same) return;
+      if (same) return false;
     }
     await refreshProjections(this.store, this.rooms, [id], holdersOf(exp), facts ? new Map([[id, facts]]) : new Map());
+    return true;
   }
+}
+
+/** A wait that does not keep a stopping server's process alive. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
