@@ -8,6 +8,7 @@ import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { DraftSchema } from './core/store.ts';
 import { PendingUpload } from './core/upload-queue.ts';
+import { LIST_SORTS } from './core/list-order.ts';
 
 /**
  * The one language between the popup / manager page and the background worker, which alone
@@ -38,6 +39,8 @@ export const Request = z.discriminatedUnion('type', [
     ids: z.array(z.string()).max(1000).optional(),
     /** Only the experiments of this project (the manager's per-project filter). */
     projectId: ProjectId.optional(),
+    /** By name (natural order) when absent. */
+    sort: z.enum(LIST_SORTS).optional(),
   }),
   /** The Inbox: direct shares not yet marked viewed (the first `limit` of them; `state.inbox` counts all). */
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
@@ -160,6 +163,8 @@ export const Row = z.object({
   pending: z.literal(true).optional(),
   /** The name is a rename not yet decided by the server. */
   pendingName: z.literal(true).optional(),
+  /** When its content last changed; older workers do not send it. */
+  changedAt: z.number().nullable().optional(),
 });
 export type Row = z.infer<typeof Row>;
 

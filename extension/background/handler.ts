@@ -6,6 +6,7 @@ import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 import type { ClientCore, Draft, ExperimentRow } from '../core/contract.ts';
 import type { CytoshareCore } from '../core/core.ts';
 import { Request, type Envelope, type Notice, type RequestOf, type RequestType, type ResponseOf } from '../messages.ts';
+import { compareRows } from '../core/list-order.ts';
 import { moreHandlers } from './handler-more.ts';
 import type { ListQuery } from './list-cache.ts';
 import type { PendingUpload } from '../core/upload-queue.ts';
@@ -52,11 +53,17 @@ export type HandlerContext = {
 
 export type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: HandlerCore) => Promise<ResponseOf<T>> };
 
-/** Without a cache, the core computes the list and the query narrows it. */
+/** Without a cache, the core computes the list and the query narrows and orders it. */
 async function listOf(core: HandlerCore, query: ListQuery): Promise<ExperimentRow[]> {
   const rows = await core.list(query.filter, query.search || undefined);
   const wanted = query.ids ? new Set(query.ids) : null;
-  return rows.filter((row) => (!wanted || wanted.has(row.id)) && (query.projectId === undefined || row.projectId === query.projectId));
+  const kept = rows.filter((row) => (!wanted || wanted.has(row.id)) && (query.projectId === undefined || row.projectId === query.projectId));
+  return query.sort ? kept.sort(compareRows(query.sort)) : kept;
+}
+
+/** Pages search through the worker; the tag values would only lengthen every answer. */
+function withoutTagValues({ tagValues: _tagValues, ...row }: ExperimentRow): ExperimentRow {
+  return row;
 }
 
 export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<Envelope> {
@@ -76,12 +83,13 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return null;
     },
     list: async (req, core) => {
-      const rows = await list(core, { filter: req.filter, search: req.search, ids: req.ids, projectId: req.projectId });
-      return { rows: req.limit === undefined ? rows : rows.slice(0, req.limit), total: rows.length };
+      const rows = await list(core, { filter: req.filter, search: req.search, ids: req.ids, projectId: req.projectId, sort: req.sort });
+      return { rows: (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues), total: rows.length };
     },
     inbox: async (req, core) => {
-      const rows = (await list(core, { filter: 'all' })).filter((row) => row.isNew);
-      return req.limit === undefined ? rows : rows.slice(0, req.limit);
+      // What was shared most recently first.
+      const rows = (await list(core, { filter: 'all', sort: 'changed' })).filter((row) => row.isNew);
+      return (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues);
     },
     show: async (req, core) => {
       const view = await core.show(req.id);

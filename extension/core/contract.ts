@@ -55,6 +55,10 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
   pending?: true;
   /** The name shown is a rename the server has not decided yet; absent otherwise. */
   pendingName?: true;
+  /** When its content last changed, as the server published it; null or absent when unknown. */
+  changedAt?: number | null;
+  /** Its distinct sample-tag values, which a search also matches. */
+  tagValues?: string[];
 };
 
 /** The fields of an experiment an edit waiting for the server wrote: each shows a pending mark. */

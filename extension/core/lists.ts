@@ -6,6 +6,8 @@ import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
+import { compareRows } from './list-order.ts';
+import { matchesSearch } from './list-search.ts';
 import { ListFilter, type Draft, type ExperimentRow, type ExperimentView, type PendingFields } from './contract.ts';
 
 /**
@@ -30,6 +32,7 @@ export function listRows(
       id: e.id, name: e.name, owner: e.owner, access: e.access, public: e.public, curated: e.curated,
       projectId: e.projectId, parentId: e.parentId, sharedWithOthers: e.sharedWithOthers,
       isNew: e.access === 'full' && e.sharedAt !== null && !e.viewed, trashed: e.trashed,
+      changedAt: e.changedAt ?? e.sharedAt, tagValues: e.tagValues ?? [],
     });
   }
   for (const c of catalog ? readCatalogEntries(catalog) : []) {
@@ -37,6 +40,7 @@ export function listRows(
     rows.set(c.id, {
       id: c.id, name: c.name, owner: c.owner, access: c.owner === me ? 'owner' : 'public', public: true,
       curated: c.curated, projectId: c.projectId, parentId: c.parentId, sharedWithOthers: false, isNew: false, trashed: false,
+      changedAt: c.changedAt ?? null, tagValues: c.tagValues ?? [],
     });
   }
   // Experiments made offline are the user's own until the server has decided; the index wins once it lists them.
@@ -46,7 +50,6 @@ export function listRows(
     const row = rows.get(id);
     if (row && row.name !== name) rows.set(id, { ...row, name, pendingName: true });
   }
-  const needle = search?.toLowerCase() ?? '';
   const keep = (r: ExperimentRow & { trashed: boolean }): boolean => {
     switch (filter) {
       case ListFilter.all: return !r.trashed;
@@ -62,8 +65,8 @@ export function listRows(
     }
   };
   return [...rows.values()]
-    .filter((r) => keep(r) && r.name.toLowerCase().includes(needle))
-    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+    .filter((r) => keep(r) && matchesSearch(r, search))
+    .sort(compareRows('name'))
     .map(({ trashed: _trashed, ...row }) => row);
 }
 
@@ -73,7 +76,7 @@ export function pendingRows(drafts: readonly Draft[], me: string): ExperimentRow
   for (const draft of drafts) {
     if (draft.kind !== 'intent' || draft.state !== 'pending') continue;
     const intent = draft.intent;
-    const base = { owner: me, access: 'owner' as const, public: false, curated: false, projectId: null, sharedWithOthers: false, isNew: false, pending: true as const };
+    const base = { owner: me, access: 'owner' as const, public: false, curated: false, projectId: null, sharedWithOthers: false, isNew: false, pending: true as const, changedAt: draft.createdAt };
     if (intent.type === IntentType.create) out.push({ ...base, id: intent.experimentId, name: intent.name, parentId: null });
     if (intent.type === IntentType.clone) out.push({ ...base, id: intent.newId, name: `clone of ${intent.experimentId}`, parentId: intent.linked ? intent.experimentId : null });
   }

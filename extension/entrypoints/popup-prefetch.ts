@@ -1,5 +1,5 @@
 import { defineUnlistedScript } from 'wxt/utils/define-unlisted-script';
-import { FIRST_PAGE, PREFETCH_KEY, type Prefetched } from '../ui/popup-prefetch-keys.ts';
+import { FIRST_PAGE, PREFETCH_KEY, rememberedSort, type Prefetched } from '../ui/popup-prefetch-keys.ts';
 
 /**
  * A classic script the popup's HTML runs while it is still being parsed: it sends the popup's
@@ -16,7 +16,7 @@ export default defineUnlistedScript(() => {
   };
   const prefetched: Prefetched = {
     state: ask({ type: 'state' }),
-    list: ask({ type: 'list', filter: 'all', search: '', limit: FIRST_PAGE }),
+    list: ask({ type: 'list', filter: 'all', search: '', limit: FIRST_PAGE, sort: rememberedSort() }),
     inbox: ask({ type: 'inbox', limit: FIRST_PAGE }),
   };
   (globalThis as unknown as Record<string, Prefetched>)[PREFETCH_KEY] = prefetched;

@@ -13,18 +13,24 @@ import { FilterList, type Selection } from './manager/filters.tsx';
 import { ProjectView } from './manager/project-view.tsx';
 import { CreateForm } from './manager/create-form.tsx';
 import { runKeptUploads } from './manager/upload-runner.ts';
+import type { ListSort } from '../core/list-order.ts';
+import { Inbox } from './inbox.tsx';
+import { rememberedSort } from './popup-prefetch-keys.ts';
+import { SortChoice } from './sort-choice.tsx';
 
 /**
  * The Experiment Manager, a full page: filters (fixed ones, one per project, and the staff's
- * curation queue), search, linked experiments grouped under their top-most ancestor, the
+ * curation queue), the Inbox of new shares and connection requests, search and order, linked
+ * experiments grouped under their top-most ancestor (every matching row, windowed), the
  * selected project's people and policy, and the selected experiment's files, tags, gates and
  * actions. The selection lives in the URL (`#exp=ID`) so the popup can open the page on one
  * experiment.
  */
 export { FILTERS } from './manager/filters.tsx';
 
-/** Rows per page of the manager's list; "Show more" adds another page. */
-const PAGE_ROWS = 500;
+/** Inbox rows the manager loads at most (the popup loads fewer). */
+const INBOX_ROWS = 500;
+const INBOX_HEIGHT = 180;
 
 const selectedFromHash = () => new URLSearchParams(location.hash.slice(1)).get('exp');
 
@@ -51,15 +57,15 @@ export function ManagerApp() {
 function Workspace({ state, me, staff }: { state: State; me: string; staff: boolean }) {
   const [selection, setSelection] = useState<Selection>({ kind: 'filter', filter: 'all' });
   const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<ListSort>(rememberedSort);
   const [selected, setSelected] = useState<string | null>(selectedFromHash());
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [limit, setLimit] = useState(PAGE_ROWS);
   const projects = useLive(() => send({ type: 'projects' }), [], (c) => c.type === 'list' || c.type === 'account').data ?? [];
   const query = selection.kind === 'project' ? { filter: 'all' as const, projectId: selection.projectId } : { filter: selection.kind === 'filter' ? selection.filter : ('all' as const) };
   const listed = useLive(
-    () => (selection.kind === 'curation' ? Promise.resolve(null) : send({ type: 'list', ...query, search, limit })),
-    [JSON.stringify(selection), search, limit],
+    () => (selection.kind === 'curation' ? Promise.resolve(null) : send({ type: 'list', ...query, search, sort })),
+    [JSON.stringify(selection), search, sort],
     (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account',
   ).data;
   const project = selection.kind === 'project' ? projects.find((p) => p.id === selection.projectId) : undefined;
@@ -82,27 +88,25 @@ function Workspace({ state, me, staff }: { state: State; me: string; staff: bool
       {error && <p role="alert" class="error">{error}</p>}
       <div class="columns">
         <nav aria-label="Filters" class="filters">
-          <FilterList selection={selection} projects={projects} staff={staff} onChoose={(s) => { setSelection(s); setLimit(PAGE_ROWS); }} onError={setError} />
+          <FilterList selection={selection} projects={projects} staff={staff} onChoose={setSelection} onError={setError} />
           <CreateForm label="New experiment" button="Create" name="new-experiment" create={(name) => send({ type: 'create', name })} onCreated={select} onError={setError} />
           {state.mode === 'premium' && <Connections />}
         </nav>
         <main class="list-pane" aria-label="Experiments">
+          <Inbox rowTestId="inbox-row" count={state.inbox} me={me} height={INBOX_HEIGHT} most={INBOX_ROWS} onOpen={(row) => select(row.id)} onSharing={setSharing} onError={setError} />
           {selection.kind === 'curation' ? (
             <CurationQueue onOpen={select} />
           ) : (
             <>
               {selection.kind === 'project' && (project ? <ProjectView project={project} me={me} /> : <p class="loading">Loading the project…</p>)}
-              <label class="search">
-                Search experiments
-                <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-              </label>
+              <div class="list-tools">
+                <label class="search">
+                  Search experiments
+                  <input type="search" value={search} placeholder="name, owner or tag" onInput={(e) => setSearch(e.currentTarget.value)} />
+                </label>
+                <SortChoice sort={sort} onSort={setSort} />
+              </div>
               {listed ? <FamilyList rows={listed.rows} me={me} selected={selected} onSelect={select} onSharing={setSharing} /> : <p class="loading">Loading…</p>}
-              {listed && listed.total > listed.rows.length && (
-                <p class="more">
-                  Showing {listed.rows.length} of {listed.total.toLocaleString('en')}.{' '}
-                  <button type="button" class="link" onClick={() => setLimit((n) => n + PAGE_ROWS)}>Show more</button>
-                </p>
-              )}
             </>
           )}
         </main>

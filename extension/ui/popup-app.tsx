@@ -1,20 +1,26 @@
-import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
+import { useState } from 'preact/hooks';
 import type { Account, State } from '../messages.ts';
+import type { ListSort } from '../core/list-order.ts';
 import { Connections } from './connections.tsx';
-import { ExperimentList } from './experiment-list.tsx';
+import { ExperimentList, type RowAction } from './experiment-list.tsx';
 import { useLive } from './hooks.ts';
+import { Inbox } from './inbox.tsx';
+import { openManager } from './open-manager.ts';
 import { FIRST_PAGE, once } from './popup-first-page.ts';
+import { rememberedSort } from './popup-prefetch-keys.ts';
 import { send } from './rpc.ts';
 import { SharingDialog } from './sharing-dialog.tsx';
 import { SignIn } from './sign-in.tsx';
+import { SortChoice } from './sort-choice.tsx';
 import { SyncStatus } from './sync-status.tsx';
 import { VerifyAddress } from './verify-address.tsx';
-import { describe, errorCode } from './describe.ts';
 
 /**
- * The toolbar popup: sign in, sync status, the Inbox of new direct shares, the searchable list
- * of experiments, the Sharing dialog one click away, and the way to the Experiment Manager.
+ * The toolbar popup: sign in, sync status, the Inbox of new direct shares, the searchable and
+ * sortable list of experiments (each opens in the Experiment Manager, its Sharing dialog one
+ * key away), and the way to the manager. It never grows past a toolbar popup's 600 px: the
+ * header, status and the manager link stay put and the lists scroll in the room between.
  */
 /**
  * The popup shows this many rows at most; more would only slow its opening down. It first asks
@@ -22,8 +28,8 @@ import { describe, errorCode } from './describe.ts';
  * end: every row sent is also parsed on arrival, which the first paint does not need to wait for.
  */
 const POPUP_ROWS = 100;
-/** Visible heights of the popup's two lists, in pixels; their rows are windowed. */
-const INBOX_HEIGHT = 180;
+/** First guesses of the lists' visible heights, in pixels; CSS gives them their real room. */
+const INBOX_HEIGHT = 108;
 const LIST_HEIGHT = 288;
 
 export function PopupApp() {
@@ -55,56 +61,53 @@ function AccountMenu({ account }: { account: Account }) {
   );
 }
 
-export function openManager(experimentId?: string): void {
-  const url = new URL('manager.html', location.href).href.split('#')[0] + (experimentId ? `#exp=${experimentId}` : '');
-  void browser.tabs.create({ url });
-}
-
 function SignedIn({ state, me }: { state: State; me: string }) {
   const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<ListSort>(rememberedSort);
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [limit, setLimit] = useState(FIRST_PAGE);
-  const [inboxLimit, setInboxLimit] = useState(FIRST_PAGE);
-  const list = () => send({ type: 'list', filter: 'all', search, limit });
-  const listed = useLive(() => (search === '' && limit === FIRST_PAGE ? once('list', list) : list()), [search, limit], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
-  const inbox = useLive(() => {
-    const load = () => send({ type: 'inbox', limit: inboxLimit });
-    return inboxLimit === FIRST_PAGE ? once('inbox', load) : load();
-  }, [inboxLimit], (c) => c.type === 'list' || c.type === 'account').data;
-  const markViewed = (id: string) => send({ type: 'markViewed', id }).catch((e: unknown) => setError(describe(errorCode(e))));
+  const [initialSort] = useState(sort);
+  const list = () => send({ type: 'list', filter: 'all', search, limit, sort });
+  // The prefetched first page was asked for with the remembered order.
+  const first = search === '' && limit === FIRST_PAGE && sort === initialSort;
+  const listed = useLive(() => (first ? once('list', list) : list()), [search, limit, sort], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  const open = (row: { id: string }) => void openManager(row.id).catch(() => setError('The Experiment Manager could not be opened.'));
+  const actions: RowAction[] = [{ key: 's', label: 'Sharing', run: (row) => setSharing(row.id) }];
 
   return (
     <>
-      <SyncStatus state={state} onError={setError} />
-      {error && <p role="alert" class="error">{error}</p>}
-      <VerifyAddress />
-      <section aria-labelledby="inbox-title" class="inbox">
-        <h2 id="inbox-title">Inbox{inbox && inbox.length > 0 ? ` (${Math.max(state.inbox, inbox.length)} new)` : ''}</h2>
-        {inbox && inbox.length > 0 ? (
-          <ExperimentList rows={inbox} me={me} label="New shares" testId="inbox" height={INBOX_HEIGHT} onSharing={setSharing} {...(state.inbox > inbox.length ? { onNearEnd: () => setInboxLimit(POPUP_ROWS) } : {})} extra={(row) => (
-            <button type="button" onClick={() => markViewed(row.id)} aria-label={`Mark as viewed: ${row.name}`}>Mark as viewed</button>
-          )} />
-        ) : (
-          <p class="empty">Nothing new shared with you.</p>
-        )}
-      </section>
-      <section aria-labelledby="list-title" class="list">
-        <h2 id="list-title">Experiments</h2>
-        <label class="search">
-          Search experiments
-          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-        </label>
-        {listed ? <ExperimentList rows={listed.rows} me={me} label="Experiments" height={LIST_HEIGHT} onSharing={setSharing} {...(listed.total > listed.rows.length ? { onNearEnd: () => setLimit(POPUP_ROWS) } : {})} empty={search ? 'No experiment matches.' : 'No experiments yet.'} /> : <p class="loading">Loading…</p>}
-        {listed && listed.total > listed.rows.length && limit === POPUP_ROWS && (
-          <p class="more" role="status">
-            Showing {listed.rows.length} of {listed.total.toLocaleString('en')}. Search to narrow the list, or open the Experiment Manager.
-          </p>
-        )}
-      </section>
-      {state.mode === 'premium' && <Connections />}
+      <div class="popup-top">
+        <SyncStatus state={state} onError={setError} />
+        {error && <p role="alert" class="error">{error}</p>}
+      </div>
+      <div class="popup-body">
+        <VerifyAddress />
+        <Inbox count={state.inbox} me={me} height={INBOX_HEIGHT} most={POPUP_ROWS} onOpen={open} onSharing={setSharing} onError={setError} />
+        <section aria-labelledby="list-title" class="list">
+          <h2 id="list-title">Experiments</h2>
+          <div class="list-tools">
+            <label class="search">
+              Search experiments
+              <input type="search" value={search} placeholder="name, owner or tag" onInput={(e) => setSearch(e.currentTarget.value)} />
+            </label>
+            <SortChoice sort={sort} onSort={setSort} />
+          </div>
+          {listed ? (
+            <ExperimentList rows={listed.rows} me={me} label="Experiments" height={LIST_HEIGHT} onOpen={open} actions={actions} {...(listed.total > listed.rows.length ? { onNearEnd: () => setLimit(POPUP_ROWS) } : {})} empty={search ? 'No experiment matches.' : 'No experiments yet.'} />
+          ) : (
+            <p class="loading">Loading…</p>
+          )}
+          {listed && listed.total > listed.rows.length && limit === POPUP_ROWS && (
+            <p class="more" role="status">
+              Showing {listed.rows.length} of {listed.total.toLocaleString('en')}. Search to narrow the list, or open the Experiment Manager.
+            </p>
+          )}
+        </section>
+        {state.mode === 'premium' && <Connections />}
+      </div>
       <footer>
-        <button type="button" class="link" onClick={() => openManager()}>
+        <button type="button" class="link" onClick={() => void openManager().catch(() => setError('The Experiment Manager could not be opened.'))}>
           Open the Experiment Manager
         </button>
       </footer>

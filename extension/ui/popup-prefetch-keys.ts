@@ -1,7 +1,34 @@
+import { DEFAULT_SORT, LIST_SORTS, type ListSort } from '../core/list-order.ts';
+
 /**
- * What the popup's prefetch script and its UI agree on. No imports: the prefetch script
+ * What the popup's prefetch script and its UI agree on. Constants only: the prefetch script
  * (entrypoints/popup-prefetch.ts) must stay a few hundred bytes that run before anything else.
  */
 export const FIRST_PAGE = 24;
 export const PREFETCH_KEY = '__cytosharePrefetch';
 export type Prefetched = { state: Promise<unknown>; list: Promise<unknown>; inbox: Promise<unknown> };
+
+/** Where the chosen list order is remembered (the popup and the manager share it). */
+export const SORT_KEY = 'cytoshare.listSort';
+
+/**
+ * The remembered order. Checked against the closed list of orders rather than with zod, which
+ * the prefetch script must not load; anything else (or no storage) is the default.
+ */
+export function rememberedSort(): ListSort {
+  let stored: string | null = null;
+  try {
+    stored = globalThis.localStorage?.getItem(SORT_KEY) ?? null;
+  } catch {
+    // Storage can be switched off; the default order is then used.
+  }
+  return LIST_SORTS.find((sort) => sort === stored) ?? DEFAULT_SORT;
+}
+
+export function rememberSort(sort: ListSort): void {
+  try {
+    globalThis.localStorage?.setItem(SORT_KEY, sort);
+  } catch {
+    // Not remembered then; the choice still applies to this page.
+  }
+}

@@ -1,62 +1,87 @@
-import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /**
- * A list that renders only the rows in (or near) its scrolled viewport. The popup opens on a
- * list of up to a hundred rows of which about eight are visible; building and laying out the
- * others only delayed the first paint. Rows have one fixed height (`rowHeight`, set in CSS as
- * well), so the spacers above and below the window keep the scrollbar true to the whole list.
+ * Windowed lists: only the rows in (or near) the scrolled viewport are built. The popup opens
+ * on a list of up to a hundred rows of which about eight are visible, the manager on thousands;
+ * building and laying out the others only delayed the first paint. Rows have one fixed height
+ * (`rowHeight`, set in CSS as well), so the spacers above and below the window keep the
+ * scrollbar true to the whole list. The viewport is measured (a flexible popup list grows or
+ * shrinks with the room it gets); `height` is the first guess.
  *
- * Keyboard use still works: a focused row near the window's edge scrolls into view, which moves
- * the window with it. Each item carries `aria-setsize` / `aria-posinset`, so assistive
- * technology announces "3 of 100" although only a few items are in the DOM.
+ * Each item carries `aria-setsize` / `aria-posinset`, so assistive technology announces
+ * "3 of 100" although only a few items are in the DOM.
  */
-type Props<T> = {
-  items: T[];
-  rowHeight: number;
-  /** Visible height in pixels (the list's max-height). */
-  height: number;
-  label: string;
-  class: string;
-  testId?: string;
-  keyOf: (item: T) => string;
-  render: (item: T) => ComponentChildren;
-  /** Called when the window reaches the end of `items`: the owner may load more. */
-  onNearEnd?: () => void;
-};
-
 const OVERSCAN = 4;
 
-export function WindowList<T>({ items, rowHeight, height, label, class: className, testId, keyOf, render, onNearEnd }: Props<T>) {
-  const ref = useRef<HTMLUListElement>(null);
+/** Where rows sit: fixed heights (`fixedRows`) or a prefix sum of varying ones (`rowsOfHeights`). */
+export type Layout = { count: number; offsetOf(index: number): number; indexAt(y: number): number };
+
+export function fixedRows(count: number, rowHeight: number): Layout {
+  return { count, offsetOf: (i) => i * rowHeight, indexAt: (y) => Math.floor(y / rowHeight) };
+}
+
+export function rowsOfHeights(heights: readonly number[]): Layout {
+  const offsets = [0];
+  for (const h of heights) offsets.push((offsets.at(-1) as number) + h);
+  return {
+    count: heights.length,
+    offsetOf: (i) => offsets[Math.min(i, heights.length)] as number,
+    indexAt(y) {
+      // The last row starting at or above y.
+      let lo = 0;
+      let hi = heights.length;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((offsets[mid] as number) <= y) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    },
+  };
+}
+
+export function useWindowed<E extends HTMLElement>(layout: Layout, height: number, onNearEnd?: () => void) {
+  const { count } = layout;
+  const ref = useRef<E>(null);
   const [top, setTop] = useState(0);
+  const [viewport, setViewport] = useState(height);
   // A shorter list (after a search) must not keep a scroll offset past its end.
   useLayoutEffect(() => {
     const el = ref.current;
     if (el && el.scrollTop !== top) setTop(el.scrollTop);
-  }, [items.length]);
-  const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
-  const last = Math.min(items.length, Math.ceil((top + height) / rowHeight) + OVERSCAN);
-  const nearEnd = last >= items.length;
+  }, [count]);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => setViewport(el.clientHeight || height));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const first = Math.max(0, layout.indexAt(top) - OVERSCAN);
+  const last = Math.min(count, layout.indexAt(top + viewport) + 1 + OVERSCAN);
+  const nearEnd = last >= count;
   useLayoutEffect(() => {
     if (nearEnd) onNearEnd?.();
-  }, [nearEnd, items.length]);
-  return (
-    <ul
-      ref={ref}
-      class={className}
-      aria-label={label}
-      data-testid={testId}
-      style={{ maxHeight: `${height}px`, overflowY: 'auto' }}
-      onScroll={(e) => setTop(e.currentTarget.scrollTop)}
-    >
-      {first > 0 && <li aria-hidden="true" class="spacer" style={{ height: `${first * rowHeight}px` }} />}
-      {items.slice(first, last).map((item, i) => (
-        <li key={keyOf(item)} class="window-row" aria-setsize={items.length} aria-posinset={first + i + 1} style={{ height: `${rowHeight}px` }}>
-          {render(item)}
-        </li>
-      ))}
-      {last < items.length && <li aria-hidden="true" class="spacer" style={{ height: `${(items.length - last) * rowHeight}px` }} />}
-    </ul>
-  );
+  }, [nearEnd, count]);
+  const total = layout.offsetOf(count);
+  return {
+    ref,
+    first,
+    last,
+    /** Rows that fit the viewport (of the first row's height): a Page Up / Page Down step. */
+    page: Math.max(1, Math.floor(viewport / Math.max(1, layout.offsetOf(1)))),
+    onScroll: (e: { currentTarget: HTMLElement }) => setTop(e.currentTarget.scrollTop),
+    /** Scrolls just enough to show row `index` (keyboard moves), so its element exists. */
+    reveal(index: number) {
+      const el = ref.current;
+      if (!el) return;
+      const y = layout.offsetOf(index);
+      const bottom = layout.offsetOf(index + 1);
+      if (y < el.scrollTop) el.scrollTop = y;
+      else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = bottom - el.clientHeight;
+      setTop(el.scrollTop);
+    },
+    before: layout.offsetOf(first),
+    after: total - layout.offsetOf(last),
+  };
 }

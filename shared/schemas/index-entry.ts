@@ -1,5 +1,18 @@
 import { z } from 'zod';
-import { AccessLevelSchema, ExperimentId, Username } from './entities.ts';
+import { AccessLevelSchema, ExperimentId, TagValue, Username } from './entities.ts';
+
+/**
+ * What lists sort and search by besides the sharing state, copied by the server from the
+ * experiment's content: when its content last changed, and its distinct sample-tag values (the
+ * first `INDEX_TAG_VALUES_MAX` in order, so one experiment cannot bloat every holder's index).
+ * Optional: entries written by an older server lack them.
+ */
+export const INDEX_TAG_VALUES_MAX = 32;
+const ListFacts = {
+  changedAt: z.number().optional(),
+  tagValues: z.array(TagValue).max(INDEX_TAG_VALUES_MAX).optional(),
+};
+export type ListFacts = { changedAt: number; tagValues: string[] };
 
 /**
  * One row of a user's experiment list. The server writes these into the user's index document
@@ -20,6 +33,7 @@ export const IndexEntry = z.strictObject({
   sharedAt: z.number().nullable(),
   /** Inbox state: a direct share stays "new" until the user marks it viewed. */
   viewed: z.boolean(),
+  ...ListFacts,
 });
 export type IndexEntry = z.infer<typeof IndexEntry>;
 
@@ -31,5 +45,6 @@ export const CatalogEntry = z.strictObject({
   curated: z.boolean(),
   projectId: z.string().nullable(),
   parentId: ExperimentId.nullable(),
+  ...ListFacts,
 });
 export type CatalogEntry = z.infer<typeof CatalogEntry>;

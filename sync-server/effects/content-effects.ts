@@ -1,22 +1,26 @@
 import { docName, ExperimentRoot } from '../../shared/doc-layout.ts';
+import type { ListFacts } from '../../shared/schemas/index-entry.ts';
 import type { Logger } from '../log.ts';
 import type { DocRoom } from '../sync/room.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { MergeOutcome } from '../sync/validated-merge.ts';
 import type { Store } from '../store/store.ts';
-import { holdersOf, refreshProjections } from './projections.ts';
+import { holdersOf, listFactsOf, publishedFacts, refreshProjections } from './projections.ts';
 
 /**
  * What an accepted content edit changes beyond its document: a new experiment name must reach
- * the database (search, lists) and every index that lists the experiment. Runs after the edit
- * is stored and acknowledged, outside the room's queue, so the author is never kept waiting.
+ * the database (search, lists) and every index that lists the experiment, and so must new
+ * sample-tag values and the time of the change (lists search tags and sort by last change).
+ * Runs after the edit is stored and acknowledged, outside the room's queue, so the author is
+ * never kept waiting.
  */
 export function contentEffects(store: Store, rooms: Rooms, log: Logger): (room: DocRoom, outcome: MergeOutcome) => void {
+  const publisher = new FactsPublisher(store, rooms, log);
   return (room, outcome) => {
-    if (room.ref.kind !== 'experiment') return;
-    if (!outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name')) return;
+    if (room.ref.kind !== 'experiment' || outcome.accepted.length === 0) return;
+    const renamed = outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name');
     const name = room.doc.getMap(ExperimentRoot.meta).get('name');
-    if (typeof name === 'string') publishName(store, rooms, log, room.ref.experimentId, name);
+    publisher.changed(room.ref.experimentId, listFactsOf(room.doc, Date.now()), renamed && typeof name === 'string' ? name : null);
   };
 }
 
@@ -27,19 +31,83 @@ export function contentEffects(store: Store, rooms: Rooms, log: Logger): (room: 
  * again.
  */
 export function mendNameOnLoad(store: Store, rooms: Rooms, log: Logger): (room: DocRoom) => Promise<void> {
+  const publisher = new FactsPublisher(store, rooms, log);
   return async (room) => {
     if (room.ref.kind !== 'experiment') return;
     const name = room.doc.getMap(ExperimentRoot.meta).get('name');
     const exp = await store.getExperiment(room.ref.experimentId);
-    if (exp && typeof name === 'string' && name !== exp.name) publishName(store, rooms, log, exp.id, name);
+    if (exp && typeof name === 'string' && name !== exp.name) publisher.changed(exp.id, null, name);
   };
 }
 
-/** Writes an experiment's name to the database and to every index that lists it, in the background. */
-function publishName(store: Store, rooms: Rooms, log: Logger, id: string, name: string): void {
-  void (async () => {
-    await store.setName(id, name);
-    const exp = await store.getExperiment(id);
-    await refreshProjections(store, rooms, [id], holdersOf(exp));
-  })().catch((error: unknown) => log.error('rename effect failed', { doc: docName.experiment(id), error: String(error) }));
+/**
+ * A change of time alone is republished at most this often: every holder's index is rewritten
+ * on each publication, and "last change" needs no finer grain to sort by.
+ */
+export const FACTS_REFRESH_MS = 60_000;
+
+/** Between two rewrites of one experiment's index entries, at least this long passes. */
+export const FACTS_GAP_MS = 2_000;
+
+type Publication = { facts: ListFacts | null; name: string | null };
+
+/**
+ * Publishes names and list facts in the background, one publication per experiment at a time
+ * and at most one per `FACTS_GAP_MS`: edits arriving meanwhile are folded into the next run, so
+ * a stream of tag edits to an experiment with many readers costs a rewrite of their indexes
+ * every two seconds, not one per edit.
+ */
+class FactsPublisher {
+  private readonly running = new Map<string, { next: Publication | null }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly rooms: Rooms,
+    private readonly log: Logger,
+  ) {}
+
+  changed(id: string, facts: ListFacts | null, name: string | null): void {
+    const run = this.running.get(id);
+    if (run) {
+      run.next = { facts: facts ?? run.next?.facts ?? null, name: name ?? run.next?.name ?? null };
+      return;
+    }
+    const state = { next: null as Publication | null };
+    this.running.set(id, state);
+    void (async () => {
+      let publication: Publication | null = { facts, name };
+      while (publication) {
+        if (await this.publish(id, publication)) await pause(FACTS_GAP_MS);
+        publication = state.next;
+        state.next = null;
+      }
+    })()
+      .catch((error: unknown) => this.log.error('content effect failed', { doc: docName.experiment(id), error: String(error) }))
+      .finally(() => this.running.delete(id));
+  }
+
+  /** True when the indexes were rewritten. */
+  private async publish(id: string, { facts, name }: Publication): Promise<boolean> {
+    if (name !== null) await this.store.setName(id, name);
+    const exp = await this.store.getExperiment(id);
+    if (!exp) return false;
+    if (name === null) {
+      if (!facts) return false;
+      const before = await publishedFacts(this.rooms, exp.owner, id);
+      const same = before !== null && sameValues(before.tagValues, facts.tagValues) && facts.changedAt - before.changedAt < FACTS_REFRESH_MS;
+      if (same) return false;
+    }
+    await refreshProjections(this.store, this.rooms, [id], holdersOf(exp), facts ? new Map([[id, facts]]) : new Map());
+    return true;
+  }
 }
+
+/** A wait that does not keep a stopping server's process alive. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+

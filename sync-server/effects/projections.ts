@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
-import { docName, IndexRoot, type ProjectListEntry } from '../../shared/doc-layout.ts';
+import { docName, ExperimentRoot, IndexRoot, type ProjectListEntry } from '../../shared/doc-layout.ts';
 import { accessOf } from '../../shared/rules/access.ts';
-import type { CatalogEntry, IndexEntry } from '../../shared/schemas/index-entry.ts';
+import { INDEX_TAG_VALUES_MAX, IndexEntry, type CatalogEntry, type ListFacts } from '../../shared/schemas/index-entry.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { ExperimentRecord, GrantRecord, Store } from '../store/store.ts';
@@ -51,6 +51,27 @@ function setOrDelete(map: Y.Map<unknown>, id: string, entry: object | null): voi
   }
 }
 
+/** The list facts of an experiment document: its distinct tag values, changed at `changedAt`. */
+export function listFactsOf(doc: Y.Doc, changedAt: number): ListFacts {
+  const values = new Set<string>();
+  doc.getMap(ExperimentRoot.tags).forEach((value) => {
+    if (typeof value === 'string' && value.trim() !== '') values.add(value);
+  });
+  return { changedAt, tagValues: [...values].sort().slice(0, INDEX_TAG_VALUES_MAX) };
+}
+
+/**
+ * The facts last published for an experiment, from its owner's index (the owner always holds
+ * it), so a newcomer's entry and a sharing change carry them without loading the document.
+ */
+export async function publishedFacts(rooms: Rooms, owner: string, id: string): Promise<ListFacts | null> {
+  return rooms.with(docName.index(owner), async (room) => {
+    const entry = IndexEntry.safeParse(room.doc.getMap(IndexRoot.experiments).get(id));
+    if (!entry.success || entry.data.changedAt === undefined) return null;
+    return { changedAt: entry.data.changedAt, tagValues: entry.data.tagValues ?? [] };
+  });
+}
+
 /** Everyone who may hold the experiment in their index: owner, grantees, project members. */
 export function holdersOf(exp: ExperimentRecord | null, project: ProjectState | null = null): string[] {
   if (!exp) return [];
@@ -61,8 +82,15 @@ export function holdersOf(exp: ExperimentRecord | null, project: ProjectState | 
 /**
  * Rewrites the entries of `experimentIds` in the index of every user who could see them before
  * (`usersBefore`) or can now, and in the public catalog. A deleted experiment is removed.
+ * `facts` are new list facts from a content edit; without them the published ones are kept.
  */
-export async function refreshProjections(store: Store, rooms: Rooms, experimentIds: string[], usersBefore: Iterable<string>): Promise<void> {
+export async function refreshProjections(
+  store: Store,
+  rooms: Rooms,
+  experimentIds: string[],
+  usersBefore: Iterable<string>,
+  facts: ReadonlyMap<string, ListFacts> = new Map(),
+): Promise<void> {
   const before = [...usersBefore];
   const perUser = new Map<string, Map<string, IndexEntry | null>>();
   const catalog = new Map<string, CatalogEntry | null>();
@@ -80,8 +108,10 @@ export async function refreshProjections(store: Store, rooms: Rooms, experimentI
     }
     const project = exp.projectId ? await store.getProject(exp.projectId) : null;
     const grants = await store.grantsOf(id);
-    for (const user of new Set([...before, ...holdersOf(exp, project)])) put(user, id, indexEntryFor(exp, grants, user, project));
-    catalog.set(id, catalogEntryFor(exp));
+    const known = facts.get(id) ?? (await publishedFacts(rooms, exp.owner, id)) ?? { changedAt: exp.createdAt, tagValues: [] };
+    const withFacts = <T extends object>(entry: T | null) => (entry ? { ...entry, ...known } : null);
+    for (const user of new Set([...before, ...holdersOf(exp, project)])) put(user, id, withFacts(indexEntryFor(exp, grants, user, project)));
+    catalog.set(id, withFacts(catalogEntryFor(exp)));
   }
   for (const [user, entries] of perUser) {
     await rooms.with(docName.index(user), (room) =>

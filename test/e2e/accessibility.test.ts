@@ -93,11 +93,14 @@ describe('accessibility and screenshots', () => {
     expect(await seriousViolations(popup.page)).toEqual([]);
     await popup.page.screenshot({ path: `${SHOTS}/popup.png`, fullPage: true });
 
-    // Keyboard only: Tab to the Sharing button of the panel, Enter opens the dialog, Escape closes it.
-    const target = popup.page.getByRole('button', { name: 'Sharing: CD8 T-cell panel' });
-    for (let i = 0; i < 40 && !(await target.evaluate((el) => el === document.activeElement)); i++) await popup.page.keyboard.press('Tab');
-    expect(await target.evaluate((el) => el === document.activeElement)).toBe(true);
-    await popup.page.keyboard.press('Enter');
+    // Keyboard only: Tab to the list (one stop), arrow to the panel, S opens its Sharing dialog, Escape closes it.
+    const list = popup.page.getByRole('listbox', { name: 'Experiments' });
+    for (let i = 0; i < 40 && !(await list.evaluate((el) => el === document.activeElement)); i++) await popup.page.keyboard.press('Tab');
+    expect(await list.evaluate((el) => el === document.activeElement)).toBe(true);
+    const active = () => list.evaluate((el) => document.getElementById(el.getAttribute('aria-activedescendant') ?? '')?.textContent ?? '');
+    for (let i = 0; i < 10 && !(await active()).includes('CD8 T-cell panel'); i++) await popup.page.keyboard.press('ArrowDown');
+    expect(await active()).toContain('CD8 T-cell panel');
+    await popup.page.keyboard.press('s');
     await visible(popup.page.getByRole('dialog'));
     await popup.page.keyboard.press('Escape');
     await popup.page.getByRole('dialog').waitFor({ state: 'hidden', timeout: 5_000 });

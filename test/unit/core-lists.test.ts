@@ -44,6 +44,18 @@ describe('listRows', () => {
     expect(rows.find((r) => r.id === 'shared01')?.isNew).toBe(true);
   });
 
+  it('searches owners and tag values too, and orders names naturally', () => {
+    const doc = docOf([
+      entry('tag00001', 'Batch 10', { tagValues: ['Spleen'], changedAt: 5 }),
+      entry('tag00002', 'Batch 2', { owner: 'bob', access: 'full', sharedAt: 3 }),
+    ]);
+    expect(listRows(doc, null, 'alice', 'all', undefined, new Map()).map((r) => r.name)).toEqual(['Batch 2', 'Batch 10']);
+    expect(ids(listRows(doc, null, 'alice', 'all', 'spleen', new Map()))).toEqual(['tag00001']);
+    expect(ids(listRows(doc, null, 'alice', 'all', 'BOB', new Map()))).toEqual(['tag00002']);
+    // An older server's entry has no change time: the share's time stands in.
+    expect(listRows(doc, null, 'alice', 'all', 'bob', new Map())[0]?.changedAt).toBe(3);
+  });
+
   it('hides an experiment whose access was withdrawn after it was shared', () => {
     expect(ids(listRows(index, catalog, 'alice', 'shared', undefined, new Map([['shared01', 11]])))).toEqual([]);
     expect(ids(listRows(index, catalog, 'alice', 'shared', undefined, new Map([['shared01', 9]])))).toEqual(['shared01']);

@@ -46,4 +46,18 @@ describe('the worker list cache', () => {
     await expect(failing.rows('all')).rejects.toThrow('no');
     expect(await failing.rows('all')).toHaveLength(3);
   });
+
+  it('orders by the query\'s sort and searches owners and tag values', async () => {
+    const more = [
+      { ...row('x', 'Batch 10'), owner: 'carol', changedAt: 3, tagValues: ['Spleen'] },
+      { ...row('y', 'Batch 2'), owner: 'bob', changedAt: 1 },
+      { ...row('z', 'Batch 1'), changedAt: 2, tagValues: ['Liver'] },
+    ];
+    const cache = new ListCache(async () => more);
+    expect((await cache.query({ filter: 'all', sort: 'name' })).map((r) => r.name)).toEqual(['Batch 1', 'Batch 2', 'Batch 10']);
+    expect((await cache.query({ filter: 'all', sort: 'changed' })).map((r) => r.id)).toEqual(['x', 'z', 'y']);
+    expect((await cache.query({ filter: 'all', sort: 'owner' })).map((r) => r.owner)).toEqual(['alice', 'bob', 'carol']);
+    expect((await cache.query({ filter: 'all', search: 'CAROL' })).map((r) => r.id)).toEqual(['x']);
+    expect((await cache.query({ filter: 'all', search: 'liver', sort: 'name' })).map((r) => r.id)).toEqual(['z']);
+  });
 });

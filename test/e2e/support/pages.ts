@@ -60,10 +60,18 @@ export class SharingDialogPage {
 
 export class PopupPage extends SignInForm {
   inbox(): Locator {
-    return this.page.getByRole('list', { name: 'New shares' });
+    return this.page.getByRole('listbox', { name: 'New shares' });
   }
   experiments(): Locator {
-    return this.page.getByRole('list', { name: 'Experiments' });
+    return this.page.getByRole('listbox', { name: 'Experiments' });
+  }
+  /** A row of the popup's lists (Inbox or Experiments) showing `name`. */
+  row(name: string, list: Locator = this.page.locator('body')): Locator {
+    return list.getByTestId('experiment-row').filter({ hasText: name }).first();
+  }
+  /** The name of each row the Experiments list shows, in order. */
+  async names(): Promise<string[]> {
+    return this.experiments().locator('[data-testid="experiment-row"] .name').allTextContents();
   }
   status(): Locator {
     return this.page.getByTestId('status');
@@ -74,14 +82,15 @@ export class PopupPage extends SignInForm {
   async search(text: string): Promise<void> {
     await this.page.getByLabel('Search experiments').fill(text);
   }
+  /** A row's Sharing action (by keyboard: the row active in its list, then S). */
   async openSharing(name: string): Promise<SharingDialogPage> {
-    await this.page.getByRole('button', { name: `Sharing: ${name}` }).first().click();
+    await this.row(name).locator('[data-action="s"]').click();
     const dialog = new SharingDialogPage(this.page);
     await visible(dialog.root);
     return dialog;
   }
   async markViewed(name: string): Promise<void> {
-    await this.page.getByRole('button', { name: `Mark as viewed: ${name}` }).click();
+    await this.row(name, this.inbox()).locator('[data-action="v"]').click();
   }
 }
 
