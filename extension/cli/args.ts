@@ -69,6 +69,16 @@ export function has(args: ParsedArgs, name: string): boolean {
   return args.flags.get(name) === true;
 }
 
+/**
+ * A request for the usage text: `--help` or `help` (exit 0), or no command at all (exit 2);
+ * null when the line asks for something else.
+ */
+export function helpStatus(args: ParsedArgs): 0 | 2 | null {
+  const name = args.positionals[0];
+  if (has(args, 'help') || name === 'help') return 0;
+  return name === undefined ? 2 : null;
+}
+
 export const usage = `cytoshare — share cytometry experiments from the command line
 
 global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (default ~/.cytoshare)
