@@ -117,5 +117,6 @@ async function removeStale(outDir: string, keep: Set<string>): Promise<void> {
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const started = performance.now();
   const report = await buildCli();
-  console.log(`cytoshare: compiled ${report.sources} source files into ${report.files.length} files in dist/ (${Math.round(performance.now() - started)} ms)`);
+  // On stderr: `npm pack --json` runs this and its stdout must stay JSON.
+  console.error(`cytoshare: compiled ${report.sources} source files into ${report.files.length} files in dist/ (${Math.round(performance.now() - started)} ms)`);
 }
