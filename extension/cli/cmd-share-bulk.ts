@@ -7,6 +7,7 @@ import { RuleRefusal } from '../core/contract.ts';
 import { flag, has, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { prepare } from './deliver.ts';
+import { FileStore } from './file-store.ts';
 import { Exit, words } from './output.ts';
 import { parseShareFile, SHARE_FILE_MAX_BYTES, ShareFileError, type ShareRow } from './share-csv.ts';
 
@@ -139,8 +140,10 @@ async function eachRow<T>(rows: ShareRow[], step: (row: ShareRow) => Promise<T>)
  */
 async function shareRows(ctx: Ctx, rows: ShareRow[]): Promise<RowVerdict[]> {
   const core = await prepare(ctx, experimentsOf(rows));
-  const drafted = await eachRow(rows, async (row) => (await core.share(row.experiment, row.user)).id);
-  if (!ctx.offline && drafted.some((d) => typeof d === 'string')) await core.sync();
+  // One outbox write for all the drafts, and one for all their verdicts, not one per row each.
+  const hold = <T>(work: () => Promise<T>) => (core.store instanceof FileStore ? core.store.holdingDraftWrites(work) : work());
+  const drafted = await hold(() => eachRow(rows, async (row) => (await core.share(row.experiment, row.user)).id));
+  if (!ctx.offline && drafted.some((d) => typeof d === 'string')) await hold(() => core.sync());
   const drafts = new Map((await core.drafts()).map((d) => [d.id, d]));
   return drafted.map((d, at) => {
     if (typeof d !== 'string') return d;

@@ -9,7 +9,7 @@ import { ExperimentId } from '../../shared/schemas/entities.ts';
  * anything is shared: a file with any malformed row is refused whole.
  */
 export const SHARE_FILE_MAX_BYTES = 1024 * 1024;
-export const SHARE_FILE_MAX_ROWS = 2_000;
+export const SHARE_FILE_MAX_ROWS = 1_000;
 
 /** `row`: the line of the file the row starts on (1 is the first line, a header included). */
 export type ShareRow = { row: number; experiment: string; user: string; role: string };
@@ -48,6 +48,10 @@ export function csvRecords(text: string): CsvRecord[] {
     const record: CsvRecord = { line, cells: [] };
     for (;;) {
       let cell = '';
+      // Spaces around a quoted cell are dropped (cells are trimmed anyway).
+      let ahead = i;
+      while (text[ahead] === ' ' || text[ahead] === '\t') ahead += 1;
+      if (text[ahead] === '"') i = ahead;
       if (text[i] === '"') {
         const opened = line;
         i += 1;
@@ -64,6 +68,7 @@ export function csvRecords(text: string): CsvRecord[] {
           }
         }
         i += 1;
+        while (text[i] === ' ' || text[i] === '\t') i += 1;
         if (i < text.length && text[i] !== ',' && !atLineEnd()) throw new ShareFileError([`line ${line}: text after a closing quote`]);
       } else {
         while (i < text.length && text[i] !== ',' && !atLineEnd()) {
