@@ -31,7 +31,13 @@ let packed: string[];
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cytoshare-pack-'));
   // `npm pack` runs `prepare`, which compiles dist/, as it would for a release.
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', root], { cwd: REPO, timeout: 120_000, maxBuffer: 8 << 20 });
+  // --offline and no update check: npm must not reach for the registry here.
+  const { stdout } = await run('npm', ['pack', '--json', '--offline', '--pack-destination', root], {
+    cwd: REPO,
+    timeout: 120_000,
+    maxBuffer: 8 << 20,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   const [pack] = PackJson.parse(JSON.parse(stdout));
   if (!pack) throw new Error('npm pack made no package');
   packed = pack.files.map((f) => f.path);
