@@ -49,6 +49,8 @@ export const ServerLimitsSchema = z
     uploadIdleMs: z.number().int().positive(),
     /** Unused file tickets one account may hold (each lives 5 minutes): bounds the tickets' memory. */
     ticketsPerAccount: z.number().int().positive(),
+    /** Intents one dry run (`POST /api/intents/check`) may ask about; each is planned like a real intent, in its own turn. */
+    intentChecksPerRequest: z.number().int().positive(),
     /** After an upload is refused mid-body, how long the rest is read and dropped so the client can read the refusal (then the socket is closed). */
     refusedBodyDrainMs: z.number().int().nonnegative(),
     /** …and how many bytes of it at most. */
@@ -112,6 +114,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   uploadsPerAccount: 2,
   uploadIdleMs: 30_000,
   ticketsPerAccount: 16,
+  intentChecksPerRequest: 500,
   uploadTextBytes: 16 * 1024 * 1024,
   refusedBodyDrainMs: 2_000,
   refusedBodyDrainBytes: 4 * 1024 * 1024,

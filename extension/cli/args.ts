@@ -13,7 +13,7 @@ export class UsageError extends Error {
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub', 'expires',
-  'file', 'scale', 'cofactor',
+  'file', 'scale', 'cofactor', 'from',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download']);
 
@@ -70,6 +70,16 @@ export function has(args: ParsedArgs, name: string): boolean {
   return args.flags.get(name) === true;
 }
 
+/**
+ * A request for the usage text: `--help` or `help` (exit 0), or no command at all (exit 2);
+ * null when the line asks for something else.
+ */
+export function helpStatus(args: ParsedArgs): 0 | 2 | null {
+  const name = args.positionals[0];
+  if (has(args, 'help') || name === 'help') return 0;
+  return name === undefined ? 2 : null;
+}
+
 export const usage = `cytoshare — share cytometry experiments from the command line
 
 global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (default ~/.cytoshare)
@@ -87,6 +97,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
   share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID
+  share ID USER USER … | share --from FILE.csv   (rows experiment,user[,role]; a verdict per row; --dry-run changes nothing)
   link ID --parent PARENT_ID | clone ID [--files-only] [--linked]
   tag ID FILE DIMENSION VALUE
   gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 (or --polygon X1,Y1;X2,Y2;X3,Y3…) | gate rm ID GATE | gate export ID GATE

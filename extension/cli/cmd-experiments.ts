@@ -10,6 +10,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { RuleRefusal } from '../core/contract.ts';
 import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
+import { isBulkShare, runBulkShare } from './cmd-share-bulk.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
 export function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
@@ -104,6 +105,7 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
 
 export async function runSharing(ctx: Ctx): Promise<Exit> {
   const command = ctx.args.positionals[0];
+  if (command === 'share' && isBulkShare(ctx)) return runBulkShare(ctx);
   switch (command) {
     case 'share':
     case 'unshare': {

@@ -117,7 +117,24 @@ export class FileStore implements ClientStore {
     const at = drafts.findIndex((d) => d.id === draft.id);
     if (at === -1) drafts.push(structuredClone(draft));
     else drafts[at] = structuredClone(draft);
-    await this.saveDrafts();
+    if (this.holding === 0) await this.saveDrafts();
+  }
+
+  private holding = 0;
+
+  /**
+   * Runs `work` with outbox writes held back, then writes the outbox once: recording or
+   * settling a thousand drafts costs one write (and fsync) instead of a thousand. What `work`
+   * recorded is durable only when this resolves, so nothing recorded in it may be sent before.
+   */
+  async holdingDraftWrites<T>(work: () => Promise<T>): Promise<T> {
+    this.holding += 1;
+    try {
+      return await work();
+    } finally {
+      this.holding -= 1;
+      if (this.holding === 0) await this.saveDrafts();
+    }
   }
 
   async deleteDraft(id: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../shared/codes.ts';
 import { RuleRefusal } from '../core/contract.ts';
 import { CoreError } from '../core/errors.ts';
-import { has, splitArgs, usage, UsageError } from './args.ts';
+import { helpStatus, splitArgs, usage, UsageError } from './args.ts';
 import { runEmail, runLogin, runLogout, runPassword, runPrefs, runSessions, runSignup, runVerify, runWhoami } from './cmd-account.ts';
 import { runAdmin, runServer } from './cmd-admin.ts';
 import { runContent, runExp, runSharing } from './cmd-experiments.ts';
@@ -69,11 +69,12 @@ export async function main(argv: string[]): Promise<Exit> {
   let ctx: Ctx | null = null;
   try {
     const args = splitArgs(argv);
-    const name = args.positionals[0];
-    if (has(args, 'help') || name === 'help' || name === undefined) {
+    const help = helpStatus(args);
+    if (help !== null) {
       process.stdout.write(`${usage}\n`);
-      return name === undefined && !has(args, 'help') ? Exit.usage : Exit.ok;
+      return help;
     }
+    const name = args.positionals[0] as string;
     const run = commands[name];
     if (!run) throw new UsageError(`unknown command ${name}`);
     ctx = makeCtx(args, out);

@@ -35,8 +35,11 @@ async function nextCreatedAt(ctx: ActionContext): Promise<number> {
   return Math.max(ctx.now(), last + 1);
 }
 
-/** `intent` comes without its id: the draft id is made here and doubles as the intent id. */
-export async function recordIntent(ctx: ActionContext, intentBody: Record<string, unknown>, description: string): Promise<IntentDraft> {
+/**
+ * `intent` comes without its id: the draft id is made here and doubles as the intent id.
+ * With `record` false the rules run and the draft is returned but never stored (a dry run).
+ */
+export async function recordIntent(ctx: ActionContext, intentBody: Record<string, unknown>, description: string, record = true): Promise<IntentDraft> {
   const id = newDraftId();
   const parsed = Intent.safeParse({ ...intentBody, id });
   if (!parsed.success) {
@@ -51,7 +54,7 @@ export async function recordIntent(ctx: ActionContext, intentBody: Record<string
     kind: 'intent', id, experimentId: isExperimentIntent(intent) ? intent.experimentId : '', description, state: 'pending',
     createdAt: await nextCreatedAt(ctx), intent: parsed.data,
   };
-  await ctx.store.putDraft(draft);
+  if (record) await ctx.store.putDraft(draft);
   return draft;
 }
 

@@ -3,7 +3,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { AddressState, CurationRequest, EndSessionsResult, ErrorBody, PreferencesRequest, ServerInfo, Session, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { DensityAnswer, type DensityQuery } from '../../shared/plot/answer.ts';
-import { IntentResult, type Intent } from '../../shared/schemas/intents.ts';
+import { IntentCheckAnswer, IntentResult, type Intent, type IntentCheck } from '../../shared/schemas/intents.ts';
 import { CoreError, detailWords, fromServerCode, unreachable } from './errors.ts';
 import { ReviewLinkCreated, ReviewLinkSummary, type ReviewLinkRequest } from '../../shared/schemas/review-links.ts';
 
@@ -89,6 +89,10 @@ export class Api {
   }
   sendIntent(intent: Intent): Promise<IntentResult> {
     return this.call('POST', '/api/intents', IntentResult, intent);
+  }
+  /** A dry run: the verdicts the server would give these intents now; nothing is applied. */
+  checkIntents(intents: IntentCheck[]): Promise<IntentCheckAnswer> {
+    return this.call('POST', '/api/intents/check', IntentCheckAnswer, { intents });
   }
   setPreferences(preferences: { shareEmails: boolean }): Promise<{ shareEmails: boolean }> {
     return this.call('POST', '/api/preferences', PreferencesRequest, preferences);

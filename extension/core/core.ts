@@ -261,13 +261,18 @@ export class CytoshareCore implements ClientCore {
     return listed ? new RuleRefusal(ErrorCode.NOT_FETCHED, 'listed, but its document has not reached this device yet', ['experimentId']) : error;
   }
 
-  private async intent(body: Record<string, unknown>, description: string): Promise<Draft> {
+  private async intent(body: Record<string, unknown>, description: string, record = true): Promise<Draft> {
     const connections = await this.connectionContext();
-    const draft = await recordIntent({ ...this.ctx(), ...(connections ? { connections } : {}) }, body, description).catch(async (error: unknown) => {
+    const draft = await recordIntent({ ...this.ctx(), ...(connections ? { connections } : {}) }, body, description, record).catch(async (error: unknown) => {
       throw await this.unknownOrNotFetched(error, body.experimentId);
     });
-    this.emit({ type: 'drafts' });
+    if (record) this.emit({ type: 'drafts' });
     return draft;
+  }
+
+  /** The local rules on a share, recording nothing: throws the RuleRefusal `share` would (a dry run's first step). */
+  async checkShare(experimentId: string, user: string): Promise<void> {
+    await this.intent({ type: IntentType.share, experimentId, user }, 'dry run', false);
   }
 
   async create(name: string): Promise<{ id: string; draft: Draft }> {

@@ -111,3 +111,21 @@ export const IntentResult = z.union([
 export type IntentResult = z.infer<typeof IntentResult>;
 
 export { Username };
+
+/**
+ * A dry run (`POST /api/intents/check`): sharing changes the server evaluates with the rules
+ * against its current state without applying any. No draft id: nothing is recorded. Share only
+ * for now, the one intent bulk sharing needs.
+ */
+export const IntentCheck = z.strictObject({ type: z.literal(IntentType.share), experimentId: ExperimentId, user: UserRef });
+export type IntentCheck = z.infer<typeof IntentCheck>;
+export const IntentCheckRequest = z.strictObject({ intents: z.array(IntentCheck).min(1) });
+
+/** One verdict per checked intent, in order: what the real intent would have been answered. */
+export const IntentCheckVerdict = z.union([
+  z.strictObject({ ok: z.literal(true), affected: z.array(ExperimentId), skipped: z.array(SkippedExperiment) }),
+  z.strictObject({ ok: z.literal(false), code: z.string(), message: z.string(), path: z.array(z.string()).optional() }),
+]);
+export type IntentCheckVerdict = z.infer<typeof IntentCheckVerdict>;
+export const IntentCheckAnswer = z.strictObject({ verdicts: z.array(IntentCheckVerdict) });
+export type IntentCheckAnswer = z.infer<typeof IntentCheckAnswer>;

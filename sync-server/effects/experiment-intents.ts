@@ -11,6 +11,20 @@ import { exportGate, findGate } from './gate-export.ts';
 
 /** Decides an experiment intent with the shared rules and, when allowed, carries it out. */
 export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, intent: ExperimentIntent): Promise<Decision> {
+  const { plan, experiments, projects } = await planExperimentIntent(deps, actor, intent);
+  if (plan.verdict.ok) await carryOut(deps, actor, intent, plan, experiments, projects);
+  return plan;
+}
+
+/**
+ * The rules' plan for an intent against the server's current state, changing nothing: what
+ * `decideExperimentIntent` carries out, and all a dry run answers (so both give the same code).
+ */
+export async function planExperimentIntent(
+  deps: IntentDeps,
+  actor: Actor,
+  intent: ExperimentIntent,
+): Promise<{ plan: IntentPlan; experiments: Map<string, ExperimentRecord>; projects: Map<string, ProjectState> }> {
   const { store } = deps;
   const { experiments, projects } = await context(deps, intent);
   const resolved = 'user' in intent ? ((await store.findUser(intent.user))?.username ?? null) : null;
@@ -26,8 +40,7 @@ export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, int
     hasGate: () => gateKnown,
     curationRequested: () => requested,
   });
-  if (plan.verdict.ok) await carryOut(deps, actor, intent, plan, experiments, projects);
-  return plan;
+  return { plan, experiments, projects };
 }
 
 /** What the rules may consult: the target's family, a link's parent line, a new id, projects. */

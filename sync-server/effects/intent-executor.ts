@@ -1,17 +1,20 @@
 import type { IntentPlan } from '../../shared/rules/intents.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
-import { isExperimentIntent, isProjectIntent, type Intent, type IntentResult } from '../../shared/schemas/intents.ts';
+import { isExperimentIntent, isProjectIntent, type Intent, type IntentCheck, type IntentCheckVerdict, type IntentResult } from '../../shared/schemas/intents.ts';
 import type { Logger } from '../log.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
 import type { BlobStore } from '../files/blob-store.ts';
 import type { Connections } from './connections.ts';
-import { decideExperimentIntent } from './experiment-intents.ts';
+import { decideExperimentIntent, planExperimentIntent } from './experiment-intents.ts';
 import type { Notifier } from './notifier.ts';
 import { decideProjectIntent } from './project-intents.ts';
 
 export type IntentDeps = { store: Store; rooms: Rooms; blobs: BlobStore; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier };
+
+/** The rules never read an intent's id; a dry run has none, as it is recorded nowhere. */
+const DRY_RUN_ID = 'dry-run-check';
 
 /** What deciding an intent produced, for the answer and the audit log. */
 export type Decision = { verdict: Verdict; affected: string[]; skipped: IntentPlan['skipped']; user?: string };
@@ -29,7 +32,31 @@ export class IntentExecutor {
   constructor(private readonly deps: IntentDeps) {}
 
   execute(actor: Actor, intent: Intent): Promise<IntentResult> {
-    const next = this.queue.then(() => this.decide(actor, intent));
+    return this.inTurn(() => this.decide(actor, intent));
+  }
+
+  /**
+   * A dry run: each intent planned by the same rules on the same state as `execute` would (so a
+   * refusal has the same code, and an experiment the actor cannot see says no more than a real
+   * intent would), applied and recorded nowhere. Each takes its own turn in the queue, so a
+   * long dry run never holds back other accounts' intents.
+   */
+  async check(actor: Actor, intents: IntentCheck[]): Promise<IntentCheckVerdict[]> {
+    const verdicts: IntentCheckVerdict[] = [];
+    for (const intent of intents) {
+      const { plan } = await this.inTurn(() => planExperimentIntent(this.deps, actor, { ...intent, id: DRY_RUN_ID }));
+      const { verdict } = plan;
+      verdicts.push(
+        verdict.ok
+          ? { ok: true, affected: plan.affected, skipped: plan.skipped }
+          : { ok: false, code: verdict.code, message: verdict.message, ...(verdict.path ? { path: verdict.path } : {}) },
+      );
+    }
+    return verdicts;
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work);
     this.queue = next.catch(() => undefined);
     return next;
   }

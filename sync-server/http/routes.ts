@@ -9,7 +9,7 @@ import { shareLanding } from './share-landing.ts';
 import type { ShareLinks } from '../auth/share-links.ts';
 import { handleFileRoute, type FileDeps } from './file-routes.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
-import { Intent } from '../../shared/schemas/intents.ts';
+import { Intent, IntentCheckRequest, type IntentCheckAnswer } from '../../shared/schemas/intents.ts';
 import type { HashQueue } from '../auth/hash-queue.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { SignupThrottle } from '../auth/signup-throttle.ts';
@@ -138,6 +138,16 @@ const routes: Record<string, Route> = {
     const actor = await signedIn(req, deps.store);
     const intent = await readBody(req, Intent);
     sendJson(res, 200, await deps.intents.execute(actor, intent));
+  },
+
+  // A dry run: the verdicts these intents would get now, nothing applied or recorded.
+  'POST /api/intents/check': async (req, res, deps) => {
+    const actor = await signedIn(req, deps.store);
+    const { intents } = await readBody(req, IntentCheckRequest);
+    const most = deps.limits.intentChecksPerRequest;
+    if (intents.length > most) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `at most ${most} intents per check`);
+    const answer: IntentCheckAnswer = { verdicts: await deps.intents.check(actor, intents) };
+    sendJson(res, 200, answer);
   },
 };
 

@@ -9,15 +9,17 @@ import { startServer, type RunningServer } from '../../sync-server/server.ts';
 
 /**
  * Runs the real `cytoshare` binary as a child process against a real server on 127.0.0.1, each
- * user with a profile directory of their own. Every run is bounded by a timeout.
+ * user with a profile directory of their own. Every run is bounded by a timeout. The binary
+ * runs the compiled dist/ when it is current (as after `npm ci`), else the sources through tsx.
  */
 const BIN = resolve(import.meta.dirname, '../../extension/cli/cytoshare.mjs');
 
 export type Run = { code: number; stdout: string; stderr: string; json: any };
 
-export function cli(args: string[], input?: string, timeoutMs = 15_000): Promise<Run> {
+/** `bin`: another copy of the launcher, such as one installed from the packed package. */
+export function cli(args: string[], input?: string, timeoutMs = 15_000, bin = BIN): Promise<Run> {
   return new Promise((done) => {
-    const child = execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       let json: unknown = undefined;
       try {

@@ -30,6 +30,17 @@ describe('FileStore', () => {
     expect(await (await FileStore.open(dir)).loadSession()).toEqual(session);
   });
 
+  it('holding outbox writes: the drafts put meanwhile are all on disk once the hold ends, and only then', async () => {
+    const store = await FileStore.open(dir);
+    const ids = ['dheld0000001', 'dheld0000002', 'dheld0000003'];
+    await store.holdingDraftWrites(async () => {
+      for (const [at, id] of ids.entries()) await store.putDraft({ ...draft, id, createdAt: at + 1, intent: { ...draft.intent, id } } as Draft);
+      await store.flush();
+      expect(await readdir(dir)).not.toContain('drafts.json');
+    });
+    expect((await (await FileStore.open(dir)).loadDrafts()).map((d) => d.id)).toEqual(ids);
+  });
+
   it('keeps drafts and documents across a reopen', async () => {
     const store = await FileStore.open(dir);
     await store.putDraft(draft);

@@ -8,10 +8,10 @@ export type ServerProcess = { url: string; child: ChildProcessWithoutNullStreams
 /**
  * `cytoshare server` in a process of its own, on 127.0.0.1 and a free port, for tests about
  * what happens when that process stops (a signal, a crash). Resolves once it prints its
- * `listening on` line; fails after 15 s. `extraArgs` go to `cytoshare server` (e.g. `--limit`).
+ * `listening on` line; fails after 15 s. `extraArgs` go to `cytoshare server` (e.g. `--limit`); `bin` is another copy of the launcher.
  */
-export function spawnServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'server', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnServer(dataDir: string, extraArgs: string[] = [], bin = BIN): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [bin, 'server', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
   return new Promise((ok, fail) => {
     let seen = '';
