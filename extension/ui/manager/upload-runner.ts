@@ -95,9 +95,11 @@ async function drainOnce(state: State): Promise<void> {
     if (!blob) return 'refused';
     await queue.setState(upload.id, 'sending');
     await notify();
+    // A refusal of this one must not wipe the receipt of one sent just before it.
+    const receipt = shown?.done ? shown : null;
     publish({ ...base, progress: { loaded: 0, total: upload.size }, done: false });
     const back = async (outcome: 'unreachable' | { code: string; words: string }) => {
-      publish(null);
+      publish(receipt);
       if (outcome === 'unreachable') await queue.setState(upload.id, 'waiting');
       else await queue.setState(upload.id, 'refused', outcome);
       await notify();
