@@ -74,6 +74,7 @@ export const ErrorCode = {
   ALREADY_CURATED: 'ALREADY_CURATED',
   CURATION_REQUESTED: 'CURATION_REQUESTED',
   TOO_MANY_PLOTS: 'TOO_MANY_PLOTS',
+  TOO_MANY_WAITING_SHARES: 'TOO_MANY_WAITING_SHARES',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -148,6 +149,7 @@ const words: Record<ErrorCode, string> = {
   UNKNOWN_CHANNEL: 'No file of this experiment has that channel.',
   ALREADY_CURATED: 'This experiment is already curated.',
   CURATION_REQUESTED: 'Curation of this experiment was already requested; staff will answer it.',
+  TOO_MANY_WAITING_SHARES: 'Too many of your shares are waiting for people to accept your connection request; wait for answers first.',
   TOO_MANY_PLOTS: 'Too many plots are being computed for your account at once; try again in a moment.',
 };
 

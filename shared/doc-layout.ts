@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
-import { ConnectionEntry } from './schemas/connection-entry.ts';
+import { ConnectionEntry, WaitingShareEntry } from './schemas/connection-entry.ts';
 import { ProjectId, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
 import { Dimension, ExperimentId, ExperimentName, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 
@@ -83,7 +83,8 @@ export const contentValueSchema = {
 
 export const IndexRoot = { experiments: 'experiments', projects: 'projects' } as const;
 export const ProjectRoot = { project: 'project' } as const;
-export const ConnectionsRoot = { connections: 'connections' } as const;
+/** `waitingShares`: the user's own shares waiting for a connection, or refused once it came. */
+export const ConnectionsRoot = { connections: 'connections', waitingShares: 'waitingShares' } as const;
 
 /** Sample-tag cells are keyed by file and dimension; JSON keeps the pair unambiguous. */
 export function tagKey(file: string, dimension: string): string {
@@ -227,6 +228,16 @@ export function readConnectionEntries(doc: Y.Doc): ConnectionEntry[] {
     if (entry.success) out.push(entry.data);
   });
   return out.sort((a, b) => (a.user ?? a.email).localeCompare(b.user ?? b.email));
+}
+
+/** The user's shares that wait for a connection, or were refused when it came. */
+export function readWaitingShares(doc: Y.Doc): WaitingShareEntry[] {
+  const out: WaitingShareEntry[] = [];
+  doc.getMap(ConnectionsRoot.waitingShares).forEach((value) => {
+    const entry = WaitingShareEntry.safeParse(value);
+    if (entry.success) out.push(entry.data);
+  });
+  return out.sort((a, b) => a.since - b.since);
 }
 
 /** The user's projects as listed in their index document. */

@@ -87,6 +87,8 @@ export const ServerLimitsSchema = z
     densityCacheEntries: z.number().int().nonnegative(),
     /** Sign-ups one client address may make per hour (each new account may mail codes to any address); more are TOO_MANY_ATTEMPTS. Higher than one person needs, as a lab may share one NAT address. */
     signupsPerAddressPerHour: z.number().int().positive(),
+    /** Shares one account may have waiting for a connection to be accepted (each sent a connection request); more are TOO_MANY_WAITING_SHARES. */
+    waitingSharesPerAccount: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -127,6 +129,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   densityReadsPerAccount: 2,
   densityCacheEntries: 32,
   signupsPerAddressPerHour: 20,
+  waitingSharesPerAccount: 100,
 };
 
 export type LimitName = keyof ServerLimits;

@@ -5,10 +5,10 @@ import type { Notifier } from './notifier.ts';
 /** Notifications as mail, queued durably before the action that caused them is answered. */
 export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf: (username: string) => Promise<string | null>): Notifier {
   return {
-    async shared({ by, to, experiments }) {
+    async shared({ by, to, experiments, message }) {
       if (!to.email) return; // no proved address: nothing is mailed to this account
       const sharerEmail = await emailOf(by);
-      const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments });
+      const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments, ...(message ? { message } : {}) });
       await queue.send({ to: to.email, ...mail });
     },
     async connectionRequest({ from, toEmail, acceptUrl, rejectUrl }) {

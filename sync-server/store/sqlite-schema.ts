@@ -201,3 +201,21 @@ migrations.push(`
 migrations.push(`
   CREATE TABLE mail_to_budget (address_hash TEXT PRIMARY KEY, window_start INTEGER NOT NULL, sent INTEGER NOT NULL);
 `);
+
+/** Shares waiting for a connection to be accepted (connect-then-share), and their outcome. */
+migrations.push(`
+  CREATE TABLE waiting_shares (
+    id TEXT PRIMARY KEY,
+    experiment_id TEXT NOT NULL,
+    sharer TEXT NOT NULL,
+    username TEXT NOT NULL,
+    notify INTEGER NOT NULL,
+    message TEXT,
+    status TEXT NOT NULL,
+    code TEXT,
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+  );
+  CREATE INDEX waiting_shares_sharer ON waiting_shares(sharer, status);
+  CREATE INDEX waiting_shares_user ON waiting_shares(username, status);
+`);
