@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
-import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
+import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
+import { ShareMessage } from '../shared/schemas/intents.ts';
+import { SharePerson } from './core/share-people.ts';
 import { CurationRequest } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
@@ -41,7 +43,9 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
   z.strictObject({ type: z.literal('show'), id }),
   z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
-  z.strictObject({ type: z.literal('share'), id, user: UserRef }),
+  z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional() }),
+  /** The Sharing dialog's suggestions (connections, project colleagues) and the shares waiting for a connection. */
+  z.strictObject({ type: z.literal('sharePeople') }),
   z.strictObject({ type: z.literal('unshare'), id, user: UserRef }),
   z.strictObject({ type: z.literal('publish'), id }),
   z.strictObject({ type: z.literal('unpublish'), id }),
@@ -176,6 +180,7 @@ export const responseSchemas = {
   show: View,
   create: Created,
   share: Draft,
+  sharePeople: z.strictObject({ people: z.array(SharePerson), waiting: z.array(WaitingShareEntry) }),
   unshare: Draft,
   publish: Draft,
   unpublish: Draft,

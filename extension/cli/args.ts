@@ -12,9 +12,9 @@ export class UsageError extends Error {
 
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
-  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end',
+  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'message',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'no-notify', 'connect']);
 
 export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
 
@@ -85,7 +85,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   verify CODE | email NEW_ADDRESS   (prove your address with the mailed code; change it)
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
-  share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID
+  share ID USER_OR_EMAIL [--no-notify] [--message TEXT] [--connect] | unshare ID USER | publish ID | unpublish ID
   link ID --parent PARENT_ID | clone ID [--files-only] [--linked]
   tag ID FILE DIMENSION VALUE
   gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 (or --polygon X1,Y1;X2,Y2;X3,Y3…) | gate rm ID GATE | gate export ID GATE

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExperimentId, ExperimentName, Gate, GateId } from '../../shared/schemas/entities.ts';
 import { ListFilter } from '../core/contract.ts';
 import { ProjectId } from '../../shared/schemas/project.ts';
+import { ShareMessage } from '../../shared/schemas/intents.ts';
 import { flag, has, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
@@ -107,12 +108,17 @@ export async function runSharing(ctx: Ctx): Promise<Exit> {
   switch (command) {
     case 'share':
     case 'unshare': {
-      onlyFlags(ctx.args, []);
+      onlyFlags(ctx.args, command === 'share' ? ['no-notify', 'message', 'connect'] : []);
       const [raw, user] = args(ctx, 1, 2, `${command} ID USER`);
       const expId = id(raw);
       const who = check(z.string().trim().min(2).max(254), user, 'user');
+      const notify = !has(ctx.args, 'no-notify');
+      const text = flag(ctx.args, 'message');
+      if (text !== undefined && !notify) throw new UsageError('--message goes into the share mail: it cannot go with --no-notify');
+      const message = text === undefined ? undefined : check(ShareMessage, text, 'message');
       const core = await prepare(ctx, [expId]);
-      return deliver(ctx, core, command === 'share' ? await core.share(expId, who) : await core.unshare(expId, who));
+      const options = { notify, ...(message ? { message } : {}), connect: has(ctx.args, 'connect') };
+      return deliver(ctx, core, command === 'share' ? await core.share(expId, who, options) : await core.unshare(expId, who));
     }
     case 'publish':
     case 'unpublish': {

@@ -65,6 +65,8 @@ export type Account = { server: string; username: string; email: string; staff: 
 
 export type SyncReport = { settled: Draft[]; pending: Draft[] };
 
+export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean };
+
 export interface ClientCore {
   readonly account: Account | null;
   status(): ConnectionStatus;
@@ -76,7 +78,8 @@ export interface ClientCore {
   show(experimentId: string): Promise<ExperimentView>;
 
   create(name: string): Promise<{ id: string; draft: Draft }>;
-  share(experimentId: string, userOrEmail: string): Promise<Draft>;
+  /** `options`: mail the person (default) with a message; `connect` asks to connect first where needed. */
+  share(experimentId: string, userOrEmail: string, options?: ShareOptions): Promise<Draft>;
   unshare(experimentId: string, user: string): Promise<Draft>;
   publish(experimentId: string): Promise<Draft>;
   unpublish(experimentId: string): Promise<Draft>;
