@@ -46,7 +46,7 @@ export { experimentUrl };
  * and nothing turns them into a link.
  */
 export function defang(text: string): string {
-  return text.replace(/:\/\//g, '[:]//').replace(/([A-Za-z0-9-])\.(?=[A-Za-z0-9-]{2,})/g, '$1[.]');
+  return text.replace(/:\/\//g, '[:]//').replace(/([A-Za-z0-9-])\.(?=[A-Za-z0-9-])/g, '$1[.]');
 }
 
 function who(user: { username: string; email?: string }): string {
