@@ -151,7 +151,11 @@ export const View = z.object({
   tags: z.array(z.object({ file: z.string(), dimension: z.string(), value: z.string() })),
   gates: z.array(z.union([z.object({ ...RectGate.shape, id: z.string() }), z.object({ ...PolygonGate.shape, id: z.string() })])),
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
-  access: z.array(z.object({ user: z.string(), via: z.string() })),
+  access: z.array(z.object({
+    user: z.string(), via: z.string(),
+    role: z.string().optional(), level: z.enum(['full', 'restricted']).optional(),
+    rights: z.object({ download: z.boolean(), illustrate: z.boolean(), clone: z.enum(['disabled', 'files-only', 'full']) }).optional(),
+  })),
   can: z.object({
     edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean(),
     // Older cores do not send these; a page reads a missing one as "no".

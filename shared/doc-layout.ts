@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
 import { ConnectionEntry, WaitingShareEntry } from './schemas/connection-entry.ts';
-import { ProjectId, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
+import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
 import { Dimension, ExperimentId, ExperimentName, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 
 /**
@@ -135,7 +135,8 @@ export function sharingMap(doc: Y.Doc): Y.Map<unknown> {
  * collaborator who is not in the project and so never receives its document.
  */
 const PROJECT_PEOPLE = 'projectPeople';
-export const ProjectPeople = z.strictObject({ id: ProjectId, members: z.record(Username, ProjectRoleSchema) });
+/** `policy` (mirrored since the Sharing dialog shows each person's levels) is absent in older documents. */
+export const ProjectPeople = z.strictObject({ id: ProjectId, members: z.record(Username, ProjectRoleSchema), policy: ProjectPolicy.optional() });
 export type ProjectPeople = z.infer<typeof ProjectPeople>;
 
 /** Reads the sharing state mirrored into an experiment document; null until the server wrote it. */
@@ -165,7 +166,7 @@ export function writeSharing(doc: Y.Doc, state: SharingState, project?: ProjectS
       if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) map.set(key, value);
     }
     if (project === undefined) return;
-    const people = project && project.id === state.projectId ? { id: project.id, members: project.members } : null;
+    const people = project && project.id === state.projectId ? { id: project.id, members: project.members, policy: project.policy } : null;
     if (people === null) {
       if (map.has(PROJECT_PEOPLE)) map.delete(PROJECT_PEOPLE);
     } else if (JSON.stringify(map.get(PROJECT_PEOPLE)) !== JSON.stringify(people)) {

@@ -1,3 +1,4 @@
+import type { AccessRow } from '../../shared/rules/access.ts';
 import type { ExperimentContent } from '../../shared/doc-layout.ts';
 import type { Gate, SharingState } from '../../shared/schemas/entities.ts';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
@@ -52,7 +53,7 @@ export type ExperimentRow = Pick<IndexEntry, 'id' | 'name' | 'owner' | 'access' 
 /** `exp show`: the experiment as the local replica knows it. */
 export type ExperimentView = ExperimentContent &
   Omit<SharingState, 'grants'> & {
-    access: Array<{ user: string; via: 'owner' | 'direct' | 'project-manager' | 'project-member' }>;
+    access: AccessRow[];
     /** The FCS files, as the server recorded them on upload. */
     files: Array<{ id: string; name: string; events: number; size: number; channels: Array<{ name: string; label: string | null }> }>;
     /** What the signed-in user may do here, from the shared rules (project policy included). */
