@@ -204,10 +204,13 @@ export class Connections {
     const pending = (user: string | null, email: string, direction: 'incoming' | 'outgoing', since: number): ConnectionEntry => ({
       user, email, status: 'pending', direction, sharedExperiments: 0, sharedProjects: 0, since,
     });
+    // A request sent by a share that named the person by username: its address stays theirs.
+    const unnamed = new Set((await store.waitingShares({ sharer: username })).filter((w) => !w.namedByAddress).map((w) => w.user));
     for (const r of await store.pendingRequests({ fromUser: username })) {
       const target = await store.findUser(r.toEmail);
       if (target && out.has(target.username)) continue;
-      out.set(target ? target.username : `email:${r.toEmail}`, pending(target?.username ?? null, r.toEmail, 'outgoing', r.createdAt));
+      const email = target && unnamed.has(target.username) ? '' : r.toEmail;
+      out.set(target ? target.username : `email:${r.toEmail}`, pending(target?.username ?? null, email, 'outgoing', r.createdAt));
     }
     for (const r of await store.pendingRequests({ toEmail: me.email })) {
       if (out.has(r.fromUser)) continue;

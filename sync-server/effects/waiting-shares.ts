@@ -31,15 +31,22 @@ export async function holdShare(deps: IntentDeps, actor: Actor, intent: Share, p
   if (open.length >= deps.limits.waitingSharesPerAccount) return refused(ErrorCode.TOO_MANY_WAITING_SHARES, 'too many shares are waiting for connections');
   const target = await store.findUser(user);
   if (!target?.email) return refused(ErrorCode.NOT_CONNECTED, 'this user cannot be asked to connect');
-  const asked = await deps.connections.execute(actor, { id: intent.id, type: IntentType.connect, email: target.email });
-  if (!asked.ok && asked.code !== ErrorCode.REQUEST_PENDING) return { verdict: { ...asked, path: ['user'] }, affected: [], skipped: [] };
-  // They had asked first: the request was an answer, so the two are connected and it applies now.
-  if (await store.getConnection(actor.username, user)) return decide(deps, actor, intent);
+  const me = await store.findUser(actor.username);
+  const theyAsked = (await store.pendingRequests({ fromUser: user })).some((r) => me?.email && r.toEmail === me.email);
   const now = Date.now();
-  await store.saveWaitingShare({
-    id: intent.id, experimentId: intent.experimentId, sharer: actor.username, user,
+  const record: WaitingShareRecord = {
+    id: intent.id, experimentId: intent.experimentId, sharer: actor.username, user, namedByAddress: intent.user.includes('@'),
     notify: intent.notify ?? true, message: intent.message ?? null, status: 'waiting', code: null, createdAt: now, decidedAt: null,
-  });
+  };
+  // Saved before the request, whose list entry must already know how the person was named.
+  if (!theyAsked) await store.saveWaitingShare(record);
+  const asked = await deps.connections.execute(actor, { id: intent.id, type: IntentType.connect, email: target.email });
+  if (!asked.ok && asked.code !== ErrorCode.REQUEST_PENDING) {
+    if (!theyAsked) await store.saveWaitingShare({ ...record, status: 'done', decidedAt: now });
+    return { verdict: { ...asked, path: ['user'] }, affected: [], skipped: [] };
+  }
+  // They had asked first: the request was an answer, so the two are connected and it applies now.
+  if (theyAsked) return decide(deps, actor, intent);
   // Asking again supersedes an earlier refusal of the same share.
   for (const w of mine) if (w.status === 'refused' && w.experimentId === intent.experimentId && w.user === user) await store.saveWaitingShare({ ...w, status: 'done' });
   await deps.connections.refresh([actor.username]);

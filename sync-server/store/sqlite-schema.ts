@@ -209,6 +209,7 @@ migrations.push(`
     experiment_id TEXT NOT NULL,
     sharer TEXT NOT NULL,
     username TEXT NOT NULL,
+    named_by_address INTEGER NOT NULL,
     notify INTEGER NOT NULL,
     message TEXT,
     status TEXT NOT NULL,

@@ -66,6 +66,11 @@ export type WaitingShareRecord = {
   experimentId: string;
   sharer: string;
   user: string;
+  /**
+   * The sharer named them by address. When not, the pending request it sent must not show the
+   * sharer that address: a username would otherwise reveal its account's email.
+   */
+  namedByAddress: boolean;
   notify: boolean;
   message: string | null;
   status: 'waiting' | 'refused' | 'done';

@@ -21,9 +21,9 @@ afterEach(async () => {
   inbox = undefined;
 });
 
-async function setup(connectAll: boolean): Promise<{ h: Harness; inbox: Inbox }> {
+async function setup(connectAll: boolean, limits: { waitingSharesPerAccount?: number } = {}): Promise<{ h: Harness; inbox: Inbox }> {
   inbox = await startSmtp();
-  h = await startHarness({ connectAll, smtpUrl: `smtp://127.0.0.1:${inbox.port}`, mailRetry: { baseMs: 50, maxMs: 200 } });
+  h = await startHarness({ connectAll, smtpUrl: `smtp://127.0.0.1:${inbox.port}`, mailRetry: { baseMs: 50, maxMs: 200 }, limits });
   return { h, inbox };
 }
 
@@ -59,6 +59,8 @@ describe('a share waiting for a connection', () => {
     await waitForMail(box, 'bob@lab.test', /would like to connect/);
     await aliceConn.waitFor(() => shown(aliceConn).some((w) => w.user === 'bob' && w.state === 'waiting'), 'alice sees the share waiting');
     expect(await grantsOf(t, exp)).toEqual([]);
+    // Named by username, bob's address is not revealed to alice by her pending request.
+    expect(aliceConn.doc.getMap(ConnectionsRoot.connections).get('bob')).toMatchObject({ user: 'bob', email: '', status: 'pending', direction: 'outgoing' });
 
     expect(await bob.intent({ type: 'accept', user: 'alice' })).toMatchObject({ ok: true });
     expect(await grantsOf(t, exp)).toEqual(['bob']);
@@ -72,8 +74,12 @@ describe('a share waiting for a connection', () => {
     const alice = await t.user('alice');
     await t.user('bob');
     const exp = await alice.createExperiment('Tregs');
+    const aliceConn = await waitingOf(alice);
     await alice.intent({ type: 'share', experimentId: exp, user: 'bob@lab.test', connect: true });
     const request = await waitForMail(box, 'bob@lab.test', /would like to connect/);
+    // Named by address, the pending request shows the address alice typed.
+    await aliceConn.waitFor(() => aliceConn.doc.getMap(ConnectionsRoot.connections).has('bob'), 'the pending request');
+    expect(aliceConn.doc.getMap(ConnectionsRoot.connections).get('bob')).toMatchObject({ email: 'bob@lab.test' });
     const accept = /^Accept: (\S+)$/m.exec(request.text ?? '')?.[1] as string;
     const token = new URL(accept).searchParams.get('token') as string;
     const res = await fetch(new URL('/connections/respond', accept), {
@@ -124,6 +130,33 @@ describe('a share waiting for a connection', () => {
     await waitForMail(box, 'bob@lab.test', /would like to connect/);
     expect((await t.server.store.waitingShares({ sharer: 'alice' })).length).toBe(1);
     expect(box.messages.filter((m) => /would like to connect/.test(m.subject ?? '')).length).toBe(1);
+  });
+});
+
+describe('a share with connect, in other states of the pair', () => {
+  it('applies at once when bob had asked alice first (asking back answers his request)', async () => {
+    const { h: t } = await setup(false);
+    const alice = await t.user('alice');
+    const bob = await t.user('bob');
+    const exp = await alice.createExperiment('Asked first');
+    await bob.intent({ type: 'connect', email: 'alice@lab.test' });
+    const result = await alice.intent({ type: 'share', experimentId: exp, user: 'bob', connect: true });
+    expect(result).toMatchObject({ ok: true, affected: [exp] });
+    expect(result).not.toHaveProperty('waitingFor');
+    expect(await grantsOf(t, exp)).toEqual(['bob']);
+    expect(await t.server.store.waitingShares({ sharer: 'alice' })).toEqual([]);
+  });
+
+  it('refuses TOO_MANY_WAITING_SHARES past the limit, and sends no request for it', async () => {
+    const { h: t, inbox: box } = await setup(false, { waitingSharesPerAccount: 1 });
+    const alice = await t.user('alice');
+    await t.user('bob');
+    await t.user('carol');
+    const exp = await alice.createExperiment('Limited');
+    expect(await alice.intent({ type: 'share', experimentId: exp, user: 'bob', connect: true })).toMatchObject({ ok: true, waitingFor: 'bob' });
+    expect(await alice.intent({ type: 'share', experimentId: exp, user: 'carol', connect: true })).toMatchObject({ ok: false, code: 'TOO_MANY_WAITING_SHARES' });
+    await waitForMail(box, 'bob@lab.test', /would like to connect/);
+    expect(box.messages.filter((m) => toAddress(m) === 'carol@lab.test')).toEqual([]);
   });
 });
 
