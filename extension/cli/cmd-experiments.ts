@@ -103,6 +103,15 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
   }
 }
 
+/** An accepted share may be one that waits for a connection: say so, the draft alone would not. */
+async function sayIfWaiting(core: CytoshareCore, expId: string, who: string): Promise<void> {
+  await core.refresh([], false).catch(() => undefined);
+  const byEmail = (await core.connections()).find((e) => e.email !== '' && e.email.toLowerCase() === who.toLowerCase())?.user;
+  const user = byEmail ?? who;
+  const waiting = (await core.waitingShares()).some((w) => w.experimentId === expId && w.state === 'waiting' && w.user === user);
+  if (waiting) process.stdout.write(`waiting for ${who} to accept your connection request; the share is made then\n`);
+}
+
 export async function runSharing(ctx: Ctx): Promise<Exit> {
   const command = ctx.args.positionals[0];
   switch (command) {
@@ -118,7 +127,9 @@ export async function runSharing(ctx: Ctx): Promise<Exit> {
       const message = text === undefined ? undefined : check(ShareMessage, text, 'message');
       const core = await prepare(ctx, [expId]);
       const options = { notify, ...(message ? { message } : {}), connect: has(ctx.args, 'connect') };
-      return deliver(ctx, core, command === 'share' ? await core.share(expId, who, options) : await core.unshare(expId, who));
+      const status = await deliver(ctx, core, command === 'share' ? await core.share(expId, who, options) : await core.unshare(expId, who));
+      if (options.connect && status === Exit.ok && !ctx.offline && !ctx.out.json) await sayIfWaiting(core, expId, who);
+      return status;
     }
     case 'publish':
     case 'unpublish': {

@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, world, type World } from './cli-helpers.ts';
+import { cleanup, cli, world, type World } from './cli-helpers.ts';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -63,6 +63,11 @@ describe('cytoshare share options', () => {
     expect(plain.stderr).toContain('NOT_CONNECTED');
     const waiting = await w.as('alice', ['share', expId, 'dave', '--connect']);
     expect(waiting.code).toBe(0);
+    expect(waiting.json.state).toBe('accepted');
+    // Without --json the waiting is said in words (the draft alone reads "accepted").
+    const human = await cli(['share', expId, 'dave', '--connect', '--server', w.url, '--profile', join(w.root, 'profile-alice')]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('waiting for dave to accept your connection request');
     expect((await w.as('dave', ['exp', 'list', '--filter', 'shared'])).json).toEqual([]);
     expect((await w.as('dave', ['accept', 'alice'])).code).toBe(0);
     const list = await w.as('dave', ['exp', 'list', '--filter', 'shared']);
