@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
-import { ConnectionEntry } from '../shared/schemas/connection-entry.ts';
+import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
+import { ShareMessage } from '../shared/schemas/intents.ts';
+import { SharePerson } from './core/share-people.ts';
 import { CurationRequest, PasswordChangeRequest, PreferencesRequest } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
@@ -46,7 +48,9 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
   z.strictObject({ type: z.literal('show'), id }),
   z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
-  z.strictObject({ type: z.literal('share'), id, user: UserRef }),
+  z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional() }),
+  /** The Sharing dialog's suggestions (connections, project colleagues) and the shares waiting for a connection. */
+  z.strictObject({ type: z.literal('sharePeople') }),
   z.strictObject({ type: z.literal('unshare'), id, user: UserRef }),
   z.strictObject({ type: z.literal('publish'), id }),
   z.strictObject({ type: z.literal('unpublish'), id }),
@@ -177,7 +181,11 @@ export const View = z.object({
   /** Saved figures; older cores do not send them. */
   figures: z.array(z.object({ ...Figure.shape, id: z.string() })).optional(),
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
-  access: z.array(z.object({ user: z.string(), via: z.string() })),
+  access: z.array(z.object({
+    user: z.string(), via: z.string(),
+    role: z.string().optional(), level: z.enum(['full', 'restricted']).optional(),
+    rights: z.object({ download: z.boolean(), illustrate: z.boolean(), clone: z.enum(['disabled', 'files-only', 'full']) }).optional(),
+  })),
   can: z.object({
     edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean(),
     // Older cores do not send these; a page reads a missing one as "no".
@@ -220,6 +228,7 @@ export const responseSchemas = {
   show: View,
   create: Created,
   share: Draft,
+  sharePeople: z.strictObject({ people: z.array(SharePerson), waiting: z.array(WaitingShareEntry) }),
   unshare: Draft,
   publish: Draft,
   unpublish: Draft,

@@ -79,6 +79,7 @@ export const ErrorCode = {
   TOO_MANY_REVIEW_LINKS: 'TOO_MANY_REVIEW_LINKS',
   UNKNOWN_REVIEW_LINK: 'UNKNOWN_REVIEW_LINK',
   UNKNOWN_ROLE: 'UNKNOWN_ROLE',
+  TOO_MANY_WAITING_SHARES: 'TOO_MANY_WAITING_SHARES',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -154,6 +155,7 @@ const words: Record<ErrorCode, string> = {
   UNKNOWN_CHANNEL: 'No file of this experiment has that channel.',
   ALREADY_CURATED: 'This experiment is already curated.',
   CURATION_REQUESTED: 'Curation of this experiment was already requested; staff will answer it.',
+  TOO_MANY_WAITING_SHARES: 'Too many of your shares are waiting for people to accept your connection request; wait for answers first.',
   TOO_MANY_PLOTS: 'Too many plots are being computed for your account at once; try again in a moment.',
   REVIEW_LINK_EXPIRY: 'A reviewer link must end in the future, and within two years.',
   TOO_MANY_REVIEW_LINKS: 'This experiment has as many live reviewer links as it may; revoke one first.',

@@ -1,8 +1,8 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { CatalogEntry, IndexEntry } from './schemas/index-entry.ts';
-import { ConnectionEntry } from './schemas/connection-entry.ts';
-import { ProjectId, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
+import { ConnectionEntry, WaitingShareEntry } from './schemas/connection-entry.ts';
+import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from './schemas/project.ts';
 import { Dimension, ExperimentId, ExperimentName, FileName, Gate, SharingState, TagValue, Username } from './schemas/entities.ts';
 import { Figure } from './schemas/figures.ts';
 
@@ -89,7 +89,8 @@ export const contentValueSchema = {
 
 export const IndexRoot = { experiments: 'experiments', projects: 'projects' } as const;
 export const ProjectRoot = { project: 'project' } as const;
-export const ConnectionsRoot = { connections: 'connections' } as const;
+/** `waitingShares`: the user's own shares waiting for a connection, or refused once it came. */
+export const ConnectionsRoot = { connections: 'connections', waitingShares: 'waitingShares' } as const;
 
 /** Sample-tag cells are keyed by file and dimension; JSON keeps the pair unambiguous. */
 export function tagKey(file: string, dimension: string): string {
@@ -140,7 +141,8 @@ export function sharingMap(doc: Y.Doc): Y.Map<unknown> {
  * collaborator who is not in the project and so never receives its document.
  */
 const PROJECT_PEOPLE = 'projectPeople';
-export const ProjectPeople = z.strictObject({ id: ProjectId, members: z.record(Username, ProjectRoleSchema) });
+/** `policy` (mirrored since the Sharing dialog shows each person's levels) is absent in older documents. */
+export const ProjectPeople = z.strictObject({ id: ProjectId, members: z.record(Username, ProjectRoleSchema), policy: ProjectPolicy.optional() });
 export type ProjectPeople = z.infer<typeof ProjectPeople>;
 
 /** Reads the sharing state mirrored into an experiment document; null until the server wrote it. */
@@ -170,7 +172,7 @@ export function writeSharing(doc: Y.Doc, state: SharingState, project?: ProjectS
       if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) map.set(key, value);
     }
     if (project === undefined) return;
-    const people = project && project.id === state.projectId ? { id: project.id, members: project.members } : null;
+    const people = project && project.id === state.projectId ? { id: project.id, members: project.members, policy: project.policy } : null;
     if (people === null) {
       if (map.has(PROJECT_PEOPLE)) map.delete(PROJECT_PEOPLE);
     } else if (JSON.stringify(map.get(PROJECT_PEOPLE)) !== JSON.stringify(people)) {
@@ -241,6 +243,16 @@ export function readConnectionEntries(doc: Y.Doc): ConnectionEntry[] {
     if (entry.success) out.push(entry.data);
   });
   return out.sort((a, b) => (a.user ?? a.email).localeCompare(b.user ?? b.email));
+}
+
+/** The user's shares that wait for a connection, or were refused when it came. */
+export function readWaitingShares(doc: Y.Doc): WaitingShareEntry[] {
+  const out: WaitingShareEntry[] = [];
+  doc.getMap(ConnectionsRoot.waitingShares).forEach((value) => {
+    const entry = WaitingShareEntry.safeParse(value);
+    if (entry.success) out.push(entry.data);
+  });
+  return out.sort((a, b) => a.since - b.since);
 }
 
 /** The user's projects as listed in their index document. */

@@ -93,6 +93,8 @@ export const ServerLimitsSchema = z
     signupsPerAddressPerHour: z.number().int().positive(),
     /** Live (not revoked, not expired) reviewer links one experiment may have; more get TOO_MANY_REVIEW_LINKS. */
     reviewLinksPerExperiment: z.number().int().positive(),
+    /** Shares one account may have waiting for a connection to be accepted (each sent a connection request); more are TOO_MANY_WAITING_SHARES. */
+    waitingSharesPerAccount: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -136,6 +138,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   densityCacheEntries: 32,
   signupsPerAddressPerHour: 20,
   reviewLinksPerExperiment: 20,
+  waitingSharesPerAccount: 100,
 };
 
 export type LimitName = keyof ServerLimits;

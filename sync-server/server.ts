@@ -6,6 +6,8 @@ import type { ServerMode } from '../shared/schemas/entities.ts';
 import { changeMode } from './admin.ts';
 import { contentEffects, mendNameOnLoad } from './effects/content-effects.ts';
 import { IntentExecutor } from './effects/intent-executor.ts';
+import { decideExperimentIntent } from './effects/experiment-intents.ts';
+import { declineWaitingShares, settleWaitingShares } from './effects/waiting-shares.ts';
 import { Connections } from './effects/connections.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
@@ -129,7 +131,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
   // Uploads a stopped server was receiving: none of them will be finished.
   blobs.removeTempUploads();
-  const intents = new IntentExecutor({ store, rooms, blobs, log, mode: () => mode, connections, notifier });
+  const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits };
+  const intents = new IntentExecutor(intentDeps);
+  connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
+  connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = contentEffects(store, rooms, log);
 
   const tickets = new FileTickets(limits.ticketsPerAccount);

@@ -28,6 +28,7 @@ export type HandlerCore = ClientCore & {
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
     | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
+    | 'sharePeople' | 'waitingShares'
   >;
 
 export type HandlerContext = {
@@ -102,7 +103,8 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return { ...view, family: [...family].sort() };
     },
     create: (req, core) => core.create(req.name),
-    share: (req, core) => core.share(req.id, req.user),
+    share: (req, core) => core.share(req.id, req.user, { notify: req.notify, message: req.message, connect: req.connect }),
+    sharePeople: async (_req, core) => ({ people: await core.sharePeople(), waiting: (await ctx.mode()) === 'premium' ? await core.waitingShares() : [] }),
     unshare: (req, core) => core.unshare(req.id, req.user),
     publish: (req, core) => core.publish(req.id),
     unpublish: (req, core) => core.unpublish(req.id),
@@ -186,7 +188,7 @@ async function redo(draft: Draft, core: HandlerCore): Promise<Draft> {
   const intent = draft.intent;
   switch (intent.type) {
     case IntentType.share:
-      return core.share(intent.experimentId, intent.user);
+      return core.share(intent.experimentId, intent.user, { notify: intent.notify, message: intent.message, connect: intent.connect });
     case IntentType.unshare:
       return core.unshare(intent.experimentId, intent.user);
     case IntentType.publish:

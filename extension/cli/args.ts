@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 /**
  * Splits the command line into positionals and flags. Which flags exist and whether they take
  * a value is declared once here; an unknown flag or a missing value is a usage error (exit 2).
@@ -13,9 +14,16 @@ export class UsageError extends Error {
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub', 'expires',
-  'file', 'scale', 'cofactor', 'from',
+  'file', 'scale', 'cofactor', 'from', 'message',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect']);
+
+/** A value parsed with its schema, or a usage error naming what was bad. */
+export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`bad ${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
 
 export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
 
@@ -96,7 +104,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   verify CODE | email NEW_ADDRESS   (prove your address with the mailed code; change it)
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
-  share ID USER_OR_EMAIL | unshare ID USER | publish ID | unpublish ID
+  share ID USER_OR_EMAIL [--no-notify] [--message TEXT] [--connect] | unshare ID USER | publish ID | unpublish ID
   share ID USER USER … | share --from FILE.csv   (rows experiment,user[,role]; a verdict per row; --dry-run changes nothing)
   link ID --parent PARENT_ID | clone ID [--files-only] [--linked]
   tag ID FILE DIMENSION VALUE

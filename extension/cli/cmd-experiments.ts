@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ExperimentId, ExperimentName, Gate, GateId } from '../../shared/schemas/entities.ts';
 import { ListFilter } from '../core/contract.ts';
 import { ProjectId } from '../../shared/schemas/project.ts';
-import { flag, has, onlyFlags, UsageError } from './args.ts';
+import { check, flag, has, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
 import { Exit } from './output.ts';
@@ -11,6 +11,7 @@ import { RuleRefusal } from '../core/contract.ts';
 import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
 import { isBulkShare, runBulkShare } from './cmd-share-bulk.ts';
+import { SHARE_FLAGS, shareOptions } from './share-options.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
 export function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
@@ -19,11 +20,6 @@ export function args(ctx: Ctx, skip: number, count: number, shape: string): stri
   return rest;
 }
 
-export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`bad ${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return parsed.data;
-}
 
 const id = (value: unknown) => check(ExperimentId, value, 'experiment id');
 
@@ -103,18 +99,30 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
   }
 }
 
+/** An accepted share may be one that waits for a connection: say so, the draft alone would not. */
+async function sayIfWaiting(core: CytoshareCore, expId: string, who: string): Promise<void> {
+  await core.refresh([], false).catch(() => undefined);
+  const byEmail = (await core.connections()).find((e) => e.email !== '' && e.email.toLowerCase() === who.toLowerCase())?.user;
+  const user = byEmail ?? who;
+  const waiting = (await core.waitingShares()).some((w) => w.experimentId === expId && w.state === 'waiting' && w.user === user);
+  if (waiting) process.stdout.write(`waiting for ${who} to accept your connection request; the share is made then\n`);
+}
+
 export async function runSharing(ctx: Ctx): Promise<Exit> {
   const command = ctx.args.positionals[0];
   if (command === 'share' && isBulkShare(ctx)) return runBulkShare(ctx);
   switch (command) {
     case 'share':
     case 'unshare': {
-      onlyFlags(ctx.args, []);
+      onlyFlags(ctx.args, command === 'share' ? [...SHARE_FLAGS] : []);
       const [raw, user] = args(ctx, 1, 2, `${command} ID USER`);
       const expId = id(raw);
       const who = check(z.string().trim().min(2).max(254), user, 'user');
+      const options = shareOptions(ctx);
       const core = await prepare(ctx, [expId]);
-      return deliver(ctx, core, command === 'share' ? await core.share(expId, who) : await core.unshare(expId, who));
+      const status = await deliver(ctx, core, command === 'share' ? await core.share(expId, who, options) : await core.unshare(expId, who));
+      if (options.connect && status === Exit.ok && !ctx.offline && !ctx.out.json) await sayIfWaiting(core, expId, who);
+      return status;
     }
     case 'publish':
     case 'unpublish': {

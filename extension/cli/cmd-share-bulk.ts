@@ -9,6 +9,7 @@ import type { Ctx } from './context.ts';
 import { prepare } from './deliver.ts';
 import { FileStore } from './file-store.ts';
 import { Exit, words } from './output.ts';
+import { SHARE_FLAGS, shareOptions, type ShareOptions } from './share-options.ts';
 import { parseShareFile, SHARE_FILE_MAX_BYTES, ShareFileError, type ShareRow } from './share-csv.ts';
 
 /**
@@ -35,7 +36,8 @@ export function isBulkShare(ctx: Ctx): boolean {
 }
 
 export async function runBulkShare(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['from', 'dry-run']);
+  onlyFlags(ctx.args, ['from', 'dry-run', ...SHARE_FLAGS]);
+  const options = shareOptions(ctx);
   const dryRun = has(ctx.args, 'dry-run');
   if (dryRun && ctx.offline) throw new UsageError('--dry-run asks the server; it cannot be combined with --offline');
   const file = flag(ctx.args, 'from');
@@ -45,7 +47,7 @@ export async function runBulkShare(ctx: Ctx): Promise<Exit> {
   const todo = rows.filter((row) => !verdicts.has(row));
   (await ctx.core()).requireSession();
   if (todo.length > 0) {
-    const decided = dryRun ? await checkRows(ctx, todo) : await shareRows(ctx, todo);
+    const decided = dryRun ? await checkRows(ctx, todo) : await shareRows(ctx, todo, options);
     decided.forEach((v, at) => verdicts.set(todo[at] as ShareRow, v));
   }
   const out = rows.map((row) => verdicts.get(row) as RowVerdict);
@@ -138,11 +140,11 @@ async function eachRow<T>(rows: ShareRow[], step: (row: ShareRow) => Promise<T>)
  * the row's verdict, nothing recorded), then one sync delivers them all and each draft's
  * settled state is its row's verdict.
  */
-async function shareRows(ctx: Ctx, rows: ShareRow[]): Promise<RowVerdict[]> {
+async function shareRows(ctx: Ctx, rows: ShareRow[], options: ShareOptions): Promise<RowVerdict[]> {
   const core = await prepare(ctx, experimentsOf(rows));
   // One outbox write for all the drafts, and one for all their verdicts, not one per row each.
   const hold = <T>(work: () => Promise<T>) => (core.store instanceof FileStore ? core.store.holdingDraftWrites(work) : work());
-  const drafted = await hold(() => eachRow(rows, async (row) => (await core.share(row.experiment, row.user)).id));
+  const drafted = await hold(() => eachRow(rows, async (row) => (await core.share(row.experiment, row.user, options)).id));
   if (!ctx.offline && drafted.some((d) => typeof d === 'string')) await hold(() => core.sync());
   const drafts = new Map((await core.drafts()).map((d) => [d.id, d]));
   return drafted.map((d, at) => {

@@ -1,3 +1,4 @@
+import type { AccessRow } from '../../shared/rules/access.ts';
 import type { ExperimentContent } from '../../shared/doc-layout.ts';
 import type { Gate, SharingState } from '../../shared/schemas/entities.ts';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
@@ -67,7 +68,7 @@ export type PendingFields = { name: boolean; purpose: boolean; tags: Array<{ fil
 /** `exp show`: the experiment as the local replica knows it. */
 export type ExperimentView = ExperimentContent &
   Omit<SharingState, 'grants'> & {
-    access: Array<{ user: string; via: 'owner' | 'direct' | 'project-manager' | 'project-member' }>;
+    access: AccessRow[];
     /** The FCS files, as the server recorded them on upload. */
     files: Array<{ id: string; name: string; events: number; size: number; channels: Array<{ name: string; label: string | null }> }>;
     /** What the signed-in user may do here, from the shared rules (project policy included). */
@@ -82,6 +83,8 @@ export type Account = { server: string; username: string; email: string; staff: 
 
 export type SyncReport = { settled: Draft[]; pending: Draft[] };
 
+export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean };
+
 export interface ClientCore {
   readonly account: Account | null;
   status(): ConnectionStatus;
@@ -93,7 +96,8 @@ export interface ClientCore {
   show(experimentId: string): Promise<ExperimentView>;
 
   create(name: string): Promise<{ id: string; draft: Draft }>;
-  share(experimentId: string, userOrEmail: string): Promise<Draft>;
+  /** `options`: mail the person (default) with a message; `connect` asks to connect first where needed. */
+  share(experimentId: string, userOrEmail: string, options?: ShareOptions): Promise<Draft>;
   unshare(experimentId: string, user: string): Promise<Draft>;
   publish(experimentId: string): Promise<Draft>;
   unpublish(experimentId: string): Promise<Draft>;

@@ -12,7 +12,7 @@ import type { UploadResult } from '../../shared/schemas/files.ts';
 import type { DensityAnswer, DensityQuery } from '../../shared/plot/answer.ts';
 import {
   ConnectionStatus, RuleRefusal,
-  type Account, type ClientCore, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type ListFilter, type SyncReport,
+  type Account, type ClientCore, type ShareOptions, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type ListFilter, type SyncReport,
 } from './contract.ts';
 import { recordEdit, recordIntent, type ActionContext } from './actions.ts';
 import { Api, type FetchLike, type UploadBody } from './api.ts';
@@ -22,6 +22,8 @@ import { newExperimentId, newFigureId, newGateId } from './ids.ts';
 import { experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
+import { sharePeople, waitingShares, type SharePerson } from './share-people.ts';
+import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
 import type { ClientStore, StoredSession } from './store.ts';
 import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
 
@@ -279,8 +281,17 @@ export class CytoshareCore implements ClientCore {
     const id = newExperimentId();
     return { id, draft: await this.intent({ type: IntentType.create, experimentId: id, name }, `create "${name}"`) };
   }
-  share(experimentId: string, user: string): Promise<Draft> {
-    return this.intent({ type: IntentType.share, experimentId, user }, `share with ${user}`);
+  share(experimentId: string, user: string, options: ShareOptions = {}): Promise<Draft> {
+    const { notify, message, connect } = options;
+    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}) };
+    return this.intent({ type: IntentType.share, experimentId, user, ...extra }, `share with ${user}${connect ? ' (connecting first if needed)' : ''}`);
+  }
+  /** Connections and project colleagues, for the Sharing dialog's suggestions. */
+  sharePeople(): Promise<SharePerson[]> {
+    return sharePeople(this.store, this.requireSession().username);
+  }
+  waitingShares(): Promise<WaitingShareEntry[]> {
+    return waitingShares(this.store, this.requireSession().username);
   }
   unshare(experimentId: string, user: string): Promise<Draft> {
     return this.intent({ type: IntentType.unshare, experimentId, user }, `remove ${user}`);

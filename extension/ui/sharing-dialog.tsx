@@ -1,33 +1,43 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
+import type { SharePerson } from '../core/share-people.ts';
+import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Draft, Request, View } from '../messages.ts';
 import { describe, errorCode, sharingLockReason } from './describe.ts';
 import { useLive } from './hooks.ts';
 import { GlobeIcon, PendingIcon } from './icons.tsx';
 import { send, watchExperiment } from './rpc.ts';
+import { AccessRowText } from './sharing/access-rows.tsx';
+import { CopyLinks } from './sharing/copy-link.tsx';
+import { PublicSection } from './sharing/public-section.tsx';
+import { ShareForm } from './sharing/share-form.tsx';
 import { useAction } from './use-action.ts';
 
 /**
- * The Sharing dialog (the seed's "overview of the state of sharing"): who has access and why,
- * add by username or email, remove, public or private, the linked experiments a change also
- * affects, the drafts still waiting, and every refusal in plain words. Controls the user may
- * not use stay visible but disabled, with the reason next to them.
+ * The Sharing dialog (the seed's "overview of the state of sharing"): who has access and why
+ * (role and, for restricted project members, what the policy leaves them), add people with
+ * suggestions and an optional mail message, connect-then-share on premium servers (the share
+ * waits, shown here, until they accept), remove, public or private (asked first), copy links,
+ * the linked experiments a change also affects, the drafts still waiting, and every refusal in
+ * plain words. Controls the user may not use stay visible but disabled, with the reason.
  */
-const viaWords: Record<string, string> = {
-  owner: 'Owner',
-  direct: 'Full access, shared directly',
-  'project-manager': 'Full access as a manager of the project',
-  'project-member': 'Access as a member of the project',
+type Loaded = {
+  view: View;
+  drafts: Draft[];
+  names: Map<string, string>;
+  people: SharePerson[];
+  waiting: WaitingShareEntry[];
+  server: string | null;
+  premium: boolean;
 };
 
-type Loaded = { view: View; drafts: Draft[]; names: Map<string, string> };
-
 async function load(id: string): Promise<Loaded> {
-  const [view, state] = await Promise.all([send({ type: 'show', id }), send({ type: 'state' })]);
+  const [view, state, sharePeople] = await Promise.all([send({ type: 'show', id }), send({ type: 'state' }), send({ type: 'sharePeople' })]);
   const names = new Map<string, string>();
   const linked = view.family.filter((f) => f !== id);
   if (linked.length > 0) for (const row of (await send({ type: 'list', filter: 'all', ids: linked })).rows) names.set(row.id, row.name);
   const drafts = state.drafts.filter((d) => d.experimentId === id && d.kind === 'intent');
-  return { view, drafts, names };
+  const waiting = sharePeople.waiting.filter((w) => w.experimentId === id);
+  return { view, drafts, names, people: sharePeople.people, waiting, server: state.account?.server ?? null, premium: state.mode === 'premium' };
 }
 
 export function SharingDialog({ id, onClose }: { id: string; onClose: () => void }) {
@@ -42,15 +52,19 @@ export function SharingDialog({ id, onClose }: { id: string; onClose: () => void
   // While open, the worker keeps this experiment live: accepted shares show as they happen.
   useEffect(() => watchExperiment(id), [id]);
 
-
   return (
-    <dialog ref={ref} class="sharing-dialog" aria-labelledby="sharing-title" onClose={onClose} data-testid="sharing-dialog">
+    <dialog ref={ref} class="sharing-dialog" aria-labelledby="sharing-title" aria-busy={!data && error === null} onClose={onClose} data-testid="sharing-dialog">
       <header>
         <h2 id="sharing-title">Sharing{data ? `: ${data.view.name}` : ''}</h2>
         <button type="button" class="close" onClick={() => ref.current?.close()} aria-label="Close sharing dialog">
           ×
         </button>
       </header>
+      {!data && error === null && (
+        <p role="status" class="loading" data-testid="sharing-loading">
+          <PendingIcon /> Loading who has access…
+        </p>
+      )}
       {error !== null && !data && <p role="alert" class="error">{describe(errorCode(error))}</p>}
       {data && <SharingBody {...data} act={act} />}
       {refusal && (
@@ -62,21 +76,18 @@ export function SharingDialog({ id, onClose }: { id: string; onClose: () => void
   );
 }
 
-function SharingBody({ view, drafts, names, act }: Loaded & { act: (r: Request) => Promise<boolean> }) {
-  const [user, setUser] = useState('');
+function SharingBody({ view, drafts, names, people, waiting, server, premium, act }: Loaded & { act: (r: Request) => Promise<boolean> }) {
   const lock = sharingLockReason(view);
   const pending = drafts.filter((d) => d.state === 'pending');
   const rejected = drafts.filter((d) => d.state === 'rejected');
   const pendingFor = (type: string, who?: string) =>
     pending.some((d) => d.kind === 'intent' && d.intent.type === type && (who === undefined || ('user' in d.intent && d.intent.user === who)));
   const granted = new Set(view.access.map((a) => a.user));
-  const waitingShares = pending.flatMap((d) => (d.kind === 'intent' && d.intent.type === 'share' && !granted.has(d.intent.user) ? [d.intent.user] : []));
+  const waitingForConnection = waiting.filter((w) => w.state === 'waiting' && !granted.has(w.user));
+  const refusedAfterWaiting = waiting.filter((w) => w.state === 'refused' && !granted.has(w.user));
+  const listed = new Set([...granted, ...waitingForConnection.map((w) => w.user)]);
+  const unsynced = pending.flatMap((d) => (d.kind === 'intent' && d.intent.type === 'share' && !listed.has(d.intent.user) ? [d.intent.user] : []));
   const linked = view.family.filter((f) => f !== view.id);
-
-  const share = async (event: Event) => {
-    event.preventDefault();
-    if (await act({ type: 'share', id: view.id, user: user.trim() })) setUser('');
-  };
 
   return (
     <div class="sharing-body">
@@ -86,7 +97,7 @@ function SharingBody({ view, drafts, names, act }: Loaded & { act: (r: Request) 
         {view.access.map((a) => (
           <li key={a.user} data-testid={`access-${a.user}`}>
             <span class="who">{a.user}</span>
-            <span class="why">{viaWords[a.via] ?? 'Has access'}</span>
+            <AccessRowText row={a} />
             {pendingFor('unshare', a.user) && <span class="pending"><PendingIcon /> removal pending</span>}
             {a.via === 'direct' && (
               <button type="button" disabled={lock !== null} aria-describedby={lock ? 'sharing-lock' : undefined} onClick={() => act({ type: 'unshare', id: view.id, user: a.user })} aria-label={`Remove ${a.user}`}>
@@ -95,7 +106,13 @@ function SharingBody({ view, drafts, names, act }: Loaded & { act: (r: Request) 
             )}
           </li>
         ))}
-        {waitingShares.map((u) => (
+        {waitingForConnection.map((w) => (
+          <li key={`waiting-${w.user}`} class="pending-row" data-testid={`access-${w.user}`}>
+            <span class="who">{w.user}</span>
+            <span class="pending"><PendingIcon /> waiting for {w.user} to accept your connection</span>
+          </li>
+        ))}
+        {unsynced.map((u) => (
           <li key={`pending-${u}`} class="pending-row" data-testid={`access-${u}`}>
             <span class="who">{u}</span>
             <span class="pending"><PendingIcon /> share pending — waiting to sync</span>
@@ -108,21 +125,24 @@ function SharingBody({ view, drafts, names, act }: Loaded & { act: (r: Request) 
           </li>
         )}
       </ul>
-      <form class="share-form" onSubmit={share}>
-        <label>
-          Share with (username or email)
-          <input name="user" value={user} disabled={lock !== null} aria-describedby={lock ? 'sharing-lock' : undefined} onInput={(e) => setUser(e.currentTarget.value)} required minLength={2} />
-        </label>
-        <button type="submit" disabled={lock !== null || user.trim().length < 2}>Share</button>
-      </form>
-      <h3>Public</h3>
-      <p>
-        {view.public ? 'Everyone with an account on this server can view this experiment.' : 'Only the people above can see this experiment.'}
-        {(pendingFor('publish') || pendingFor('unpublish')) && <span class="pending"> <PendingIcon /> change pending</span>}
-      </p>
-      <button type="button" disabled={lock !== null} aria-describedby={lock ? 'sharing-lock' : undefined} onClick={() => act({ type: view.public ? 'unpublish' : 'publish', id: view.id })}>
-        {view.public ? 'Make private' : 'Make public'}
-      </button>
+      {refusedAfterWaiting.length > 0 && (
+        <ul class="rejected" aria-label="Shares refused after waiting for a connection">
+          {refusedAfterWaiting.map((w) => (
+            <li key={`refused-${w.user}`} data-testid={`refused-${w.user}`}>
+              <strong>Not shared with {w.user}:</strong> {describe(w.code ?? undefined)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ShareForm id={view.id} people={people} exclude={listed} lock={lock} premium={premium} />
+      <PublicSection
+        name={view.name}
+        isPublic={view.public}
+        pending={pendingFor('publish') || pendingFor('unpublish')}
+        lock={lock}
+        onChange={(makePublic) => act({ type: makePublic ? 'publish' : 'unpublish', id: view.id })}
+      />
+      <CopyLinks id={view.id} server={server} />
       {linked.length > 0 && (
         <>
           <h3>Linked experiments</h3>

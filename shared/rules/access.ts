@@ -88,11 +88,23 @@ export function capabilitiesOf(exp: SharingState, actor: Actor, project?: Projec
   return out;
 }
 
-/** The access list the Sharing dialog shows: the owner, direct grants, then the project's people. */
-export function accessList(
-  exp: SharingState,
-  project?: Pick<ProjectState, 'id' | 'members'> | null,
-): Array<{ user: string; via: 'owner' | 'direct' | 'project-manager' | 'project-member' }> {
+/** What a restricted project member may do besides viewing, as the project's policy sets it. */
+export type RestrictedRights = { download: boolean; illustrate: boolean; clone: 'disabled' | 'files-only' | 'full' };
+export type AccessRow = {
+  user: string;
+  via: 'owner' | 'direct' | 'project-manager' | 'project-member';
+  /** For the project's people: their role, and (when the policy is known) full or restricted access. */
+  role?: ProjectState['members'][string];
+  level?: 'full' | 'restricted';
+  /** For restricted access: the levels the policy gives (a public experiment may give more). */
+  rights?: RestrictedRights;
+};
+
+/**
+ * The access list the Sharing dialog shows: the owner, direct grants, then the project's people
+ * with their role and, where the caller knows the project's policy, what that role gives them.
+ */
+export function accessList(exp: SharingState, project?: (Pick<ProjectState, 'id' | 'members'> & { policy?: ProjectPolicy }) | null): AccessRow[] {
   const direct = Object.keys(exp.grants)
     .filter((user) => user !== exp.owner)
     .sort()
@@ -103,7 +115,15 @@ export function accessList(
       ? Object.entries(project.members)
           .filter(([user]) => !listed.has(user))
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([user, role]) => ({ user, via: role === 'manager' ? ('project-manager' as const) : ('project-member' as const) }))
+          .map(([user, role]): AccessRow => ({ user, via: role === 'manager' ? 'project-manager' : 'project-member', role, ...projectLevel(exp, user, project) }))
       : [];
   return [{ user: exp.owner, via: 'owner' as const }, ...direct, ...viaProject];
+}
+
+function projectLevel(exp: SharingState, user: string, project: Pick<ProjectState, 'id' | 'members'> & { policy?: ProjectPolicy }): Pick<AccessRow, 'level' | 'rights'> {
+  if (!project.policy) return {};
+  const full = { ...project, policy: project.policy } as ProjectState;
+  if (accessOf(exp, user, full) !== AccessLevel.restricted) return { level: 'full' };
+  const caps = capabilitiesOf(exp, { username: user, staff: false }, full);
+  return { level: 'restricted', rights: { download: caps.download, illustrate: caps.illustrate, clone: caps.clone ? 'full' : caps['clone-files'] ? 'files-only' : 'disabled' } };
 }

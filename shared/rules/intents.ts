@@ -45,6 +45,11 @@ export type IntentPlan = {
   user?: string;
   /** Users a link gives direct access to on the affected experiments: the family's people. */
   grants?: string[];
+  /**
+   * A share with `connect` to someone not connected yet (premium): allowed, but it changes
+   * nothing now; it waits for this user to accept the connection request, then is decided again.
+   */
+  waitingFor?: string;
 };
 
 const refused = (verdict: Verdict): IntentPlan => ({ verdict, affected: [], skipped: [] });
@@ -128,6 +133,7 @@ function planGrantChange(
     return refused(refuse(ErrorCode.NOT_SHARED_WITH_USER, 'no direct access to remove', ['user']));
   }
   if (sharing && ctx.mode === 'premium' && ctx.isConnected && !Object.hasOwn(exp.grants, user) && !ctx.isConnected(actor.username, user)) {
+    if (intent.type === IntentType.share && intent.connect === true) return { verdict: allow, affected: [], skipped: [], user, waitingFor: user };
     return refused(refuse(ErrorCode.NOT_CONNECTED, 'connect with this user first', ['user']));
   }
   // Sharing again with someone who has direct access changes nothing: the intent is allowed

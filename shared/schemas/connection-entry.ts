@@ -19,3 +19,16 @@ export const ConnectionEntry = z.strictObject({
   since: z.number(),
 });
 export type ConnectionEntry = z.infer<typeof ConnectionEntry>;
+
+/**
+ * A share the user sent with `connect` (premium): `waiting` for `user` to accept the connection
+ * request, or `refused` with the rules' code when the connection came (or was declined).
+ */
+export const WaitingShareEntry = z.strictObject({
+  experimentId: z.string(),
+  user: Username,
+  state: z.enum(['waiting', 'refused']),
+  code: z.string().nullable(),
+  since: z.number(),
+});
+export type WaitingShareEntry = z.infer<typeof WaitingShareEntry>;

@@ -10,6 +10,27 @@ const base = { id: DraftId, experimentId: ExperimentId };
 /** A username, or an email address the server resolves to one. */
 const UserRef = z.string().trim().min(2).max(254);
 
+export const SHARE_MESSAGE_MAX_CHARS = 500;
+export const SHARE_MESSAGE_MAX_LINES = 12;
+// Line breaks are the only control characters allowed; direction overrides and invisible
+// joiners are refused because they can make a message read differently from what it holds.
+const disallowedInMessage = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+
+/**
+ * The sharer's note in the share mail: plain text, bounded, a few lines. It only ever goes into
+ * a mail's body (never a header), quoted as the sharer's words and escaped in HTML.
+ */
+export const ShareMessage = z
+  .string()
+  .transform((text) => text.replace(/\r\n?/g, '\n').trim())
+  .pipe(
+    z
+      .string()
+      .max(SHARE_MESSAGE_MAX_CHARS, `at most ${SHARE_MESSAGE_MAX_CHARS} characters`)
+      .refine((text) => !disallowedInMessage.test(text), 'control or invisible characters are not allowed')
+      .refine((text) => text.split('\n').length <= SHARE_MESSAGE_MAX_LINES, `at most ${SHARE_MESSAGE_MAX_LINES} lines`),
+  );
+
 export const IntentType = {
   create: 'create',
   share: 'share',
@@ -39,7 +60,19 @@ export type IntentType = (typeof IntentType)[keyof typeof IntentType];
 
 export const Intent = z.discriminatedUnion('type', [
   z.strictObject({ ...base, type: z.literal(IntentType.create), name: ExperimentName }),
-  z.strictObject({ ...base, type: z.literal(IntentType.share), user: UserRef }),
+  z.strictObject({
+    ...base,
+    type: z.literal(IntentType.share),
+    user: UserRef,
+    /** Mail the person (default true; their own preference can still turn share mail off). */
+    notify: z.boolean().optional(),
+    message: ShareMessage.optional(),
+    /**
+     * Premium servers: if the two are not connected, send a connection request and keep the
+     * share waiting until it is accepted, instead of refusing NOT_CONNECTED.
+     */
+    connect: z.boolean().optional(),
+  }),
   z.strictObject({ ...base, type: z.literal(IntentType.unshare), user: UserRef }),
   z.strictObject({ ...base, type: z.literal(IntentType.publish) }),
   z.strictObject({ ...base, type: z.literal(IntentType.unpublish) }),
@@ -98,6 +131,8 @@ export const IntentResult = z.union([
     affected: z.array(ExperimentId),
     skipped: z.array(SkippedExperiment),
     resent: z.boolean(),
+    /** A share waiting for this user to accept the connection request it sent. */
+    waitingFor: z.string().optional(),
   }),
   z.strictObject({
     ok: z.literal(false),

@@ -3,13 +3,14 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { ConnectionsRoot, docName } from '../../shared/doc-layout.ts';
 import { planConnectionIntent, type ConnectionContext } from '../../shared/rules/connections.ts';
 import { refuse, type Verdict } from '../../shared/rules/verdict.ts';
-import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
+import type { ConnectionEntry, WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { IntentType, type ConnectionIntent } from '../../shared/schemas/intents.ts';
 import type { DocRoom } from '../sync/room.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
 import type { Notifier } from './notifier.ts';
+import { shownWaitingShares } from './waiting-shares.ts';
 
 export type ConnectionDeps = { store: Store; rooms: Rooms; mode: () => ServerMode; publicUrl: () => string; notifier: Notifier };
 
@@ -23,6 +24,11 @@ const hash = (token: string) => createHash('sha256').update(token).digest('hex')
  * whenever something it shows changes while it is loaded.
  */
 export class Connections {
+  /** Two accounts just became connected (shares waiting for that are decided; set by the server). */
+  onConnected: (a: string, b: string) => Promise<void> = async () => undefined;
+  /** `to` declined `from`'s request. */
+  onDeclined: (from: string, to: string) => Promise<void> = async () => undefined;
+
   constructor(private readonly deps: ConnectionDeps) {}
 
   /** The rules' view of `actor`'s connections, read from the database; `email` is resolved too. */
@@ -115,6 +121,7 @@ export class Connections {
     }
     if (status === 'accepted') await store.saveConnection(from, to, 'connected', now);
     await this.refresh([from, to]);
+    await (status === 'accepted' ? this.onConnected(from, to) : this.onDeclined(from, to));
   }
 
   /**
@@ -137,6 +144,7 @@ export class Connections {
           }
         }
         touched.add(member).add(newcomer);
+        await this.onConnected(member, newcomer);
       }
     }
     await this.refresh(touched);
@@ -159,10 +167,18 @@ export class Connections {
 
   async rebuild(room: DocRoom, username: string): Promise<void> {
     const entries = await this.entriesFor(username);
+    const shares = new Map<string, WaitingShareEntry>();
+    if (this.deps.mode() === 'premium') {
+      for (const w of shownWaitingShares(await this.deps.store.waitingShares({ sharer: username }), Date.now())) {
+        shares.set(w.id, { experimentId: w.experimentId, user: w.user, state: w.status === 'refused' ? 'refused' : 'waiting', code: w.code, since: w.createdAt });
+      }
+    }
     await room.serverWrite((doc) => {
-      const map = doc.getMap(ConnectionsRoot.connections);
-      for (const key of [...map.keys()]) if (!entries.has(key)) map.delete(key);
-      for (const [key, entry] of entries) if (JSON.stringify(map.get(key)) !== JSON.stringify(entry)) map.set(key, entry);
+      for (const [root, wanted] of [[ConnectionsRoot.connections, entries], [ConnectionsRoot.waitingShares, shares]] as const) {
+        const map = doc.getMap(root);
+        for (const key of [...map.keys()]) if (!wanted.has(key)) map.delete(key);
+        for (const [key, entry] of wanted) if (JSON.stringify(map.get(key)) !== JSON.stringify(entry)) map.set(key, entry);
+      }
     });
   }
 
@@ -188,10 +204,13 @@ export class Connections {
     const pending = (user: string | null, email: string, direction: 'incoming' | 'outgoing', since: number): ConnectionEntry => ({
       user, email, status: 'pending', direction, sharedExperiments: 0, sharedProjects: 0, since,
     });
+    // A request sent by a share that named the person by username: its address stays theirs.
+    const unnamed = new Set((await store.waitingShares({ sharer: username })).filter((w) => !w.namedByAddress).map((w) => w.user));
     for (const r of await store.pendingRequests({ fromUser: username })) {
       const target = await store.findUser(r.toEmail);
       if (target && out.has(target.username)) continue;
-      out.set(target ? target.username : `email:${r.toEmail}`, pending(target?.username ?? null, r.toEmail, 'outgoing', r.createdAt));
+      const email = target && unnamed.has(target.username) ? '' : r.toEmail;
+      out.set(target ? target.username : `email:${r.toEmail}`, pending(target?.username ?? null, email, 'outgoing', r.createdAt));
     }
     for (const r of await store.pendingRequests({ toEmail: me.email })) {
       if (out.has(r.fromUser)) continue;

@@ -8,10 +8,12 @@ import type { ExperimentRecord } from '../store/store.ts';
 import type { Decision, IntentDeps } from './intent-executor.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 import { exportGate, findGate } from './gate-export.ts';
+import { holdShare } from './waiting-shares.ts';
 
 /** Decides an experiment intent with the shared rules and, when allowed, carries it out. */
 export async function decideExperimentIntent(deps: IntentDeps, actor: Actor, intent: ExperimentIntent): Promise<Decision> {
   const { plan, experiments, projects } = await planExperimentIntent(deps, actor, intent);
+  if (plan.verdict.ok && plan.waitingFor !== undefined && intent.type === IntentType.share) return holdShare(deps, actor, intent, plan, decideExperimentIntent);
   if (plan.verdict.ok) await carryOut(deps, actor, intent, plan, experiments, projects);
   return plan;
 }
@@ -141,17 +143,26 @@ async function carryOut(
         await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record), project));
       }
       await refreshProjections(store, rooms, changed.map((r) => r.id), before);
-      await afterGrantChange(deps, actor, changed, experiments, before);
+      const mail = intent.type === IntentType.share ? { notify: intent.notify ?? true, message: intent.message ?? null } : { notify: true, message: null };
+      await afterGrantChange(deps, actor, changed, experiments, before, mail);
     }
   }
 }
 
 /**
  * For everyone who gained a direct grant (a share, or a link into a shared family): the
- * auto-connection with everyone on those experiments and one share mail; then the shared
+ * auto-connection with everyone on those experiments and one share mail (unless the sharer
+ * chose not to notify), with the sharer's message if any; then the shared
  * counts in everyone's connections list. An intent that changed nothing has no effects.
  */
-async function afterGrantChange(deps: IntentDeps, actor: Actor, changed: ExperimentRecord[], previous: Map<string, ExperimentRecord>, before: Set<string>): Promise<void> {
+async function afterGrantChange(
+  deps: IntentDeps,
+  actor: Actor,
+  changed: ExperimentRecord[],
+  previous: Map<string, ExperimentRecord>,
+  before: Set<string>,
+  mail: { notify: boolean; message: string | null },
+): Promise<void> {
   const { connections, store } = deps;
   if (changed.length === 0) return;
   const after = new Set(changed.flatMap((r) => holdersOf(r)));
@@ -165,8 +176,8 @@ async function afterGrantChange(deps: IntentDeps, actor: Actor, changed: Experim
   if (gained.size > 0) await connections.autoConnect([...after], [...gained.keys()]);
   for (const [user, records] of gained) {
     const to = await store.findUser(user);
-    if (to && (await store.shareEmailsEnabled(to.username))) {
-      await deps.notifier.shared({ by: actor.username, to, experiments: records.map((r) => ({ id: r.id, name: r.name })) });
+    if (mail.notify && to && (await store.shareEmailsEnabled(to.username))) {
+      await deps.notifier.shared({ by: actor.username, to, experiments: records.map((r) => ({ id: r.id, name: r.name })), message: mail.message });
     }
   }
   await connections.refresh([...before, ...after]);

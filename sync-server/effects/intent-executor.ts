@@ -2,6 +2,7 @@ import type { IntentPlan } from '../../shared/rules/intents.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { isExperimentIntent, isProjectIntent, type Intent, type IntentCheck, type IntentCheckVerdict, type IntentResult } from '../../shared/schemas/intents.ts';
+import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
@@ -11,13 +12,16 @@ import { decideExperimentIntent, planExperimentIntent } from './experiment-inten
 import type { Notifier } from './notifier.ts';
 import { decideProjectIntent } from './project-intents.ts';
 
-export type IntentDeps = { store: Store; rooms: Rooms; blobs: BlobStore; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier };
+export type IntentDeps = {
+  store: Store; rooms: Rooms; blobs: BlobStore; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier;
+  limits: Pick<ServerLimits, 'waitingSharesPerAccount'>;
+};
 
 /** The rules never read an intent's id; a dry run has none, as it is recorded nowhere. */
 const DRY_RUN_ID = 'dry-run-check';
 
 /** What deciding an intent produced, for the answer and the audit log. */
-export type Decision = { verdict: Verdict; affected: string[]; skipped: IntentPlan['skipped']; user?: string };
+export type Decision = { verdict: Verdict; affected: string[]; skipped: IntentPlan['skipped']; user?: string; waitingFor?: string };
 
 /**
  * Decides and carries out intents. The server is the only writer of sharing state: it runs the
@@ -61,6 +65,16 @@ export class IntentExecutor {
     return next;
   }
 
+  /**
+   * Runs `work` in the intents' turn, for changes that arrive another way (a mail link's answer
+   * to a connection request, which may carry out shares waiting for it).
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   private async decide(actor: Actor, intent: Intent): Promise<IntentResult> {
     const earlier = await this.deps.store.findIntentResult(actor.username, intent.id);
     if (earlier !== null) return { ...(JSON.parse(earlier) as IntentResult), resent: true };
@@ -74,7 +88,7 @@ export class IntentExecutor {
   private async record(actor: Actor, intent: Intent, decision: Decision, experimentId: string | null): Promise<IntentResult> {
     const { verdict } = decision;
     const result: IntentResult = verdict.ok
-      ? { ok: true, draftId: intent.id, affected: decision.affected, skipped: decision.skipped, resent: false }
+      ? { ok: true, draftId: intent.id, affected: decision.affected, skipped: decision.skipped, resent: false, ...(decision.waitingFor ? { waitingFor: decision.waitingFor } : {}) }
       : { ok: false, draftId: intent.id, code: verdict.code, message: verdict.message, ...(verdict.path ? { path: verdict.path } : {}), resent: false };
     await this.deps.store.saveIntentResult(actor.username, intent.id, JSON.stringify(result), {
       at: Date.now(),
@@ -83,7 +97,7 @@ export class IntentExecutor {
       experimentId,
       verdict: result.ok ? 'accepted' : 'refused',
       code: result.ok ? null : result.code,
-      detail: { intent, affected: decision.affected, skipped: decision.skipped, user: decision.user ?? null },
+      detail: { intent, affected: decision.affected, skipped: decision.skipped, user: decision.user ?? null, ...(decision.waitingFor ? { waitingFor: decision.waitingFor } : {}) },
     });
     return result;
   }

@@ -9,11 +9,11 @@ import type { Notifier } from './notifier.ts';
  */
 export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf: (username: string) => Promise<string | null>, links: ShareLinks): Notifier {
   return {
-    async shared({ by, to, experiments }) {
+    async shared({ by, to, experiments, message }) {
       if (!to.email) return; // no proved address: nothing is mailed to this account
       const sharerEmail = await emailOf(by);
       const withLinks = experiments.map((e) => ({ ...e, url: shareLinkUrl(publicUrl(), links.mint({ experimentId: e.id, recipient: to.username, sharer: by })) }));
-      const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments: withLinks });
+      const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments: withLinks, ...(message ? { message } : {}) });
       await queue.send({ to: to.email, ...mail });
     },
     async connectionRequest({ from, toEmail, acceptUrl, rejectUrl }) {

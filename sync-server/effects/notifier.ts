@@ -2,7 +2,8 @@ import type { UserRecord } from '../store/store.ts';
 
 /** What the server tells people by mail. The mail queue implements it; tests may collect. */
 export type Notifier = {
-  shared(input: { by: string; to: UserRecord; experiments: Array<{ id: string; name: string }> }): Promise<void>;
+  /** `message`: the sharer's own words (bounded plain text, see ShareMessage), quoted in the mail. */
+  shared(input: { by: string; to: UserRecord; experiments: Array<{ id: string; name: string }>; message?: string | null }): Promise<void>;
   connectionRequest(input: { from: UserRecord; toEmail: string; acceptUrl: string; rejectUrl: string }): Promise<void>;
 };
 

@@ -124,7 +124,8 @@ const routes: Record<string, Route> = {
 
   'POST /connections/respond': async (req, res, deps) => {
     const token = new URLSearchParams(await readText(req)).get('token') ?? '';
-    const outcome = await deps.connections.respondByLink(token, true);
+    // In the intents' turn: accepting may carry out shares that wait for this connection.
+    const outcome = await deps.intents.exclusive(() => deps.connections.respondByLink(token, true));
     sendPage(res, outcome.status, outcome.status === 200 ? 'Done' : 'Nothing changed', outcome.message);
   },
 

@@ -1,3 +1,5 @@
+import { experimentUrl } from '../../shared/links.ts';
+
 /**
  * The notification emails, as pure functions from what happened to `{ subject, text, html }`.
  * Invariants: every value that came from a user (names, emails, experiment names, ids) is
@@ -13,6 +15,8 @@ export type ShareNotice = {
   sharer: { username: string; email?: string };
   /** `url`, when given, is the experiment's link (a share link's landing page); else its plain address. */
   experiments: { id: string; name: string; url?: string }[];
+  /** The sharer's note (ShareMessage: bounded plain text); quoted as theirs, never in a header. */
+  message?: string;
 };
 
 export type ConnectionRequestNotice = {
@@ -35,8 +39,15 @@ function oneLine(value: string, max = 80): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-export function experimentUrl(publicUrl: string, id: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/experiments/${encodeURIComponent(id)}`;
+export { experimentUrl };
+
+/**
+ * A sharer's words may hold addresses; shown as they are, a mail client would make them live
+ * links, possibly made to look like ours. Defanged (`https[:]//lab[.]org`), they stay readable
+ * and nothing turns them into a link.
+ */
+export function defang(text: string): string {
+  return text.replace(/:\/\//g, '[:]//').replace(/([A-Za-z0-9-])\.(?=[A-Za-z0-9-])/g, '$1[.]');
 }
 
 /** The landing page of a share mail's sealed link (sync-server/http/share-landing.ts). */
@@ -65,9 +76,15 @@ export function shareNotification(notice: ShareNotice): MailContent {
   const what = items.length === 1 ? 'an experiment' : `${items.length} experiments`;
   const intro = `${who(sharer)} shared ${what} with you on Cytoshare.`;
   const outro = 'It is now in your Inbox in the Cytoshare extension. To change your mail preferences, open Settings from the Cytoshare button in your browser toolbar.';
-  const text = [intro, '', ...items.map((i) => `- ${i.name}\n  ${i.url}`), '', outro, ''].join('\n');
+  const said = notice.message ? defang(notice.message) : null;
+  const saidIntro = `${oneLine(sharer.username, 40)} wrote (their own words, not checked by Cytoshare):`;
+  const quoted = said ? [saidIntro, ...said.split('\n').map((line) => `> ${line}`), ''] : [];
+  const text = [intro, '', ...quoted, ...items.map((i) => `- ${i.name}\n  ${i.url}`), '', outro, ''].join('\n');
   const html = page([
     `<p>${escapeHtml(intro)}</p>`,
+    ...(said
+      ? [`<p>${escapeHtml(saidIntro)}</p><blockquote style="white-space: pre-wrap; border-left: 3px solid #ccc; margin: 0 0 1em; padding-left: 1em">${escapeHtml(said)}</blockquote>`]
+      : []),
     `<ul>${items.map((i) => `<li>${link(i.url, i.name)}</li>`).join('')}</ul>`,
     `<p>${escapeHtml(outro)}</p>`,
   ]);

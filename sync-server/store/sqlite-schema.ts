@@ -216,3 +216,22 @@ migrations.push(`
   );
   CREATE INDEX review_links_by_experiment ON review_links (experiment_id, created_at);
 `);
+
+/** Shares waiting for a connection to be accepted (connect-then-share), and their outcome. */
+migrations.push(`
+  CREATE TABLE waiting_shares (
+    id TEXT PRIMARY KEY,
+    experiment_id TEXT NOT NULL,
+    sharer TEXT NOT NULL,
+    username TEXT NOT NULL,
+    named_by_address INTEGER NOT NULL,
+    notify INTEGER NOT NULL,
+    message TEXT,
+    status TEXT NOT NULL,
+    code TEXT,
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+  );
+  CREATE INDEX waiting_shares_sharer ON waiting_shares(sharer, status);
+  CREATE INDEX waiting_shares_user ON waiting_shares(username, status);
+`);

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
+import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
@@ -67,7 +68,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   });
   const journal = options.journal ? new UpdateJournal(join(dataDir, JOURNAL_FILE)) : null;
   const store = new SqliteStore(db, checkpointer, journal);
-  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db)) as Store;
+  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db)) as Store;
 }
 
 function migrate(db: Database.Database): void {
@@ -89,6 +90,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteAccounts>
       | keyof ReturnType<typeof sqliteEmailClaims>
       | keyof ReturnType<typeof sqliteReviewLinks>
+      | keyof ReturnType<typeof sqliteWaitingShares>
     >
 {
   private readonly st;

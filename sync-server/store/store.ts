@@ -56,6 +56,28 @@ export type ConnectionRequestRecord = {
   createdAt: number;
   decidedAt: number | null;
 };
+/**
+ * A share sent with `connect` to someone not connected yet: it waits for the connection, is
+ * then decided again by the rules (`done`), or is refused with the reason the sharer sees.
+ */
+export type WaitingShareRecord = {
+  /** The share intent's draft id. */
+  id: string;
+  experimentId: string;
+  sharer: string;
+  user: string;
+  /**
+   * The sharer named them by address. When not, the pending request it sent must not show the
+   * sharer that address: a username would otherwise reveal its account's email.
+   */
+  namedByAddress: boolean;
+  notify: boolean;
+  message: string | null;
+  status: 'waiting' | 'refused' | 'done';
+  code: string | null;
+  createdAt: number;
+  decidedAt: number | null;
+};
 export type EmailLinkRecord = { tokenHash: string; requestId: string; action: 'accept' | 'reject'; expiresAt: number; usedAt: number | null };
 /** The secret is kept only as SHA-256 (hex); the page compares hashes in constant time. */
 export type ReviewLinkRecord = {
@@ -183,6 +205,11 @@ export interface Store {
   getEmailLink(tokenHash: string): Promise<EmailLinkRecord | null>;
   /** Marks the link used; false if it was used already (each link works once). */
   useEmailLink(tokenHash: string, at: number): Promise<boolean>;
+
+  /** Inserts or replaces the waiting share with this id. */
+  saveWaitingShare(share: WaitingShareRecord): Promise<void>;
+  /** Waiting and refused shares (not done) by `sharer` and/or to `user`, oldest first. */
+  waitingShares(filter: { sharer?: string; user?: string }): Promise<WaitingShareRecord[]>;
 
   shareEmailsEnabled(username: string): Promise<boolean>;
   setShareEmails(username: string, enabled: boolean): Promise<void>;

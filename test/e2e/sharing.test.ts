@@ -51,13 +51,14 @@ describe('sharing between two people, through the UI', () => {
     expect(await popup.experiments().textContent()).toContain('CD8 T-cell panel');
   });
 
-  it('a share the rules refuse is explained in the dialog, and nothing is recorded', async () => {
+  it('a share to someone not connected is explained in the dialog with a Connect action, and nothing is recorded', async () => {
     const manager = await alice.manager();
     await visible(manager.row('CD8 T-cell panel'));
     const dialog = await manager.openSharing('CD8 T-cell panel');
     await dialog.shareWith('carol');
-    await visible(manager.page.getByTestId('sharing-refusal'));
-    expect(await manager.page.getByTestId('sharing-refusal').textContent()).toBe('Connect with this user before sharing with them.');
+    await visible(manager.page.getByTestId('connect-first'));
+    expect(await manager.page.getByTestId('connect-first').textContent()).toContain('You are not connected with carol');
+    await visible(dialog.root.getByRole('button', { name: 'Connect and share' }));
     expect(await dialog.accessRow('carol').count()).toBe(0);
     expect(await manager.page.getByTestId('pending-count').count()).toBe(0);
     await dialog.close();

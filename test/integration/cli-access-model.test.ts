@@ -41,12 +41,12 @@ describe('cytoshare CLI: access model and plain output', () => {
     expect(owner).toEqual([
       { user: 'alice', via: 'owner' },
       { user: 'bob', via: 'direct' },
-      { user: 'carol', via: 'project-member' },
+      { user: 'carol', via: 'project-member', role: 'member', level: 'full' },
     ]);
     expect((await w.as('bob', ['exp', 'show', exp])).json.access).toEqual(owner);
     // A later change of the project's people reaches the collaborator too.
     expect((await w.as('alice', ['project', 'member', project, 'dave', '--role', 'leader'])).code).toBe(0);
-    expect((await w.as('bob', ['exp', 'show', exp])).json.access).toEqual([...owner, { user: 'dave', via: 'project-member' }]);
+    expect((await w.as('bob', ['exp', 'show', exp])).json.access).toEqual([...owner, { user: 'dave', via: 'project-member', role: 'leader', level: 'full' }]);
   });
 
   it('an experiment linked into a shared family gets the family’s people, with their mail', async () => {

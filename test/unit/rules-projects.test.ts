@@ -408,7 +408,8 @@ describe('accessList with a project', () => {
   const state = exp({ id: 'exp-alpha001', grants: ['frank', 'carl'], projectId: 'proj-alpha001' });
 
   it('lists the owner, the direct grants, then the project’s people by name, each once', () => {
-    expect(accessList(state, p)).toStrictEqual([
+    // Roles and levels per row: rules-access-rows.test.ts.
+    expect(accessList(state, p).map(({ user, via }) => ({ user, via }))).toStrictEqual([
       { user: 'olivia', via: 'owner' },
       { user: 'carl', via: 'direct' },
       { user: 'frank', via: 'direct' },

@@ -9,7 +9,7 @@ const EXP = '0b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 function draft(over: Partial<Draft> & Record<string, unknown> = {}): Draft {
   return {
     id: 'd0123456789ab', experimentId: EXP, description: 'share with bob', state: 'rejected', code: ErrorCode.NOT_CONNECTED,
-    createdAt: 1, kind: 'intent', intent: { id: 'd0123456789ab', type: 'share', experimentId: EXP, user: 'bob' }, ...over,
+    createdAt: 1, kind: 'intent', intent: { id: 'd0123456789ab', type: 'share', experimentId: EXP, user: 'bob', notify: true, message: 'the CD4 panel' }, ...over,
   } as Draft;
 }
 
@@ -67,11 +67,11 @@ describe('the worker message handler', () => {
     spy.mockRestore();
   });
 
-  it('retries a rejected share as a new draft and forgets the old one', async () => {
+  it('retries a rejected share as a new draft with the same mail and message, and forgets the old one', async () => {
     const core = fakeCore();
     const answer = await createHandler(context(core))({ type: 'retry', draftId: 'd0123456789ab' });
     expect(answer).toMatchObject({ ok: true, value: { id: 'd9999999999', state: 'pending' } });
-    expect(core.share).toHaveBeenCalledWith(EXP, 'bob');
+    expect(core.share).toHaveBeenCalledWith(EXP, 'bob', { notify: true, message: 'the CD4 panel', connect: undefined });
     expect(core.dismiss).toHaveBeenCalledWith('d0123456789ab');
   });
 

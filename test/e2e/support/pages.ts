@@ -49,8 +49,12 @@ export class SharingDialogPage {
   accessRow(user: string): Locator {
     return this.root.getByTestId(`access-${user}`);
   }
+  /** Making public asks first (what public means); this confirms. */
   async togglePublic(): Promise<void> {
-    await this.root.getByRole('button', { name: /Make (public|private)/ }).click();
+    const toggle = this.root.getByRole('button', { name: /^Make (public…|private)$/ });
+    const makingPublic = (await toggle.textContent())?.startsWith('Make public') ?? false;
+    await toggle.click();
+    if (makingPublic) await this.root.getByTestId('public-confirm').getByRole('button', { name: 'Make public', exact: true }).click();
   }
   async close(): Promise<void> {
     await this.root.getByRole('button', { name: 'Close sharing dialog' }).click();

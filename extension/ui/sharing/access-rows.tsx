@@ -1,0 +1,41 @@
+import type { View } from '../../messages.ts';
+
+/**
+ * Why each person has access, in words: owner, full access given directly, or through the
+ * project by role, with what a restricted project policy leaves them.
+ */
+type Row = View['access'][number];
+
+const roleWords: Record<string, string> = { manager: 'Project manager', leader: 'Project leader', member: 'Project member' };
+const cloneWords = { disabled: 'no cloning', 'files-only': 'may clone the files only', full: 'may clone' } as const;
+
+export function roleOf(row: Row): string {
+  if (row.via === 'owner') return 'Owner';
+  if (row.via === 'direct') return 'Full access (shared directly)';
+  const role = roleWords[row.role ?? (row.via === 'project-manager' ? 'manager' : 'member')] ?? 'Project member';
+  if (row.level === 'full') return `${role} · full access`;
+  if (row.level === 'restricted') return `${role} · restricted access`;
+  return role;
+}
+
+/** The restricted levels, one phrase each, as the project policy sets them. */
+export function restrictedLevels(row: Row): string[] {
+  const r = row.rights;
+  if (row.level !== 'restricted' || !r) return [];
+  return [
+    'can view, not edit tags or gates',
+    r.download ? 'may download files' : 'no downloads',
+    r.illustrate ? 'may create illustrations' : 'illustrations view-only',
+    cloneWords[r.clone],
+  ];
+}
+
+export function AccessRowText({ row }: { row: Row }) {
+  const levels = restrictedLevels(row);
+  return (
+    <span class="why" data-testid={`role-${row.user}`}>
+      {roleOf(row)}
+      {levels.length > 0 && <span class="levels">: {levels.join('; ')}</span>}
+    </span>
+  );
+}
