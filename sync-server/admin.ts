@@ -1,6 +1,6 @@
 import { ErrorCode } from '../shared/codes.ts';
 import { Email, Password, Username, type ServerMode } from '../shared/schemas/entities.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from './auth/passwords.ts';
 import { EmailProofs, type ProofDeps } from './auth/email-proof.ts';
@@ -8,7 +8,6 @@ import { DEFAULT_LIMITS } from './limits.ts';
 import { BLOB_GRACE_MS, collectBlobGarbage, type BlobCollection } from './files/blob-gc.ts';
 import { BlobStore } from './files/blob-store.ts';
 import { DATABASE_FILE, openSqliteStore } from './store/sqlite-store.ts';
-import { JOURNAL_FILE, readJournal } from './store/update-journal.ts';
 import type { Store } from './store/store.ts';
 
 /** An expected refusal of an admin or account action, with a stable code. */
@@ -142,18 +141,16 @@ async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>,
 
 /**
  * `cytoshare admin --data DIR gc-blobs [--dry-run]`: removes FCS files no experiment lists any
- * more. Safe while the server runs: it reads the update journal without draining it, and keeps
- * blobs written or uploaded again within `graceMs`.
+ * more. Safe while the server runs: the store shows every update the server acknowledged, and
+ * blobs written or uploaded again within `graceMs` are kept.
  */
 export function gcBlobs(dataDir: string, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
-  const journalPath = join(dataDir, JOURNAL_FILE);
   return withStore(
     dataDir,
     (store) =>
       collectBlobGarbage({
         store,
         blobs: new BlobStore(dataDir),
-        journal: existsSync(journalPath) ? readJournal(readFileSync(journalPath)) : [],
         now: Date.now(),
         graceMs: options.graceMs ?? BLOB_GRACE_MS,
         dryRun: options.dryRun,

@@ -106,7 +106,10 @@ async function carryOut(
     case IntentType.delete: {
       const record = experiments.get(intent.experimentId) as ExperimentRecord;
       const holders = holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null);
-      await rooms.remove(docName.experiment(record.id), () => store.deleteExperiment(record.id));
+      await rooms.remove(docName.experiment(record.id), async () => {
+        await store.deleteExperiment(record.id);
+        await store.deleteDocument(docName.experiment(record.id));
+      });
       const children = [...experiments.values()].filter((e) => e.parentId === record.id).map((e) => e.id);
       await refreshProjections(store, rooms, [record.id, ...children], holders);
       return;

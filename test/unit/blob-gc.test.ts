@@ -31,14 +31,17 @@ function fileUpdate(sha256: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc);
 }
 
-const emptyStore = { storedDocNames: async () => [], loadUpdates: async () => ({ updates: [], lastSeq: 0 }) };
+/** A store whose update log lists one experiment document holding `update`. */
+const storeWith = (update: Uint8Array) => ({
+  storedDocNames: async () => [docName.experiment('e1')],
+  loadUpdates: async () => ({ updates: [update], lastSeq: 1 }),
+});
 
 describe('blob collection', () => {
-  it('keeps a blob listed only by an update still in the journal', async () => {
+  it('keeps a blob an experiment document lists and removes the others', async () => {
     const listed = oldBlob(new Uint8Array([1, 2, 3]));
     const orphan = oldBlob(new Uint8Array([4, 5, 6]));
-    const journal = [{ seq: 1, doc: docName.experiment('e1'), update: fileUpdate(listed) }];
-    const result = await collectBlobGarbage({ store: emptyStore, blobs, journal, now: Date.now(), graceMs: 60_000, dryRun: false });
+    const result = await collectBlobGarbage({ store: storeWith(fileUpdate(listed)), blobs, now: Date.now(), graceMs: 60_000, dryRun: false });
     expect(result).toMatchObject({ referenced: 1, removed: 1 });
     expect(blobs.has(listed)).toBe(true);
     expect(blobs.has(orphan)).toBe(false);
@@ -59,8 +62,7 @@ describe('blob collection', () => {
     const sha = oldBlob(new Uint8Array([8, 8]));
     const aside = join(dir, 'blobs', `.gc-${sha}-00000000`);
     renameSync(join(dir, 'blobs', sha), aside);
-    const journal = [{ seq: 1, doc: docName.experiment('e1'), update: fileUpdate(sha) }];
-    const result = await collectBlobGarbage({ store: emptyStore, blobs, journal, now: Date.now(), graceMs: 0, dryRun: false });
+    const result = await collectBlobGarbage({ store: storeWith(fileUpdate(sha)), blobs, now: Date.now(), graceMs: 0, dryRun: false });
     expect(result).toMatchObject({ referenced: 1, removed: 0 });
     expect(blobs.has(sha)).toBe(true);
     expect(existsSync(aside)).toBe(false);
