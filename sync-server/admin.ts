@@ -6,8 +6,8 @@ import { hashPassword } from './auth/passwords.ts';
 import { EmailProofs, type ProofDeps } from './auth/email-proof.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { BLOB_GRACE_MS, collectBlobGarbage, type BlobCollection } from './files/blob-gc.ts';
-import { BlobStore } from './files/blob-store.ts';
-import { DATABASE_FILE, openSqliteStore } from './store/sqlite-store.ts';
+import { openBlobs, openStore, type DataChoice } from './store/open-store.ts';
+import { DATABASE_FILE } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
 /** An expected refusal of an admin or account action, with a stable code. */
@@ -76,8 +76,16 @@ function enqueueDirectly(store: Store): ProofDeps['send'] {
   };
 }
 
+/**
+ * What an admin command works on: a data folder (a path), or the choice the server was started
+ * with (`--database URL`, `--blobs DIR`). It works on the data directly, beside a running server.
+ */
+export type AdminTarget = string | DataChoice;
+
+const choiceOf = (target: AdminTarget): DataChoice => (typeof target === 'string' ? { dataDir: target } : target);
+
 /** `cytoshare admin --data DIR add-user …`: works on the data folder directly. */
-export function addUser(dataDir: string, input: NewUser): Promise<NewAccount> {
+export function addUser(dataDir: AdminTarget, input: NewUser): Promise<NewAccount> {
   return withStore(dataDir, (store) => createAccount(store, input));
 }
 
@@ -85,7 +93,7 @@ export function addUser(dataDir: string, input: NewUser): Promise<NewAccount> {
  * `cytoshare admin --data DIR reset-password USER --password-stdin`: sets a new password and
  * ends every session of the account. A running server closes their sockets within its poll.
  */
-export function resetPassword(dataDir: string, username: string, password: string): Promise<{ username: string; endedSessions: number }> {
+export function resetPassword(dataDir: AdminTarget, username: string, password: string): Promise<{ username: string; endedSessions: number }> {
   return withStore(
     dataDir,
     async (store) => {
@@ -105,7 +113,7 @@ export function resetPassword(dataDir: string, username: string, password: strin
  * the account (a running server closes its sockets within its poll) and refuses its logins;
  * its experiments and grants stay, so enabling gives everything back.
  */
-export function setAccountDisabled(dataDir: string, username: string, disabled: boolean): Promise<{ username: string; disabled: boolean }> {
+export function setAccountDisabled(dataDir: AdminTarget, username: string, disabled: boolean): Promise<{ username: string; disabled: boolean }> {
   return withStore(
     dataDir,
     async (store) => {
@@ -125,13 +133,17 @@ async function existingUser(store: Store, username: string): Promise<string> {
 }
 
 /**
- * Runs `work` on the data folder's store and closes it. With `mustExist`, for commands that
- * read a data folder, a folder without a database is refused: opening a wrong path would create
- * an empty one, and a blob collection would then find nothing listed and remove every file.
+ * Runs `work` on the target's store and closes it. With `mustExist`, for commands that read a
+ * data folder, a folder without a database is refused: opening a wrong path would create an
+ * empty one, and a blob collection would then find nothing listed and remove every file. (A
+ * PostgreSQL database is never created by opening it: a wrong URL fails to connect.)
  */
-async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>, { mustExist = false } = {}): Promise<T> {
-  if (mustExist && !existsSync(join(dataDir, DATABASE_FILE))) throw new CodedError(ErrorCode.BAD_REQUEST, `no Cytoshare database in ${dataDir}`);
-  const store = openSqliteStore(dataDir);
+async function withStore<T>(target: AdminTarget, work: (store: Store) => Promise<T>, { mustExist = false } = {}): Promise<T> {
+  const choice = choiceOf(target);
+  if (mustExist && !choice.database && choice.dataDir && !existsSync(join(choice.dataDir, DATABASE_FILE))) {
+    throw new CodedError(ErrorCode.BAD_REQUEST, `no Cytoshare database in ${choice.dataDir}`);
+  }
+  const store = await openStore(choice, 'tool');
   try {
     return await work(store);
   } finally {
@@ -144,17 +156,17 @@ async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>,
  * more. Safe while the server runs: the store shows every update the server acknowledged, and
  * blobs written or uploaded again within `graceMs` are kept.
  */
-export function gcBlobs(dataDir: string, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
+export function gcBlobs(dataDir: AdminTarget, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
   return withStore(
     dataDir,
-    (store) =>
-      collectBlobGarbage({
-        store,
-        blobs: new BlobStore(dataDir),
-        now: Date.now(),
-        graceMs: options.graceMs ?? BLOB_GRACE_MS,
-        dryRun: options.dryRun,
-      }),
+    async (store) => {
+      const blobs = openBlobs(choiceOf(dataDir));
+      try {
+        return await collectBlobGarbage({ store, blobs, now: Date.now(), graceMs: options.graceMs ?? BLOB_GRACE_MS, dryRun: options.dryRun });
+      } finally {
+        await blobs.close();
+      }
+    },
     { mustExist: true },
   );
 }
@@ -169,7 +181,7 @@ export type MailStatus = {
  * first, at most `limit`), with the recipient and the last error. Subjects and bodies are left
  * out: they name experiments.
  */
-export function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
+export function mailStatus(dataDir: AdminTarget, limit = 50): Promise<MailStatus> {
   return withStore(
     dataDir,
     async (store) => {
@@ -191,7 +203,7 @@ export function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
  * `cytoshare admin --data DIR mail --retry ID`: sends a given-up mail again (say, once the
  * recipient's mailbox exists). A running server picks it up within its mail poll (a minute).
  */
-export function retryMail(dataDir: string, id: number): Promise<{ id: number; requeued: true }> {
+export function retryMail(dataDir: AdminTarget, id: number): Promise<{ id: number; requeued: true }> {
   return withStore(
     dataDir,
     async (store) => {
@@ -207,7 +219,7 @@ export function retryMail(dataDir: string, id: number): Promise<{ id: number; re
  * keeps everyone able to share with whom they already share: each such pair gets a
  * *pre-existing* connection. Returns how many were made.
  */
-export function setMode(dataDir: string, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
+export function setMode(dataDir: AdminTarget, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
   return withStore(dataDir, (store) => changeMode(store, mode));
 }
 

@@ -75,7 +75,7 @@ async function carryOut(
       // The clone's records point at the source's blobs: a blob collection running now must keep them.
       for (const file of Object.values(content.files ?? {})) {
         const parsed = FileRecord.safeParse(file);
-        if (parsed.success) deps.blobs.touch(parsed.data.sha256);
+        if (parsed.success) await deps.blobs.touch(parsed.data.sha256);
       }
       const name = `${String(content.meta.name ?? source.name)} (clone)`.slice(0, 200);
       content.meta.name = name;

@@ -5,13 +5,13 @@ import { isExperimentIntent, isProjectIntent, type Intent, type IntentResult } f
 import type { Logger } from '../log.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
-import type { BlobStore } from '../files/blob-store.ts';
+import type { Blobs } from '../files/blobs.ts';
 import type { Connections } from './connections.ts';
 import { decideExperimentIntent } from './experiment-intents.ts';
 import type { Notifier } from './notifier.ts';
 import { decideProjectIntent } from './project-intents.ts';
 
-export type IntentDeps = { store: Store; rooms: Rooms; blobs: BlobStore; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier };
+export type IntentDeps = { store: Store; rooms: Rooms; blobs: Blobs; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier };
 
 /** What deciding an intent produced, for the answer and the audit log. */
 export type Decision = { verdict: Verdict; affected: string[]; skipped: IntentPlan['skipped']; user?: string };

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
 import type { Store } from '../store/store.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { Blobs } from './blobs.ts';
 
 /** How long an unlisted blob is kept: an upload writes its blob a moment before recording it. */
 export const BLOB_GRACE_MS = 60 * 60_000;
@@ -26,24 +26,24 @@ export type BlobCollection = {
  */
 export async function collectBlobGarbage(options: {
   store: Pick<Store, 'storedDocNames' | 'loadUpdates'>;
-  blobs: BlobStore;
+  blobs: Blobs;
   now: number;
   graceMs: number;
   dryRun: boolean;
 }): Promise<BlobCollection> {
   const { store, blobs, now, graceMs, dryRun } = options;
   const staleBefore = now - graceMs;
-  if (!dryRun) blobs.recoverInterrupted(staleBefore);
+  if (!dryRun) await blobs.recoverInterrupted(staleBefore);
   const referenced = await referencedBlobs(store);
   const result: BlobCollection = { referenced: 0, removed: 0, freedBytes: 0, recent: 0, dryRun };
-  for (const blob of blobs.entries()) {
+  for (const blob of await blobs.entries()) {
     if (referenced.has(blob.sha256)) result.referenced++;
     else if (blob.mtimeMs >= staleBefore) result.recent++;
     else if (dryRun) {
       result.removed++;
       result.freedBytes += blob.size;
     } else {
-      const freed = blobs.removeIfStale(blob.sha256, staleBefore);
+      const freed = await blobs.removeIfStale(blob.sha256, staleBefore);
       if (freed > 0) {
         result.removed++;
         result.freedBytes += freed;
