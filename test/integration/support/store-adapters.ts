@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPgStore } from '../../../sync-server/store/pg-store.ts';
+import { BlobStore } from '../../../sync-server/files/blob-store.ts';
+import type { Blobs } from '../../../sync-server/files/blobs.ts';
+import { PgBlobs } from '../../../sync-server/files/pg-blobs.ts';
+import { openPgStore, pgPool } from '../../../sync-server/store/pg-store.ts';
 import { openSqliteStore } from '../../../sync-server/store/sqlite-store.ts';
 import type { Store } from '../../../sync-server/store/store.ts';
 import { createTestDatabase, dropTestDatabase, PG_SKIP_REASON, TEST_PG } from '../../support/pg-database.ts';
@@ -11,7 +14,7 @@ import { createTestDatabase, dropTestDatabase, PG_SKIP_REASON, TEST_PG } from '.
  * server opens it. `openAnother` opens a second store on the same data (another server node, or
  * a tool beside the server); `dispose` closes both and removes the data.
  */
-export type OpenedStore = { store: Store; openAnother(): Promise<Store>; dispose(): Promise<void> };
+export type OpenedStore = { store: Store; blobs: Blobs; openAnother(): Promise<Store>; dispose(): Promise<void> };
 export type Adapter = { name: string; skip: boolean; open(): Promise<OpenedStore> };
 
 export const ADAPTERS: Adapter[] = [
@@ -23,6 +26,7 @@ export const ADAPTERS: Adapter[] = [
       const opened = [openSqliteStore(dir, { journal: true })];
       return {
         store: opened[0]!,
+        blobs: new BlobStore(dir),
         async openAnother() {
           const tool = openSqliteStore(dir);
           opened.push(tool);
@@ -41,8 +45,11 @@ export const ADAPTERS: Adapter[] = [
     async open() {
       const url = await createTestDatabase();
       const opened = [await openPgStore(url)];
+      const scratch = mkdtempSync(join(tmpdir(), 'cytoshare-contract-'));
+      const blobs = new PgBlobs(pgPool(url), scratch);
       return {
         store: opened[0]!,
+        blobs,
         async openAnother() {
           const other = await openPgStore(url);
           opened.push(other);
@@ -50,6 +57,8 @@ export const ADAPTERS: Adapter[] = [
         },
         async dispose() {
           for (const s of opened) await s.close();
+          await blobs.close();
+          rmSync(scratch, { recursive: true, force: true });
           await dropTestDatabase(url);
         },
       };
