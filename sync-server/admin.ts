@@ -49,18 +49,18 @@ export async function createAccount(
   const verified = input.verified ?? false;
   if (verified && (await store.findUser(email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
   const staff = input.staff ?? false;
-  await store.addUser({
-    username: username.data,
-    email: '',
-    passwordHash: await hash(password.data),
-    staff,
-    createdAt: Date.now(),
-  });
+  const passwordHash = await hash(password.data);
+  const account = { username: username.data, email: '', passwordHash, staff, createdAt: Date.now() };
   if (verified) {
-    // proveEmail also drops whatever unproved claims other accounts had on the address.
-    if (!(await store.proveEmail(username.data, email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
+    // One unit of work: an address another account proves meanwhile leaves no account behind.
+    await store.transaction(async (tx) => {
+      await tx.addUser(account);
+      // proveEmail also drops whatever unproved claims other accounts had on the address.
+      if (!(await tx.proveEmail(username.data, email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
+    });
     return { username: username.data, email: email.data, staff, emailVerified: true, pendingEmail: null };
   }
+  await store.addUser(account);
   const proving = proofs ?? new EmailProofs({ store, limits: DEFAULT_LIMITS, send: enqueueDirectly(store), publicUrl: () => '' });
   const state = await proving.claim(username.data, email.data);
   return { username: username.data, email: state.email, staff, emailVerified: false, pendingEmail: state.pendingEmail };
@@ -223,18 +223,23 @@ export function setMode(dataDir: AdminTarget, mode: ServerMode): Promise<{ mode:
   return withStore(dataDir, (store) => changeMode(store, mode));
 }
 
-/** The one way a data folder changes mode, whether by the admin command or a server start. */
-export async function changeMode(store: Store, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
-  const before = (await store.getMode()) ?? 'premium';
-  let preExisting = 0;
-  if (before === 'enterprise' && mode === 'premium') {
-    const now = Date.now();
-    for (const [a, b] of await store.sharingPairs()) {
-      if (await store.getConnection(a, b)) continue;
-      await store.saveConnection(a, b, 'pre-existing', now);
-      preExisting++;
+/**
+ * The one way a data folder changes mode, whether by the admin command or a server start: the
+ * pre-existing connections and the new mode commit together, or nothing changes.
+ */
+export function changeMode(store: Store, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
+  return store.transaction(async (tx) => {
+    const before = (await tx.getMode()) ?? 'premium';
+    let preExisting = 0;
+    if (before === 'enterprise' && mode === 'premium') {
+      const now = Date.now();
+      for (const [a, b] of await tx.sharingPairs()) {
+        if (await tx.getConnection(a, b)) continue;
+        await tx.saveConnection(a, b, 'pre-existing', now);
+        preExisting++;
+      }
     }
-  }
-  await store.setMode(mode);
-  return { mode, preExisting };
+    await tx.setMode(mode);
+    return { mode, preExisting };
+  });
 }

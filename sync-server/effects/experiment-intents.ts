@@ -124,8 +124,10 @@ async function carryOut(
         holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null).forEach((user) => before.add(user));
         changed.push({ ...record, ...applyIntent(intent, plan, record, actor, now) });
       }
-      await store.saveExperiments(changed);
-      if (intent.type === IntentType.curate) await store.clearCurationRequest(intent.experimentId);
+      await store.transaction(async (tx) => {
+        await tx.saveExperiments(changed);
+        if (intent.type === IntentType.curate) await tx.clearCurationRequest(intent.experimentId);
+      });
       for (const record of changed) {
         const project = record.projectId ? ((await store.getProject(record.projectId)) ?? null) : null;
         await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record), project));

@@ -5,14 +5,14 @@ import { PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
 import { nextId, startHarness, type Harness } from './support/harness.ts';
 
 /**
- * The key paths of the server on PostgreSQL (the harness's `store: 'postgres'`): sharing and
+ * The key paths of the server on PostgreSQL (the harness's `backend: 'postgres'`): sharing and
  * cutting access, intents and their resends, live edits that survive a restart, uploads,
  * downloads and plots of files stored in the database.
  */
 describe.skipIf(TEST_PG === null)(`the server on PostgreSQL${PG_SKIP_REASON}`, () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startHarness({ store: 'postgres' });
+    h = await startHarness({ backend: 'postgres' });
   });
   afterEach(async () => {
     await h.stop();

@@ -23,7 +23,7 @@ import { createTestDatabase, dropTestDatabase } from '../../support/pg-database.
 export type Harness = {
   server: RunningServer;
   dataDir: string;
-  /** The PostgreSQL database the server runs on (`store: 'postgres'`), else null. */
+  /** The PostgreSQL database the server runs on (`backend: 'postgres'`), else null. */
   database: string | null;
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -71,14 +71,14 @@ export type HarnessStore = 'sqlite' | 'postgres';
 
 /**
  * `connectAll` (default on) connects every new user with every earlier one, as a fixture for
- * tests about sharing rather than about connections. `store` picks the database (default
+ * tests about sharing rather than about connections. `backend` picks the database (default
  * SQLite, or CYTOSHARE_HARNESS_STORE): with 'postgres' records, updates and FCS files go to a
  * database of its own on the test cluster, dropped by `stop`.
  */
-export async function startHarness(options: Partial<ServerOptions> & { connectAll?: boolean; store?: HarnessStore } = {}): Promise<Harness> {
+export async function startHarness(options: Partial<ServerOptions> & { connectAll?: boolean; backend?: HarnessStore } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-it-'));
-  const { connectAll = true, store: storeKind = (process.env['CYTOSHARE_HARNESS_STORE'] as HarnessStore | undefined) ?? 'sqlite', ...serverOptions } = options;
-  const database = storeKind === 'postgres' ? await createTestDatabase() : null;
+  const { connectAll = true, backend = (process.env['CYTOSHARE_HARNESS_STORE'] as HarnessStore | undefined) ?? 'sqlite', ...serverOptions } = options;
+  const database = backend === 'postgres' ? await createTestDatabase() : null;
   const base = { dataDir, host: '127.0.0.1', port: 0, mode: 'premium' as const, unloadDelayMs: 200, ...serverOptions };
   // Each start opens the chosen store anew: a server closes the store it was given.
   const start = async (port: number) => {
