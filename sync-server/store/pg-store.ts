@@ -39,7 +39,15 @@ function records(db: Kysely<PgSchema>): StoreTx {
  * order its updates were committed.
  */
 class PgUpdateLog implements UpdateLog {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /**
+     * Connections that hold document locks, a pool of their own: work under a lock reads and
+     * writes records (client ids, say) through `pool`, and if both drew from one pool, as many
+     * locked documents as connections would each wait for a connection none of them gives back.
+     */
+    private readonly lockPool: pg.Pool,
+  ) {}
 
   async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
     const r = await this.pool.query<{ seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = $1 ORDER BY seq', [doc]);
@@ -74,7 +82,7 @@ class PgUpdateLog implements UpdateLog {
    * its locks.
    */
   async lockDocument<T>(doc: string, work: (log: DocumentLog) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.lockPool.connect();
     let broken: Error | undefined;
     try {
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [doc]);
@@ -127,7 +135,8 @@ export async function openPgStore(url: string): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  const log = new PgUpdateLog(pool);
+  const lockPool = pgPool(url);
+  const log = new PgUpdateLog(pool, lockPool);
   const store: Store = {
     ...records(db),
     loadUpdates: (doc) => log.loadUpdates(doc),
@@ -137,7 +146,10 @@ export async function openPgStore(url: string): Promise<Store> {
     deleteDocument: (doc) => log.deleteDocument(doc),
     lockDocument: (doc, work) => log.lockDocument(doc, work),
     transaction: (work) => db.transaction().execute((trx: Transaction<PgSchema>) => work(records(trx))),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await lockPool.end();
+    },
   };
   return store;
 }
