@@ -31,7 +31,9 @@ export async function openStore(choice: DataChoice, role: 'server' | 'tool'): Pr
 /** Where the FCS files of `choice` live (see DataChoice). */
 export function openBlobs(choice: DataChoice): Blobs {
   if (choice.blobsDir) return new BlobStore(choice.blobsDir, '', true);
-  if (choice.database) return new PgBlobs(pgPool(choice.database), join(choice.dataDir ?? tmpdir(), 'uploads'));
+  // Uploads arrive in a local file first: in the server's data folder, or (a tool, which takes
+  // none) a folder of Cytoshare's own under the system's temporary folder.
+  if (choice.database) return new PgBlobs(pgPool(choice.database), choice.dataDir ? join(choice.dataDir, 'uploads') : join(tmpdir(), 'cytoshare-uploads'));
   if (!choice.dataDir) throw new Error('a data folder or a database is needed');
   return new BlobStore(choice.dataDir);
 }
