@@ -1,14 +1,13 @@
 import { ErrorCode } from '../shared/codes.ts';
 import { Email, Password, Username, type ServerMode } from '../shared/schemas/entities.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from './auth/passwords.ts';
 import { EmailProofs, type ProofDeps } from './auth/email-proof.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { BLOB_GRACE_MS, collectBlobGarbage, type BlobCollection } from './files/blob-gc.ts';
-import { BlobStore } from './files/blob-store.ts';
-import { DATABASE_FILE, openSqliteStore } from './store/sqlite-store.ts';
-import { JOURNAL_FILE, readJournal } from './store/update-journal.ts';
+import { openBlobs, openStore, type DataChoice } from './store/open-store.ts';
+import { DATABASE_FILE } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
 /** An expected refusal of an admin or account action, with a stable code. */
@@ -50,18 +49,18 @@ export async function createAccount(
   const verified = input.verified ?? false;
   if (verified && (await store.findUser(email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
   const staff = input.staff ?? false;
-  await store.addUser({
-    username: username.data,
-    email: '',
-    passwordHash: await hash(password.data),
-    staff,
-    createdAt: Date.now(),
-  });
+  const passwordHash = await hash(password.data);
+  const account = { username: username.data, email: '', passwordHash, staff, createdAt: Date.now() };
   if (verified) {
-    // proveEmail also drops whatever unproved claims other accounts had on the address.
-    if (!(await store.proveEmail(username.data, email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
+    // One unit of work: an address another account proves meanwhile leaves no account behind.
+    await store.transaction(async (tx) => {
+      await tx.addUser(account);
+      // proveEmail also drops whatever unproved claims other accounts had on the address.
+      if (!(await tx.proveEmail(username.data, email.data))) throw new CodedError(ErrorCode.EMAIL_TAKEN, 'an account with that email exists');
+    });
     return { username: username.data, email: email.data, staff, emailVerified: true, pendingEmail: null };
   }
+  await store.addUser(account);
   const proving = proofs ?? new EmailProofs({ store, limits: DEFAULT_LIMITS, send: enqueueDirectly(store), publicUrl: () => '' });
   const state = await proving.claim(username.data, email.data);
   return { username: username.data, email: state.email, staff, emailVerified: false, pendingEmail: state.pendingEmail };
@@ -77,8 +76,16 @@ function enqueueDirectly(store: Store): ProofDeps['send'] {
   };
 }
 
+/**
+ * What an admin command works on: a data folder (a path), or the choice the server was started
+ * with (`--database URL`, `--blobs DIR`). It works on the data directly, beside a running server.
+ */
+export type AdminTarget = string | DataChoice;
+
+const choiceOf = (target: AdminTarget): DataChoice => (typeof target === 'string' ? { dataDir: target } : target);
+
 /** `cytoshare admin --data DIR add-user …`: works on the data folder directly. */
-export function addUser(dataDir: string, input: NewUser): Promise<NewAccount> {
+export function addUser(dataDir: AdminTarget, input: NewUser): Promise<NewAccount> {
   return withStore(dataDir, (store) => createAccount(store, input));
 }
 
@@ -86,7 +93,7 @@ export function addUser(dataDir: string, input: NewUser): Promise<NewAccount> {
  * `cytoshare admin --data DIR reset-password USER --password-stdin`: sets a new password and
  * ends every session of the account. A running server closes their sockets within its poll.
  */
-export function resetPassword(dataDir: string, username: string, password: string): Promise<{ username: string; endedSessions: number }> {
+export function resetPassword(dataDir: AdminTarget, username: string, password: string): Promise<{ username: string; endedSessions: number }> {
   return withStore(
     dataDir,
     async (store) => {
@@ -106,7 +113,7 @@ export function resetPassword(dataDir: string, username: string, password: strin
  * the account (a running server closes its sockets within its poll) and refuses its logins;
  * its experiments and grants stay, so enabling gives everything back.
  */
-export function setAccountDisabled(dataDir: string, username: string, disabled: boolean): Promise<{ username: string; disabled: boolean }> {
+export function setAccountDisabled(dataDir: AdminTarget, username: string, disabled: boolean): Promise<{ username: string; disabled: boolean }> {
   return withStore(
     dataDir,
     async (store) => {
@@ -126,13 +133,17 @@ async function existingUser(store: Store, username: string): Promise<string> {
 }
 
 /**
- * Runs `work` on the data folder's store and closes it. With `mustExist`, for commands that
- * read a data folder, a folder without a database is refused: opening a wrong path would create
- * an empty one, and a blob collection would then find nothing listed and remove every file.
+ * Runs `work` on the target's store and closes it. With `mustExist`, for commands that read a
+ * data folder, a folder without a database is refused: opening a wrong path would create an
+ * empty one, and a blob collection would then find nothing listed and remove every file. (A
+ * PostgreSQL database is never created by opening it: a wrong URL fails to connect.)
  */
-async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>, { mustExist = false } = {}): Promise<T> {
-  if (mustExist && !existsSync(join(dataDir, DATABASE_FILE))) throw new CodedError(ErrorCode.BAD_REQUEST, `no Cytoshare database in ${dataDir}`);
-  const store = openSqliteStore(dataDir);
+async function withStore<T>(target: AdminTarget, work: (store: Store) => Promise<T>, { mustExist = false } = {}): Promise<T> {
+  const choice = choiceOf(target);
+  if (mustExist && !choice.database && choice.dataDir && !existsSync(join(choice.dataDir, DATABASE_FILE))) {
+    throw new CodedError(ErrorCode.BAD_REQUEST, `no Cytoshare database in ${choice.dataDir}`);
+  }
+  const store = await openStore(choice, 'tool');
   try {
     return await work(store);
   } finally {
@@ -142,22 +153,20 @@ async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>,
 
 /**
  * `cytoshare admin --data DIR gc-blobs [--dry-run]`: removes FCS files no experiment lists any
- * more. Safe while the server runs: it reads the update journal without draining it, and keeps
- * blobs written or uploaded again within `graceMs`.
+ * more. Safe while the server runs: the store shows every update the server acknowledged, and
+ * blobs written or uploaded again within `graceMs` are kept.
  */
-export function gcBlobs(dataDir: string, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
-  const journalPath = join(dataDir, JOURNAL_FILE);
+export function gcBlobs(dataDir: AdminTarget, options: { dryRun: boolean; graceMs?: number }): Promise<BlobCollection> {
   return withStore(
     dataDir,
-    (store) =>
-      collectBlobGarbage({
-        store,
-        blobs: new BlobStore(dataDir),
-        journal: existsSync(journalPath) ? readJournal(readFileSync(journalPath)) : [],
-        now: Date.now(),
-        graceMs: options.graceMs ?? BLOB_GRACE_MS,
-        dryRun: options.dryRun,
-      }),
+    async (store) => {
+      const blobs = openBlobs(choiceOf(dataDir));
+      try {
+        return await collectBlobGarbage({ store, blobs, now: Date.now(), graceMs: options.graceMs ?? BLOB_GRACE_MS, dryRun: options.dryRun });
+      } finally {
+        await blobs.close();
+      }
+    },
     { mustExist: true },
   );
 }
@@ -172,7 +181,7 @@ export type MailStatus = {
  * first, at most `limit`), with the recipient and the last error. Subjects and bodies are left
  * out: they name experiments.
  */
-export function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
+export function mailStatus(dataDir: AdminTarget, limit = 50): Promise<MailStatus> {
   return withStore(
     dataDir,
     async (store) => {
@@ -194,7 +203,7 @@ export function mailStatus(dataDir: string, limit = 50): Promise<MailStatus> {
  * `cytoshare admin --data DIR mail --retry ID`: sends a given-up mail again (say, once the
  * recipient's mailbox exists). A running server picks it up within its mail poll (a minute).
  */
-export function retryMail(dataDir: string, id: number): Promise<{ id: number; requeued: true }> {
+export function retryMail(dataDir: AdminTarget, id: number): Promise<{ id: number; requeued: true }> {
   return withStore(
     dataDir,
     async (store) => {
@@ -210,22 +219,27 @@ export function retryMail(dataDir: string, id: number): Promise<{ id: number; re
  * keeps everyone able to share with whom they already share: each such pair gets a
  * *pre-existing* connection. Returns how many were made.
  */
-export function setMode(dataDir: string, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
+export function setMode(dataDir: AdminTarget, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
   return withStore(dataDir, (store) => changeMode(store, mode));
 }
 
-/** The one way a data folder changes mode, whether by the admin command or a server start. */
-export async function changeMode(store: Store, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
-  const before = (await store.getMode()) ?? 'premium';
-  let preExisting = 0;
-  if (before === 'enterprise' && mode === 'premium') {
-    const now = Date.now();
-    for (const [a, b] of await store.sharingPairs()) {
-      if (await store.getConnection(a, b)) continue;
-      await store.saveConnection(a, b, 'pre-existing', now);
-      preExisting++;
+/**
+ * The one way a data folder changes mode, whether by the admin command or a server start: the
+ * pre-existing connections and the new mode commit together, or nothing changes.
+ */
+export function changeMode(store: Store, mode: ServerMode): Promise<{ mode: ServerMode; preExisting: number }> {
+  return store.transaction(async (tx) => {
+    const before = (await tx.getMode()) ?? 'premium';
+    let preExisting = 0;
+    if (before === 'enterprise' && mode === 'premium') {
+      const now = Date.now();
+      for (const [a, b] of await tx.sharingPairs()) {
+        if (await tx.getConnection(a, b)) continue;
+        await tx.saveConnection(a, b, 'pre-existing', now);
+        preExisting++;
+      }
     }
-  }
-  await store.setMode(mode);
-  return { mode, preExisting };
+    await tx.setMode(mode);
+    return { mode, preExisting };
+  });
 }

@@ -18,7 +18,7 @@ import { MemoryLoginThrottle } from './auth/login-throttle.ts';
 import { SignupThrottle } from './auth/signup-throttle.ts';
 import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
-import { BlobStore } from './files/blob-store.ts';
+import type { Blobs } from './files/blobs.ts';
 import { FileTickets } from './files/file-tickets.ts';
 import { UploadSlots } from './files/upload-slots.ts';
 import { DensityCache } from './files/density.ts';
@@ -26,7 +26,7 @@ import { createLogger, type Logger } from './log.ts';
 import { EmailProofs } from './auth/email-proof.ts';
 import { loadShareLinkKey, shareLinks } from './auth/share-links.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openBlobs, openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { ClientRegistry } from './sync/client-registry.ts';
 import { acceptSocket } from './sync/connection.ts';
@@ -34,7 +34,12 @@ import { Rooms } from './sync/rooms.ts';
 import { SocketDirectory } from './sync/socket-directory.ts';
 
 export type ServerOptions = {
+  /** The local folder: the embedded database and FCS files unless `store`/`blobs` are given, the mail outbox, uploads on their way in. */
   dataDir: string;
+  /** The store to serve (see store/open-store.ts), which the server closes when it stops; default: SQLite in `dataDir`. */
+  store?: Store;
+  /** Where FCS files live, closed with the server; default: `dataDir/blobs`. */
+  blobs?: Blobs;
   host?: string;
   port?: number;
   /** Stored in the data folder; a later start without it keeps the stored mode. */
@@ -89,12 +94,12 @@ function httpTimeouts(limits: ServerLimits): HttpServerOptions {
   return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(shortest / 4))) };
 }
 
-/** HTTP and WebSocket on one port, over the embedded database in `dataDir`. */
+/** HTTP and WebSocket on one port, over the store given (or the embedded database in `dataDir`). */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? createLogger(undefined, true);
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const store = openSqliteStore(options.dataDir, { journal: true });
+  const store = options.store ?? (await openStore({ dataDir: options.dataDir }, 'server'));
   if (options.mode) await changeMode(store, options.mode);
   let mode: ServerMode = (await store.getMode()) ?? 'premium';
   if (!options.mode) await store.setMode(mode);
@@ -126,11 +131,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (room.ref.kind === DocKind.experiment) await mendName(room);
   };
   rooms.onBroken = (room, error) => log.error('document reloaded after a failed apply', { doc: room.name, error: String(error) });
-  const blobs = new BlobStore(options.dataDir);
+  const blobs = options.blobs ?? openBlobs({ dataDir: options.dataDir });
   // A blob collection that died half-way may have left a blob moved aside: back before any download.
-  blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
+  await blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
   // Uploads a stopped server was receiving: none of them will be finished.
-  blobs.removeTempUploads();
+  await blobs.removeTempUploads();
   const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits };
   const intents = new IntentExecutor(intentDeps);
   connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
@@ -225,6 +230,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await rooms.closeAll();
       await mail.stop();
       await store.close();
+      await blobs.close();
     },
   };
 }

@@ -13,8 +13,8 @@ export class UsageError extends Error {
 
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
-  'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub', 'expires',
-  'file', 'scale', 'cofactor', 'from', 'message',
+  'smtp', 'public-url', 'database', 'blobs', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub',
+  'expires', 'file', 'scale', 'cofactor', 'from', 'message',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect']);
 
@@ -93,10 +93,11 @@ export const usage = `cytoshare — share cytometry experiments from the command
 global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (default ~/.cytoshare)
                 --json (machine-readable output)  --offline (record drafts without contacting the server)
 
-  server --data DIR [--port N] [--host H] [--mode premium|enterprise] [--smtp URL] [--public-url URL]
+  server --data DIR [--database postgres://…] [--blobs DIR] [--port N] [--host H] [--mode premium|enterprise] [--smtp URL] [--public-url URL]
   admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified]
   admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]
   admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable USERNAME | admin --data DIR enable USERNAME
+  (admin: --database URL [--blobs DIR] in place of --data DIR, for a server on PostgreSQL)
   login USERNAME --password-stdin | logout | whoami
   password --password-stdin   (stdin: the current password, then the new one on a second line; other sessions end)
   sessions [--end ID | --end-others]

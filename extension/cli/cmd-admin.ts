@@ -17,10 +17,33 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return parsed.data;
 }
 
+const DatabaseUrl = z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'a postgres:// URL');
+
+/** Where the data is: `--data DIR` (the embedded SQLite database), or `--database URL` with optionally `--blobs DIR`. */
+type DataChoice = { dataDir?: string; database?: string; blobsDir?: string };
+
+function dataChoice(ctx: Ctx): DataChoice {
+  const database = flag(ctx.args, 'database');
+  const dataDir = flag(ctx.args, 'data');
+  const blobsDir = flag(ctx.args, 'blobs');
+  if (database === undefined && dataDir === undefined) throw new UsageError('--data DIR or --database URL is required');
+  if (database === undefined && blobsDir !== undefined) throw new UsageError('--blobs DIR goes with --database URL (without it FCS files are in the data folder)');
+  return {
+    ...(database !== undefined ? { database: parse(DatabaseUrl, database, '--database') } : {}),
+    ...(dataDir !== undefined ? { dataDir: parse(z.string().min(1), dataDir, '--data') } : {}),
+    ...(blobsDir !== undefined ? { blobsDir: parse(z.string().min(1), blobsDir, '--blobs') } : {}),
+  };
+}
+
+/** How the hint for the first account names the data: never the URL itself (it may hold a password). */
+const whereFlag = (choice: DataChoice): string => (choice.database ? '--database URL' : `--data ${choice.dataDir ?? 'DIR'}`);
+
 export async function runServer(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['data', 'port', 'host', 'mode', 'smtp', 'public-url', 'limit']);
+  onlyFlags(ctx.args, ['data', 'database', 'blobs', 'port', 'host', 'mode', 'smtp', 'public-url', 'limit']);
   if (ctx.args.positionals.length !== 1) throw new UsageError('server takes no arguments');
+  // With --database the data folder still holds what is local: the mail outbox, uploads on their way in.
   const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const choice = { ...dataChoice(ctx), dataDir };
   const port = parse(Port, flag(ctx.args, 'port') ?? '8787', '--port');
   const host = parse(z.string().min(1), flag(ctx.args, 'host') ?? '127.0.0.1', '--host');
   // Without --mode the data folder keeps the mode it has (premium for a new one).
@@ -38,8 +61,12 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
   const smtpUrl = flag(ctx.args, 'smtp');
   if (smtpUrl !== undefined) parse(z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL'), smtpUrl, '--smtp');
   const publicUrl = flag(ctx.args, 'public-url');
+  const { openBlobs, openStore } = await import('../../sync-server/store/open-store.ts');
+  const store = await openStore(choice, 'server');
   const server = await startServer({
     dataDir,
+    store,
+    blobs: openBlobs(choice),
     host,
     port,
     limits,
@@ -50,7 +77,7 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
   process.stdout.write(`listening on http://${host}:${server.port}\n`);
   if (server.firstRun) {
     process.stderr.write(
-      `No account yet. Create the first one with:\n  npx cytoshare admin --data ${dataDir} add-user NAME --email EMAIL --password-stdin --verified [--staff]\n`,
+      `No account yet. Create the first one with:\n  npx cytoshare admin ${whereFlag(choice)} add-user NAME --email EMAIL --password-stdin --verified [--staff]\n`,
     );
   }
   await new Promise<void>((resolve) => {
@@ -63,7 +90,7 @@ export async function runServer(ctx: Ctx): Promise<Exit> {
 }
 
 export async function runAdmin(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['data', 'email', 'password-stdin', 'staff', 'verified', 'dry-run', 'retry']);
+  onlyFlags(ctx.args, ['data', 'database', 'blobs', 'email', 'password-stdin', 'staff', 'verified', 'dry-run', 'retry']);
   const [, sub, name, ...rest] = ctx.args.positionals;
   if (sub === 'set-mode' && name !== undefined && rest.length === 0) return runSetMode(ctx, name);
   if (sub === 'mail' && name === undefined) return runMailStatus(ctx);
@@ -72,11 +99,11 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
   if ((sub === 'disable' || sub === 'enable') && name !== undefined && rest.length === 0) return runDisable(ctx, name, sub === 'disable');
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
     throw new UsageError(
-      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME',
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME (or --database URL [--blobs DIR] in place of --data DIR)',
     );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
-  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const dataDir = dataChoice(ctx);
   const username = parse(Username, name, 'username');
   const email = parse(Email, flag(ctx.args, 'email'), '--email');
   const password = parse(Password, await readStdin(), 'password');
@@ -96,7 +123,7 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
 
 /** `admin --data DIR set-mode premium|enterprise`; a running server follows within a second. */
 async function runSetMode(ctx: Ctx, value: string): Promise<Exit> {
-  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const dataDir = dataChoice(ctx);
   const mode = parse(ServerModeSchema, value, 'mode');
   const { setMode } = await import('../../sync-server/admin.ts');
   const result = await setMode(dataDir, mode);
@@ -106,7 +133,7 @@ async function runSetMode(ctx: Ctx, value: string): Promise<Exit> {
 
 /** `admin --data DIR mail [--retry ID]`: mail waiting to be sent, and mail the server gave up on. */
 async function runMailStatus(ctx: Ctx): Promise<Exit> {
-  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const dataDir = dataChoice(ctx);
   const { mailStatus, retryMail } = await import('../../sync-server/admin.ts');
   const retry = flag(ctx.args, 'retry');
   if (retry !== undefined) {
@@ -130,7 +157,7 @@ async function runMailStatus(ctx: Ctx): Promise<Exit> {
 
 /** `admin --data DIR gc-blobs [--dry-run]`: removes FCS files no experiment lists any more. */
 async function runGcBlobs(ctx: Ctx): Promise<Exit> {
-  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const dataDir = dataChoice(ctx);
   const { gcBlobs } = await import('../../sync-server/admin.ts');
   const r = await gcBlobs(dataDir, { dryRun: has(ctx.args, 'dry-run') }).catch((error: unknown) => {
     throw asUsage(error);
@@ -146,7 +173,7 @@ async function runGcBlobs(ctx: Ctx): Promise<Exit> {
  */
 async function runResetPassword(ctx: Ctx, name: string): Promise<Exit> {
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
-  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const dataDir = dataChoice(ctx);
   const username = parse(Username, name, 'username');
   const password = parse(Password, await readStdin(), 'password');
   const { resetPassword } = await import('../../sync-server/admin.ts');
@@ -162,7 +189,7 @@ async function runResetPassword(ctx: Ctx, name: string): Promise<Exit> {
  * end (a running server closes its sockets within a second); enabling lets it sign in again.
  */
 async function runDisable(ctx: Ctx, name: string, disabled: boolean): Promise<Exit> {
-  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const dataDir = dataChoice(ctx);
   const username = parse(Username, name, 'username');
   const { setAccountDisabled } = await import('../../sync-server/admin.ts');
   const done = await setAccountDisabled(dataDir, username, disabled).catch((error: unknown) => {

@@ -113,13 +113,17 @@ export class Connections {
 
   /** Settles every pending request between `from` and `to`'s address, and connects on accept. */
   private async answer(from: string, to: string, status: 'accepted' | 'rejected', now: number): Promise<void> {
-    const { store } = this.deps;
-    const toUser = await store.findUser(to);
-    if (!toUser) return;
-    for (const r of await store.pendingRequests({ fromUser: from })) {
-      if (r.toEmail === toUser.email) await store.saveRequest({ ...r, status, decidedAt: now });
-    }
-    if (status === 'accepted') await store.saveConnection(from, to, 'connected', now);
+    // The requests settled and the connection made commit together, or none of them does.
+    const answered = await this.deps.store.transaction(async (tx) => {
+      const toUser = await tx.findUser(to);
+      if (!toUser) return false;
+      for (const r of await tx.pendingRequests({ fromUser: from })) {
+        if (r.toEmail === toUser.email) await tx.saveRequest({ ...r, status, decidedAt: now });
+      }
+      if (status === 'accepted') await tx.saveConnection(from, to, 'connected', now);
+      return true;
+    });
+    if (!answered) return;
     await this.refresh([from, to]);
     await (status === 'accepted' ? this.onConnected(from, to) : this.onDeclined(from, to));
   }
@@ -130,24 +134,28 @@ export class Connections {
    */
   async autoConnect(members: string[], newcomers: string[]): Promise<void> {
     if (this.deps.mode() !== 'premium') return;
-    const { store } = this.deps;
     const now = Date.now();
-    const touched = new Set<string>();
-    for (const newcomer of newcomers) {
-      for (const member of members) {
-        if (member === newcomer || (await store.getConnection(member, newcomer))) continue;
-        await store.saveConnection(member, newcomer, 'connected', now);
-        for (const [a, b] of [[member, newcomer], [newcomer, member]] as const) {
-          const bUser = await store.findUser(b);
-          for (const r of await store.pendingRequests({ fromUser: a })) {
-            if (r.toEmail === bUser?.email) await store.saveRequest({ ...r, status: 'accepted', decidedAt: now });
+    // Every connection made and request settled commits together; the lists are redrawn after.
+    const made = await this.deps.store.transaction(async (tx) => {
+      const pairs: [string, string][] = [];
+      for (const newcomer of newcomers) {
+        for (const member of members) {
+          if (member === newcomer || (await tx.getConnection(member, newcomer))) continue;
+          await tx.saveConnection(member, newcomer, 'connected', now);
+          for (const [a, b] of [[member, newcomer], [newcomer, member]] as const) {
+            const bUser = await tx.findUser(b);
+            for (const r of await tx.pendingRequests({ fromUser: a })) {
+              if (r.toEmail === bUser?.email) await tx.saveRequest({ ...r, status: 'accepted', decidedAt: now });
+            }
           }
+          pairs.push([member, newcomer]);
         }
-        touched.add(member).add(newcomer);
-        await this.onConnected(member, newcomer);
       }
-    }
-    await this.refresh(touched);
+      return pairs;
+    });
+    await this.refresh(new Set(made.flat()));
+    // Shares waiting on these connections run as intents of their own, after the commit.
+    for (const [member, newcomer] of made) await this.onConnected(member, newcomer);
   }
 
   /** After a change of server mode: every loaded connections document shows the new state. */

@@ -90,7 +90,7 @@ async function carryOut(
       // The clone's records point at the source's blobs: a blob collection running now must keep them.
       for (const file of Object.values(content.files ?? {})) {
         const parsed = FileRecord.safeParse(file);
-        if (parsed.success) deps.blobs.touch(parsed.data.sha256);
+        if (parsed.success) await deps.blobs.touch(parsed.data.sha256);
       }
       const name = `${String(content.meta.name ?? source.name)} (clone)`.slice(0, 200);
       content.meta.name = name;
@@ -121,7 +121,10 @@ async function carryOut(
     case IntentType.delete: {
       const record = experiments.get(intent.experimentId) as ExperimentRecord;
       const holders = holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null);
-      await rooms.remove(docName.experiment(record.id), () => store.deleteExperiment(record.id));
+      await rooms.remove(docName.experiment(record.id), async () => {
+        await store.deleteExperiment(record.id);
+        await store.deleteDocument(docName.experiment(record.id));
+      });
       const children = [...experiments.values()].filter((e) => e.parentId === record.id).map((e) => e.id);
       await refreshProjections(store, rooms, [record.id, ...children], holders);
       return;
@@ -136,8 +139,10 @@ async function carryOut(
         holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null).forEach((user) => before.add(user));
         changed.push({ ...record, ...applyIntent(intent, plan, record, actor, now) });
       }
-      await store.saveExperiments(changed);
-      if (intent.type === IntentType.curate) await store.clearCurationRequest(intent.experimentId);
+      await store.transaction(async (tx) => {
+        await tx.saveExperiments(changed);
+        if (intent.type === IntentType.curate) await tx.clearCurationRequest(intent.experimentId);
+      });
       for (const record of changed) {
         const project = record.projectId ? ((await store.getProject(record.projectId)) ?? null) : null;
         await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record), project));

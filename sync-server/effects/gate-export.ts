@@ -38,7 +38,7 @@ export async function exportGate(
     const inside = eventsInGate(parsed.file, gate);
     const input = writeInputFrom(parsed.file, inside);
     const bytes = writeFcs({ ...input, keywords: { ...input.keywords, '$FIL': file.name, GATE: gate.name } });
-    const sha256 = deps.blobs.put(bytes);
+    const sha256 = await deps.blobs.put(bytes);
     files[`f${randomBytes(8).toString('hex')}`] = {
       name: file.name.replace(/(\.fcs)?$/i, ` [${gate.name}].fcs`).slice(0, 255),
       sha256,

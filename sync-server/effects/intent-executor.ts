@@ -6,14 +6,14 @@ import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
-import type { BlobStore } from '../files/blob-store.ts';
+import type { Blobs } from '../files/blobs.ts';
 import type { Connections } from './connections.ts';
 import { decideExperimentIntent, planExperimentIntent } from './experiment-intents.ts';
 import type { Notifier } from './notifier.ts';
 import { decideProjectIntent } from './project-intents.ts';
 
 export type IntentDeps = {
-  store: Store; rooms: Rooms; blobs: BlobStore; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier;
+  store: Store; rooms: Rooms; blobs: Blobs; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier;
   limits: Pick<ServerLimits, 'waitingSharesPerAccount'>;
 };
 

@@ -1,8 +1,7 @@
 import * as Y from 'yjs';
 import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
-import type { JournalEntry } from '../store/update-journal.ts';
 import type { Store } from '../store/store.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { Blobs } from './blobs.ts';
 
 /** How long an unlisted blob is kept: an upload writes its blob a moment before recording it. */
 export const BLOB_GRACE_MS = 60 * 60_000;
@@ -21,32 +20,30 @@ export type BlobCollection = {
 /**
  * Removes the FCS blobs no experiment lists any more: after a permanent delete, or an upload
  * whose record never made it. A blob is referenced when any stored experiment document (trash
- * included) has a file record with its hash; journaled updates not yet in the database count
- * too, so a server that was killed loses nothing. The grace period covers what neither shows
- * yet, an upload between writing its blob and recording it.
+ * included) has a file record with its hash (the store's update log includes what a running
+ * server has acknowledged and not yet moved into its tables). The grace period covers what no
+ * document shows yet, an upload between writing its blob and recording it.
  */
 export async function collectBlobGarbage(options: {
   store: Pick<Store, 'storedDocNames' | 'loadUpdates'>;
-  blobs: BlobStore;
-  /** Updates in the journal not yet drained into the database (see `update-journal.ts`). */
-  journal: readonly JournalEntry[];
+  blobs: Blobs;
   now: number;
   graceMs: number;
   dryRun: boolean;
 }): Promise<BlobCollection> {
-  const { store, blobs, journal, now, graceMs, dryRun } = options;
+  const { store, blobs, now, graceMs, dryRun } = options;
   const staleBefore = now - graceMs;
-  if (!dryRun) blobs.recoverInterrupted(staleBefore);
-  const referenced = await referencedBlobs(store, journal);
+  if (!dryRun) await blobs.recoverInterrupted(staleBefore);
+  const referenced = await referencedBlobs(store);
   const result: BlobCollection = { referenced: 0, removed: 0, freedBytes: 0, recent: 0, dryRun };
-  for (const blob of blobs.entries()) {
+  for (const blob of await blobs.entries()) {
     if (referenced.has(blob.sha256)) result.referenced++;
     else if (blob.mtimeMs >= staleBefore) result.recent++;
     else if (dryRun) {
       result.removed++;
       result.freedBytes += blob.size;
     } else {
-      const freed = blobs.removeIfStale(blob.sha256, staleBefore);
+      const freed = await blobs.removeIfStale(blob.sha256, staleBefore);
       if (freed > 0) {
         result.removed++;
         result.freedBytes += freed;
@@ -56,23 +53,13 @@ export async function collectBlobGarbage(options: {
   return result;
 }
 
-async function referencedBlobs(store: Pick<Store, 'storedDocNames' | 'loadUpdates'>, journal: readonly JournalEntry[]): Promise<Set<string>> {
-  const prefix = docName.experiment('');
-  const journaled = new Map<string, Uint8Array[]>();
-  for (const entry of journal) {
-    if (!entry.doc.startsWith(prefix)) continue;
-    const list = journaled.get(entry.doc) ?? [];
-    list.push(entry.update);
-    journaled.set(entry.doc, list);
-  }
-  const names = new Set([...(await store.storedDocNames(prefix)), ...journaled.keys()]);
+async function referencedBlobs(store: Pick<Store, 'storedDocNames' | 'loadUpdates'>): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const name of names) {
+  for (const name of await store.storedDocNames(docName.experiment(''))) {
     const doc = new Y.Doc();
     try {
       const { updates } = await store.loadUpdates(name);
-      // Yjs updates commute, so the journal's can simply follow the database's.
-      Y.applyUpdate(doc, Y.mergeUpdates([...updates, ...(journaled.get(name) ?? [])]));
+      Y.applyUpdate(doc, Y.mergeUpdates(updates));
       for (const raw of doc.getMap(ExperimentRoot.files).values()) {
         const file = FileRecord.safeParse(raw);
         if (file.success) out.add(file.data.sha256);

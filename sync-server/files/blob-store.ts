@@ -3,6 +3,7 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSyn
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { BlobEntry, Blobs } from './blobs.ts';
 
 /**
  * FCS bytes on disk, named by their SHA-256: the same file uploaded twice, or copied by a clone,
@@ -15,11 +16,23 @@ import type { Readable } from 'node:stream';
  * a clone copying file records) touches it, so it is not stale; and removal first moves the
  * blob aside, then looks again, and puts it back if it was touched.
  */
-export class BlobStore {
+/** In a shared blob folder, a temporary upload untouched this long belongs to no running upload (uploads write every few seconds). */
+const SHARED_TEMP_IDLE_MS = 10 * 60_000;
+
+export class BlobStore implements Blobs {
   private readonly dir: string;
 
-  constructor(dataDir: string) {
-    this.dir = join(dataDir, 'blobs');
+  /**
+   * Blobs in `root`/`folder`: the data folder's `blobs/` by default; `--blobs DIR` itself (folder
+   * ''), which several server nodes may share: then a start removes only temporary uploads
+   * nobody has written to for a while, not another node's upload in flight.
+   */
+  constructor(
+    root: string,
+    folder = 'blobs',
+    private readonly shared = false,
+  ) {
+    this.dir = join(root, folder);
     mkdirSync(this.dir, { recursive: true });
   }
 
@@ -32,10 +45,10 @@ export class BlobStore {
     return join(this.dir, sha256);
   }
 
-  put(bytes: Uint8Array): string {
+  async put(bytes: Uint8Array): Promise<string> {
     const sha256 = BlobStore.hash(bytes);
     const target = this.path(sha256);
-    if (existsSync(target) && this.touch(sha256)) return sha256;
+    if (existsSync(target) && this.touchNow(sha256)) return sha256;
     const temp = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
     try {
       writeFileSync(temp, bytes);
@@ -60,11 +73,11 @@ export class BlobStore {
    * writing), with `put`'s rules: bytes already stored are touched and the temporary file
    * dropped; otherwise it is renamed into place, in one step a reader never sees half of.
    */
-  adopt(temp: string, sha256: string): void {
+  async adopt(temp: string, sha256: string): Promise<void> {
     const target = this.path(sha256);
     if (!temp.startsWith(join(this.dir, '.tmp-'))) throw new Error('not a temporary upload');
     try {
-      if (existsSync(target) && this.touch(sha256)) return;
+      if (existsSync(target) && this.touchNow(sha256)) return;
       renameSync(temp, target);
     } finally {
       rmSync(temp, { force: true });
@@ -75,10 +88,13 @@ export class BlobStore {
    * Removes every temporary upload: at server start none of them is being written any more (an
    * upload in flight belongs to a process, and this server owns its data folder). Returns how many.
    */
-  removeTempUploads(): number {
+  async removeTempUploads(): Promise<number> {
     let removed = 0;
+    const idleBefore = Date.now() - SHARED_TEMP_IDLE_MS;
     for (const name of readdirSync(this.dir)) {
       if (!name.startsWith('.tmp-')) continue;
+      const st = this.shared ? statSync(join(this.dir, name), { throwIfNoEntry: false }) : undefined;
+      if (st && st.mtimeMs >= idleBefore) continue;
       rmSync(join(this.dir, name), { force: true });
       removed++;
     }
@@ -91,7 +107,11 @@ export class BlobStore {
    * it belongs to another user (a restored backup) and cannot take a new time; `put` then
    * writes it anew, as a file of its own.
    */
-  touch(sha256: string): boolean {
+  async touch(sha256: string): Promise<boolean> {
+    return this.touchNow(sha256);
+  }
+
+  private touchNow(sha256: string): boolean {
     try {
       const now = new Date();
       utimesSync(this.path(sha256), now, now);
@@ -107,12 +127,22 @@ export class BlobStore {
     return existsSync(this.path(sha256));
   }
 
-  size(sha256: string): number {
-    return statSync(this.path(sha256)).size;
+  async size(sha256: string): Promise<number | null> {
+    try {
+      return statSync(this.path(sha256)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
   }
 
   read(sha256: string): Promise<Uint8Array> {
     return readFile(this.path(sha256));
+  }
+
+  /** The blob is a file already: `use` reads it where it lies. */
+  withFile<T>(sha256: string, use: (path: string) => Promise<T>): Promise<T> {
+    return use(this.path(sha256));
   }
 
   /** Where the blob lies, for readers that seek in it (density plots read chunks of DATA). */
@@ -125,8 +155,8 @@ export class BlobStore {
   }
 
   /** Every stored blob, with its size and when it was last written or put again. */
-  entries(): Array<{ sha256: string; size: number; mtimeMs: number }> {
-    const out: Array<{ sha256: string; size: number; mtimeMs: number }> = [];
+  async entries(): Promise<BlobEntry[]> {
+    const out: BlobEntry[] = [];
     for (const name of readdirSync(this.dir)) {
       if (!/^[0-9a-f]{64}$/.test(name)) continue;
       try {
@@ -143,7 +173,7 @@ export class BlobStore {
    * Removes the blob unless it was written or put again at or after `staleBefore` (ms since the
    * epoch). Returns the bytes freed: 0 when it was kept or already gone.
    */
-  removeIfStale(sha256: string, staleBefore: number): number {
+  async removeIfStale(sha256: string, staleBefore: number): Promise<number> {
     const target = this.path(sha256);
     const aside = join(this.dir, `.gc-${sha256}-${randomBytes(4).toString('hex')}`);
     try {
@@ -171,7 +201,7 @@ export class BlobStore {
    * Puts back the blobs a collection had moved aside when it was interrupted, so the next one
    * decides about them again, and removes temporary uploads a crash left, older than `staleBefore`.
    */
-  recoverInterrupted(staleBefore: number): void {
+  async recoverInterrupted(staleBefore: number): Promise<void> {
     for (const name of readdirSync(this.dir)) {
       const path = join(this.dir, name);
       try {
@@ -188,4 +218,6 @@ export class BlobStore {
       }
     }
   }
+
+  async close(): Promise<void> {}
 }

@@ -14,7 +14,7 @@ import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import { authenticate, authenticateHash } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
-import type { BlobStore } from '../files/blob-store.ts';
+import type { Blobs } from '../files/blobs.ts';
 import { densityOfBlob, type DensityCache } from '../files/density.ts';
 import type { FileTickets, TicketPurpose } from '../files/file-tickets.ts';
 import type { UploadSlots } from '../files/upload-slots.ts';
@@ -29,7 +29,7 @@ import { drainRefusedBody } from './refused-body-drain.ts';
 
 /** Density plots: answers kept, and the account slots of reads in progress (limits.densityReadsPerAccount). */
 export type PlotDeps = { cache: DensityCache; reading: UploadSlots };
-export type FileDeps = { store: Store; rooms: Rooms; blobs: BlobStore; tickets: FileTickets; uploads: UploadSlots; plots: PlotDeps; limits: ServerLimits };
+export type FileDeps = { store: Store; rooms: Rooms; blobs: Blobs; tickets: FileTickets; uploads: UploadSlots; plots: PlotDeps; limits: ServerLimits };
 
 /**
  * FCS files over HTTP, with the session token:
@@ -139,7 +139,7 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: FileDeps,
     try {
       const parsed = parseReceived(body.temp, limits.uploadTextBytes);
       if (!parsed.ok) return refuseFile(res, parsed.error);
-      deps.blobs.adopt(body.temp, body.sha256);
+      await deps.blobs.adopt(body.temp, body.sha256);
       await recordUpload(res, deps, actor, experimentId, name.data, body.sha256, body.size, parsed.file);
     } finally {
       rmSync(body.temp, { force: true });
@@ -189,14 +189,15 @@ async function download(res: ServerResponse, deps: FileDeps, actor: Actor, exper
 export async function sendStoredFile(res: ServerResponse, deps: Pick<FileDeps, 'rooms' | 'blobs'>, experimentId: string, fileId: string): Promise<void> {
   const raw = await deps.rooms.with(docName.experiment(experimentId), async (room) => room.doc.getMap(ExperimentRoot.files).get(fileId));
   const file = FileRecord.safeParse(raw);
-  if (!file.success || !deps.blobs.has(file.data.sha256)) throw new HttpError(404, ErrorCode.UNKNOWN_FILE);
+  const size = file.success ? await deps.blobs.size(file.data.sha256) : null;
+  if (!file.success || size === null) throw new HttpError(404, ErrorCode.UNKNOWN_FILE);
   res.writeHead(200, {
     'content-type': 'application/vnd.isac.fcs',
-    'content-length': deps.blobs.size(file.data.sha256),
+    'content-length': size,
     'content-disposition': contentDisposition(file.data.name),
     'x-content-sha256': file.data.sha256,
   });
-  // Straight from disk, at the pace the client reads; a failed read or a gone client ends both.
+  // Straight from storage, at the pace the client reads; a failed read or a gone client ends both.
   await pipeline(deps.blobs.stream(file.data.sha256), res).catch(() => undefined);
 }
 
@@ -219,13 +220,13 @@ async function density(req: IncomingMessage, res: ServerResponse, deps: FileDeps
     gates: readContent(room.doc).gates,
   }));
   const file = FileRecord.safeParse(raw);
-  if (!file.success || !deps.blobs.has(file.data.sha256)) throw new HttpError(404, ErrorCode.UNKNOWN_FILE);
+  if (!file.success || (await deps.blobs.size(file.data.sha256)) === null) throw new HttpError(404, ErrorCode.UNKNOWN_FILE);
   const release = deps.plots.reading.take(actor.username, deps.limits.densityReadsPerAccount);
   if (!release) throw new HttpError(429, ErrorCode.TOO_MANY_PLOTS, `at most ${deps.limits.densityReadsPerAccount} plots at once per account`);
   try {
     const sha = file.data.sha256;
     const specs = gates.map(gateSpec);
-    const result = await densityOfBlob(deps.blobs.pathOf(sha), sha, query.data, specs, deps.plots.cache, deps.limits.uploadTextBytes);
+    const result = await deps.blobs.withFile(sha, (path) => densityOfBlob(path, sha, query.data, specs, deps.plots.cache, deps.limits.uploadTextBytes));
     if (!result.ok) {
       if (result.kind === 'channel') throw new HttpError(400, ErrorCode.UNKNOWN_CHANNEL, `this file has no channel ${JSON.stringify(result.channel)}`, [result.axis]);
       return refuseFile(res, result.error);

@@ -44,11 +44,11 @@ function gateFigures(content: ExperimentContent, files: StoredFile[]): Figure[] 
 
 async function density(deps: ImageDeps, linkId: string, files: StoredFile[], content: ExperimentContent, fileId: string, query: DensityQuery): Promise<DensityAnswer | null> {
   const file = files.find((f) => f.id === fileId);
-  if (!file || !deps.blobs.has(file.sha256)) return null;
+  if (!file || (await deps.blobs.size(file.sha256)) === null) return null;
   const release = deps.plots.reading.take(`review:${linkId}`, deps.limits.densityReadsPerAccount);
   if (!release) throw new Error('too many plots at once for this link');
   try {
-    const result = await densityOfBlob(deps.blobs.pathOf(file.sha256), file.sha256, query, content.gates.map(gateSpec), deps.plots.cache, deps.limits.uploadTextBytes);
+    const result = await deps.blobs.withFile(file.sha256, (path) => densityOfBlob(path, file.sha256, query, content.gates.map(gateSpec), deps.plots.cache, deps.limits.uploadTextBytes));
     return result.ok ? result.answer : null;
   } finally {
     release();

@@ -5,17 +5,17 @@ import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '../../shared/codes.ts';
 import { checkHeaderStart, HEADER_LENGTH, parseFcsMetadata, type FcsError, type FcsResult } from '../../shared/fcs/index.ts';
 import { readHeader } from '../../shared/fcs/header.ts';
-import type { BlobStore } from '../files/blob-store.ts';
+import type { Blobs } from '../files/blobs.ts';
 import { withFileSource } from '../files/file-source.ts';
 import { HttpError } from './json.ts';
 
-/** An upload's body on disk, whole and hashed, not yet a blob (see `BlobStore.adopt`). */
+/** An upload's body on disk, whole and hashed, not yet a blob (see `Blobs.adopt`). */
 export type ReceivedUpload = { ok: true; temp: string; sha256: string; size: number };
 /** The body's first bytes are not an FCS file: refused before the rest was read. */
 export type RefusedUpload = { ok: false; error: FcsError };
 
 export type ReceiveOptions = {
-  blobs: BlobStore;
+  blobs: Blobs;
   /** Bytes the body may have; past them it is cut off with 413. */
   maxBytes: number;
   /** A body that brings no byte for this long is abandoned (its socket destroyed). */

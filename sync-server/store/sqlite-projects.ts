@@ -16,7 +16,7 @@ type ProjectPart = Pick<
 >;
 
 /** Projects, deletion of experiments, and the curation queue on SQLite. */
-export function sqliteProjects(db: Database.Database, drainUpdates: () => void): ProjectPart {
+export function sqliteProjects(db: Database.Database): ProjectPart {
   const st = {
     project: db.prepare<[string], { id: string; name: string; policy: string }>('SELECT id, name, policy FROM projects WHERE id = ?'),
     members: db.prepare<[string], { username: string; role: 'manager' | 'leader' | 'member' }>(
@@ -34,7 +34,6 @@ export function sqliteProjects(db: Database.Database, drainUpdates: () => void):
     ),
     deleteGrants: db.prepare('DELETE FROM grants WHERE experiment_id = ?'),
     deleteCuration: db.prepare('DELETE FROM curation_requests WHERE experiment_id = ?'),
-    deleteUpdates: db.prepare('DELETE FROM doc_updates WHERE doc = ?'),
     unlinkChildren: db.prepare('UPDATE experiments SET parent_id = NULL WHERE parent_id = ?'),
     deleteExperiment: db.prepare('DELETE FROM experiments WHERE id = ?'),
     request: db.prepare(
@@ -74,11 +73,9 @@ export function sqliteProjects(db: Database.Database, drainUpdates: () => void):
     },
     async deleteExperiment(id) {
       // Children lose their parent rather than dangle; the blobs stay, shared by content.
-      drainUpdates();
       db.transaction(() => {
         st.deleteGrants.run(id);
         st.deleteCuration.run(id);
-        st.deleteUpdates.run(`exp-${id}`);
         st.unlinkChildren.run(id);
         st.deleteExperiment.run(id);
       })();

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { ReviewLinkRecord, Store } from './store.ts';
+import type { ReviewLinkRecord, StoreTx } from './store.ts';
 
-type ReviewLinkPart = Pick<Store, 'saveReviewLink' | 'findReviewLink' | 'reviewLinksOf' | 'revokeReviewLink'>;
+type ReviewLinkPart = Pick<StoreTx, 'saveReviewLink' | 'findReviewLink' | 'reviewLinksOf' | 'revokeReviewLink'>;
 
 type Row = {
   id: string;

@@ -9,8 +9,9 @@ import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
-import { JOURNAL_FILE, UpdateJournal, type JournalEntry } from './update-journal.ts';
-import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
+import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
+import { SqliteUpdateLog } from './sqlite-update-log.ts';
+import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, StoreTx, UserRecord } from './store.ts';
 import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
 
 type ExperimentRow = {
@@ -33,16 +34,10 @@ export type SqliteStoreOptions = {
    * The sync server's own store: document updates are made durable through the update journal
    * (see update-journal.ts) and moved into SQLite in batches. Tools that open the data folder
    * beside a running server (`cytoshare admin`) leave it off, so they never touch its journal;
-   * they never write document updates either.
+   * they never write document updates either; what they load includes the journal's updates.
    */
   journal?: boolean;
 };
-
-/** How long appended updates may wait in the journal before a drain moves them into SQLite. */
-const DRAIN_AFTER_MS = 50;
-/** A journal this long is drained at the next turn of the event loop instead. */
-const DRAIN_AT_ENTRIES = 1_000;
-const DRAIN_RETRY_MS = 1_000;
 
 /** The database's file name in the data folder. */
 export const DATABASE_FILE = 'cytoshare.sqlite';
@@ -66,9 +61,71 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   checkpointer.on('error', () => {
     if (db.open) db.pragma('wal_autocheckpoint = 1000');
   });
-  const journal = options.journal ? new UpdateJournal(join(dataDir, JOURNAL_FILE)) : null;
-  const store = new SqliteStore(db, checkpointer, journal);
-  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db)) as Store;
+  const gate = new UnitOfWorkGate();
+  const path = join(dataDir, JOURNAL_FILE);
+  const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
+  const records = new SqliteStore(db, checkpointer, log, gate);
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db)) as unknown as Store;
+  return gate.guard(store, log);
+}
+
+/**
+ * Units of work on the one SQLite connection. A unit of work spans awaits, so while one is open
+ * every other call on the store waits for it to end: run on the same connection, its writes
+ * would join the unit's transaction and vanish with its rollback. Each other call is
+ * synchronous underneath, so once it starts it finishes before any unit of work can begin.
+ * Appends to the journal bypass the wait: they never touch the connection.
+ */
+class UnitOfWorkGate {
+  private current: Promise<void> | null = null;
+
+  get open(): boolean {
+    return this.current !== null;
+  }
+
+  async idle(): Promise<void> {
+    while (this.current) await this.current;
+  }
+
+  async run<T>(db: Database.Database, tx: StoreTx, work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    await this.idle();
+    let end!: () => void;
+    this.current = new Promise<void>((resolve) => (end = resolve));
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await work(tx);
+        db.exec('COMMIT');
+        return out;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      this.current = null;
+      end();
+    }
+  }
+
+  /**
+   * The store callers get: every method waits while a unit of work is open, but for the ones
+   * that never touch the connection under one. The unit of work itself gets the store unguarded.
+   */
+  guard(store: Store, log: SqliteUpdateLog): Store {
+    const bypass = new Set<PropertyKey>(['close', 'transaction', 'lockDocument']);
+    return new Proxy(store, {
+      get: (target, prop, receiver) => {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        const method = value as (...args: unknown[]) => Promise<unknown>;
+        if (bypass.has(prop) || (prop === 'appendUpdate' && log.appendsToJournal)) return method.bind(target);
+        return async (...args: unknown[]) => {
+          if (this.current) await this.idle();
+          return method.apply(target, args);
+        };
+      },
+    });
+  }
 }
 
 function migrate(db: Database.Database): void {
@@ -85,6 +142,7 @@ class SqliteStore
   implements
     Omit<
       Store,
+      | keyof SqliteUpdateLog
       | keyof ReturnType<typeof sqliteSocial>
       | keyof ReturnType<typeof sqliteProjects>
       | keyof ReturnType<typeof sqliteAccounts>
@@ -95,15 +153,11 @@ class SqliteStore
 {
   private readonly st;
 
-  /** The next `doc_updates.seq`; assigned here because a journaled update has no row yet. */
-  private nextSeq: number;
-  private drainTimer: NodeJS.Timeout | null = null;
-  private drainSoon: NodeJS.Immediate | null = null;
-
   constructor(
     private readonly db: Database.Database,
     private readonly checkpointer: Worker,
-    private readonly journal: UpdateJournal | null,
+    private readonly log: SqliteUpdateLog,
+    private readonly gate: UnitOfWorkGate,
   ) {
     this.st = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
@@ -143,11 +197,6 @@ class SqliteStore
          UNION SELECT e.id FROM experiments e JOIN project_members m ON m.project_id = e.project_id WHERE m.username = ?`,
       ),
       publicExperiments: db.prepare<[], { id: string }>('SELECT id FROM experiments WHERE public = 1 AND trashed = 0'),
-      loadUpdates: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = ? ORDER BY seq'),
-      docNames: db.prepare<[number, string], { doc: string }>('SELECT DISTINCT doc FROM doc_updates WHERE substr(doc, 1, ?) = ? ORDER BY doc'),
-      insertUpdate: db.prepare('INSERT OR IGNORE INTO doc_updates (seq, doc, data) VALUES (?, ?, ?)'),
-      lastSeq: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'doc_updates'"),
-      deleteUpdatesUpTo: db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ?'),
       clientOwner: db.prepare<[number], { username: string }>('SELECT username FROM client_ids WHERE client_id = ?'),
       registerClient: db.prepare('INSERT OR IGNORE INTO client_ids (client_id, username) VALUES (?, ?)'),
       findIntent: db.prepare<[string, string], { result: string }>('SELECT result FROM intents WHERE username = ? AND draft_id = ?'),
@@ -159,57 +208,24 @@ class SqliteStore
         'SELECT * FROM audit ORDER BY seq DESC LIMIT ?',
       ),
     };
-    // What a crashed server left in its journal was acknowledged: it goes in before anything is read.
-    journal?.drain((entries) => this.insertUpdates(entries));
-    this.nextSeq = (this.st.lastSeq.get()?.seq ?? 0) + 1;
   }
 
-  private insertUpdates(entries: readonly JournalEntry[]): void {
-    this.db.transaction(() => {
-      for (const { seq, doc, update } of entries) this.st.insertUpdate.run(seq, doc, Buffer.from(update.buffer, update.byteOffset, update.byteLength));
-    })();
-  }
+  /** The update log's methods, on this object so the store is one value (see openSqliteStore). */
+  loadUpdates: SqliteUpdateLog['loadUpdates'] = (doc) => this.log.loadUpdates(doc);
+  storedDocNames: SqliteUpdateLog['storedDocNames'] = (prefix) => this.log.storedDocNames(prefix);
+  appendUpdate: SqliteUpdateLog['appendUpdate'] = (doc, update) => this.log.appendUpdate(doc, update);
+  compact: SqliteUpdateLog['compact'] = (doc, state, uptoSeq) => this.log.compact(doc, state, uptoSeq);
+  deleteDocument: SqliteUpdateLog['deleteDocument'] = (doc) => this.log.deleteDocument(doc);
+  lockDocument: SqliteUpdateLog['lockDocument'] = (doc, work) => this.log.lockDocument(doc, work);
 
-  /** Moves every journaled update into SQLite in one transaction. Anything that reads or deletes `doc_updates` calls this first. */
-  drainJournal(): void {
-    if (this.drainTimer) clearTimeout(this.drainTimer);
-    if (this.drainSoon) clearImmediate(this.drainSoon);
-    this.drainTimer = null;
-    this.drainSoon = null;
-    this.journal?.drain((entries) => this.insertUpdates(entries));
-  }
-
-  private scheduleDrain(): void {
-    if (!this.journal) return;
-    if (this.journal.size >= DRAIN_AT_ENTRIES) {
-      this.drainSoon ??= setImmediate(() => this.drainInBackground());
-    } else if (!this.drainTimer) {
-      this.drainTimer = setTimeout(() => this.drainInBackground(), DRAIN_AFTER_MS);
-      this.drainTimer.unref();
-    }
-  }
-
-  /**
-   * A drain nobody waits for. If SQLite refuses (busy, disk full), the updates stay in the
-   * journal, durable, and the drain is tried again later; loads and compactions drain before
-   * they read, and surface the error to their caller.
-   */
-  private drainInBackground(): void {
-    try {
-      this.drainJournal();
-    } catch {
-      this.drainTimer = setTimeout(() => this.drainInBackground(), DRAIN_RETRY_MS);
-      this.drainTimer.unref();
-    }
+  /** The unit of work gets this very object, past the gate: it holds the connection. */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.gate.run(this.db, this as unknown as StoreTx, work);
   }
 
   async close(): Promise<void> {
-    try {
-      this.drainJournal();
-    } catch {
-      // The updates stay in the journal, durable; the next start moves them into SQLite.
-    }
-    this.journal?.close();
+    await this.gate.idle();
+    this.log.close();
     // threadId is -1 once the thread has exited (it failed, see openSqliteStore).
     if (this.checkpointer.threadId !== -1) {
       const stopped = new Promise<void>((resolve) => {
@@ -320,33 +336,6 @@ class SqliteStore
   }
   async publicExperiments(): Promise<string[]> {
     return this.st.publicExperiments.all().map((r) => r.id);
-  }
-
-  async storedDocNames(prefix: string): Promise<string[]> {
-    return this.st.docNames.all(prefix.length, prefix).map((r) => r.doc);
-  }
-  async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
-    this.drainJournal();
-    const rows = this.st.loadUpdates.all(doc);
-    return { updates: rows.map((r) => new Uint8Array(r.data)), lastSeq: rows.at(-1)?.seq ?? 0 };
-  }
-  async appendUpdate(doc: string, update: Uint8Array): Promise<number> {
-    const seq = this.nextSeq++;
-    if (this.journal) {
-      this.journal.append({ seq, doc, update });
-      this.scheduleDrain();
-    } else {
-      this.insertUpdates([{ seq, doc, update }]);
-    }
-    return seq;
-  }
-  async compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void> {
-    this.drainJournal();
-    const seq = this.nextSeq++;
-    this.db.transaction(() => {
-      this.st.deleteUpdatesUpTo.run(doc, uptoSeq);
-      this.st.insertUpdate.run(seq, doc, Buffer.from(state));
-    })();
   }
 
   async clientOwners(clientIds: number[]): Promise<Map<number, string>> {

@@ -1,11 +1,6 @@
 import type { Grant, ServerMode, SharingState } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 
-/**
- * The data-access port of the server. Every method is async so a PostgreSQL adapter can sit
- * behind the same interface; the embedded SQLite adapter answers synchronously underneath.
- * Callers never build SQL: adding a backend means implementing this interface once.
- */
 /** `email` is the address in force, which the account has proved; '' while it has proved none. */
 export type UserRecord = {
   username: string;
@@ -105,9 +100,58 @@ export type MailRecord = {
   givenUpAt: number | null;
 };
 
-export interface Store {
+/**
+ * The data-access port of the server, in three parts: the relational records (`StoreTx`), which
+ * a unit of work reads and writes atomically (`Store.transaction`); the log of document updates
+ * (`UpdateLog`), on its own hot path; and the store's life cycle. Adapters: the embedded SQLite
+ * file (`sqlite-store.ts`, the default) and PostgreSQL (`pg-store.ts`, `--database URL`), both held
+ * to one contract suite (test/integration/store-contract.test.ts). Callers never build SQL.
+ *
+ * A new method goes into `StoreTx` (or `UpdateLog` for document updates) and into each adapter;
+ * the contract suite is where its behaviour is pinned for both.
+ */
+export interface Store extends StoreTx, UpdateLog {
   close(): Promise<void>;
+  /**
+   * Runs `work` as one unit of work: everything it reads and writes through `tx` commits
+   * together, or, if it throws, nothing of it does (the error comes back). `work` must use only
+   * `tx`: a call on the store itself, or on anything that waits for the store (a room), may wait
+   * for this unit of work to end (the SQLite adapter has one connection) and never return.
+   * Keep it short: it holds a connection, and on SQLite every other caller waits.
+   */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+}
 
+/** One document's updates while `UpdateLog.lockDocument` holds it. */
+export interface DocumentLog {
+  /** Appends one update of the locked document, durably; returns its sequence number. */
+  append(update: Uint8Array): Promise<number>;
+}
+
+/**
+ * The document updates. Sequence numbers increase in the order appends complete, across every
+ * document; a document's updates load in that order.
+ */
+export interface UpdateLog {
+  loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
+  /** Names of the stored documents that start with `prefix`. */
+  storedDocNames(prefix: string): Promise<string[]>;
+  appendUpdate(doc: string, update: Uint8Array): Promise<number>;
+  /** Replaces every update of `doc` up to `uptoSeq` by one merged state, atomically. */
+  compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void>;
+  /** Deletes every update of `doc` (a document deleted for good). */
+  deleteDocument(doc: string): Promise<void>;
+  /**
+   * Runs `work` holding `doc` against every other holder, in this process or another one sharing
+   * the database: what `work` checks against the document and appends through `log` is not
+   * interleaved with another server's. Appends through `log` are durable when they return (so
+   * they may be relayed at once).
+   */
+  lockDocument<T>(doc: string, work: (log: DocumentLog) => Promise<T>): Promise<T>;
+}
+
+/** What a unit of work may read and write: every relational record of the store. */
+export interface StoreTx {
   getMode(): Promise<ServerMode | null>;
   setMode(mode: ServerMode): Promise<void>;
 
@@ -171,13 +215,6 @@ export interface Store {
   experimentsOf(username: string): Promise<string[]>;
   publicExperiments(): Promise<string[]>;
 
-  loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
-  /** Names of the stored documents that start with `prefix` (journaled updates not included). */
-  storedDocNames(prefix: string): Promise<string[]>;
-  appendUpdate(doc: string, update: Uint8Array): Promise<number>;
-  /** Replaces every update of `doc` up to `uptoSeq` by one merged state, atomically. */
-  compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void>;
-
   clientOwners(clientIds: number[]): Promise<Map<number, string>>;
   registerClients(clientIds: number[], username: string): Promise<void>;
 
@@ -220,7 +257,7 @@ export interface Store {
   projectsOf(username: string): Promise<ProjectState[]>;
   projectExperiments(projectId: string): Promise<string[]>;
   sharedProjectCount(x: string, y: string): Promise<number>;
-  /** Deletes an experiment for good: its row, grants, document and curation request. */
+  /** Deletes an experiment's records for good: its row, grants and curation request (its document: `UpdateLog.deleteDocument`). */
   deleteExperiment(id: string): Promise<void>;
   requestCuration(experimentId: string, username: string, at: number): Promise<void>;
   curationQueue(): Promise<Array<{ experimentId: string; name: string; owner: string; requestedBy: string; requestedAt: number }>>;

@@ -268,9 +268,9 @@ async function handleMessage(room: DocRoom, peer: RoomPeer, data: Uint8Array, de
         presence.answerStep1(payload);
         return null;
       }
-      if (step === syncProtocol.messageYjsUpdate) return await mergeClientUpdate(room, peer, payload, deps, data);
+      if (step === syncProtocol.messageYjsUpdate) return await room.locked(() => mergeClientUpdate(room, peer, payload, deps, data));
       // Step 2 carries the client's whole state, mostly known already: only the net is stored.
-      if (step === syncProtocol.messageYjsSyncStep2) return await mergeClientUpdate(room, peer, payload, deps);
+      if (step === syncProtocol.messageYjsSyncStep2) return await room.locked(() => mergeClientUpdate(room, peer, payload, deps));
     } else if (type === MessageType.awareness) {
       // Presence is never stored and never decides anything, but readers apply it: it is
       // checked, and what passes is relayed in a fresh encoding.

@@ -6,7 +6,7 @@ import type { ControlMessage } from '../../shared/protocol/control.ts';
 import { CloseCode } from '../../shared/protocol/message-types.ts';
 import { accessOf } from '../../shared/rules/access.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
-import type { Store } from '../store/store.ts';
+import type { DocumentLog, Store } from '../store/store.ts';
 import { updateMessage } from './wire.ts';
 import { binaryFrame } from './ws-frame.ts';
 
@@ -60,6 +60,8 @@ export class DocRoom {
   private broken = false;
   /** Told when this room breaks down, to log it. */
   onBroken: ((error: unknown) => void) | null = null;
+  /** The store's hold on this document while `locked` work runs; appends go through it. */
+  private log: DocumentLog | null = null;
 
   constructor(
     readonly name: string,
@@ -100,6 +102,27 @@ export class DocRoom {
     return next;
   }
 
+  /**
+   * Runs `work` (already inside `run`) holding the document in the store, so that what it checks
+   * and appends is not interleaved with another server process sharing the database (see
+   * `UpdateLog.lockDocument`). Work already holding it runs as it is.
+   */
+  locked<T>(work: () => Promise<T>): Promise<T> {
+    if (this.log) return work();
+    return this.store.lockDocument(this.name, async (log) => {
+      this.log = log;
+      try {
+        return await work();
+      } finally {
+        this.log = null;
+      }
+    });
+  }
+
+  private append(update: Uint8Array): Promise<number> {
+    return this.log ? this.log.append(update) : this.store.appendUpdate(this.name, update);
+  }
+
   get busy(): boolean {
     return this.holds > 0 || this.peers.size > 0;
   }
@@ -136,7 +159,7 @@ export class DocRoom {
     const batch = this.outgoing;
     this.outgoing = [];
     for (const { update } of batch) {
-      this.lastSeq = await this.store.appendUpdate(this.name, update);
+      this.lastSeq = await this.append(update);
       this.storedRows++;
     }
     for (const { update } of batch) this.broadcast(updateMessage(update), author);
@@ -160,7 +183,7 @@ export class DocRoom {
    */
   async commitAccepted(update: Uint8Array, frame: Uint8Array, author: RoomPeer): Promise<void> {
     if (this.retired) return;
-    this.lastSeq = await this.store.appendUpdate(this.name, update);
+    this.lastSeq = await this.append(update);
     this.storedRows++;
     if (this.relayTimer === null) {
       this.broadcast(frame, author);
@@ -262,28 +285,32 @@ export class DocRoom {
 
   /** A server-side write (sharing state, index entries): one transaction, persisted, broadcast. */
   serverWrite(write: (doc: Y.Doc) => void): Promise<void> {
-    return this.run(async () => {
-      await this.ensureServerId();
-      this.doc.transact(() => write(this.doc), SERVER_ORIGIN);
-      await this.flush(null);
-    });
+    return this.run(() =>
+      this.locked(async () => {
+        await this.ensureServerId();
+        this.doc.transact(() => write(this.doc), SERVER_ORIGIN);
+        await this.flush(null);
+      }),
+    );
   }
 
   /** Installs a new sharing state: mirrored into the document, then non-readers are cut off. */
   setSharing(state: SharingState, project: ProjectState | null): Promise<void> {
-    return this.run(async () => {
-      this.sharing = state;
-      this.project = project;
-      await this.ensureServerId();
-      this.doc.transact(() => writeSharing(this.doc, state, project), SERVER_ORIGIN);
-      await this.flush(null);
-      this.evictNonReaders();
-    });
+    return this.run(() =>
+      this.locked(async () => {
+        this.sharing = state;
+        this.project = project;
+        await this.ensureServerId();
+        this.doc.transact(() => writeSharing(this.doc, state, project), SERVER_ORIGIN);
+        await this.flush(null);
+        this.evictNonReaders();
+      }),
+    );
   }
 
   /** A new state of the project this document depends on; cuts off whoever lost access. */
   setProject(project: ProjectState | null): Promise<void> {
-    return this.run(async () => {
+    return this.run(() => this.locked(async () => {
       this.project = project;
       if (project && this.ref.kind === DocKind.project) {
         await this.ensureServerId();
@@ -297,7 +324,7 @@ export class DocRoom {
         await this.flush(null);
       }
       this.evictNonReaders();
-    });
+    }));
   }
 
   /**

@@ -144,6 +144,19 @@ describe('a store with the update journal', () => {
     expect((await server.loadUpdates('exp-w')).updates.map((u) => u[0])).toEqual([5]);
   });
 
+  it('shows a tool beside the server the updates still in the journal, without draining them', async () => {
+    const server = open();
+    await server.appendUpdate('exp-t', bytes(2, 1));
+    await server.loadUpdates('exp-t'); // drained into SQLite
+    const last = await server.appendUpdate('exp-t', bytes(2, 2)); // only in the journal
+    await server.appendUpdate('idx-t', bytes(2, 3));
+    const size = statSync(join(dir, 'updates.journal')).size;
+    const tool = open(false);
+    expect(await tool.loadUpdates('exp-t')).toEqual({ updates: [bytes(2, 1), bytes(2, 2)], lastSeq: last });
+    expect(await tool.storedDocNames('exp-')).toEqual(['exp-t']);
+    expect(statSync(join(dir, 'updates.journal')).size).toBe(size);
+  });
+
   it('starts from an empty journal file left by a clean stop', async () => {
     writeFileSync(join(dir, 'updates.journal'), '');
     const store = open();

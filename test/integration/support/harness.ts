@@ -12,6 +12,8 @@ import type { Session } from '../../../shared/schemas/api.ts';
 import type { Intent, IntentResult } from '../../../shared/schemas/intents.ts';
 import { createAccount } from '../../../sync-server/admin.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../../sync-server/server.ts';
+import { openBlobs, openStore } from '../../../sync-server/store/open-store.ts';
+import { createTestDatabase, dropTestDatabase } from '../../support/pg-database.ts';
 
 /**
  * A real server on 127.0.0.1 (port 0) over a fresh data folder, and clients that talk to it
@@ -21,6 +23,8 @@ import { startServer, type RunningServer, type ServerOptions } from '../../../sy
 export type Harness = {
   server: RunningServer;
   dataDir: string;
+  /** The PostgreSQL database the server runs on (`backend: 'postgres'`), else null. */
+  database: string | null;
   restart(): Promise<void>;
   stop(): Promise<void>;
   user(username: string, opts?: { staff?: boolean }): Promise<TestUser>;
@@ -62,28 +66,42 @@ export async function waitUntil(predicate: () => boolean, what: string, ms = 5_0
   }
 }
 
+/** Which store the harness's server runs on: SQLite (the default), or a fresh database on the PostgreSQL test cluster. */
+export type HarnessStore = 'sqlite' | 'postgres';
+
 /**
  * `connectAll` (default on) connects every new user with every earlier one, as a fixture for
- * tests about sharing rather than about connections.
+ * tests about sharing rather than about connections. `backend` picks the database (default
+ * SQLite, or CYTOSHARE_HARNESS_STORE): with 'postgres' records, updates and FCS files go to a
+ * database of its own on the test cluster, dropped by `stop`.
  */
-export async function startHarness(options: Partial<ServerOptions> & { connectAll?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: Partial<ServerOptions> & { connectAll?: boolean; backend?: HarnessStore } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cytoshare-it-'));
-  const { connectAll = true, ...serverOptions } = options;
-  const opts = { dataDir, host: '127.0.0.1', port: 0, mode: 'premium' as const, unloadDelayMs: 200, ...serverOptions };
+  const { connectAll = true, backend = (process.env['CYTOSHARE_HARNESS_STORE'] as HarnessStore | undefined) ?? 'sqlite', ...serverOptions } = options;
+  const database = backend === 'postgres' ? await createTestDatabase() : null;
+  const base = { dataDir, host: '127.0.0.1', port: 0, mode: 'premium' as const, unloadDelayMs: 200, ...serverOptions };
+  // Each start opens the chosen store anew: a server closes the store it was given.
+  const start = async (port: number) => {
+    if (database === null) return startServer({ ...base, port });
+    const choice = { dataDir, database };
+    return startServer({ ...base, port, store: await openStore(choice, 'server'), blobs: openBlobs(choice) });
+  };
   const users: string[] = [];
   const docs: TestDoc[] = [];
   const harness: Harness = {
-    server: await startServer(opts),
+    server: await start(base.port),
     dataDir,
+    database,
     async restart() {
       const port = harness.server.port;
       await harness.server.close();
-      harness.server = await startServer({ ...opts, port });
+      harness.server = await start(port);
     },
     async stop() {
       for (const d of docs) d.destroy();
       await harness.server.close();
       rmSync(dataDir, { recursive: true, force: true });
+      if (database !== null) await dropTestDatabase(database);
     },
     async user(username, { staff = false } = {}) {
       await createAccount(harness.server.store, { username, email: `${username}@lab.test`, password: 'correct horse battery', staff, verified: true });

@@ -1,0 +1,289 @@
+import { sql, type Generated, type Kysely } from 'kysely';
+
+/**
+ * The PostgreSQL schema: the tables as Kysely sees them (so queries are checked against the
+ * columns, with no row types written by hand), and the migrations that create them. Times are
+ * milliseconds since the epoch in `bigint` columns, read back as numbers (see pg-store.ts).
+ */
+export interface PgSchema {
+  meta: { key: string; value: string };
+  users: { username: string; email: string; password_hash: string; staff: boolean; created_at: number; disabled_at: number | null };
+  sessions: { token_hash: string; username: string; public_id: string; created_at: number; expires_at: number; last_used_at: number | null };
+  session_ends: { seq: Generated<number>; at: number; username: string; token_hash: string | null };
+  experiments: {
+    id: string;
+    owner: string;
+    name: string;
+    public: boolean;
+    curated: boolean;
+    parent_id: string | null;
+    cloned_from: string | null;
+    project_id: string | null;
+    trashed: boolean;
+    created_at: number;
+  };
+  grants: { experiment_id: string; username: string; granted_by: string; granted_at: number; viewed: Generated<boolean> };
+  doc_updates: { seq: Generated<number>; doc: string; data: Uint8Array };
+  client_ids: { client_id: number; username: string };
+  intents: { username: string; draft_id: string; result: string; created_at: number };
+  audit: { seq: Generated<number>; at: number; actor: string; action: string; experiment_id: string | null; verdict: string; code: string | null; detail: string };
+  connections: { a: string; b: string; status: 'connected' | 'pre-existing'; since: number };
+  connection_requests: { id: string; from_user: string; to_email: string; status: 'pending' | 'accepted' | 'rejected'; created_at: number; decided_at: number | null };
+  email_links: { token_hash: string; request_id: string; action: 'accept' | 'reject'; expires_at: number; used_at: number | null };
+  user_prefs: { username: string; share_emails: boolean };
+  mail_outbox: {
+    id: Generated<number>;
+    to_addr: string;
+    subject: string;
+    text_body: string;
+    html_body: string | null;
+    created_at: number;
+    attempts: Generated<number>;
+    next_attempt_at: number;
+    sent_at: number | null;
+    last_error: string | null;
+    given_up_at: number | null;
+  };
+  projects: { id: string; name: string; policy: string; created_at: number };
+  project_members: { project_id: string; username: string; role: 'manager' | 'leader' | 'member' };
+  curation_requests: { experiment_id: string; requested_by: string; requested_at: number };
+  email_claims: {
+    username: string;
+    email: string;
+    code_hash: string | null;
+    link_hash: string | null;
+    expires_at: number;
+    attempts: number;
+    created_at: number;
+  };
+  email_code_mail: { username: string; window_start: number; sent: number };
+  mail_to_budget: { address_hash: string; window_start: number; sent: number };
+  blobs: { sha256: string; size: number; touched_at: number };
+  blob_chunks: { sha256: string; n: number; data: Uint8Array };
+  review_links: {
+    id: string;
+    experiment_id: string;
+    secret_hash: string;
+    created_by: string;
+    created_at: number;
+    expires_at: number | null;
+    download: boolean;
+    revoked_at: number | null;
+  };
+  waiting_shares: {
+    id: string;
+    experiment_id: string;
+    sharer: string;
+    username: string;
+    named_by_address: boolean;
+    notify: boolean;
+    message: string | null;
+    status: 'waiting' | 'refused' | 'done';
+    code: string | null;
+    created_at: number;
+    decided_at: number | null;
+  };
+}
+
+/**
+ * Each migration runs once, in order, in the transaction that holds the migration lock (see
+ * `migrate`); `schema_migrations` records which ran. Never edit one that has shipped: add one.
+ */
+const migrations: string[] = [
+  `
+  CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE users (
+    username text PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    password_hash text NOT NULL,
+    staff boolean NOT NULL DEFAULT false,
+    created_at bigint NOT NULL,
+    disabled_at bigint
+  );
+  CREATE TABLE sessions (
+    token_hash text PRIMARY KEY,
+    username text NOT NULL REFERENCES users(username),
+    public_id text NOT NULL UNIQUE,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    last_used_at bigint
+  );
+  CREATE INDEX sessions_user ON sessions(username);
+  CREATE TABLE session_ends (seq bigserial PRIMARY KEY, at bigint NOT NULL, username text NOT NULL, token_hash text);
+  CREATE TABLE experiments (
+    id text PRIMARY KEY,
+    owner text NOT NULL REFERENCES users(username),
+    name text NOT NULL,
+    public boolean NOT NULL DEFAULT false,
+    curated boolean NOT NULL DEFAULT false,
+    parent_id text,
+    cloned_from text,
+    project_id text,
+    trashed boolean NOT NULL DEFAULT false,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX experiments_owner ON experiments(owner);
+  CREATE INDEX experiments_parent ON experiments(parent_id);
+  CREATE INDEX experiments_project ON experiments(project_id);
+  CREATE INDEX experiments_public ON experiments(public) WHERE public;
+  CREATE TABLE grants (
+    experiment_id text NOT NULL REFERENCES experiments(id),
+    username text NOT NULL REFERENCES users(username),
+    granted_by text NOT NULL,
+    granted_at bigint NOT NULL,
+    viewed boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (experiment_id, username)
+  );
+  CREATE INDEX grants_user ON grants(username);
+  CREATE TABLE doc_updates (seq bigserial PRIMARY KEY, doc text NOT NULL, data bytea NOT NULL);
+  CREATE INDEX doc_updates_doc ON doc_updates(doc, seq);
+  CREATE TABLE client_ids (client_id bigint PRIMARY KEY, username text NOT NULL);
+  CREATE TABLE intents (
+    username text NOT NULL,
+    draft_id text NOT NULL,
+    result text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (username, draft_id)
+  );
+  CREATE TABLE audit (
+    seq bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    experiment_id text,
+    verdict text NOT NULL,
+    code text,
+    detail text NOT NULL
+  );
+  CREATE TABLE connections (
+    a text NOT NULL,
+    b text NOT NULL,
+    status text NOT NULL CHECK (status IN ('connected', 'pre-existing')),
+    since bigint NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+  );
+  CREATE INDEX connections_b ON connections(b);
+  CREATE TABLE connection_requests (
+    id text PRIMARY KEY,
+    from_user text NOT NULL REFERENCES users(username),
+    to_email text NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+    created_at bigint NOT NULL,
+    decided_at bigint
+  );
+  CREATE INDEX connection_requests_to ON connection_requests(to_email, status);
+  CREATE INDEX connection_requests_from ON connection_requests(from_user, status);
+  CREATE TABLE email_links (
+    token_hash text PRIMARY KEY,
+    request_id text NOT NULL REFERENCES connection_requests(id),
+    action text NOT NULL CHECK (action IN ('accept', 'reject')),
+    expires_at bigint NOT NULL,
+    used_at bigint
+  );
+  CREATE TABLE user_prefs (username text PRIMARY KEY REFERENCES users(username), share_emails boolean NOT NULL DEFAULT true);
+  CREATE TABLE mail_outbox (
+    id bigserial PRIMARY KEY,
+    to_addr text NOT NULL,
+    subject text NOT NULL,
+    text_body text NOT NULL,
+    html_body text,
+    created_at bigint NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint NOT NULL,
+    sent_at bigint,
+    last_error text,
+    given_up_at bigint
+  );
+  CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at IS NULL AND given_up_at IS NULL;
+  CREATE TABLE projects (id text PRIMARY KEY, name text NOT NULL, policy text NOT NULL, created_at bigint NOT NULL);
+  CREATE TABLE project_members (
+    project_id text NOT NULL REFERENCES projects(id),
+    username text NOT NULL REFERENCES users(username),
+    role text NOT NULL CHECK (role IN ('manager', 'leader', 'member')),
+    PRIMARY KEY (project_id, username)
+  );
+  CREATE INDEX project_members_user ON project_members(username);
+  CREATE TABLE curation_requests (
+    experiment_id text PRIMARY KEY REFERENCES experiments(id),
+    requested_by text NOT NULL,
+    requested_at bigint NOT NULL
+  );
+  CREATE TABLE email_claims (
+    username text PRIMARY KEY REFERENCES users(username),
+    email text NOT NULL,
+    code_hash text,
+    link_hash text UNIQUE,
+    expires_at bigint NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX email_claims_email ON email_claims(email);
+  CREATE TABLE email_code_mail (username text PRIMARY KEY REFERENCES users(username), window_start bigint NOT NULL, sent integer NOT NULL);
+  CREATE TABLE mail_to_budget (address_hash text PRIMARY KEY, window_start bigint NOT NULL, sent integer NOT NULL);
+  `,
+  // FCS files, when they live in the database: one row per file, its bytes in chunks of a few
+  // hundred KiB (bytea values are read whole, so a file is never one value).
+  `
+  CREATE TABLE blobs (sha256 text PRIMARY KEY, size bigint NOT NULL, touched_at bigint NOT NULL);
+  CREATE TABLE blob_chunks (
+    sha256 text NOT NULL REFERENCES blobs(sha256) ON DELETE CASCADE,
+    n integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (sha256, n)
+  );
+  `,
+  // Reviewer links (the secret as SHA-256 only) and shares waiting for a connection.
+  `
+  CREATE TABLE review_links (
+    id text PRIMARY KEY,
+    experiment_id text NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    secret_hash text NOT NULL,
+    created_by text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint,
+    download boolean NOT NULL,
+    revoked_at bigint
+  );
+  CREATE INDEX review_links_by_experiment ON review_links (experiment_id, created_at);
+  CREATE TABLE waiting_shares (
+    id text PRIMARY KEY,
+    experiment_id text NOT NULL,
+    sharer text NOT NULL,
+    username text NOT NULL,
+    named_by_address boolean NOT NULL,
+    notify boolean NOT NULL,
+    message text,
+    status text NOT NULL,
+    code text,
+    created_at bigint NOT NULL,
+    decided_at bigint
+  );
+  CREATE INDEX waiting_shares_sharer ON waiting_shares (sharer, status);
+  CREATE INDEX waiting_shares_user ON waiting_shares (username, status);
+  `,
+];
+
+/** The advisory lock key of migrations (any constant no other lock uses: `hashtext` keys are documents). */
+const MIGRATION_LOCK = 0x63797473;
+
+/**
+ * Brings the database's schema up to date. Several servers may start at once: the first to take
+ * the lock migrates, the others wait for it and then find nothing left to do. Returns how many
+ * migrations ran.
+ */
+export async function migrate(db: Kysely<PgSchema>): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)`.execute(trx);
+    const done = await sql<{ version: number | null }>`SELECT max(version) AS version FROM schema_migrations`.execute(trx);
+    const from = done.rows[0]?.version ?? 0;
+    for (let i = from; i < migrations.length; i++) {
+      await sql.raw(migrations[i] as string).execute(trx);
+      await sql`INSERT INTO schema_migrations (version, applied_at) VALUES (${i + 1}, ${Date.now()})`.execute(trx);
+    }
+    return migrations.length - from;
+  });
+}
+
+export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,157 @@
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { pgAccounts } from './pg-accounts.ts';
+import { migrate, type PgSchema } from './pg-schema.ts';
+import { pgSharing } from './pg-sharing.ts';
+import { pgSocial } from './pg-social.ts';
+import { pgReviewLinks } from './pg-review-links.ts';
+import { pgWaitingShares } from './pg-waiting-shares.ts';
+import type { DocumentLog, Store, StoreTx, UpdateLog } from './store.ts';
+
+/** Connections one server keeps open: units of work and locked documents each hold one while they run. */
+const POOL_SIZE = 10;
+
+/**
+ * `bigint` columns (times in ms, sequence numbers) come back as numbers: every value the store
+ * keeps stays far below 2^53.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** A pool on `url` for this adapter (and its blob store): int8 as numbers, at most POOL_SIZE connections. */
+export function pgPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
+  // An idle connection the server dropped (a restart of PostgreSQL) is replaced on next use; its
+  // error must not bring the process down.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Every relational method over `db`: the pool, or one unit of work's transaction. */
+function records(db: Kysely<PgSchema>): StoreTx {
+  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db) };
+}
+
+/**
+ * The update log on PostgreSQL, on plain `pg` queries (the hot path needs no query builder).
+ * Sequence numbers come from the database (`bigserial`); appends of one document are serialised
+ * across servers by an advisory lock on the document's name, so its numbers increase in the
+ * order its updates were committed.
+ */
+class PgUpdateLog implements UpdateLog {
+  constructor(
+    private readonly pool: pg.Pool,
+    /**
+     * Connections that hold document locks, a pool of their own: work under a lock reads and
+     * writes records (client ids, say) through `pool`, and if both drew from one pool, as many
+     * locked documents as connections would each wait for a connection none of them gives back.
+     */
+    private readonly lockPool: pg.Pool,
+  ) {}
+
+  async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    const r = await this.pool.query<{ seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = $1 ORDER BY seq', [doc]);
+    return { updates: r.rows.map((row) => new Uint8Array(row.data)), lastSeq: r.rows.at(-1)?.seq ?? 0 };
+  }
+
+  async storedDocNames(prefix: string): Promise<string[]> {
+    const r = await this.pool.query<{ doc: string }>('SELECT DISTINCT doc FROM doc_updates WHERE starts_with(doc, $1) ORDER BY doc', [prefix]);
+    return r.rows.map((row) => row.doc);
+  }
+
+  appendUpdate(doc: string, update: Uint8Array): Promise<number> {
+    return this.lockDocument(doc, (log) => log.append(update));
+  }
+
+  async compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    await this.inTransaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [doc]);
+      await client.query('DELETE FROM doc_updates WHERE doc = $1 AND seq <= $2', [doc, uptoSeq]);
+      await client.query('INSERT INTO doc_updates (doc, data) VALUES ($1, $2)', [doc, Buffer.from(state)]);
+    });
+  }
+
+  async deleteDocument(doc: string): Promise<void> {
+    await this.pool.query('DELETE FROM doc_updates WHERE doc = $1', [doc]);
+  }
+
+  /**
+   * A session-level advisory lock on one connection, rather than a transaction's: each append
+   * commits on its own, so it is durable before the room relays it, and the lock still spans
+   * the check and every append of `work`. A connection that fails is dropped, which releases
+   * its locks.
+   */
+  async lockDocument<T>(doc: string, work: (log: DocumentLog) => Promise<T>): Promise<T> {
+    const client = await this.lockPool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [doc]);
+      try {
+        return await work({
+          append: async (update) => {
+            const r = await client.query<{ seq: number }>('INSERT INTO doc_updates (doc, data) VALUES ($1, $2) RETURNING seq', [
+              doc,
+              Buffer.from(update.buffer, update.byteOffset, update.byteLength),
+            ]);
+            return r.rows[0]!.seq;
+          },
+        });
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [doc]).catch((error: Error) => (broken = error));
+      }
+    } catch (error) {
+      broken ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(error instanceof Error ? error : undefined);
+      throw error;
+    }
+  }
+}
+
+/**
+ * The PostgreSQL adapter (`--database postgres://…`): the schema is brought up to date first
+ * (see pg-schema.ts), then every server and tool on the database shares it.
+ */
+export async function openPgStore(url: string): Promise<Store> {
+  const pool = pgPool(url);
+  const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const lockPool = pgPool(url);
+  const log = new PgUpdateLog(pool, lockPool);
+  const store: Store = {
+    ...records(db),
+    loadUpdates: (doc) => log.loadUpdates(doc),
+    storedDocNames: (prefix) => log.storedDocNames(prefix),
+    appendUpdate: (doc, update) => log.appendUpdate(doc, update),
+    compact: (doc, state, uptoSeq) => log.compact(doc, state, uptoSeq),
+    deleteDocument: (doc) => log.deleteDocument(doc),
+    lockDocument: (doc, work) => log.lockDocument(doc, work),
+    transaction: (work) => db.transaction().execute((trx: Transaction<PgSchema>) => work(records(trx))),
+    close: async () => {
+      await db.destroy();
+      await lockPool.end();
+    },
+  };
+  return store;
+}
