@@ -74,6 +74,7 @@ export const ErrorCode = {
   ALREADY_CURATED: 'ALREADY_CURATED',
   CURATION_REQUESTED: 'CURATION_REQUESTED',
   TOO_MANY_PLOTS: 'TOO_MANY_PLOTS',
+  ARCHIVE_INVALID: 'ARCHIVE_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -149,6 +150,7 @@ const words: Record<ErrorCode, string> = {
   ALREADY_CURATED: 'This experiment is already curated.',
   CURATION_REQUESTED: 'Curation of this experiment was already requested; staff will answer it.',
   TOO_MANY_PLOTS: 'Too many plots are being computed for your account at once; try again in a moment.',
+  ARCHIVE_INVALID: 'The archive is damaged or unsafe; nothing was imported.',
 };
 
 export function describeCode(code: ErrorCode): string {
