@@ -90,6 +90,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   tag ID FILE DIMENSION VALUE
   gate add ID NAME --x CHANNEL --y CHANNEL --rect X1,Y1,X2,Y2 (or --polygon X1,Y1;X2,Y2;X3,Y3…) | gate rm ID GATE | gate export ID GATE
   file add EXP PATH | file get EXP FILE --out PATH
+  export ID --out FILE.zip | import FILE.zip   (one archive: FCS files, manifest, tags CSV, Gating-ML gates)
   project create NAME | project add PROJECT EXP | project remove PROJECT EXP | project list | project show PROJECT
   project member PROJECT USER --role manager|leader|member | --remove
   project policy PROJECT --access full|restricted [--illustrations view-only|create] [--cloning disabled|files-only|full]

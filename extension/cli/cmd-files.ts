@@ -72,7 +72,7 @@ export async function runFile(ctx: Ctx): Promise<Exit> {
 }
 
 /** Refuses an --out path whose folder is missing or not a folder, or that names a folder. */
-async function checkWritableTarget(out: string): Promise<void> {
+export async function checkWritableTarget(out: string): Promise<void> {
   const folder = dirname(resolve(out));
   const info = await stat(folder).catch(() => null);
   if (info === null) throw new UsageError(`cannot write ${out}: the folder ${folder} does not exist`);
@@ -80,7 +80,7 @@ async function checkWritableTarget(out: string): Promise<void> {
   if ((await stat(out).catch(() => null))?.isDirectory()) throw new UsageError(`cannot write ${out}: it is a folder; name a file`);
 }
 
-function localReason(error: unknown): string {
+export function localReason(error: unknown): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   if (code === 'ENOENT') return 'the folder does not exist';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';

@@ -11,5 +11,5 @@ export { checkArchivePath, isSafeArchivePath, unsafePathReason } from './paths.t
 export { sha256Hasher, type Hasher, type HasherFactory } from './sha256.ts';
 export { readDirectory, inflateEntry, type ArchiveSource, type ZipEntry } from './zip-read.ts';
 export { verifyArchive, type FcsSink, type VerifiedArchive, type VerifyOptions } from './read-archive.ts';
-export { writeArchive, ExportFailure, type ExportFile, type ExportInput } from './write-archive.ts';
+export { writeArchive, streamChunks, ExportFailure, type ExportFile, type ExportInput } from './write-archive.ts';
 export { originNote, purposeWithOrigin } from './origin.ts';

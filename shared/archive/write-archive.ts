@@ -128,3 +128,23 @@ export async function writeArchive(input: ExportInput, write: (chunk: Uint8Array
   await flush();
   return manifest;
 }
+
+/** A web ReadableStream's chunks as an async iterable (not every typing of it has one). */
+export async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    // Abandoned early (a failed export): stop the download rather than leave it running.
+    if (!finished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
