@@ -97,7 +97,7 @@ describe('experiment archives: what an importer refuses', () => {
   it('refuses an FCS file or a table whose bytes do not match the manifest', async () => {
     const files = await entries();
     const fcs = files['files/a.fcs']!.slice();
-    fcs[fcs.length - 1] ^= 1;
+    fcs[fcs.length - 1] = fcs[fcs.length - 1]! ^ 1;
     expect(await refusal(zip({ ...files, 'files/a.fcs': fcs }))).toBe('hash-mismatch');
     expect(await refusal(zip({ ...files, 'tags.csv': text('file,dimension,value\r\n') }))).toBe('hash-mismatch');
   });
