@@ -12,6 +12,7 @@ import { CurationQueue } from './manager/curation-queue.tsx';
 import { FilterList, type Selection } from './manager/filters.tsx';
 import { ProjectView } from './manager/project-view.tsx';
 import { CreateForm } from './manager/create-form.tsx';
+import { ImportArchive } from './manager/archive-buttons.tsx';
 
 /**
  * The Experiment Manager, a full page: filters (fixed ones, one per project, and the staff's
@@ -41,6 +42,7 @@ export function ManagerApp() {
             <button type="button" class="link" onClick={() => void send({ type: 'logout' })}>Sign out</button>
           </p>
         )}
+        {state.account && <ImportArchive />}
       </header>
       {state.account ? <Workspace state={state} me={state.account.username} staff={state.account.staff} /> : <main><SignIn /></main>}
     </div>
