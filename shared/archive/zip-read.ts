@@ -147,8 +147,10 @@ export async function inflateEntry(src: ArchiveSource, entry: ZipEntry, limit: n
     }
   };
   for await (const piece of src.stream(entry.dataOffset, entry.compressedSize)) {
-    for (let at = 0; at < piece.length; at += FEED_BYTES) {
-      const part = piece.subarray(at, at + FEED_BYTES);
+    // A stored piece comes out as it went in: no need to cut it.
+    const step = inflater === null ? piece.length : FEED_BYTES;
+    for (let at = 0; at < piece.length; at += step) {
+      const part = piece.subarray(at, at + step);
       if (inflater === null) out.push(part);
       else {
         if (ended) refuse(ArchiveReason.notAZip, `entry ${entry.name} has bytes after its compressed end`);
