@@ -49,7 +49,7 @@ export const ManifestFile = z.strictObject({
   path: EntryPath,
   name: FileName,
   events: z.number().int().nonnegative(),
-  channels: z.array(z.string().max(100)).max(10_000),
+  channels: z.array(z.string().max(1000)).max(10_000),
 });
 export type ManifestFile = z.infer<typeof ManifestFile>;
 

@@ -33,12 +33,17 @@ export function checkArchivePath(path: string): void {
 }
 
 /**
- * Where an FCS file goes in the archive: its own name when that is a safe path, else a
- * numbered one (the manifest keeps the real name either way). Names are unique per
- * experiment, so two files never share a path.
+ * Where an FCS file goes in the archive: its own name when that is a safe path no other entry
+ * has (compared case-folded, as importers compare them), else the first free numbered one
+ * (the manifest keeps the real name either way). `taken` holds case-folded paths.
  */
-export function fcsEntryPath(name: string, index: number, taken: ReadonlySet<string>): string {
+export function fcsEntryPath(name: string, taken: ReadonlySet<string>): string {
   const own = `files/${name}`;
-  if (isSafeArchivePath(own) && !taken.has(own)) return own;
-  return `files/file-${index + 1}.fcs`;
+  if (isSafeArchivePath(own) && !taken.has(foldPath(own))) return own;
+  for (let n = 1; ; n++) if (!taken.has(foldPath(`files/file-${n}.fcs`))) return `files/file-${n}.fcs`;
+}
+
+/** Two entry names that are one file on a case-insensitive disk fold to the same key. */
+export function foldPath(path: string): string {
+  return path.normalize('NFC').toLowerCase();
 }

@@ -5,7 +5,7 @@ import {
   ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveCaps, FIGURES_PATH, GATES_PATH, Manifest, MANIFEST_PATH, SHARING_PATH, TAGS_PATH,
   type ManifestEntry, type ManifestFile, type SharingRecord,
 } from './manifest.ts';
-import { fcsEntryPath } from './paths.ts';
+import { fcsEntryPath, foldPath } from './paths.ts';
 import type { HasherFactory } from './sha256.ts';
 import { writeTagsCsv, type TagRow } from './tags-csv.ts';
 
@@ -70,9 +70,9 @@ export async function writeArchive(input: ExportInput, write: (chunk: Uint8Array
   const mtime = input.now ?? new Date();
 
   const taken = new Set<string>();
-  for (const [index, file] of input.files.entries()) {
-    const path = fcsEntryPath(file.name, index, taken);
-    taken.add(path);
+  for (const file of input.files) {
+    const path = fcsEntryPath(file.name, taken);
+    taken.add(foldPath(path));
     const entry = new ZipPassThrough(path);
     entry.mtime = mtime;
     zip.add(entry);
@@ -109,7 +109,7 @@ export async function writeArchive(input: ExportInput, write: (chunk: Uint8Array
   const figures = input.figures && input.figures.length > 0 ? input.figures : null;
   if (figures) await text(FIGURES_PATH, 'figures', `${JSON.stringify(figures, null, 2)}\n`);
 
-  const manifest = Manifest.parse({
+  const checked = Manifest.safeParse({
     format: ARCHIVE_FORMAT,
     formatVersion: ARCHIVE_FORMAT_VERSION,
     appVersion: input.appVersion,
@@ -120,6 +120,8 @@ export async function writeArchive(input: ExportInput, write: (chunk: Uint8Array
     files,
     ...(figures ? { figures: { path: FIGURES_PATH, count: figures.length } } : {}),
   });
+  if (!checked.success) throw new ExportFailure(`the experiment does not fit the archive format: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+  const manifest = checked.data;
   const entry = new ZipDeflate(MANIFEST_PATH, { level: 6 });
   entry.mtime = mtime;
   zip.add(entry);

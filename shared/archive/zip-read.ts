@@ -1,7 +1,7 @@
 import { Inflate } from 'fflate';
 import { ArchiveCaps } from './manifest.ts';
 import { ArchiveReason, refuse } from './errors.ts';
-import { checkArchivePath } from './paths.ts';
+import { checkArchivePath, foldPath } from './paths.ts';
 
 /**
  * Reading a ZIP from a random-access source (a file on disk, a browser Blob) through its
@@ -95,7 +95,7 @@ export async function readDirectory(src: ArchiveSource): Promise<ZipEntry[]> {
     const directory = name.endsWith('/');
     checkArchivePath(directory ? name.slice(0, -1) : name);
     // Names compare as case-folded too: on a case-insensitive disk two of them are one file.
-    const key = name.normalize('NFC').toLowerCase();
+    const key = foldPath(name);
     if (seen.has(key)) refuse(ArchiveReason.duplicateEntry, `entry ${name} appears twice`);
     seen.add(key);
     if (method !== 0 && method !== 8) refuse(ArchiveReason.unsupportedCompression, `entry ${name} uses compression method ${method}`);

@@ -65,6 +65,17 @@ describe('experiment archives: what an importer accepts', () => {
     expect(read.sharing).toEqual(input.sharing);
   });
 
+  it('gives files whose names differ only in case, or are no safe path, entries of their own', async () => {
+    const input = sampleInput();
+    const [a] = input.files;
+    input.files = ['A.fcs', 'a.fcs', '..', 'file-1.fcs', 'C:x.fcs'].map((name) => ({ ...a!, name }));
+    input.tags = [];
+    input.gates = [];
+    const read = await verify(await sampleArchive(input));
+    expect(read.manifest.files.map((f) => f.name)).toEqual(['A.fcs', 'a.fcs', '..', 'file-1.fcs', 'C:x.fcs']);
+    expect(read.manifest.files.map((f) => f.path)).toEqual(['files/A.fcs', 'files/file-1.fcs', 'files/file-2.fcs', 'files/file-3.fcs', 'files/file-4.fcs']);
+  });
+
   it('is read the same when re-zipped by another tool (deflated FCS, other order)', async () => {
     const files = await entries();
     const reordered = Object.fromEntries(Object.entries(files).reverse());
