@@ -80,7 +80,13 @@ describe('cytoshare export and import between two servers', () => {
     const entries = unzipSync(new Uint8Array(readFileSync(zip)));
     const flipped = entries['files/tube2.fcs']!.slice();
     flipped[flipped.length - 5] = flipped[flipped.length - 5]! ^ 0xff;
+    // The manifest swaps the two files' channel lists: the gates still name listed channels, but
+    // each FCS file's own TEXT says otherwise, which only reading the files back can tell.
+    const manifest = JSON.parse(new TextDecoder().decode(entries['manifest.json']));
+    [manifest.files[0].channels, manifest.files[1].channels] = [manifest.files[1].channels, manifest.files[0].channels];
+    const lying = new TextEncoder().encode(JSON.stringify(manifest));
     const cases: Array<[string, Record<string, Uint8Array>, string]> = [
+      ['channels.zip', { ...entries, 'manifest.json': lying }, 'unknown-channel'],
       ['bad-hash.zip', { ...entries, 'files/tube2.fcs': flipped }, 'hash-mismatch'],
       ['traversal.zip', { ...entries, '../../escape.fcs': entries['files/tube2.fcs']! }, 'path-unsafe'],
       ['extra.zip', { ...entries, 'run.sh': new TextEncoder().encode('rm -rf /') }, 'unknown-entry'],
