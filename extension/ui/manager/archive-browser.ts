@@ -76,10 +76,11 @@ async function saveTarget(filename: string): Promise<Writable> {
 }
 
 export async function exportInBrowser(view: View, onStep: (words: string) => void): Promise<void> {
-  const state = await send({ type: 'state' });
-  if (!state.account) throw new RequestError(ErrorCode.NOT_SIGNED_IN, 'not signed in');
+  // The save dialog first: it needs the click's user activation, which a wait could use up.
   const target = await saveTarget(`${view.name.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').slice(0, 100) || 'experiment'}.zip`);
   try {
+    const state = await send({ type: 'state' });
+    if (!state.account) throw new RequestError(ErrorCode.NOT_SIGNED_IN, 'not signed in');
     await writeArchive(
       {
         appVersion: browser.runtime.getManifest().version,
