@@ -51,7 +51,10 @@ describe('archives in the Experiment Manager', () => {
 
   it('imports an archive as a new experiment with its files, tags and gates', async () => {
     await page.page.getByLabel('Import archive').setInputFiles(join(dir, 'panel.zip'));
-    await eventually(async () => ((await page.page.getByTestId('archive-import-status').textContent()) ?? '').includes('Imported'), 'the import', 60_000);
+    await eventually(async () => ((await page.page.getByTestId('archive-import-status').textContent()) ?? '').includes('Imported'), 'the import', 40_000).catch(async (error: unknown) => {
+      // Say what the page said instead, so a refusal is told from a slow import.
+      throw new Error(`${String(error)}; the page says: ${await page.page.getByTestId('archive-import-status').textContent()}`);
+    });
     await visible(page.row('Panel'));
     await visible(page.page.getByTestId('experiment-view'));
     const files = page.experiment().files();

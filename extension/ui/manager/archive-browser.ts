@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import {
-  purposeWithOrigin, sha256Hasher, streamChunks, verifyArchive, writeArchive, type ArchiveSource, type FcsSink,
+  purposeWithOrigin, sha256Hasher, streamChunks, verifyArchive, writeArchive, type ArchiveSource, type FcsSink, type VerifiedArchive,
 } from '../../../shared/archive/index.ts';
 import { ErrorCode } from '../../../shared/codes.ts';
 import { RequestError, type View } from '../../messages.ts';
@@ -116,15 +116,40 @@ export async function exportInBrowser(view: View, onStep: (words: string) => voi
   }
 }
 
-/** Throws for the first draft the server refused, or that is still waiting for it. */
+/** How long an import waits for the server to decide its drafts before calling it unreachable. */
+const SETTLE_MS = 30_000;
+
+/**
+ * Waits until the server has decided every one of `draftIds` (the worker's live sync delivers
+ * them; `sync` only nudges it), then throws for the first it refused.
+ */
 async function settled(draftIds: string[]): Promise<void> {
-  await send({ type: 'sync' });
-  const drafts = new Map((await send({ type: 'state' })).drafts.map((d) => [d.id, d]));
-  for (const id of draftIds) {
-    const draft = drafts.get(id);
-    if (draft?.state === 'rejected') throw new RequestError(draft.code ?? ErrorCode.INTERNAL, draft.message ?? 'refused');
-    if (draft?.state === 'pending') throw new RequestError(ErrorCode.SERVER_UNREACHABLE, 'the server has not answered');
+  const end = Date.now() + SETTLE_MS;
+  for (;;) {
+    await send({ type: 'sync' });
+    const drafts = new Map((await send({ type: 'state' })).drafts.map((d) => [d.id, d]));
+    const refused = draftIds.map((id) => drafts.get(id)).find((d) => d?.state === 'rejected');
+    if (refused) throw new RequestError(refused.code ?? ErrorCode.INTERNAL, refused.message ?? 'refused');
+    if (!draftIds.some((id) => drafts.get(id)?.state === 'pending')) return;
+    if (Date.now() > end) throw new RequestError(ErrorCode.SERVER_UNREACHABLE, 'the server has not answered');
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Writes the purpose, tags and gates the experiment does not have yet, and waits for the verdicts. */
+async function writeContent(id: string, verified: VerifiedArchive, purpose: string): Promise<void> {
+  await send({ type: 'refresh', id });
+  const view = await send({ type: 'show', id });
+  const drafts: string[] = [];
+  if (view.purpose !== purpose) drafts.push((await send({ type: 'setPurpose', id, purpose })).id);
+  const tags = new Set(view.tags.map((t) => JSON.stringify([t.file, t.dimension, t.value])));
+  for (const t of verified.tags) {
+    if (!tags.has(JSON.stringify([t.file, t.dimension, t.value]))) drafts.push((await send({ type: 'setTag', id, file: t.file, dimension: t.dimension, value: t.value })).id);
+  }
+  const key = (gate: object) => JSON.stringify(gate, Object.keys(gate).sort());
+  const gates = new Set(view.gates.map(({ id: _id, ...gate }) => key(gate)));
+  for (const gate of verified.gates) if (!gates.has(key(gate))) drafts.push((await send({ type: 'addGate', id, gate })).draft.id);
+  await settled(drafts);
 }
 
 /** Checks the whole archive, then recreates it as a new private experiment; answers its id. */
@@ -146,12 +171,16 @@ export async function importInBrowser(file: Blob, onStep: (words: string) => voi
       const outcome = await putWithProgress(url, blobs.get(f.path)!, () => undefined);
       if (!outcome.ok) throw new RequestError(ErrorCode.INVALID_FILE, outcome.words);
     }
-    await send({ type: 'refresh', id });
     onStep('Writing tags and gates…');
-    const drafts = [(await send({ type: 'setPurpose', id, purpose: purposeWithOrigin(manifest) })).id];
-    for (const t of verified.tags) drafts.push((await send({ type: 'setTag', id, file: t.file, dimension: t.dimension, value: t.value })).id);
-    for (const gate of verified.gates) drafts.push((await send({ type: 'addGate', id, gate })).draft.id);
-    await settled(drafts);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeContent(id, verified, purposeWithOrigin(manifest));
+        break;
+      } catch (error) {
+        // Live sync may have had to reload the new document meanwhile: write what is missing again.
+        if (attempt >= 3 || !(error instanceof RequestError && error.code === ErrorCode.RESET_REQUIRED)) throw error;
+      }
+    }
   } catch (error) {
     // A half-made experiment is not left behind.
     await send({ type: 'trash', id }).then(() => send({ type: 'sync' })).then(() => send({ type: 'deleteForGood', id })).then(() => send({ type: 'sync' })).catch(() => undefined);
