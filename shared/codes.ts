@@ -80,6 +80,7 @@ export const ErrorCode = {
   UNKNOWN_REVIEW_LINK: 'UNKNOWN_REVIEW_LINK',
   UNKNOWN_ROLE: 'UNKNOWN_ROLE',
   TOO_MANY_WAITING_SHARES: 'TOO_MANY_WAITING_SHARES',
+  ARCHIVE_INVALID: 'ARCHIVE_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -161,6 +162,7 @@ const words: Record<ErrorCode, string> = {
   TOO_MANY_REVIEW_LINKS: 'This experiment has as many live reviewer links as it may; revoke one first.',
   UNKNOWN_REVIEW_LINK: 'This experiment has no reviewer link with that id.',
   UNKNOWN_ROLE: 'No such access role: experiments are shared with full access (role "full").',
+  ARCHIVE_INVALID: 'The archive is damaged or unsafe; nothing was imported.',
 };
 
 export function describeCode(code: ErrorCode): string {

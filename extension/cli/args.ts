@@ -114,6 +114,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   review-link create ID [--expires DATE] [--download] | review-link list ID | review-link revoke ID LINK_ID
   figure add ID NAME --file FILE --x CHANNEL --y CHANNEL [--scale lin|log|asinh] [--cofactor C] | figure list ID
   figure export ID FIGURE --out FILE.png|FILE.svg
+  export ID --out FILE.zip | import FILE.zip   (one archive: FCS files, manifest, tags CSV, Gating-ML gates)
   project create NAME | project add PROJECT EXP | project remove PROJECT EXP | project list | project show PROJECT
   project member PROJECT USER --role manager|leader|member | --remove
   project policy PROJECT --access full|restricted [--illustrations view-only|create] [--cloning disabled|files-only|full]

@@ -12,6 +12,7 @@ import { runFile } from './cmd-files.ts';
 import { runReviewLink } from './cmd-review-links.ts';
 import { runFigure } from './cmd-figures.ts';
 import { runLifecycle } from './cmd-lifecycle.ts';
+import { runArchive } from './cmd-archive.ts';
 import { makeCtx, type Ctx } from './context.ts';
 import { CorruptFileError } from './file-store.ts';
 import { CliExit, Exit, Output } from './output.ts';
@@ -59,6 +60,8 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   curate: runLifecycle,
   'request-curation': runLifecycle,
   'curation-queue': runLifecycle,
+  export: runArchive,
+  import: runArchive,
 };
 
 const statusOf: Record<CoreError['kind'], Exit> = { auth: Exit.auth, unreachable: Exit.unreachable, refused: Exit.refused, internal: Exit.failure };

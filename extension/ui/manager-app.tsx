@@ -17,6 +17,7 @@ import type { ListSort } from '../core/list-order.ts';
 import { Inbox } from './inbox.tsx';
 import { rememberedSort } from './popup-prefetch-keys.ts';
 import { SortChoice } from './sort-choice.tsx';
+import { ImportArchive } from './manager/archive-buttons.tsx';
 
 /**
  * The Experiment Manager, a full page: filters (fixed ones, one per project, and the staff's
@@ -48,6 +49,7 @@ export function ManagerApp() {
             <button type="button" class="link" onClick={() => void send({ type: 'logout' })}>Sign out</button>
           </p>
         )}
+        {state.account && <ImportArchive />}
       </header>
       {state.account ? <Workspace state={state} me={state.account.username} staff={state.account.staff} /> : <main><SignIn /></main>}
     </div>

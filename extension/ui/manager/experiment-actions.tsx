@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { describeCode, ErrorCode } from '../../../shared/codes.ts';
 import type { Request, View } from '../../messages.ts';
 import { cloneLockReason, sharingLockReason, trashLockReason } from '../describe.ts';
+import { ExportArchive } from './archive-buttons.tsx';
 
 /**
  * What can be done to the experiment as a whole: clone it (everything or the files only,
@@ -28,6 +29,7 @@ export function ExperimentActions({ view, staff, inTrash, projects, act, onCreat
       {!view.trashed && <ProjectMove view={view} projects={projects} act={act} />}
       <Lifecycle view={view} inTrash={inTrash} act={act} />
       {!view.trashed && <Curation view={view} staff={staff} act={act} />}
+      {!view.trashed && <ExportArchive view={view} />}
     </section>
   );
 }
