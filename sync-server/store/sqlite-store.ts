@@ -9,7 +9,8 @@ import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal, type JournalEntry } from './update-journal.ts';
-import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
+import type { AuditRecord, ExperimentRecord, GrantRecord, HistoryAppend, SessionRecord, Store, UserRecord } from './store.ts';
+import { sqliteHistory, type SqliteHistory } from './sqlite-history.ts';
 import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
 
 type ExperimentRow = {
@@ -92,6 +93,7 @@ class SqliteStore
     >
 {
   private readonly st;
+  private readonly history: SqliteHistory;
 
   /** The next `doc_updates.seq`; assigned here because a journaled update has no row yet. */
   private nextSeq: number;
@@ -103,6 +105,7 @@ class SqliteStore
     private readonly checkpointer: Worker,
     private readonly journal: UpdateJournal | null,
   ) {
+    this.history = sqliteHistory(db);
     this.st = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -364,11 +367,15 @@ class SqliteStore
   async findIntentResult(username: string, draftId: string): Promise<string | null> {
     return this.st.findIntent.get(username, draftId)?.result ?? null;
   }
-  async saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord): Promise<void> {
+  async saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord, history?: HistoryAppend): Promise<void> {
     this.db.transaction(() => {
       this.st.saveIntent.run(username, draftId, resultJson, audit.at);
       this.writeAudit(audit);
+      if (history) this.history.append(history);
     })();
+  }
+  async experimentHistory(experimentId: string) {
+    return this.history.experimentHistory(experimentId);
   }
   async audit(record: AuditRecord): Promise<void> {
     this.writeAudit(record);
