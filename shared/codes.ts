@@ -78,6 +78,7 @@ export const ErrorCode = {
   REVIEW_LINK_EXPIRY: 'REVIEW_LINK_EXPIRY',
   TOO_MANY_REVIEW_LINKS: 'TOO_MANY_REVIEW_LINKS',
   UNKNOWN_REVIEW_LINK: 'UNKNOWN_REVIEW_LINK',
+  AUDIT_TAMPERED: 'AUDIT_TAMPERED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -157,6 +158,7 @@ const words: Record<ErrorCode, string> = {
   REVIEW_LINK_EXPIRY: 'A reviewer link must end in the future, and within two years.',
   TOO_MANY_REVIEW_LINKS: 'This experiment has as many live reviewer links as it may; revoke one first.',
   UNKNOWN_REVIEW_LINK: 'This experiment has no reviewer link with that id.',
+  AUDIT_TAMPERED: "The experiment's sharing history does not check out: an entry was changed, removed, added or moved.",
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { nextLink, type HistoryFields, type Sha256Hex } from '../../shared/audit/history-chain.ts';
+import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
+import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import { IntentType, isExperimentIntent, type Intent, type IntentResult } from '../../shared/schemas/intents.ts';
 import type { HistoryAppend } from '../store/store.ts';
-
-export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Marking a share as seen is the reader's own bookkeeping, not a sharing decision. */
 const NOT_HISTORY = new Set<string>([IntentType.markViewed]);

@@ -14,11 +14,20 @@ const toEntry = (r: Row): HistoryEntry => ({
   at: r.at,
   actor: r.actor,
   action: r.action,
-  verdict: r.verdict as HistoryEntry['verdict'],
+  verdict: r.verdict,
   code: r.code,
-  detail: JSON.parse(r.detail) as unknown,
+  detail: parseDetail(r.detail),
   hash: r.hash,
 });
+
+/** Text that is no longer JSON (edited in the file) is kept as a string, and fails the chain check. */
+function parseDetail(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
 
 export type SqliteHistory = Pick<Store, 'experimentHistory'> & {
   /** Appends synchronously: call it inside the transaction that makes the decision durable. */
