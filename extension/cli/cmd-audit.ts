@@ -29,7 +29,13 @@ export async function runAudit(ctx: Ctx): Promise<Exit> {
   core.requireSession();
   const answer = await core.api().history(expId.data);
   const verification = worst(verifyChain(sha256Hex, expId.data, answer.entries), answer.verification);
-  const result = { experimentId: answer.experimentId, entries: answer.entries, verification };
+  const tampered = has(ctx.args, 'verify') && !verification.intact;
+  const result = {
+    experimentId: answer.experimentId,
+    entries: answer.entries,
+    verification,
+    ...(tampered ? { error: { code: ErrorCode.AUDIT_TAMPERED, message: verification.message } } : {}),
+  };
   if (format === 'csv') process.stdout.write(historyCsv(answer.entries));
   else if (format === 'json') process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (!has(ctx.args, 'verify')) process.stdout.write(answer.entries.length > 0 ? `${answer.entries.map(line).join('\n')}\n` : 'no history\n');
