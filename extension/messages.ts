@@ -8,6 +8,7 @@ import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../sh
 import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
+import { HistoryAnswer } from '../shared/audit/history-chain.ts';
 import { DraftSchema } from './core/store.ts';
 import { PendingUpload } from './core/upload-queue.ts';
 import { LIST_SORTS } from './core/list-order.ts';
@@ -92,6 +93,8 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('curate'), id, curated: z.boolean() }),
   z.strictObject({ type: z.literal('requestCuration'), id }),
   z.strictObject({ type: z.literal('curationQueue') }),
+  /** The experiment's sharing history with the server's check of its chain (owner, full access, staff). */
+  z.strictObject({ type: z.literal('history'), id }),
   /**
    * Files. The page uploads the bytes itself (for its progress bar) to the one-time URL the
    * worker asks the server for, so the session token never leaves the worker. A download comes
@@ -265,6 +268,7 @@ export const responseSchemas = {
   curate: Draft,
   requestCuration: Draft,
   curationQueue: z.array(CurationRequest),
+  history: HistoryAnswer,
   uploadTicket: z.strictObject({ url: z.string(), expiresAt: z.number() }),
   download: z.strictObject({ name: z.string(), url: z.string().url() }),
   density: DensityAnswer,

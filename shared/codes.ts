@@ -81,6 +81,7 @@ export const ErrorCode = {
   UNKNOWN_ROLE: 'UNKNOWN_ROLE',
   TOO_MANY_WAITING_SHARES: 'TOO_MANY_WAITING_SHARES',
   ARCHIVE_INVALID: 'ARCHIVE_INVALID',
+  AUDIT_TAMPERED: 'AUDIT_TAMPERED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -163,6 +164,7 @@ const words: Record<ErrorCode, string> = {
   UNKNOWN_REVIEW_LINK: 'This experiment has no reviewer link with that id.',
   UNKNOWN_ROLE: 'No such access role: experiments are shared with full access (role "full").',
   ARCHIVE_INVALID: 'The archive is damaged or unsafe; nothing was imported.',
+  AUDIT_TAMPERED: "The experiment's sharing history does not check out: an entry was changed, removed, added or moved.",
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -8,7 +8,7 @@ import type { Handlers } from './handler.ts';
  */
 type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
-  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'uploadTicket' | 'download' | 'density' | 'refresh'
+  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'download' | 'density' | 'refresh'
   | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword';
 
 export const moreHandlers: Pick<Handlers, More> = {
@@ -26,6 +26,7 @@ export const moreHandlers: Pick<Handlers, More> = {
   curate: (req, core) => core.curate(req.id, req.curated),
   requestCuration: (req, core) => core.requestCuration(req.id),
   curationQueue: (_req, core) => core.curationQueue(),
+  history: (req, core) => core.history(req.id),
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
   // A one-time URL: the browser streams the file to disk, however large, and the page never

@@ -14,9 +14,9 @@ export class UsageError extends Error {
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'database', 'blobs', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub',
-  'expires', 'file', 'scale', 'cofactor', 'from', 'message',
+  'expires', 'file', 'scale', 'cofactor', 'from', 'message', 'format',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect', 'verify']);
 
 /** A value parsed with its schema, or a usage error naming what was bad. */
 export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -119,6 +119,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   project member PROJECT USER --role manager|leader|member | --remove
   project policy PROJECT --access full|restricted [--illustrations view-only|create] [--cloning disabled|files-only|full]
   trash ID | restore ID | delete ID | curate ID on|off | request-curation ID | curation-queue
+  audit ID [--verify] [--format csv|json]   (the experiment's sharing history; --verify exits 3 AUDIT_TAMPERED when broken)
   connect EMAIL | connections | accept USER | reject USER | disconnect USER | prefs share-emails on|off
   sync | drafts
 

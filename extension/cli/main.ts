@@ -10,6 +10,7 @@ import { runConnectionAction, runConnections } from './cmd-connections.ts';
 import { runProject } from './cmd-projects.ts';
 import { runFile } from './cmd-files.ts';
 import { runReviewLink } from './cmd-review-links.ts';
+import { runAudit } from './cmd-audit.ts';
 import { runFigure } from './cmd-figures.ts';
 import { runLifecycle } from './cmd-lifecycle.ts';
 import { runArchive } from './cmd-archive.ts';
@@ -53,6 +54,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   prefs: runPrefs,
   file: runFile,
   'review-link': runReviewLink,
+  audit: runAudit,
   figure: runFigure,
   trash: runLifecycle,
   restore: runLifecycle,

@@ -5,6 +5,7 @@ import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { DensityAnswer, type DensityQuery } from '../../shared/plot/answer.ts';
 import { IntentCheckAnswer, IntentResult, type Intent, type IntentCheck } from '../../shared/schemas/intents.ts';
 import { CoreError, detailWords, fromServerCode, unreachable } from './errors.ts';
+import { HistoryAnswer } from '../../shared/audit/history-chain.ts';
 import { ReviewLinkCreated, ReviewLinkSummary, type ReviewLinkRequest } from '../../shared/schemas/review-links.ts';
 
 /**
@@ -106,6 +107,10 @@ export class Api {
   }
   reviewLinks(experimentId: string): Promise<ReviewLinkSummary[]> {
     return this.call('GET', `/api/experiments/${experimentId}/review-links`, z.array(ReviewLinkSummary));
+  }
+  /** The experiment's sharing history, oldest first, with the server's own check of its chain. */
+  history(experimentId: string): Promise<HistoryAnswer> {
+    return this.call('GET', `/api/experiments/${experimentId}/audit?verify=1`, HistoryAnswer);
   }
   revokeReviewLink(experimentId: string, linkId: string): Promise<void> {
     return this.call('DELETE', `/api/experiments/${experimentId}/review-links/${encodeURIComponent(linkId)}`, null);

@@ -8,6 +8,7 @@ import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
 import type { Figure } from '../../shared/schemas/figures.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import type { AddressState, CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
+import type { HistoryAnswer } from '../../shared/audit/history-chain.ts';
 import type { UploadResult } from '../../shared/schemas/files.ts';
 import type { DensityAnswer, DensityQuery } from '../../shared/plot/answer.ts';
 import {
@@ -407,6 +408,11 @@ export class CytoshareCore implements ClientCore {
   curationQueue(): Promise<CurationRequest[]> {
     this.requireSession();
     return this.api().curationQueue();
+  }
+  /** An experiment's sharing history; online only, it lives on the server. */
+  history(experimentId: string): Promise<HistoryAnswer> {
+    this.requireSession();
+    return this.api().history(experimentId);
   }
 
   /** The user's projects as their index lists them. */

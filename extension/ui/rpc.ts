@@ -7,7 +7,7 @@ import { CHANGES_PORT, ChangeMessage, Envelope, RequestError, responseSchemas, t
  * worker restarts (an MV3 worker is stopped when idle, which closes the Port).
  */
 /** Requests that only read, so asking again after a lost answer changes nothing. */
-const READS: ReadonlySet<RequestType> = new Set(['state', 'list', 'inbox', 'show', 'connections', 'projects', 'project', 'curationQueue', 'address', 'density', 'settings']);
+const READS: ReadonlySet<RequestType> = new Set(['state', 'list', 'inbox', 'show', 'connections', 'projects', 'project', 'curationQueue', 'history', 'address', 'density', 'settings']);
 
 export async function send<T extends RequestType>(request: RequestOf<T>): Promise<ResponseOf<T>> {
   let raw: unknown;

@@ -11,6 +11,7 @@ import type { Connections } from './connections.ts';
 import { decideExperimentIntent, planExperimentIntent } from './experiment-intents.ts';
 import type { Notifier } from './notifier.ts';
 import { decideProjectIntent } from './project-intents.ts';
+import { historyOf } from './history-entries.ts';
 
 export type IntentDeps = {
   store: Store; rooms: Rooms; blobs: Blobs; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier;
@@ -90,15 +91,17 @@ export class IntentExecutor {
     const result: IntentResult = verdict.ok
       ? { ok: true, draftId: intent.id, affected: decision.affected, skipped: decision.skipped, resent: false, ...(decision.waitingFor ? { waitingFor: decision.waitingFor } : {}) }
       : { ok: false, draftId: intent.id, code: verdict.code, message: verdict.message, ...(verdict.path ? { path: verdict.path } : {}), resent: false };
+    const at = Date.now();
+    const history = historyOf(actor.username, intent, result, decision.affected, decision.user ?? null, at);
     await this.deps.store.saveIntentResult(actor.username, intent.id, JSON.stringify(result), {
-      at: Date.now(),
+      at,
       actor: actor.username,
       action: intent.type,
       experimentId,
       verdict: result.ok ? 'accepted' : 'refused',
       code: result.ok ? null : result.code,
       detail: { intent, affected: decision.affected, skipped: decision.skipped, user: decision.user ?? null, ...(decision.waitingFor ? { waitingFor: decision.waitingFor } : {}) },
-    });
+    }, history);
     return result;
   }
 }

@@ -21,6 +21,7 @@ import type { Store } from '../store/store.ts';
 import type { SocketDirectory } from '../sync/socket-directory.ts';
 import { accountRoutes } from './account-routes.ts';
 import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
+import { handleHistoryApi } from './history-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
@@ -182,6 +183,7 @@ function prefixRoute(full: string): Route | undefined {
   if (!full.startsWith('/api/experiments/')) return undefined;
   const [experimentId = '', kind, ...rest] = full.slice('/api/experiments/'.length).split('/');
   if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, experimentId, rest);
+  if (kind === 'audit' && rest.length === 0 && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleHistoryApi(rq, rs, d.store, experimentId);
   return (rq, rs, d) => handleFileRoute(rq, rs, d, full.slice('/api/experiments/'.length).split('/'));
 }
 

@@ -70,6 +70,17 @@ export interface PgSchema {
     download: boolean;
     revoked_at: number | null;
   };
+  experiment_history: {
+    experiment_id: string;
+    seq: number;
+    at: number;
+    actor: string;
+    action: string;
+    verdict: string;
+    code: string | null;
+    detail: string;
+    hash: string;
+  };
   waiting_shares: {
     id: string;
     experiment_id: string;
@@ -261,6 +272,22 @@ const migrations: string[] = [
   );
   CREATE INDEX waiting_shares_sharer ON waiting_shares (sharer, status);
   CREATE INDEX waiting_shares_user ON waiting_shares (username, status);
+  `,
+  // Each experiment's sharing history, hash-chained per experiment; no foreign key, as the
+  // history outlives a deleted experiment.
+  `
+  CREATE TABLE experiment_history (
+    experiment_id text NOT NULL,
+    seq bigint NOT NULL,
+    at bigint NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    verdict text NOT NULL,
+    code text,
+    detail text NOT NULL,
+    hash text NOT NULL,
+    PRIMARY KEY (experiment_id, seq)
+  );
   `,
 ];
 

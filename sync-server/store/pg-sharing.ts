@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { ProjectPolicy, type ProjectState } from '../../shared/schemas/project.ts';
 import { atomic } from './pg-accounts.ts';
+import { appendHistory } from './pg-history.ts';
 import type { PgSchema } from './pg-schema.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, StoreTx } from './store.ts';
 
@@ -178,7 +179,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
       const row = await db.selectFrom('intents').select('result').where('username', '=', username).where('draft_id', '=', draftId).executeTakeFirst();
       return row?.result ?? null;
     },
-    async saveIntentResult(username, draftId, resultJson, audit) {
+    async saveIntentResult(username, draftId, resultJson, audit, history) {
       await atomic(db, async (trx) => {
         await trx
           .insertInto('intents')
@@ -186,6 +187,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
           .onConflict((oc) => oc.columns(['username', 'draft_id']).doNothing())
           .execute();
         await writeAudit(trx, audit);
+        if (history) await appendHistory(trx, history);
       });
     },
     async audit(record) {

@@ -235,3 +235,22 @@ migrations.push(`
   CREATE INDEX waiting_shares_sharer ON waiting_shares(sharer, status);
   CREATE INDEX waiting_shares_user ON waiting_shares(username, status);
 `);
+
+/**
+ * Each experiment's sharing history, hash-chained per experiment (shared/audit/history-chain.ts).
+ * No foreign key: the history outlives a deleted experiment.
+ */
+migrations.push(`
+  CREATE TABLE experiment_history (
+    experiment_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    code TEXT,
+    detail TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, seq)
+  );
+`);

@@ -11,7 +11,8 @@ import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
 import { SqliteUpdateLog } from './sqlite-update-log.ts';
-import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, StoreTx, UserRecord } from './store.ts';
+import type { AuditRecord, ExperimentRecord, GrantRecord, HistoryAppend, SessionRecord, Store, StoreTx, UserRecord } from './store.ts';
+import { sqliteHistory, type SqliteHistory } from './sqlite-history.ts';
 import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
 
 type ExperimentRow = {
@@ -152,6 +153,7 @@ class SqliteStore
     >
 {
   private readonly st;
+  private readonly history: SqliteHistory;
 
   constructor(
     private readonly db: Database.Database,
@@ -159,6 +161,7 @@ class SqliteStore
     private readonly log: SqliteUpdateLog,
     private readonly gate: UnitOfWorkGate,
   ) {
+    this.history = sqliteHistory(db);
     this.st = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -355,11 +358,15 @@ class SqliteStore
   async findIntentResult(username: string, draftId: string): Promise<string | null> {
     return this.st.findIntent.get(username, draftId)?.result ?? null;
   }
-  async saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord): Promise<void> {
+  async saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord, history?: HistoryAppend): Promise<void> {
     this.db.transaction(() => {
       this.st.saveIntent.run(username, draftId, resultJson, audit.at);
       this.writeAudit(audit);
+      if (history) this.history.append(history);
     })();
+  }
+  async experimentHistory(experimentId: string) {
+    return this.history.experimentHistory(experimentId);
   }
   async audit(record: AuditRecord): Promise<void> {
     this.writeAudit(record);

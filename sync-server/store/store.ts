@@ -1,5 +1,6 @@
 import type { Grant, ServerMode, SharingState } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
+import type { ChainHead, HistoryEntry, HistoryFields } from '../../shared/audit/history-chain.ts';
 
 /** `email` is the address in force, which the account has proved; '' while it has proved none. */
 export type UserRecord = {
@@ -40,6 +41,13 @@ export type AuditRecord = {
   code: string | null;
   detail: unknown;
 };
+/**
+ * Entries to append to experiments' hash-chained histories, with the function that links an
+ * entry to its experiment's current head (`nextLink` of shared/audit/history-chain.ts). The
+ * adapter reads each head and inserts in the same transaction as the rest of the write, so two
+ * writers never chain from the same head; it computes no hash itself.
+ */
+export type HistoryAppend = { entries: HistoryFields[]; link: (head: ChainHead | null, fields: HistoryFields) => ChainHead };
 
 export type ConnectionStatus = 'connected' | 'pre-existing';
 export type ConnectionRecord = { a: string; b: string; status: ConnectionStatus; since: number };
@@ -220,7 +228,10 @@ export interface StoreTx {
 
   /** The stored answer to an intent, so a resent draft gets the same verdict. */
   findIntentResult(username: string, draftId: string): Promise<string | null>;
-  saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord): Promise<void>;
+  /** With `history`, the experiments' history entries are appended in the same transaction. */
+  saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord, history?: HistoryAppend): Promise<void>;
+  /** An experiment's history, oldest first, exactly as stored. */
+  experimentHistory(experimentId: string): Promise<HistoryEntry[]>;
   audit(record: AuditRecord): Promise<void>;
   auditLog(limit: number): Promise<AuditRecord[]>;
 

@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord, ExperimentRecord, Store } from '../../sync-server/store/store.ts';
+import { nextLink, verifyChain, type ChainHead, type HistoryFields } from '../../shared/audit/history-chain.ts';
 import { ADAPTERS, type OpenedStore } from './support/store-adapters.ts';
 
 /**
@@ -289,6 +290,23 @@ for (const adapter of ADAPTERS) {
         const [sent] = await store.dueMail(1e12, 10).then(async () => store.undeliverableMail(5));
         expect(sent).toBeUndefined();
         expect(await store.pendingMailCount()).toBe(0);
+      });
+    });
+
+    describe('sharing history', () => {
+      it('chains each decision after its experiment’s head, from two stores at once, and gives it back as stored', async () => {
+        const other = await opened.openAnother();
+        const fields = (experimentId: string, n: number): HistoryFields => ({ experimentId, at: n, actor: 'alice', action: 'share', verdict: 'accepted', code: null, detail: { n } });
+        const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+        const history = (experimentId: string, n: number) => ({ entries: [fields(experimentId, n)], link: (head: ChainHead | null, f: HistoryFields) => nextLink(sha, head, f) });
+        await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((n) => (n % 2 ? store : other).saveIntentResult('alice', `d${n}`, '{}', audit('alice'), history(n < 5 ? 'e1' : 'e2', n))),
+        );
+        const chain = await store.experimentHistory('e1');
+        expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+        expect(verifyChain(sha, 'e1', chain)).toMatchObject({ intact: true, entries: 4 });
+        expect((await other.experimentHistory('e2')).map((e) => e.detail)).toEqual(expect.arrayContaining([{ n: 5 }, { n: 6 }]));
+        expect(await store.experimentHistory('none')).toEqual([]);
       });
     });
 

@@ -9,6 +9,7 @@ import { ExperimentActions, type ProjectChoice } from './experiment-actions.tsx'
 import { FilesSection } from './files-section.tsx';
 import { FiguresSection } from './figures-section.tsx';
 import { GatesList } from './gates-list.tsx';
+import { HistorySection } from './history-section.tsx';
 import { PlotPanel, type PlotChoice } from './plot-panel.tsx';
 import { TagsTable } from './tags-table.tsx';
 
@@ -76,6 +77,8 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
       />
       <FiguresSection view={view} choice={plotChoice} act={act} />
       <ExperimentActions view={view} staff={staff} inTrash={inTrash} projects={projects} act={act} onCreated={onSelect} />
+      {/* The owner (`trash` is theirs alone), full access and staff read the history. */}
+      {(view.can.manageSharing || view.can.trash || staff) && <HistorySection id={id} />}
     </article>
   );
 }

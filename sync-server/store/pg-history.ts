@@ -1,0 +1,53 @@
+import { sql, type Kysely } from 'kysely';
+import type { HistoryEntry } from '../../shared/audit/history-chain.ts';
+import type { PgSchema } from './pg-schema.ts';
+import type { HistoryAppend, StoreTx } from './store.ts';
+
+type Row = PgSchema['experiment_history'];
+
+/** As on SQLite: rows go out as stored, and a `detail` edited into non-JSON fails the chain check. */
+const toEntry = (r: Row): HistoryEntry => ({
+  experimentId: r.experiment_id,
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  verdict: r.verdict,
+  code: r.code,
+  detail: parseDetail(r.detail),
+  hash: r.hash,
+});
+
+function parseDetail(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Appends each entry after its experiment's head, inside the caller's transaction. Another
+ * server may append to the same chain at the same moment: a transaction-scoped advisory lock
+ * per experiment makes the read of the head and the insert after it one step.
+ */
+export async function appendHistory(trx: Kysely<PgSchema>, { entries, link }: HistoryAppend): Promise<void> {
+  for (const f of entries) {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`history:${f.experimentId}`}, 0))`.execute(trx);
+    const head = await trx.selectFrom('experiment_history').select(['seq', 'hash']).where('experiment_id', '=', f.experimentId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const { seq, hash } = link(head ?? null, f);
+    await trx
+      .insertInto('experiment_history')
+      .values({ experiment_id: f.experimentId, seq, at: f.at, actor: f.actor, action: f.action, verdict: f.verdict, code: f.code, detail: JSON.stringify(f.detail), hash })
+      .execute();
+  }
+}
+
+export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistory'> {
+  return {
+    async experimentHistory(experimentId) {
+      const rows = await db.selectFrom('experiment_history').selectAll().where('experiment_id', '=', experimentId).orderBy('seq').execute();
+      return rows.map(toEntry);
+    },
+  };
+}
