@@ -78,6 +78,11 @@ export const ErrorCode = {
   REVIEW_LINK_EXPIRY: 'REVIEW_LINK_EXPIRY',
   TOO_MANY_REVIEW_LINKS: 'TOO_MANY_REVIEW_LINKS',
   UNKNOWN_REVIEW_LINK: 'UNKNOWN_REVIEW_LINK',
+  TOTP_REQUIRED: 'TOTP_REQUIRED',
+  BAD_TOTP_CODE: 'BAD_TOTP_CODE',
+  TOTP_ENROLMENT_REQUIRED: 'TOTP_ENROLMENT_REQUIRED',
+  TOTP_ALREADY_ON: 'TOTP_ALREADY_ON',
+  TOTP_NOT_ON: 'TOTP_NOT_ON',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -157,6 +162,11 @@ const words: Record<ErrorCode, string> = {
   REVIEW_LINK_EXPIRY: 'A reviewer link must end in the future, and within two years.',
   TOO_MANY_REVIEW_LINKS: 'This experiment has as many live reviewer links as it may; revoke one first.',
   UNKNOWN_REVIEW_LINK: 'This experiment has no reviewer link with that id.',
+  TOTP_REQUIRED: 'This account signs in in two steps: give the code from your authenticator app (or a recovery code).',
+  BAD_TOTP_CODE: 'That code is wrong, expired or already used.',
+  TOTP_ENROLMENT_REQUIRED: 'This server requires two-step sign-in: set it up first (cytoshare totp enable).',
+  TOTP_ALREADY_ON: 'Two-step sign-in is already on for this account; turn it off first to set up a new app.',
+  TOTP_NOT_ON: 'Two-step sign-in is not set up (or not waiting for its first code) on this account.',
 };
 
 export function describeCode(code: ErrorCode): string {

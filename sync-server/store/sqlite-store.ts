@@ -7,6 +7,7 @@ import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
+import { sqliteTotp } from './sqlite-totp.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal, type JournalEntry } from './update-journal.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, SessionRecord, Store, UserRecord } from './store.ts';
@@ -67,7 +68,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   });
   const journal = options.journal ? new UpdateJournal(join(dataDir, JOURNAL_FILE)) : null;
   const store = new SqliteStore(db, checkpointer, journal);
-  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db)) as Store;
+  return Object.assign(store, sqliteSocial(db), sqliteProjects(db, () => store.drainJournal()), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteTotp(db)) as Store;
 }
 
 function migrate(db: Database.Database): void {
@@ -89,6 +90,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteAccounts>
       | keyof ReturnType<typeof sqliteEmailClaims>
       | keyof ReturnType<typeof sqliteReviewLinks>
+      | keyof ReturnType<typeof sqliteTotp>
     >
 {
   private readonly st;
