@@ -15,7 +15,7 @@ const valueFlags = new Set([
   'smtp', 'public-url', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub', 'expires',
   'file', 'scale', 'cofactor',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'code-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download']);
 
 export type ParsedArgs = { positionals: string[]; flags: Map<string, string | true> };
 
@@ -79,7 +79,10 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified]
   admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]
   admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable USERNAME | admin --data DIR enable USERNAME
-  login USERNAME --password-stdin | logout | whoami
+  admin --data DIR require-totp on|off | admin --data DIR reset-totp USERNAME
+  login USERNAME --password-stdin [--code-stdin]   (with --code-stdin: the authenticator or recovery code on stdin's second line)
+  logout | whoami
+  totp status | totp enable --password-stdin | totp confirm CODE | totp disable --password-stdin   (disable: password, then a code, on stdin)
   password --password-stdin   (stdin: the current password, then the new one on a second line; other sessions end)
   sessions [--end ID | --end-others]
   signup USERNAME --email EMAIL --password-stdin
