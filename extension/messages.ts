@@ -3,7 +3,7 @@ import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingSt
 import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
 import { ShareMessage } from '../shared/schemas/intents.ts';
 import { SharePerson } from './core/share-people.ts';
-import { CurationRequest, PasswordChangeRequest, PreferencesRequest } from '../shared/schemas/api.ts';
+import { CurationRequest, PasswordChangeRequest, PreferencesRequest, TotpCodeInput, TotpEnrolment, TotpRecoveryCodes, TotpStatus } from '../shared/schemas/api.ts';
 import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
@@ -31,7 +31,8 @@ const Filter = z.enum(['all', 'mine', 'shared', 'public', 'curated', 'trash']);
 
 export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('state') }),
-  z.strictObject({ type: z.literal('login'), server: z.url(), username: Username, password: z.string().min(1).max(1024) }),
+  /** `code`: the authenticator (or a recovery) code, sent again after the server answered TOTP_REQUIRED. */
+  z.strictObject({ type: z.literal('login'), server: z.url(), username: Username, password: z.string().min(1).max(1024), code: TotpCodeInput.optional() }),
   z.strictObject({ type: z.literal('logout') }),
   /** `limit` keeps a page from receiving ten thousand rows it will not show; `total` says how many matched. */
   z.strictObject({
@@ -115,6 +116,11 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('settings') }),
   z.strictObject({ type: z.literal('setPreferences'), ...PreferencesRequest.shape }),
   z.strictObject({ type: z.literal('changePassword'), ...PasswordChangeRequest.shape }),
+  // Two-step sign-in (the settings page): the secret comes back once, from totpEnable.
+  z.strictObject({ type: z.literal('totpStatus') }),
+  z.strictObject({ type: z.literal('totpEnable'), password: z.string().min(1).max(1024) }),
+  z.strictObject({ type: z.literal('totpConfirm'), code: TotpCodeInput }),
+  z.strictObject({ type: z.literal('totpDisable'), password: z.string().min(1).max(1024), code: TotpCodeInput }),
   /**
    * A page changed the kept uploads (upload-queue.ts): the bytes are written by the page, which
    * alone holds them, into the account's database; the worker tells every page to look again.
@@ -218,6 +224,8 @@ export const Settings = z.object({
   username: z.string(),
   ...Address.shape,
   shareEmails: z.boolean(),
+  /** The server requires two-step sign-in and this account has not set it up: nothing else works until it does. */
+  totpEnrolmentRequired: z.boolean(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -279,6 +287,10 @@ export const responseSchemas = {
   settings: Settings,
   setPreferences: z.object({ shareEmails: z.boolean() }),
   changePassword: z.object({ endedSessions: z.number().int().nonnegative() }),
+  totpStatus: TotpStatus,
+  totpEnable: TotpEnrolment,
+  totpConfirm: TotpRecoveryCodes,
+  totpDisable: z.object({ enabled: z.boolean() }),
   uploadsChanged: Nothing,
 } satisfies Record<RequestType, z.ZodType>;
 export type ResponseOf<T extends RequestType> = z.infer<(typeof responseSchemas)[T]>;

@@ -82,6 +82,11 @@ export const ErrorCode = {
   TOO_MANY_WAITING_SHARES: 'TOO_MANY_WAITING_SHARES',
   ARCHIVE_INVALID: 'ARCHIVE_INVALID',
   AUDIT_TAMPERED: 'AUDIT_TAMPERED',
+  TOTP_REQUIRED: 'TOTP_REQUIRED',
+  BAD_TOTP_CODE: 'BAD_TOTP_CODE',
+  TOTP_ENROLMENT_REQUIRED: 'TOTP_ENROLMENT_REQUIRED',
+  TOTP_ALREADY_ON: 'TOTP_ALREADY_ON',
+  TOTP_NOT_ON: 'TOTP_NOT_ON',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -165,6 +170,11 @@ const words: Record<ErrorCode, string> = {
   UNKNOWN_ROLE: 'No such access role: experiments are shared with full access (role "full").',
   ARCHIVE_INVALID: 'The archive is damaged or unsafe; nothing was imported.',
   AUDIT_TAMPERED: "The experiment's sharing history does not check out: an entry was changed, removed, added or moved.",
+  TOTP_REQUIRED: 'This account signs in in two steps: give the code from your authenticator app (or a recovery code).',
+  BAD_TOTP_CODE: 'That code is wrong, expired or already used.',
+  TOTP_ENROLMENT_REQUIRED: 'This server requires two-step sign-in: set it up first (cytoshare totp enable).',
+  TOTP_ALREADY_ON: 'Two-step sign-in is already on for this account; turn it off first to set up a new app.',
+  TOTP_NOT_ON: 'Two-step sign-in is not set up (or not waiting for its first code) on this account.',
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -125,6 +125,35 @@ export function setAccountDisabled(dataDir: AdminTarget, username: string, disab
   );
 }
 
+/**
+ * `admin require-totp on|off`: whether every account must use two-step sign-in. Accounts without
+ * it keep signing in, but their sessions may only set it up (TOTP_ENROLMENT_REQUIRED elsewhere).
+ */
+export function setTotpRequired(dataDir: string, on: boolean): Promise<{ totpRequired: boolean }> {
+  return withStore(
+    dataDir,
+    async (store) => {
+      await store.setTotpRequired(on);
+      return { totpRequired: on };
+    },
+    { mustExist: true },
+  );
+}
+
+/** `admin reset-totp USERNAME`: a lost phone. Forgets the account's secret and recovery codes and ends its sessions. */
+export function resetTotp(dataDir: string, username: string): Promise<{ username: string; hadTotp: boolean; endedSessions: number }> {
+  return withStore(
+    dataDir,
+    async (store) => {
+      const user = await existingUser(store, username);
+      const hadTotp = await store.deleteTotp(user);
+      const ended = await store.deleteSessionsOf(user, null, Date.now());
+      return { username: user, hadTotp, endedSessions: ended.length };
+    },
+    { mustExist: true },
+  );
+}
+
 async function existingUser(store: Store, username: string): Promise<string> {
   const parsed = Username.safeParse(username);
   const user = parsed.success ? await store.findUser(parsed.data) : null;

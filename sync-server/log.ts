@@ -10,7 +10,7 @@ export type Logger = {
   error(event: string, fields?: Record<string, unknown>): void;
 };
 
-const secret = /token|password|authorization|cookie/i;
+const secret = /token|password|authorization|cookie|secret/i;
 
 function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -25,6 +25,7 @@ import { DensityCache } from './files/density.ts';
 import { createLogger, type Logger } from './log.ts';
 import { EmailProofs } from './auth/email-proof.ts';
 import { loadShareLinkKey, shareLinks } from './auth/share-links.ts';
+import { loadTotpKey } from './auth/totp.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openBlobs, openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -149,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
-  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, hashes, shareLinks: links, publicUrl: () => publicUrl };
+  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, hashes, shareLinks: links, totpKey: loadTotpKey(options.dataDir), publicUrl: () => publicUrl };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
   const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));

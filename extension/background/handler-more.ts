@@ -9,7 +9,8 @@ import type { Handlers } from './handler.ts';
 type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
   | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'download' | 'density' | 'refresh'
-  | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword';
+  | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword'
+  | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable';
 
 export const moreHandlers: Pick<Handlers, More> = {
   projects: (_req, core) => core.projects(),
@@ -58,8 +59,13 @@ export const moreHandlers: Pick<Handlers, More> = {
       emailVerified: who.emailVerified ?? true,
       pendingEmail: who.pendingEmail ?? null,
       shareEmails: who.shareEmails ?? true,
+      totpEnrolmentRequired: who.totpEnrolmentRequired ?? false,
     };
   },
   setPreferences: (req, core) => core.setShareEmails(req.shareEmails),
   changePassword: (req, core) => core.changePassword(req.currentPassword, req.newPassword),
+  totpStatus: (_req, core) => core.totp().totpStatus(),
+  totpEnable: (req, core) => core.totp().totpEnable(req.password),
+  totpConfirm: (req, core) => core.totp().totpConfirm(req.code),
+  totpDisable: (req, core) => core.totp().totpDisable(req.password, req.code),
 };

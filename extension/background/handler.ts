@@ -27,7 +27,7 @@ export type HandlerCore = ClientCore & {
     CytoshareCore,
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
-    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
+    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'totp' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
     | 'sharePeople' | 'waitingShares'
   >;
 
@@ -37,7 +37,7 @@ export type HandlerContext = {
   /** The server's mode, from the stored session. */
   mode(): Promise<'premium' | 'enterprise' | null>;
   /** Signs in: replaces the core's session (the worker may need a new core for a new server). */
-  login(server: string, username: string, password: string): Promise<ResponseOf<'login'>>;
+  login(server: string, username: string, password: string, code?: string): Promise<ResponseOf<'login'>>;
   /** Pulls one experiment from the server, when a request names one the replica lacks yet. */
   fetchExperiment?(id: string): Promise<void>;
   /** "Sync now": in live mode, nudges the live sync instead of a second, competing push. */
@@ -77,7 +77,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       const uploads = core.account ? ((await ctx.uploads?.()) ?? []) : [];
       return { account: core.account, mode: core.account ? await ctx.mode() : null, status: core.status(), drafts, inbox, notices: [...ctx.notices], sending: core.sending(), uploads };
     },
-    login: (req) => ctx.login(req.server, req.username, req.password),
+    login: (req) => ctx.login(req.server, req.username, req.password, req.code),
     logout: async (_req, core) => {
       await core.logout();
       ctx.notices.length = 0;
@@ -156,7 +156,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
     if (!parsed.success) return { ok: false, code: ErrorCode.BAD_REQUEST, message: parsed.error.issues[0]?.message ?? 'bad request' };
     try {
       const req = parsed.data;
-      if (req.type === 'login') return { ok: true, value: await ctx.login(req.server, req.username, req.password) };
+      if (req.type === 'login') return { ok: true, value: await ctx.login(req.server, req.username, req.password, req.code) };
       const core = await ctx.core();
       if (core === null) return signedOut(req);
       const handler = handlers[parsed.data.type] as (req: Request, core: HandlerCore) => Promise<unknown>;

@@ -139,7 +139,7 @@ export function startWorker(): void {
 
   let current: Promise<Session | null> = resume();
 
-  async function login(server: string, username: string, password: string): Promise<ResponseOf<'login'>> {
+  async function login(server: string, username: string, password: string, code?: string): Promise<ResponseOf<'login'>> {
     const previous = await current;
     await close(previous);
     await previous?.core.logout().catch(() => {});
@@ -147,7 +147,7 @@ export function startWorker(): void {
     const next = open(server, username);
     current = next.catch(() => null);
     const session = await next;
-    const account = await session.core.login(username, password);
+    const { totpEnrolmentRequired: _limited, ...account } = await session.core.login(username, password, code);
     goLive(session);
     broadcast({ type: 'account' });
     return account;

@@ -16,7 +16,7 @@ const valueFlags = new Set([
   'smtp', 'public-url', 'database', 'blobs', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub',
   'expires', 'file', 'scale', 'cofactor', 'from', 'message', 'format',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect', 'verify']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'code-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect', 'verify']);
 
 /** A value parsed with its schema, or a usage error naming what was bad. */
 export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -97,8 +97,11 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified]
   admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run]
   admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable USERNAME | admin --data DIR enable USERNAME
+  admin --data DIR require-totp on|off | admin --data DIR reset-totp USERNAME
   (admin: --database URL [--blobs DIR] in place of --data DIR, for a server on PostgreSQL)
-  login USERNAME --password-stdin | logout | whoami
+  login USERNAME --password-stdin [--code-stdin]   (with --code-stdin: the authenticator or recovery code on stdin's second line)
+  logout | whoami
+  totp status | totp enable --password-stdin | totp confirm CODE | totp disable --password-stdin   (disable: password, then a code, on stdin)
   password --password-stdin   (stdin: the current password, then the new one on a second line; other sessions end)
   sessions [--end ID | --end-others]
   signup USERNAME --email EMAIL --password-stdin

@@ -18,14 +18,71 @@ async function password(ctx: Ctx, strict: boolean): Promise<string> {
   return parsed.data;
 }
 
+/**
+ * `login USERNAME --password-stdin [--code-stdin]`: with --code-stdin the second line of stdin is
+ * the authenticator (or a recovery) code, so a script can pipe both. Without it an account with
+ * two-step sign-in is refused with TOTP_REQUIRED (exit 4), and no session is made.
+ */
 export async function runLogin(ctx: Ctx): Promise<Exit> {
-  onlyFlags(ctx.args, ['password-stdin']);
-  const [name] = positional(ctx, 1, 'login USERNAME --password-stdin');
+  onlyFlags(ctx.args, ['password-stdin', 'code-stdin']);
+  const [name] = positional(ctx, 1, 'login USERNAME --password-stdin [--code-stdin]');
   const username = Username.safeParse(name);
   if (!username.success) throw new UsageError('bad username');
-  const account = await (await ctx.core()).login(username.data, await password(ctx, false));
-  ctx.out.result(account, `signed in as ${account.username} on ${account.server}`);
+  let secret: string;
+  let code: string | undefined;
+  if (has(ctx.args, 'code-stdin')) {
+    if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required (passwords are never taken on the command line)');
+    const lines = (await readStdin()).split(/\r?\n/);
+    if (lines.length !== 2 || !lines[0] || !lines[1]) throw new UsageError('give the password on the first line of stdin and the code on the second');
+    [secret, code] = [lines[0], lines[1].trim()];
+  } else {
+    secret = await password(ctx, false);
+  }
+  const account = await (await ctx.core()).login(username.data, secret, code);
+  const note = account.totpEnrolmentRequired ? '; this server requires two-step sign-in: set it up with `cytoshare totp enable --password-stdin`' : '';
+  ctx.out.result(account, `signed in as ${account.username} on ${account.server}${note}`);
   return Exit.ok;
+}
+
+/**
+ * `totp status | enable --password-stdin | confirm CODE | disable --password-stdin`: two-step
+ * sign-in of the signed-in account. `enable` prints the secret and its otpauth:// URI once; the
+ * factor is on only after `confirm` with a first code, which prints the recovery codes once.
+ * `disable` reads the password and then a current (or recovery) code from stdin.
+ */
+export async function runTotp(ctx: Ctx): Promise<Exit> {
+  onlyFlags(ctx.args, ['password-stdin']);
+  const [, sub, arg, ...rest] = ctx.args.positionals;
+  const shape = 'totp status | totp enable --password-stdin | totp confirm CODE | totp disable --password-stdin';
+  if (ctx.offline) throw new UsageError('two-step sign-in lives on the server; drop --offline');
+  if (sub === 'status' && arg === undefined) {
+    const status = await (await ctx.core()).totp().totpStatus();
+    const state = status.enabled ? `on (${status.recoveryCodesLeft} recovery code${status.recoveryCodesLeft === 1 ? '' : 's'} left)` : status.pending ? 'waiting for its first code (cytoshare totp confirm CODE)' : 'off';
+    ctx.out.result(status, `two-step sign-in ${state}${status.required ? '; required by this server' : ''}`);
+    return Exit.ok;
+  }
+  if (sub === 'enable' && arg === undefined) {
+    const enrolment = await (await ctx.core()).totp().totpEnable(await password(ctx, false));
+    ctx.out.result(
+      enrolment,
+      `secret: ${enrolment.secret}\nuri: ${enrolment.uri}\nadd it to your authenticator app, then switch two-step sign-in on with \`cytoshare totp confirm CODE\``,
+    );
+    return Exit.ok;
+  }
+  if (sub === 'confirm' && arg !== undefined && rest.length === 0) {
+    const done = await (await ctx.core()).totp().totpConfirm(arg);
+    ctx.out.result(done, `two-step sign-in on. Recovery codes (each works once; keep them safe, they are not shown again):\n${done.recoveryCodes.join('\n')}`);
+    return Exit.ok;
+  }
+  if (sub === 'disable' && arg === undefined) {
+    if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required (passwords are never taken on the command line)');
+    const lines = (await readStdin()).split(/\r?\n/);
+    if (lines.length !== 2 || !lines[0] || !lines[1]) throw new UsageError('give the password on the first line of stdin and a current or recovery code on the second');
+    const done = await (await ctx.core()).totp().totpDisable(lines[0], lines[1].trim());
+    ctx.out.result(done, 'two-step sign-in off');
+    return Exit.ok;
+  }
+  throw new UsageError(`usage: ${shape}`);
 }
 
 export async function runSignup(ctx: Ctx): Promise<Exit> {

@@ -97,9 +97,11 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
   if (sub === 'gc-blobs' && name === undefined) return runGcBlobs(ctx);
   if (sub === 'reset-password' && name !== undefined && rest.length === 0) return runResetPassword(ctx, name);
   if ((sub === 'disable' || sub === 'enable') && name !== undefined && rest.length === 0) return runDisable(ctx, name, sub === 'disable');
+  if (sub === 'require-totp' && (name === 'on' || name === 'off') && rest.length === 0) return runRequireTotp(ctx, name === 'on');
+  if (sub === 'reset-totp' && name !== undefined && rest.length === 0) return runResetTotp(ctx, name);
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
     throw new UsageError(
-      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME (or --database URL [--blobs DIR] in place of --data DIR)',
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME | admin --data DIR require-totp on|off | admin --data DIR reset-totp USERNAME (or --database URL [--blobs DIR] in place of --data DIR)',
     );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
@@ -196,6 +198,30 @@ async function runDisable(ctx: Ctx, name: string, disabled: boolean): Promise<Ex
     throw refusedOrUsage(ctx, error);
   });
   ctx.out.result(done, `${done.username} ${disabled ? 'disabled; its sessions ended' : 'enabled'}`);
+  return Exit.ok;
+}
+
+/** `admin --data DIR require-totp on|off`: two-step sign-in for every account of the server. */
+async function runRequireTotp(ctx: Ctx, on: boolean): Promise<Exit> {
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const { setTotpRequired } = await import('../../sync-server/admin.ts');
+  const done = await setTotpRequired(dataDir, on).catch((error: unknown) => {
+    throw asUsage(error);
+  });
+  ctx.out.result(done, on ? 'two-step sign-in required; accounts without it may only set it up' : 'two-step sign-in optional');
+  return Exit.ok;
+}
+
+/** `admin --data DIR reset-totp USERNAME`: a lost phone; the account signs in with its password alone again. */
+async function runResetTotp(ctx: Ctx, name: string): Promise<Exit> {
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  const username = parse(Username, name, 'username');
+  const { resetTotp } = await import('../../sync-server/admin.ts');
+  const done = await resetTotp(dataDir, username).catch((error: unknown) => {
+    throw refusedOrUsage(ctx, error);
+  });
+  const s = done.endedSessions === 1 ? '' : 's';
+  ctx.out.result(done, `two-step sign-in of ${done.username} ${done.hadTotp ? 'reset' : 'was not set up'}; ${done.endedSessions} session${s} ended`);
   return Exit.ok;
 }
 

@@ -2,7 +2,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { RuleRefusal } from '../core/contract.ts';
 import { CoreError } from '../core/errors.ts';
 import { helpStatus, splitArgs, usage, UsageError } from './args.ts';
-import { runEmail, runLogin, runLogout, runPassword, runPrefs, runSessions, runSignup, runVerify, runWhoami } from './cmd-account.ts';
+import { runEmail, runLogin, runLogout, runPassword, runPrefs, runSessions, runSignup, runTotp, runVerify, runWhoami } from './cmd-account.ts';
 import { runAdmin, runServer } from './cmd-admin.ts';
 import { runContent, runExp, runSharing } from './cmd-experiments.ts';
 import { runDrafts, runSync } from './cmd-sync.ts';
@@ -32,6 +32,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   signup: runSignup,
   password: runPassword,
   sessions: runSessions,
+  totp: runTotp,
   verify: runVerify,
   email: runEmail,
   exp: runExp,

@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { AddressState, CurationRequest, EndSessionsResult, ErrorBody, PreferencesRequest, ServerInfo, Session, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
+import {
+  AddressState,
+  CurationRequest,
+  EndSessionsResult,
+  ErrorBody,
+  PreferencesRequest,
+  ServerInfo,
+  Session,
+  SessionInfo,
+  TotpEnrolment,
+  TotpRecoveryCodes,
+  TotpStatus,
+  WhoAmI,
+} from '../../shared/schemas/api.ts';
 import { UploadResult, UploadTicket } from '../../shared/schemas/files.ts';
 import { DensityAnswer, type DensityQuery } from '../../shared/plot/answer.ts';
 import { IntentCheckAnswer, IntentResult, type Intent, type IntentCheck } from '../../shared/schemas/intents.ts';
@@ -58,8 +71,23 @@ export class Api {
   info(): Promise<ServerInfo> {
     return this.call('GET', '/api/info', ServerInfo);
   }
-  login(username: string, password: string): Promise<Session> {
-    return this.call('POST', '/api/login', Session, { username, password });
+  /** `code`: the authenticator app's (or a recovery) code, for an account with two-step sign-in. */
+  login(username: string, password: string, code?: string): Promise<Session> {
+    return this.call('POST', '/api/login', Session, { username, password, ...(code === undefined ? {} : { code }) });
+  }
+  totpStatus(): Promise<TotpStatus> {
+    return this.call('GET', '/api/totp', TotpStatus);
+  }
+  /** A new secret and its otpauth:// URI; it takes effect only once `totpConfirm` proves the app has it. */
+  totpEnable(password: string): Promise<TotpEnrolment> {
+    return this.call('POST', '/api/totp/enable', TotpEnrolment, { password });
+  }
+  /** Switches two-step sign-in on; the answer holds the recovery codes, shown this once. */
+  totpConfirm(code: string): Promise<{ recoveryCodes: string[] }> {
+    return this.call('POST', '/api/totp/confirm', TotpRecoveryCodes, { code });
+  }
+  totpDisable(password: string, code: string): Promise<{ enabled: boolean }> {
+    return this.call('POST', '/api/totp/disable', z.strictObject({ enabled: z.boolean() }), { password, code });
   }
   signup(username: string, email: string, password: string): Promise<Session> {
     return this.call('POST', '/api/signup', Session, { username, email, password });

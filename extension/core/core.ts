@@ -118,9 +118,16 @@ export class CytoshareCore implements ClientCore {
     return this.account as Account;
   }
 
-  async login(username: string, password: string): Promise<Account> {
-    const { token, username: user, email, staff, expiresAt } = await this.api().login(username, password);
-    return this.startSession({ token, username: user, email, staff, expiresAt });
+  /** `code`: for an account with two-step sign-in (without it the server answers TOTP_REQUIRED, and no session is made). */
+  async login(username: string, password: string, code?: string): Promise<Account & { totpEnrolmentRequired: boolean }> {
+    const { token, username: user, email, staff, expiresAt, totpEnrolmentRequired } = await this.api().login(username, password, code);
+    return { ...(await this.startSession({ token, username: user, email, staff, expiresAt })), totpEnrolmentRequired: totpEnrolmentRequired === true };
+  }
+
+  /** Two-step sign-in of the signed-in account (see Api). */
+  totp(): Pick<Api, 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable'> {
+    this.requireSession();
+    return this.api();
   }
 
   async signup(username: string, email: string, password: string): Promise<Account> {

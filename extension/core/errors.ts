@@ -22,7 +22,14 @@ export class CoreError extends Error {
   }
 }
 
-const authCodes: ReadonlySet<string> = new Set([ErrorCode.NOT_SIGNED_IN, ErrorCode.BAD_CREDENTIALS, ErrorCode.SESSION_EXPIRED, ErrorCode.ACCOUNT_DISABLED]);
+const authCodes: ReadonlySet<string> = new Set([
+  ErrorCode.NOT_SIGNED_IN,
+  ErrorCode.BAD_CREDENTIALS,
+  ErrorCode.SESSION_EXPIRED,
+  ErrorCode.ACCOUNT_DISABLED,
+  ErrorCode.TOTP_REQUIRED,
+  ErrorCode.BAD_TOTP_CODE,
+]);
 
 export function isAuthCode(code: string): boolean {
   return authCodes.has(code);

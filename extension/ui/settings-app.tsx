@@ -4,6 +4,7 @@ import { describe, errorCode } from './describe.ts';
 import { useLive } from './hooks.ts';
 import { send } from './rpc.ts';
 import { SignIn } from './sign-in.tsx';
+import { TwoStepSection } from './settings-totp.tsx';
 import { useAction } from './use-action.ts';
 import { VerifyAddress } from './verify-address.tsx';
 
@@ -11,7 +12,7 @@ import { VerifyAddress } from './verify-address.tsx';
  * The settings page (opened from the popup, from the share mail's landing page, or as the
  * extension's options page): who is signed in and to which server, the address and whether it
  * is proved, the mail the server sends (stored on the server, which the notifier honours), the
- * password, and signing out. Everything is read from the server each time the page opens.
+ * password, two-step sign-in, and signing out. Everything is read from the server each time the page opens.
  */
 export function SettingsApp() {
   const { data: state } = useLive(() => send({ type: 'state' }), [], (c) => c.type === 'account');
@@ -41,6 +42,7 @@ function SignedInSettings() {
       <AccountSection settings={settings} />
       <MailSection settings={settings} onSaved={reload} />
       <PasswordSection />
+      <TwoStepSection required={settings.totpEnrolmentRequired} />
     </>
   );
 }

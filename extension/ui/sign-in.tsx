@@ -19,6 +19,9 @@ export function SignIn({ onSignedIn }: { onSignedIn?: () => void }) {
   const [server, setServer] = useState('http://127.0.0.1:8787');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  // Shown once the server answered TOTP_REQUIRED (which it says only after a right password).
+  const [needsCode, setNeedsCode] = useState(false);
+  const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -28,11 +31,22 @@ export function SignIn({ onSignedIn }: { onSignedIn?: () => void }) {
     setError(null);
     try {
       if (!(await ensureHostPermission(server))) throw Object.assign(new Error('permission'), { code: 'SERVER_UNREACHABLE' });
-      await send({ type: 'login', server, username: username.trim().toLowerCase(), password });
+      const trimmed = code.trim();
+      await send({ type: 'login', server, username: username.trim().toLowerCase(), password, ...(needsCode && trimmed ? { code: trimmed } : {}) });
       setPassword('');
+      setCode('');
+      setNeedsCode(false);
       onSignedIn?.();
     } catch (failure) {
-      setError(describe(errorCode(failure)));
+      const refused = errorCode(failure);
+      if (refused === 'TOTP_REQUIRED') {
+        // Not an error to show in red the first time: the form just asks for its second step.
+        setError(needsCode ? describe(refused) : null);
+        setNeedsCode(true);
+      } else {
+        setError(describe(refused));
+      }
+      setCode('');
     } finally {
       setBusy(false);
     }
@@ -53,6 +67,20 @@ export function SignIn({ onSignedIn }: { onSignedIn?: () => void }) {
         Password
         <input type="password" name="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
       </label>
+      {needsCode && (
+        <label>
+          Code from your authenticator app (or a recovery code)
+          <input
+            name="code"
+            autoComplete="one-time-code"
+            inputMode="text"
+            required
+            autoFocus
+            value={code}
+            onInput={(e) => setCode(e.currentTarget.value)}
+          />
+        </label>
+      )}
       {error && <p role="alert" class="error">{error}</p>}
       <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
     </form>

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { Email, Password, ServerModeSchema, Username } from './entities.ts';
 
+/** A 6-digit authenticator code or a recovery code as typed (spaces and dashes are dropped before checking). */
+export const TotpCodeInput = z.string().min(1).max(64);
+
 /** HTTP bodies. Requests are strict: an unknown field is a bad request, not ignored. */
-export const LoginRequest = z.strictObject({ username: Username, password: z.string().min(1).max(1024) });
+/** `code`: the authenticator app's code or a recovery code, for an account with two-step sign-in. */
+export const LoginRequest = z.strictObject({ username: Username, password: z.string().min(1).max(1024), code: TotpCodeInput.optional() });
 export const SignupRequest = z.strictObject({ username: Username, email: Email, password: Password });
 /** Changing one's own password: the current one proves it is the owner, not just a token holder. */
 export const PasswordChangeRequest = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword: Password });
@@ -26,6 +30,8 @@ export const Session = z.strictObject({
   email: z.string(),
   staff: z.boolean(),
   expiresAt: z.number(),
+  /** The server requires two-step sign-in and this account has not set it up: the session may only enrol. */
+  totpEnrolmentRequired: z.boolean().optional(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -40,6 +46,8 @@ export const WhoAmI = z.strictObject({
   emailVerified: z.boolean().optional(),
   /** An address waiting for the code mailed to it (a new account's, or a change). */
   pendingEmail: z.string().nullable().optional(),
+  /** The server requires two-step sign-in and this account has not set it up yet. */
+  totpEnrolmentRequired: z.boolean().optional(),
 });
 export type WhoAmI = z.infer<typeof WhoAmI>;
 
@@ -73,3 +81,21 @@ export const EmailChangeRequest = z.strictObject({ email: Email });
 /** The answer to both: the address in force ('' if none yet), and the one waiting for its code. */
 export const AddressState = z.strictObject({ email: z.string(), emailVerified: z.boolean(), pendingEmail: z.string().nullable() });
 export type AddressState = z.infer<typeof AddressState>;
+
+/** Two-step sign-in (TOTP). The secret is shown once, at enrolment, and never again. */
+export const TotpStatus = z.strictObject({
+  /** On: sign-in asks for a code. */
+  enabled: z.boolean(),
+  /** A secret was handed out and waits for its first code (`totp confirm`). */
+  pending: z.boolean(),
+  /** The server requires it of every account. */
+  required: z.boolean(),
+  recoveryCodesLeft: z.number().int().nonnegative(),
+});
+export type TotpStatus = z.infer<typeof TotpStatus>;
+export const TotpEnableRequest = z.strictObject({ password: z.string().min(1).max(1024) });
+export const TotpEnrolment = z.strictObject({ secret: z.string(), uri: z.string() });
+export type TotpEnrolment = z.infer<typeof TotpEnrolment>;
+export const TotpConfirmRequest = z.strictObject({ code: TotpCodeInput });
+export const TotpRecoveryCodes = z.strictObject({ recoveryCodes: z.array(z.string()) });
+export const TotpDisableRequest = z.strictObject({ password: z.string().min(1).max(1024), code: TotpCodeInput });

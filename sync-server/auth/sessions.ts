@@ -32,13 +32,30 @@ export type Authenticated = { ok: true; actor: Actor; tokenHash: string; expires
  * ended or an account disabled by `cytoshare admin` (which writes the data folder directly)
  * stops working at once. Unknown and forged tokens are NOT_SIGNED_IN; old ones SESSION_EXPIRED.
  */
-export async function authenticate(store: Store, token: string | null | undefined, now = Date.now()): Promise<Authenticated> {
+export async function authenticate(store: Store, token: string | null | undefined, now = Date.now(), scope: Scope = 'full'): Promise<Authenticated> {
   if (!token || token.length > 200) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
-  return authenticateHash(store, hashToken(token), now);
+  return authenticateHash(store, hashToken(token), now, scope);
+}
+
+/**
+ * What a request needs of its session. 'enrolment': only setting up two-step sign-in, signing
+ * out and asking who one is, which a session of an account that has not set it up may do while
+ * the server requires it; every other call answers TOTP_ENROLMENT_REQUIRED until it is set up.
+ */
+export type Scope = 'full' | 'enrolment';
+
+/** The HTTP status of a refused authentication: 403 for a session limited to enrolment (it is signed in), else 401. */
+export function refusalStatus(code: ErrorCode): 401 | 403 {
+  return code === ErrorCode.TOTP_ENROLMENT_REQUIRED ? 403 : 401;
+}
+
+/** True when the server requires two-step sign-in and this account has not confirmed it. */
+export async function mustEnrolTotp(store: Store, username: string): Promise<boolean> {
+  return (await store.totpRequired()) && (await store.totpOf(username))?.confirmedAt == null;
 }
 
 /** The same check by the token's hash: for a file ticket, which holds the hash of the session it was issued under. */
-export async function authenticateHash(store: Store, tokenHash: string, now = Date.now()): Promise<Authenticated> {
+export async function authenticateHash(store: Store, tokenHash: string, now = Date.now(), scope: Scope = 'full'): Promise<Authenticated> {
   const session = await store.findSession(tokenHash);
   if (!session) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
   if (session.expiresAt <= now) {
@@ -49,6 +66,8 @@ export async function authenticateHash(store: Store, tokenHash: string, now = Da
   if (!user) return { ok: false, code: ErrorCode.NOT_SIGNED_IN };
   // Disabling ends every session; this guards a session added in a race with it.
   if (user.disabledAt != null) return { ok: false, code: ErrorCode.ACCOUNT_DISABLED };
+  // Read on every request, so confirming the app (or the admin turning the rule off) frees the session at once.
+  if (scope === 'full' && (await mustEnrolTotp(store, user.username))) return { ok: false, code: ErrorCode.TOTP_ENROLMENT_REQUIRED };
   if (session.lastUsedAt === null || now - session.lastUsedAt >= TOUCH_EVERY_MS) await store.touchSession(tokenHash, now);
   return { ok: true, actor: { username: user.username, staff: user.staff }, tokenHash, expiresAt: session.expiresAt };
 }

@@ -1,8 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { ExperimentId, Username } from '../../shared/schemas/entities.ts';
+import { loadKeyFile, seal, unseal } from './sealed-key.ts';
 
 /**
  * The link of a share mail: a token that names one experiment, its recipient and who shared it,
@@ -26,9 +24,6 @@ export const ShareLinkPayload = z.strictObject({
 export type ShareLink = { experimentId: string; recipient: string; sharer: string; expiresAt: number };
 
 const KEY_FILE = 'share-links.key';
-const KEY_BYTES = 32;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 /** Far above a real token (about 170 characters); a longer one is not even decoded. */
 const MAX_TOKEN_CHARS = 512;
 
@@ -38,49 +33,22 @@ export type ShareLinks = {
   open(token: string, now?: number): ShareLink | null;
 };
 
-/**
- * The key is made once per data folder (0600, like the outbox) and read at every start, so
- * links survive restarts and several server processes on one data folder agree. Deleting the
- * file voids every link ever mailed.
- */
+/** Deleting the key file voids every link ever mailed. */
 export function loadShareLinkKey(dataDir: string): Buffer {
-  const path = join(dataDir, KEY_FILE);
-  try {
-    const fd = openSync(path, 'wx', 0o600);
-    try {
-      writeSync(fd, randomBytes(KEY_BYTES));
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const key = readFileSync(path);
-  if (key.length !== KEY_BYTES) throw new Error(`${path} is not a share-link key (${key.length} bytes); delete it to make a new one (mailed links stop working)`);
-  return key;
+  return loadKeyFile(dataDir, KEY_FILE, 'share-link');
 }
 
 export function shareLinks(key: Buffer, ttlMs: number): ShareLinks {
   return {
     mint({ experimentId, recipient, sharer }, now = Date.now()) {
       const payload: z.infer<typeof ShareLinkPayload> = { e: experimentId, r: recipient, s: sharer, x: now + ttlMs };
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const sealed = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
+      return seal(key, JSON.stringify(payload)).toString('base64url');
     },
     open(token, now = Date.now()) {
       if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) return null;
-      const bytes = Buffer.from(token, 'base64url');
-      if (bytes.length <= IV_BYTES + TAG_BYTES) return null;
-      let text: string;
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
-        decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-        text = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-      } catch {
-        return null;
-      }
+      const plain = unseal(key, Buffer.from(token, 'base64url'));
+      if (plain === null) return null;
+      const text = plain.toString('utf8');
       let json: unknown;
       try {
         json = JSON.parse(text);

@@ -13,7 +13,8 @@ import { clientAddressKey } from '../auth/client-address.ts';
 import { HashQueueFull } from '../auth/hash-queue.ts';
 import type { LoginAttempt } from '../auth/login-throttle.ts';
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.ts';
-import { authenticate, createSession } from '../auth/sessions.ts';
+import { authenticate, createSession, mustEnrolTotp, refusalStatus, type Scope } from '../auth/sessions.ts';
+import { useCode } from '../auth/totp.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
 import type { HttpDeps } from './routes.ts';
@@ -44,6 +45,21 @@ export const accountRoutes: Record<string, Route> = {
         await attempt.abandoned();
         deps.log.warn('login refused', { user: user.username, address, reason: 'account disabled' });
         throw new HttpError(403, ErrorCode.ACCOUNT_DISABLED);
+      }
+      // Likewise only a right password learns that a code is needed; asking without one is no failure.
+      const totp = await deps.store.totpOf(user.username);
+      if (totp?.confirmedAt != null) {
+        if (body.code === undefined) {
+          await attempt.abandoned();
+          throw new HttpError(401, ErrorCode.TOTP_REQUIRED);
+        }
+        const used = await useCode(deps.store, deps.totpKey, user.username, body.code);
+        if (used === null) {
+          await attempt.failed();
+          deps.log.warn('login refused', { user: user.username, address, reason: 'bad second-factor code' });
+          throw new HttpError(401, ErrorCode.BAD_TOTP_CODE);
+        }
+        if (used === 'recovery') deps.log.info('recovery code used', { user: user.username, address });
       }
       await attempt.succeeded();
       sendJson(res, 200, await sessionFor(deps.store, user));
@@ -80,7 +96,7 @@ export const accountRoutes: Record<string, Route> = {
   },
 
   'POST /api/logout': async (req, res, { store, sockets }) => {
-    const auth = await authenticate(store, bearerToken(req));
+    const auth = await authenticate(store, bearerToken(req), Date.now(), 'enrolment');
     if (auth.ok) {
       await store.deleteSession(auth.tokenHash);
       sockets.closeSession(auth.tokenHash, ErrorCode.NOT_SIGNED_IN);
@@ -150,7 +166,7 @@ export const accountRoutes: Record<string, Route> = {
  * Asks the throttle whether this attempt may have its password checked; a refusal is a 429
  * with Retry-After, decided before any hashing.
  */
-async function admit(res: ServerResponse, deps: HttpDeps, account: string, address: string, what: string): Promise<LoginAttempt> {
+export async function admit(res: ServerResponse, deps: HttpDeps, account: string, address: string, what: string): Promise<LoginAttempt> {
   const verdict = await deps.throttle.begin({ account, address });
   if (verdict.allowed) return verdict.attempt;
   if (verdict.firstRefusal) deps.log.warn(`${what} throttled`, { user: account, address, retryAfterMs: verdict.retryAfterMs });
@@ -159,7 +175,7 @@ async function admit(res: ServerResponse, deps: HttpDeps, account: string, addre
 }
 
 /** A full hash queue is a 429 like the throttle's; anything else goes on as it is. */
-function queueFull(res: ServerResponse, error: unknown): unknown {
+export function queueFull(res: ServerResponse, error: unknown): unknown {
   if (!(error instanceof HashQueueFull)) return error;
   res.setHeader('retry-after', '1');
   return new HttpError(429, ErrorCode.TOO_MANY_ATTEMPTS);
@@ -167,11 +183,12 @@ function queueFull(res: ServerResponse, error: unknown): unknown {
 
 async function sessionFor(store: Store, user: { username: string; email: string; staff: boolean }): Promise<Session> {
   const { token, expiresAt } = await createSession(store, user.username);
-  return { token, username: user.username, email: user.email, staff: user.staff, expiresAt };
+  const limited = await mustEnrolTotp(store, user.username);
+  return { token, username: user.username, email: user.email, staff: user.staff, expiresAt, ...(limited ? { totpEnrolmentRequired: true } : {}) };
 }
 
-async function signedIn(req: IncomingMessage, store: Store) {
-  const auth = await authenticate(store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(401, auth.code);
+export async function signedIn(req: IncomingMessage, store: Store, scope: Scope = 'full') {
+  const auth = await authenticate(store, bearerToken(req), Date.now(), scope);
+  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
   return auth;
 }

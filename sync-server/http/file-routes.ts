@@ -12,7 +12,7 @@ import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
-import { authenticate, authenticateHash } from '../auth/sessions.ts';
+import { authenticate, authenticateHash, refusalStatus } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { Blobs } from '../files/blobs.ts';
 import { densityOfBlob, type DensityCache } from '../files/density.ts';
@@ -60,7 +60,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, 
   const ticket = new URL(req.url ?? '/', 'http://localhost').searchParams.get('ticket');
   if (ticket !== null && action === undefined) return withTicket(req, res, deps, ticket, exp, files, fileId);
   const auth = await authenticate(deps.store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(401, auth.code);
+  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
   if (req.method === 'POST' && files === 'upload-ticket' && fileId === undefined) {
     await check(deps, auth.actor, exp, Capability.edit);
     sendJson(res, 200, issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'upload', experimentId: exp }));
@@ -88,7 +88,7 @@ async function withTicket(req: IncomingMessage, res: ServerResponse, deps: FileD
   if (!purpose || !sessionHash) throw new HttpError(401, ErrorCode.NOT_SIGNED_IN, 'the ticket is unknown, used, expired or for something else');
   // The session it was issued under must still stand: logged out, ended or disabled ends its tickets.
   const auth = await authenticateHash(deps.store, sessionHash);
-  if (!auth.ok) throw new HttpError(401, auth.code);
+  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
   const { actor } = auth;
   // Rights are checked again: they may have changed since the ticket was issued.
   return purpose.kind === 'upload' ? upload(req, res, deps, actor, experimentId) : download(res, deps, actor, experimentId, purpose.fileId);

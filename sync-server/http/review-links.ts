@@ -5,7 +5,7 @@ import { docName, readContent, readFiles } from '../../shared/doc-layout.ts';
 import { checkReviewLinkCreate, checkReviewLinkManage, reviewLinkOpens } from '../../shared/rules/review-links.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { expiryOf, ReviewLinkId, ReviewLinkRequest, ReviewSecret, type ReviewLinkCreated, type ReviewLinkSummary } from '../../shared/schemas/review-links.ts';
-import { authenticate } from '../auth/sessions.ts';
+import { authenticate, refusalStatus } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { ReviewLinkRecord, Store } from '../store/store.ts';
@@ -31,7 +31,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  */
 export async function handleReviewLinkApi(req: IncomingMessage, res: ServerResponse, deps: ReviewDeps, experimentId: string, rest: string[]): Promise<void> {
   const auth = await authenticate(deps.store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(401, auth.code);
+  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
   const actor = auth.actor;
   const [linkId, ...extra] = rest;
   if (extra.length > 0) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');

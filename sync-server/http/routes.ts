@@ -13,13 +13,14 @@ import { Intent, IntentCheckRequest, type IntentCheckAnswer } from '../../shared
 import type { HashQueue } from '../auth/hash-queue.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { SignupThrottle } from '../auth/signup-throttle.ts';
-import { authenticate } from '../auth/sessions.ts';
+import { authenticate, mustEnrolTotp, refusalStatus, type Scope } from '../auth/sessions.ts';
 import type { IntentExecutor } from '../effects/intent-executor.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { SocketDirectory } from '../sync/socket-directory.ts';
 import { accountRoutes } from './account-routes.ts';
+import { totpRoutes } from './totp-routes.ts';
 import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
 import { handleHistoryApi } from './history-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
@@ -44,6 +45,8 @@ export type HttpDeps = FileDeps & {
   publicUrl: () => string;
   /** Opens the sealed links of share mails. */
   shareLinks: ShareLinks;
+  /** Seals the TOTP secrets at rest (the data folder's `totp.key`). */
+  totpKey: Buffer;
 };
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
@@ -56,9 +59,10 @@ const routes: Record<string, Route> = {
   'GET /api/info': async (_req, res, deps) => sendJson(res, 200, { name: 'cytoshare', protocol: PROTOCOL_VERSION, mode: deps.mode() }),
 
   ...accountRoutes,
+  ...totpRoutes,
 
   'GET /api/whoami': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store);
+    const actor = await signedIn(req, deps.store, 'enrolment');
     const user = await deps.store.findUser(actor.username);
     const body: WhoAmI = {
       username: actor.username,
@@ -68,6 +72,7 @@ const routes: Record<string, Route> = {
       shareEmails: await deps.store.shareEmailsEnabled(actor.username),
       emailVerified: (user?.email ?? '') !== '',
       pendingEmail: (await deps.store.emailClaimOf(actor.username))?.email ?? null,
+      totpEnrolmentRequired: await mustEnrolTotp(deps.store, actor.username),
     };
     sendJson(res, 200, body);
   },
@@ -164,9 +169,9 @@ async function proving<T>(work: () => Promise<T>): Promise<T> {
 
 const addressState = (s: { email: string; pendingEmail: string | null }): AddressState => ({ ...s, emailVerified: s.email !== '' });
 
-async function signedIn(req: IncomingMessage, store: Store): Promise<Actor> {
-  const auth = await authenticate(store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(401, auth.code);
+async function signedIn(req: IncomingMessage, store: Store, scope: Scope = 'full'): Promise<Actor> {
+  const auth = await authenticate(store, bearerToken(req), Date.now(), scope);
+  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
   return auth.actor;
 }
 

@@ -70,6 +70,8 @@ export interface PgSchema {
     download: boolean;
     revoked_at: number | null;
   };
+  totp: { username: string; secret: Uint8Array; created_at: number; confirmed_at: number | null; last_step: number | null };
+  totp_recovery: { username: string; code_hash: string; used_at: number | null };
   experiment_history: {
     experiment_id: string;
     seq: number;
@@ -287,6 +289,22 @@ const migrations: string[] = [
     detail text NOT NULL,
     hash text NOT NULL,
     PRIMARY KEY (experiment_id, seq)
+  );
+  `,
+  // Two-step sign-in: the secret sealed with the server's totp.key, recovery codes as SHA-256.
+  `
+  CREATE TABLE totp (
+    username text PRIMARY KEY REFERENCES users(username),
+    secret bytea NOT NULL,
+    created_at bigint NOT NULL,
+    confirmed_at bigint,
+    last_step bigint
+  );
+  CREATE TABLE totp_recovery (
+    username text NOT NULL REFERENCES users(username),
+    code_hash text NOT NULL,
+    used_at bigint,
+    PRIMARY KEY (username, code_hash)
   );
   `,
 ];

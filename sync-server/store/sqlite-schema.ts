@@ -254,3 +254,25 @@ migrations.push(`
     PRIMARY KEY (experiment_id, seq)
   );
 `);
+
+/**
+ * Two-step sign-in (TOTP). `secret` is sealed with the data folder's `totp.key` (AES-256-GCM),
+ * so a copy of the database alone does not give anyone the codes. `confirmed_at` is NULL while
+ * the secret waits for its first code; `last_step` is the last 30-second step whose code was
+ * accepted, so a code is never taken twice. Recovery codes are kept only as SHA-256.
+ */
+migrations.push(`
+  CREATE TABLE totp (
+    username TEXT PRIMARY KEY REFERENCES users(username),
+    secret BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    last_step INTEGER
+  );
+  CREATE TABLE totp_recovery (
+    username TEXT NOT NULL REFERENCES users(username),
+    code_hash TEXT NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (username, code_hash)
+  );
+`);

@@ -93,6 +93,19 @@ export type ReviewLinkRecord = {
   download: boolean;
   revokedAt: number | null;
 };
+/**
+ * Two-step sign-in of one account. `sealedSecret` is the TOTP secret sealed with the data
+ * folder's key (the store never sees it in the clear); `confirmedAt` null: handed out, waiting
+ * for its first code; `lastStep`: the last 30-second step whose code was accepted.
+ */
+export type TotpRecord = {
+  username: string;
+  sealedSecret: Uint8Array;
+  createdAt: number;
+  confirmedAt: number | null;
+  lastStep: number | null;
+  recoveryCodesLeft: number;
+};
 export type MailRecord = {
   id: number;
   to: string;
@@ -294,4 +307,20 @@ export interface StoreTx {
   reviewLinksOf(experimentId: string): Promise<ReviewLinkRecord[]>;
   /** Sets `revokedAt` once; false if the link is unknown or already revoked. */
   revokeReviewLink(id: string, at: number): Promise<boolean>;
+
+  // Two-step sign-in (TOTP)
+  totpOf(username: string): Promise<TotpRecord | null>;
+  /** Saves a new secret waiting for its first code, replacing a waiting one; false (no change) if the account's is confirmed. */
+  startTotp(username: string, sealedSecret: Uint8Array, at: number): Promise<boolean>;
+  /** Switches the waiting secret on, with `step` as used and these recovery code hashes (replacing any); false if none was waiting. */
+  confirmTotp(username: string, step: number, recoveryHashes: string[], at: number): Promise<boolean>;
+  /** Takes `step` as used if it is later than the last one taken (atomically); false for a replay or no confirmed secret. */
+  useTotpStep(username: string, step: number): Promise<boolean>;
+  /** Marks an unused recovery code used; false if it is not one of the account's or was used. */
+  useRecoveryCode(username: string, codeHash: string, at: number): Promise<boolean>;
+  /** Forgets the account's secret and recovery codes; false if it had none. */
+  deleteTotp(username: string): Promise<boolean>;
+  /** Whether every account must use two-step sign-in (server-wide, set by `cytoshare admin require-totp`). */
+  totpRequired(): Promise<boolean>;
+  setTotpRequired(on: boolean): Promise<void>;
 }

@@ -310,6 +310,35 @@ for (const adapter of ADAPTERS) {
       });
     });
 
+    describe('two-step sign-in', () => {
+      it('replaces only an unconfirmed secret, takes each time step and recovery code once, and forgets it all on delete', async () => {
+        await store.addUser(user('alice'));
+        expect(await store.totpOf('alice')).toBeNull();
+        expect(await store.startTotp('alice', bytes(1, 2), 10)).toBe(true);
+        expect(await store.startTotp('alice', bytes(3, 4), 11)).toBe(true);
+        expect(await store.useTotpStep('alice', 5)).toBe(false); // not confirmed yet
+        expect(await store.confirmTotp('alice', 5, ['r1', 'r2'], 12)).toBe(true);
+        expect(await store.confirmTotp('alice', 6, ['r3'], 13)).toBe(false);
+        expect(await store.startTotp('alice', bytes(9), 14)).toBe(false);
+        expect(await store.totpOf('alice')).toEqual({ username: 'alice', sealedSecret: bytes(3, 4), createdAt: 11, confirmedAt: 12, lastStep: 5, recoveryCodesLeft: 2 });
+        expect(await store.useTotpStep('alice', 5)).toBe(false);
+        const other = await opened.openAnother();
+        expect(await Promise.all([store.useTotpStep('alice', 6), other.useTotpStep('alice', 6)])).toEqual(expect.arrayContaining([true, false]));
+        expect(await store.useRecoveryCode('alice', 'r1', 20)).toBe(true);
+        expect(await store.useRecoveryCode('alice', 'r1', 21)).toBe(false);
+        expect(await store.useRecoveryCode('alice', 'nope', 21)).toBe(false);
+        expect(await store.totpOf('alice')).toMatchObject({ lastStep: 6, recoveryCodesLeft: 1 });
+        expect(await store.deleteTotp('alice')).toBe(true);
+        expect(await store.deleteTotp('alice')).toBe(false);
+        expect(await store.totpOf('alice')).toBeNull();
+        expect(await store.totpRequired()).toBe(false);
+        await store.setTotpRequired(true);
+        expect(await other.totpRequired()).toBe(true);
+        await store.setTotpRequired(false);
+        expect(await store.totpRequired()).toBe(false);
+      });
+    });
+
     describe('reviewer links and waiting shares', () => {
       it('keeps reviewer links newest first, finds one by id, and revokes it once', async () => {
         await store.addUser(user('alice'));

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../../shared/codes.ts';
 import { useState } from 'preact/hooks';
 import type { ChainVerdict, HistoryEntry } from '../../../shared/audit/history-chain.ts';
 import { historyCsv } from '../../../shared/audit/history-csv.ts';
@@ -51,7 +52,10 @@ export function HistorySection({ id }: { id: string }) {
   return (
     <section aria-labelledby="history-title" class="history" data-testid="history">
       <h3 id="history-title">History</h3>
-      {error !== null && !data && <p role="alert" class="error">{describe(errorCode(error))}</p>}
+      {error !== null && !data && (errorCode(error) === ErrorCode.SERVER_UNREACHABLE
+        // Offline is a state, not a failure: the history lives on the server alone.
+        ? <p class="empty" data-testid="history-offline">The history is kept on the server; it shows here once the server can be reached.</p>
+        : <p role="alert" class="error">{describe(errorCode(error))}</p>)}
       {failure && <p role="alert" class="error">{failure}</p>}
       {data && newestFirst.length === 0 && <p class="empty">No sharing decisions yet.</p>}
       {newestFirst.length > 0 && (
