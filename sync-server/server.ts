@@ -207,6 +207,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mail.start();
   log.info('listening', { host, port, mode });
 
+  let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
     port,
@@ -220,18 +221,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     limits,
     hashes,
     sockets,
-    async close() {
-      clearInterval(modeWatch);
-      clearInterval(sessionWatch);
-      sockets.stop();
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
-      await rooms.closeAll();
-      await mail.stop();
-      await store.close();
-      await blobs.close();
+    close() {
+      // Closing twice (a test, a signal during shutdown) waits for the one close, never closes the store again.
+      closing ??= shutDown();
+      return closing;
     },
   };
+
+  async function shutDown(): Promise<void> {
+    clearInterval(modeWatch);
+    clearInterval(sessionWatch);
+    sockets.stop();
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeAllConnections();
+    await rooms.closeAll();
+    await mail.stop();
+    await store.close();
+    await blobs.close();
+  }
 }

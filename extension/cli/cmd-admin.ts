@@ -98,10 +98,11 @@ export async function runAdmin(ctx: Ctx): Promise<Exit> {
   if (sub === 'reset-password' && name !== undefined && rest.length === 0) return runResetPassword(ctx, name);
   if ((sub === 'disable' || sub === 'enable') && name !== undefined && rest.length === 0) return runDisable(ctx, name, sub === 'disable');
   if (sub === 'require-totp' && (name === 'on' || name === 'off') && rest.length === 0) return runRequireTotp(ctx, name === 'on');
+  if (sub === 'migrate-to' && name !== undefined && rest.length === 0) return runMigrateTo(ctx, name);
   if (sub === 'reset-totp' && name !== undefined && rest.length === 0) return runResetTotp(ctx, name);
   if (sub !== 'add-user' || name === undefined || rest.length > 0) {
     throw new UsageError(
-      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME | admin --data DIR require-totp on|off | admin --data DIR reset-totp USERNAME (or --database URL [--blobs DIR] in place of --data DIR)',
+      'usage: admin --data DIR add-user USERNAME --email EMAIL --password-stdin [--staff] [--verified] | admin --data DIR set-mode premium|enterprise | admin --data DIR mail [--retry ID] | admin --data DIR gc-blobs [--dry-run] | admin --data DIR reset-password USERNAME --password-stdin | admin --data DIR disable|enable USERNAME | admin --data DIR require-totp on|off | admin --data DIR reset-totp USERNAME | admin --data DIR migrate-to URL [--blobs DIR] (or --database URL [--blobs DIR] in place of --data DIR)',
     );
   }
   if (!has(ctx.args, 'password-stdin')) throw new UsageError('--password-stdin is required');
@@ -166,6 +167,25 @@ async function runGcBlobs(ctx: Ctx): Promise<Exit> {
   });
   const verb = r.dryRun ? 'would remove' : 'removed';
   ctx.out.result(r, `${verb} ${r.removed} unlisted files (${r.freedBytes} bytes); ${r.referenced} in use; ${r.recent} unlisted but recent, kept`);
+  return Exit.ok;
+}
+
+/**
+ * `admin --data DIR migrate-to URL [--blobs DIR]`: the stopped server's data folder into an
+ * empty PostgreSQL database (see migrate-to-pg.ts). The URL is never printed: it may hold a password.
+ */
+async function runMigrateTo(ctx: Ctx, url: string): Promise<Exit> {
+  const dataDir = parse(z.string().min(1), flag(ctx.args, 'data'), '--data');
+  if (flag(ctx.args, 'database') !== undefined) throw new UsageError('migrate-to takes the database as its argument: admin --data DIR migrate-to URL');
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError('migrate-to URL: a postgres://USER@HOST:PORT/DB address');
+  const blobsDir = flag(ctx.args, 'blobs');
+  const { migrateToPostgres, MigrationError } = await import('../../sync-server/store/migrate-to-pg.ts');
+  const report = await migrateToPostgres(dataDir, url, blobsDir === undefined ? {} : { blobsDir }).catch((error: unknown) => {
+    throw error instanceof MigrationError ? new UsageError(error.message) : asUsage(error);
+  });
+  const rows = Object.values(report.tables).reduce((a, b) => a + b, 0);
+  const where = report.blobs.into === 'database' ? 'the database' : 'the blobs folder';
+  ctx.out.result(report, `migrated ${rows} rows in ${Object.keys(report.tables).length} tables and ${report.blobs.files} FCS files (${report.blobs.bytes} bytes) into PostgreSQL; FCS files in ${where}. Start the server with --database URL${blobsDir ? ' --blobs DIR' : ''}.`);
   return Exit.ok;
 }
 
