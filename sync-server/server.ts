@@ -10,6 +10,7 @@ import { decideExperimentIntent } from './effects/experiment-intents.ts';
 import { declineWaitingShares, settleWaitingShares } from './effects/waiting-shares.ts';
 import { Connections } from './effects/connections.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
+import { followOtherNodes } from './effects/other-nodes.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
@@ -141,6 +142,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = contentEffects(store, rooms, log);
+  if (store.bus) followOtherNodes({ bus: store.bus, store, rooms, connections, onError: (error) => log.error('other node event failed', { error: String(error) }) });
 
   const tickets = new FileTickets(limits.ticketsPerAccount);
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });

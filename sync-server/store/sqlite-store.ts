@@ -112,7 +112,7 @@ class UnitOfWorkGate {
    * that never touch the connection under one. The unit of work itself gets the store unguarded.
    */
   guard(store: Store, log: SqliteUpdateLog): Store {
-    const bypass = new Set<PropertyKey>(['close', 'transaction', 'lockDocument']);
+    const bypass = new Set<PropertyKey>(['close', 'transaction', 'lockDocument', 'lockNamed']);
     return new Proxy(store, {
       get: (target, prop, receiver) => {
         const value: unknown = Reflect.get(target, prop, receiver);
@@ -212,6 +212,12 @@ class SqliteStore
 
   /** The update log's methods, on this object so the store is one value (see openSqliteStore). */
   loadUpdates: SqliteUpdateLog['loadUpdates'] = (doc) => this.log.loadUpdates(doc);
+  updatesSince: SqliteUpdateLog['updatesSince'] = (doc, seq) => this.log.updatesSince(doc, seq);
+  /** One process owns the data folder: there are no other nodes to tell, nor to wait for. */
+  readonly bus = null;
+  lockNamed<T>(_name: string, work: () => Promise<T>): Promise<T> {
+    return work();
+  }
   storedDocNames: SqliteUpdateLog['storedDocNames'] = (prefix) => this.log.storedDocNames(prefix);
   appendUpdate: SqliteUpdateLog['appendUpdate'] = (doc, update) => this.log.appendUpdate(doc, update);
   compact: SqliteUpdateLog['compact'] = (doc, state, uptoSeq) => this.log.compact(doc, state, uptoSeq);
