@@ -25,7 +25,7 @@ import { UploadSlots } from './files/upload-slots.ts';
 import { DensityCache } from './files/density.ts';
 import { createLogger, type Logger } from './log.ts';
 import { EmailProofs } from './auth/email-proof.ts';
-import { loadShareLinkKey, shareLinks } from './auth/share-links.ts';
+import { loadShareLinkKey, loadSharedShareLinkKey, shareLinks } from './auth/share-links.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openBlobs, openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -56,6 +56,8 @@ export type ServerOptions = {
   mailFrom?: string;
   /** Mail retry policy; tests shorten it. */
   mailRetry?: { baseMs: number; maxMs: number };
+  /** How often the mail queue looks for mail due (queued by another node, say); tests shorten it. */
+  mailPollMs?: number;
   /** Bounds on what one client may cost the server; unset ones keep their defaults. */
   limits?: Partial<ServerLimits>;
 };
@@ -114,9 +116,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     from: options.mailFrom ?? 'Cytoshare <noreply@cytoshare.invalid>',
     log,
     ...(options.mailRetry ? { retry: options.mailRetry } : {}),
+    ...(options.mailPollMs ? { pollMs: options.mailPollMs } : {}),
   });
   // '' (no proved address) becomes null: no mail goes to an account that has not proved one.
-  const links = shareLinks(loadShareLinkKey(options.dataDir), limits.shareLinkTtlMs);
+  const links = shareLinks(store.bus ? await loadSharedShareLinkKey(store) : loadShareLinkKey(options.dataDir), limits.shareLinkTtlMs);
   const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email || null, links);
   const connections = new Connections({ store, rooms, mode: () => mode, publicUrl: () => publicUrl, notifier });
   const proofs = new EmailProofs({

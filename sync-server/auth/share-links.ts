@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ExperimentId, Username } from '../../shared/schemas/entities.ts';
+import type { Store } from '../store/store.ts';
 
 /**
  * The link of a share mail: a token that names one experiment, its recipient and who shared it,
@@ -57,6 +58,17 @@ export function loadShareLinkKey(dataDir: string): Buffer {
   }
   const key = readFileSync(path);
   if (key.length !== KEY_BYTES) throw new Error(`${path} is not a share-link key (${key.length} bytes); delete it to make a new one (mailed links stop working)`);
+  return key;
+}
+
+/**
+ * The key of server nodes sharing a database: kept in the database (made by the first node that
+ * asks), since each node has a data folder of its own and a link minted by one may be opened
+ * through another.
+ */
+export async function loadSharedShareLinkKey(store: Pick<Store, 'sharedSecret'>): Promise<Buffer> {
+  const key = Buffer.from(await store.sharedSecret('share-links', randomBytes(KEY_BYTES).toString('base64')), 'base64');
+  if (key.length !== KEY_BYTES) throw new Error(`the database's share-link key has ${key.length} bytes, not ${KEY_BYTES}`);
   return key;
 }
 

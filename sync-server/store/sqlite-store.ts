@@ -254,6 +254,12 @@ class SqliteStore
     this.st.setMeta.run('mode', mode);
   }
 
+  async sharedSecret(name: string, fresh: string): Promise<string> {
+    const key = `secret:${name}`;
+    if (!this.st.getMeta.get(key)) this.st.setMeta.run(key, fresh);
+    return this.st.getMeta.get(key)!.value;
+  }
+
   async countUsers(): Promise<number> {
     return this.st.countUsers.get()?.n ?? 0;
   }

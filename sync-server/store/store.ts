@@ -186,6 +186,11 @@ export interface UpdateLog {
 export interface StoreTx {
   getMode(): Promise<ServerMode | null>;
   setMode(mode: ServerMode): Promise<void>;
+  /**
+   * The server secret named `name` (base64), stored as `fresh` by whoever asks first: every server
+   * node on a database signs with one key (mailed share links work whichever node opens them).
+   */
+  sharedSecret(name: string, fresh: string): Promise<string>;
 
   countUsers(): Promise<number>;
   addUser(user: UserRecord): Promise<void>;

@@ -308,6 +308,14 @@ for (const adapter of ADAPTERS) {
         expect(await store.shareEmailsEnabled('bob')).toBe(false);
       });
 
+      it('keeps the first secret stored under a name, for every store on the data', async () => {
+        const other = await opened.openAnother();
+        const [a, b] = await Promise.all([store.sharedSecret('k', 'first'), other.sharedSecret('k', 'second')]);
+        expect(a).toBe(b);
+        expect(await store.sharedSecret('k', 'third')).toBe(a);
+        expect(await store.sharedSecret('other', 'x')).toBe('x');
+      });
+
       it('lets one sender take a due mail, and gives it back to the others when that sender is gone', async () => {
         const id = await store.enqueueMail({ to: 'a@lab.test', subject: 'Hi', text: 'once', html: null, at: 100 });
         const other = await opened.openAnother();
