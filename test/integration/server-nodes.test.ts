@@ -99,6 +99,17 @@ describe.skipIf(TEST_PG === null)(`several server nodes on one database${PG_SKIP
     expect((await own.closed).reason).toBe('ACCESS_REVOKED');
   });
 
+  it('ends a session on every node when it is ended on one', async () => {
+    cluster = await startNodes(2);
+    const [n0, n1] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
+    const bob = await cluster.user('bob');
+    const index = bob.open(n1, docName.index('bob'));
+    await index.waitFor(() => index.provider.synced, 'bob on node 1');
+    expect((await bob.post(n0, '/api/logout', {})).status).toBe(204);
+    expect((await index.closed).reason).toBe('NOT_SIGNED_IN');
+    expect((await bob.post(n1, '/api/intents', { id: nextId('draft'), type: 'create', experimentId: nextId('exp'), name: 'x' })).status).toBe(401);
+  });
+
   it('sends each queued mail once while two nodes poll the queue', async () => {
     cluster = await startNodes(2, { mailPollMs: 20 });
     const store = cluster.nodes[0]!.store;
