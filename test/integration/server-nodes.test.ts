@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
+import { openPgStore } from '../../sync-server/store/pg-store.ts';
+import { Rooms } from '../../sync-server/sync/rooms.ts';
 import { PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
 import { nextId } from './support/harness.ts';
 import { startNodes, type Nodes } from './support/nodes.ts';
@@ -108,6 +110,28 @@ describe.skipIf(TEST_PG === null)(`several server nodes on one database${PG_SKIP
     expect((await bob.post(n0, '/api/logout', {})).status).toBe(204);
     expect((await index.closed).reason).toBe('NOT_SIGNED_IN');
     expect((await bob.post(n1, '/api/intents', { id: nextId('draft'), type: 'create', experimentId: nextId('exp'), name: 'x' })).status).toBe(401);
+  });
+
+  it('has a node take in what others stored before it changes a document, even with no notice heard yet', async () => {
+    cluster = await startNodes(1);
+    // Two rooms on stores of their own, following nobody: only the document lock brings news.
+    const stores = [await openPgStore(cluster.database), await openPgStore(cluster.database)];
+    const [here, there] = stores.map((store) => new Rooms(store, 60_000)) as [Rooms, Rooms];
+    try {
+      const name = docName.experiment(nextId('exp'));
+      const a = await here.hold(name);
+      const b = await there.hold(name);
+      await a.serverWrite((doc) => doc.getMap('meta').set('name', 'from here'));
+      expect(b.doc.getMap('meta').get('name')).toBeUndefined();
+      await b.serverWrite((doc) => doc.getMap('meta').set('purpose', 'from there'));
+      expect(b.doc.getMap('meta').toJSON()).toEqual({ name: 'from here', purpose: 'from there' });
+      here.release(a);
+      there.release(b);
+    } finally {
+      await here.closeAll();
+      await there.closeAll();
+      for (const store of stores) await store.close();
+    }
   });
 
   it('sends each queued mail once while two nodes poll the queue', async () => {
