@@ -44,6 +44,11 @@ const WINDOW = 4;
 const THROUGHPUT_SECONDS = quick ? 1.5 : 4;
 const LATENCY_RATE = 50;
 const LATENCY_SECONDS = quick ? 2 : 6;
+/**
+ * How long a node keeps a document nobody has open: short, so that between placements each
+ * node drops the documents it no longer serves (a node that holds one keeps catching it up).
+ */
+const UNLOAD_MS = 300;
 
 /** Every update the bench sends, by its sequence number (the `~seq~` marker in its value). */
 const sentAt = new Map<number, number>();
@@ -57,8 +62,13 @@ async function connect(index: number, node: ServerChild, doc: string, session: S
   return client;
 }
 
-/** Delivered updates per second with every pair's writer on `writerNode(d)` and reader on `readerNode(d)`. */
-async function throughput(docs: string[], owner: Session, reader: Session, writerNode: (d: number) => ServerChild, readerNode: (d: number) => ServerChild): Promise<number> {
+type Throughput = { rate: number; cpuPerUpdate: number };
+
+/**
+ * Delivered updates per second with every pair's writer on `writerNode(d)` and reader on
+ * `readerNode(d)`, and the nodes' CPU time (all `nodes` together) per delivered update, µs.
+ */
+async function throughput(docs: string[], owner: Session, reader: Session, nodes: ServerChild[], writerNode: (d: number) => ServerChild, readerNode: (d: number) => ServerChild): Promise<Throughput> {
   const pairs: Pair[] = [];
   for (let d = 0; d < docs.length; d++) {
     pairs.push({ writer: await connect(2 * d, writerNode(d), docs[d]!, owner), reader: await connect(2 * d + 1, readerNode(d), docs[d]!, reader), inFlight: 0 });
@@ -81,18 +91,22 @@ async function throughput(docs: string[], owner: Session, reader: Session, write
       while (pair.inFlight < WINDOW) send(pair);
     };
   }
+  const cpuBefore = await Promise.all(nodes.map((n) => n.cpu()));
   const t0 = performance.now();
   for (const pair of pairs) while (pair.inFlight < WINDOW) send(pair);
   await sleep(THROUGHPUT_SECONDS * 1000);
   running = false;
   const rate = delivered / ((performance.now() - t0) / 1000);
+  const cpuAfter = await Promise.all(nodes.map((n) => n.cpu()));
+  const cpu = cpuAfter.reduce((sum, c, i) => sum + c - cpuBefore[i]!, 0);
   await waitUntil(() => pairs.every((p) => p.inFlight === 0), 2_000);
   for (const pair of pairs) {
     pair.writer.close();
     pair.reader.close();
   }
   sentAt.clear();
-  return rate;
+  await sleep(UNLOAD_MS + 700);
+  return { rate, cpuPerUpdate: cpu / Math.max(1, delivered) };
 }
 
 /** Write→seen latency (ms) of a reader on the writer's node and of one on the other node. */
@@ -135,7 +149,7 @@ async function main(): Promise<void> {
     await tools.close();
 
     const generatorPinned = pinToCpu(process.pid, GENERATOR_CPU);
-    const a = await startChild('our-server-child.ts', [dirs[0]!, '60000', database]);
+    const a = await startChild('our-server-child.ts', [dirs[0]!, String(UNLOAD_MS), database]);
     children.push(a);
     pinToCpu(a.proc.pid!, SERVER_CPU);
     const owner = await login(a.url, 'owner');
@@ -145,29 +159,35 @@ async function main(): Promise<void> {
     const latencyDoc = `exp-${await sharedExperiment(a.url, owner, ['reader'], 'Latency')}`;
 
     console.log(`${DOCS} documents, ${WINDOW} updates in flight per writer, ${THROUGHPUT_SECONDS} s per placement${generatorPinned ? '' : ' (could not pin CPUs: figures noisier)'}`);
-    await throughput(docs, owner, reader, () => a, () => a); // warm-up
-    const one = await throughput(docs, owner, reader, () => a, () => a);
+    await throughput(docs, owner, reader, [a], () => a, () => a); // warm-up
+    const one = await throughput(docs, owner, reader, [a], () => a, () => a);
 
     // Two nodes: A moves to CPU 0, B takes CPU 1, the generator floats (see the header).
-    const b = await startChild('our-server-child.ts', [dirs[1]!, '60000', database]);
+    const b = await startChild('our-server-child.ts', [dirs[1]!, String(UNLOAD_MS), database]);
     children.push(b);
     pinToCpu(a.proc.pid!, 0);
     pinToCpu(b.proc.pid!, 1);
     if (generatorPinned) floatOnBothCpus(process.pid);
     const nodeOf = (d: number) => (d % 2 === 0 ? a : b);
-    await throughput(docs, owner, reader, nodeOf, (d) => (d % 2 === 0 ? b : a)); // warm-up of B
-    const homed = await throughput(docs, owner, reader, nodeOf, nodeOf);
-    const crossed = await throughput(docs, owner, reader, nodeOf, (d) => (d % 2 === 0 ? b : a));
+    const otherOf = (d: number) => (d % 2 === 0 ? b : a);
+    await throughput(docs, owner, reader, [a, b], nodeOf, otherOf); // warm-up of B
+    const homed = await throughput(docs, owner, reader, [a, b], nodeOf, nodeOf);
+    const crossed = await throughput(docs, owner, reader, [a, b], nodeOf, otherOf);
     const lat = await latency(latencyDoc, owner, reader, a, b);
 
-    console.log('\nDelivered updates per second (closed loop, all documents together)');
+    console.log('\nDelivered updates per second (closed loop, all documents together), and the nodes\' CPU per delivered update');
     console.log(
       table(
-        ['placement', 'updates/s', 'x 1 node'],
+        ['placement', 'updates/s', 'x 1 node', 'node CPU µs/update', 'x 1 node'],
         [
-          ['1 node (pinned to CPU 1; generator on CPU 0)', fmt(one, 0), '1.00'],
-          ['2 nodes, each document on one node', fmt(homed, 0), fmt(homed / one, 2)],
-          ['2 nodes, writer and reader on different nodes', fmt(crossed, 0), fmt(crossed / one, 2)],
+          ['1 node (pinned to CPU 1; generator on CPU 0)', fmt(one.rate, 0), '1.00', fmt(one.cpuPerUpdate, 0), '1.00'],
+          ...([['2 nodes, each document on one node', homed], ['2 nodes, writer and reader on different nodes', crossed]] as const).map(([label, t]) => [
+            label,
+            fmt(t.rate, 0),
+            fmt(t.rate / one.rate, 2),
+            fmt(t.cpuPerUpdate, 0),
+            fmt(t.cpuPerUpdate / one.cpuPerUpdate, 2),
+          ]),
         ],
       ),
     );

@@ -146,10 +146,10 @@ export class DocRoom {
     doc.off('update', this.collect);
     doc.on('update', capture);
     try {
-      // A merged state from another node's compaction changes nothing here and relays nothing.
-      doc.transact(() => {
-        for (const update of updates) Y.applyUpdate(doc, update);
-      }, OTHER_NODE_ORIGIN);
+      // One transaction each: in one for all, an overwritten value would be collected before
+      // its update is encoded, and readers here would never get it. A merged state from
+      // another node's compaction changes nothing here and relays nothing.
+      for (const update of updates) Y.applyUpdate(doc, update, OTHER_NODE_ORIGIN);
     } catch (error) {
       this.breakDown(error);
       throw error;
@@ -159,7 +159,7 @@ export class DocRoom {
     }
     this.lastSeq = lastSeq;
     this.storedRows += updates.length;
-    for (const update of changed) this.broadcast(updateMessage(update), null);
+    if (changed.length > 0) this.broadcast(updateMessage(changed.length === 1 ? changed[0]! : Y.mergeUpdates(changed)), null);
   }
 
   /**
