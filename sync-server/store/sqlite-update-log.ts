@@ -144,7 +144,8 @@ export class SqliteUpdateLog implements UpdateLog {
     this.drain();
     const seq = this.nextSeq++;
     this.db.transaction(() => {
-      this.st.deleteUpdatesUpTo.run(doc, uptoSeq);
+      // Nothing to replace: the document was deleted meanwhile, and must not come back.
+      if (this.st.deleteUpdatesUpTo.run(doc, uptoSeq).changes === 0) return;
       this.st.insertUpdate.run(seq, doc, Buffer.from(state));
     })();
   }

@@ -140,6 +140,9 @@ for (const adapter of ADAPTERS) {
         expect(await store.storedDocNames('exp-')).toEqual(['exp-k', 'exp-other']);
         await store.deleteDocument('exp-k');
         expect(await store.loadUpdates('exp-k')).toEqual({ updates: [], lastSeq: 0 });
+        // A copy still in memory somewhere (another node's, unloading) does not bring it back.
+        await store.compact('exp-k', bytes(8, 8), upto + 10);
+        expect(await store.loadUpdates('exp-k')).toEqual({ updates: [], lastSeq: 0 });
         expect(await store.storedDocNames('exp-')).toEqual(['exp-other']);
       });
 
