@@ -7,6 +7,7 @@ import { CloseCode } from '../../shared/protocol/message-types.ts';
 import { accessOf } from '../../shared/rules/access.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { DocumentLog, Store } from '../store/store.ts';
+import { applyFromOtherNodes } from './other-node-updates.ts';
 import { updateMessage } from './wire.ts';
 import { binaryFrame } from './ws-frame.ts';
 
@@ -21,8 +22,6 @@ export interface RoomPeer {
 }
 
 export const SERVER_ORIGIN = Symbol('server');
-/** Updates another server node stored, taken in by `catchUp`. */
-const OTHER_NODE_ORIGIN = Symbol('other node');
 
 /** Where a room gets client ids registered to the server (see `ClientRegistry`). */
 export interface ServerIds {
@@ -140,26 +139,16 @@ export class DocRoom {
     const { updates, lastSeq } = await this.store.updatesSince(this.name, this.lastSeq);
     if (updates.length === 0) return;
     this.relayHeldBack();
-    const doc = this.doc;
-    const changed: Uint8Array[] = [];
-    const capture = (update: Uint8Array): void => void changed.push(update);
-    doc.off('update', this.collect);
-    doc.on('update', capture);
+    let changed: Uint8Array | null;
     try {
-      // One transaction each: in one for all, an overwritten value would be collected before
-      // its update is encoded, and readers here would never get it. A merged state from
-      // another node's compaction changes nothing here and relays nothing.
-      for (const update of updates) Y.applyUpdate(doc, update, OTHER_NODE_ORIGIN);
+      changed = applyFromOtherNodes(this.doc, updates, this.collect);
     } catch (error) {
       this.breakDown(error);
       throw error;
-    } finally {
-      doc.off('update', capture);
-      doc.on('update', this.collect);
     }
     this.lastSeq = lastSeq;
     this.storedRows += updates.length;
-    if (changed.length > 0) this.broadcast(updateMessage(changed.length === 1 ? changed[0]! : Y.mergeUpdates(changed)), null);
+    if (changed) this.broadcast(updateMessage(changed), null);
   }
 
   /**
