@@ -6,6 +6,9 @@ import type { NodeBus, NodeEvent } from './store.ts';
 /** The one LISTEN/NOTIFY channel of Cytoshare's server nodes on a database. */
 export const NODE_CHANNEL = 'cytoshare_nodes';
 
+/** How the bus's connection names itself to PostgreSQL (pg_stat_activity). */
+export const BUS_APPLICATION = 'cytoshare-node-bus';
+
 /** How long the bus waits before it connects again after losing its connection. */
 const RECONNECT_MS = 500;
 
@@ -46,7 +49,7 @@ export class PgNodeBus implements NodeBus {
   ) {}
 
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, application_name: BUS_APPLICATION });
     client.on('notification', (message) => {
       if (message.channel === NODE_CHANNEL) this.deliver(message.payload);
     });

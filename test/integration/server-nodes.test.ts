@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
+import pg from 'pg';
+import { BUS_APPLICATION } from '../../sync-server/store/pg-node-bus.ts';
 import { openPgStore } from '../../sync-server/store/pg-store.ts';
 import { Rooms } from '../../sync-server/sync/rooms.ts';
 import { PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
@@ -99,6 +101,27 @@ describe.skipIf(TEST_PG === null)(`several server nodes on one database${PG_SKIP
     expect(await alice.intent(n0, { type: 'trash', experimentId: id })).toMatchObject({ ok: true });
     expect(await alice.intent(n0, { type: 'delete', experimentId: id })).toMatchObject({ ok: true });
     expect((await own.closed).reason).toBe('ACCESS_REVOKED');
+  });
+
+  it('catches up what was stored while a node had lost its connection for notices', async () => {
+    cluster = await startNodes(2);
+    const [n0, n1] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
+    const alice = await cluster.user('alice');
+    const id = await alice.createExperiment(n0, 'Reconnected');
+    const a = alice.open(n0, docName.experiment(id));
+    const b = alice.open(n1, docName.experiment(id));
+    await a.waitFor(() => a.provider.synced && b.provider.synced, 'both synced');
+    const admin = new pg.Client({ connectionString: cluster.database });
+    await admin.connect();
+    try {
+      // Every node's listening connection dies (a restart of PostgreSQL, a network cut).
+      const cut = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [BUS_APPLICATION]);
+      expect(cut.rowCount).toBe(2);
+      a.doc.getMap('meta').set('name', 'while nobody listened');
+      await b.waitFor(() => b.doc.getMap('meta').get('name') === 'while nobody listened', 'the edit on the other node after reconnecting');
+    } finally {
+      await admin.end();
+    }
   });
 
   it('ends a session on every node when it is ended on one', async () => {
