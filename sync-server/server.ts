@@ -21,6 +21,7 @@ import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import type { Blobs } from './files/blobs.ts';
 import { FileTickets } from './files/file-tickets.ts';
+import { StoredTickets } from './files/stored-tickets.ts';
 import { UploadSlots } from './files/upload-slots.ts';
 import { DensityCache } from './files/density.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -147,7 +148,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const onAccepted = contentEffects(store, rooms, log);
   if (store.bus) followOtherNodes({ bus: store.bus, store, rooms, connections, onError: (error) => log.error('other node event failed', { error: String(error) }) });
 
-  const tickets = new FileTickets(limits.ticketsPerAccount);
+  // Several nodes on one database: a ticket from one is good at the others.
+  const tickets = store.bus ? new StoredTickets(store, limits.ticketsPerAccount) : new FileTickets(limits.ticketsPerAccount);
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
   const throttle = new MemoryLoginThrottle(limits);
   const signups = new SignupThrottle(limits);

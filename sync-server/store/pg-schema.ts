@@ -70,6 +70,7 @@ export interface PgSchema {
     download: boolean;
     revoked_at: number | null;
   };
+  file_tickets: { hash: string; username: string; session_hash: string; purpose: string; expires_at: number };
   waiting_shares: {
     id: string;
     experiment_id: string;
@@ -261,6 +262,18 @@ const migrations: string[] = [
   );
   CREATE INDEX waiting_shares_sharer ON waiting_shares (sharer, status);
   CREATE INDEX waiting_shares_user ON waiting_shares (username, status);
+  `,
+  // File tickets in the database, so that one issued by a server node is good at every node.
+  `
+  CREATE TABLE file_tickets (
+    hash text PRIMARY KEY,
+    username text NOT NULL,
+    session_hash text NOT NULL,
+    purpose text NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  CREATE INDEX file_tickets_by_user ON file_tickets (username, expires_at);
+  CREATE INDEX file_tickets_expiry ON file_tickets (expires_at);
   `,
 ];
 

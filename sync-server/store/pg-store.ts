@@ -5,6 +5,7 @@ import { appendAndNotifySql, PgNodeBus } from './pg-node-bus.ts';
 import { migrate, type PgSchema } from './pg-schema.ts';
 import { pgSharing } from './pg-sharing.ts';
 import { pgSocial } from './pg-social.ts';
+import { pgFileTickets } from './pg-file-tickets.ts';
 import { pgReviewLinks } from './pg-review-links.ts';
 import { pgWaitingShares } from './pg-waiting-shares.ts';
 import type { DocumentLog, Store, StoreTx, UpdateLog } from './store.ts';
@@ -32,7 +33,7 @@ export function pgPool(url: string): pg.Pool {
 
 /** Every relational method over `db`: the pool, or one unit of work's transaction. */
 function records(db: Kysely<PgSchema>): StoreTx {
-  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db) };
+  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgFileTickets(db) };
 }
 
 /**

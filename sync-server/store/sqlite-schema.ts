@@ -235,3 +235,16 @@ migrations.push(`
   CREATE INDEX waiting_shares_sharer ON waiting_shares(sharer, status);
   CREATE INDEX waiting_shares_user ON waiting_shares(username, status);
 `);
+
+/** File tickets in the store (see files/stored-tickets.ts). */
+migrations.push(`
+  CREATE TABLE file_tickets (
+    hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    session_hash TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX file_tickets_by_user ON file_tickets(username, expires_at);
+  CREATE INDEX file_tickets_expiry ON file_tickets(expires_at);
+`);

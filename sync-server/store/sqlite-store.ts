@@ -7,6 +7,7 @@ import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
+import { sqliteFileTickets } from './sqlite-file-tickets.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
@@ -65,7 +66,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db)) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteFileTickets(db)) as unknown as Store;
   return gate.guard(store, log);
 }
 
@@ -149,6 +150,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteEmailClaims>
       | keyof ReturnType<typeof sqliteReviewLinks>
       | keyof ReturnType<typeof sqliteWaitingShares>
+      | keyof ReturnType<typeof sqliteFileTickets>
     >
 {
   private readonly st;

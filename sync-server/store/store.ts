@@ -85,6 +85,8 @@ export type ReviewLinkRecord = {
   download: boolean;
   revokedAt: number | null;
 };
+/** A one-time file ticket kept for every server node (see files/stored-tickets.ts); the ticket itself only as SHA-256. */
+export type FileTicketRecord = { hash: string; username: string; sessionHash: string; purpose: string; expiresAt: number };
 export type MailRecord = {
   id: number;
   to: string;
@@ -318,6 +320,14 @@ export interface StoreTx {
   undeliverableMail(limit: number): Promise<MailRecord[]>;
   /** Puts a given-up mail back in the queue, due at `at`, its age counted from then; false if `id` is not one. */
   requeueMail(id: number, at: number): Promise<boolean>;
+
+  /**
+   * Keeps a file ticket if the account holds fewer than `max` unexpired ones at `now` (expired
+   * ones are forgotten first); false, keeping nothing, otherwise.
+   */
+  issueFileTicket(ticket: FileTicketRecord, max: number, now: number): Promise<boolean>;
+  /** Takes a ticket once: removes it and returns it, or null if unknown, taken already or expired at `now`. */
+  redeemFileTicket(hash: string, now: number): Promise<FileTicketRecord | null>;
 
   // Reviewer links (secret read-only pages of one experiment)
   saveReviewLink(link: ReviewLinkRecord): Promise<void>;

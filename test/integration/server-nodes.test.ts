@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
+import { writeFcs } from '../../shared/fcs/index.ts';
 import pg from 'pg';
 import { BUS_APPLICATION } from '../../sync-server/store/pg-node-bus.ts';
 import { openPgStore } from '../../sync-server/store/pg-store.ts';
@@ -122,6 +123,19 @@ describe.skipIf(TEST_PG === null)(`several server nodes on one database${PG_SKIP
     } finally {
       await admin.end();
     }
+  });
+
+  it('takes an upload ticket issued by one node at another, once', async () => {
+    cluster = await startNodes(2);
+    const [n0, n1] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
+    const alice = await cluster.user('alice');
+    const id = await alice.createExperiment(n0, 'Tickets');
+    const issued = await alice.post(n0, `/api/experiments/${id}/upload-ticket`, {});
+    const { ticket } = issued.body as { ticket: string };
+    const fcs = writeFcs({ channels: [{ name: 'FSC-A' }], events: new Float64Array([1, 2, 3]), dataType: 'F' }) as Uint8Array<ArrayBuffer>;
+    const put = (node: typeof n0) => fetch(`${node.url}/api/experiments/${id}/files?name=a.fcs&ticket=${ticket}`, { method: 'PUT', body: fcs });
+    expect((await put(n1)).status).toBe(201);
+    expect((await put(n0)).status).toBe(401);
   });
 
   it('ends a session on every node when it is ended on one', async () => {

@@ -319,6 +319,21 @@ for (const adapter of ADAPTERS) {
         expect(await store.sharedSecret('other', 'x')).toBe('x');
       });
 
+      it('keeps file tickets once each, for every store on the data, at most so many live per account', async () => {
+        const other = await opened.openAnother();
+        const ticket = (hash: string, expiresAt = 1_000) => ({ hash, username: 'alice', sessionHash: 's1', purpose: '{"kind":"upload"}', expiresAt });
+        expect(await store.issueFileTicket(ticket('t1'), 2, 100)).toBe(true);
+        expect(await other.issueFileTicket(ticket('t2'), 2, 100)).toBe(true);
+        expect(await store.issueFileTicket(ticket('t3'), 2, 100)).toBe(false);
+        expect(await other.redeemFileTicket('t1', 200)).toEqual(ticket('t1'));
+        expect(await store.redeemFileTicket('t1', 200)).toBeNull();
+        expect(await store.issueFileTicket(ticket('t3', 300), 2, 200)).toBe(true);
+        // Expired: not good any more, and no longer counted.
+        expect(await store.redeemFileTicket('t3', 300)).toBeNull();
+        expect(await other.issueFileTicket(ticket('t4', 5_000), 1, 1_000)).toBe(true);
+        expect(await store.redeemFileTicket('unknown', 0)).toBeNull();
+      });
+
       it('lets one sender take a due mail, and gives it back to the others when that sender is gone', async () => {
         const id = await store.enqueueMail({ to: 'a@lab.test', subject: 'Hi', text: 'once', html: null, at: 100 });
         const other = await opened.openAnother();
