@@ -10,6 +10,7 @@ import { decideExperimentIntent } from './effects/experiment-intents.ts';
 import { declineWaitingShares, settleWaitingShares } from './effects/waiting-shares.ts';
 import { Connections } from './effects/connections.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
+import { followOtherNodes } from './effects/other-nodes.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
@@ -20,12 +21,13 @@ import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import type { Blobs } from './files/blobs.ts';
 import { FileTickets } from './files/file-tickets.ts';
+import { StoredTickets } from './files/stored-tickets.ts';
 import { UploadSlots } from './files/upload-slots.ts';
 import { DensityCache } from './files/density.ts';
 import { createLogger, type Logger } from './log.ts';
 import { EmailProofs } from './auth/email-proof.ts';
-import { loadShareLinkKey, shareLinks } from './auth/share-links.ts';
-import { loadTotpKey } from './auth/totp.ts';
+import { loadShareLinkKey, loadSharedShareLinkKey, shareLinks } from './auth/share-links.ts';
+import { checkTotpKeyShared, loadTotpKey } from './auth/totp.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { openBlobs, openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -56,6 +58,8 @@ export type ServerOptions = {
   mailFrom?: string;
   /** Mail retry policy; tests shorten it. */
   mailRetry?: { baseMs: number; maxMs: number };
+  /** How often the mail queue looks for mail due (queued by another node, say); tests shorten it. */
+  mailPollMs?: number;
   /** Bounds on what one client may cost the server; unset ones keep their defaults. */
   limits?: Partial<ServerLimits>;
 };
@@ -114,9 +118,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     from: options.mailFrom ?? 'Cytoshare <noreply@cytoshare.invalid>',
     log,
     ...(options.mailRetry ? { retry: options.mailRetry } : {}),
+    ...(options.mailPollMs ? { pollMs: options.mailPollMs } : {}),
   });
   // '' (no proved address) becomes null: no mail goes to an account that has not proved one.
-  const links = shareLinks(loadShareLinkKey(options.dataDir), limits.shareLinkTtlMs);
+  const totpKey = loadTotpKey(options.dataDir);
+  if (store.bus) await checkTotpKeyShared(totpKey, store);
+  const links = shareLinks(store.bus ? await loadSharedShareLinkKey(store) : loadShareLinkKey(options.dataDir), limits.shareLinkTtlMs);
   const notifier = mailNotifier(mail, () => publicUrl, async (user) => (await store.findUser(user))?.email || null, links);
   const connections = new Connections({ store, rooms, mode: () => mode, publicUrl: () => publicUrl, notifier });
   const proofs = new EmailProofs({
@@ -142,15 +149,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = contentEffects(store, rooms, log);
+  if (store.bus) followOtherNodes({ bus: store.bus, store, rooms, connections, onError: (error) => log.error('other node event failed', { error: String(error) }) });
 
-  const tickets = new FileTickets(limits.ticketsPerAccount);
+  // Several nodes on one database: a ticket from one is good at the others.
+  const tickets = store.bus ? new StoredTickets(store, limits.ticketsPerAccount) : new FileTickets(limits.ticketsPerAccount);
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
   const throttle = new MemoryLoginThrottle(limits);
   const signups = new SignupThrottle(limits);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
-  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, hashes, shareLinks: links, totpKey: loadTotpKey(options.dataDir), publicUrl: () => publicUrl };
+  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
   const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));

@@ -1,14 +1,17 @@
 /**
  * Child process: our sync server on 127.0.0.1, port 0. Talks to the parent over IPC:
  * sends {ready, port}; answers {t:'cpu'} with {t:'cpu', micros} (process.cpuUsage, user + system); answers {t:'heap'} with {t:'heap', heapUsed, rss, loaded} after global.gc().
- * Run as: node --expose-gc --import tsx bench/lib/our-server-child.ts <dataDir> <unloadDelayMs>
+ * Run as: node --expose-gc --import tsx bench/lib/our-server-child.ts <dataDir> <unloadDelayMs> [postgres://… (a node on that database)]
  */
 import { startServer } from '../../sync-server/server.ts';
 import { createLogger } from '../../sync-server/log.ts';
+import { openBlobs, openStore } from '../../sync-server/store/open-store.ts';
 
-const [dataDir, unloadDelay] = process.argv.slice(2);
-if (!dataDir) throw new Error('usage: our-server-child.ts <dataDir> [unloadDelayMs]');
+const [dataDir, unloadDelay, database] = process.argv.slice(2);
+if (!dataDir) throw new Error('usage: our-server-child.ts <dataDir> [unloadDelayMs] [databaseUrl]');
+const onDatabase = database ? { store: await openStore({ dataDir, database }, 'server'), blobs: openBlobs({ dataDir, database }) } : {};
 const server = await startServer({
+  ...onDatabase,
   dataDir,
   host: '127.0.0.1',
   port: 0,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * A 256-bit key kept in a file of the data folder, and AES-256-GCM sealing with it: how share
  * links and TOTP secrets are kept opaque to whoever holds only the database (or a URL).
  */
-const KEY_BYTES = 32;
+export const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

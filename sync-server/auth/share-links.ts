@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ExperimentId, Username } from '../../shared/schemas/entities.ts';
-import { loadKeyFile, seal, unseal } from './sealed-key.ts';
+import { randomBytes } from 'node:crypto';
+import { KEY_BYTES, loadKeyFile, seal, unseal } from './sealed-key.ts';
+import type { Store } from '../store/store.ts';
 
 /**
  * The link of a share mail: a token that names one experiment, its recipient and who shared it,
@@ -36,6 +38,17 @@ export type ShareLinks = {
 /** Deleting the key file voids every link ever mailed. */
 export function loadShareLinkKey(dataDir: string): Buffer {
   return loadKeyFile(dataDir, KEY_FILE, 'share-link');
+}
+
+/**
+ * The key of server nodes sharing a database: kept in the database (made by the first node that
+ * asks), since each node has a data folder of its own and a link minted by one may be opened
+ * through another.
+ */
+export async function loadSharedShareLinkKey(store: Pick<Store, 'sharedSecret'>): Promise<Buffer> {
+  const key = Buffer.from(await store.sharedSecret('share-links', randomBytes(KEY_BYTES).toString('base64')), 'base64');
+  if (key.length !== KEY_BYTES) throw new Error(`the database's share-link key has ${key.length} bytes, not ${KEY_BYTES}`);
+  return key;
 }
 
 export function shareLinks(key: Buffer, ttlMs: number): ShareLinks {

@@ -23,6 +23,19 @@ export function loadTotpKey(dataDir: string): Buffer {
   return loadKeyFile(dataDir, KEY_FILE, 'TOTP secret');
 }
 
+/**
+ * Server nodes on one database must seal two-step secrets with one key, yet the key stays out of
+ * the database (a copy of it alone must not give anyone the codes). The first node records the
+ * key's SHA-256 there; a node with another `totp.key` refuses to start rather than lock every
+ * account out.
+ */
+export async function checkTotpKeyShared(key: Buffer, store: Pick<Store, 'sharedSecret'>): Promise<void> {
+  const mine = createHash('sha256').update(key).digest('hex');
+  if ((await store.sharedSecret('totp-key-sha256', mine)) !== mine) {
+    throw new Error(`this node's ${KEY_FILE} is not the key the database's two-step secrets were sealed with: copy ${KEY_FILE} from another node's data folder into this one's`);
+  }
+}
+
 function totp(secretBase32: string, label = 'account'): TOTP {
   return new TOTP({ issuer: 'Cytoshare', label, algorithm: 'SHA1', digits: DIGITS, period: TOTP_PERIOD_S, secret: Secret.fromBase32(secretBase32) });
 }

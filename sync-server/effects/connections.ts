@@ -170,6 +170,8 @@ export class Connections {
     for (const user of new Set(users)) {
       const room = await this.deps.rooms.ifLoaded(docName.connections(user));
       if (room) await this.rebuild(room, user);
+      // Another server node may have it loaded (see effects/other-nodes.ts).
+      await this.deps.store.bus?.publish({ t: 'access', doc: docName.connections(user) });
     }
   }
 

@@ -60,8 +60,14 @@ export class IntentExecutor {
     return verdicts;
   }
 
+  /**
+   * Intents take turns in this process, and each turn holds the store's `intents` lock, so
+   * intents on several server nodes sharing a database also run one after the other: each is
+   * decided against what the previous one saved, and a draft resent to another node meanwhile
+   * finds the verdict of the first.
+   */
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work);
+    const next = this.queue.then(() => this.deps.store.lockNamed('intents', work));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -71,9 +77,7 @@ export class IntentExecutor {
    * to a connection request, which may carry out shares waiting for it).
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.inTurn(work);
   }
 
   private async decide(actor: Actor, intent: Intent): Promise<IntentResult> {

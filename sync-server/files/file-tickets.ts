@@ -11,13 +11,19 @@ import { createHash, randomBytes } from 'node:crypto';
  * that session again on redeem, so logging out or a disabled account ends its tickets at once.
  * Each account holds at most `perAccount` live tickets, so memory stays bounded.
  */
-const TTL_MS = 5 * 60 * 1000;
+export const TTL_MS = 5 * 60 * 1000;
 
 export type TicketPurpose = { kind: 'upload'; experimentId: string } | { kind: 'download'; experimentId: string; fileId: string };
 
+/** Where tickets are kept: in this process (`FileTickets`), or in the store for every server node (`StoredTickets`). */
+export interface TicketBook {
+  issue(username: string, sessionHash: string, purpose: TicketPurpose): Promise<{ ticket: string; expiresAt: number } | null> | { ticket: string; expiresAt: number } | null;
+  redeem(ticket: string, purpose: TicketPurpose): Promise<string | null> | string | null;
+}
+
 type Ticket = { username: string; sessionHash: string; purpose: TicketPurpose; expiresAt: number };
 
-export class FileTickets {
+export class FileTickets implements TicketBook {
   /** In the order issued; with one TTL for all, also the order they expire. */
   private readonly tickets = new Map<string, Ticket>();
   private readonly live = new Map<string, number>();
@@ -64,4 +70,4 @@ export class FileTickets {
   }
 }
 
-const hash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
+export const hash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');

@@ -16,7 +16,7 @@ import { authenticate, authenticateHash, refusalStatus } from '../auth/sessions.
 import { sharingOf } from '../effects/experiment-intents.ts';
 import type { Blobs } from '../files/blobs.ts';
 import { densityOfBlob, type DensityCache } from '../files/density.ts';
-import type { FileTickets, TicketPurpose } from '../files/file-tickets.ts';
+import type { TicketBook, TicketPurpose } from '../files/file-tickets.ts';
 import type { UploadSlots } from '../files/upload-slots.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { Rooms } from '../sync/rooms.ts';
@@ -29,7 +29,7 @@ import { drainRefusedBody } from './refused-body-drain.ts';
 
 /** Density plots: answers kept, and the account slots of reads in progress (limits.densityReadsPerAccount). */
 export type PlotDeps = { cache: DensityCache; reading: UploadSlots };
-export type FileDeps = { store: Store; rooms: Rooms; blobs: Blobs; tickets: FileTickets; uploads: UploadSlots; plots: PlotDeps; limits: ServerLimits };
+export type FileDeps = { store: Store; rooms: Rooms; blobs: Blobs; tickets: TicketBook; uploads: UploadSlots; plots: PlotDeps; limits: ServerLimits };
 
 /**
  * FCS files over HTTP, with the session token:
@@ -63,12 +63,12 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, 
   if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
   if (req.method === 'POST' && files === 'upload-ticket' && fileId === undefined) {
     await check(deps, auth.actor, exp, Capability.edit);
-    sendJson(res, 200, issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'upload', experimentId: exp }));
+    sendJson(res, 200, await issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'upload', experimentId: exp }));
     return;
   }
   if (req.method === 'POST' && files === 'files' && fileId !== undefined && action === 'download-ticket') {
     await check(deps, auth.actor, exp, Capability.download);
-    sendJson(res, 200, issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'download', experimentId: exp, fileId }));
+    sendJson(res, 200, await issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'download', experimentId: exp, fileId }));
     return;
   }
   if (req.method === 'GET' && files === 'files' && fileId !== undefined && action === 'density') {
@@ -84,7 +84,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, 
 async function withTicket(req: IncomingMessage, res: ServerResponse, deps: FileDeps, ticket: string, experimentId: string, files: string | undefined, fileId: string | undefined): Promise<void> {
   const purpose: TicketPurpose | null =
     files !== 'files' ? null : req.method === 'PUT' && fileId === undefined ? { kind: 'upload', experimentId } : req.method === 'GET' && fileId !== undefined ? { kind: 'download', experimentId, fileId } : null;
-  const sessionHash = purpose ? deps.tickets.redeem(ticket, purpose) : null;
+  const sessionHash = purpose ? await deps.tickets.redeem(ticket, purpose) : null;
   if (!purpose || !sessionHash) throw new HttpError(401, ErrorCode.NOT_SIGNED_IN, 'the ticket is unknown, used, expired or for something else');
   // The session it was issued under must still stand: logged out, ended or disabled ends its tickets.
   const auth = await authenticateHash(deps.store, sessionHash);
@@ -95,8 +95,8 @@ async function withTicket(req: IncomingMessage, res: ServerResponse, deps: FileD
 }
 
 /** At most `limits.ticketsPerAccount` live tickets per account: 429 TOO_MANY_ATTEMPTS beyond. */
-function issueTicket(deps: FileDeps, actor: Actor, tokenHash: string, purpose: TicketPurpose): { ticket: string; expiresAt: number } {
-  const issued = deps.tickets.issue(actor.username, tokenHash, purpose);
+async function issueTicket(deps: FileDeps, actor: Actor, tokenHash: string, purpose: TicketPurpose): Promise<{ ticket: string; expiresAt: number }> {
+  const issued = await deps.tickets.issue(actor.username, tokenHash, purpose);
   if (!issued) throw new HttpError(429, ErrorCode.TOO_MANY_ATTEMPTS, `at most ${deps.limits.ticketsPerAccount} unused file tickets at once per account`);
   return issued;
 }

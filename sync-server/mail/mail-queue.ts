@@ -20,7 +20,7 @@ import { MailRefused, outboxTransport, smtpTransport, type MailTransport } from 
 export type RetryPolicy = { baseMs: number; maxMs: number };
 
 export type MailQueueOptions = {
-  store: Pick<Store, 'enqueueMail' | 'dueMail' | 'markMailSent' | 'markMailFailed' | 'markMailGivenUp'>;
+  store: Pick<Store, 'enqueueMail' | 'dueMail' | 'claimMail' | 'markMailSent' | 'markMailFailed' | 'markMailGivenUp'>;
   dataDir: string;
   /** `smtp://host:port` or `smtps://user:pass@host:465`; absent: write `.eml` files to `<dataDir>/outbox/`. */
   smtpUrl?: string;
@@ -51,6 +51,12 @@ const defaultMaxAgeMs = 4 * 24 * 60 * 60_000;
 const defaultPollMs = 60_000;
 const batchSize = 20;
 const minWaitMs = 5;
+/**
+ * How long a mail taken by one sender is left to it (see `Store.claimMail`): several server nodes
+ * poll one queue. Far longer than a delivery takes; a node that dies mid-delivery leaves its mail
+ * to the others after that.
+ */
+const claimMs = 5 * 60_000;
 
 const messageSchema = z.strictObject({
   to: Email,
@@ -103,6 +109,8 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
   let again = false;
 
   async function attempt(mail: MailRecord): Promise<void> {
+    const taken = now();
+    if (!(await store.claimMail(mail.id, taken, taken + claimMs))) return;
     try {
       await transport.deliver({ id: mail.id, from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
       await store.markMailSent(mail.id, now());

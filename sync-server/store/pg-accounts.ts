@@ -9,6 +9,7 @@ type AccountsPart = Pick<
   StoreTx,
   | 'getMode'
   | 'setMode'
+  | 'sharedSecret'
   | 'countUsers'
   | 'addUser'
   | 'findUser'
@@ -96,6 +97,12 @@ export function pgAccounts(db: Kysely<PgSchema>): AccountsPart {
         .values({ key: 'mode', value: mode })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: mode }))
         .execute();
+    },
+    async sharedSecret(name, fresh) {
+      const key = `secret:${name}`;
+      await db.insertInto('meta').values({ key, value: fresh }).onConflict((oc) => oc.column('key').doNothing()).execute();
+      const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+      return row.value;
     },
     async countUsers() {
       const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();

@@ -83,6 +83,7 @@ export interface PgSchema {
     detail: string;
     hash: string;
   };
+  file_tickets: { hash: string; username: string; session_hash: string; purpose: string; expires_at: number };
   waiting_shares: {
     id: string;
     experiment_id: string;
@@ -306,6 +307,19 @@ const migrations: string[] = [
     used_at bigint,
     PRIMARY KEY (username, code_hash)
   );
+  `,
+
+  // File tickets in the database, so that one issued by a server node is good at every node.
+  `
+  CREATE TABLE file_tickets (
+    hash text PRIMARY KEY,
+    username text NOT NULL,
+    session_hash text NOT NULL,
+    purpose text NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  CREATE INDEX file_tickets_by_user ON file_tickets (username, expires_at);
+  CREATE INDEX file_tickets_expiry ON file_tickets (expires_at);
   `,
 ];
 

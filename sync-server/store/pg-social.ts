@@ -20,6 +20,7 @@ type SocialPart = Pick<
   | 'setShareEmails'
   | 'enqueueMail'
   | 'dueMail'
+  | 'claimMail'
   | 'markMailSent'
   | 'markMailFailed'
   | 'markMailGivenUp'
@@ -153,6 +154,19 @@ export function pgSocial(db: Kysely<PgSchema>): SocialPart {
         .limit(limit)
         .execute();
       return rows.map(toMail);
+    },
+    async claimMail(id, now, until) {
+      // A conditional update is the claim: of two nodes that listed the mail, the second finds
+      // it no longer due (its row lock waits for the first's update, then re-reads the row).
+      const r = await db
+        .updateTable('mail_outbox')
+        .set({ next_attempt_at: until })
+        .where('id', '=', id)
+        .where('sent_at', 'is', null)
+        .where('given_up_at', 'is', null)
+        .where('next_attempt_at', '<=', now)
+        .executeTakeFirst();
+      return r.numUpdatedRows === 1n;
     },
     async markMailSent(id, at) {
       // The body goes once sent: it may hold a verification code or an accept/decline link.

@@ -1,9 +1,11 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { pgAccounts } from './pg-accounts.ts';
+import { appendAndNotifySql, PgNodeBus } from './pg-node-bus.ts';
 import { migrate, type PgSchema } from './pg-schema.ts';
 import { pgSharing } from './pg-sharing.ts';
 import { pgSocial } from './pg-social.ts';
+import { pgFileTickets } from './pg-file-tickets.ts';
 import { pgReviewLinks } from './pg-review-links.ts';
 import { pgHistory } from './pg-history.ts';
 import { pgTotp } from './pg-totp.ts';
@@ -33,7 +35,7 @@ export function pgPool(url: string): pg.Pool {
 
 /** Every relational method over `db`: the pool, or one unit of work's transaction. */
 function records(db: Kysely<PgSchema>): StoreTx {
-  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db) };
+  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db) };
 }
 
 /**
@@ -51,11 +53,17 @@ class PgUpdateLog implements UpdateLog {
      * locked documents as connections would each wait for a connection none of them gives back.
      */
     private readonly lockPool: pg.Pool,
+    /** This node's id in the commit notices of its appends (see pg-node-bus.ts). */
+    private readonly node: string,
   ) {}
 
-  async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
-    const r = await this.pool.query<{ seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = $1 ORDER BY seq', [doc]);
-    return { updates: r.rows.map((row) => new Uint8Array(row.data)), lastSeq: r.rows.at(-1)?.seq ?? 0 };
+  loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    return this.updatesSince(doc, 0);
+  }
+
+  async updatesSince(doc: string, seq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    const r = await this.pool.query<{ seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = $1 AND seq > $2 ORDER BY seq', [doc, seq]);
+    return { updates: r.rows.map((row) => new Uint8Array(row.data)), lastSeq: r.rows.at(-1)?.seq ?? seq };
   }
 
   async storedDocNames(prefix: string): Promise<string[]> {
@@ -70,7 +78,10 @@ class PgUpdateLog implements UpdateLog {
   async compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void> {
     await this.inTransaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [doc]);
-      await client.query('DELETE FROM doc_updates WHERE doc = $1 AND seq <= $2', [doc, uptoSeq]);
+      const replaced = await client.query('DELETE FROM doc_updates WHERE doc = $1 AND seq <= $2', [doc, uptoSeq]);
+      // Nothing to replace: another node deleted the document, or compacted past `uptoSeq`
+      // already (its merged state holds everything this one would store).
+      if (replaced.rowCount === 0) return;
       await client.query('INSERT INTO doc_updates (doc, data) VALUES ($1, $2)', [doc, Buffer.from(state)]);
     });
   }
@@ -82,26 +93,35 @@ class PgUpdateLog implements UpdateLog {
   /**
    * A session-level advisory lock on one connection, rather than a transaction's: each append
    * commits on its own, so it is durable before the room relays it, and the lock still spans
-   * the check and every append of `work`. A connection that fails is dropped, which releases
-   * its locks.
+   * the check and every append of `work`.
    */
-  async lockDocument<T>(doc: string, work: (log: DocumentLog) => Promise<T>): Promise<T> {
+  lockDocument<T>(doc: string, work: (log: DocumentLog) => Promise<T>): Promise<T> {
+    return this.holding(doc, 0, (client) =>
+      work({
+        append: async (update) => {
+          // Committed (and its notice sent to the other nodes) when the statement returns.
+          const r = await client.query<{ seq: number }>(appendAndNotifySql(), [doc, Buffer.from(update.buffer, update.byteOffset, update.byteLength), this.node]);
+          return r.rows[0]!.seq;
+        },
+      }),
+    );
+  }
+
+  /** Like `lockDocument`, in another space of keys than documents' (see `Store.lockNamed`). */
+  lockNamed<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.holding(name, 1, () => work());
+  }
+
+  /** Runs `work` holding the advisory lock on `key` (hashed with `space`); a connection that fails is dropped, which releases its locks. */
+  private async holding<T>(key: string, space: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.lockPool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [doc]);
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, $2))', [key, space]);
       try {
-        return await work({
-          append: async (update) => {
-            const r = await client.query<{ seq: number }>('INSERT INTO doc_updates (doc, data) VALUES ($1, $2) RETURNING seq', [
-              doc,
-              Buffer.from(update.buffer, update.byteOffset, update.byteLength),
-            ]);
-            return r.rows[0]!.seq;
-          },
-        });
+        return await work(client);
       } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [doc]).catch((error: Error) => (broken = error));
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, $2))', [key, space]).catch((error: Error) => (broken = error));
       }
     } catch (error) {
       broken ??= error instanceof Error ? error : new Error(String(error));
@@ -140,10 +160,21 @@ export async function openPgStore(url: string): Promise<Store> {
     throw error;
   }
   const lockPool = pgPool(url);
-  const log = new PgUpdateLog(pool, lockPool);
+  const bus = new PgNodeBus(url, pool);
+  try {
+    await bus.start();
+  } catch (error) {
+    await db.destroy();
+    await lockPool.end();
+    throw error;
+  }
+  const log = new PgUpdateLog(pool, lockPool, bus.node);
   const store: Store = {
     ...records(db),
+    bus,
+    lockNamed: (name, work) => log.lockNamed(name, work),
     loadUpdates: (doc) => log.loadUpdates(doc),
+    updatesSince: (doc, seq) => log.updatesSince(doc, seq),
     storedDocNames: (prefix) => log.storedDocNames(prefix),
     appendUpdate: (doc, update) => log.appendUpdate(doc, update),
     compact: (doc, state, uptoSeq) => log.compact(doc, state, uptoSeq),
@@ -151,6 +182,7 @@ export async function openPgStore(url: string): Promise<Store> {
     lockDocument: (doc, work) => log.lockDocument(doc, work),
     transaction: (work) => db.transaction().execute((trx: Transaction<PgSchema>) => work(records(trx))),
     close: async () => {
+      await bus.close();
       await db.destroy();
       await lockPool.end();
     },

@@ -276,3 +276,16 @@ migrations.push(`
     PRIMARY KEY (username, code_hash)
   );
 `);
+
+/** File tickets in the store (see files/stored-tickets.ts). */
+migrations.push(`
+  CREATE TABLE file_tickets (
+    hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    session_hash TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX file_tickets_by_user ON file_tickets(username, expires_at);
+  CREATE INDEX file_tickets_expiry ON file_tickets(expires_at);
+`);

@@ -19,6 +19,7 @@ type SocialPart = Pick<
   | 'setShareEmails'
   | 'enqueueMail'
   | 'dueMail'
+  | 'claimMail'
   | 'markMailSent'
   | 'markMailFailed'
   | 'markMailGivenUp'
@@ -92,6 +93,7 @@ export function sqliteSocial(db: Database.Database): SocialPart {
     due: db.prepare<[number, number], MailRow>(
       'SELECT * FROM mail_outbox WHERE sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?',
     ),
+    claim: db.prepare('UPDATE mail_outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ?'),
     givenUp: db.prepare('UPDATE mail_outbox SET attempts = attempts + 1, given_up_at = ?, last_error = ? WHERE id = ?'),
     requeue: db.prepare('UPDATE mail_outbox SET given_up_at = NULL, created_at = ?, next_attempt_at = ? WHERE id = ? AND given_up_at IS NOT NULL'),
     undeliverable: db.prepare<[number], MailRow>('SELECT * FROM mail_outbox WHERE given_up_at IS NOT NULL ORDER BY given_up_at DESC, id DESC LIMIT ?'),
@@ -152,6 +154,9 @@ export function sqliteSocial(db: Database.Database): SocialPart {
     },
     async dueMail(now, limit): Promise<MailRecord[]> {
       return st.due.all(now, limit).map(mailRecord);
+    },
+    async claimMail(id, now, until) {
+      return st.claim.run(until, id, now).changes === 1;
     },
     async markMailSent(id, at) {
       st.sent.run(at, id);

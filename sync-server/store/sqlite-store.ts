@@ -7,6 +7,7 @@ import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
+import { sqliteFileTickets } from './sqlite-file-tickets.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { sqliteTotp } from './sqlite-totp.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
@@ -67,7 +68,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db)) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db)) as unknown as Store;
   return gate.guard(store, log);
 }
 
@@ -114,7 +115,7 @@ class UnitOfWorkGate {
    * that never touch the connection under one. The unit of work itself gets the store unguarded.
    */
   guard(store: Store, log: SqliteUpdateLog): Store {
-    const bypass = new Set<PropertyKey>(['close', 'transaction', 'lockDocument']);
+    const bypass = new Set<PropertyKey>(['close', 'transaction', 'lockDocument', 'lockNamed']);
     return new Proxy(store, {
       get: (target, prop, receiver) => {
         const value: unknown = Reflect.get(target, prop, receiver);
@@ -152,6 +153,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteReviewLinks>
       | keyof ReturnType<typeof sqliteWaitingShares>
       | keyof ReturnType<typeof sqliteTotp>
+      | keyof ReturnType<typeof sqliteFileTickets>
     >
 {
   private readonly st;
@@ -217,6 +219,12 @@ class SqliteStore
 
   /** The update log's methods, on this object so the store is one value (see openSqliteStore). */
   loadUpdates: SqliteUpdateLog['loadUpdates'] = (doc) => this.log.loadUpdates(doc);
+  updatesSince: SqliteUpdateLog['updatesSince'] = (doc, seq) => this.log.updatesSince(doc, seq);
+  /** One process owns the data folder: there are no other nodes to tell, nor to wait for. */
+  readonly bus = null;
+  lockNamed<T>(_name: string, work: () => Promise<T>): Promise<T> {
+    return work();
+  }
   storedDocNames: SqliteUpdateLog['storedDocNames'] = (prefix) => this.log.storedDocNames(prefix);
   appendUpdate: SqliteUpdateLog['appendUpdate'] = (doc, update) => this.log.appendUpdate(doc, update);
   compact: SqliteUpdateLog['compact'] = (doc, state, uptoSeq) => this.log.compact(doc, state, uptoSeq);
@@ -251,6 +259,12 @@ class SqliteStore
   }
   async setMode(mode: ServerMode): Promise<void> {
     this.st.setMeta.run('mode', mode);
+  }
+
+  async sharedSecret(name: string, fresh: string): Promise<string> {
+    const key = `secret:${name}`;
+    if (!this.st.getMeta.get(key)) this.st.setMeta.run(key, fresh);
+    return this.st.getMeta.get(key)!.value;
   }
 
   async countUsers(): Promise<number> {

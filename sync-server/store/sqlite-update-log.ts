@@ -115,14 +115,18 @@ export class SqliteUpdateLog implements UpdateLog {
     return [...names].sort();
   }
 
-  async loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+  loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    return this.updatesSince(doc, 0);
+  }
+
+  async updatesSince(doc: string, seq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
     this.drain();
     const rows: Array<{ seq: number; data: Uint8Array }> = this.st.loadUpdates.all(doc);
     // A record already drained (a crash between the drain's commit and the emptying) counts once.
     const have = new Set(rows.map((r) => r.seq));
     for (const e of this.journaled()) if (e.doc === doc && !have.has(e.seq)) rows.push({ seq: e.seq, data: e.update });
-    rows.sort((a, b) => a.seq - b.seq);
-    return { updates: rows.map((r) => new Uint8Array(r.data)), lastSeq: rows.at(-1)?.seq ?? 0 };
+    const after = rows.filter((r) => r.seq > seq).sort((a, b) => a.seq - b.seq);
+    return { updates: after.map((r) => new Uint8Array(r.data)), lastSeq: after.at(-1)?.seq ?? seq };
   }
 
   async appendUpdate(doc: string, update: Uint8Array): Promise<number> {
@@ -140,7 +144,8 @@ export class SqliteUpdateLog implements UpdateLog {
     this.drain();
     const seq = this.nextSeq++;
     this.db.transaction(() => {
-      this.st.deleteUpdatesUpTo.run(doc, uptoSeq);
+      // Nothing to replace: the document was deleted meanwhile, and must not come back.
+      if (this.st.deleteUpdatesUpTo.run(doc, uptoSeq).changes === 0) return;
       this.st.insertUpdate.run(seq, doc, Buffer.from(state));
     })();
   }

@@ -106,6 +106,8 @@ export type TotpRecord = {
   lastStep: number | null;
   recoveryCodesLeft: number;
 };
+/** A one-time file ticket kept for every server node (see files/stored-tickets.ts); the ticket itself only as SHA-256. */
+export type FileTicketRecord = { hash: string; username: string; sessionHash: string; purpose: string; expiresAt: number };
 export type MailRecord = {
   id: number;
   to: string;
@@ -134,6 +136,17 @@ export type MailRecord = {
 export interface Store extends StoreTx, UpdateLog {
   close(): Promise<void>;
   /**
+   * How server nodes sharing this database hear of each other's changes; null when the store
+   * serves one process only (the embedded SQLite file), where nothing needs telling.
+   */
+  readonly bus: NodeBus | null;
+  /**
+   * Runs `work` holding the lock named `name` against every other holder, in this process or
+   * another one sharing the database (a server node, a tool). The SQLite adapter has one
+   * process, whose callers take turns themselves: it runs `work` at once.
+   */
+  lockNamed<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
    * Runs `work` as one unit of work: everything it reads and writes through `tx` commits
    * together, or, if it throws, nothing of it does (the error comes back). `work` must use only
    * `tx`: a call on the store itself, or on anything that waits for the store (a room), may wait
@@ -141,6 +154,21 @@ export interface Store extends StoreTx, UpdateLog {
    * Keep it short: it holds a connection, and on SQLite every other caller waits.
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+}
+
+/**
+ * What server nodes tell each other: a document's update committed (sent by the update log
+ * itself on every append, carrying no update: nodes read it back by sequence), the readers of a
+ * document must be checked again (sharing, project members or connections changed), or, after
+ * the bus lost its connection, that anything may have been missed.
+ */
+export type NodeEvent = { t: 'doc'; doc: string; seq: number } | { t: 'access'; doc: string } | { t: 'missed' };
+
+export interface NodeBus {
+  /** Tells the other nodes; a node never hears its own events. */
+  publish(event: { t: 'access'; doc: string }): Promise<void>;
+  /** Hears the other nodes' events, and `missed` after a reconnection. */
+  subscribe(listener: (event: NodeEvent) => void): void;
 }
 
 /** One document's updates while `UpdateLog.lockDocument` holds it. */
@@ -155,6 +183,12 @@ export interface DocumentLog {
  */
 export interface UpdateLog {
   loadUpdates(doc: string): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
+  /**
+   * The document's updates stored after `seq`, in order, and the last one's sequence number
+   * (`seq` when there is none): how a node catches up with what other nodes appended. A
+   * compaction's merged state counts as one update after the ones it replaced.
+   */
+  updatesSince(doc: string, seq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
   /** Names of the stored documents that start with `prefix`. */
   storedDocNames(prefix: string): Promise<string[]>;
   appendUpdate(doc: string, update: Uint8Array): Promise<number>;
@@ -175,6 +209,11 @@ export interface UpdateLog {
 export interface StoreTx {
   getMode(): Promise<ServerMode | null>;
   setMode(mode: ServerMode): Promise<void>;
+  /**
+   * The server secret named `name` (base64), stored as `fresh` by whoever asks first: every server
+   * node on a database signs with one key (mailed share links work whichever node opens them).
+   */
+  sharedSecret(name: string, fresh: string): Promise<string>;
 
   countUsers(): Promise<number>;
   addUser(user: UserRecord): Promise<void>;
@@ -289,6 +328,12 @@ export interface StoreTx {
 
   enqueueMail(mail: { to: string; subject: string; text: string; html: string | null; at: number }): Promise<number>;
   dueMail(now: number, limit: number): Promise<MailRecord[]>;
+  /**
+   * Takes a due mail for one sender: moves its next attempt to `until` if it is still due at
+   * `now`, unsent and not given up; false when another sender took it first (each mail is sent
+   * once by one of several server nodes). A sender that dies leaves it due again at `until`.
+   */
+  claimMail(id: number, now: number, until: number): Promise<boolean>;
   markMailSent(id: number, at: number): Promise<void>;
   markMailFailed(id: number, nextAttemptAt: number, error: string): Promise<void>;
   /** Records a last failed attempt after which the mail is never tried again. */
@@ -299,6 +344,14 @@ export interface StoreTx {
   undeliverableMail(limit: number): Promise<MailRecord[]>;
   /** Puts a given-up mail back in the queue, due at `at`, its age counted from then; false if `id` is not one. */
   requeueMail(id: number, at: number): Promise<boolean>;
+
+  /**
+   * Keeps a file ticket if the account holds fewer than `max` unexpired ones at `now` (expired
+   * ones are forgotten first); false, keeping nothing, otherwise.
+   */
+  issueFileTicket(ticket: FileTicketRecord, max: number, now: number): Promise<boolean>;
+  /** Takes a ticket once: removes it and returns it, or null if unknown, taken already or expired at `now`. */
+  redeemFileTicket(hash: string, now: number): Promise<FileTicketRecord | null>;
 
   // Reviewer links (secret read-only pages of one experiment)
   saveReviewLink(link: ReviewLinkRecord): Promise<void>;

@@ -110,6 +110,16 @@ export class ClientRegistry {
     }
     for (const id of fresh) this.owners.set(id, username);
     await this.store.registerClients(fresh, username);
+    if (this.store.bus) {
+      // Another server node may have registered one of them to someone else at the same
+      // moment: the database kept the first, which is the owner everywhere.
+      const stored = await this.store.clientOwners(fresh);
+      const lost = fresh.filter((id) => stored.get(id) !== username);
+      if (lost.length > 0) {
+        for (const id of lost) this.owners.set(id, stored.get(id) ?? username);
+        return { ok: false, code: ErrorCode.FOREIGN_CLIENT_ID, ids: lost };
+      }
+    }
     return { ok: true, claimed: fresh };
   }
 

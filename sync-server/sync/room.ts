@@ -7,6 +7,7 @@ import { CloseCode } from '../../shared/protocol/message-types.ts';
 import { accessOf } from '../../shared/rules/access.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { DocumentLog, Store } from '../store/store.ts';
+import { applyFromOtherNodes } from './other-node-updates.ts';
 import { updateMessage } from './wire.ts';
 import { binaryFrame } from './ws-frame.ts';
 
@@ -112,10 +113,55 @@ export class DocRoom {
     return this.store.lockDocument(this.name, async (log) => {
       this.log = log;
       try {
+        // Other nodes may have appended since: this copy takes in all of it before checking
+        // anything, so no two nodes check a change against different states.
+        if (this.store.bus) await this.catchUp();
         return await work();
       } finally {
         this.log = null;
       }
+    });
+  }
+
+  /** The sequence number of the last stored update this copy holds. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /**
+   * Takes in the updates other server nodes stored since this copy's last (see
+   * `UpdateLog.updatesSince`) and relays to the peers here what they changed, after anything
+   * this room still holds back, so readers get the document's changes in order. Runs inside
+   * `run`. What other nodes stored is not stored again: the document's listener is off meanwhile.
+   */
+  async catchUp(): Promise<void> {
+    if (this.retired) return;
+    const { updates, lastSeq } = await this.store.updatesSince(this.name, this.lastSeq);
+    if (updates.length === 0) return;
+    this.relayHeldBack();
+    let changed: Uint8Array | null;
+    try {
+      changed = applyFromOtherNodes(this.doc, updates, this.collect);
+    } catch (error) {
+      this.breakDown(error);
+      throw error;
+    }
+    this.lastSeq = lastSeq;
+    this.storedRows += updates.length;
+    if (changed) this.broadcast(updateMessage(changed), null);
+  }
+
+  /**
+   * Another node changed who may read this document (its sharing or project): the new state,
+   * read from the database, is installed without writing (that node wrote the document), and
+   * whoever lost access here is cut off. A deleted experiment (null) closes the room.
+   */
+  readersChanged(sharing: SharingState | null, project: ProjectState | null): Promise<void> {
+    if (this.ref.kind === DocKind.experiment && sharing === null) return this.close(async () => undefined);
+    return this.run(() => {
+      if (this.ref.kind === DocKind.experiment) this.sharing = sharing;
+      this.project = project;
+      this.evictNonReaders();
     });
   }
 
@@ -294,9 +340,12 @@ export class DocRoom {
     );
   }
 
-  /** Installs a new sharing state: mirrored into the document, then non-readers are cut off. */
-  setSharing(state: SharingState, project: ProjectState | null): Promise<void> {
-    return this.run(() =>
+  /**
+   * Installs a new sharing state: mirrored into the document, then non-readers are cut off,
+   * here and (`announce`) on the other server nodes, which read the state from the database.
+   */
+  async setSharing(state: SharingState, project: ProjectState | null, announce = true): Promise<void> {
+    await this.run(() =>
       this.locked(async () => {
         this.sharing = state;
         this.project = project;
@@ -306,10 +355,16 @@ export class DocRoom {
         this.evictNonReaders();
       }),
     );
+    if (announce) await this.store.bus?.publish({ t: 'access', doc: this.name });
   }
 
-  /** A new state of the project this document depends on; cuts off whoever lost access. */
-  setProject(project: ProjectState | null): Promise<void> {
+  /** A new state of the project this document depends on; cuts off whoever lost access (announced as `setSharing`). */
+  async setProject(project: ProjectState | null, announce = true): Promise<void> {
+    await this.applyProject(project);
+    if (announce) await this.store.bus?.publish({ t: 'access', doc: this.name });
+  }
+
+  private applyProject(project: ProjectState | null): Promise<void> {
     return this.run(() => this.locked(async () => {
       this.project = project;
       if (project && this.ref.kind === DocKind.project) {

@@ -102,6 +102,8 @@ export class Rooms {
     } finally {
       this.release(room);
     }
+    // The other server nodes close their copies (see effects/other-nodes.ts).
+    await this.store.bus?.publish({ t: 'access', doc: name });
   }
 
   /** Drops a retired room that nobody holds; the map keeps a newer room of the same name. */
@@ -130,10 +132,10 @@ export class Rooms {
         const { name: _name, createdAt: _createdAt, ...sharing } = record;
         // The database is the authority; a crash between saving a decision and mirroring it
         // into the document is healed here (an unchanged state writes nothing).
-        await room.setSharing(sharing, sharing.projectId ? await this.store.getProject(sharing.projectId) : null);
+        await room.setSharing(sharing, sharing.projectId ? await this.store.getProject(sharing.projectId) : null, false);
       }
     }
-    if (ref.kind === DocKind.project) await room.setProject(await this.store.getProject(ref.projectId));
+    if (ref.kind === DocKind.project) await room.setProject(await this.store.getProject(ref.projectId), false);
     if (this.onLoad) await this.onLoad(room);
     return room;
   }

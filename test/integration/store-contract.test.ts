@@ -141,7 +141,43 @@ for (const adapter of ADAPTERS) {
         expect(await store.storedDocNames('exp-')).toEqual(['exp-k', 'exp-other']);
         await store.deleteDocument('exp-k');
         expect(await store.loadUpdates('exp-k')).toEqual({ updates: [], lastSeq: 0 });
+        // A copy still in memory somewhere (another node's, unloading) does not bring it back.
+        await store.compact('exp-k', bytes(8, 8), upto + 10);
+        expect(await store.loadUpdates('exp-k')).toEqual({ updates: [], lastSeq: 0 });
         expect(await store.storedDocNames('exp-')).toEqual(['exp-other']);
+      });
+
+      it('hands a node the updates stored after the last one it holds, a compaction counting as one after those it replaced', async () => {
+        const first = await store.appendUpdate('exp-since', bytes(1));
+        const second = await store.appendUpdate('exp-since', bytes(2));
+        await store.appendUpdate('exp-elsewhere', bytes(9));
+        const third = await store.lockDocument('exp-since', (log) => log.append(bytes(3)));
+        expect(await store.updatesSince('exp-since', first)).toEqual({ updates: [bytes(2), bytes(3)], lastSeq: third });
+        expect(await store.updatesSince('exp-since', third)).toEqual({ updates: [], lastSeq: third });
+        await store.compact('exp-since', bytes(7, 7), second);
+        const after = await store.updatesSince('exp-since', third);
+        expect(after.updates).toEqual([bytes(7, 7)]);
+        expect(after.lastSeq).toBeGreaterThan(third);
+        expect(await store.updatesSince('exp-none', 5)).toEqual({ updates: [], lastSeq: 5 });
+      });
+
+      it('lets one holder at a time hold a named lock, apart from the documents of that name', async () => {
+        let inside = 0;
+        let most = 0;
+        const other = await opened.openAnother();
+        const holder = (s: Store) =>
+          s.lockNamed('intents', async () => {
+            most = Math.max(most, ++inside);
+            // A document of the same name is another lock: this does not wait for ourselves.
+            await s.lockDocument('intents', async () => undefined);
+            await new Promise((r) => setTimeout(r, 5));
+            inside--;
+          });
+        await Promise.all([holder(store), holder(other), holder(store), holder(other)]);
+        // SQLite has one process: its callers take turns themselves (the server's intents queue).
+        expect(most).toBe(store.bus === null ? 4 : 1);
+        await expect(store.lockNamed('intents', async () => Promise.reject(new Error('failed inside')))).rejects.toThrow('failed inside');
+        expect(await other.lockNamed('intents', async () => 'free again')).toBe('free again');
       });
 
       it('lets one holder at a time lock a document, and its appends are durable when they return', async () => {
@@ -274,6 +310,42 @@ for (const adapter of ADAPTERS) {
         expect(await store.shareEmailsEnabled('bob')).toBe(true);
         await store.setShareEmails('bob', false);
         expect(await store.shareEmailsEnabled('bob')).toBe(false);
+      });
+
+      it('keeps the first secret stored under a name, for every store on the data', async () => {
+        const other = await opened.openAnother();
+        const [a, b] = await Promise.all([store.sharedSecret('k', 'first'), other.sharedSecret('k', 'second')]);
+        expect(a).toBe(b);
+        expect(await store.sharedSecret('k', 'third')).toBe(a);
+        expect(await store.sharedSecret('other', 'x')).toBe('x');
+      });
+
+      it('keeps file tickets once each, for every store on the data, at most so many live per account', async () => {
+        const other = await opened.openAnother();
+        const ticket = (hash: string, expiresAt = 1_000) => ({ hash, username: 'alice', sessionHash: 's1', purpose: '{"kind":"upload"}', expiresAt });
+        expect(await store.issueFileTicket(ticket('t1'), 2, 100)).toBe(true);
+        expect(await other.issueFileTicket(ticket('t2'), 2, 100)).toBe(true);
+        expect(await store.issueFileTicket(ticket('t3'), 2, 100)).toBe(false);
+        expect(await other.redeemFileTicket('t1', 200)).toEqual(ticket('t1'));
+        expect(await store.redeemFileTicket('t1', 200)).toBeNull();
+        expect(await store.issueFileTicket(ticket('t3', 300), 2, 200)).toBe(true);
+        // Expired: not good any more, and no longer counted.
+        expect(await store.redeemFileTicket('t3', 300)).toBeNull();
+        expect(await other.issueFileTicket(ticket('t4', 5_000), 1, 1_000)).toBe(true);
+        expect(await store.redeemFileTicket('unknown', 0)).toBeNull();
+      });
+
+      it('lets one sender take a due mail, and gives it back to the others when that sender is gone', async () => {
+        const id = await store.enqueueMail({ to: 'a@lab.test', subject: 'Hi', text: 'once', html: null, at: 100 });
+        const other = await opened.openAnother();
+        const takes = await Promise.all([store.claimMail(id, 100, 1_000), other.claimMail(id, 100, 1_000), store.claimMail(id, 100, 1_000)]);
+        expect(takes.filter(Boolean)).toHaveLength(1);
+        expect(await store.dueMail(999, 10)).toEqual([]);
+        // Its sender died: due again when the claim runs out, for one sender again.
+        expect((await other.dueMail(1_000, 10)).map((m) => m.id)).toEqual([id]);
+        expect(await other.claimMail(id, 1_000, 2_000)).toBe(true);
+        await other.markMailSent(id, 1_100);
+        expect(await store.claimMail(id, 5_000, 6_000)).toBe(false);
       });
 
       it('queues mail, retries it, gives it up, takes it back, and forgets its body once sent', async () => {
