@@ -6,6 +6,7 @@ import { openBlobs, openStore } from '../../sync-server/store/open-store.ts';
 import { createTestDatabase, dropTestDatabase, PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
 import { cli } from './cli-helpers.ts';
 import { startHarness, type Harness } from './support/harness.ts';
+import { storedDoc } from './support/stored-doc.ts';
 
 /**
  * Moving a lab's SQLite data folder into PostgreSQL (`admin --data DIR migrate-to URL`): a server
@@ -56,9 +57,9 @@ describe.skipIf(TEST_PG === null)(`admin migrate-to${PG_SKIP_REASON}`, () => {
     const got = await fetch(`${onPg.url}/api/experiments/${id}/files/${fileId}`, { headers: auth });
     expect(got.status).toBe(200);
     expect(new Uint8Array(await got.arrayBuffer())).toEqual(bytes);
-    const sharing = readSharing(await docOn(onPg, id), id);
+    const sharing = readSharing(await storedDoc(onPg, id), id);
     expect(sharing?.grants).toHaveProperty('bob');
-    expect((await docOn(onPg, id)).getMap('meta').get('purpose')).toBe('typed before the move');
+    expect((await storedDoc(onPg, id)).getMap('meta').get('purpose')).toBe('typed before the move');
     // New rows follow the copied ones: the next audit entry and update get fresh numbers.
     const before = (await onPg.store.auditLog(100)).length;
     const share = await fetch(`${onPg.url}/api/intents`, {
@@ -86,12 +87,3 @@ describe.skipIf(TEST_PG === null)(`admin migrate-to${PG_SKIP_REASON}`, () => {
     await store.close();
   });
 });
-
-/** The experiment's stored document, as a server reading it from its store would build it. */
-async function docOn(server: RunningServer, id: string) {
-  const Y = await import('yjs');
-  const { updates } = await server.store.loadUpdates(docName.experiment(id));
-  const doc = new Y.Doc();
-  for (const u of updates) Y.applyUpdate(doc, u);
-  return doc;
-}
