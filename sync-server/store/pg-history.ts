@@ -1,30 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { HistoryEntry } from '../../shared/audit/history-chain.ts';
+import { historyEntry } from './history-rows.ts';
 import type { PgSchema } from './pg-schema.ts';
 import type { HistoryAppend, StoreTx } from './store.ts';
-
-type Row = PgSchema['experiment_history'];
-
-/** As on SQLite: rows go out as stored, and a `detail` edited into non-JSON fails the chain check. */
-const toEntry = (r: Row): HistoryEntry => ({
-  experimentId: r.experiment_id,
-  seq: r.seq,
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  verdict: r.verdict,
-  code: r.code,
-  detail: parseDetail(r.detail),
-  hash: r.hash,
-});
-
-function parseDetail(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
 /**
  * Appends each entry after its experiment's head, inside the caller's transaction. Another
@@ -47,7 +24,7 @@ export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistor
   return {
     async experimentHistory(experimentId) {
       const rows = await db.selectFrom('experiment_history').selectAll().where('experiment_id', '=', experimentId).orderBy('seq').execute();
-      return rows.map(toEntry);
+      return rows.map(historyEntry);
     },
   };
 }
