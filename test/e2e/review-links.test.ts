@@ -54,5 +54,20 @@ describe('reviewer links in the Sharing dialog', () => {
     expect(after.status).toBe(404);
     expect(await after.text()).not.toContain('Reviewed cohort');
     expect(errors).toEqual([]);
+    await dialog.close();
+  });
+
+  it('offline, says the links need the server instead of an error, and lists them once it is back', async () => {
+    await server.stop();
+    const mine = await alice.manager();
+    const dialog = await mine.openSharing('Reviewed cohort');
+    const section = dialog.root.getByTestId('review-links');
+    await visible(section.getByTestId('review-links-offline'));
+    expect(await section.getByRole('alert').count()).toBe(0);
+    expect(await section.getByTestId('review-link-create').count()).toBe(0);
+    await server.start();
+    const rows = section.getByRole('table', { name: 'Reviewer links' }).locator('tbody tr');
+    await eventually(async () => (await rows.count()) === 1, 'the list once the server is back');
+    expect(await section.getByTestId('review-links-offline').count()).toBe(0);
   });
 });
