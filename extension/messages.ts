@@ -9,6 +9,7 @@ import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { HistoryAnswer } from '../shared/audit/history-chain.ts';
+import { ReviewLinkCreated, ReviewLinkId, ReviewLinkRequest, ReviewLinkSummary } from '../shared/schemas/review-links.ts';
 import { DraftSchema } from './core/store.ts';
 import { PendingUpload } from './core/upload-queue.ts';
 import { LIST_SORTS } from './core/list-order.ts';
@@ -96,6 +97,10 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('curationQueue') }),
   /** The experiment's sharing history with the server's check of its chain (owner, full access, staff). */
   z.strictObject({ type: z.literal('history'), id }),
+  /** Reviewer links (server only): the new URL comes back this once; lists never carry secrets. */
+  z.strictObject({ type: z.literal('createReviewLink'), id, request: ReviewLinkRequest }),
+  z.strictObject({ type: z.literal('reviewLinks'), id }),
+  z.strictObject({ type: z.literal('revokeReviewLink'), id, linkId: ReviewLinkId }),
   /**
    * Files. The page uploads the bytes itself (for its progress bar) to the one-time URL the
    * worker asks the server for, so the session token never leaves the worker. A download comes
@@ -277,6 +282,9 @@ export const responseSchemas = {
   requestCuration: Draft,
   curationQueue: z.array(CurationRequest),
   history: HistoryAnswer,
+  createReviewLink: ReviewLinkCreated,
+  reviewLinks: z.array(ReviewLinkSummary),
+  revokeReviewLink: Nothing,
   uploadTicket: z.strictObject({ url: z.string(), expiresAt: z.number() }),
   download: z.strictObject({ name: z.string(), url: z.string().url() }),
   density: DensityAnswer,

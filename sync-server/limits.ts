@@ -93,6 +93,10 @@ export const ServerLimitsSchema = z
     signupsPerAddressPerHour: z.number().int().positive(),
     /** Live (not revoked, not expired) reviewer links one experiment may have; more get TOO_MANY_REVIEW_LINKS. */
     reviewLinksPerExperiment: z.number().int().positive(),
+    /** Views of one reviewer link's page (each draws up to 12 density plots) in a sliding minute; more get 429 TOO_MANY_PLOTS. */
+    reviewPagesPerLinkPerMinute: z.number().int().positive(),
+    /** History entries one answer of `GET …/audit` carries; longer histories come in pages (`?after=SEQ`, the answer's `next`). */
+    historyEntriesPerAnswer: z.number().int().positive(),
     /** Shares one account may have waiting for a connection to be accepted (each sent a connection request); more are TOO_MANY_WAITING_SHARES. */
     waitingSharesPerAccount: z.number().int().positive(),
   })
@@ -138,6 +142,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   densityCacheEntries: 32,
   signupsPerAddressPerHour: 20,
   reviewLinksPerExperiment: 20,
+  reviewPagesPerLinkPerMinute: 30,
+  historyEntriesPerAnswer: 1_000,
   waitingSharesPerAccount: 100,
 };
 

@@ -17,6 +17,7 @@ import { handleHttp } from './http/routes.ts';
 import { HashQueue } from './auth/hash-queue.ts';
 import { MemoryLoginThrottle } from './auth/login-throttle.ts';
 import { SignupThrottle } from './auth/signup-throttle.ts';
+import { SlidingWindow } from './auth/sliding-window.ts';
 import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import type { Blobs } from './files/blobs.ts';
@@ -156,10 +157,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
   const throttle = new MemoryLoginThrottle(limits);
   const signups = new SignupThrottle(limits);
+  // Keyed by link id; links per server are few, so the bound is only against a flood of ids.
+  const reviewViews = new SlidingWindow(() => limits.reviewPagesPerLinkPerMinute, 60_000, 10_000);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
-  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
+  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, reviewViews, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
   const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));

@@ -8,7 +8,7 @@ import type { Handlers } from './handler.ts';
  */
 type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
-  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'download' | 'density' | 'refresh'
+  | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'createReviewLink' | 'reviewLinks' | 'revokeReviewLink' | 'uploadTicket' | 'download' | 'density' | 'refresh'
   | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword'
   | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable';
 
@@ -28,6 +28,12 @@ export const moreHandlers: Pick<Handlers, More> = {
   requestCuration: (req, core) => core.requestCuration(req.id),
   curationQueue: (_req, core) => core.curationQueue(),
   history: (req, core) => core.history(req.id),
+  createReviewLink: (req, core) => core.reviewLinks().createReviewLink(req.id, req.request),
+  reviewLinks: (req, core) => core.reviewLinks().reviewLinks(req.id),
+  revokeReviewLink: async (req, core) => {
+    await core.reviewLinks().revokeReviewLink(req.id, req.linkId);
+    return null;
+  },
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
   // A one-time URL: the browser streams the file to disk, however large, and the page never

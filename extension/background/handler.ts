@@ -27,7 +27,7 @@ export type HandlerCore = ClientCore & {
     CytoshareCore,
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
-    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'totp' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
+    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'totp' | 'reviewLinks' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
     | 'sharePeople' | 'waitingShares'
   >;
 

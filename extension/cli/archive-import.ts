@@ -2,7 +2,7 @@ import { openAsBlob } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArchiveReason, purposeWithOrigin, verifyArchive, type VerifiedArchive } from '../../shared/archive/index.ts';
+import { ArchiveReason, figuresForImport, purposeWithOrigin, verifyArchive, type VerifiedArchive } from '../../shared/archive/index.ts';
 import { ArchiveError } from '../../shared/archive/errors.ts';
 import { locateFcsData } from '../../shared/fcs/index.ts';
 import { withFileSource } from '../../sync-server/files/file-source.ts';
@@ -20,7 +20,7 @@ import { prepare } from './deliver.ts';
  * hashed, so memory does not grow with them), the manifest, tags and Gating-ML, and each FCS
  * file's channels read back from its TEXT. Only then is the experiment created (new id,
  * private, owned by the importer), the files uploaded from disk, and purpose (with the origin),
- * tags and gates written. Should the server refuse a step after the experiment exists, the
+ * tags and gates written, then the figures (naming the new gates). Should the server refuse a step after the experiment exists, the
  * new experiment is moved to the trash and deleted, so a failed import leaves nothing behind.
  */
 export type ImportResult = {
@@ -29,9 +29,8 @@ export type ImportResult = {
   files: number;
   tags: number;
   gates: number;
+  figures: number;
   origin: { server: string; experimentId: string; exportedBy: string; exportedAt: string; appVersion: string };
-  /** Figures in the archive that this version cannot store yet. */
-  figuresNotImported?: number;
 };
 
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
@@ -89,7 +88,13 @@ async function recreate(ctx: Ctx, verified: VerifiedArchive, stored: Map<string,
     await core.refresh([id], false);
     const drafts: Draft[] = [await core.setPurpose(id, purposeWithOrigin(manifest))];
     for (const tag of verified.tags) drafts.push(await core.setTag(id, tag.file, tag.dimension, tag.value));
-    for (const gate of verified.gates) drafts.push((await core.addGate(id, gate)).draft);
+    const newGateIds: string[] = [];
+    for (const gate of verified.gates) {
+      const added = await core.addGate(id, gate);
+      newGateIds.push(added.id);
+      drafts.push(added.draft);
+    }
+    for (const figure of figuresForImport(verified.figures, verified.gateIds, newGateIds)) drafts.push((await core.addFigure(id, figure)).draft);
     await settle(core, drafts);
   } catch (error) {
     await discard(core, id);
@@ -102,8 +107,8 @@ async function recreate(ctx: Ctx, verified: VerifiedArchive, stored: Map<string,
     files: manifest.files.length,
     tags: verified.tags.length,
     gates: verified.gates.length,
+    figures: verified.figures.length,
     origin: { server: source.server, experimentId: source.experimentId, exportedBy: source.exportedBy, exportedAt, appVersion },
-    ...(manifest.figures ? { figuresNotImported: manifest.figures.count } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises';
-import { ArchiveError, ExportFailure, streamChunks, writeArchive, type ExportFile } from '../../shared/archive/index.ts';
+import { ArchiveError, ExportFailure, figuresForArchive, streamChunks, writeArchive, type ExportFile } from '../../shared/archive/index.ts';
+import { figureSvg } from '../../shared/plot/figure-svg.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName, readFiles } from '../../shared/doc-layout.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
@@ -33,7 +34,7 @@ export async function runArchive(ctx: Ctx): Promise<Exit> {
     onlyFlags(ctx.args, []);
     if (rest.length > 0 || target === undefined) throw new UsageError('usage: import FILE.zip');
     const imported = await importArchive(ctx, target);
-    const human = `${imported.id}  ${imported.name}: ${imported.files} file(s), ${imported.tags} tag(s), ${imported.gates} gate(s), from ${imported.origin.server}`;
+    const human = `${imported.id}  ${imported.name}: ${imported.files} file(s), ${imported.tags} tag(s), ${imported.gates} gate(s), ${imported.figures} figure(s), from ${imported.origin.server}`;
     ctx.out.result(imported, human);
     return Exit.ok;
   } catch (error) {
@@ -78,6 +79,12 @@ async function exportExperiment(ctx: Ctx, experimentId: string, out: string): Pr
         tags: view.tags,
         gates: view.gates.map(({ id: _id, ...gate }) => gate),
         sharing: { owner: view.owner, access: view.access, public: view.public, curated: view.curated, projectId: view.projectId },
+        figures: figuresForArchive(view.figures, view.gates),
+        figureSvg: (i) => figureSvg(view.figures[i]!, view, (fileId, query) => core.density(experimentId, fileId, query), (error) => {
+          // A panel the server will not draw says why inside the image; anything else ends the export.
+          if (error instanceof CoreError && error.kind === 'refused') return words(error.code, error.message);
+          throw error;
+        }),
       },
       fileWriter(handle),
       nodeHasher,
@@ -96,8 +103,8 @@ async function exportExperiment(ctx: Ctx, experimentId: string, out: string): Pr
   }
   const size = manifest.entries.reduce((n, e) => n + e.size, 0);
   ctx.out.result(
-    { id: experimentId, path: out, files: manifest.files.length, tags: view.tags.length, gates: view.gates.length, bytes: size },
-    `exported ${view.name} (${manifest.files.length} file(s), ${view.tags.length} tag(s), ${view.gates.length} gate(s)) to ${out}`,
+    { id: experimentId, path: out, files: manifest.files.length, tags: view.tags.length, gates: view.gates.length, figures: manifest.figures?.count ?? 0, bytes: size },
+    `exported ${view.name} (${manifest.files.length} file(s), ${view.tags.length} tag(s), ${view.gates.length} gate(s), ${manifest.figures?.count ?? 0} figure(s)) to ${out}`,
   );
   return Exit.ok;
 }

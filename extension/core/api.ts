@@ -136,9 +136,22 @@ export class Api {
   reviewLinks(experimentId: string): Promise<ReviewLinkSummary[]> {
     return this.call('GET', `/api/experiments/${experimentId}/review-links`, z.array(ReviewLinkSummary));
   }
-  /** The experiment's sharing history, oldest first, with the server's own check of its chain. */
-  history(experimentId: string): Promise<HistoryAnswer> {
-    return this.call('GET', `/api/experiments/${experimentId}/audit?verify=1`, HistoryAnswer);
+  /**
+   * The experiment's whole sharing history, oldest first, with the server's own check of its
+   * chain: the pages the server answers (limits.historyEntriesPerAnswer each), joined.
+   */
+  async history(experimentId: string): Promise<HistoryAnswer> {
+    const first = await this.call('GET', `/api/experiments/${experimentId}/audit?verify=1`, HistoryAnswer);
+    const entries = [...first.entries];
+    for (let next = first.next ?? null; next !== null; ) {
+      const page = await this.call('GET', `/api/experiments/${experimentId}/audit?after=${next}`, HistoryAnswer);
+      // Each page must move on, or a faulty server could keep this loop going for ever.
+      const last = page.entries.at(-1)?.seq;
+      if (last === undefined || last <= next) break;
+      entries.push(...page.entries);
+      next = page.next ?? null;
+    }
+    return { experimentId: first.experimentId, entries, verification: first.verification };
   }
   revokeReviewLink(experimentId: string, linkId: string): Promise<void> {
     return this.call('DELETE', `/api/experiments/${experimentId}/review-links/${encodeURIComponent(linkId)}`, null);

@@ -130,6 +130,12 @@ export class CytoshareCore implements ClientCore {
     return this.api();
   }
 
+  /** Reviewer links live on the server alone, as for the CLI's `review-link`. */
+  reviewLinks(): Pick<Api, 'createReviewLink' | 'reviewLinks' | 'revokeReviewLink'> {
+    this.requireSession();
+    return this.api();
+  }
+
   async signup(username: string, email: string, password: string): Promise<Account> {
     const s = await this.api().signup(username, email, password);
     return this.startSession({ token: s.token, username: s.username, email: s.email, staff: s.staff, expiresAt: s.expiresAt });

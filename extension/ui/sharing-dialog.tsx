@@ -9,6 +9,7 @@ import { send, watchExperiment } from './rpc.ts';
 import { AccessRowText } from './sharing/access-rows.tsx';
 import { CopyLinks } from './sharing/copy-link.tsx';
 import { PublicSection } from './sharing/public-section.tsx';
+import { ReviewLinks } from './sharing/review-links.tsx';
 import { ShareForm } from './sharing/share-form.tsx';
 import { useAction } from './use-action.ts';
 
@@ -16,7 +17,7 @@ import { useAction } from './use-action.ts';
  * The Sharing dialog (the seed's "overview of the state of sharing"): who has access and why
  * (role and, for restricted project members, what the policy leaves them), add people with
  * suggestions and an optional mail message, connect-then-share on premium servers (the share
- * waits, shown here, until they accept), remove, public or private (asked first), copy links,
+ * waits, shown here, until they accept), remove, public or private (asked first), copy links, reviewer links,
  * the linked experiments a change also affects, the drafts still waiting, and every refusal in
  * plain words. Controls the user may not use stay visible but disabled, with the reason.
  */
@@ -143,6 +144,7 @@ function SharingBody({ view, drafts, names, people, waiting, server, premium, ac
         onChange={(makePublic) => act({ type: makePublic ? 'publish' : 'unpublish', id: view.id })}
       />
       <CopyLinks id={view.id} server={server} />
+      {view.can.manageSharing && <ReviewLinks id={view.id} />}
       {linked.length > 0 && (
         <>
           <h3>Linked experiments</h3>

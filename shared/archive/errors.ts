@@ -16,6 +16,7 @@ export const ArchiveReason = {
   gatingMlInvalid: 'gating-ml-invalid',
   unknownChannel: 'unknown-channel',
   tagsInvalid: 'tags-invalid',
+  figuresInvalid: 'figures-invalid',
   fcsInvalid: 'fcs-invalid',
   tooLarge: 'too-large',
 } as const;

@@ -34,11 +34,17 @@ function dimension(channel: string, bounds?: { min: number; max: number }) {
 
 const info = (name: string) => ({ 'data-type:custom_info': { cytoshare: { [`${A}gate-name`]: name } } });
 
+/**
+ * The Gating-ML id of the archive's i-th gate: a valid gate id and XML name, so figures.json can
+ * name the gates a figure draws by it (the experiment's own gate ids do not travel).
+ */
+export const gatingMlId = (i: number): string => `gate-${i + 1}`;
+
 export function writeGatingMl(gates: readonly NamedGate[]): string {
   const rects: unknown[] = [];
   const polygons: unknown[] = [];
   gates.forEach((gate, i) => {
-    const id = `g${i + 1}`;
+    const id = gatingMlId(i);
     if ('rect' in gate) {
       const [x1, y1, x2, y2] = gate.rect;
       rects.push({
@@ -74,6 +80,11 @@ const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v)
 
 /** Reads gates written by writeGatingMl or by other software within the same subset. */
 export function readGatingMl(text: string): Gate[] {
+  return readGatingMlWithIds(text).gates;
+}
+
+/** The gates and, beside each, its `gating:id` (null when it has none): what figures.json names. */
+export function readGatingMlWithIds(text: string): { gates: Gate[]; ids: Array<string | null> } {
   if (text.length > GATING_ML_MAX_CHARS) bad(`the Gating-ML is over ${GATING_ML_MAX_CHARS} characters`);
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) bad('a DOCTYPE or entity declaration is not accepted');
   let doc: Node;
@@ -103,6 +114,7 @@ export function readGatingMl(text: string): Gate[] {
   if (rootKey !== `${g}:Gating-ML`) bad('the root element is not in the Gating-ML namespace');
 
   const gates: Gate[] = [];
+  const ids: Array<string | null> = [];
   for (const key of Object.keys(root)) {
     if (key.startsWith(A) || key === '#text') continue;
     if (key !== `${g}:RectangleGate` && key !== `${g}:PolygonGate`) bad(`unsupported element ${key} (only rectangle and polygon gates)`);
@@ -130,9 +142,11 @@ export function readGatingMl(text: string): Gate[] {
       const parsed = Gate.safeParse(gate);
       if (!parsed.success) bad(`gate "${name}": ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       gates.push(parsed.data as Gate);
+      const id = node[`${A}${g}:id`];
+      ids.push(typeof id === 'string' ? id : null);
     }
   }
-  return gates;
+  return { gates, ids };
 }
 
 type Dim = { channel: string; min: number | null; max: number | null };

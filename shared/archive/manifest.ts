@@ -14,13 +14,17 @@ export const MANIFEST_PATH = 'manifest.json';
 export const TAGS_PATH = 'tags.csv';
 export const GATES_PATH = 'gates.xml';
 export const SHARING_PATH = 'sharing.json';
-/** Saved plot grids, once experiments have them; readers of this version skip them. */
+/** Saved figures (plot grids), their gate references rewritten to gates.xml's ids. */
 export const FIGURES_PATH = 'figures.json';
+/** Each figure drawn as SVG, for people without Cytoshare; checked on import, never read back. */
+export const figureSvgPath = (i: number): string => `figures/figure-${i + 1}.svg`;
+/** Figures an archive may carry: far above what an experiment keeps in practice. */
+export const FIGURES_MAX = 500;
 
 /** Absolute bounds, whatever a manifest declares. */
 export const ArchiveCaps = {
   manifestBytes: 1024 * 1024,
-  /** tags.csv, gates.xml, sharing.json, figures.json: read into memory, so bounded small. */
+  /** tags.csv, gates.xml, sharing.json, figures.json (read into memory) and figure SVGs: bounded small. */
   metadataEntryBytes: 16 * 1024 * 1024,
   /** The server's own upload bound. */
   fcsEntryBytes: 8 * 1024 * 1024 * 1024,
@@ -34,7 +38,7 @@ export const ArchiveCaps = {
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex');
 const EntryPath = z.string().refine(isSafeArchivePath, 'an unsafe entry path');
-export const EntryKind = z.enum(['fcs', 'tags', 'gates', 'sharing', 'figures']);
+export const EntryKind = z.enum(['fcs', 'tags', 'gates', 'sharing', 'figures', 'figure-svg']);
 export type EntryKind = z.infer<typeof EntryKind>;
 
 export const ManifestEntry = z.strictObject({
@@ -64,7 +68,7 @@ export const Manifest = z
     entries: z.array(ManifestEntry).max(ArchiveCaps.entries),
     files: z.array(ManifestFile).max(ArchiveCaps.entries),
     /** The saved figures entry, when the experiment had any (see FIGURES_PATH). */
-    figures: z.strictObject({ path: z.literal(FIGURES_PATH), count: z.number().int().nonnegative() }).optional(),
+    figures: z.strictObject({ path: z.literal(FIGURES_PATH), count: z.number().int().nonnegative().max(FIGURES_MAX) }).optional(),
   })
   .superRefine((m, ctx) => {
     const paths = new Set<string>();
@@ -87,6 +91,9 @@ export const Manifest = z
       if (e.kind !== 'fcs' && e.size > ArchiveCaps.metadataEntryBytes) ctx.addIssue({ code: 'custom', message: `entry ${e.path} is larger than metadata may be` });
     }
     if (m.figures && !m.entries.some((e) => e.kind === 'figures' && e.path === FIGURES_PATH)) ctx.addIssue({ code: 'custom', message: 'figures listed without their entry' });
+    if (!m.figures && m.entries.some((e) => e.kind === 'figures')) ctx.addIssue({ code: 'custom', message: 'a figures entry the manifest does not declare' });
+    if (m.entries.filter((e) => e.kind === 'figures').length > 1) ctx.addIssue({ code: 'custom', message: 'more than one figures entry' });
+    if (m.entries.filter((e) => e.kind === 'figure-svg').length > (m.figures?.count ?? 0)) ctx.addIssue({ code: 'custom', message: 'more figure images than figures' });
   });
 export type Manifest = z.infer<typeof Manifest>;
 

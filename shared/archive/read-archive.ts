@@ -1,7 +1,8 @@
-import { z } from 'zod';
 import type { Gate } from '../schemas/entities.ts';
+import type { Figure } from '../schemas/figures.ts';
 import { ArchiveReason, refuse } from './errors.ts';
-import { readGatingMl, unknownGateChannels } from './gating-ml.ts';
+import { readFiguresEntry } from './figures-entry.ts';
+import { readGatingMlWithIds, unknownGateChannels } from './gating-ml.ts';
 import { ArchiveCaps, Manifest, MANIFEST_PATH, SharingRecord, type ManifestEntry } from './manifest.ts';
 import type { HasherFactory } from './sha256.ts';
 import { readTagsCsv, unknownTagFiles, type TagRow } from './tags-csv.ts';
@@ -20,9 +21,11 @@ export type VerifiedArchive = {
   manifest: Manifest;
   tags: TagRow[];
   gates: Gate[];
+  /** Each gate's id in gates.xml (null when it had none): what the figures name gates by. */
+  gateIds: Array<string | null>;
   sharing: SharingRecord;
-  /** The figures entry as JSON, for when experiments have figures; not imported yet. */
-  figures: unknown;
+  /** The saved figures, checked against the files and gates (figures-entry.ts). */
+  figures: Figure[];
 };
 
 export type VerifyOptions = {
@@ -68,15 +71,17 @@ export async function verifyArchive(src: ArchiveSource, options: VerifyOptions):
     const hash = options.hasher();
     const kept: Uint8Array[] = [];
     const sink = entry.kind === 'fcs' ? await options.openFcs(entry) : null;
+    // Figure images are for people: hashed like the rest, never read back, so never held.
+    const keep = entry.kind !== 'figure-svg';
     const size = await inflateEntry(src, zip, entry.size, async (chunk) => {
       hash.update(chunk);
       if (sink) await sink.write(chunk);
-      else kept.push(chunk.slice());
+      else if (keep) kept.push(chunk.slice());
     });
     await sink?.close();
     if (size !== entry.size) refuse(ArchiveReason.hashMismatch, `entry ${entry.path} is ${size} bytes; the manifest says ${entry.size}`);
     if (hash.digestHex() !== entry.sha256) refuse(ArchiveReason.hashMismatch, `entry ${entry.path} does not match its SHA-256 in the manifest`);
-    if (!sink) small.set(entry.path, new TextDecoder('utf-8').decode(concat(kept)));
+    if (!sink && keep) small.set(entry.path, new TextDecoder('utf-8').decode(concat(kept)));
   }
 
   const textOf = (kind: ManifestEntry['kind']) => {
@@ -84,17 +89,17 @@ export async function verifyArchive(src: ArchiveSource, options: VerifyOptions):
     return entry ? (small.get(entry.path) ?? '') : null;
   };
   const tags = readTagsCsv(textOf('tags') ?? '');
-  const gates = readGatingMl(textOf('gates') ?? '');
+  const { gates, ids: gateIds } = readGatingMlWithIds(textOf('gates') ?? '');
   const sharing = SharingRecord.safeParse(json(textOf('sharing') ?? '', ArchiveReason.manifestInvalid, 'sharing.json'));
   if (!sharing.success) refuse(ArchiveReason.manifestInvalid, 'sharing.json does not have the expected shape');
   const figuresText = textOf('figures');
-  const figures = figuresText === null ? null : z.unknown().parse(json(figuresText, ArchiveReason.manifestInvalid, 'figures.json'));
 
   const missingFiles = unknownTagFiles(tags, new Set(manifest.files.map((f) => f.name)));
   if (missingFiles.length > 0) refuse(ArchiveReason.tagsInvalid, `tags name files the archive lacks: ${missingFiles.slice(0, 5).join(', ')}`);
   const missingChannels = unknownGateChannels(gates, new Set(manifest.files.flatMap((f) => f.channels)));
   if (missingChannels.length > 0) refuse(ArchiveReason.unknownChannel, `gates use channels no file has: ${missingChannels.slice(0, 5).join(', ')}`);
-  return { manifest, tags, gates, sharing: sharing.data, figures };
+  const figures = figuresText === null ? [] : readFiguresEntry(json(figuresText, ArchiveReason.figuresInvalid, 'figures.json'), manifest, gateIds);
+  return { manifest, tags, gates, gateIds, sharing: sharing.data, figures };
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

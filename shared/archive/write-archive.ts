@@ -1,8 +1,9 @@
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { Gate } from '../schemas/entities.ts';
+import type { Figure } from '../schemas/figures.ts';
 import { writeGatingMl } from './gating-ml.ts';
 import {
-  ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveCaps, FIGURES_PATH, GATES_PATH, Manifest, MANIFEST_PATH, SHARING_PATH, TAGS_PATH,
+  ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveCaps, FIGURES_PATH, figureSvgPath, GATES_PATH, Manifest, MANIFEST_PATH, SHARING_PATH, TAGS_PATH,
   type ManifestEntry, type ManifestFile, type SharingRecord,
 } from './manifest.ts';
 import { fcsEntryPath, foldPath } from './paths.ts';
@@ -12,7 +13,8 @@ import { writeTagsCsv, type TagRow } from './tags-csv.ts';
 /**
  * Writes an experiment archive as a stream of ZIP bytes, with fflate's streaming Zip: the FCS
  * files one after the other as they arrive, then tags.csv, gates.xml, sharing.json (and
- * figures.json when there are figures), then manifest.json with every entry's SHA-256.
+ * figures.json and each figure as SVG when there are figures), then manifest.json with every
+ * entry's SHA-256.
  *
  * FCS entries are *stored*, not deflated: list-mode data is mostly float or integer noise
  * that deflate shrinks by a few percent, while deflating in JavaScript would hold export to
@@ -42,8 +44,10 @@ export type ExportInput = {
   tags: TagRow[];
   gates: Gate[];
   sharing: SharingRecord;
-  /** Figure definitions, once experiments have them. */
-  figures?: unknown[];
+  /** The saved figures as figures-entry.ts's `figuresForArchive` makes them. */
+  figures?: Figure[];
+  /** The i-th figure drawn as SVG, or null when it cannot be drawn (it then travels without). */
+  figureSvg?: (i: number) => Promise<string | null>;
   now?: Date;
 };
 
@@ -94,6 +98,8 @@ export async function writeArchive(input: ExportInput, write: (chunk: Uint8Array
 
   const text = async (path: string, kind: ManifestEntry['kind'], body: string) => {
     const bytes = new TextEncoder().encode(body);
+    // An image too large to be metadata is left out rather than failing the whole export.
+    if (kind === 'figure-svg' && bytes.length > ArchiveCaps.metadataEntryBytes) return;
     const entry = new ZipDeflate(path, { level: 6 });
     entry.mtime = mtime;
     zip.add(entry);
@@ -107,7 +113,13 @@ export async function writeArchive(input: ExportInput, write: (chunk: Uint8Array
   await text(GATES_PATH, 'gates', writeGatingMl(input.gates));
   await text(SHARING_PATH, 'sharing', `${JSON.stringify(input.sharing, null, 2)}\n`);
   const figures = input.figures && input.figures.length > 0 ? input.figures : null;
-  if (figures) await text(FIGURES_PATH, 'figures', `${JSON.stringify(figures, null, 2)}\n`);
+  if (figures) {
+    await text(FIGURES_PATH, 'figures', `${JSON.stringify(figures, null, 2)}\n`);
+    for (let i = 0; i < figures.length && input.figureSvg; i++) {
+      const svg = await input.figureSvg(i);
+      if (svg !== null) await text(figureSvgPath(i), 'figure-svg', svg);
+    }
+  }
 
   const checked = Manifest.safeParse({
     format: ARCHIVE_FORMAT,

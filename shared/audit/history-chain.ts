@@ -107,6 +107,15 @@ export const ChainVerdictSchema = z.union([
   z.strictObject({ intact: z.literal(false), seq: z.number().int(), problem: z.enum(['hash-mismatch', 'sequence-gap', 'reordered', 'wrong-experiment']), message: z.string() }),
 ]);
 
-/** `GET /api/experiments/<id>/audit`: the whole history, oldest first, and the server's check of it. */
-export const HistoryAnswer = z.strictObject({ experimentId: z.string(), entries: z.array(HistoryEntry), verification: ChainVerdictSchema });
+/**
+ * `GET /api/experiments/<id>/audit[?after=SEQ]`: the history oldest first, a page at a time
+ * (entries after SEQ), and the server's check of the whole chain. `next`: the `after` of the
+ * following page, null (or absent, from older servers) on the last.
+ */
+export const HistoryAnswer = z.strictObject({
+  experimentId: z.string(),
+  entries: z.array(HistoryEntry),
+  verification: ChainVerdictSchema,
+  next: z.number().int().nonnegative().nullable().optional(),
+});
 export type HistoryAnswer = z.infer<typeof HistoryAnswer>;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
 import { HistoryEntry, verifyChain, type HistoryAnswer } from '../../shared/audit/history-chain.ts';
 import { checkHistoryRead } from '../../shared/rules/history.ts';
@@ -9,12 +10,18 @@ import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, sendJson } from './json.ts';
 
 /**
- * GET /api/experiments/<id>/audit → HistoryAnswer: the experiment's whole sharing history,
- * oldest first, with the server's check of its chain (`?verify=1` is accepted; the check is
- * always made, it costs one hash per entry).
+ * GET /api/experiments/<id>/audit[?after=SEQ] → HistoryAnswer: the experiment's sharing
+ * history, oldest first, at most `perAnswer` entries after SEQ (`next` says where the following
+ * page starts), with the server's check of the whole chain (`?verify=1` is accepted; the check
+ * is always made, it costs one hash per entry).
  */
-export async function handleHistoryApi(req: IncomingMessage, res: ServerResponse, store: Store, experimentId: string): Promise<void> {
+const Query = z.strictObject({ verify: z.literal('1').optional(), after: z.coerce.number().int().nonnegative().optional() });
+
+export async function handleHistoryApi(req: IncomingMessage, res: ServerResponse, store: Store, experimentId: string, perAnswer: number): Promise<void> {
   if (req.method !== 'GET') throw new HttpError(405, ErrorCode.BAD_REQUEST, 'the history is read-only');
+  const query = Query.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams));
+  if (!query.success) throw new HttpError(400, ErrorCode.BAD_REQUEST, 'the history takes ?after=SEQ and ?verify=1 only');
+  const after = query.data.after ?? 0;
   const auth = await authenticate(store, bearerToken(req));
   if (!auth.ok) throw new HttpError(401, auth.code);
   const record = await store.getExperiment(experimentId);
@@ -27,6 +34,9 @@ export async function handleHistoryApi(req: IncomingMessage, res: ServerResponse
     throw new HttpError(404, ErrorCode.NOT_A_READER, 'no access to this experiment');
   }
   const entries = (await store.experimentHistory(experimentId)).map((r) => HistoryEntry.parse(r));
-  const answer: HistoryAnswer = { experimentId, entries, verification: verifyChain(sha256Hex, experimentId, entries) };
+  const rest = entries.filter((e) => e.seq > after);
+  const page = rest.slice(0, perAnswer);
+  const next = rest.length > page.length ? page[page.length - 1]!.seq : null;
+  const answer: HistoryAnswer = { experimentId, entries: page, verification: verifyChain(sha256Hex, experimentId, entries), next };
   sendJson(res, 200, answer);
 }

@@ -7,14 +7,15 @@ import type { Actor } from '../../shared/schemas/entities.ts';
 import { expiryOf, ReviewLinkId, ReviewLinkRequest, ReviewSecret, type ReviewLinkCreated, type ReviewLinkSummary } from '../../shared/schemas/review-links.ts';
 import { authenticate, refusalStatus } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
+import type { SlidingWindow } from '../auth/sliding-window.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { ReviewLinkRecord, Store } from '../store/store.ts';
 import { sendStoredFile, type FileDeps } from './file-routes.ts';
 import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
 import { reviewImages } from './review-images.ts';
-import { sendReviewPage, sendReviewGone } from './review-page.ts';
+import { sendReviewBusy, sendReviewPage, sendReviewGone } from './review-page.ts';
 
-export type ReviewDeps = Pick<FileDeps, 'store' | 'rooms' | 'blobs' | 'plots'> & { limits: ServerLimits; publicUrl: () => string };
+export type ReviewDeps = Pick<FileDeps, 'store' | 'rooms' | 'blobs' | 'plots'> & { limits: ServerLimits; publicUrl: () => string; reviewViews: SlidingWindow };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
@@ -109,6 +110,10 @@ export async function handleReviewPage(req: IncomingMessage, res: ServerResponse
   const isFile = files === 'files' && fileId !== undefined && extra.length === 0;
   if (!link || !(isPage || (isFile && link.download))) return sendReviewGone(res);
   if (isFile) return sendStoredFile(res, deps, link.experimentId, fileId);
+  // Each view draws density plots from the files: a link passed around (or a script) gets a
+  // page a few times a minute, not the server's whole disk and CPU.
+  const admitted = deps.reviewViews.admit(link.id);
+  if (!admitted.allowed) return sendReviewBusy(res, admitted.retryAfterMs);
   const shown = await deps.rooms.with(docName.experiment(link.experimentId), async (room) => ({ content: readContent(room.doc), files: readFiles(room.doc) }));
   const images = await reviewImages(deps, link.id, shown.content, shown.files);
   sendReviewPage(res, { ...shown, images, download: link.download, expiresAt: link.expiresAt, base: `/review/${link.id}/${secret}` });

@@ -32,6 +32,13 @@ function send(res: ServerResponse, status: number, page: string): void {
   res.end(page);
 }
 
+/** 429 with Retry-After, as a page: a reviewer reads it in a browser. */
+export function sendReviewBusy(res: ServerResponse, retryAfterMs: number): void {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  res.setHeader('retry-after', String(seconds));
+  send(res, 429, html('Opened too often', `<h1>This page was opened too often just now</h1><p>Each view draws its plots afresh. Please try again in ${seconds} seconds.</p>`));
+}
+
 /** Every way a link does not open looks the same, so the page tells a guesser nothing. */
 export function sendReviewGone(res: ServerResponse): void {
   send(res, 404, html('Link not available', '<h1>This link is not available</h1><p>It may have been revoked or have ended. Ask the person who sent it for a new one.</p>'));

@@ -13,6 +13,7 @@ import { Intent, IntentCheckRequest, type IntentCheckAnswer } from '../../shared
 import type { HashQueue } from '../auth/hash-queue.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { SignupThrottle } from '../auth/signup-throttle.ts';
+import type { SlidingWindow } from '../auth/sliding-window.ts';
 import { authenticate, mustEnrolTotp, refusalStatus, type Scope } from '../auth/sessions.ts';
 import type { IntentExecutor } from '../effects/intent-executor.ts';
 import type { ServerLimits } from '../limits.ts';
@@ -39,6 +40,8 @@ export type HttpDeps = FileDeps & {
   throttle: LoginThrottle;
   /** Sign-ups per client address per hour. */
   signups: SignupThrottle;
+  /** Views of each reviewer link's page per minute (limits.reviewPagesPerLinkPerMinute). */
+  reviewViews: SlidingWindow;
   /** The one queue every password hash waits in. */
   hashes: HashQueue;
   /** The server's address as people reach it, for links it hands out. */
@@ -188,7 +191,7 @@ function prefixRoute(full: string): Route | undefined {
   if (!full.startsWith('/api/experiments/')) return undefined;
   const [experimentId = '', kind, ...rest] = full.slice('/api/experiments/'.length).split('/');
   if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, experimentId, rest);
-  if (kind === 'audit' && rest.length === 0 && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleHistoryApi(rq, rs, d.store, experimentId);
+  if (kind === 'audit' && rest.length === 0 && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleHistoryApi(rq, rs, d.store, experimentId, d.limits.historyEntriesPerAnswer);
   return (rq, rs, d) => handleFileRoute(rq, rs, d, full.slice('/api/experiments/'.length).split('/'));
 }
 

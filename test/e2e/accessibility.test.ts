@@ -35,6 +35,23 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+/**
+ * Events a screenshot can show: two populations (small cells and larger ones) in scatter and
+ * fluorescence, spread by a fixed pseudo-random sequence so every run draws the same plot.
+ */
+function cytometryLike(count: number, channels: number): Float64Array {
+  let seed = 12345;
+  const uniform = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const spread = () => (uniform() + uniform() + uniform() - 1.5) / 1.5;
+  const centres = [[60_000, 40_000, 20_000, 5_000], [130_000, 95_000, 3_000, 30_000]];
+  const events = new Float64Array(count * channels);
+  for (let e = 0; e < count; e++) {
+    const centre = centres[uniform() < 0.65 ? 0 : 1]!;
+    for (let c = 0; c < channels; c++) events[e * channels + c] = Math.max(0, centre[c % centre.length]! * (1 + 0.45 * spread()));
+  }
+  return events;
+}
+
 describe('accessibility and screenshots', () => {
   let server: TestServer;
   let alice: Person;
@@ -67,7 +84,7 @@ describe('accessibility and screenshots', () => {
     await ok(a, { type: 'move', experimentId: ids.panel, projectId: project });
     for (const [name, count] of [['donor1.fcs', 1200], ['donor2.fcs', 950]] as const) {
       const channels = [{ name: 'FSC-A' }, { name: 'SSC-A' }, { name: 'CD8', label: 'CD8 FITC' }, { name: 'PD-1', label: 'PD-1 PE' }];
-      const bytes = writeFcs({ channels, events: new Float64Array(count * channels.length).map((_, i) => (i * 31) % 1024) });
+      const bytes = writeFcs({ channels, events: cytometryLike(count, channels.length) });
       const put = await fetch(`${server.url}/api/experiments/${ids.panel}/files?name=${name}`, { method: 'PUT', headers: { authorization: `Bearer ${a}` }, body: bytes as Uint8Array<ArrayBuffer> });
       expect(put.status).toBe(201);
     }
@@ -106,12 +123,22 @@ describe('accessibility and screenshots', () => {
     await popup.page.getByRole('dialog').waitFor({ state: 'hidden', timeout: 5_000 });
   });
 
-  it('the Sharing dialog has no serious violations and shows access, linked experiments and locks', async () => {
+  it('the Sharing dialog has no serious violations and shows access, linked experiments, reviewer links and locks', async () => {
     const popup = new PopupPage((await alice.popup()).page);
-    await popup.page.setViewportSize({ width: 520, height: 760 });
+    // Tall enough that the screenshot shows the whole dialog, reviewer links included.
+    await popup.page.setViewportSize({ width: 520, height: 1300 });
     const dialog = await popup.openSharing('CD8 T-cell panel');
     await visible(dialog.accessRow('carol'));
     await eventually(async () => (await dialog.root.textContent())?.includes('CD8 panel — tSNE analysis') ?? false, 'the linked experiment');
+    // A reviewer link made from the keyboard: its new URL and the list are checked by axe too.
+    const links = dialog.root.getByTestId('review-links');
+    await visible(links);
+    await links.getByTestId('review-link-download').focus();
+    await popup.page.keyboard.press('Space');
+    await links.getByTestId('review-link-create').focus();
+    await popup.page.keyboard.press('Enter');
+    await visible(links.getByTestId('review-link-url'));
+    await visible(links.getByRole('table', { name: 'Reviewer links' }));
     expect(await seriousViolations(popup.page)).toEqual([]);
     await popup.page.screenshot({ path: `${SHOTS}/sharing-dialog.png` });
   });
@@ -130,12 +157,37 @@ describe('accessibility and screenshots', () => {
       await settled();
     }
     await manager.page.getByLabel('Gate name').fill('Lymphocytes');
+    await manager.page.getByLabel('Rectangle (x1, y1, x2, y2)').fill('25000, 10000, 100000, 75000');
     await manager.page.getByRole('button', { name: 'Add gate' }).click();
     await visible(manager.page.getByRole('list', { name: 'Gates' }));
     await settled();
     await settled();
     expect(await seriousViolations(manager.page)).toEqual([]);
     await manager.page.screenshot({ path: `${SHOTS}/manager.png`, fullPage: true });
+  });
+
+  it('the plot with its gate and a saved figure have no serious violations', async () => {
+    const manager = await alice.manager();
+    await manager.page.setViewportSize({ width: 1280, height: 900 });
+    await visible(manager.row('CD8 T-cell panel'));
+    await manager.open('CD8 T-cell panel');
+    const plot = manager.page.getByTestId('plot');
+    await visible(plot);
+    await plot.getByLabel('X channel').selectOption('FSC-A');
+    await plot.getByLabel('Y channel').selectOption('SSC-A');
+    await eventually(async () => (await plot.getByTestId('plot-canvas').getAttribute('aria-label'))?.includes('FSC-A against SSC-A') ?? false, 'the FSC-A × SSC-A plot');
+    await eventually(async () => (await plot.getByTestId('plot-canvas').getAttribute('data-painted')) === 'yes', 'the plot to be painted');
+    await visible(plot.getByTestId('plot-gates').locator('li[data-gate="Lymphocytes"]'));
+    const figures = manager.page.getByTestId('figures');
+    await figures.getByLabel('Figure name').fill('Donor 1 scatter');
+    await figures.getByRole('button', { name: 'Save the plot as a figure' }).click();
+    const row = figures.locator('li[data-figure="Donor 1 scatter"]');
+    await visible(row);
+    expect(await seriousViolations(manager.page)).toEqual([]);
+    await plot.screenshot({ path: `${SHOTS}/plot.png` });
+    // The figure as people get it: its PNG export, drawn from the server's density answers.
+    const [png] = await Promise.all([manager.page.waitForEvent('download'), row.getByRole('button', { name: 'Export figure Donor 1 scatter as PNG' }).click()]);
+    await png.saveAs(`${SHOTS}/figure.png`);
   });
 
   it('the project view and the files section have no serious violations', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasher, memorySource, sampleArchive } from '../unit/archive-support.ts';
+import { hasher, memorySource, sampleArchive, sampleInput } from '../unit/archive-support.ts';
 import { verifyArchive } from '../../shared/archive/index.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
 import { signedInPerson, type Person } from './support/session.ts';
@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from './support/server.ts';
 
 /**
  * The manager page's archive buttons, in the built extension: Import checks the archive in the
- * page and recreates the experiment; a damaged archive is refused with its reason and creates
+ * page and recreates the experiment (figures included); a damaged archive is refused with its reason and creates
  * nothing; Export streams the experiment into the file the user picks (the save dialog is
  * stubbed with an in-memory file, since headless Chromium cannot answer it).
  */
@@ -61,6 +61,8 @@ describe('archives in the Experiment Manager', () => {
     await visible(files.row('a.fcs'));
     await visible(files.row('b c.fcs'));
     await eventually(async () => ((await page.page.getByTestId('experiment-view').textContent()) ?? '').includes('Lymphs'), 'the gates');
+    // The archive's figure, recreated on the new gates.
+    await visible(page.page.getByTestId('figures').locator('li[data-figure="Overview"]'));
   });
 
   it('exports the experiment into the picked file, byte for byte what was imported', async () => {
@@ -95,5 +97,9 @@ describe('archives in the Experiment Manager', () => {
     for (const f of read.manifest.files) expect(fcs.get(f.path)).toEqual(original[f.path]);
     expect(read.gates.map((g) => g.name).sort()).toEqual(['CD4+', 'Lymphs']);
     expect(read.tags).toEqual([{ file: 'a.fcs', dimension: 'Donor', value: '3, "left"' }]);
+    // The figure travels again, its chosen gate named by its new place in gates.xml, and drawn.
+    const cd4 = read.gateIds[read.gates.findIndex((g) => g.name === 'CD4+')];
+    expect(read.figures).toEqual([{ ...sampleInput().figures![0]!, panels: sampleInput().figures![0]!.panels.map((p) => ({ ...p, gates: p.gates === 'all' ? 'all' : [cd4] })) }]);
+    expect(new TextDecoder().decode(unzipSync(bytes)['figures/figure-1.svg'])).toContain('Overview');
   });
 });

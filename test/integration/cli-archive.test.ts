@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
@@ -7,13 +8,21 @@ import { cleanup, world, type World } from './cli-helpers.ts';
 
 /**
  * Archives between two servers (two data folders): what one account exports, another imports
- * elsewhere as a new private experiment, with the same files, tags, gates and name and its
+ * elsewhere as a new private experiment, with the same files, tags, gates, figures and name and its
  * origin recorded; and a damaged or hostile archive creates nothing.
  */
 function fcs(path: string, channels: string[], count: number): string {
   const events = new Float64Array(count * channels.length).map((_, i) => ((i * 37) % 1000) / 7);
   writeFileSync(path, writeFcs({ channels: channels.map((name) => ({ name })), events, dataType: 'F' }));
   return path;
+}
+
+/** The archive with one entry replaced and the manifest's hash and size for it updated. */
+function resealed(entries: Record<string, Uint8Array>, path: string, body: string): Record<string, Uint8Array> {
+  const bytes = new TextEncoder().encode(body);
+  const manifest = JSON.parse(new TextDecoder().decode(entries['manifest.json']));
+  Object.assign(manifest.entries.find((e: { path: string }) => e.path === path), { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  return { ...entries, [path]: bytes, 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)) };
 }
 
 const codeOf = (run: { json: { error?: { code: string; reason?: string } } }) => run.json?.error;
@@ -42,15 +51,20 @@ describe('cytoshare export and import between two servers', () => {
     expect((await lab.as('ann', ['tag', exp, 'tube2.fcs', 'Time point', 'day 3'])).code).toBe(0);
     expect((await lab.as('ann', ['gate', 'add', exp, 'Lymphocytes', '--x', 'FSC-A', '--y', 'SSC-A', '--rect', '10,20,500.5,900'])).code).toBe(0);
     expect((await lab.as('ann', ['gate', 'add', exp, 'CD4 T', '--x', 'CD4 PE-Cy7', '--y', 'CD8 ζ', '--polygon', '0,0;100,0;50.25,80'])).code).toBe(0);
+    expect((await lab.as('ann', ['figure', 'add', exp, 'Scatter', '--file', 'tube 1.fcs', '--x', 'FSC-A', '--y', 'SSC-A', '--scale', 'asinh', '--cofactor', '5'])).code).toBe(0);
     expect((await lab.as('ann', ['share', exp, 'cid'])).code).toBe(0);
     expect((await lab.as('ann', ['publish', exp])).code).toBe(0);
 
     zip = join(home.root, 'panel.zip');
     const exported = await lab.as('cid', ['export', exp, '--out', zip]);
     expect(exported.code, exported.stderr).toBe(0);
-    expect(exported.json).toMatchObject({ id: exp, path: zip, files: 2, tags: 2, gates: 2 });
-    const names = Object.keys(unzipSync(new Uint8Array(readFileSync(zip))));
-    expect(names.sort()).toEqual(['files/tube 1.fcs', 'files/tube2.fcs', 'gates.xml', 'manifest.json', 'sharing.json', 'tags.csv']);
+    expect(exported.json).toMatchObject({ id: exp, path: zip, files: 2, tags: 2, gates: 2, figures: 1 });
+    const unzipped = unzipSync(new Uint8Array(readFileSync(zip)));
+    expect(Object.keys(unzipped).sort()).toEqual(['figures.json', 'figures/figure-1.svg', 'files/tube 1.fcs', 'files/tube2.fcs', 'gates.xml', 'manifest.json', 'sharing.json', 'tags.csv']);
+    // The SVG is the figure drawn, for people without Cytoshare: its name and its plot.
+    const svg = new TextDecoder().decode(unzipped['figures/figure-1.svg']);
+    expect(svg).toContain('Scatter');
+    expect(svg).toContain('data:image/png;base64,');
 
     const imported = await home.as('bob', ['import', zip]);
     expect(imported.code, imported.stderr).toBe(0);
@@ -68,6 +82,8 @@ describe('cytoshare export and import between two servers', () => {
     const shape = (g: Record<string, unknown>) => ({ ...g, id: undefined });
     expect(copy.gates.map(shape)).toEqual(original.gates.map(shape));
     expect(copy.files.map((f: { name: string }) => f.name)).toEqual(original.files.map((f: { name: string }) => f.name));
+    expect(imported.json.figures).toBe(1);
+    expect(copy.figures.map(shape)).toEqual(original.figures.map(shape));
     for (const file of copy.files as Array<{ id: string; name: string }>) {
       const out = join(home.root, `back-${file.id}.fcs`);
       expect((await home.as('bob', ['file', 'get', imported.json.id, file.id, '--out', out])).code).toBe(0);
@@ -84,14 +100,19 @@ describe('cytoshare export and import between two servers', () => {
     // each FCS file's own TEXT says otherwise, which only reading the files back can tell.
     const manifest = JSON.parse(new TextDecoder().decode(entries['manifest.json']));
     [manifest.files[0].channels, manifest.files[1].channels] = [manifest.files[1].channels, manifest.files[0].channels];
+    // Without the figure, whose panel the swap would already give away.
+    delete manifest.figures;
+    manifest.entries = manifest.entries.filter((e: { kind: string }) => e.kind !== 'figures' && e.kind !== 'figure-svg');
     const lying = new TextEncoder().encode(JSON.stringify(manifest));
+    const { 'figures.json': _f, 'figures/figure-1.svg': _s, ...figureless } = entries;
     const cases: Array<[string, Record<string, Uint8Array>, string]> = [
-      ['channels.zip', { ...entries, 'manifest.json': lying }, 'unknown-channel'],
+      ['channels.zip', { ...figureless, 'manifest.json': lying }, 'unknown-channel'],
       ['bad-hash.zip', { ...entries, 'files/tube2.fcs': flipped }, 'hash-mismatch'],
       ['traversal.zip', { ...entries, '../../escape.fcs': entries['files/tube2.fcs']! }, 'path-unsafe'],
       ['extra.zip', { ...entries, 'run.sh': new TextEncoder().encode('rm -rf /') }, 'unknown-entry'],
       ['bomb.zip', { ...entries, 'tags.csv': new Uint8Array(16 * 1024 * 1024) }, 'size-exceeded'],
       ['manifest.zip', { ...entries, 'manifest.json': new TextEncoder().encode('{"format":"cytoshare-experiment"}') }, 'manifest-invalid'],
+      ['figures.zip', resealed(entries, 'figures.json', JSON.stringify([{ name: 'x', columns: 1, panels: [{ file: 'ghost.fcs', x: 'FSC-A', y: 'SSC-A', gates: 'all', scale: 'lin', cofactor: 5 }] }])), 'figures-invalid'],
     ];
     for (const [name, files, reason] of cases) {
       const path = join(home.root, name);

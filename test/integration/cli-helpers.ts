@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import { addUser } from '../../sync-server/admin.ts';
 import { startServer, type RunningServer } from '../../sync-server/server.ts';
+import type { ServerLimits } from '../../sync-server/limits.ts';
 
 /**
  * Runs the real `cytoshare` binary as a child process against a real server on 127.0.0.1, each
@@ -47,10 +48,10 @@ export type World = {
 
 export const PASSWORD = 'correct horse battery';
 
-export async function world(users: string[], { connected = true }: { connected?: boolean } = {}): Promise<World> {
+export async function world(users: string[], { connected = true, limits }: { connected?: boolean; limits?: Partial<ServerLimits> } = {}): Promise<World> {
   const root = await mkdtemp(join(tmpdir(), 'cytoshare-cli-'));
   const dataDir = join(root, 'data');
-  let server = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode: 'premium' });
+  let server = await startServer({ dataDir, host: '127.0.0.1', port: 0, mode: 'premium', ...(limits ? { limits } : {}) });
   for (const user of users) await addUser(dataDir, { username: user, email: `${user}@lab.example`, password: PASSWORD, verified: true });
   // A fixture for sharing tests: everyone starts connected (connections have tests of their own).
   if (connected) for (const [i, a] of users.entries()) for (const b of users.slice(i + 1)) await server.store.saveConnection(a, b, 'connected', Date.now());
@@ -70,7 +71,7 @@ export async function world(users: string[], { connected = true }: { connected?:
       stopped = true;
     },
     async restart() {
-      server = await startServer({ dataDir, host: '127.0.0.1', port: server.port });
+      server = await startServer({ dataDir, host: '127.0.0.1', port: server.port, ...(limits ? { limits } : {}) });
       stopped = false;
     },
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { ArchiveError, verifyArchive, type VerifiedArchive } from '../../shared/archive/index.ts';
+import { ArchiveError, figuresForArchive, figuresForImport, verifyArchive, type VerifiedArchive } from '../../shared/archive/index.ts';
 import { hasher, memorySource, sampleArchive, sampleInput } from './archive-support.ts';
 
 /**
@@ -63,6 +63,22 @@ describe('experiment archives: what an importer accepts', () => {
     expect(read.tags).toEqual(input.tags);
     expect(read.gates).toEqual(input.gates);
     expect(read.sharing).toEqual(input.sharing);
+    expect(read.figures).toEqual(input.figures);
+  });
+
+  it('carries the figures with each drawn as SVG, and gives them the new gates on import', async () => {
+    const input = sampleInput();
+    const names = Object.keys(await entries());
+    expect(names).toContain('figures.json');
+    expect(names).toContain('figures/figure-1.svg');
+    // The experiment's gate ids become gates.xml's ids on export, and the new ones on import.
+    const experimentGates = input.gates.map((g, i) => ({ ...g, id: `old${i}-gate` }));
+    const saved = [{ id: 'f-saved-1', name: 'Overview', columns: 1, panels: [{ file: 'b c.fcs', x: 'CD4 PE-Cy7', y: 'ζ-chain ünï', gates: ['old1-gate', 'gone-gate'], scale: 'log' as const, cofactor: 150 }] }];
+    const archived = figuresForArchive(saved, experimentGates);
+    expect(archived[0]!.panels[0]!.gates).toEqual(['gate-2']);
+    const read = await verify(await sampleArchive({ ...input, figures: archived }));
+    const imported = figuresForImport(read.figures, read.gateIds, ['new-gate-a', 'new-gate-b']);
+    expect(imported).toEqual([{ name: 'Overview', columns: 1, panels: [{ ...saved[0]!.panels[0]!, gates: ['new-gate-b'] }] }]);
   });
 
   it('gives files whose names differ only in case, or are no safe path, entries of their own', async () => {
@@ -71,6 +87,7 @@ describe('experiment archives: what an importer accepts', () => {
     input.files = ['A.fcs', 'a.fcs', '..', 'file-1.fcs', 'C:x.fcs'].map((name) => ({ ...a!, name }));
     input.tags = [];
     input.gates = [];
+    input.figures = [];
     const read = await verify(await sampleArchive(input));
     expect(read.manifest.files.map((f) => f.name)).toEqual(['A.fcs', 'a.fcs', '..', 'file-1.fcs', 'C:x.fcs']);
     expect(read.manifest.files.map((f) => f.path)).toEqual(['files/A.fcs', 'files/file-1.fcs', 'files/file-2.fcs', 'files/file-3.fcs', 'files/file-4.fcs']);
@@ -147,6 +164,30 @@ describe('experiment archives: what an importer refuses', () => {
     expect(await refusal(zip(reseal({ ...files, 'gates.xml': text(gates) })))).toBe('unknown-channel');
     expect(await refusal(zip(reseal({ ...files, 'tags.csv': text('file,dimension,value\r\nghost.fcs,Donor,1\r\n') })))).toBe('tags-invalid');
     expect(await refusal(zip(reseal({ ...files, 'gates.xml': text('<!DOCTYPE lol [<!ENTITY a "a">]><x/>') })))).toBe('gating-ml-invalid');
+  });
+
+  it('refuses a figures entry that fails the Figure schema or names what the archive lacks', async () => {
+    const files = await entries();
+    const figures = JSON.parse(new TextDecoder().decode(files['figures.json']));
+    const variant = (change: (f: typeof figures) => void) => {
+      const copy = structuredClone(figures);
+      change(copy);
+      return zip(reseal({ ...files, 'figures.json': text(JSON.stringify(copy)) }));
+    };
+    const hostile: Array<[string, Uint8Array]> = [
+      ['not JSON', zip(reseal({ ...files, 'figures.json': text('[{') }))],
+      ['not a list', zip(reseal({ ...files, 'figures.json': text('{"0":{"name":"x"}}') }))],
+      ['markup in a name', variant((f) => void (f[0].name = 'a\n<script>'))],
+      ['a prototype key', variant((f) => void (f[0].__proto__x = 1))],
+      ['too many panels', variant((f) => void (f[0].panels = Array(17).fill(f[0].panels[0])))],
+      ['a file the archive lacks', variant((f) => void (f[0].panels[0].file = '../../etc/passwd'))],
+      ['a channel the file lacks', variant((f) => void (f[0].panels[1].x = 'FSC-A'))],
+      ['a gate gates.xml lacks', variant((f) => void (f[0].panels[1].gates = ['gate-99']))],
+      ['another count than the manifest', variant((f) => void f.push(f[0]))],
+    ];
+    for (const [what, bytes] of hostile) expect(await refusal(bytes), what).toBe('figures-invalid');
+    // The images are checked like every entry, though never read back.
+    expect(await refusal(zip({ ...files, 'figures/figure-1.svg': text('<svg/>') }))).toBe('hash-mismatch');
   });
 
   it('refuses bytes that are not a ZIP archive', async () => {

@@ -39,6 +39,14 @@ export function sampleInput(): ExportInput {
       { name: 'CD4+', xChannel: 'CD4 PE-Cy7', yChannel: 'ζ-chain ünï', polygon: [[0, 0], [10, 0], [5, 8]] },
     ],
     sharing: { owner: 'ann', access: [{ user: 'ann', via: 'owner' }], public: true, curated: false, projectId: null },
+    // As figuresForArchive writes them: the second gate (CD4+) by its gates.xml id.
+    figures: [
+      { name: 'Overview', columns: 2, panels: [
+        { file: 'a.fcs', x: 'FSC-A', y: 'SSC-A', gates: 'all', scale: 'lin', cofactor: 150 },
+        { file: 'b c.fcs', x: 'CD4 PE-Cy7', y: 'ζ-chain ünï', gates: ['gate-2'], scale: 'asinh', cofactor: 5 },
+      ] },
+    ],
+    figureSvg: async (i) => `<svg xmlns="http://www.w3.org/2000/svg"><title>figure ${i + 1}</title></svg>`,
     now: new Date('2026-01-02T03:04:05Z'),
   };
 }

@@ -1,8 +1,11 @@
 import { browser } from 'wxt/browser';
 import {
-  purposeWithOrigin, sha256Hasher, streamChunks, verifyArchive, writeArchive, type ArchiveSource, type FcsSink, type VerifiedArchive,
+  canonicalJson, figuresForArchive, figuresForImport, purposeWithOrigin, sha256Hasher, storedGateIds, streamChunks, verifyArchive, writeArchive,
+  type ArchiveSource, type FcsSink, type VerifiedArchive,
 } from '../../../shared/archive/index.ts';
 import { ErrorCode } from '../../../shared/codes.ts';
+import { figureSvg } from '../../../shared/plot/figure-svg.ts';
+import { describe, errorCode } from '../describe.ts';
 import { RequestError, type View } from '../../messages.ts';
 import { send } from '../rpc.ts';
 import { putWithProgress } from './upload.ts';
@@ -105,6 +108,12 @@ export async function exportInBrowser(view: View, onStep: (words: string) => voi
         tags: view.tags,
         gates: view.gates.map(({ id: _id, ...gate }) => gate),
         sharing: { owner: view.owner, access: view.access, public: view.public, curated: view.curated, projectId: view.projectId },
+        figures: figuresForArchive(view.figures ?? [], view.gates),
+        figureSvg: (i) => {
+          const figure = view.figures![i]!;
+          onStep(`Drawing ${figure.name}…`);
+          return figureSvg(figure, { files: view.files ?? [], gates: view.gates }, (fileId, query) => send({ type: 'density', id: view.id, fileId, query }), (e) => describe(errorCode(e)));
+        },
       },
       (chunk) => target.write(chunk),
       sha256Hasher,
@@ -136,7 +145,7 @@ async function settled(draftIds: string[]): Promise<void> {
   }
 }
 
-/** Writes the purpose, tags and gates the experiment does not have yet, and waits for the verdicts. */
+/** Writes the purpose, tags, gates and figures the experiment does not have yet, and waits for the verdicts. */
 async function writeContent(id: string, verified: VerifiedArchive, purpose: string): Promise<void> {
   await send({ type: 'refresh', id });
   const view = await send({ type: 'show', id });
@@ -150,6 +159,15 @@ async function writeContent(id: string, verified: VerifiedArchive, purpose: stri
   const gates = new Set(view.gates.map(({ id: _id, ...gate }) => key(gate)));
   for (const gate of verified.gates) if (!gates.has(key(gate))) drafts.push((await send({ type: 'addGate', id, gate })).draft.id);
   await settled(drafts);
+  if (verified.figures.length === 0) return;
+  // The figures name the gates by the ids they were just given, so they come once those are in.
+  const now = await send({ type: 'show', id });
+  const have = new Set((now.figures ?? []).map(({ id: _id, ...figure }) => canonicalJson(figure)));
+  const figureDrafts: string[] = [];
+  for (const figure of figuresForImport(verified.figures, verified.gateIds, storedGateIds(verified.gates, now.gates))) {
+    if (!have.has(canonicalJson(figure))) figureDrafts.push((await send({ type: 'addFigure', id, figure })).draft.id);
+  }
+  await settled(figureDrafts);
 }
 
 /** Checks the whole archive, then recreates it as a new private experiment; answers its id. */
@@ -171,7 +189,7 @@ export async function importInBrowser(file: Blob, onStep: (words: string) => voi
       const outcome = await putWithProgress(url, blobs.get(f.path)!, () => undefined);
       if (!outcome.ok) throw new RequestError(ErrorCode.INVALID_FILE, outcome.words);
     }
-    onStep('Writing tags and gates…');
+    onStep('Writing tags, gates and figures…');
     for (let attempt = 1; ; attempt++) {
       try {
         await writeContent(id, verified, purposeWithOrigin(manifest));
