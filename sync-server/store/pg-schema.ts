@@ -96,6 +96,9 @@ export interface PgSchema {
     created_at: number;
     decided_at: number | null;
   };
+  user_groups: { id: string; name: string; owner: string; created_at: number };
+  group_members: { group_id: string; username: string; added_at: number };
+  group_grants: { experiment_id: string; group_id: string; granted_by: string; granted_at: number };
 }
 
 /**
@@ -306,6 +309,26 @@ const migrations: string[] = [
     used_at bigint,
     PRIMARY KEY (username, code_hash)
   );
+  `,
+  // Groups (a lab, a course): members (the owner among them) and experiments shared with a group.
+  `
+  CREATE TABLE user_groups (id text PRIMARY KEY, name text NOT NULL, owner text NOT NULL, created_at bigint NOT NULL);
+  CREATE INDEX user_groups_by_owner ON user_groups (owner);
+  CREATE TABLE group_members (
+    group_id text NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    username text NOT NULL,
+    added_at bigint NOT NULL,
+    PRIMARY KEY (group_id, username)
+  );
+  CREATE INDEX group_members_by_user ON group_members (username);
+  CREATE TABLE group_grants (
+    experiment_id text NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    group_id text NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    granted_by text NOT NULL,
+    granted_at bigint NOT NULL,
+    PRIMARY KEY (experiment_id, group_id)
+  );
+  CREATE INDEX group_grants_by_group ON group_grants (group_id);
   `,
 ];
 
