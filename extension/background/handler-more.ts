@@ -10,7 +10,7 @@ type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
   | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'download' | 'density' | 'refresh'
   | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword'
-  | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable';
+  | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable' | 'groups' | 'shareGroup';
 
 export const moreHandlers: Pick<Handlers, More> = {
   projects: (_req, core) => core.projects(),
@@ -28,6 +28,8 @@ export const moreHandlers: Pick<Handlers, More> = {
   requestCuration: (req, core) => core.requestCuration(req.id),
   curationQueue: (_req, core) => core.curationQueue(),
   history: (req, core) => core.history(req.id),
+  groups: (_req, core) => core.groups(),
+  shareGroup: (req, core) => core.shareWithGroup({ experimentId: req.id, group: req.group, ...(req.unshare ? { unshare: true } : {}) }),
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
   // A one-time URL: the browser streams the file to disk, however large, and the page never
