@@ -28,5 +28,5 @@ export function GroupRows(props: { view: View; lock: string | null; onRemove: (g
 
 /** Your groups as `@name` suggestions in the "Share with" field. */
 export function groupSuggestions(groups: GroupSummary[]): SharePerson[] {
-  return groups.map((g) => ({ user: `@${g.name}`, email: null, connected: true, projects: [`group of ${g.members.length}`] }));
+  return groups.map((g) => ({ user: `@${g.name}`, email: null, connected: true, projects: [`${g.members.length} member${g.members.length === 1 ? '' : 's'}`] }));
 }
