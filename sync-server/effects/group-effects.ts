@@ -7,7 +7,9 @@ import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import type { GroupRecord, GroupShareAnswer, GroupShareRequest, GroupSummary } from '../../shared/schemas/groups.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { ServerLimits } from '../limits.ts';
-import type { ExperimentRecord, Store } from '../store/store.ts';
+import type { ExperimentRecord, Store, StoreTx } from '../store/store.ts';
+import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
+import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Connections } from './connections.ts';
 import { sharingOf } from './experiment-intents.ts';
@@ -81,7 +83,7 @@ export class Groups {
         orRefuse(checkMemberAdd(group, actor, { user, maxMembers: this.deps.limits.membersPerGroup, ...(connected ? { isConnected: (u: string) => connected.has(u) } : {}) }));
       }
       const changed = await store.setGroupMember(id, user as string, !remove, Date.now());
-      if (changed) await this.mirror(id, remove ? [user as string] : [], remove ? [] : [user as string]);
+      if (changed) await this.mirror(actor, id, remove ? [user as string] : [], remove ? [] : [user as string]);
       return summaryOf((await store.getGroup(id)) as GroupRecord, actor);
     });
   }
@@ -106,14 +108,23 @@ export class Groups {
       const projects = await projectsOf(store, family);
       const unshare = request.unshare === true;
       const plan = planGroupShare(request.experimentId, group, unshare, actor, { experiments, projects });
-      orRefuse(plan.verdict);
-      const target = group as GroupRecord;
+      const action = unshare ? 'unshare-group' : 'share-group';
       const now = Date.now();
-      for (const id of plan.affected) {
-        if (unshare) await store.deleteGroupGrant(id, target.id);
-        else await store.saveGroupGrant(id, target.id, actor.username, now);
-        await store.audit({ at: now, actor: actor.username, action: unshare ? 'unshare-group' : 'share-group', experimentId: id, verdict: 'accepted', code: null, detail: { group: target.id } });
+      if (!plan.verdict.ok) {
+        // A refusal on an experiment that exists is a sharing decision of it, recorded like any.
+        if (experiments.has(request.experimentId)) {
+          await recordDecision(store, actor, action, [request.experimentId], { group: request.group }, plan.verdict.code, now);
+        }
+        orRefuse(plan.verdict);
       }
+      const target = group as GroupRecord;
+      await store.transaction(async (tx) => {
+        for (const id of plan.affected) {
+          if (unshare) await tx.deleteGroupGrant(id, target.id);
+          else await tx.saveGroupGrant(id, target.id, actor.username, now);
+        }
+        await recordDecision(tx, actor, action, [...new Set([request.experimentId, ...plan.affected])], { group: target.id, name: target.name }, null, now);
+      });
       const before = family.filter((e) => plan.affected.includes(e.id)).flatMap((e) => holdersOf(e, e.projectId ? (projects.get(e.projectId) ?? null) : null));
       await this.mirrorExperiments(plan.affected, before);
       // Members are connected with the experiment's people as a direct grantee is (see README "Groups").
@@ -122,9 +133,13 @@ export class Groups {
     });
   }
 
-  /** After a change of members: every experiment shared with the group gets its new access. */
-  private async mirror(groupId: string, left: string[], joined: string[]): Promise<void> {
+  /** After a change of members: every experiment shared with the group gets its new access, and says so in its history. */
+  private async mirror(actor: Actor, groupId: string, left: string[], joined: string[]): Promise<void> {
     const experiments = await this.deps.store.groupExperiments(groupId);
+    if (experiments.length > 0) {
+      const [action, user] = left.length > 0 ? ['group-member-removed', left[0]] : ['group-member-added', joined[0]];
+      await recordDecision(this.deps.store, actor, action as string, experiments, { group: groupId, user }, null, Date.now());
+    }
     await this.mirrorExperiments(experiments, left);
     if (joined.length > 0 && experiments.length > 0) await this.connectMembers(experiments, joined);
   }
@@ -155,6 +170,25 @@ export class Groups {
     }
     await this.deps.connections.autoConnect([...people], newcomers);
   }
+}
+
+/**
+ * Records a group decision in the audit log and in each experiment's hash-chained history (the
+ * same entries an intent gets), in one write: a share with a group, its removal, a refusal, and
+ * a member added or removed (which changes who reaches each experiment shared with the group).
+ */
+async function recordDecision(store: StoreTx, actor: Actor, action: string, experimentIds: string[], detail: Record<string, unknown>, code: string | null, at: number): Promise<void> {
+  const who = actor.username;
+  const verdict = code === null ? 'accepted' : 'refused';
+  const entries: HistoryFields[] = experimentIds.map((experimentId) => ({ experimentId, at, actor: who, action, verdict, code, detail }));
+  const draftId = `group-${randomBytes(12).toString('base64url')}`;
+  await store.saveIntentResult(
+    who,
+    draftId,
+    JSON.stringify({ ok: code === null, action, experimentIds, ...(code ? { code } : {}) }),
+    { at, actor: who, action, experimentId: experimentIds[0] ?? null, verdict, code, detail },
+    { entries, link: (head, fields) => nextLink(sha256Hex, head, fields) },
+  );
 }
 
 async function projectsOf(store: Store, experiments: ExperimentRecord[]): Promise<Map<string, ProjectState>> {

@@ -79,6 +79,16 @@ describe.each(backends)('a group share on %s', (_name, backend) => {
       expect(live.doc.getMap('meta').get('name')).toBe('CD8 panel v2');
       const again = await mia.open(docName.experiment(id));
       expect((await again.closed).code).toBe(4403);
+
+      // Each group decision is in the experiment's hash-chained history, and the chain holds.
+      const history = await call(alice, 'GET', `/api/experiments/${id}/audit?verify=1`);
+      const entries = (history.body as { entries: Array<{ action: string; actor: string; detail: unknown }> }).entries;
+      expect(entries.filter((e) => e.action !== 'create').map((e) => [e.action, e.actor, e.detail])).toEqual([
+        ['share-group', 'alice', { group: lab, name: 'lab' }],
+        ['group-member-added', 'alice', { group: lab, user: 'max' }],
+        ['group-member-removed', 'alice', { group: lab, user: 'mia' }],
+      ]);
+      expect(history.body).toMatchObject({ verification: { intact: true } });
     },
     30_000,
   );
