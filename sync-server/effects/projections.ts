@@ -31,7 +31,7 @@ export function indexEntryFor(
     curated: exp.curated,
     projectId: exp.projectId,
     parentId: exp.parentId,
-    sharedWithOthers: Object.keys(exp.grants).some((user) => user !== exp.owner),
+    sharedWithOthers: [...Object.keys(exp.grants), ...groupMembersOf(exp)].some((user) => user !== exp.owner),
     trashed: exp.trashed,
     sharedAt: mine ? null : (grant?.at ?? null),
     // Only a direct share lands in the Inbox; project experiments arrive already "viewed".
