@@ -8,6 +8,7 @@ import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../sh
 import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
+import { GroupRef, GroupShareAnswer, GroupSummary } from '../shared/schemas/groups.ts';
 import { HistoryAnswer } from '../shared/audit/history-chain.ts';
 import { ReviewLinkCreated, ReviewLinkId, ReviewLinkRequest, ReviewLinkSummary } from '../shared/schemas/review-links.ts';
 import { DraftSchema } from './core/store.ts';
@@ -54,6 +55,9 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional() }),
   /** The Sharing dialog's suggestions (connections, project colleagues) and the shares waiting for a connection. */
   z.strictObject({ type: z.literal('sharePeople') }),
+  /** The user's groups, for `@group` suggestions; and sharing with one (or stopping, `unshare`). */
+  z.strictObject({ type: z.literal('groups') }),
+  z.strictObject({ type: z.literal('shareGroup'), id, group: GroupRef, unshare: z.boolean().optional() }),
   z.strictObject({ type: z.literal('unshare'), id, user: UserRef }),
   z.strictObject({ type: z.literal('publish'), id }),
   z.strictObject({ type: z.literal('unpublish'), id }),
@@ -197,6 +201,8 @@ export const View = z.object({
   /** Why each person has access: owner, direct, or through a project (newer servers may add more). */
   access: z.array(z.object({
     user: z.string(), via: z.string(),
+    /** Through a group: its name. */
+    group: z.string().optional(),
     role: z.string().optional(), level: z.enum(['full', 'restricted']).optional(),
     rights: z.object({ download: z.boolean(), illustrate: z.boolean(), clone: z.enum(['disabled', 'files-only', 'full']) }).optional(),
   })),
@@ -245,6 +251,8 @@ export const responseSchemas = {
   create: Created,
   share: Draft,
   sharePeople: z.strictObject({ people: z.array(SharePerson), waiting: z.array(WaitingShareEntry) }),
+  groups: z.array(GroupSummary),
+  shareGroup: GroupShareAnswer,
   unshare: Draft,
   publish: Draft,
   unpublish: Draft,

@@ -87,6 +87,11 @@ export const ErrorCode = {
   TOTP_ENROLMENT_REQUIRED: 'TOTP_ENROLMENT_REQUIRED',
   TOTP_ALREADY_ON: 'TOTP_ALREADY_ON',
   TOTP_NOT_ON: 'TOTP_NOT_ON',
+  UNKNOWN_GROUP: 'UNKNOWN_GROUP',
+  NOT_A_GROUP_MEMBER: 'NOT_A_GROUP_MEMBER',
+  NOT_SHARED_WITH_GROUP: 'NOT_SHARED_WITH_GROUP',
+  TOO_MANY_GROUPS: 'TOO_MANY_GROUPS',
+  TOO_MANY_GROUP_MEMBERS: 'TOO_MANY_GROUP_MEMBERS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -175,6 +180,11 @@ const words: Record<ErrorCode, string> = {
   TOTP_ENROLMENT_REQUIRED: 'This server requires two-step sign-in: set it up first (cytoshare totp enable).',
   TOTP_ALREADY_ON: 'Two-step sign-in is already on for this account; turn it off first to set up a new app.',
   TOTP_NOT_ON: 'Two-step sign-in is not set up (or not waiting for its first code) on this account.',
+  UNKNOWN_GROUP: 'No group of yours has that name or id.',
+  NOT_A_GROUP_MEMBER: 'That person is not a member of the group.',
+  NOT_SHARED_WITH_GROUP: 'The experiment is not shared with that group.',
+  TOO_MANY_GROUPS: 'You own as many groups as an account may; delete one first.',
+  TOO_MANY_GROUP_MEMBERS: 'The group has as many members as a group may.',
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -99,6 +99,10 @@ export const ServerLimitsSchema = z
     historyEntriesPerAnswer: z.number().int().positive(),
     /** Shares one account may have waiting for a connection to be accepted (each sent a connection request); more are TOO_MANY_WAITING_SHARES. */
     waitingSharesPerAccount: z.number().int().positive(),
+    /** Groups one account may own; more are TOO_MANY_GROUPS. */
+    groupsPerAccount: z.number().int().positive(),
+    /** Members of one group, its owner included; more are TOO_MANY_GROUP_MEMBERS. Each member is mirrored into every experiment shared with the group. */
+    membersPerGroup: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -145,6 +149,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   reviewPagesPerLinkPerMinute: 30,
   historyEntriesPerAnswer: 1_000,
   waitingSharesPerAccount: 100,
+  groupsPerAccount: 50,
+  membersPerGroup: 500,
 };
 
 export type LimitName = keyof ServerLimits;

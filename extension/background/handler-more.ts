@@ -10,7 +10,7 @@ type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
   | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'createReviewLink' | 'reviewLinks' | 'revokeReviewLink' | 'uploadTicket' | 'download' | 'density' | 'refresh'
   | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword'
-  | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable';
+  | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable' | 'groups' | 'shareGroup';
 
 export const moreHandlers: Pick<Handlers, More> = {
   projects: (_req, core) => core.projects(),
@@ -34,6 +34,8 @@ export const moreHandlers: Pick<Handlers, More> = {
     await core.reviewLinks().revokeReviewLink(req.id, req.linkId);
     return null;
   },
+  groups: (_req, core) => core.groups(),
+  shareGroup: (req, core) => core.shareWithGroup({ experimentId: req.id, group: req.group, ...(req.unshare ? { unshare: true } : {}) }),
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
   // A one-time URL: the browser streams the file to disk, however large, and the page never

@@ -28,7 +28,7 @@ export type HandlerCore = ClientCore & {
     | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
     | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'totp' | 'reviewLinks' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
-    | 'sharePeople' | 'waitingShares'
+    | 'sharePeople' | 'waitingShares' | 'groups' | 'shareWithGroup'
   >;
 
 export type HandlerContext = {

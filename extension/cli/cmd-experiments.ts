@@ -12,6 +12,7 @@ import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
 import { isBulkShare, runBulkShare } from './cmd-share-bulk.ts';
 import { SHARE_FLAGS, shareOptions } from './share-options.ts';
+import { runGroupShare } from './cmd-groups.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
 export function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
@@ -114,6 +115,8 @@ export async function runSharing(ctx: Ctx): Promise<Exit> {
   switch (command) {
     case 'share':
     case 'unshare': {
+      const [rawId, named] = ctx.args.positionals.slice(1);
+      if (rawId !== undefined && named?.startsWith('@')) return runGroupShare(ctx, command, rawId, named.slice(1));
       onlyFlags(ctx.args, command === 'share' ? [...SHARE_FLAGS] : []);
       const [raw, user] = args(ctx, 1, 2, `${command} ID USER`);
       const expId = id(raw);

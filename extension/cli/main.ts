@@ -10,6 +10,7 @@ import { runConnectionAction, runConnections } from './cmd-connections.ts';
 import { runProject } from './cmd-projects.ts';
 import { runFile } from './cmd-files.ts';
 import { runReviewLink } from './cmd-review-links.ts';
+import { runGroup } from './cmd-groups.ts';
 import { runAudit } from './cmd-audit.ts';
 import { runFigure } from './cmd-figures.ts';
 import { runLifecycle } from './cmd-lifecycle.ts';
@@ -55,6 +56,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   prefs: runPrefs,
   file: runFile,
   'review-link': runReviewLink,
+  group: runGroup,
   audit: runAudit,
   figure: runFigure,
   trash: runLifecycle,

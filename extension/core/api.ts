@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GroupCreated, GroupShareAnswer, GroupSummary, type GroupShareRequest } from '../../shared/schemas/groups.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import {
   AddressState,
@@ -152,6 +153,25 @@ export class Api {
       next = page.next ?? null;
     }
     return { experimentId: first.experimentId, entries, verification: first.verification };
+  }
+  // Groups (sync-server/http/group-routes.ts)
+  groups(): Promise<GroupSummary[]> {
+    return this.call('GET', '/api/groups', z.array(GroupSummary));
+  }
+  createGroup(name: string): Promise<{ id: string }> {
+    return this.call('POST', '/api/groups', GroupCreated, { name });
+  }
+  group(id: string): Promise<GroupSummary> {
+    return this.call('GET', `/api/groups/${encodeURIComponent(id)}`, GroupSummary);
+  }
+  groupMember(id: string, user: string, remove: boolean): Promise<GroupSummary> {
+    return this.call('POST', `/api/groups/${encodeURIComponent(id)}/members`, GroupSummary, { user, ...(remove ? { remove } : {}) });
+  }
+  deleteGroup(id: string): Promise<void> {
+    return this.call('DELETE', `/api/groups/${encodeURIComponent(id)}`, null);
+  }
+  shareWithGroup(request: GroupShareRequest): Promise<GroupShareAnswer> {
+    return this.call('POST', '/api/groups/share', GroupShareAnswer, request);
   }
   revokeReviewLink(experimentId: string, linkId: string): Promise<void> {
     return this.call('DELETE', `/api/experiments/${experimentId}/review-links/${encodeURIComponent(linkId)}`, null);

@@ -9,6 +9,7 @@ import type { Figure } from '../../shared/schemas/figures.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import type { AddressState, CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
 import type { HistoryAnswer } from '../../shared/audit/history-chain.ts';
+import type { GroupShareAnswer, GroupShareRequest, GroupSummary } from '../../shared/schemas/groups.ts';
 import type { UploadResult } from '../../shared/schemas/files.ts';
 import type { DensityAnswer, DensityQuery } from '../../shared/plot/answer.ts';
 import {
@@ -426,6 +427,18 @@ export class CytoshareCore implements ClientCore {
   history(experimentId: string): Promise<HistoryAnswer> {
     this.requireSession();
     return this.api().history(experimentId);
+  }
+
+  /** The user's groups (owned or joined); online only, groups live on the server. */
+  groups(): Promise<GroupSummary[]> {
+    this.requireSession();
+    return this.api().groups();
+  }
+
+  /** Shares the experiment with one of the user's groups (or, with `unshare`, stops); online only. */
+  shareWithGroup(request: GroupShareRequest): Promise<GroupShareAnswer> {
+    this.requireSession();
+    return this.api().shareWithGroup(request);
   }
 
   /** The user's projects as their index lists them. */

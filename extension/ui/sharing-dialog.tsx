@@ -11,6 +11,7 @@ import { CopyLinks } from './sharing/copy-link.tsx';
 import { PublicSection } from './sharing/public-section.tsx';
 import { ReviewLinks } from './sharing/review-links.tsx';
 import { ShareForm } from './sharing/share-form.tsx';
+import { GroupRows, groupSuggestions } from './sharing/group-rows.tsx';
 import { useAction } from './use-action.ts';
 
 /**
@@ -32,13 +33,19 @@ type Loaded = {
 };
 
 async function load(id: string): Promise<Loaded> {
-  const [view, state, sharePeople] = await Promise.all([send({ type: 'show', id }), send({ type: 'state' }), send({ type: 'sharePeople' })]);
+  // Groups live on the server: offline, the dialog simply suggests none.
+  const [view, state, sharePeople, groups] = await Promise.all([
+    send({ type: 'show', id }),
+    send({ type: 'state' }),
+    send({ type: 'sharePeople' }),
+    send({ type: 'groups' }).catch(() => []),
+  ]);
   const names = new Map<string, string>();
   const linked = view.family.filter((f) => f !== id);
   if (linked.length > 0) for (const row of (await send({ type: 'list', filter: 'all', ids: linked })).rows) names.set(row.id, row.name);
   const drafts = state.drafts.filter((d) => d.experimentId === id && d.kind === 'intent');
   const waiting = sharePeople.waiting.filter((w) => w.experimentId === id);
-  return { view, drafts, names, people: sharePeople.people, waiting, server: state.account?.server ?? null, premium: state.mode === 'premium' };
+  return { view, drafts, names, people: [...sharePeople.people, ...groupSuggestions(groups)], waiting, server: state.account?.server ?? null, premium: state.mode === 'premium' };
 }
 
 export function SharingDialog({ id, onClose }: { id: string; onClose: () => void }) {
@@ -135,6 +142,7 @@ function SharingBody({ view, drafts, names, people, waiting, server, premium, ac
           ))}
         </ul>
       )}
+      <GroupRows view={view} lock={lock} onRemove={(group) => act({ type: 'shareGroup', id: view.id, group, unshare: true })} />
       <ShareForm id={view.id} people={people} exclude={listed} lock={lock} premium={premium} />
       <PublicSection
         name={view.name}

@@ -3,6 +3,7 @@ import { AccessLevel } from '../schemas/entities.ts';
 import type { ProjectPolicy, ProjectState } from '../schemas/project.ts';
 import { ErrorCode } from '../codes.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
+import { groupsGiving } from './group-access.ts';
 
 /**
  * Who reaches an experiment and how, strongest source first: owner, direct full
@@ -14,6 +15,7 @@ export function accessOf(exp: SharingState, username: string, project?: ProjectS
   if (exp.owner === username) return AccessLevel.owner;
   if (exp.trashed) return AccessLevel.none;
   if (Object.hasOwn(exp.grants, username)) return AccessLevel.full;
+  if (groupsGiving(exp, username).length > 0) return AccessLevel.full;
   const role = project && project.id === exp.projectId ? roleIn(project, username) : undefined;
   if (role === 'manager' || (role !== undefined && project?.policy.access === 'full')) return AccessLevel.full;
   if (role !== undefined) return AccessLevel.restricted;
@@ -92,7 +94,9 @@ export function capabilitiesOf(exp: SharingState, actor: Actor, project?: Projec
 export type RestrictedRights = { download: boolean; illustrate: boolean; clone: 'disabled' | 'files-only' | 'full' };
 export type AccessRow = {
   user: string;
-  via: 'owner' | 'direct' | 'project-manager' | 'project-member';
+  via: 'owner' | 'direct' | 'project-manager' | 'project-member' | 'group';
+  /** For access through a group: the group's name (the first by id when several give it). */
+  group?: string;
   /** For the project's people: their role, and (when the policy is known) full or restricted access. */
   role?: ProjectState['members'][string];
   level?: 'full' | 'restricted';
@@ -117,7 +121,14 @@ export function accessList(exp: SharingState, project?: (Pick<ProjectState, 'id'
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([user, role]): AccessRow => ({ user, via: role === 'manager' ? 'project-manager' : 'project-member', role, ...projectLevel(exp, user, project) }))
       : [];
-  return [{ user: exp.owner, via: 'owner' as const }, ...direct, ...viaProject];
+  const viaGroup = groupRows(exp, new Set([...listed, ...viaProject.map((row) => row.user)]));
+  return [{ user: exp.owner, via: 'owner' as const }, ...direct, ...viaProject, ...viaGroup];
+}
+
+/** Group members not listed otherwise, each with the group's name. */
+function groupRows(exp: SharingState, listed: ReadonlySet<string>): AccessRow[] {
+  const users = Object.values(exp.groups ?? {}).flatMap((g) => g.members).filter((user) => !listed.has(user));
+  return [...new Set(users)].sort().map((user) => ({ user, via: 'group', group: exp.groups?.[groupsGiving(exp, user)[0] ?? '']?.name ?? '' }));
 }
 
 function projectLevel(exp: SharingState, user: string, project: Pick<ProjectState, 'id' | 'members'> & { policy?: ProjectPolicy }): Pick<AccessRow, 'level' | 'rights'> {

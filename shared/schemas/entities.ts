@@ -44,6 +44,19 @@ export const Grant = z.strictObject({ by: Username, at: z.number().int().nonnega
 export type Grant = z.infer<typeof Grant>;
 
 /**
+ * A group holding access to an experiment (see schemas/groups.ts): the server mirrors the
+ * group's current members, so every reader computes access alike and a member added or removed
+ * gains or loses access at once, with no per-person grant to rewrite.
+ */
+export const GroupGrant = z.strictObject({
+  name: singleLine('a group name').trim().min(1).max(100),
+  members: z.array(Username).max(10_000),
+  by: Username,
+  at: z.number().int().nonnegative(),
+});
+export type GroupGrant = z.infer<typeof GroupGrant>;
+
+/**
  * The server-owned sharing state of one experiment: the input of every access rule. It lives
  * in the server's database and is mirrored into the experiment document's `sharing` map.
  */
@@ -57,6 +70,8 @@ export const SharingState = z.strictObject({
   clonedFrom: ExperimentId.nullable(),
   projectId: z.string().nullable(),
   trashed: z.boolean(),
+  /** Groups shared with, by group id; absent when none. */
+  groups: z.record(z.string().regex(/^g-[0-9a-f]{16}$/), GroupGrant).optional(),
 });
 export type SharingState = z.infer<typeof SharingState>;
 

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import { docName, ExperimentRoot, IndexRoot, type ProjectListEntry } from '../../shared/doc-layout.ts';
 import { accessOf } from '../../shared/rules/access.ts';
+import { groupMembersOf } from '../../shared/rules/group-access.ts';
 import { INDEX_TAG_VALUES_MAX, IndexEntry, type CatalogEntry, type ListFacts } from '../../shared/schemas/index-entry.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Rooms } from '../sync/rooms.ts';
@@ -30,7 +31,7 @@ export function indexEntryFor(
     curated: exp.curated,
     projectId: exp.projectId,
     parentId: exp.parentId,
-    sharedWithOthers: Object.keys(exp.grants).some((user) => user !== exp.owner),
+    sharedWithOthers: [...Object.keys(exp.grants), ...groupMembersOf(exp)].some((user) => user !== exp.owner),
     trashed: exp.trashed,
     sharedAt: mine ? null : (grant?.at ?? null),
     // Only a direct share lands in the Inbox; project experiments arrive already "viewed".
@@ -72,11 +73,11 @@ export async function publishedFacts(rooms: Rooms, owner: string, id: string): P
   });
 }
 
-/** Everyone who may hold the experiment in their index: owner, grantees, project members. */
+/** Everyone who may hold the experiment in their index: owner, grantees, project members, members of groups shared with. */
 export function holdersOf(exp: ExperimentRecord | null, project: ProjectState | null = null): string[] {
   if (!exp) return [];
   const members = project && project.id === exp.projectId ? Object.keys(project.members) : [];
-  return [exp.owner, ...Object.keys(exp.grants), ...members];
+  return [exp.owner, ...Object.keys(exp.grants), ...members, ...groupMembersOf(exp)];
 }
 
 /**

@@ -24,11 +24,14 @@ import { accountRoutes } from './account-routes.ts';
 import { totpRoutes } from './totp-routes.ts';
 import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
 import { handleHistoryApi } from './history-route.ts';
+import { handleGroupApi } from './group-routes.ts';
+import type { Groups } from '../effects/group-effects.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
 export type HttpDeps = FileDeps & {
   intents: IntentExecutor;
+  groups: Groups;
   connections: Connections;
   proofs: EmailProofs;
   log: Logger;
@@ -188,6 +191,7 @@ const cors = {
 /** Routes that take the rest of the path as arguments. */
 function prefixRoute(full: string): Route | undefined {
   if (full.startsWith('/review/')) return (rq, rs, d) => handleReviewPage(rq, rs, d, full.slice('/review/'.length).split('/'));
+  if (full === '/api/groups' || full.startsWith('/api/groups/')) return (rq, rs, d) => handleGroupApi(rq, rs, d, full.slice('/api/groups'.length).split('/').slice(1));
   if (!full.startsWith('/api/experiments/')) return undefined;
   const [experimentId = '', kind, ...rest] = full.slice('/api/experiments/'.length).split('/');
   if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, experimentId, rest);

@@ -97,6 +97,9 @@ export interface PgSchema {
     created_at: number;
     decided_at: number | null;
   };
+  user_groups: { id: string; name: string; owner: string; created_at: number };
+  group_members: { group_id: string; username: string; added_at: number };
+  group_grants: { experiment_id: string; group_id: string; granted_by: string; granted_at: number };
 }
 
 /**
@@ -308,7 +311,6 @@ const migrations: string[] = [
     PRIMARY KEY (username, code_hash)
   );
   `,
-
   // File tickets in the database, so that one issued by a server node is good at every node.
   `
   CREATE TABLE file_tickets (
@@ -320,6 +322,26 @@ const migrations: string[] = [
   );
   CREATE INDEX file_tickets_by_user ON file_tickets (username, expires_at);
   CREATE INDEX file_tickets_expiry ON file_tickets (expires_at);
+  `,
+  // Groups (a lab, a course): members (the owner among them) and experiments shared with a group.
+  `
+  CREATE TABLE user_groups (id text PRIMARY KEY, name text NOT NULL, owner text NOT NULL, created_at bigint NOT NULL);
+  CREATE INDEX user_groups_by_owner ON user_groups (owner);
+  CREATE TABLE group_members (
+    group_id text NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    username text NOT NULL,
+    added_at bigint NOT NULL,
+    PRIMARY KEY (group_id, username)
+  );
+  CREATE INDEX group_members_by_user ON group_members (username);
+  CREATE TABLE group_grants (
+    experiment_id text NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    group_id text NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    granted_by text NOT NULL,
+    granted_at bigint NOT NULL,
+    PRIMARY KEY (experiment_id, group_id)
+  );
+  CREATE INDEX group_grants_by_group ON group_grants (group_id);
   `,
 ];
 

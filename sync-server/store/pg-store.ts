@@ -9,6 +9,7 @@ import { pgFileTickets } from './pg-file-tickets.ts';
 import { pgReviewLinks } from './pg-review-links.ts';
 import { pgHistory } from './pg-history.ts';
 import { pgTotp } from './pg-totp.ts';
+import { pgGroups } from './pg-groups.ts';
 import { pgWaitingShares } from './pg-waiting-shares.ts';
 import type { DocumentLog, Store, StoreTx, UpdateLog } from './store.ts';
 
@@ -35,7 +36,8 @@ export function pgPool(url: string): pg.Pool {
 
 /** Every relational method over `db`: the pool, or one unit of work's transaction. */
 function records(db: Kysely<PgSchema>): StoreTx {
-  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db) };
+  const sharing = pgSharing(db);
+  return { ...pgAccounts(db), ...sharing, ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db), ...pgGroups(db, sharing) };
 }
 
 /**

@@ -289,3 +289,24 @@ migrations.push(`
   CREATE INDEX file_tickets_by_user ON file_tickets(username, expires_at);
   CREATE INDEX file_tickets_expiry ON file_tickets(expires_at);
 `);
+
+/** Groups (a lab, a course): members (the owner among them) and experiments shared with a group. */
+migrations.push(`
+  CREATE TABLE user_groups (id TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE INDEX user_groups_by_owner ON user_groups(owner);
+  CREATE TABLE group_members (
+    group_id TEXT NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    username TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (group_id, username)
+  );
+  CREATE INDEX group_members_by_user ON group_members(username);
+  CREATE TABLE group_grants (
+    experiment_id TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    group_id TEXT NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    granted_by TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    PRIMARY KEY (experiment_id, group_id)
+  );
+  CREATE INDEX group_grants_by_group ON group_grants(group_id);
+`);

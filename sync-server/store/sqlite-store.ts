@@ -10,6 +10,7 @@ import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteFileTickets } from './sqlite-file-tickets.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { sqliteTotp } from './sqlite-totp.ts';
+import { sqliteGroups } from './sqlite-groups.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
 import { SqliteUpdateLog } from './sqlite-update-log.ts';
@@ -68,8 +69,13 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db)) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteGroups(db, ownExperimentReaders(records))) as unknown as Store;
   return gate.guard(store, log);
+}
+
+/** The store's experiment readers, bound before `sqliteGroups` puts its own (with group grants) over them. */
+function ownExperimentReaders(records: SqliteStore): Pick<StoreTx, 'getExperiment' | 'getFamily'> {
+  return { getExperiment: records.getExperiment.bind(records), getFamily: records.getFamily.bind(records) };
 }
 
 /**
@@ -154,6 +160,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteWaitingShares>
       | keyof ReturnType<typeof sqliteTotp>
       | keyof ReturnType<typeof sqliteFileTickets>
+      | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily'>
     >
 {
   private readonly st;

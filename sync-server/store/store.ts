@@ -1,5 +1,6 @@
 import type { Grant, ServerMode, SharingState } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
+import type { GroupRecord } from '../../shared/schemas/groups.ts';
 import type { ChainHead, HistoryEntry, HistoryFields } from '../../shared/audit/history-chain.ts';
 
 /** `email` is the address in force, which the account has proved; '' while it has proved none. */
@@ -376,4 +377,23 @@ export interface StoreTx {
   /** Whether every account must use two-step sign-in (server-wide, set by `cytoshare admin require-totp`). */
   totpRequired(): Promise<boolean>;
   setTotpRequired(on: boolean): Promise<void>;
+
+  // Groups (sync-server/store/sqlite-groups.ts, pg-groups.ts). A group's owner is one of its
+  // members; a group shared with an experiment is one row, read back into `SharingState.groups`
+  // by `getExperiment` and `getFamily` with the group's members as they are now.
+  /** Stores a new group with its members (the owner among them). */
+  createGroup(group: GroupRecord): Promise<void>;
+  getGroup(id: string): Promise<GroupRecord | null>;
+  /** Groups the user owns or belongs to, by name. */
+  groupsOf(username: string): Promise<GroupRecord[]>;
+  ownedGroupCount(username: string): Promise<number>;
+  /** Adds (`member` true) or removes a member; false when that changed nothing. */
+  setGroupMember(groupId: string, username: string, member: boolean, at: number): Promise<boolean>;
+  /** Deletes the group, its members and every share with it. */
+  deleteGroup(id: string): Promise<void>;
+  saveGroupGrant(experimentId: string, groupId: string, by: string, at: number): Promise<void>;
+  /** False if the experiment was not shared with the group. */
+  deleteGroupGrant(experimentId: string, groupId: string): Promise<boolean>;
+  /** Experiments shared with the group. */
+  groupExperiments(groupId: string): Promise<string[]>;
 }

@@ -444,6 +444,65 @@ for (const adapter of ADAPTERS) {
       });
     });
 
+    describe('groups', () => {
+      const lab = { id: 'g-00000000000000aa', name: 'lab', owner: 'gina', members: ['mia', 'gina'], createdAt: 4 };
+
+      it('keeps a group with its owner among its members, lists it for each member, and counts what an account owns', async () => {
+        await store.createGroup(lab);
+        await store.createGroup({ ...lab, id: 'g-00000000000000bb', name: 'course', members: [] });
+        expect(await store.getGroup(lab.id)).toEqual({ ...lab, members: ['gina', 'mia'] });
+        expect(await store.getGroup('g-0000000000000000')).toBeNull();
+        expect((await store.groupsOf('gina')).map((g) => g.name)).toEqual(['course', 'lab']);
+        expect((await store.groupsOf('mia')).map((g) => g.id)).toEqual([lab.id]);
+        expect(await store.groupsOf('sam')).toEqual([]);
+        expect(await store.ownedGroupCount('gina')).toBe(2);
+        expect(await store.ownedGroupCount('mia')).toBe(0);
+      });
+
+      it('adds and removes members, saying whether anything changed', async () => {
+        await store.createGroup(lab);
+        expect(await store.setGroupMember(lab.id, 'max', true, 5)).toBe(true);
+        expect(await store.setGroupMember(lab.id, 'max', true, 6)).toBe(false);
+        expect(await store.setGroupMember(lab.id, 'mia', false, 7)).toBe(true);
+        expect(await store.setGroupMember(lab.id, 'mia', false, 8)).toBe(false);
+        expect((await store.getGroup(lab.id))?.members).toEqual(['gina', 'max']);
+      });
+
+      it('reads a group share back into the sharing state with the members as they are now, and forgets it with the group', async () => {
+        await store.createGroup(lab);
+        await store.addUser(user('olivia'));
+        await store.saveExperiments([experiment('e1', 'olivia'), experiment('e2', 'olivia', { parentId: 'e1' })]);
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 9);
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 10);
+        expect((await store.getExperiment('e1'))?.groups).toEqual({ [lab.id]: { name: 'lab', members: ['gina', 'mia'], by: 'olivia', at: 9 } });
+        expect((await store.getExperiment('e2'))?.groups).toBeUndefined();
+        await store.setGroupMember(lab.id, 'max', true, 11);
+        const family = await store.getFamily('e2');
+        expect(family.find((e) => e.id === 'e1')?.groups?.[lab.id]?.members).toEqual(['gina', 'max', 'mia']);
+        expect(await store.groupExperiments(lab.id)).toEqual(['e1']);
+        // Saving a record read with its groups leaves the group share as it is.
+        await store.saveExperiments([(await store.getExperiment('e1')) as ExperimentRecord]);
+        expect(await store.groupExperiments(lab.id)).toEqual(['e1']);
+        expect(await store.deleteGroupGrant('e1', lab.id)).toBe(true);
+        expect(await store.deleteGroupGrant('e1', lab.id)).toBe(false);
+        expect((await store.getExperiment('e1'))?.groups).toBeUndefined();
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 12);
+        await store.deleteGroup(lab.id);
+        expect(await store.getGroup(lab.id)).toBeNull();
+        expect((await store.getExperiment('e1'))?.groups).toBeUndefined();
+        expect(await store.groupsOf('mia')).toEqual([]);
+      });
+
+      it('drops the group shares of a deleted experiment', async () => {
+        await store.createGroup(lab);
+        await store.addUser(user('olivia'));
+        await store.saveExperiments([experiment('e1', 'olivia')]);
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 9);
+        await store.deleteExperiment('e1');
+        expect(await store.groupExperiments(lab.id)).toEqual([]);
+      });
+    });
+
     describe('FCS files', () => {
       it('stores bytes once by content, touches them when put again, and removes only stale ones', async () => {
         const { blobs } = opened;

@@ -10,7 +10,7 @@ const PAGE = 10;
 
 function whatHappened(e: HistoryEntry): string {
   const d = e.detail !== null && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : {};
-  const parts = [typeof d.user === 'string' ? `with ${d.user}` : '', typeof d.parentId === 'string' ? `under ${d.parentId}` : '', typeof d.via === 'string' ? `(through ${d.via})` : ''];
+  const parts = [typeof d.name === 'string' ? `@${d.name}` : '', typeof d.user === 'string' ? `with ${d.user}` : '', typeof d.parentId === 'string' ? `under ${d.parentId}` : '', typeof d.via === 'string' ? `(through ${d.via})` : ''];
   return [e.action, ...parts].filter((p) => p !== '').join(' ');
 }
 

@@ -12,6 +12,7 @@ const cloneWords = { disabled: 'no cloning', 'files-only': 'may clone the files 
 export function roleOf(row: Row): string {
   if (row.via === 'owner') return 'Owner';
   if (row.via === 'direct') return 'Full access (shared directly)';
+  if (row.via === 'group') return `Full access (through group ${row.group ?? ''})`;
   const role = roleWords[row.role ?? (row.via === 'project-manager' ? 'manager' : 'member')] ?? 'Project member';
   if (row.level === 'full') return `${role} · full access`;
   if (row.level === 'restricted') return `${role} · restricted access`;

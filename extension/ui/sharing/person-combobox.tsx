@@ -101,7 +101,8 @@ export function PersonCombobox(props: {
             >
               <span class="who">{p.user}</span>
               {p.email && <span class="email"> {p.email}</span>}
-              <span class="source"> — {p.connected ? 'connected' : `in ${p.projects.join(', ')}`}</span>
+              {/* A username never starts with @: these are your groups (sharing/group-rows.tsx). */}
+              <span class="source"> — {p.user.startsWith('@') ? `your group, ${p.projects.join(', ')}` : p.connected ? 'connected' : `in ${p.projects.join(', ')}`}</span>
             </li>
           ))}
       </ul>

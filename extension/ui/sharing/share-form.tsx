@@ -23,7 +23,9 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
     const who = user.trim();
     setRefusal(null);
     try {
-      await send({ type: 'share', id, user: who, notify, ...(notify && message.trim() ? { message } : {}), ...(connect ? { connect } : {}) });
+      // `@name` is one of your groups (suggested as you type): shared with the group, not a person.
+      if (who.startsWith('@')) await send({ type: 'shareGroup', id, group: who.slice(1) });
+      else await send({ type: 'share', id, user: who, notify, ...(notify && message.trim() ? { message } : {}), ...(connect ? { connect } : {}) });
       setUser('');
       setMessage('');
       setUnconnected(null);

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '../../shared/codes.ts';
+import { docName } from '../../shared/doc-layout.ts';
+import { applyGroupShare, checkGroupCreate, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
+import type { Verdict } from '../../shared/rules/verdict.ts';
+import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import type { GroupRecord, GroupShareAnswer, GroupShareRequest, GroupSummary } from '../../shared/schemas/groups.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
+import type { ServerLimits } from '../limits.ts';
+import type { ExperimentRecord, Store, StoreTx } from '../store/store.ts';
+import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
+import { sha256Hex } from '../../shared/audit/sha256-node.ts';
+import type { Rooms } from '../sync/rooms.ts';
+import type { Connections } from './connections.ts';
+import { sharingOf } from './experiment-intents.ts';
+import { holdersOf, refreshProjections } from './projections.ts';
+
+export type GroupDeps = {
+  store: Store;
+  rooms: Rooms;
+  connections: Connections;
+  mode: () => ServerMode;
+  limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup'>;
+  /** Runs work in the intents' turn, so a group change is never interleaved with a share being decided. */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+};
+
+/** A refused group request: the rules' code, for the route to answer. */
+export class GroupRefused extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+function orRefuse(verdict: Verdict): void {
+  if (!verdict.ok) throw new GroupRefused(verdict.code, verdict.message);
+}
+
+export const summaryOf = (group: GroupRecord, actor: Actor): GroupSummary => ({
+  id: group.id,
+  name: group.name,
+  owner: group.owner,
+  members: [...group.members].sort(),
+  mine: group.owner === actor.username,
+});
+
+/**
+ * Groups and the access they give. Every change runs in the intents' turn; a change of members
+ * is mirrored at once into each experiment shared with the group (whose room cuts off the
+ * sockets of whoever lost access, as an unshare does) and into the members' indexes.
+ */
+export class Groups {
+  constructor(private readonly deps: GroupDeps) {}
+
+  list(actor: Actor): Promise<GroupSummary[]> {
+    return this.deps.store.groupsOf(actor.username).then((groups) => groups.map((g) => summaryOf(g, actor)));
+  }
+
+  async show(actor: Actor, id: string): Promise<GroupSummary> {
+    const group = await this.deps.store.getGroup(id);
+    orRefuse(checkGroupView(group, actor));
+    return summaryOf(group as GroupRecord, actor);
+  }
+
+  create(actor: Actor, name: string): Promise<{ id: string }> {
+    return this.deps.exclusive(async () => {
+      orRefuse(checkGroupCreate(await this.deps.store.ownedGroupCount(actor.username), this.deps.limits.groupsPerAccount));
+      const id = `g-${randomBytes(8).toString('hex')}`;
+      await this.deps.store.createGroup({ id, name, owner: actor.username, members: [actor.username], createdAt: Date.now() });
+      return { id };
+    });
+  }
+
+  /** Adds or removes a member; on a premium server the owner must be connected with a newcomer. */
+  member(actor: Actor, id: string, ref: string, remove: boolean): Promise<GroupSummary> {
+    return this.deps.exclusive(async () => {
+      const { store } = this.deps;
+      const group = await store.getGroup(id);
+      const user = (await store.findUser(ref))?.username ?? null;
+      if (remove) orRefuse(checkMemberRemove(group, actor, user));
+      else {
+        const connected = this.deps.mode() === 'premium' ? await this.deps.connections.isConnectedSet(actor.username) : null;
+        orRefuse(checkMemberAdd(group, actor, { user, maxMembers: this.deps.limits.membersPerGroup, ...(connected ? { isConnected: (u: string) => connected.has(u) } : {}) }));
+      }
+      const changed = await store.setGroupMember(id, user as string, !remove, Date.now());
+      if (changed) await this.mirror(actor, id, remove ? [user as string] : [], remove ? [] : [user as string]);
+      return summaryOf((await store.getGroup(id)) as GroupRecord, actor);
+    });
+  }
+
+  delete(actor: Actor, id: string): Promise<void> {
+    return this.deps.exclusive(async () => {
+      const group = await this.deps.store.getGroup(id);
+      orRefuse(checkGroupManage(group, actor));
+      const experiments = await this.deps.store.groupExperiments(id);
+      await this.deps.store.deleteGroup(id);
+      await this.mirrorExperiments(experiments, (group as GroupRecord).members);
+    });
+  }
+
+  /** `share ID @GROUP` and its removal: the group share is one record, cascading over the linked family. */
+  share(actor: Actor, request: GroupShareRequest): Promise<GroupShareAnswer> {
+    return this.deps.exclusive(async () => {
+      const { store } = this.deps;
+      const group = findGroupRef(await store.groupsOf(actor.username), request.group);
+      const family = await store.getFamily(request.experimentId);
+      const experiments = new Map(family.map((e) => [e.id, e]));
+      const projects = await projectsOf(store, family);
+      const unshare = request.unshare === true;
+      const plan = planGroupShare(request.experimentId, group, unshare, actor, { experiments, projects });
+      const action = unshare ? 'unshare-group' : 'share-group';
+      const now = Date.now();
+      if (!plan.verdict.ok) {
+        // A refusal on an experiment that exists is a sharing decision of it, recorded like any.
+        if (experiments.has(request.experimentId)) {
+          await recordDecision(store, actor, action, [request.experimentId], { group: request.group }, plan.verdict.code, now);
+        }
+        orRefuse(plan.verdict);
+      }
+      const target = group as GroupRecord;
+      await store.transaction(async (tx) => {
+        for (const id of plan.affected) {
+          if (unshare) await tx.deleteGroupGrant(id, target.id);
+          else await tx.saveGroupGrant(id, target.id, actor.username, now);
+        }
+        await recordDecision(tx, actor, action, [...new Set([request.experimentId, ...plan.affected])], { group: target.id, name: target.name }, null, now);
+      });
+      const before = family.filter((e) => plan.affected.includes(e.id)).flatMap((e) => holdersOf(e, e.projectId ? (projects.get(e.projectId) ?? null) : null));
+      await this.mirrorExperiments(plan.affected, before);
+      // Members are connected with the experiment's people as a direct grantee is (see README "Groups").
+      if (!unshare && plan.affected.length > 0) await this.connectMembers(plan.affected, target.members);
+      return { group: target.id, affected: plan.affected, skipped: plan.skipped };
+    });
+  }
+
+  /** After a change of members: every experiment shared with the group gets its new access, and says so in its history. */
+  private async mirror(actor: Actor, groupId: string, left: string[], joined: string[]): Promise<void> {
+    const experiments = await this.deps.store.groupExperiments(groupId);
+    if (experiments.length > 0) {
+      const [action, user] = left.length > 0 ? ['group-member-removed', left[0]] : ['group-member-added', joined[0]];
+      await recordDecision(this.deps.store, actor, action as string, experiments, { group: groupId, user }, null, Date.now());
+    }
+    await this.mirrorExperiments(experiments, left);
+    if (joined.length > 0 && experiments.length > 0) await this.connectMembers(experiments, joined);
+  }
+
+  /**
+   * Installs each experiment's sharing state (with its groups' current members) in its room,
+   * which closes the sockets of whoever may no longer read it, then rewrites the indexes of
+   * everyone who held it before (`before`) or holds it now.
+   */
+  private async mirrorExperiments(ids: string[], before: string[]): Promise<void> {
+    const { store, rooms } = this.deps;
+    for (const id of ids) {
+      const record = await store.getExperiment(id);
+      if (!record) continue;
+      const project = record.projectId ? await store.getProject(record.projectId) : null;
+      // `groups` always written, so a share with the last group removed clears the mirror too.
+      await rooms.with(docName.experiment(id), (room) => room.setSharing({ ...sharingOf(record), groups: record.groups ?? {} }, project));
+    }
+    await refreshProjections(store, rooms, ids, before);
+    await this.deps.connections.refresh(before);
+  }
+
+  private async connectMembers(experimentIds: string[], newcomers: string[]): Promise<void> {
+    const people = new Set<string>();
+    for (const id of experimentIds) {
+      const record = await this.deps.store.getExperiment(id);
+      if (record) holdersOf(record).forEach((u) => people.add(u));
+    }
+    await this.deps.connections.autoConnect([...people], newcomers);
+  }
+}
+
+/**
+ * Records a group decision in the audit log and in each experiment's hash-chained history (the
+ * same entries an intent gets), in one write: a share with a group, its removal, a refusal, and
+ * a member added or removed (which changes who reaches each experiment shared with the group).
+ */
+async function recordDecision(store: StoreTx, actor: Actor, action: string, experimentIds: string[], detail: Record<string, unknown>, code: string | null, at: number): Promise<void> {
+  const who = actor.username;
+  const verdict = code === null ? 'accepted' : 'refused';
+  const entries: HistoryFields[] = experimentIds.map((experimentId) => ({ experimentId, at, actor: who, action, verdict, code, detail }));
+  const draftId = `group-${randomBytes(12).toString('base64url')}`;
+  await store.saveIntentResult(
+    who,
+    draftId,
+    JSON.stringify({ ok: code === null, action, experimentIds, ...(code ? { code } : {}) }),
+    { at, actor: who, action, experimentId: experimentIds[0] ?? null, verdict, code, detail },
+    { entries, link: (head, fields) => nextLink(sha256Hex, head, fields) },
+  );
+}
+
+async function projectsOf(store: Store, experiments: ExperimentRecord[]): Promise<Map<string, ProjectState>> {
+  const out = new Map<string, ProjectState>();
+  for (const id of new Set(experiments.flatMap((e) => (e.projectId ? [e.projectId] : [])))) {
+    const project = await store.getProject(id);
+    if (project) out.set(id, project);
+  }
+  return out;
+}
