@@ -276,3 +276,9 @@ migrations.push(`
     PRIMARY KEY (username, code_hash)
   );
 `);
+
+/** Roles per person: a direct share gives full access (every grant until now) or viewer access. */
+migrations.push(`
+  ALTER TABLE grants ADD COLUMN role TEXT NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
+  ALTER TABLE waiting_shares ADD COLUMN role TEXT NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
+`);
