@@ -133,7 +133,8 @@ export function accessList(exp: SharingState, project?: (Pick<ProjectState, 'id'
   const direct = Object.keys(exp.grants)
     .filter((user) => user !== exp.owner)
     .sort()
-    .map((user) => ({ user, via: 'direct' as const, role: grantRole(exp.grants[user] as Grant) }));
+    // A direct row names its role only when it is not the default, full access.
+    .map((user) => ({ user, via: 'direct' as const, ...(grantRole(exp.grants[user] as Grant) === 'viewer' ? { role: 'viewer' as const } : {}) }));
   const listed = new Set([exp.owner, ...direct.map((d) => d.user)]);
   const viaProject =
     project && project.id === exp.projectId
