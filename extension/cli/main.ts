@@ -11,6 +11,7 @@ import { runProject } from './cmd-projects.ts';
 import { runFile } from './cmd-files.ts';
 import { runReviewLink } from './cmd-review-links.ts';
 import { runAudit } from './cmd-audit.ts';
+import { runAccess } from './cmd-access.ts';
 import { runFigure } from './cmd-figures.ts';
 import { runLifecycle } from './cmd-lifecycle.ts';
 import { runArchive } from './cmd-archive.ts';
@@ -56,6 +57,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   file: runFile,
   'review-link': runReviewLink,
   audit: runAudit,
+  access: runAccess,
   figure: runFigure,
   trash: runLifecycle,
   restore: runLifecycle,

@@ -1,6 +1,6 @@
 import type { AccessRow } from '../../shared/rules/access.ts';
 import type { ExperimentContent } from '../../shared/doc-layout.ts';
-import type { Gate, SharingState } from '../../shared/schemas/entities.ts';
+import type { Gate, GrantRole, SharingState } from '../../shared/schemas/entities.ts';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
 import type { Intent } from '../../shared/schemas/intents.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
@@ -83,7 +83,7 @@ export type Account = { server: string; username: string; email: string; staff: 
 
 export type SyncReport = { settled: Draft[]; pending: Draft[] };
 
-export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean };
+export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean; role?: GrantRole };
 
 export interface ClientCore {
   readonly account: Account | null;

@@ -1,0 +1,53 @@
+import type * as Y from 'yjs';
+import { readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
+import { checkExplain, explainAccess, hiddenFrom, type AccessExplanation } from '../../shared/rules/access-explain.ts';
+import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
+import { RuleRefusal } from './contract.ts';
+import type { ExperimentView } from './contract.ts';
+import { experimentView } from './lists.ts';
+
+/**
+ * "Why does this person have access" and "show it as they see it", from the replica: the
+ * experiment's sharing state and its project as the server mirrors them into the document. Only
+ * the owner and full access may ask (the rules' sharing right); nobody signs in as anyone.
+ */
+export type AccessPreview = AccessExplanation & {
+  /** What stays out of the person's sight or reach: `experiment` (everything), `history`, `downloads`. */
+  hidden: string[];
+  /** The experiment as the person's client would show it; null when they cannot see it. */
+  view: ExperimentView | null;
+};
+
+/** The experiment's project: the one the user knows, else the people and policy mirrored into its document. */
+function projectOf(doc: Y.Doc | null, state: SharingState, projects: ReadonlyMap<string, ProjectState>): ProjectState | null {
+  if (state.projectId === null) return null;
+  const known = projects.get(state.projectId);
+  if (known) return known;
+  const people = doc ? readProjectPeople(doc) : null;
+  return people?.id === state.projectId && people.policy ? { id: people.id, name: people.id, members: people.members, policy: people.policy } : null;
+}
+
+type Replica = { doc: Y.Doc | null; sharing: SharingState; known: ReadonlyMap<string, SharingState>; fallbackName: string | null; projects: ReadonlyMap<string, ProjectState> };
+
+function decide(replica: Replica, asker: Actor): { state: SharingState; project: ProjectState | null } {
+  const state = (replica.doc ? readSharing(replica.doc, replica.sharing.id) : null) ?? replica.sharing;
+  const project = projectOf(replica.doc, state, replica.projects);
+  const verdict = checkExplain(state, asker, project);
+  if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
+  return { state, project };
+}
+
+export function explainIn(replica: Replica, asker: Actor, user: string): AccessExplanation {
+  const { state, project } = decide(replica, asker);
+  return explainAccess(state, user, project);
+}
+
+export function previewIn(replica: Replica, asker: Actor, user: string): AccessPreview {
+  const { state, project } = decide(replica, asker);
+  const explanation = explainAccess(state, user, project);
+  const projects = new Map(replica.projects);
+  if (project) projects.set(project.id, project);
+  const view = explanation.access === 'none' ? null : experimentView(replica.doc, state, { username: user, staff: false }, replica.known, replica.fallbackName, projects);
+  return { ...explanation, hidden: hiddenFrom(state, user, project), view };
+}
