@@ -1,11 +1,12 @@
 import type * as Y from 'yjs';
-import { readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
+import { readSharing } from '../../shared/doc-layout.ts';
 import { checkExplain, explainAccess, hiddenFrom, type AccessExplanation } from '../../shared/rules/access-explain.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import { RuleRefusal } from './contract.ts';
 import type { ExperimentView } from './contract.ts';
 import { experimentView } from './lists.ts';
+import { replicaProject } from './replica-project.ts';
 
 /**
  * "Why does this person have access" and "show it as they see it", from the replica: the
@@ -19,20 +20,11 @@ export type AccessPreview = AccessExplanation & {
   view: ExperimentView | null;
 };
 
-/** The experiment's project: the one the user knows, else the people and policy mirrored into its document. */
-function projectOf(doc: Y.Doc | null, state: SharingState, projects: ReadonlyMap<string, ProjectState>): ProjectState | null {
-  if (state.projectId === null) return null;
-  const known = projects.get(state.projectId);
-  if (known) return known;
-  const people = doc ? readProjectPeople(doc) : null;
-  return people?.id === state.projectId && people.policy ? { id: people.id, name: people.id, members: people.members, policy: people.policy } : null;
-}
-
 type Replica = { doc: Y.Doc | null; sharing: SharingState; known: ReadonlyMap<string, SharingState>; fallbackName: string | null; projects: ReadonlyMap<string, ProjectState> };
 
 function decide(replica: Replica, asker: Actor): { state: SharingState; project: ProjectState | null } {
   const state = (replica.doc ? readSharing(replica.doc, replica.sharing.id) : null) ?? replica.sharing;
-  const project = projectOf(replica.doc, state, replica.projects);
+  const project = replicaProject(replica.doc, state, replica.projects);
   const verdict = checkExplain(state, asker, project);
   if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   return { state, project };

@@ -68,7 +68,8 @@ export type PendingFields = { name: boolean; purpose: boolean; tags: Array<{ fil
 /** `exp show`: the experiment as the local replica knows it. */
 export type ExperimentView = ExperimentContent &
   Omit<SharingState, 'grants'> & {
-    access: AccessRow[];
+    /** `why`: the access explanation in words, for those who may ask (owner and full access). */
+    access: Array<AccessRow & { why?: string }>;
     /** The FCS files, as the server recorded them on upload. */
     files: Array<{ id: string; name: string; events: number; size: number; channels: Array<{ name: string; label: string | null }> }>;
     /** What the signed-in user may do here, from the shared rules (project policy included). */
