@@ -93,7 +93,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues);
     },
     show: async (req, core) => {
-      const view = await core.show(req.id);
+      const view = await core.show(req.id, { why: true });
       // Live mode syncs only the experiments the pages show, so the replica may lack the family's
       // other documents; the index lists every experiment with its parent, so it completes them.
       const rows = await list(core, { filter: 'all' });

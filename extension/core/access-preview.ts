@@ -43,3 +43,14 @@ export function previewIn(replica: Replica, asker: Actor, user: string): AccessP
   const view = explanation.access === 'none' ? null : experimentView(replica.doc, state, { username: user, staff: false }, replica.known, replica.fallbackName, projects);
   return { ...explanation, hidden: hiddenFrom(state, user, project), view };
 }
+
+/**
+ * The view's access rows, each with its "why" (every source of the person's access, strongest
+ * first), for those who may ask (owner and full access); for anyone else the rows as they are.
+ */
+export function withWhy(view: ExperimentView, replica: Replica): ExperimentView {
+  if (!view.can.manageSharing) return view;
+  const state = (replica.doc ? readSharing(replica.doc, replica.sharing.id) : null) ?? replica.sharing;
+  const project = replicaProject(replica.doc, state, replica.projects);
+  return { ...view, access: view.access.map((row) => ({ ...row, why: explainAccess(state, row.user, project).sources.map((s) => s.detail).join('; ') })) };
+}

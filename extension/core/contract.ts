@@ -94,7 +94,8 @@ export interface ClientCore {
   logout(): Promise<void>;
 
   list(filter: ListFilter, search?: string): Promise<ExperimentRow[]>;
-  show(experimentId: string): Promise<ExperimentView>;
+  /** `why`: each access row also says why the person has access (for owner and full access). */
+  show(experimentId: string, options?: { why?: boolean }): Promise<ExperimentView>;
 
   create(name: string): Promise<{ id: string; draft: Draft }>;
   /** `options`: mail the person (default) with a message; `connect` asks to connect first where needed. */

@@ -23,7 +23,7 @@ import { newExperimentId, newFigureId, newGateId } from './ids.ts';
 import { experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
-import { explainIn, previewIn, type AccessPreview } from './access-preview.ts';
+import { explainIn, previewIn, withWhy, type AccessPreview } from './access-preview.ts';
 import type { AccessExplanation } from '../../shared/rules/access-explain.ts';
 import { sharePeople, waitingShares, type SharePerson } from './share-people.ts';
 import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
@@ -222,9 +222,12 @@ export class CytoshareCore implements ClientCore {
     this.emit({ type: 'sending' });
   }
 
-  async show(experimentId: string): Promise<ExperimentView> {
-    const { doc, sharing, known, fallbackName, projects, drafts } = await this.replicaOf(experimentId);
-    const view = experimentView(doc, sharing, this.actor(), known, fallbackName, projects);
+  /** `why`: each access row also says why the person has access (for owner and full access). */
+  async show(experimentId: string, options: { why?: boolean } = {}): Promise<ExperimentView> {
+    const replica = await this.replicaOf(experimentId);
+    const { doc, sharing, known, fallbackName, projects, drafts } = replica;
+    const shown = experimentView(doc, sharing, this.actor(), known, fallbackName, projects);
+    const view = options.why ? withWhy(shown, replica) : shown;
     const pending = pendingFieldsOf(drafts, experimentId);
     return pending.name || pending.purpose || pending.tags.length > 0 || pending.gates.length > 0 ? { ...view, pendingFields: pending } : view;
   }

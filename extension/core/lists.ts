@@ -3,9 +3,7 @@ import { ExperimentRoot, parseTagKey } from '../../shared/doc-layout.ts';
 import { readCatalogEntries, readContent, readFiles, readIndexEntries, readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
-import { accessList, capabilitiesOf, type AccessRow } from '../../shared/rules/access.ts';
-import { explainAccess } from '../../shared/rules/access-explain.ts';
-import { replicaProject } from './replica-project.ts';
+import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import { compareRows } from './list-order.ts';
@@ -141,7 +139,7 @@ export function experimentView(
     ...rest,
     // The project's people as the server mirrors them into the document, so a collaborator
     // outside the project lists the same people as the owner.
-    access: withWhy(accessList(state, project ?? (doc ? readProjectPeople(doc) : null)), state, caps['manage-sharing'] ? replicaProject(doc, state, projects) : undefined),
+    access: accessList(state, project ?? (doc ? readProjectPeople(doc) : null)),
     files: doc ? readFiles(doc).map((f) => ({ id: f.id, name: f.name, events: f.events, size: f.size, channels: f.channels })) : [],
     can: {
       edit: caps.edit,
@@ -154,13 +152,4 @@ export function experimentView(
     },
     family: familyOf(state.id, known).filter((id) => id !== state.id),
   };
-}
-
-/**
- * Each row's "why" (every source of the person's access, strongest first) for those who may
- * ask; `project` undefined means the viewer may not, and no row says why.
- */
-function withWhy(rows: AccessRow[], state: SharingState, project: ProjectState | null | undefined): Array<AccessRow & { why?: string }> {
-  if (project === undefined) return rows;
-  return rows.map((row) => ({ ...row, why: explainAccess(state, row.user, project).sources.map((s) => s.detail).join('; ') }));
 }

@@ -76,7 +76,7 @@ describe('actions run the shared rules first', () => {
     const view = await core.show(id);
     expect(view.name).toBe('Offline experiment');
     expect(view.tags).toEqual([]);
-    expect(view.access).toEqual([{ user: 'alice', via: 'owner', why: 'owns the experiment' }]);
+    expect(view.access).toEqual([{ user: 'alice', via: 'owner' }]);
   });
 
   it('edit drafts carry the clock range of their own transaction', async () => {
