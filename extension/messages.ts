@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
+import { AccessLevelSchema, ExperimentId, Gate, GrantRole, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
 import { ShareMessage } from '../shared/schemas/intents.ts';
 import { SharePerson } from './core/share-people.ts';
@@ -52,7 +52,9 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
   z.strictObject({ type: z.literal('show'), id }),
   z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
-  z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional(), role: GrantRole.optional() }),
+  /** The experiment as another person would see it (owner and full access only): "View as…". */
+  z.strictObject({ type: z.literal('showAs'), id, user: UserRef }),
   /** The Sharing dialog's suggestions (connections, project colleagues) and the shares waiting for a connection. */
   z.strictObject({ type: z.literal('sharePeople') }),
   /** The user's groups, for `@group` suggestions; and sharing with one (or stopping, `unshare`). */
@@ -204,6 +206,8 @@ export const View = z.object({
     /** Through a group: its name. */
     group: z.string().optional(),
     role: z.string().optional(), level: z.enum(['full', 'restricted']).optional(),
+    /** Why, in words, strongest source first; only for those who may ask (owner, full access). */
+    why: z.string().optional(),
     rights: z.object({ download: z.boolean(), illustrate: z.boolean(), clone: z.enum(['disabled', 'files-only', 'full']) }).optional(),
   })),
   can: z.object({
@@ -225,6 +229,17 @@ export const View = z.object({
   }).optional(),
 });
 export type View = z.infer<typeof View>;
+
+/** "View as…": why the person has access, what is hidden from them, and the experiment as their client shows it. */
+export const AccessPreview = z.object({
+  user: z.string(),
+  access: AccessLevelSchema,
+  sources: z.array(z.object({ via: z.string(), role: z.string(), level: z.string(), detail: z.string() })),
+  decidedBy: z.string().nullable(),
+  hidden: z.array(z.string()),
+  view: View.nullable(),
+});
+export type AccessPreview = z.infer<typeof AccessPreview>;
 
 const Created = z.strictObject({ id: z.string(), draft: Draft });
 const Address = z.object({ email: z.string(), emailVerified: z.boolean(), pendingEmail: z.string().nullable() });
@@ -248,6 +263,7 @@ export const responseSchemas = {
   list: z.strictObject({ rows: z.array(Row), total: z.number().int().nonnegative() }),
   inbox: z.array(Row),
   show: View,
+  showAs: AccessPreview,
   create: Created,
   share: Draft,
   sharePeople: z.strictObject({ people: z.array(SharePerson), waiting: z.array(WaitingShareEntry) }),

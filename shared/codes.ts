@@ -172,7 +172,7 @@ const words: Record<ErrorCode, string> = {
   REVIEW_LINK_EXPIRY: 'A reviewer link must end in the future, and within two years.',
   TOO_MANY_REVIEW_LINKS: 'This experiment has as many live reviewer links as it may; revoke one first.',
   UNKNOWN_REVIEW_LINK: 'This experiment has no reviewer link with that id.',
-  UNKNOWN_ROLE: 'No such access role: experiments are shared with full access (role "full").',
+  UNKNOWN_ROLE: 'No such access role: an experiment is shared with full access (role "full") or to view only (role "viewer").',
   ARCHIVE_INVALID: 'The archive is damaged or unsafe; nothing was imported.',
   AUDIT_TAMPERED: "The experiment's sharing history does not check out: an entry was changed, removed, added or moved.",
   TOTP_REQUIRED: 'This account signs in in two steps: give the code from your authenticator app (or a recovery code).',

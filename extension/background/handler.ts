@@ -25,7 +25,7 @@ export type HandlerCore = ClientCore & {
   disconnect(user: string): Promise<Draft>;
 } & Pick<
     CytoshareCore,
-    | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
+    | 'showAs' | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
     | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'totp' | 'reviewLinks' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
     | 'sharePeople' | 'waitingShares' | 'groups' | 'shareWithGroup'
@@ -93,7 +93,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues);
     },
     show: async (req, core) => {
-      const view = await core.show(req.id);
+      const view = await core.show(req.id, { why: true });
       // Live mode syncs only the experiments the pages show, so the replica may lack the family's
       // other documents; the index lists every experiment with its parent, so it completes them.
       const rows = await list(core, { filter: 'all' });
@@ -103,7 +103,8 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return { ...view, family: [...family].sort() };
     },
     create: (req, core) => core.create(req.name),
-    share: (req, core) => core.share(req.id, req.user, { notify: req.notify, message: req.message, connect: req.connect }),
+    share: (req, core) => core.share(req.id, req.user, { notify: req.notify, message: req.message, connect: req.connect, role: req.role }),
+    showAs: (req, core) => core.showAs(req.id, req.user),
     sharePeople: async (_req, core) => ({ people: await core.sharePeople(), waiting: (await ctx.mode()) === 'premium' ? await core.waitingShares() : [] }),
     unshare: (req, core) => core.unshare(req.id, req.user),
     publish: (req, core) => core.publish(req.id),
@@ -188,7 +189,7 @@ async function redo(draft: Draft, core: HandlerCore): Promise<Draft> {
   const intent = draft.intent;
   switch (intent.type) {
     case IntentType.share:
-      return core.share(intent.experimentId, intent.user, { notify: intent.notify, message: intent.message, connect: intent.connect });
+      return core.share(intent.experimentId, intent.user, { notify: intent.notify, message: intent.message, connect: intent.connect, role: intent.role });
     case IntentType.unshare:
       return core.unshare(intent.experimentId, intent.user);
     case IntentType.publish:

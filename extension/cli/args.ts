@@ -14,7 +14,7 @@ export class UsageError extends Error {
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'database', 'blobs', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub',
-  'expires', 'file', 'scale', 'cofactor', 'from', 'message', 'format',
+  'expires', 'file', 'scale', 'cofactor', 'from', 'message', 'format', 'as',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'code-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect', 'verify']);
 

@@ -11,6 +11,7 @@ import { RuleRefusal } from '../core/contract.ts';
 import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
 import { isBulkShare, runBulkShare } from './cmd-share-bulk.ts';
+import { runShowAs } from './cmd-access.ts';
 import { SHARE_FLAGS, shareOptions } from './share-options.ts';
 import { runGroupShare } from './cmd-groups.ts';
 
@@ -71,9 +72,10 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
       return Exit.ok;
     }
     case 'show': {
-      onlyFlags(ctx.args, []);
-      const [raw] = args(ctx, 2, 1, 'exp show ID');
+      onlyFlags(ctx.args, ['as']);
+      const [raw] = args(ctx, 2, 1, 'exp show ID [--as USER]');
       const expId = id(raw);
+      if (ctx.args.flags.has('as')) return runShowAs(ctx, expId, flag(ctx.args, 'as'));
       const core = await ctx.core();
       core.requireSession();
       if (!ctx.offline) await core.refresh([expId], false);

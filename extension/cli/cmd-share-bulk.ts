@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { ExperimentId } from '../../shared/schemas/entities.ts';
+import { ExperimentId, GrantRole } from '../../shared/schemas/entities.ts';
 import { IntentType, type IntentCheckVerdict } from '../../shared/schemas/intents.ts';
 import { RuleRefusal } from '../core/contract.ts';
 import { flag, has, onlyFlags, UsageError } from './args.ts';
@@ -24,7 +24,7 @@ import { parseShareFile, SHARE_FILE_MAX_BYTES, ShareFileError, type ShareRow } f
 export type RowVerdict = { row: number; experiment: string; user: string; ok: boolean; code: string | null; pending?: true };
 
 /** The roles a share may give; another is refused on its row. */
-const ROLES: ReadonlySet<string> = new Set(['full']);
+const ROLES: ReadonlySet<string> = new Set(GrantRole.options);
 /** Rows per dry-run request, well under the server's `intentChecksPerRequest`. */
 const CHECK_BATCH = 100;
 
@@ -41,7 +41,7 @@ export async function runBulkShare(ctx: Ctx): Promise<Exit> {
   const dryRun = has(ctx.args, 'dry-run');
   if (dryRun && ctx.offline) throw new UsageError('--dry-run asks the server; it cannot be combined with --offline');
   const file = flag(ctx.args, 'from');
-  const rows = file === undefined ? rowsFromLine(ctx.args.positionals) : await rowsFromFile(file, ctx.args.positionals);
+  const rows = file === undefined ? rowsFromLine(ctx.args.positionals, options.role ?? 'full') : await rowsFromFile(file, ctx.args.positionals);
   const verdicts = new Map<ShareRow, RowVerdict>();
   for (const row of rows) if (!ROLES.has(row.role)) verdicts.set(row, verdict(row, false, ErrorCode.UNKNOWN_ROLE));
   const todo = rows.filter((row) => !verdicts.has(row));
@@ -62,7 +62,7 @@ function verdict(row: ShareRow, ok: boolean, code: string | null, pending = fals
 }
 
 /** `share ID USER USER …`: one row per user, numbered by position. */
-function rowsFromLine(positionals: string[]): ShareRow[] {
+function rowsFromLine(positionals: string[], role: GrantRole): ShareRow[] {
   const [, raw, ...users] = positionals;
   if (raw === undefined || users.length === 0) throw new UsageError('usage: share ID USER [USER …] | share --from FILE.csv');
   const experiment = ExperimentId.safeParse(raw);
@@ -70,7 +70,7 @@ function rowsFromLine(positionals: string[]): ShareRow[] {
   return users.map((user, at) => {
     const parsed = User.safeParse(user);
     if (!parsed.success) throw new UsageError(`bad user ${JSON.stringify(user)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    return { row: at + 1, experiment: experiment.data, user: parsed.data, role: 'full' };
+    return { row: at + 1, experiment: experiment.data, user: parsed.data, role };
   });
 }
 
@@ -144,7 +144,7 @@ async function shareRows(ctx: Ctx, rows: ShareRow[], options: ShareOptions): Pro
   const core = await prepare(ctx, experimentsOf(rows));
   // One outbox write for all the drafts, and one for all their verdicts, not one per row each.
   const hold = <T>(work: () => Promise<T>) => (core.store instanceof FileStore ? core.store.holdingDraftWrites(work) : work());
-  const drafted = await hold(() => eachRow(rows, async (row) => (await core.share(row.experiment, row.user, options)).id));
+  const drafted = await hold(() => eachRow(rows, async (row) => (await core.share(row.experiment, row.user, { ...options, role: GrantRole.parse(row.role) })).id));
   if (!ctx.offline && drafted.some((d) => typeof d === 'string')) await hold(() => core.sync());
   const drafts = new Map((await core.drafts()).map((d) => [d.id, d]));
   return drafted.map((d, at) => {

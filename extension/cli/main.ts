@@ -12,6 +12,7 @@ import { runFile } from './cmd-files.ts';
 import { runReviewLink } from './cmd-review-links.ts';
 import { runGroup } from './cmd-groups.ts';
 import { runAudit } from './cmd-audit.ts';
+import { runAccess } from './cmd-access.ts';
 import { runFigure } from './cmd-figures.ts';
 import { runLifecycle } from './cmd-lifecycle.ts';
 import { runArchive } from './cmd-archive.ts';
@@ -58,6 +59,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   'review-link': runReviewLink,
   group: runGroup,
   audit: runAudit,
+  access: runAccess,
   figure: runFigure,
   trash: runLifecycle,
   restore: runLifecycle,

@@ -27,7 +27,7 @@ type Column = (typeof Columns)[number];
 const Row = z.strictObject({
   experiment: ExperimentId,
   user: z.string().min(2, 'a username or email of at least 2 characters').max(254),
-  // Only `full` exists for now; another role is a verdict on its row, not a malformed file.
+  // A role other than `full` or `viewer` is a verdict on its row, not a malformed file.
   role: z.string().max(32).transform((r) => (r === '' ? 'full' : r.toLowerCase())),
 });
 

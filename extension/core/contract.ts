@@ -1,6 +1,6 @@
 import type { AccessRow } from '../../shared/rules/access.ts';
 import type { ExperimentContent } from '../../shared/doc-layout.ts';
-import type { Gate, SharingState } from '../../shared/schemas/entities.ts';
+import type { Gate, GrantRole, SharingState } from '../../shared/schemas/entities.ts';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
 import type { Intent } from '../../shared/schemas/intents.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
@@ -68,7 +68,8 @@ export type PendingFields = { name: boolean; purpose: boolean; tags: Array<{ fil
 /** `exp show`: the experiment as the local replica knows it. */
 export type ExperimentView = ExperimentContent &
   Omit<SharingState, 'grants'> & {
-    access: AccessRow[];
+    /** `why`: the access explanation in words, for those who may ask (owner and full access). */
+    access: Array<AccessRow & { why?: string }>;
     /** The FCS files, as the server recorded them on upload. */
     files: Array<{ id: string; name: string; events: number; size: number; channels: Array<{ name: string; label: string | null }> }>;
     /** What the signed-in user may do here, from the shared rules (project policy included). */
@@ -83,7 +84,7 @@ export type Account = { server: string; username: string; email: string; staff: 
 
 export type SyncReport = { settled: Draft[]; pending: Draft[] };
 
-export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean };
+export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean; role?: GrantRole };
 
 export interface ClientCore {
   readonly account: Account | null;
@@ -93,7 +94,8 @@ export interface ClientCore {
   logout(): Promise<void>;
 
   list(filter: ListFilter, search?: string): Promise<ExperimentRow[]>;
-  show(experimentId: string): Promise<ExperimentView>;
+  /** `why`: each access row also says why the person has access (for owner and full access). */
+  show(experimentId: string, options?: { why?: boolean }): Promise<ExperimentView>;
 
   create(name: string): Promise<{ id: string; draft: Draft }>;
   /** `options`: mail the person (default) with a message; `connect` asks to connect first where needed. */

@@ -24,6 +24,8 @@ import { newExperimentId, newFigureId, newGateId } from './ids.ts';
 import { experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
+import { explainIn, previewIn, withWhy, type AccessPreview } from './access-preview.ts';
+import type { AccessExplanation } from '../../shared/rules/access-explain.ts';
 import { sharePeople, waitingShares, type SharePerson } from './share-people.ts';
 import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
 import type { ClientStore, StoredSession } from './store.ts';
@@ -227,16 +229,35 @@ export class CytoshareCore implements ClientCore {
     this.emit({ type: 'sending' });
   }
 
-  async show(experimentId: string): Promise<ExperimentView> {
+  /** `why`: each access row also says why the person has access (for owner and full access). */
+  async show(experimentId: string, options: { why?: boolean } = {}): Promise<ExperimentView> {
+    const replica = await this.replicaOf(experimentId);
+    const { doc, sharing, known, fallbackName, projects, drafts } = replica;
+    const shown = experimentView(doc, sharing, this.actor(), known, fallbackName, projects);
+    const view = options.why ? withWhy(shown, replica) : shown;
+    const pending = pendingFieldsOf(drafts, experimentId);
+    return pending.name || pending.purpose || pending.tags.length > 0 || pending.gates.length > 0 ? { ...view, pendingFields: pending } : view;
+  }
+
+  /** The experiment's replica as `show` reads it, for the access explanation and preview. */
+  private async replicaOf(experimentId: string) {
     const drafts = await this.store.loadDrafts();
     const known = await knownExperiments(this.store, drafts, this.actor().username);
     const sharing = known.get(experimentId);
     if (!sharing) throw await this.unknownOrNotFetched(new RuleRefusal(ErrorCode.UNKNOWN_EXPERIMENT, 'no such experiment here', ['experimentId']), experimentId);
     const name = docName.experiment(experimentId);
     const doc = (await this.store.docNames()).includes(name) ? await this.store.openDoc(name) : null;
-    const view = experimentView(doc, sharing, this.actor(), known, provisionalName(drafts, experimentId), await knownProjects(this.store));
-    const pending = pendingFieldsOf(drafts, experimentId);
-    return pending.name || pending.purpose || pending.tags.length > 0 || pending.gates.length > 0 ? { ...view, pendingFields: pending } : view;
+    return { doc, sharing, known, fallbackName: provisionalName(drafts, experimentId), projects: await knownProjects(this.store), drafts };
+  }
+
+  /** Why `user` has access (owner and full access only). */
+  async explainAccess(experimentId: string, user: string): Promise<AccessExplanation> {
+    return explainIn(await this.replicaOf(experimentId), this.actor(), user);
+  }
+
+  /** The experiment as `user` would see it (owner and full access only), without signing in as them. */
+  async showAs(experimentId: string, user: string): Promise<AccessPreview> {
+    return previewIn(await this.replicaOf(experimentId), this.actor(), user);
   }
 
   /** The connections list as last synced: connected, pre-existing and pending both ways. */
@@ -297,9 +318,9 @@ export class CytoshareCore implements ClientCore {
     return { id, draft: await this.intent({ type: IntentType.create, experimentId: id, name }, `create "${name}"`) };
   }
   share(experimentId: string, user: string, options: ShareOptions = {}): Promise<Draft> {
-    const { notify, message, connect } = options;
-    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}) };
-    return this.intent({ type: IntentType.share, experimentId, user, ...extra }, `share with ${user}${connect ? ' (connecting first if needed)' : ''}`);
+    const { notify, message, connect, role } = options;
+    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}), ...(role ? { role } : {}) };
+    return this.intent({ type: IntentType.share, experimentId, user, ...extra }, `share with ${user}${role === 'viewer' ? ' (can view)' : ''}${connect ? ' (connecting first if needed)' : ''}`);
   }
   /** Connections and project colleagues, for the Sharing dialog's suggestions. */
   sharePeople(): Promise<SharePerson[]> {

@@ -31,7 +31,7 @@ export function listRows(
     rows.set(e.id, {
       id: e.id, name: e.name, owner: e.owner, access: e.access, public: e.public, curated: e.curated,
       projectId: e.projectId, parentId: e.parentId, sharedWithOthers: e.sharedWithOthers,
-      isNew: e.access === 'full' && e.sharedAt !== null && !e.viewed, trashed: e.trashed,
+      isNew: (e.access === 'full' || e.access === 'viewer') && e.sharedAt !== null && !e.viewed, trashed: e.trashed,
       changedAt: e.changedAt ?? e.sharedAt, tagValues: e.tagValues ?? [],
     });
   }
@@ -54,7 +54,7 @@ export function listRows(
     switch (filter) {
       case ListFilter.all: return !r.trashed;
       case ListFilter.mine: return r.owner === me && !r.trashed;
-      case ListFilter.shared: return (r.access === 'full' || r.access === 'restricted') && !r.trashed;
+      case ListFilter.shared: return (r.access === 'full' || r.access === 'restricted' || r.access === 'viewer') && !r.trashed;
       case ListFilter.public: return r.public && !r.trashed;
       case ListFilter.curated: return r.public && r.curated && !r.trashed;
       case ListFilter.trash: return r.owner === me && r.trashed;

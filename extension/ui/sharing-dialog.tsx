@@ -108,6 +108,18 @@ function SharingBody({ view, drafts, names, people, waiting, server, premium, ac
             <AccessRowText row={a} />
             {pendingFor('unshare', a.user) && <span class="pending"><PendingIcon /> removal pending</span>}
             {a.via === 'direct' && (
+              <select
+                aria-label={`Role of ${a.user}`}
+                data-testid={`role-choice-${a.user}`}
+                value={a.role === 'viewer' ? 'viewer' : 'full'}
+                disabled={lock !== null}
+                onChange={(e) => act({ type: 'share', id: view.id, user: a.user, notify: false, role: e.currentTarget.value === 'viewer' ? 'viewer' : 'full' })}
+              >
+                <option value="full">Full access</option>
+                <option value="viewer">Can view</option>
+              </select>
+            )}
+            {a.via === 'direct' && (
               <button type="button" disabled={lock !== null} aria-describedby={lock ? 'sharing-lock' : undefined} onClick={() => act({ type: 'unshare', id: view.id, user: a.user })} aria-label={`Remove ${a.user}`}>
                 Remove
               </button>

@@ -1,26 +1,52 @@
-import type { Actor, SharingState } from '../schemas/entities.ts';
+import type { Actor, Grant, GrantRole, SharingState } from '../schemas/entities.ts';
 import { AccessLevel } from '../schemas/entities.ts';
 import type { ProjectPolicy, ProjectState } from '../schemas/project.ts';
 import { ErrorCode } from '../codes.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 import { groupsGiving } from './group-access.ts';
 
+/** Where an account's access comes from, and the level that source alone gives. */
+export type AccessSource =
+  | { via: 'owner'; level: typeof AccessLevel.owner }
+  | { via: 'direct'; level: typeof AccessLevel.full | typeof AccessLevel.viewer; grant: Grant }
+  | { via: 'project'; level: typeof AccessLevel.full | typeof AccessLevel.restricted; projectId: string; role: ProjectState['members'][string] }
+  | { via: 'group'; level: typeof AccessLevel.full; groupId: string; name: string }
+  | { via: 'public'; level: typeof AccessLevel.public };
+
+/** The role a direct grant gives (grants made before roles existed are full). */
+export const grantRole = (grant: Grant): GrantRole => grant.role ?? 'full';
+
 /**
- * Who reaches an experiment and how, strongest source first: owner, direct full
- * access (which wins over any project restriction), the project (managers full; leaders and
- * members as the policy says), public. A trashed experiment is the owner's alone.
- * `project` is the experiment's project, when it has one and the caller knows it.
+ * Every source of `username`'s access to `exp`, strongest first: owner, a direct share (full or
+ * viewer), the project (managers full; leaders and members as the policy says), a group, public. A
+ * trashed experiment is the owner's alone. `project` is the experiment's project, when it has
+ * one and the caller knows it.
+ */
+export function accessSources(exp: SharingState, username: string, project?: ProjectState | null): AccessSource[] {
+  if (exp.owner === username) return [{ via: 'owner', level: AccessLevel.owner }];
+  if (exp.trashed) return [];
+  const out: AccessSource[] = [];
+  const grant = Object.hasOwn(exp.grants, username) ? exp.grants[username] : undefined;
+  if (grant) out.push({ via: 'direct', level: grantRole(grant) === 'viewer' ? AccessLevel.viewer : AccessLevel.full, grant });
+  const role = project && project.id === exp.projectId ? roleIn(project, username) : undefined;
+  if (project && role !== undefined) {
+    const level = role === 'manager' || project.policy.access === 'full' ? AccessLevel.full : AccessLevel.restricted;
+    out.push({ via: 'project', level, projectId: project.id, role });
+  }
+  for (const groupId of groupsGiving(exp, username)) out.push({ via: 'group', level: AccessLevel.full, groupId, name: exp.groups?.[groupId]?.name ?? '' });
+  if (exp.public) out.push({ via: 'public', level: AccessLevel.public });
+  return out.sort((a, b) => rank(a.level) - rank(b.level));
+}
+
+/** Levels strongest first; a restricted member has every right a viewer has, and maybe more. */
+const rank = (level: AccessLevel): number => Object.values(AccessLevel).indexOf(level);
+
+/**
+ * Who reaches an experiment and how: the strongest of its sources (a direct full share wins
+ * over any project restriction; a project's restricted access over a viewer share).
  */
 export function accessOf(exp: SharingState, username: string, project?: ProjectState | null): AccessLevel {
-  if (exp.owner === username) return AccessLevel.owner;
-  if (exp.trashed) return AccessLevel.none;
-  if (Object.hasOwn(exp.grants, username)) return AccessLevel.full;
-  if (groupsGiving(exp, username).length > 0) return AccessLevel.full;
-  const role = project && project.id === exp.projectId ? roleIn(project, username) : undefined;
-  if (role === 'manager' || (role !== undefined && project?.policy.access === 'full')) return AccessLevel.full;
-  if (role !== undefined) return AccessLevel.restricted;
-  if (exp.public) return AccessLevel.public;
-  return AccessLevel.none;
+  return accessSources(exp, username, project)[0]?.level ?? AccessLevel.none;
 }
 
 /** A user's role in a project; own properties only, so no username can match Object's members. */
@@ -44,14 +70,14 @@ type Restricted = Extract<ProjectPolicy, { access: 'restricted' }>;
 
 /** The capability table; a restricted member's cell depends on the policy. */
 const table: Record<Capability, Record<AccessLevel, boolean | ((policy: Restricted) => boolean)>> = {
-  view: { owner: true, full: true, restricted: true, public: true, none: false },
-  edit: { owner: true, full: true, restricted: false, public: false, none: false },
-  illustrate: { owner: true, full: true, restricted: (p) => p.illustrations === 'create', public: false, none: false },
-  download: { owner: true, full: true, restricted: (p) => p.cloning !== 'disabled', public: true, none: false },
-  'clone-files': { owner: true, full: true, restricted: (p) => p.cloning !== 'disabled', public: true, none: false },
-  clone: { owner: true, full: true, restricted: (p) => p.cloning === 'full', public: true, none: false },
-  'manage-sharing': { owner: true, full: true, restricted: false, public: false, none: false },
-  trash: { owner: true, full: false, restricted: false, public: false, none: false },
+  view: { owner: true, full: true, restricted: true, viewer: true, public: true, none: false },
+  edit: { owner: true, full: true, restricted: false, viewer: false, public: false, none: false },
+  illustrate: { owner: true, full: true, restricted: (p) => p.illustrations === 'create', viewer: false, public: false, none: false },
+  download: { owner: true, full: true, restricted: (p) => p.cloning !== 'disabled', viewer: false, public: true, none: false },
+  'clone-files': { owner: true, full: true, restricted: (p) => p.cloning !== 'disabled', viewer: false, public: true, none: false },
+  clone: { owner: true, full: true, restricted: (p) => p.cloning === 'full', viewer: false, public: true, none: false },
+  'manage-sharing': { owner: true, full: true, restricted: false, viewer: false, public: false, none: false },
+  trash: { owner: true, full: false, restricted: false, viewer: false, public: false, none: false },
 };
 
 /** The refusal each capability gives an account that can see the experiment but lacks the right. */
@@ -79,8 +105,8 @@ export function can(exp: SharingState, actor: Actor, capability: Capability, pro
   const cell = table[capability][level];
   const allowed = typeof cell === 'function' ? project?.policy.access === 'restricted' && cell(project.policy) : cell;
   if (allowed) return allow;
-  // Being in a restricted project never takes away what every account has on a public one.
-  if (level === AccessLevel.restricted && exp.public && table[capability].public === true) return allow;
+  // Being in a restricted project or a viewer never takes away what every account has on a public one.
+  if ((level === AccessLevel.restricted || level === AccessLevel.viewer) && exp.public && table[capability].public === true) return allow;
   return refuse(refusalFor[capability], `${level} access does not allow ${capability}`);
 }
 
@@ -97,8 +123,8 @@ export type AccessRow = {
   via: 'owner' | 'direct' | 'project-manager' | 'project-member' | 'group';
   /** For access through a group: the group's name (the first by id when several give it). */
   group?: string;
-  /** For the project's people: their role, and (when the policy is known) full or restricted access. */
-  role?: ProjectState['members'][string];
+  /** A direct share's role; for the project's people their role, and (when the policy is known) full or restricted access. */
+  role?: ProjectState['members'][string] | GrantRole;
   level?: 'full' | 'restricted';
   /** For restricted access: the levels the policy gives (a public experiment may give more). */
   rights?: RestrictedRights;
@@ -112,7 +138,8 @@ export function accessList(exp: SharingState, project?: (Pick<ProjectState, 'id'
   const direct = Object.keys(exp.grants)
     .filter((user) => user !== exp.owner)
     .sort()
-    .map((user) => ({ user, via: 'direct' as const }));
+    // A direct row names its role only when it is not the default, full access.
+    .map((user) => ({ user, via: 'direct' as const, ...(grantRole(exp.grants[user] as Grant) === 'viewer' ? { role: 'viewer' as const } : {}) }));
   const listed = new Set([exp.owner, ...direct.map((d) => d.user)]);
   const viaProject =
     project && project.id === exp.projectId

@@ -3,6 +3,7 @@ import type { Actor, ServerMode, SharingState } from '../schemas/entities.ts';
 import type { ProjectState } from '../schemas/project.ts';
 import { IntentType, type ExperimentIntent as Intent, type IntentOf } from '../schemas/intents.ts';
 import { can, Capability, roleIn } from './access.ts';
+import { familyRoles, grantFor, holdsRole } from './grant-roles.ts';
 import { familyOf, wouldCycle } from './family.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 
@@ -45,6 +46,8 @@ export type IntentPlan = {
   user?: string;
   /** Users a link gives direct access to on the affected experiments: the family's people. */
   grants?: string[];
+  /** Of `grants`, those who hold only the viewer role in the family, and keep it. */
+  viewers?: string[];
   /**
    * A share with `connect` to someone not connected yet (premium): allowed, but it changes
    * nothing now; it waits for this user to accept the connection request, then is decided again.
@@ -129,6 +132,7 @@ function planGrantChange(
     const code = sharing ? ErrorCode.CANNOT_SHARE_WITH_OWNER : ErrorCode.CANNOT_REMOVE_OWNER;
     return refused(refuse(code, 'the owner keeps every right', ['user']));
   }
+  const role = intent.type === IntentType.share ? (intent.role ?? 'full') : null;
   if (!sharing && !Object.hasOwn(exp.grants, user)) {
     return refused(refuse(ErrorCode.NOT_SHARED_WITH_USER, 'no direct access to remove', ['user']));
   }
@@ -136,15 +140,16 @@ function planGrantChange(
     if (intent.type === IntentType.share && intent.connect === true) return { verdict: allow, affected: [], skipped: [], user, waitingFor: user };
     return refused(refuse(ErrorCode.NOT_CONNECTED, 'connect with this user first', ['user']));
   }
-  // Sharing again with someone who has direct access changes nothing: the intent is allowed
-  // (idempotent) but the target is not affected, so no grant, mail or connection is made again.
-  const affected: string[] = sharing && Object.hasOwn(exp.grants, user) ? [] : [exp.id];
+  // Sharing again with someone who has direct access in that role changes nothing: the intent is
+  // allowed (idempotent) but the target is not affected, so no grant, mail or connection is made
+  // again. Another role changes the grant (still without mail: the person had access already).
+  const done = (member: SharingState) => (role === null ? !Object.hasOwn(member.grants, user) : holdsRole(member, user, role));
+  const affected: string[] = done(exp) ? [] : [exp.id];
   const skipped: IntentPlan['skipped'] = [];
   for (const id of familyOf(exp.id, ctx.experiments)) {
     const member = ctx.experiments.get(id);
     if (id === exp.id || member === undefined) continue;
-    const hasGrant = Object.hasOwn(member.grants, user);
-    if (member.owner === user || hasGrant === sharing) continue;
+    if (member.owner === user || done(member)) continue;
     const memberManage = can(member, actor, Capability.manageSharing, projectOf(member, ctx));
     if (memberManage.ok) affected.push(id);
     else skipped.push({ experimentId: id, code: memberManage.code });
@@ -181,13 +186,9 @@ function planFamilyJoin(exp: SharingState, parent: SharingState, actor: Actor, c
   if (familyOf(exp.id, ctx.experiments).includes(parent.id)) return { verdict: allow, affected: [exp.id], skipped: [] };
   const joining = [exp.id, ...descendantsOf(exp.id, ctx.experiments)];
   const moving = new Set(joining);
-  const people = new Set<string>();
-  for (const id of familyOf(parent.id, ctx.experiments)) {
-    const member = ctx.experiments.get(id);
-    if (member === undefined || moving.has(id)) continue;
-    for (const user of Object.keys(member.grants)) people.add(user);
-  }
-  const grants = [...people].sort();
+  const roles = familyRoles(familyOf(parent.id, ctx.experiments).filter((id) => !moving.has(id)), ctx.experiments);
+  const grants = [...roles.keys()].sort();
+  const viewers = grants.filter((user) => roles.get(user) === 'viewer');
   const affected: string[] = [exp.id];
   const skipped: IntentPlan['skipped'] = [];
   for (const id of joining.slice(1)) {
@@ -197,7 +198,7 @@ function planFamilyJoin(exp: SharingState, parent: SharingState, actor: Actor, c
     if (manage.ok) affected.push(id);
     else skipped.push({ experimentId: id, code: manage.code });
   }
-  return { verdict: allow, affected, skipped, grants };
+  return { verdict: allow, affected, skipped, grants, ...(viewers.length > 0 ? { viewers } : {}) };
 }
 
 /** Every known experiment below `id` in its family tree. */
@@ -304,9 +305,9 @@ export function applyIntent(
 ): SharingState {
   switch (intent.type) {
     case IntentType.share:
-      return plan.user === undefined || Object.hasOwn(state.grants, plan.user)
+      return plan.user === undefined || holdsRole(state, plan.user, intent.role ?? 'full')
         ? state
-        : { ...state, grants: { ...state.grants, [plan.user]: { by: actor.username, at: now } } };
+        : { ...state, grants: { ...state.grants, [plan.user]: grantFor(actor.username, now, intent.role ?? 'full') } };
     case IntentType.unshare: {
       if (plan.user === undefined) return state;
       const grants = { ...state.grants };
@@ -320,7 +321,7 @@ export function applyIntent(
     case IntentType.link: {
       const grants = { ...state.grants };
       for (const user of plan.grants ?? []) {
-        if (user !== state.owner && !Object.hasOwn(grants, user)) grants[user] = { by: actor.username, at: now };
+        if (user !== state.owner && !Object.hasOwn(grants, user)) grants[user] = grantFor(actor.username, now, plan.viewers?.includes(user) ? 'viewer' : 'full');
       }
       // Only the target gets the new parent; its descendants keep theirs and come along.
       return { ...state, parentId: state.id === intent.experimentId ? intent.parentId : state.parentId, grants };

@@ -35,12 +35,18 @@ export const ServerMode = { premium: 'premium', enterprise: 'enterprise' } as co
 export type ServerMode = (typeof ServerMode)[keyof typeof ServerMode];
 export const ServerModeSchema = z.enum(ServerMode);
 
-/** How an account reaches an experiment, strongest first. */
-export const AccessLevel = { owner: 'owner', full: 'full', restricted: 'restricted', public: 'public', none: 'none' } as const;
+/**
+ * How an account reaches an experiment, strongest first. `viewer` (a direct share with the
+ * viewer role) sees everything but may not edit, download, clone or share.
+ */
+export const AccessLevel = { owner: 'owner', full: 'full', restricted: 'restricted', viewer: 'viewer', public: 'public', none: 'none' } as const;
 export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
 export const AccessLevelSchema = z.enum(AccessLevel);
 
-export const Grant = z.strictObject({ by: Username, at: z.number().int().nonnegative() });
+/** The role a direct share gives; a grant without one is `full` (every grant before roles). */
+export const GrantRole = z.enum(['full', 'viewer']);
+export type GrantRole = z.infer<typeof GrantRole>;
+export const Grant = z.strictObject({ by: Username, at: z.number().int().nonnegative(), role: GrantRole.optional() });
 export type Grant = z.infer<typeof Grant>;
 
 /**

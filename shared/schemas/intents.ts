@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DraftId, Email, ExperimentId, ExperimentName, GateId, Username } from './entities.ts';
+import { DraftId, Email, ExperimentId, ExperimentName, GateId, GrantRole, Username } from './entities.ts';
 import { ProjectId, ProjectName, ProjectPolicy, ProjectRoleSchema } from './project.ts';
 
 /**
@@ -72,6 +72,8 @@ export const Intent = z.discriminatedUnion('type', [
      * share waiting until it is accepted, instead of refusing NOT_CONNECTED.
      */
     connect: z.boolean().optional(),
+    /** The role the share gives (default full); sharing again with another role changes it. */
+    role: GrantRole.optional(),
   }),
   z.strictObject({ ...base, type: z.literal(IntentType.unshare), user: UserRef }),
   z.strictObject({ ...base, type: z.literal(IntentType.publish) }),

@@ -20,7 +20,7 @@ export function indexEntryFor(
 ): IndexEntry | null {
   const access = accessOf(exp, username, project);
   const mine = exp.owner === username;
-  if (!mine && access !== 'full' && access !== 'restricted') return null;
+  if (!mine && access !== 'full' && access !== 'restricted' && access !== 'viewer') return null;
   const grant = grants[username];
   return {
     id: exp.id,

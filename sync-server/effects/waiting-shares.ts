@@ -37,6 +37,7 @@ export async function holdShare(deps: IntentDeps, actor: Actor, intent: Share, p
   const record: WaitingShareRecord = {
     id: intent.id, experimentId: intent.experimentId, sharer: actor.username, user, namedByAddress: intent.user.includes('@'),
     notify: intent.notify ?? true, message: intent.message ?? null, status: 'waiting', code: null, createdAt: now, decidedAt: null,
+    ...(intent.role === 'viewer' ? { role: intent.role } : {}),
   };
   // Saved before the request, whose list entry must already know how the person was named.
   if (!theyAsked) await store.saveWaitingShare(record);
@@ -63,7 +64,7 @@ export async function settleWaitingShares(deps: IntentDeps, a: string, b: string
       // Marked first: carrying it out may connect more people, which settles again.
       await store.saveWaitingShare({ ...w, status: 'done', decidedAt: now });
       const account = await store.findUser(sharer);
-      const intent: Share = { id: w.id, type: IntentType.share, experimentId: w.experimentId, user: w.user, notify: w.notify, ...(w.message ? { message: w.message } : {}) };
+      const intent: Share = { id: w.id, type: IntentType.share, experimentId: w.experimentId, user: w.user, notify: w.notify, ...(w.message ? { message: w.message } : {}), ...(w.role ? { role: w.role } : {}) };
       const decision = account ? await decide(deps, { username: sharer, staff: account.staff }, intent) : refused(ErrorCode.UNKNOWN_USER, 'the sharer is gone');
       const { verdict } = decision;
       if (!verdict.ok) await store.saveWaitingShare({ ...w, status: 'refused', code: verdict.code, decidedAt: now });

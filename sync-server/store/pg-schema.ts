@@ -22,7 +22,7 @@ export interface PgSchema {
     trashed: boolean;
     created_at: number;
   };
-  grants: { experiment_id: string; username: string; granted_by: string; granted_at: number; viewed: Generated<boolean> };
+  grants: { experiment_id: string; username: string; granted_by: string; granted_at: number; viewed: Generated<boolean>; role: Generated<'full' | 'viewer'> };
   doc_updates: { seq: Generated<number>; doc: string; data: Uint8Array };
   client_ids: { client_id: number; username: string };
   intents: { username: string; draft_id: string; result: string; created_at: number };
@@ -96,6 +96,7 @@ export interface PgSchema {
     code: string | null;
     created_at: number;
     decided_at: number | null;
+    role: 'full' | 'viewer';
   };
   user_groups: { id: string; name: string; owner: string; created_at: number };
   group_members: { group_id: string; username: string; added_at: number };
@@ -342,6 +343,11 @@ const migrations: string[] = [
     PRIMARY KEY (experiment_id, group_id)
   );
   CREATE INDEX group_grants_by_group ON group_grants (group_id);
+  `,
+  // Roles per person: a direct share gives full access (every grant until now) or viewer access.
+  `
+  ALTER TABLE grants ADD COLUMN role text NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
+  ALTER TABLE waiting_shares ADD COLUMN role text NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
   `,
 ];
 

@@ -3,6 +3,7 @@ import { ProjectPolicy, type ProjectState } from '../../shared/schemas/project.t
 import { atomic } from './pg-accounts.ts';
 import { appendHistory } from './pg-history.ts';
 import type { PgSchema } from './pg-schema.ts';
+import { grantOfRow, roleColumn } from './grant-rows.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, StoreTx } from './store.ts';
 
 type SharingPart = Pick<
@@ -43,7 +44,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
     const grants = await grantRows(rows.map((r) => r.id));
     return rows.map((row) => {
       const own: ExperimentRecord['grants'] = {};
-      for (const g of grants) if (g.experiment_id === row.id) own[g.username] = { by: g.granted_by, at: g.granted_at };
+      for (const g of grants) if (g.experiment_id === row.id) own[g.username] = grantOfRow(g);
       return {
         id: row.id,
         owner: row.owner,
@@ -96,7 +97,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
     },
     async grantsOf(experimentId) {
       const out: Record<string, GrantRecord> = {};
-      for (const g of await grantRows([experimentId])) out[g.username] = { by: g.granted_by, at: g.granted_at, viewed: g.viewed };
+      for (const g of await grantRows([experimentId])) out[g.username] = { ...grantOfRow(g), viewed: g.viewed };
       return out;
     },
     async saveExperiments(records) {
@@ -129,8 +130,8 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
           if (users.length > 0) {
             await trx
               .insertInto('grants')
-              .values(Object.entries(r.grants).map(([username, g]) => ({ experiment_id: r.id, username, granted_by: g.by, granted_at: g.at })))
-              .onConflict((oc) => oc.columns(['experiment_id', 'username']).doUpdateSet((eb) => ({ granted_by: eb.ref('excluded.granted_by'), granted_at: eb.ref('excluded.granted_at') })))
+              .values(Object.entries(r.grants).map(([username, g]) => ({ experiment_id: r.id, username, granted_by: g.by, granted_at: g.at, role: roleColumn(g) })))
+              .onConflict((oc) => oc.columns(['experiment_id', 'username']).doUpdateSet((eb) => ({ granted_by: eb.ref('excluded.granted_by'), granted_at: eb.ref('excluded.granted_at'), role: eb.ref('excluded.role') })))
               .execute();
           }
         }

@@ -14,6 +14,8 @@ const toRecord = (r: PgSchema['waiting_shares']): WaitingShareRecord => ({
   code: r.code,
   createdAt: r.created_at,
   decidedAt: r.decided_at,
+  // A role this version does not know gives the least.
+  ...(r.role === 'full' ? {} : { role: 'viewer' as const }),
 });
 
 /** Shares waiting for a connection (connect-then-share) on PostgreSQL. */
@@ -32,6 +34,7 @@ export function pgWaitingShares(db: Kysely<PgSchema>): Pick<StoreTx, 'saveWaitin
         code: share.code,
         created_at: share.createdAt,
         decided_at: share.decidedAt,
+        role: share.role ?? 'full',
       };
       const { id: _id, ...changes } = row;
       await db.insertInto('waiting_shares').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changes)).execute();

@@ -310,3 +310,9 @@ migrations.push(`
   );
   CREATE INDEX group_grants_by_group ON group_grants(group_id);
 `);
+
+/** Roles per person: a direct share gives full access (every grant until now) or viewer access. */
+migrations.push(`
+  ALTER TABLE grants ADD COLUMN role TEXT NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
+  ALTER TABLE waiting_shares ADD COLUMN role TEXT NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
+`);

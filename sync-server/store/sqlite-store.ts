@@ -14,6 +14,7 @@ import { sqliteGroups } from './sqlite-groups.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
 import { SqliteUpdateLog } from './sqlite-update-log.ts';
+import { grantOfRow, roleColumn, type GrantRow as StoredGrant } from './grant-rows.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, HistoryAppend, SessionRecord, Store, StoreTx, UserRecord } from './store.ts';
 import { sqliteHistory, type SqliteHistory } from './sqlite-history.ts';
 import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
@@ -30,7 +31,7 @@ type ExperimentRow = {
   trashed: number;
   created_at: number;
 };
-type GrantRow = { username: string; granted_by: string; granted_at: number; viewed: number };
+type GrantRow = StoredGrant & { username: string; viewed: number };
 type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number; disabled_at: number | null };
 
 export type SqliteStoreOptions = {
@@ -194,7 +195,7 @@ class SqliteStore
           UNION SELECT e.id FROM experiments e JOIN down ON e.parent_id = down.id
         )
         SELECT * FROM experiments WHERE id IN (SELECT id FROM down UNION SELECT id FROM up)`),
-      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed FROM grants WHERE experiment_id = ?'),
+      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed, role FROM grants WHERE experiment_id = ?'),
       upsertExperiment: db.prepare(`
         INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at)
         VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt)
@@ -202,7 +203,7 @@ class SqliteStore
           parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed`),
       deleteGrants: db.prepare('DELETE FROM grants WHERE experiment_id = ?'),
       insertGrant: db.prepare(
-        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed, role) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       setName: db.prepare('UPDATE experiments SET name = ? WHERE id = ?'),
       setViewed: db.prepare('UPDATE grants SET viewed = 1 WHERE experiment_id = ? AND username = ?'),
@@ -302,7 +303,7 @@ class SqliteStore
 
   private toRecord(row: ExperimentRow): ExperimentRecord {
     const grants: ExperimentRecord['grants'] = {};
-    for (const g of this.st.grants.all(row.id)) grants[g.username] = { by: g.granted_by, at: g.granted_at };
+    for (const g of this.st.grants.all(row.id)) grants[g.username] = grantOfRow(g);
     return {
       id: row.id,
       owner: row.owner,
@@ -327,7 +328,7 @@ class SqliteStore
   }
   async grantsOf(experimentId: string): Promise<Record<string, GrantRecord>> {
     const out: Record<string, GrantRecord> = {};
-    for (const g of this.st.grants.all(experimentId)) out[g.username] = { by: g.granted_by, at: g.granted_at, viewed: g.viewed === 1 };
+    for (const g of this.st.grants.all(experimentId)) out[g.username] = { ...grantOfRow(g), viewed: g.viewed === 1 };
     return out;
   }
   async saveExperiments(records: ExperimentRecord[]): Promise<void> {
@@ -347,7 +348,7 @@ class SqliteStore
           createdAt: r.createdAt,
         });
         this.st.deleteGrants.run(r.id);
-        for (const [user, g] of Object.entries(r.grants)) this.st.insertGrant.run(r.id, user, g.by, g.at, viewed.get(user) ?? 0);
+        for (const [user, g] of Object.entries(r.grants)) this.st.insertGrant.run(r.id, user, g.by, g.at, viewed.get(user) ?? 0, roleColumn(g));
       }
     })();
   }

@@ -13,6 +13,7 @@ type Row = {
   code: string | null;
   created_at: number;
   decided_at: number | null;
+  role: string;
 };
 
 const toRecord = (r: Row): WaitingShareRecord => ({
@@ -27,19 +28,21 @@ const toRecord = (r: Row): WaitingShareRecord => ({
   code: r.code,
   createdAt: r.created_at,
   decidedAt: r.decided_at,
+  // A role this version does not know gives the least.
+  ...(r.role === 'full' ? {} : { role: 'viewer' as const }),
 });
 
 /** Shares waiting for a connection (connect-then-share) on SQLite. */
 export function sqliteWaitingShares(db: Database.Database): Pick<Store, 'saveWaitingShare' | 'waitingShares'> {
-  const save = db.prepare(`INSERT OR REPLACE INTO waiting_shares (id, experiment_id, sharer, username, named_by_address, notify, message, status, code, created_at, decided_at)
-    VALUES (@id, @experimentId, @sharer, @user, @namedByAddress, @notify, @message, @status, @code, @createdAt, @decidedAt)`);
+  const save = db.prepare(`INSERT OR REPLACE INTO waiting_shares (id, experiment_id, sharer, username, named_by_address, notify, message, status, code, created_at, decided_at, role)
+    VALUES (@id, @experimentId, @sharer, @user, @namedByAddress, @notify, @message, @status, @code, @createdAt, @decidedAt, @role)`);
   const open = "status != 'done'";
   const bySharer = db.prepare(`SELECT * FROM waiting_shares WHERE sharer = ? AND ${open} ORDER BY created_at, id`);
   const byUser = db.prepare(`SELECT * FROM waiting_shares WHERE username = ? AND ${open} ORDER BY created_at, id`);
   const byBoth = db.prepare(`SELECT * FROM waiting_shares WHERE sharer = ? AND username = ? AND ${open} ORDER BY created_at, id`);
   return {
     async saveWaitingShare(share) {
-      save.run({ ...share, namedByAddress: share.namedByAddress ? 1 : 0, notify: share.notify ? 1 : 0 });
+      save.run({ ...share, namedByAddress: share.namedByAddress ? 1 : 0, notify: share.notify ? 1 : 0, role: share.role ?? 'full' });
     },
     async waitingShares({ sharer, user }) {
       const rows = (sharer !== undefined && user !== undefined ? byBoth.all(sharer, user) : sharer !== undefined ? bySharer.all(sharer) : user !== undefined ? byUser.all(user) : []) as Row[];

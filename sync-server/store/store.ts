@@ -1,4 +1,4 @@
-import type { Grant, ServerMode, SharingState } from '../../shared/schemas/entities.ts';
+import type { Grant, GrantRole, ServerMode, SharingState } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { GroupRecord } from '../../shared/schemas/groups.ts';
 import type { ChainHead, HistoryEntry, HistoryFields } from '../../shared/audit/history-chain.ts';
@@ -81,6 +81,8 @@ export type WaitingShareRecord = {
   code: string | null;
   createdAt: number;
   decidedAt: number | null;
+  /** The role the share gives once made (absent: full). */
+  role?: GrantRole;
 };
 export type EmailLinkRecord = { tokenHash: string; requestId: string; action: 'accept' | 'reject'; expiresAt: number; usedAt: number | null };
 /** The secret is kept only as SHA-256 (hex); the page compares hashes in constant time. */

@@ -40,7 +40,7 @@ describe('cytoshare share: several users, a CSV file, a dry run', () => {
         '',
         `${other},"carol@lab.example",full`,
         `${other},nobody-here,full`,
-        `${parent},carol,viewer`,
+        `${parent},carol,editor`,
         `${parent},alice,`,
         `${hidden},bob,full`,
         '',

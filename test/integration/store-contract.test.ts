@@ -271,6 +271,19 @@ for (const adapter of ADAPTERS) {
         expect(await store.curationQueue()).toEqual([]);
       });
 
+      it('keeps each grant\'s role, changes it in place, and keeps a waiting share\'s role', async () => {
+        for (const u of ['alice', 'bob', 'carol']) await store.addUser(user(u));
+        await store.saveExperiments([experiment('r', 'alice', { grants: { bob: { by: 'alice', at: 3, role: 'viewer' }, carol: { by: 'alice', at: 4 } } })]);
+        await store.setViewed('r', 'bob');
+        expect((await store.getExperiment('r'))?.grants).toEqual({ bob: { by: 'alice', at: 3, role: 'viewer' }, carol: { by: 'alice', at: 4 } });
+        await store.saveExperiments([experiment('r', 'alice', { grants: { bob: { by: 'alice', at: 5 }, carol: { by: 'alice', at: 4, role: 'viewer' } } })]);
+        expect(await store.grantsOf('r')).toEqual({ bob: { by: 'alice', at: 5, viewed: true }, carol: { by: 'alice', at: 4, role: 'viewer', viewed: false } });
+        const share = { id: 'd9', experimentId: 'r', sharer: 'alice', user: 'bob', namedByAddress: false, notify: true, message: null, status: 'waiting' as const, code: null, createdAt: 3, decidedAt: null };
+        await store.saveWaitingShare({ ...share, role: 'viewer' });
+        await store.saveWaitingShare({ ...share, id: 'd8', createdAt: 4 });
+        expect(await store.waitingShares({ sharer: 'alice' })).toEqual([{ ...share, role: 'viewer' }, { ...share, id: 'd8', createdAt: 4 }]);
+      });
+
       it('keeps projects with their members, and client ids with their first owner', async () => {
         for (const u of ['alice', 'bob']) await store.addUser(user(u));
         const policy = { access: 'restricted', illustrations: 'create', cloning: 'files-only' } as const;

@@ -10,7 +10,7 @@ import type { CloningLevel, IllustrationsLevel, ProjectPolicy, ProjectState } fr
  * Every cell of the capability table, with the people of a project.
  *
  * Olivia owns exp-inproj01, which belongs to project proj-lab00001. Frank has direct full
- * access. Mona manages the project, Leo leads in it, Mel is a member. Paula is any other account
+ * access, Vera direct viewer access. Mona manages the project, Leo leads in it, Mel is a member. Paula is any other account
  * (a public viewer once the experiment is public), Sam a stranger, Stella a staff member who is
  * a stranger to the experiment.
  */
@@ -21,9 +21,10 @@ const EXP = 'exp-inproj01';
 function project(policy: ProjectPolicy, id = PROJECT, members: ProjectState['members'] = { mona: 'manager', leo: 'leader', mel: 'member' }): ProjectState {
   return { id, name: 'Lab', members, policy };
 }
-function exp(opts: { grants?: string[]; public?: boolean; trashed?: boolean; projectId?: string | null } = {}): SharingState {
+function exp(opts: { grants?: string[]; viewers?: string[]; public?: boolean; trashed?: boolean; projectId?: string | null } = {}): SharingState {
   const state = newSharing(EXP, 'olivia');
   for (const user of opts.grants ?? ['frank']) state.grants[user] = { by: 'olivia', at: 1_700_000_000_000 };
+  for (const user of opts.viewers ?? ['vera']) state.grants[user] = { by: 'olivia', at: 1_700_000_000_000, role: 'viewer' };
   return { ...state, public: opts.public ?? false, trashed: opts.trashed ?? false, projectId: opts.projectId === undefined ? PROJECT : opts.projectId };
 }
 const actor = (username: string, staff = false): Actor => ({ username, staff });
@@ -50,6 +51,7 @@ type Column = { who: string; user: string; staff: boolean; state: SharingState; 
 const columns: Column[] = [
   { who: 'owner', user: 'olivia', staff: false, state: exp(), project: project(restricted('view-only', 'disabled')), level: AccessLevel.owner },
   { who: 'direct full access', user: 'frank', staff: false, state: exp(), project: project(restricted('view-only', 'disabled')), level: AccessLevel.full },
+  { who: 'direct viewer', user: 'vera', staff: false, state: exp(), project: project(restricted('view-only', 'disabled')), level: AccessLevel.viewer },
   { who: 'project manager', user: 'mona', staff: false, state: exp(), project: project(restricted('view-only', 'disabled')), level: AccessLevel.full },
   { who: 'project leader, policy full', user: 'leo', staff: false, state: exp(), project: project(FULL), level: AccessLevel.full },
   { who: 'project member, policy full', user: 'mel', staff: false, state: exp(), project: project(FULL), level: AccessLevel.full },
@@ -65,16 +67,16 @@ const columns: Column[] = [
 ];
 
 // prettier-ignore
-// capability        owner owner-full manager leader-full member-full | restricted: vo/dis vo/files vo/full cr/dis cr/files cr/full | public  staff      stranger
+// capability        owner owner-full viewer manager leader-full member-full | restricted: vo/dis vo/files vo/full cr/dis cr/files cr/full | public  staff      stranger
 const table: Array<[Capability, ...object[]]> = [
-  [Capability.view,          OK, OK, OK, OK, OK,                 OK,          OK,          OK,        OK,          OK,          OK,        OK,         NOT_A_READER, NOT_A_READER],
-  [Capability.edit,          OK, OK, OK, OK, OK,                 READ_ONLY,   READ_ONLY,   READ_ONLY, READ_ONLY,   READ_ONLY,   READ_ONLY, READ_ONLY,  NOT_A_READER, NOT_A_READER],
-  [Capability.illustrate,    OK, OK, OK, OK, OK,                 READ_ONLY,   READ_ONLY,   READ_ONLY, OK,          OK,          OK,        READ_ONLY,  NOT_A_READER, NOT_A_READER],
-  [Capability.download,      OK, OK, OK, OK, OK,                 NO_DOWNLOAD, OK,          OK,        NO_DOWNLOAD, OK,          OK,        OK,         NOT_A_READER, NOT_A_READER],
-  [Capability.cloneFiles,    OK, OK, OK, OK, OK,                 NO_CLONE,    OK,          OK,        NO_CLONE,    OK,          OK,        OK,         NOT_A_READER, NOT_A_READER],
-  [Capability.clone,         OK, OK, OK, OK, OK,                 NO_CLONE,    NO_CLONE,    OK,        NO_CLONE,    NO_CLONE,    OK,        OK,         NOT_A_READER, NOT_A_READER],
-  [Capability.manageSharing, OK, OK, OK, OK, OK,                 NO_SHARING,  NO_SHARING,  NO_SHARING, NO_SHARING, NO_SHARING,  NO_SHARING, NO_SHARING, NOT_A_READER, NOT_A_READER],
-  [Capability.trash,         OK, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, NOT_A_READER, NOT_A_READER],
+  [Capability.view,          OK, OK, OK, OK, OK, OK,                 OK,          OK,          OK,        OK,          OK,          OK,        OK,         NOT_A_READER, NOT_A_READER],
+  [Capability.edit,          OK, OK, READ_ONLY, OK, OK, OK,                 READ_ONLY,   READ_ONLY,   READ_ONLY, READ_ONLY,   READ_ONLY,   READ_ONLY, READ_ONLY,  NOT_A_READER, NOT_A_READER],
+  [Capability.illustrate,    OK, OK, READ_ONLY, OK, OK, OK,                 READ_ONLY,   READ_ONLY,   READ_ONLY, OK,          OK,          OK,        READ_ONLY,  NOT_A_READER, NOT_A_READER],
+  [Capability.download,      OK, OK, NO_DOWNLOAD, OK, OK, OK,                 NO_DOWNLOAD, OK,          OK,        NO_DOWNLOAD, OK,          OK,        OK,         NOT_A_READER, NOT_A_READER],
+  [Capability.cloneFiles,    OK, OK, NO_CLONE, OK, OK, OK,                 NO_CLONE,    OK,          OK,        NO_CLONE,    OK,          OK,        OK,         NOT_A_READER, NOT_A_READER],
+  [Capability.clone,         OK, OK, NO_CLONE, OK, OK, OK,                 NO_CLONE,    NO_CLONE,    OK,        NO_CLONE,    NO_CLONE,    OK,        OK,         NOT_A_READER, NOT_A_READER],
+  [Capability.manageSharing, OK, OK, NO_SHARING, OK, OK, OK,                 NO_SHARING,  NO_SHARING,  NO_SHARING, NO_SHARING, NO_SHARING,  NO_SHARING, NO_SHARING, NOT_A_READER, NOT_A_READER],
+  [Capability.trash,         OK, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, OWNER_ONLY, NOT_A_READER, NOT_A_READER],
 ];
 
 describe('the capability table, cell by cell', () => {
@@ -167,6 +169,30 @@ describe('precedence of the sources of access', () => {
       expect(capabilitiesOf(trashed, actor('olivia'), p)).toStrictEqual({ ...all(false), view: true, trash: true });
       expect(outcome(can(trashed, actor('olivia'), Capability.edit, p))).toStrictEqual(no(ErrorCode.EXPERIMENT_TRASHED));
     });
+  });
+});
+
+describe('the viewer role among the other sources', () => {
+  const harshest = project(restricted('view-only', 'disabled'), PROJECT, { mona: 'manager', vera: 'member' });
+  it('a restricted project membership gives a viewer what the policy gives', () => {
+    const p = project(restricted('create', 'files-only'), PROJECT, { mona: 'manager', vera: 'member' });
+    expect(accessOf(exp(), 'vera', p)).toBe(AccessLevel.restricted);
+    expect(outcome(can(exp(), actor('vera'), Capability.download, p))).toStrictEqual(OK);
+    expect(outcome(can(exp(), actor('vera'), Capability.illustrate, p))).toStrictEqual(OK);
+  });
+  it('a full project membership makes a viewer a full collaborator', () => {
+    expect(accessOf(exp(), 'vera', project(FULL, PROJECT, { mona: 'manager', vera: 'member' }))).toBe(AccessLevel.full);
+  });
+  it('a viewer of a public experiment may download and clone it like any account, still not edit or share', () => {
+    const pub = exp({ public: true, projectId: null });
+    expect(accessOf(pub, 'vera', null)).toBe(AccessLevel.viewer);
+    expect(outcome(can(pub, actor('vera'), Capability.download, null))).toStrictEqual(OK);
+    expect(outcome(can(pub, actor('vera'), Capability.clone, null))).toStrictEqual(OK);
+    expect(outcome(can(pub, actor('vera'), Capability.edit, null))).toStrictEqual(READ_ONLY);
+    expect(outcome(can(pub, actor('vera'), Capability.manageSharing, null))).toStrictEqual(NO_SHARING);
+  });
+  it('a viewer of a trashed experiment sees nothing', () => {
+    expect(outcome(can(exp({ trashed: true }), actor('vera'), Capability.view, harshest))).toStrictEqual(NOT_A_READER);
   });
 });
 

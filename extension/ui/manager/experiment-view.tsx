@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Request } from '../../messages.ts';
+import type { AccessPreview, Request } from '../../messages.ts';
 import { describe, editLockReason, errorCode, exportLockReason } from '../describe.ts';
 import { DraftInput } from '../draft-input.tsx';
 import { useLive } from '../hooks.ts';
@@ -12,6 +12,7 @@ import { GatesList } from './gates-list.tsx';
 import { HistorySection } from './history-section.tsx';
 import { PlotPanel, type PlotChoice } from './plot-panel.tsx';
 import { TagsTable } from './tags-table.tsx';
+import { ViewAsControl, ViewAsPreview } from './view-as.tsx';
 
 /**
  * One experiment in the manager: name, sharing summary, files, sample tags, gates, and the
@@ -26,10 +27,15 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
   const { data: view, error } = useLive(() => send({ type: 'show', id }), [id], (c) => (c.type === 'experiment' && c.experimentId === id) || c.type === 'list' || c.type === 'account' || c.type === 'drafts');
   const [refusal, setRefusal] = useState<string | null>(null);
   const [plotChoice, setPlotChoice] = useState<PlotChoice | null>(null);
+  const [preview, setPreview] = useState<AccessPreview | null>(null);
   useEffect(() => watchExperiment(id), [id]);
-  useEffect(() => setRefusal(null), [id]);
+  useEffect(() => {
+    setRefusal(null);
+    setPreview(null);
+  }, [id]);
 
   if (!view) return error ? <p role="alert" class="error">{describe(errorCode(error))}</p> : <p class="loading">Loading…</p>;
+  if (preview) return <ViewAsPreview preview={preview} onExit={() => setPreview(null)} />;
   const lock = editLockReason(view);
   const editable = lock === null;
   const act = (request: Request): Promise<unknown> => {
@@ -54,6 +60,7 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
         <RowIcons row={{ public: view.public, curated: view.curated, sharedWithOthers: view.access.length > 1 }} />
         <button type="button" onClick={() => onSharing(id)}>Sharing…</button>
       </header>
+      {view.can.manageSharing && <ViewAsControl id={id} onPreview={setPreview} />}
       <p class="meta">
         Owner: {view.owner}. {view.access.length - 1} {view.access.length === 2 ? 'other person has' : 'other people have'} access.
         {view.public ? ' Public.' : ''}

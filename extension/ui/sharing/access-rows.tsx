@@ -11,7 +11,7 @@ const cloneWords = { disabled: 'no cloning', 'files-only': 'may clone the files 
 
 export function roleOf(row: Row): string {
   if (row.via === 'owner') return 'Owner';
-  if (row.via === 'direct') return 'Full access (shared directly)';
+  if (row.via === 'direct') return row.role === 'viewer' ? 'Can view (shared directly)' : 'Full access (shared directly)';
   if (row.via === 'group') return `Full access (through group ${row.group ?? ''})`;
   const role = roleWords[row.role ?? (row.via === 'project-manager' ? 'manager' : 'member')] ?? 'Project member';
   if (row.level === 'full') return `${role} · full access`;
@@ -37,6 +37,11 @@ export function AccessRowText({ row }: { row: Row }) {
     <span class="why" data-testid={`role-${row.user}`}>
       {roleOf(row)}
       {levels.length > 0 && <span class="levels">: {levels.join('; ')}</span>}
+      {row.why && (
+        <span class="why-sources" data-testid={`why-${row.user}`}>
+          {' '}Why: {row.why}
+        </span>
+      )}
     </span>
   );
 }

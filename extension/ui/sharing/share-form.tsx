@@ -16,6 +16,7 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
   const [user, setUser] = useState('');
   const [notify, setNotify] = useState(true);
   const [message, setMessage] = useState('');
+  const [role, setRole] = useState<'full' | 'viewer'>('full');
   const [unconnected, setUnconnected] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
 
@@ -25,7 +26,7 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
     try {
       // `@name` is one of your groups (suggested as you type): shared with the group, not a person.
       if (who.startsWith('@')) await send({ type: 'shareGroup', id, group: who.slice(1) });
-      else await send({ type: 'share', id, user: who, notify, ...(notify && message.trim() ? { message } : {}), ...(connect ? { connect } : {}) });
+      else await send({ type: 'share', id, user: who, notify, role, ...(notify && message.trim() ? { message } : {}), ...(connect ? { connect } : {}) });
       setUser('');
       setMessage('');
       setUnconnected(null);
@@ -56,6 +57,13 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
         disabled={lock !== null}
         {...(lock ? { describedBy: 'sharing-lock' } : {})}
       />
+      <label class="role">
+        Access{' '}
+        <select name="role" value={role} disabled={lock !== null} onChange={(e) => setRole(e.currentTarget.value === 'viewer' ? 'viewer' : 'full')} data-testid="share-role">
+          <option value="full">Full access</option>
+          <option value="viewer">Can view (no editing, downloads or copies)</option>
+        </select>
+      </label>
       <label class="check">
         <input type="checkbox" checked={notify} disabled={lock !== null} onChange={(e) => setNotify(e.currentTarget.checked)} />
         Notify by email
