@@ -321,6 +321,11 @@ const migrations: string[] = [
   CREATE INDEX file_tickets_by_user ON file_tickets (username, expires_at);
   CREATE INDEX file_tickets_expiry ON file_tickets (expires_at);
   `,
+
+  // The public catalog is read a page at a time in (name, id) order (store.publicCatalogPage).
+  `
+  CREATE INDEX experiments_catalog ON experiments (name COLLATE "C", id COLLATE "C") WHERE public AND NOT trashed;
+  `,
 ];
 
 /** The advisory lock key of migrations (any constant no other lock uses: `hashtext` keys are documents). */

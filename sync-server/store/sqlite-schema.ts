@@ -289,3 +289,8 @@ migrations.push(`
   CREATE INDEX file_tickets_by_user ON file_tickets(username, expires_at);
   CREATE INDEX file_tickets_expiry ON file_tickets(expires_at);
 `);
+
+/** The public catalog is read a page at a time in (name, id) order (store.publicCatalogPage). */
+migrations.push(`
+  CREATE INDEX experiments_catalog ON experiments(name, id) WHERE public = 1 AND trashed = 0;
+`);
