@@ -7,7 +7,7 @@ import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import { compareRows } from './list-order.ts';
-import { matchesSearch } from './list-search.ts';
+import { matchesSearch } from '../../shared/list-search.ts';
 import { ListFilter, type Draft, type ExperimentRow, type ExperimentView, type PendingFields } from './contract.ts';
 
 /**

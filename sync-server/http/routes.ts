@@ -23,6 +23,7 @@ import { accountRoutes } from './account-routes.ts';
 import { totpRoutes } from './totp-routes.ts';
 import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
 import { handleHistoryApi } from './history-route.ts';
+import { sendCatalogPage } from './catalog-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
@@ -107,6 +108,11 @@ const routes: Record<string, Route> = {
     const actor = await signedIn(req, deps.store);
     if (!actor.staff) throw new HttpError(403, ErrorCode.STAFF_ONLY);
     sendJson(res, 200, await deps.store.curationQueue());
+  },
+
+  'GET /api/catalog': async (req, res, deps) => {
+    await signedIn(req, deps.store);
+    await sendCatalogPage(req, res, deps.store, deps.limits.catalogPageRows);
   },
 
   'POST /api/preferences': async (req, res, deps) => {
