@@ -92,7 +92,8 @@ export interface ClientCore {
   signup(username: string, email: string, password: string): Promise<Account>;
   logout(): Promise<void>;
 
-  list(filter: ListFilter, search?: string): Promise<ExperimentRow[]>;
+  /** `most`: for the public and curated lists (read from the server page by page), the rows wanted. */
+  list(filter: ListFilter, search?: string, most?: number): Promise<ExperimentRow[]>;
   show(experimentId: string): Promise<ExperimentView>;
 
   create(name: string): Promise<{ id: string; draft: Draft }>;
