@@ -51,6 +51,8 @@ export const ServerLimitsSchema = z
     ticketsPerAccount: z.number().int().positive(),
     /** Intents one dry run (`POST /api/intents/check`) may ask about; each is planned like a real intent, in its own turn. */
     intentChecksPerRequest: z.number().int().positive(),
+    /** Rows one page of the public catalog (GET /api/catalog) may hold; a larger `limit` is cut to it. */
+    catalogPageRows: z.number().int().positive(),
     /** After an upload is refused mid-body, how long the rest is read and dropped so the client can read the refusal (then the socket is closed). */
     refusedBodyDrainMs: z.number().int().nonnegative(),
     /** …and how many bytes of it at most. */
@@ -125,6 +127,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   uploadIdleMs: 30_000,
   ticketsPerAccount: 16,
   intentChecksPerRequest: 500,
+  catalogPageRows: 200,
   uploadTextBytes: 16 * 1024 * 1024,
   refusedBodyDrainMs: 2_000,
   refusedBodyDrainBytes: 4 * 1024 * 1024,

@@ -4,7 +4,7 @@ import type { ClientStore } from '../core/store.ts';
 
 /**
  * Builds the client core for one server over the extension's store, and its live mode: sockets
- * for the index, the catalog, and the experiments the pages show (`watch`), so edits and shares
+ * for the index, the connections and projects, and the experiments the pages show (`watch`), so edits and shares
  * flow both ways as they happen. Live mode starts only with a session and stops at sign-out.
  */
 export type WorkerCore = CytoshareCore;

@@ -54,9 +54,12 @@ export type HandlerContext = {
 
 export type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: HandlerCore) => Promise<ResponseOf<T>> };
 
+/** Rows of the public lists the manager shows; search narrows them on the server. */
+const CATALOG_LIST_ROWS = 500;
+
 /** Without a cache, the core computes the list and the query narrows and orders it. */
-async function listOf(core: HandlerCore, query: ListQuery): Promise<ExperimentRow[]> {
-  const rows = await core.list(query.filter, query.search || undefined);
+async function listOf(core: HandlerCore, query: ListQuery, most?: number): Promise<ExperimentRow[]> {
+  const rows = await core.list(query.filter, query.search || undefined, most);
   const wanted = query.ids ? new Set(query.ids) : null;
   const kept = rows.filter((row) => (!wanted || wanted.has(row.id)) && (query.projectId === undefined || row.projectId === query.projectId));
   return query.sort ? kept.sort(compareRows(query.sort)) : kept;
@@ -68,7 +71,9 @@ function withoutTagValues({ tagValues: _tagValues, ...row }: ExperimentRow): Exp
 }
 
 export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<Envelope> {
-  const list = (core: HandlerCore, query: ListQuery) => (ctx.list ? ctx.list(query) : listOf(core, query));
+  // The public lists come from the server a page at a time, searched there: never cached whole.
+  const list = (core: HandlerCore, query: ListQuery, most?: number) =>
+    ctx.list && query.filter !== 'public' && query.filter !== 'curated' ? ctx.list(query) : listOf(core, query, most);
   const handlers: Handlers = {
     ...moreHandlers,
     state: async (_req, core) => {
@@ -84,7 +89,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return null;
     },
     list: async (req, core) => {
-      const rows = await list(core, { filter: req.filter, search: req.search, ids: req.ids, projectId: req.projectId, sort: req.sort });
+      const rows = await list(core, { filter: req.filter, search: req.search, ids: req.ids, projectId: req.projectId, sort: req.sort }, req.limit === undefined ? CATALOG_LIST_ROWS : req.limit + 1);
       return { rows: (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues), total: rows.length };
     },
     inbox: async (req, core) => {

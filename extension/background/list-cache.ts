@@ -1,6 +1,6 @@
 import type { ExperimentRow, ListFilter } from '../core/contract.ts';
 import { compareRows, type ListSort } from '../core/list-order.ts';
-import { matchesWords, searchText, searchWords } from '../core/list-search.ts';
+import { matchesWords, searchText, searchWords } from '../../shared/list-search.ts';
 
 /**
  * The worker's answer to "the first page of the list" without recomputing it. Building the

@@ -3,8 +3,8 @@ import { docName } from '../../shared/doc-layout.ts';
 import type { WorkerCore } from './core-factory.ts';
 
 /**
- * The documents the experiment list is read from (the user's index, the public catalog, the
- * local marks of removed experiments), watched so the list cache (list-cache.ts) is dropped on
+ * The documents the cached lists are read from (the user's index and the local marks of removed
+ * experiments; the public lists come from the server, uncached), watched so the list cache (list-cache.ts) is dropped on
  * any update to them, even one that arrives without a `list` change from the core. A document
  * that does not exist yet is not watched: it comes into being through a sync, which emits
  * `list` anyway. Call `watch()` before reading the list, so no update can slip in between.
@@ -19,7 +19,7 @@ export function watchListSources(core: WorkerCore, onUpdate: () => void): { watc
       const account = core.account;
       if (!account) return;
       const names = new Set(await core.store.docNames());
-      for (const name of [docName.index(account.username), docName.catalog, REMOVED_DOC]) {
+      for (const name of [docName.index(account.username), REMOVED_DOC]) {
         if (!names.has(name)) continue;
         const doc = await core.store.openDoc(name);
         if (watched.has(doc)) continue;

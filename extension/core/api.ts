@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GroupCreated, GroupShareAnswer, GroupSummary, type GroupShareRequest } from '../../shared/schemas/groups.ts';
+import { CatalogPage } from '../../shared/schemas/catalog-page.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import {
   AddressState,
@@ -126,6 +127,13 @@ export class Api {
   }
   setPreferences(preferences: { shareEmails: boolean }): Promise<{ shareEmails: boolean }> {
     return this.call('POST', '/api/preferences', PreferencesRequest, preferences);
+  }
+  /** One page of the public catalog (GET /api/catalog); `after`: the `next` of the previous page. */
+  catalogPage(query: { filter: 'public' | 'curated'; search?: string | undefined; after?: string | null | undefined; limit: number }): Promise<CatalogPage> {
+    const params = new URLSearchParams({ filter: query.filter, limit: String(query.limit) });
+    if (query.search) params.set('search', query.search);
+    if (query.after) params.set('after', query.after);
+    return this.call('GET', `/api/catalog?${params.toString()}`, CatalogPage);
   }
   curationQueue(): Promise<CurationRequest[]> {
     return this.call('GET', '/api/curation-requests', z.array(CurationRequest));

@@ -93,7 +93,8 @@ export interface ClientCore {
   signup(username: string, email: string, password: string): Promise<Account>;
   logout(): Promise<void>;
 
-  list(filter: ListFilter, search?: string): Promise<ExperimentRow[]>;
+  /** `most`: for the public and curated lists (read from the server page by page), the rows wanted. */
+  list(filter: ListFilter, search?: string, most?: number): Promise<ExperimentRow[]>;
   /** `why`: each access row also says why the person has access (for owner and full access). */
   show(experimentId: string, options?: { why?: boolean }): Promise<ExperimentView>;
 

@@ -14,14 +14,18 @@ import type { UploadResult } from '../../shared/schemas/files.ts';
 import type { DensityAnswer, DensityQuery } from '../../shared/plot/answer.ts';
 import {
   ConnectionStatus, RuleRefusal,
-  type Account, type ClientCore, type ShareOptions, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type ListFilter, type SyncReport,
+  type Account, type ClientCore, type ShareOptions, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, ListFilter, type SyncReport,
 } from './contract.ts';
 import { recordEdit, recordIntent, type ActionContext } from './actions.ts';
 import { Api, type FetchLike, type UploadBody } from './api.ts';
+
 import type { LinkOptions } from './doc-link.ts';
 import { CoreError, notSignedIn } from './errors.ts';
 import { newExperimentId, newFigureId, newGateId } from './ids.ts';
-import { experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
+import { compareRows } from './list-order.ts';
+import { catalogPageRows, experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
+import type { CatalogPage } from '../../shared/schemas/catalog-page.ts';
+import type * as Y from 'yjs';
 import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
 import { connectionContextOf } from './connection-view.ts';
 import { explainIn, previewIn, withWhy, type AccessPreview } from './access-preview.ts';
@@ -30,6 +34,9 @@ import { sharePeople, waitingShares, type SharePerson } from './share-people.ts'
 import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
 import type { ClientStore, StoredSession } from './store.ts';
 import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
+
+/** Rows asked for per catalog page: one round trip fills the manager's first screen and more. */
+const CATALOG_PAGE_ROWS = 100;
 
 /**
  * The client core: actions become drafts through the shared rules, `sync` delivers them, and
@@ -191,12 +198,12 @@ export class CytoshareCore implements ClientCore {
     return { store: this.store, actor: this.actor(), mode: this.requireSession().mode, now: this.now };
   }
 
-  /** Brings the named documents (default: the index and the catalog) up to date from the server. */
+  /** Brings the named documents (default: the index) up to date from the server; the public lists are read through the catalog route. */
   async refresh(experimentIds: string[] = [], withLists = true): Promise<void> {
     const me = this.requireSession().username;
     // The connections and project documents are small and the rules read them: always fresh.
     const projects = (await this.projects()).map((p) => docName.project(p.id));
-    const names = [...(withLists ? [docName.index(me), docName.catalog] : []), docName.connections(me), ...projects, ...experimentIds.map(docName.experiment)];
+    const names = [...(withLists ? [docName.index(me)] : []), docName.connections(me), ...projects, ...experimentIds.map(docName.experiment)];
     await refreshDocs(this.store, names, this.linkOptions(), (experimentId, code) => this.emit({ type: 'removed', experimentId, code }));
     this.emit({ type: 'list' });
   }
@@ -206,14 +213,43 @@ export class CytoshareCore implements ClientCore {
     return (await this.list('all')).map((r) => r.id);
   }
 
-  async list(filter: ListFilter, search?: string): Promise<ExperimentRow[]> {
+  /**
+   * `most`: for the public and curated lists, the rows wanted (default all): they are read from
+   * the server a page at a time (GET /api/catalog, searched there), so a client holds only what
+   * it looked at. Offline, a catalog document an older version of this client kept is read.
+   */
+  async list(filter: ListFilter, search?: string, most = Infinity): Promise<ExperimentRow[]> {
     const me = this.requireSession().username;
     const names = new Set(await this.store.docNames());
     const index = names.has(docName.index(me)) ? await this.store.openDoc(docName.index(me)) : null;
-    const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const removed = new Map((await removedMarks(this.store)).entries());
+    const fromCatalog = filter === ListFilter.public || filter === ListFilter.curated;
+    if (fromCatalog) {
+      const rows = await this.catalogList(filter, search, most, index, removed);
+      if (rows) return rows;
+    }
+    const catalog = fromCatalog && names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const drafts = await this.store.loadDrafts();
     return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await pendingNames(this.store, pendingRenames(drafts)));
+  }
+
+  /** The public (or curated) list from the server, page by page up to `most` rows; null when it cannot be reached. */
+  private async catalogList(filter: 'public' | 'curated', search: string | undefined, most: number, index: Y.Doc | null, removed: ReadonlyMap<string, number>): Promise<ExperimentRow[] | null> {
+    const me = this.requireSession().username;
+    const rows: ExperimentRow[] = [];
+    let after: string | null = null;
+    try {
+      do {
+        const page: CatalogPage = await this.api().catalogPage({ filter, search, after, limit: Math.min(CATALOG_PAGE_ROWS, most - rows.length) });
+        rows.push(...catalogPageRows(page.entries, index, me, removed));
+        after = page.next;
+      } while (after !== null && rows.length < most);
+    } catch (err) {
+      if (err instanceof CoreError && err.kind === 'unreachable') return null;
+      throw err;
+    }
+    // The server pages in byte order; the lists show the core's order, as every other filter.
+    return rows.sort(compareRows('name'));
   }
 
   /** Ids of waiting drafts on their way to the server now: an intent being sent, an edit awaiting its answer. */

@@ -2,12 +2,13 @@ import type * as Y from 'yjs';
 import { ExperimentRoot, parseTagKey } from '../../shared/doc-layout.ts';
 import { readCatalogEntries, readContent, readFiles, readIndexEntries, readProjectPeople, readSharing } from '../../shared/doc-layout.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
+import type { CatalogEntry } from '../../shared/schemas/index-entry.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
 import { familyOf } from '../../shared/rules/family.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import { compareRows } from './list-order.ts';
-import { matchesSearch } from './list-search.ts';
+import { matchesSearch } from '../../shared/list-search.ts';
 import { ListFilter, type Draft, type ExperimentRow, type ExperimentView, type PendingFields } from './contract.ts';
 
 /**
@@ -37,11 +38,7 @@ export function listRows(
   }
   for (const c of catalog ? readCatalogEntries(catalog) : []) {
     if (rows.has(c.id) || hidden(c.id, null)) continue;
-    rows.set(c.id, {
-      id: c.id, name: c.name, owner: c.owner, access: c.owner === me ? 'owner' : 'public', public: true,
-      curated: c.curated, projectId: c.projectId, parentId: c.parentId, sharedWithOthers: false, isNew: false, trashed: false,
-      changedAt: c.changedAt ?? null, tagValues: c.tagValues ?? [],
-    });
+    rows.set(c.id, { ...catalogRow(c, me), trashed: false });
   }
   // Experiments made offline are the user's own until the server has decided; the index wins once it lists them.
   for (const p of pending) if (!rows.has(p.id)) rows.set(p.id, { ...p, trashed: false });
@@ -68,6 +65,24 @@ export function listRows(
     .filter((r) => keep(r) && matchesSearch(r, search))
     .sort(compareRows('name'))
     .map(({ trashed: _trashed, ...row }) => row);
+}
+
+/** A public catalog entry as a list row, for someone who holds no index entry of it. */
+export function catalogRow(c: CatalogEntry, me: string): ExperimentRow {
+  return {
+    id: c.id, name: c.name, owner: c.owner, access: c.owner === me ? 'owner' : 'public', public: true,
+    curated: c.curated, projectId: c.projectId, parentId: c.parentId, sharedWithOthers: false, isNew: false,
+    changedAt: c.changedAt ?? null, tagValues: c.tagValues ?? [],
+  };
+}
+
+/**
+ * A page of the catalog as list rows: an experiment the user's index also lists (their own, one
+ * shared with them) keeps the index's row, which knows their access; one withdrawn is left out.
+ */
+export function catalogPageRows(entries: readonly CatalogEntry[], index: Y.Doc | null, me: string, removed: ReadonlyMap<string, number>): ExperimentRow[] {
+  const indexed = new Map(listRows(index, null, me, ListFilter.all, undefined, removed).map((r) => [r.id, r]));
+  return entries.filter((c) => !((removed.get(c.id) ?? -1) > 0) || indexed.has(c.id)).map((c) => indexed.get(c.id) ?? catalogRow(c, me));
 }
 
 /** Rows for experiments a pending create or clone draft makes, marked pending. */

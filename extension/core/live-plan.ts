@@ -5,7 +5,7 @@ import type { Draft } from './contract.ts';
 
 /**
  * Which documents live mode keeps a socket open for, as pure functions of what the replica
- * knows. Always: the index (the lists come from it), the catalog, the connections document and
+ * knows. Always: the index (the lists come from it; the public ones from GET /api/catalog), the connections document and
  * the user's project documents (the local rules read them). Besides those, only experiments
  * that have edits waiting for the server, and experiments the UI shows (`watch`): a user with
  * ten thousand experiments must not hold ten thousand sockets.
@@ -52,7 +52,7 @@ export type WantedInput = {
 };
 
 export function wantedDocs({ me, index, drafts, watched, blocked, indexSynced }: WantedInput): Set<string> {
-  const out = new Set<string>([docName.index(me), docName.catalog, docName.connections(me)]);
+  const out = new Set<string>([docName.index(me), docName.connections(me)]);
   for (const project of readProjectList(index)) out.add(docName.project(project.id));
   const creating = awaitingCreation(drafts);
   const experiments = new Set<string>(watched);

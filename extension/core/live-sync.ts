@@ -14,7 +14,7 @@ import { clearRemoved, markRemoved } from './replica.ts';
 
 /**
  * Live mode, for the extension's background worker. Sockets stay open for the documents
- * live-plan.ts names (index, catalog, connections, the user's projects, experiments with edits
+ * live-plan.ts names (index, connections, the user's projects, experiments with edits
  * waiting, experiments the UI watches); any other experiment socket closes once idle. Edits
  * flow out as they are made (the provider sends each local transaction) and are settled by the
  * control messages; intents are pushed as soon as they are recorded, and retried with backoff

@@ -26,6 +26,7 @@ import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
 import { handleHistoryApi } from './history-route.ts';
 import { handleGroupApi } from './group-routes.ts';
 import type { Groups } from '../effects/group-effects.ts';
+import { sendCatalogPage } from './catalog-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 
@@ -113,6 +114,11 @@ const routes: Record<string, Route> = {
     const actor = await signedIn(req, deps.store);
     if (!actor.staff) throw new HttpError(403, ErrorCode.STAFF_ONLY);
     sendJson(res, 200, await deps.store.curationQueue());
+  },
+
+  'GET /api/catalog': async (req, res, deps) => {
+    await signedIn(req, deps.store);
+    await sendCatalogPage(req, res, deps.store, deps.limits.catalogPageRows);
   },
 
   'POST /api/preferences': async (req, res, deps) => {

@@ -349,6 +349,11 @@ const migrations: string[] = [
   ALTER TABLE grants ADD COLUMN role text NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
   ALTER TABLE waiting_shares ADD COLUMN role text NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
   `,
+
+  // The public catalog is read a page at a time in (name, id) order (store.publicCatalogPage).
+  `
+  CREATE INDEX experiments_catalog ON experiments (name COLLATE "C", id COLLATE "C") WHERE public AND NOT trashed;
+  `,
 ];
 
 /** The advisory lock key of migrations (any constant no other lock uses: `hashtext` keys are documents). */

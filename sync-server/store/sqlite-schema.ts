@@ -316,3 +316,8 @@ migrations.push(`
   ALTER TABLE grants ADD COLUMN role TEXT NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
   ALTER TABLE waiting_shares ADD COLUMN role TEXT NOT NULL DEFAULT 'full' CHECK (role IN ('full', 'viewer'));
 `);
+
+/** The public catalog is read a page at a time in (name, id) order (store.publicCatalogPage). */
+migrations.push(`
+  CREATE INDEX experiments_catalog ON experiments(name, id) WHERE public = 1 AND trashed = 0;
+`);

@@ -8,6 +8,7 @@ import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteFileTickets } from './sqlite-file-tickets.ts';
+import { sqliteCatalog } from './sqlite-catalog.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { sqliteTotp } from './sqlite-totp.ts';
 import { sqliteGroups } from './sqlite-groups.ts';
@@ -70,7 +71,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteGroups(db, ownExperimentReaders(records))) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteCatalog(db), sqliteGroups(db, ownExperimentReaders(records))) as unknown as Store;
   return gate.guard(store, log);
 }
 
@@ -162,6 +163,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteTotp>
       | keyof ReturnType<typeof sqliteFileTickets>
       | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily'>
+      | keyof ReturnType<typeof sqliteCatalog>
     >
 {
   private readonly st;

@@ -32,6 +32,9 @@ export type SessionRecord = { tokenHash: string; username: string; publicId: str
 /** A session that ended (`tokenHash`), or every session of an account (`tokenHash` null), for servers to close its sockets. */
 export type SessionEndRecord = { seq: number; at: number; username: string; tokenHash: string | null };
 export type ExperimentRecord = SharingState & { name: string; createdAt: number };
+/** What the public catalog shows of an experiment: what every signed-in account may see. */
+export type CatalogRow = { id: string; name: string; owner: string; curated: boolean; projectId: string | null; parentId: string | null; createdAt: number };
+export type CatalogPageQuery = { words: readonly string[]; curated: boolean; after: { name: string; id: string } | null; limit: number };
 export type GrantRecord = Grant & { viewed: boolean };
 export type AuditRecord = {
   at: number;
@@ -277,6 +280,12 @@ export interface StoreTx {
   /** Experiment ids the user owns or holds a grant on (what their index document lists). */
   experimentsOf(username: string): Promise<string[]>;
   publicExperiments(): Promise<string[]>;
+  /**
+   * One page of the public catalog (public, not trashed), ordered by name then id; `after` is the
+   * (name, id) of the last row of the previous page. Every word of `search` must occur in the
+   * name or the owner (case ignored); `curated` keeps only curated ones.
+   */
+  publicCatalogPage(query: CatalogPageQuery): Promise<CatalogRow[]>;
 
   clientOwners(clientIds: number[]): Promise<Map<number, string>>;
   registerClients(clientIds: number[], username: string): Promise<void>;

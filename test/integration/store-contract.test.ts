@@ -247,6 +247,31 @@ for (const adapter of ADAPTERS) {
     });
 
     describe('sharing records', () => {
+      it('pages the public catalog in name order, searched, curated-only on demand, never listing a private or trashed one', async () => {
+        for (const u of ['alice', 'bob']) await store.addUser(user(u));
+        await store.saveExperiments([
+          experiment('e1', 'alice', { name: 'CD8 panel', public: true, curated: true }),
+          experiment('e2', 'bob', { name: 'B cells', public: true }),
+          experiment('e3', 'alice', { name: 'CD8 panel', public: true }),
+          experiment('e4', 'bob', { name: 'Zebra 100%', public: true, curated: true }),
+          experiment('e5', 'alice', { name: 'CD8 secret' }),
+          experiment('e6', 'alice', { name: 'CD8 binned', public: true, trashed: true }),
+        ]);
+        const page = (q: Partial<Parameters<Store['publicCatalogPage']>[0]>) =>
+          store.publicCatalogPage({ words: [], curated: false, after: null, limit: 10, ...q }).then((rows) => rows.map((r) => r.id));
+        expect(await page({})).toEqual(['e2', 'e1', 'e3', 'e4']);
+        expect(await page({ limit: 2 })).toEqual(['e2', 'e1']);
+        expect(await page({ limit: 2, after: { name: 'CD8 panel', id: 'e1' } })).toEqual(['e3', 'e4']);
+        expect(await page({ curated: true })).toEqual(['e1', 'e4']);
+        expect(await page({ words: ['cd8'] })).toEqual(['e1', 'e3']);
+        expect(await page({ words: ['BOB'] })).toEqual(['e2', 'e4']);
+        expect(await page({ words: ['cd8', 'bob'] })).toEqual([]);
+        expect(await page({ words: ['%'] })).toEqual(['e4']);
+        expect((await store.publicCatalogPage({ words: [], curated: false, after: null, limit: 1 }))[0]).toEqual({
+          id: 'e2', name: 'B cells', owner: 'bob', curated: false, projectId: null, parentId: null, createdAt: 10,
+        });
+      });
+
       it('keeps grants, whether each was viewed, families and who sees what', async () => {
         for (const u of ['alice', 'bob', 'carol']) await store.addUser(user(u));
         await store.saveExperiments([

@@ -94,7 +94,7 @@ describe('live mode keeps sockets only for what needs them', () => {
   it('many listed experiments open no socket; watch opens one, reference-counted, and the last unwatch closes it', async () => {
     const ids = Array.from({ length: 200 }, (_, i) => `exp${String(i).padStart(8, '0')}`);
     const t = await setup(ids, { projects: ['proj0001x'] });
-    expect(t.open()).toEqual(['catalog', 'conn-alice', 'idx-alice', 'proj-proj0001x']);
+    expect(t.open()).toEqual(['conn-alice', 'idx-alice', 'proj-proj0001x']);
     expect((await t.store.docNames()).filter((n) => n.startsWith('exp-'))).toEqual([]);
 
     const stopA = t.live.watch(ids[3] as string);

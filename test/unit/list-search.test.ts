@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesSearch, matchesWords, searchText, searchWords } from '../../extension/core/list-search.ts';
+import { matchesSearch, matchesWords, searchText, searchWords } from '../../shared/list-search.ts';
 
 const panel = { name: 'CD8 T-cell panel', owner: 'bob', tagValues: ['Donor D-001', 'Spleen'] };
 
