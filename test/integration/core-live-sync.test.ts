@@ -184,7 +184,7 @@ describe('client core live mode against the real server', () => {
     for (let i = 0; i < 40; i++) ids.push(await sam.createExperiment(`Many ${i}`));
     const live = await liveCore('sam');
     expect((await live.core.list('all')).length).toBe(40);
-    const fixed = [docName.catalog, docName.connections('sam'), docName.index('sam')].sort();
+    const fixed = [docName.connections('sam'), docName.index('sam')].sort();
     // Each listed experiment is fetched once, a few at a time, so it stays usable offline...
     let most = 0;
     await until(
