@@ -87,6 +87,7 @@ export const ErrorCode = {
   TOTP_ENROLMENT_REQUIRED: 'TOTP_ENROLMENT_REQUIRED',
   TOTP_ALREADY_ON: 'TOTP_ALREADY_ON',
   TOTP_NOT_ON: 'TOTP_NOT_ON',
+  SHARE_EXPIRY: 'SHARE_EXPIRY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -175,6 +176,7 @@ const words: Record<ErrorCode, string> = {
   TOTP_ENROLMENT_REQUIRED: 'This server requires two-step sign-in: set it up first (cytoshare totp enable).',
   TOTP_ALREADY_ON: 'Two-step sign-in is already on for this account; turn it off first to set up a new app.',
   TOTP_NOT_ON: 'Two-step sign-in is not set up (or not waiting for its first code) on this account.',
+  SHARE_EXPIRY: 'An end date of access, or a publication date, must be in the future and within five years.',
 };
 
 export function describeCode(code: ErrorCode): string {

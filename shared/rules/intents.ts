@@ -3,6 +3,7 @@ import type { Actor, ServerMode, SharingState } from '../schemas/entities.ts';
 import type { ProjectState } from '../schemas/project.ts';
 import { IntentType, type ExperimentIntent as Intent, type IntentOf } from '../schemas/intents.ts';
 import { can, Capability, roleIn } from './access.ts';
+import { checkSharingDate } from './expiry.ts';
 import { familyOf, wouldCycle } from './family.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 
@@ -27,6 +28,8 @@ export type IntentContext = {
   hasGate?: (experimentId: string, gateId: string) => boolean;
   /** Is a curation request for the experiment waiting in staff's queue? Absent where unknown (the client). */
   curationRequested?: (experimentId: string) => boolean;
+  /** The decider's clock, for an end date or an embargo; absent, such dates are not checked. */
+  now?: number;
 };
 
 /** The project an experiment belongs to, when the caller knows it. */
@@ -73,7 +76,11 @@ export function planIntent(intent: Intent, actor: Actor, ctx: IntentContext): In
     case IntentType.share:
     case IntentType.unshare:
       return planGrantChange(intent, actor, ctx);
-    case IntentType.publish:
+    case IntentType.publish: {
+      const plan = planOnTarget(intent, actor, ctx, Capability.manageSharing);
+      const date = plan.verdict.ok && intent.at !== undefined && ctx.now !== undefined ? checkSharingDate(intent.at, ctx.now, 'at') : plan.verdict;
+      return date.ok ? plan : refused(date);
+    }
     case IntentType.unpublish:
       return planOnTarget(intent, actor, ctx, Capability.manageSharing);
     case IntentType.link:
@@ -129,6 +136,13 @@ function planGrantChange(
     const code = sharing ? ErrorCode.CANNOT_SHARE_WITH_OWNER : ErrorCode.CANNOT_REMOVE_OWNER;
     return refused(refuse(code, 'the owner keeps every right', ['user']));
   }
+  const until = intent.type === IntentType.share ? intent.until : undefined;
+  if (until !== undefined && ctx.now !== undefined) {
+    const date = checkSharingDate(until, ctx.now, 'until');
+    if (!date.ok) return refused(date);
+  }
+  // Sharing again with the same end (or none) changes nothing; with another end, it changes it.
+  const sameGrant = (state: SharingState) => Object.hasOwn(state.grants, user) && state.grants[user]?.until === until;
   if (!sharing && !Object.hasOwn(exp.grants, user)) {
     return refused(refuse(ErrorCode.NOT_SHARED_WITH_USER, 'no direct access to remove', ['user']));
   }
@@ -138,13 +152,12 @@ function planGrantChange(
   }
   // Sharing again with someone who has direct access changes nothing: the intent is allowed
   // (idempotent) but the target is not affected, so no grant, mail or connection is made again.
-  const affected: string[] = sharing && Object.hasOwn(exp.grants, user) ? [] : [exp.id];
+  const affected: string[] = sharing && sameGrant(exp) ? [] : [exp.id];
   const skipped: IntentPlan['skipped'] = [];
   for (const id of familyOf(exp.id, ctx.experiments)) {
     const member = ctx.experiments.get(id);
     if (id === exp.id || member === undefined) continue;
-    const hasGrant = Object.hasOwn(member.grants, user);
-    if (member.owner === user || hasGrant === sharing) continue;
+    if (member.owner === user || (sharing ? sameGrant(member) : !Object.hasOwn(member.grants, user))) continue;
     const memberManage = can(member, actor, Capability.manageSharing, projectOf(member, ctx));
     if (memberManage.ok) affected.push(id);
     else skipped.push({ experimentId: id, code: memberManage.code });
@@ -303,10 +316,12 @@ export function applyIntent(
   now: number,
 ): SharingState {
   switch (intent.type) {
-    case IntentType.share:
-      return plan.user === undefined || Object.hasOwn(state.grants, plan.user)
-        ? state
-        : { ...state, grants: { ...state.grants, [plan.user]: { by: actor.username, at: now } } };
+    case IntentType.share: {
+      if (plan.user === undefined) return state;
+      const had = Object.hasOwn(state.grants, plan.user) ? state.grants[plan.user] : undefined;
+      const grant = { by: had?.by ?? actor.username, at: had?.at ?? now, ...(intent.until !== undefined ? { until: intent.until } : {}) };
+      return { ...state, grants: { ...state.grants, [plan.user]: grant } };
+    }
     case IntentType.unshare: {
       if (plan.user === undefined) return state;
       const grants = { ...state.grants };
@@ -314,9 +329,10 @@ export function applyIntent(
       return { ...state, grants };
     }
     case IntentType.publish:
-      return { ...state, public: true };
+      // A publication date ahead is an embargo: not public until the date (see expiry.ts).
+      return intent.at !== undefined && intent.at > now ? { ...state, public: false, publishAt: intent.at } : { ...state, public: true, ...pendingCleared(state) };
     case IntentType.unpublish:
-      return { ...state, public: false, curated: false };
+      return { ...state, public: false, curated: false, ...pendingCleared(state) };
     case IntentType.link: {
       const grants = { ...state.grants };
       for (const user of plan.grants ?? []) {
@@ -345,6 +361,11 @@ export function applyIntent(
       return exhaustive;
     }
   }
+}
+
+/** Cancels a pending embargo; a state that never had one keeps its shape. */
+function pendingCleared(state: SharingState): Pick<SharingState, 'publishAt'> {
+  return state.publishAt === undefined || state.publishAt === null ? {} : { publishAt: null };
 }
 
 export function newSharing(id: string, owner: string, from: { parentId?: string | null; clonedFrom?: string | null } = {}): SharingState {

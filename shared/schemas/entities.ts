@@ -40,7 +40,8 @@ export const AccessLevel = { owner: 'owner', full: 'full', restricted: 'restrict
 export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
 export const AccessLevelSchema = z.enum(AccessLevel);
 
-export const Grant = z.strictObject({ by: Username, at: z.number().int().nonnegative() });
+/** `until`: when set, the grant ends at that instant (ms since the epoch); see shared/rules/expiry.ts. */
+export const Grant = z.strictObject({ by: Username, at: z.number().int().nonnegative(), until: z.number().int().nonnegative().optional() });
 export type Grant = z.infer<typeof Grant>;
 
 /**
@@ -57,6 +58,8 @@ export const SharingState = z.strictObject({
   clonedFrom: ExperimentId.nullable(),
   projectId: z.string().nullable(),
   trashed: z.boolean(),
+  /** An embargo: the experiment becomes public at this instant; null (or absent) when none is pending. */
+  publishAt: z.number().int().nonnegative().nullable().optional(),
 });
 export type SharingState = z.infer<typeof SharingState>;
 
