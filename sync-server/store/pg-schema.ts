@@ -21,8 +21,17 @@ export interface PgSchema {
     project_id: string | null;
     trashed: boolean;
     created_at: number;
+    publish_at: Generated<number | null>;
   };
-  grants: { experiment_id: string; username: string; granted_by: string; granted_at: number; viewed: Generated<boolean> };
+  grants: {
+    experiment_id: string;
+    username: string;
+    granted_by: string;
+    granted_at: number;
+    viewed: Generated<boolean>;
+    until_at: Generated<number | null>;
+    warned_at: Generated<number | null>;
+  };
   doc_updates: { seq: Generated<number>; doc: string; data: Uint8Array };
   client_ids: { client_id: number; username: string };
   intents: { username: string; draft_id: string; result: string; created_at: number };
@@ -306,6 +315,14 @@ const migrations: string[] = [
     used_at bigint,
     PRIMARY KEY (username, code_hash)
   );
+  `,
+  // Access that ends: a grant's end and when its holder was warned; an experiment's embargo.
+  `
+  ALTER TABLE grants ADD COLUMN until_at bigint;
+  ALTER TABLE grants ADD COLUMN warned_at bigint;
+  ALTER TABLE experiments ADD COLUMN publish_at bigint;
+  CREATE INDEX grants_until ON grants (until_at) WHERE until_at IS NOT NULL;
+  CREATE INDEX experiments_publish_at ON experiments (publish_at) WHERE publish_at IS NOT NULL;
   `,
 ];
 

@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { ProjectPolicy, type ProjectState } from '../../shared/schemas/project.ts';
 import { atomic } from './pg-accounts.ts';
 import { appendHistory } from './pg-history.ts';
+import type { Grant } from '../../shared/schemas/entities.ts';
 import type { PgSchema } from './pg-schema.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, StoreTx } from './store.ts';
 
@@ -32,7 +33,9 @@ type SharingPart = Pick<
   | 'clearCurationRequest'
 >;
 
-type ExperimentRow = PgSchema['experiments'];
+type ExperimentRow = Selectable<PgSchema['experiments']>;
+type GrantRow = Pick<PgSchema['grants'], 'granted_by' | 'granted_at'> & { until_at: number | null };
+const grantOf = (g: GrantRow): Grant => ({ by: g.granted_by, at: g.granted_at, ...(g.until_at !== null ? { until: g.until_at } : {}) });
 
 /** Experiments and their grants, client ids, intents and the audit log, projects and curation, on PostgreSQL. */
 export function pgSharing(db: Kysely<PgSchema>): SharingPart {
@@ -43,7 +46,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
     const grants = await grantRows(rows.map((r) => r.id));
     return rows.map((row) => {
       const own: ExperimentRecord['grants'] = {};
-      for (const g of grants) if (g.experiment_id === row.id) own[g.username] = { by: g.granted_by, at: g.granted_at };
+      for (const g of grants) if (g.experiment_id === row.id) own[g.username] = grantOf(g);
       return {
         id: row.id,
         owner: row.owner,
@@ -56,6 +59,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
         projectId: row.project_id,
         trashed: row.trashed,
         createdAt: row.created_at,
+        ...(row.publish_at !== null ? { publishAt: row.publish_at } : {}),
       };
     });
   };
@@ -96,7 +100,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
     },
     async grantsOf(experimentId) {
       const out: Record<string, GrantRecord> = {};
-      for (const g of await grantRows([experimentId])) out[g.username] = { by: g.granted_by, at: g.granted_at, viewed: g.viewed };
+      for (const g of await grantRows([experimentId])) out[g.username] = { ...grantOf(g), viewed: g.viewed };
       return out;
     },
     async saveExperiments(records) {
@@ -116,9 +120,10 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
               project_id: r.projectId,
               trashed: r.trashed,
               created_at: r.createdAt,
+              publish_at: r.publishAt ?? null,
             })
             .onConflict((oc) =>
-              oc.column('id').doUpdateSet({ public: r.public, curated: r.curated, parent_id: r.parentId, project_id: r.projectId, trashed: r.trashed }),
+              oc.column('id').doUpdateSet({ public: r.public, curated: r.curated, parent_id: r.parentId, project_id: r.projectId, trashed: r.trashed, publish_at: r.publishAt ?? null }),
             )
             .execute();
           const users = Object.keys(r.grants);
@@ -129,8 +134,16 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
           if (users.length > 0) {
             await trx
               .insertInto('grants')
-              .values(Object.entries(r.grants).map(([username, g]) => ({ experiment_id: r.id, username, granted_by: g.by, granted_at: g.at })))
-              .onConflict((oc) => oc.columns(['experiment_id', 'username']).doUpdateSet((eb) => ({ granted_by: eb.ref('excluded.granted_by'), granted_at: eb.ref('excluded.granted_at') })))
+              .values(Object.entries(r.grants).map(([username, g]) => ({ experiment_id: r.id, username, granted_by: g.by, granted_at: g.at, until_at: g.until ?? null })))
+              .onConflict((oc) =>
+                oc.columns(['experiment_id', 'username']).doUpdateSet((eb) => ({
+                  granted_by: eb.ref('excluded.granted_by'),
+                  granted_at: eb.ref('excluded.granted_at'),
+                  until_at: eb.ref('excluded.until_at'),
+                  // The end-of-access warning was for that end: a new end is warned about again.
+                  warned_at: sql<number | null>`CASE WHEN grants.until_at IS NOT DISTINCT FROM excluded.until_at THEN grants.warned_at ELSE NULL END`,
+                })),
+              )
               .execute();
           }
         }

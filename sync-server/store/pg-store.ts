@@ -5,6 +5,7 @@ import { migrate, type PgSchema } from './pg-schema.ts';
 import { pgSharing } from './pg-sharing.ts';
 import { pgSocial } from './pg-social.ts';
 import { pgReviewLinks } from './pg-review-links.ts';
+import { pgExpiry } from './pg-expiry.ts';
 import { pgHistory } from './pg-history.ts';
 import { pgTotp } from './pg-totp.ts';
 import { pgWaitingShares } from './pg-waiting-shares.ts';
@@ -33,7 +34,7 @@ export function pgPool(url: string): pg.Pool {
 
 /** Every relational method over `db`: the pool, or one unit of work's transaction. */
 function records(db: Kysely<PgSchema>): StoreTx {
-  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db) };
+  return { ...pgAccounts(db), ...pgSharing(db), ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgExpiry(db) };
 }
 
 /**

@@ -276,3 +276,16 @@ migrations.push(`
     PRIMARY KEY (username, code_hash)
   );
 `);
+
+/**
+ * Access that ends (shared/rules/expiry.ts): a grant's end (`until_at`, NULL: permanent) and when
+ * its holder was warned by mail that it ends (once per end); an experiment's embargo
+ * (`publish_at`: public from then, NULL: none pending).
+ */
+migrations.push(`
+  ALTER TABLE grants ADD COLUMN until_at INTEGER;
+  ALTER TABLE grants ADD COLUMN warned_at INTEGER;
+  ALTER TABLE experiments ADD COLUMN publish_at INTEGER;
+  CREATE INDEX grants_until ON grants(until_at) WHERE until_at IS NOT NULL;
+  CREATE INDEX experiments_publish_at ON experiments(publish_at) WHERE publish_at IS NOT NULL;
+`);

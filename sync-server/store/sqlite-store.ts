@@ -9,9 +9,11 @@ import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { sqliteTotp } from './sqlite-totp.ts';
+import { sqliteExpiry } from './sqlite-expiry.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
 import { SqliteUpdateLog } from './sqlite-update-log.ts';
+import type { Grant } from '../../shared/schemas/entities.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, HistoryAppend, SessionRecord, Store, StoreTx, UserRecord } from './store.ts';
 import { sqliteHistory, type SqliteHistory } from './sqlite-history.ts';
 import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
@@ -27,8 +29,10 @@ type ExperimentRow = {
   project_id: string | null;
   trashed: number;
   created_at: number;
+  publish_at: number | null;
 };
-type GrantRow = { username: string; granted_by: string; granted_at: number; viewed: number };
+type GrantRow = { username: string; granted_by: string; granted_at: number; viewed: number; until_at: number | null; warned_at: number | null };
+const grantOf = (g: GrantRow): Grant => ({ by: g.granted_by, at: g.granted_at, ...(g.until_at !== null ? { until: g.until_at } : {}) });
 type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number; disabled_at: number | null };
 
 export type SqliteStoreOptions = {
@@ -67,7 +71,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db)) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteExpiry(db)) as unknown as Store;
   return gate.guard(store, log);
 }
 
@@ -152,6 +156,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteReviewLinks>
       | keyof ReturnType<typeof sqliteWaitingShares>
       | keyof ReturnType<typeof sqliteTotp>
+      | keyof ReturnType<typeof sqliteExpiry>
     >
 {
   private readonly st;
@@ -185,15 +190,15 @@ class SqliteStore
           UNION SELECT e.id FROM experiments e JOIN down ON e.parent_id = down.id
         )
         SELECT * FROM experiments WHERE id IN (SELECT id FROM down UNION SELECT id FROM up)`),
-      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed FROM grants WHERE experiment_id = ?'),
+      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed, until_at, warned_at FROM grants WHERE experiment_id = ?'),
       upsertExperiment: db.prepare(`
-        INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at)
-        VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt)
+        INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at, publish_at)
+        VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt, @publishAt)
         ON CONFLICT(id) DO UPDATE SET public = excluded.public, curated = excluded.curated,
-          parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed`),
+          parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed, publish_at = excluded.publish_at`),
       deleteGrants: db.prepare('DELETE FROM grants WHERE experiment_id = ?'),
       insertGrant: db.prepare(
-        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed, until_at, warned_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       setName: db.prepare('UPDATE experiments SET name = ? WHERE id = ?'),
       setViewed: db.prepare('UPDATE grants SET viewed = 1 WHERE experiment_id = ? AND username = ?'),
@@ -281,7 +286,7 @@ class SqliteStore
 
   private toRecord(row: ExperimentRow): ExperimentRecord {
     const grants: ExperimentRecord['grants'] = {};
-    for (const g of this.st.grants.all(row.id)) grants[g.username] = { by: g.granted_by, at: g.granted_at };
+    for (const g of this.st.grants.all(row.id)) grants[g.username] = grantOf(g);
     return {
       id: row.id,
       owner: row.owner,
@@ -294,6 +299,7 @@ class SqliteStore
       projectId: row.project_id,
       trashed: row.trashed === 1,
       createdAt: row.created_at,
+      ...(row.publish_at !== null ? { publishAt: row.publish_at } : {}),
     };
   }
 
@@ -306,13 +312,13 @@ class SqliteStore
   }
   async grantsOf(experimentId: string): Promise<Record<string, GrantRecord>> {
     const out: Record<string, GrantRecord> = {};
-    for (const g of this.st.grants.all(experimentId)) out[g.username] = { by: g.granted_by, at: g.granted_at, viewed: g.viewed === 1 };
+    for (const g of this.st.grants.all(experimentId)) out[g.username] = { ...grantOf(g), viewed: g.viewed === 1 };
     return out;
   }
   async saveExperiments(records: ExperimentRecord[]): Promise<void> {
     this.db.transaction(() => {
       for (const r of records) {
-        const viewed = new Map(this.st.grants.all(r.id).map((g) => [g.username, g.viewed]));
+        const kept = new Map(this.st.grants.all(r.id).map((g) => [g.username, g]));
         this.st.upsertExperiment.run({
           id: r.id,
           owner: r.owner,
@@ -324,9 +330,15 @@ class SqliteStore
           projectId: r.projectId,
           trashed: r.trashed ? 1 : 0,
           createdAt: r.createdAt,
+          publishAt: r.publishAt ?? null,
         });
         this.st.deleteGrants.run(r.id);
-        for (const [user, g] of Object.entries(r.grants)) this.st.insertGrant.run(r.id, user, g.by, g.at, viewed.get(user) ?? 0);
+        for (const [user, g] of Object.entries(r.grants)) {
+          const had = kept.get(user);
+          // The end-of-access warning was for that end: a new end is warned about again.
+          const warned = had && had.until_at === (g.until ?? null) ? had.warned_at : null;
+          this.st.insertGrant.run(r.id, user, g.by, g.at, had?.viewed ?? 0, g.until ?? null, warned);
+        }
       }
     })();
   }

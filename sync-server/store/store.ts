@@ -32,6 +32,8 @@ export type SessionRecord = { tokenHash: string; username: string; publicId: str
 export type SessionEndRecord = { seq: number; at: number; username: string; tokenHash: string | null };
 export type ExperimentRecord = SharingState & { name: string; createdAt: number };
 export type GrantRecord = Grant & { viewed: boolean };
+/** A grant that ends, for the warning its holder gets by mail before the end. */
+export type EndingGrant = { experimentId: string; username: string; until: number };
 export type AuditRecord = {
   at: number;
   actor: string;
@@ -323,4 +325,17 @@ export interface StoreTx {
   /** Whether every account must use two-step sign-in (server-wide, set by `cytoshare admin require-totp`). */
   totpRequired(): Promise<boolean>;
   setTotpRequired(on: boolean): Promise<void>;
+
+  // Access that ends and embargoes (shared/rules/expiry.ts; applied by effects/expiry-timer.ts)
+  /**
+   * The earliest instant something is due: a grant's end, an unwarned grant's warning (its end
+   * less `warnAheadMs`), an embargo's date; null if nothing is pending.
+   */
+  nextSharingDeadline(warnAheadMs: number): Promise<number | null>;
+  /** Experiments with a grant ended or an embargo due at `now`, at most `limit`, earliest first. */
+  dueSharing(now: number, limit: number): Promise<string[]>;
+  /** Grants not yet warned about that end after `now` and at or before `before`, at most `limit`, earliest first. */
+  grantsToWarn(now: number, before: number, limit: number): Promise<EndingGrant[]>;
+  /** Records the warning of this grant's end; false if it was warned already or its end has changed since. */
+  markGrantWarned(grant: EndingGrant, at: number): Promise<boolean>;
 }
