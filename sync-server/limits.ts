@@ -95,6 +95,11 @@ export const ServerLimitsSchema = z
     reviewLinksPerExperiment: z.number().int().positive(),
     /** Shares one account may have waiting for a connection to be accepted (each sent a connection request); more are TOO_MANY_WAITING_SHARES. */
     waitingSharesPerAccount: z.number().int().positive(),
+    /**
+     * Experiments whose grant ends or embargoes the expiry timer applies in one turn (and grants
+     * it warns about); more due at once are applied in further turns, so intents get in between.
+     */
+    sharingDeadlinesPerTick: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -139,6 +144,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   signupsPerAddressPerHour: 20,
   reviewLinksPerExperiment: 20,
   waitingSharesPerAccount: 100,
+  sharingDeadlinesPerTick: 100,
 };
 
 export type LimitName = keyof ServerLimits;

@@ -10,6 +10,7 @@ import { decideExperimentIntent } from './effects/experiment-intents.ts';
 import { declineWaitingShares, settleWaitingShares } from './effects/waiting-shares.ts';
 import { Connections } from './effects/connections.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
+import { ExpiryTimer } from './effects/expiry-timer.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
@@ -137,8 +138,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
   // Uploads a stopped server was receiving: none of them will be finished.
   await blobs.removeTempUploads();
-  const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits };
+  const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits, sharingChanged: () => expiry.wake() };
   const intents = new IntentExecutor(intentDeps);
+  const expiry = new ExpiryTimer({ store, rooms, log, connections, notifier, limits, exclusive: (work) => intents.exclusive(work) });
   connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = contentEffects(store, rooms, log);
@@ -205,6 +207,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }, 1_000);
   sessionWatch.unref();
   mail.start();
+  // What came due while the server was stopped is applied now (readers never saw it meanwhile: the rules check each end).
+  await expiry.start();
   log.info('listening', { host, port, mode });
 
   return {
@@ -228,6 +232,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
+      await expiry.stop();
       await rooms.closeAll();
       await mail.stop();
       await store.close();

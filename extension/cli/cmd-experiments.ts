@@ -11,7 +11,7 @@ import { RuleRefusal } from '../core/contract.ts';
 import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
 import { isBulkShare, runBulkShare } from './cmd-share-bulk.ts';
-import { SHARE_FLAGS, shareOptions } from './share-options.ts';
+import { dateFlag, SHARE_FLAGS, shareOptions } from './share-options.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
 export function args(ctx: Ctx, skip: number, count: number, shape: string): string[] {
@@ -80,7 +80,8 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
       const human = [
         `${view.name}  (${view.id})`,
         `owner ${view.owner}${view.public ? ', public' : ''}${view.curated ? ', curated' : ''}${view.parentId ? `, linked to ${view.parentId}` : ''}`,
-        `access: ${view.access.map((a) => `${a.user} (${a.via})`).join(', ')}`,
+        ...(view.publishAt ? [`public from ${new Date(view.publishAt).toISOString()}`] : []),
+        `access: ${view.access.map((a) => `${a.user} (${a.via}${a.until !== undefined ? `, until ${new Date(a.until).toISOString()}` : ''})`).join(', ')}`,
         ...view.tags.map((t) => `tag ${t.file} / ${t.dimension} = ${t.value}`),
         ...view.gates.map((g) => `gate ${g.id} "${g.name}" ${g.xChannel}×${g.yChannel} ${'rect' in g ? `[${g.rect.join(', ')}]` : `polygon ${g.polygon.map((p) => p.join(',')).join(' ')}`}`),
       ];
@@ -126,10 +127,11 @@ export async function runSharing(ctx: Ctx): Promise<Exit> {
     }
     case 'publish':
     case 'unpublish': {
-      onlyFlags(ctx.args, []);
+      onlyFlags(ctx.args, command === 'publish' ? ['at'] : []);
       const expId = id(args(ctx, 1, 1, `${command} ID`)[0]);
+      const at = dateFlag(ctx, 'at');
       const core = await prepare(ctx, [expId]);
-      return deliver(ctx, core, command === 'publish' ? await core.publish(expId) : await core.unpublish(expId));
+      return deliver(ctx, core, command === 'publish' ? await core.publish(expId, at) : await core.unpublish(expId));
     }
     case 'link': {
       onlyFlags(ctx.args, ['parent']);

@@ -204,7 +204,7 @@ export class CytoshareCore implements ClientCore {
     const catalog = names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const removed = new Map((await removedMarks(this.store)).entries());
     const drafts = await this.store.loadDrafts();
-    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await pendingNames(this.store, pendingRenames(drafts)));
+    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await pendingNames(this.store, pendingRenames(drafts)), Date.now());
   }
 
   /** Ids of waiting drafts on their way to the server now: an intent being sent, an edit awaiting its answer. */
@@ -290,8 +290,8 @@ export class CytoshareCore implements ClientCore {
     return { id, draft: await this.intent({ type: IntentType.create, experimentId: id, name }, `create "${name}"`) };
   }
   share(experimentId: string, user: string, options: ShareOptions = {}): Promise<Draft> {
-    const { notify, message, connect } = options;
-    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}) };
+    const { notify, message, connect, until } = options;
+    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}), ...(until !== undefined ? { until } : {}) };
     return this.intent({ type: IntentType.share, experimentId, user, ...extra }, `share with ${user}${connect ? ' (connecting first if needed)' : ''}`);
   }
   /** Connections and project colleagues, for the Sharing dialog's suggestions. */
@@ -304,8 +304,8 @@ export class CytoshareCore implements ClientCore {
   unshare(experimentId: string, user: string): Promise<Draft> {
     return this.intent({ type: IntentType.unshare, experimentId, user }, `remove ${user}`);
   }
-  publish(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.publish, experimentId }, 'make public');
+  publish(experimentId: string, at?: number): Promise<Draft> {
+    return this.intent({ type: IntentType.publish, experimentId, ...(at !== undefined ? { at } : {}) }, at !== undefined ? `make public on ${new Date(at).toISOString()}` : 'make public');
   }
   unpublish(experimentId: string): Promise<Draft> {
     return this.intent({ type: IntentType.unpublish, experimentId }, 'make private');

@@ -1,5 +1,7 @@
 import { ErrorCode } from '../codes.ts';
 import type { Grant, SharingState } from '../schemas/entities.ts';
+import type { ProjectState } from '../schemas/project.ts';
+import { accessOf, type AccessRow } from './access.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 
 /**
@@ -49,4 +51,26 @@ export function checkSharingDate(at: number, now: number, field: string): Verdic
     return refuse(ErrorCode.SHARE_EXPIRY, 'the date must be in the future and within five years', [field]);
   }
   return allow;
+}
+
+/** The access list with each direct share's end, where it has one (the Sharing dialog, `exp show`). */
+export function withEnds(rows: AccessRow[], exp: SharingState): AccessRow[] {
+  return rows.map((row) => {
+    const until = row.via === 'direct' && Object.hasOwn(exp.grants, row.user) ? exp.grants[row.user]?.until : undefined;
+    return until === undefined ? row : { ...row, until };
+  });
+}
+
+/**
+ * When `username`'s access to `exp` ends, if it ends at all: the end of their direct share when
+ * nothing else (ownership, a project, publication) would still let them in. Index entries carry
+ * it so a client drops the row on time even offline.
+ */
+export function accessEndsAt(exp: SharingState, username: string, project?: ProjectState | null): number | undefined {
+  const until = Object.hasOwn(exp.grants, username) ? exp.grants[username]?.until : undefined;
+  if (until === undefined) return undefined;
+  const grants = { ...exp.grants };
+  delete grants[username];
+  const level = accessOf({ ...exp, grants }, username, project);
+  return level === 'none' || level === 'public' ? until : undefined;
 }

@@ -147,6 +147,7 @@ async function carryOut(
         await tx.saveExperiments(changed);
         if (intent.type === IntentType.curate) await tx.clearCurationRequest(intent.experimentId);
       });
+      deps.sharingChanged?.();
       for (const record of changed) {
         const project = record.projectId ? ((await store.getProject(record.projectId)) ?? null) : null;
         await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record), project));

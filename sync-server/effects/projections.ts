@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import { docName, ExperimentRoot, IndexRoot, type ProjectListEntry } from '../../shared/doc-layout.ts';
 import { accessOf } from '../../shared/rules/access.ts';
+import { accessEndsAt } from '../../shared/rules/expiry.ts';
 import { INDEX_TAG_VALUES_MAX, IndexEntry, type CatalogEntry, type ListFacts } from '../../shared/schemas/index-entry.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Rooms } from '../sync/rooms.ts';
@@ -21,6 +22,7 @@ export function indexEntryFor(
   const mine = exp.owner === username;
   if (!mine && access !== 'full' && access !== 'restricted') return null;
   const grant = grants[username];
+  const until = mine ? undefined : accessEndsAt(exp, username, project);
   return {
     id: exp.id,
     name: exp.name,
@@ -35,6 +37,7 @@ export function indexEntryFor(
     sharedAt: mine ? null : (grant?.at ?? null),
     // Only a direct share lands in the Inbox; project experiments arrive already "viewed".
     viewed: mine || grant === undefined ? true : grant.viewed,
+    ...(until !== undefined ? { until } : {}),
   };
 }
 
