@@ -50,7 +50,7 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
   z.strictObject({ type: z.literal('show'), id }),
   z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
-  z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional(), until: z.number().int().positive().optional() }),
   /** The Sharing dialog's suggestions (connections, project colleagues) and the shares waiting for a connection. */
   z.strictObject({ type: z.literal('sharePeople') }),
   z.strictObject({ type: z.literal('unshare'), id, user: UserRef }),
@@ -194,6 +194,8 @@ export const View = z.object({
     user: z.string(), via: z.string(),
     role: z.string().optional(), level: z.enum(['full', 'restricted']).optional(),
     rights: z.object({ download: z.boolean(), illustrate: z.boolean(), clone: z.enum(['disabled', 'files-only', 'full']) }).optional(),
+    /** A direct share that ends: when (ms since the epoch). */
+    until: z.number().optional(),
   })),
   can: z.object({
     edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean(),
