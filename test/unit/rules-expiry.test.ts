@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/codes.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
-import { inForce, nextChangeAt, SHARING_DATE_MAX_MS } from '../../shared/rules/expiry.ts';
+import { accessEndsAt, inForce, nextChangeAt, SHARING_DATE_MAX_MS } from '../../shared/rules/expiry.ts';
 import { applyIntent, newSharing, planIntent, type IntentContext } from '../../shared/rules/intents.ts';
 import { ServerMode, type SharingState } from '../../shared/schemas/entities.ts';
 import { IntentType, type ExperimentIntent as Intent } from '../../shared/schemas/intents.ts';
@@ -87,5 +87,14 @@ describe('an embargo', () => {
 
   it('a trashed experiment stays unpublished when its embargo comes due', () => {
     expect(inForce(exp({}, { publishAt: NOW, trashed: true }), NOW).public).toBe(false);
+  });
+});
+
+describe('when access ends, for lists', () => {
+  it('is the end of the direct share unless something else still gives access', () => {
+    expect(accessEndsAt(exp({ frank: NOW + DAY }), 'frank')).toBe(NOW + DAY);
+    expect(accessEndsAt(exp({ frank: undefined }), 'frank')).toBeUndefined();
+    const project = { id: 'proj-0001', name: 'Lab', members: { frank: 'member' as const }, policy: { access: 'full' as const } };
+    expect(accessEndsAt(exp({ frank: NOW + DAY }, { projectId: 'proj-0001' }), 'frank', project)).toBeUndefined();
   });
 });
