@@ -1,3 +1,5 @@
+import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
+import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { EXPIRY_WARNING_MS, inForce } from '../../shared/rules/expiry.ts';
 import type { ServerLimits } from '../limits.ts';
@@ -20,6 +22,9 @@ export type ExpiryDeps = {
   exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   now?: () => number;
 };
+
+/** The actor of what the server does on its own; not a username (those start with a letter or digit). */
+const SERVER_ACTOR = '(server)';
 
 /** setTimeout's largest delay; a later deadline is looked at again after this. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
@@ -115,15 +120,25 @@ export class ExpiryTimer {
     const { store, rooms, connections } = this.deps;
     const record = await store.getExperiment(id);
     if (!record) return;
-    const next = inForce(record, this.now());
+    const now = this.now();
+    const next = inForce(record, now);
     if (next === record) return;
     const project = record.projectId ? await store.getProject(record.projectId) : null;
     const before = new Set(holdersOf(record, project));
-    await store.saveExperiments([next]);
+    const ended = Object.entries(record.grants).filter(([user]) => !Object.hasOwn(next.grants, user));
+    const published = next.public && !record.public;
+    // The experiment's history records what the server did on its own, as it records intents.
+    const entries: HistoryFields[] = [
+      ...ended.map(([user, grant]) => ({ experimentId: id, at: now, actor: SERVER_ACTOR, action: 'access-ended', verdict: 'accepted', code: null, detail: { user, until: grant.until } })),
+      ...(published ? [{ experimentId: id, at: now, actor: SERVER_ACTOR, action: 'embargo-lifted', verdict: 'accepted', code: null, detail: { at: record.publishAt } }] : []),
+    ];
+    await store.transaction(async (tx) => {
+      await tx.saveExperiments([next]);
+      if (entries.length > 0) await tx.appendHistory({ entries, link: (head, fields) => nextLink(sha256Hex, head, fields) });
+    });
     await rooms.with(docName.experiment(id), (room) => room.setSharing(sharingOf(next), project));
     await refreshProjections(store, rooms, [id], before);
     await connections.refresh([...before]);
-    const ended = Object.keys(record.grants).filter((user) => !Object.hasOwn(next.grants, user));
-    this.deps.log.info('sharing deadline applied', { experiment: id, ended: ended.length, published: next.public && !record.public });
+    this.deps.log.info('sharing deadline applied', { experiment: id, ended: ended.length, published });
   }
 }

@@ -382,6 +382,9 @@ class SqliteStore
   async experimentHistory(experimentId: string) {
     return this.history.experimentHistory(experimentId);
   }
+  async appendHistory(history: HistoryAppend): Promise<void> {
+    this.db.transaction(() => this.history.append(history))();
+  }
   async audit(record: AuditRecord): Promise<void> {
     this.writeAudit(record);
   }

@@ -245,6 +245,8 @@ export interface StoreTx {
   findIntentResult(username: string, draftId: string): Promise<string | null>;
   /** With `history`, the experiments' history entries are appended in the same transaction. */
   saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord, history?: HistoryAppend): Promise<void>;
+  /** Appends history entries made by the server itself (a share that ended, an embargo lifted), in one transaction. */
+  appendHistory(history: HistoryAppend): Promise<void>;
   /** An experiment's history, oldest first, exactly as stored. */
   experimentHistory(experimentId: string): Promise<HistoryEntry[]>;
   audit(record: AuditRecord): Promise<void>;

@@ -9,6 +9,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../shared/audit/history-chain.ts';
+import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
 import { TEST_PG } from '../support/pg-database.ts';
 import { startHarness, waitUntil, type Harness, type HarnessStore } from './support/harness.ts';
@@ -55,6 +57,10 @@ describe.each(backends)('on %s', (backend) => {
     expect(readSharing(owner.doc, id)?.grants).toEqual({});
     const again = await bob.open(docName.experiment(id));
     expect((await again.closed).code).toBe(4403);
+    // The end is in the experiment's history, chained like every sharing decision.
+    const history = await h.server.store.experimentHistory(id);
+    expect(history.at(-1)).toMatchObject({ actor: '(server)', action: 'access-ended', detail: { user: 'bob', until } });
+    expect(verifyChain(sha256Hex, id, history)).toMatchObject({ intact: true });
   });
 
   it('keeps an embargoed experiment out of the catalog until its date, then publishes it', async () => {

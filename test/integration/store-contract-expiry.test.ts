@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { nextLink, verifyChain, type ChainHead, type HistoryFields } from '../../shared/audit/history-chain.ts';
+import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import type { ExperimentRecord, Store } from '../../sync-server/store/store.ts';
 import { ADAPTERS, type OpenedStore } from './support/store-adapters.ts';
 
@@ -50,6 +52,16 @@ for (const adapter of ADAPTERS) {
       expect(await store.dueSharing(2_999, 10)).toEqual([]);
       expect(await store.dueSharing(5_000, 10)).toEqual(['e2', 'e1']);
       expect(await store.dueSharing(9_000, 2)).toEqual(['e2', 'e1']);
+    });
+
+    it('appends the server\'s own history entries to the experiment\'s chain', async () => {
+      const link = (head: ChainHead | null, fields: HistoryFields) => nextLink(sha256Hex, head, fields);
+      const entry = (action: string): HistoryFields => ({ experimentId: 'e1', at: 7, actor: '(server)', action, verdict: 'accepted', code: null, detail: { user: 'bob' } });
+      await store.appendHistory({ entries: [entry('access-ended')], link });
+      await store.appendHistory({ entries: [entry('embargo-lifted')], link });
+      const chain = await store.experimentHistory('e1');
+      expect(chain.map((e) => [e.seq, e.action])).toEqual([[1, 'access-ended'], [2, 'embargo-lifted']]);
+      expect(verifyChain(sha256Hex, 'e1', chain)).toMatchObject({ intact: true, entries: 2 });
     });
 
     it('warns once per end: a new end is warned about again', async () => {
