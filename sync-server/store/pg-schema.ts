@@ -104,6 +104,7 @@ export interface PgSchema {
     code: string | null;
     created_at: number;
     decided_at: number | null;
+    until_at: Generated<number | null>;
   };
 }
 
@@ -321,6 +322,7 @@ const migrations: string[] = [
   ALTER TABLE grants ADD COLUMN until_at bigint;
   ALTER TABLE grants ADD COLUMN warned_at bigint;
   ALTER TABLE experiments ADD COLUMN publish_at bigint;
+  ALTER TABLE waiting_shares ADD COLUMN until_at bigint;
   CREATE INDEX grants_until ON grants (until_at) WHERE until_at IS NOT NULL;
   CREATE INDEX experiments_publish_at ON experiments (publish_at) WHERE publish_at IS NOT NULL;
   `,

@@ -286,6 +286,7 @@ migrations.push(`
   ALTER TABLE grants ADD COLUMN until_at INTEGER;
   ALTER TABLE grants ADD COLUMN warned_at INTEGER;
   ALTER TABLE experiments ADD COLUMN publish_at INTEGER;
+  ALTER TABLE waiting_shares ADD COLUMN until_at INTEGER;
   CREATE INDEX grants_until ON grants(until_at) WHERE until_at IS NOT NULL;
   CREATE INDEX experiments_publish_at ON experiments(publish_at) WHERE publish_at IS NOT NULL;
 `);

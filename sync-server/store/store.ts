@@ -78,6 +78,8 @@ export type WaitingShareRecord = {
   namedByAddress: boolean;
   notify: boolean;
   message: string | null;
+  /** The share's end (`share --until`), carried out with it; absent or null: permanent. */
+  until?: number | null;
   status: 'waiting' | 'refused' | 'done';
   code: string | null;
   createdAt: number;

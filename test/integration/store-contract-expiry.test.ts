@@ -64,6 +64,15 @@ for (const adapter of ADAPTERS) {
       expect(verifyChain(sha256Hex, 'e1', chain)).toMatchObject({ intact: true, entries: 2 });
     });
 
+    it('keeps the end of a share waiting for a connection', async () => {
+      const waiting = { id: 'draft-0001', experimentId: 'e1', sharer: 'alice', user: 'bob', namedByAddress: false, notify: true, message: null, status: 'waiting' as const, code: null, createdAt: 1, decidedAt: null };
+      await store.saveWaitingShare({ ...waiting, until: 5_000 });
+      await store.saveWaitingShare({ ...waiting, id: 'draft-0002', user: 'carol' });
+      const stored = await store.waitingShares({ sharer: 'alice' });
+      expect(stored.find((w) => w.user === 'bob')?.until).toBe(5_000);
+      expect(stored.find((w) => w.user === 'carol')?.until ?? null).toBeNull();
+    });
+
     it('warns once per end: a new end is warned about again', async () => {
       await store.saveExperiments([experiment('e1', { grants: { bob: { by: 'alice', at: 1, until: 5_000 } } })]);
       expect(await store.grantsToWarn(5_000, 9_000, 10)).toEqual([]);
