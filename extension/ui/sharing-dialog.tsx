@@ -138,6 +138,7 @@ function SharingBody({ view, drafts, names, people, waiting, server, premium, ac
       <PublicSection
         name={view.name}
         isPublic={view.public}
+        publishAt={view.publishAt ?? null}
         pending={pendingFor('publish') || pendingFor('unpublish')}
         lock={lock}
         onChange={(makePublic) => act({ type: makePublic ? 'publish' : 'unpublish', id: view.id })}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VNode } from 'preact';
 import { AccessRowText, untilWords } from '../../extension/ui/sharing/access-rows.tsx';
+import { embargoWords } from '../../extension/ui/sharing/public-section.tsx';
 import { accessList } from '../../shared/rules/access.ts';
 import { withEnds } from '../../shared/rules/expiry.ts';
 import { newSharing } from '../../shared/rules/intents.ts';
@@ -26,5 +27,12 @@ describe('the Sharing dialog row of a share that ends', () => {
     expect(text(AccessRowText({ row: bob! }))).toBe('Full access (shared directly) · until 2027-01-31');
     expect(text(AccessRowText({ row: carol! }))).toBe('Full access (shared directly)');
     expect(untilWords(owner!)).toBeNull();
+  });
+});
+
+describe('the Sharing dialog of an embargoed experiment', () => {
+  it('says from when it will be public, and nothing without an embargo', () => {
+    expect(embargoWords(Date.parse('2027-01-31T09:00:00Z'))).toBe('Public from 2027-01-31 09:00 UTC');
+    expect(embargoWords(null)).toBeNull();
   });
 });
