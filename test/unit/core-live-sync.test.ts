@@ -106,7 +106,7 @@ describe('live mode keeps sockets only for what needs them', () => {
     expect(t.open()).toContain(`exp-${ids[3]}`);
     stopB();
     await until('socket closed', () => !t.open().includes(`exp-${ids[3]}`));
-    expect(t.open()).toHaveLength(4);
+    expect(t.open()).toHaveLength(3);
   });
 
   it('an experiment with a pending edit keeps its socket until the edit is settled', async () => {

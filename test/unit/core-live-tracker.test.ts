@@ -114,7 +114,7 @@ describe('live plan: which documents keep a socket', () => {
 
   it('a hundred listed experiments need no socket; fixed documents and projects always do', () => {
     expect([...wantedDocs({ me: 'alice', index: index(), drafts: [], watched: [], blocked: new Set(), indexSynced: true })].sort()).toEqual(
-      ['catalog', 'conn-alice', 'idx-alice', 'proj-proj0001x'],
+      ['conn-alice', 'idx-alice', 'proj-proj0001x'],
     );
   });
 
