@@ -39,6 +39,17 @@ for (const adapter of ADAPTERS) {
       expect(after?.publishAt ?? null).toBeNull();
     });
 
+    it('keeps a viewer role and an end on one grant, and a role change keeps the warning of the same end', async () => {
+      await store.saveExperiments([experiment('e1', { grants: { bob: { by: 'alice', at: 1, role: 'viewer', until: 5_000 } } })]);
+      expect((await store.getExperiment('e1'))?.grants).toEqual({ bob: { by: 'alice', at: 1, role: 'viewer', until: 5_000 } });
+      expect((await store.grantsOf('e1')).bob).toEqual({ by: 'alice', at: 1, role: 'viewer', until: 5_000, viewed: false });
+      const [warned] = await store.grantsToWarn(0, 5_000, 10);
+      expect(warned && (await store.markGrantWarned(warned, 2))).toBe(true);
+      await store.saveExperiments([experiment('e1', { grants: { bob: { by: 'alice', at: 1, until: 5_000 } } })]);
+      expect((await store.getExperiment('e1'))?.grants).toEqual({ bob: { by: 'alice', at: 1, until: 5_000 } });
+      expect(await store.grantsToWarn(0, 5_000, 10)).toEqual([]);
+    });
+
     it('names the next deadline and the experiments due, earliest first and bounded', async () => {
       expect(await store.nextSharingDeadline(WARN)).toBeNull();
       await store.saveExperiments([
