@@ -52,7 +52,10 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
   z.strictObject({ type: z.literal('show'), id }),
   z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
-  z.strictObject({ type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional(), role: GrantRole.optional() }),
+  z.strictObject({
+    type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional(),
+    role: GrantRole.optional(), until: z.number().int().positive().optional(),
+  }),
   /** The experiment as another person would see it (owner and full access only): "View as…". */
   z.strictObject({ type: z.literal('showAs'), id, user: UserRef }),
   /** The Sharing dialog's suggestions (connections, project colleagues) and the shares waiting for a connection. */
@@ -209,6 +212,8 @@ export const View = z.object({
     /** Why, in words, strongest source first; only for those who may ask (owner, full access). */
     why: z.string().optional(),
     rights: z.object({ download: z.boolean(), illustrate: z.boolean(), clone: z.enum(['disabled', 'files-only', 'full']) }).optional(),
+    /** A direct share that ends: when (ms since the epoch). */
+    until: z.number().optional(),
   })),
   can: z.object({
     edit: z.boolean(), manageSharing: z.boolean(), clone: z.boolean(), download: z.boolean(),

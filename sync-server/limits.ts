@@ -105,6 +105,11 @@ export const ServerLimitsSchema = z
     groupsPerAccount: z.number().int().positive(),
     /** Members of one group, its owner included; more are TOO_MANY_GROUP_MEMBERS. Each member is mirrored into every experiment shared with the group. */
     membersPerGroup: z.number().int().positive(),
+    /**
+     * Experiments whose grant ends or embargoes the expiry timer applies in one turn (and grants
+     * it warns about); more due at once are applied in further turns, so intents get in between.
+     */
+    sharingDeadlinesPerTick: z.number().int().positive(),
   })
   .strict();
 export type ServerLimits = z.infer<typeof ServerLimitsSchema>;
@@ -154,6 +159,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   waitingSharesPerAccount: 100,
   groupsPerAccount: 50,
   membersPerGroup: 500,
+  sharingDeadlinesPerTick: 100,
 };
 
 export type LimitName = keyof ServerLimits;

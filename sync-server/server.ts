@@ -12,6 +12,7 @@ import { Connections } from './effects/connections.ts';
 import { Groups } from './effects/group-effects.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
 import { followOtherNodes } from './effects/other-nodes.ts';
+import { ExpiryTimer } from './effects/expiry-timer.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
@@ -146,8 +147,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await blobs.recoverInterrupted(Date.now() - BLOB_GRACE_MS);
   // Uploads a stopped server was receiving: none of them will be finished.
   await blobs.removeTempUploads();
-  const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits };
+  const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits, sharingChanged: () => expiry.wake() };
   const intents = new IntentExecutor(intentDeps);
+  const expiry = new ExpiryTimer({ store, rooms, log, connections, notifier, limits, exclusive: (work) => intents.exclusive(work) });
   connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = contentEffects(store, rooms, log);
@@ -219,6 +221,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }, 1_000);
   sessionWatch.unref();
   mail.start();
+  // What came due while the server was stopped is applied now (readers never saw it meanwhile: the rules check each end).
+  await expiry.start();
   log.info('listening', { host, port, mode });
 
   let closing: Promise<void> | null = null;
@@ -250,6 +254,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     await new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeAllConnections();
+    await expiry.stop();
     await rooms.closeAll();
     await mail.stop();
     await store.close();

@@ -108,7 +108,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return { ...view, family: [...family].sort() };
     },
     create: (req, core) => core.create(req.name),
-    share: (req, core) => core.share(req.id, req.user, { notify: req.notify, message: req.message, connect: req.connect, role: req.role }),
+    share: (req, core) => core.share(req.id, req.user, { notify: req.notify, message: req.message, connect: req.connect, role: req.role, until: req.until }),
     showAs: (req, core) => core.showAs(req.id, req.user),
     sharePeople: async (_req, core) => ({ people: await core.sharePeople(), waiting: (await ctx.mode()) === 'premium' ? await core.waitingShares() : [] }),
     unshare: (req, core) => core.unshare(req.id, req.user),
@@ -194,11 +194,11 @@ async function redo(draft: Draft, core: HandlerCore): Promise<Draft> {
   const intent = draft.intent;
   switch (intent.type) {
     case IntentType.share:
-      return core.share(intent.experimentId, intent.user, { notify: intent.notify, message: intent.message, connect: intent.connect, role: intent.role });
+      return core.share(intent.experimentId, intent.user, { notify: intent.notify, message: intent.message, connect: intent.connect, role: intent.role, until: intent.until });
     case IntentType.unshare:
       return core.unshare(intent.experimentId, intent.user);
     case IntentType.publish:
-      return core.publish(intent.experimentId);
+      return core.publish(intent.experimentId, intent.at);
     case IntentType.unpublish:
       return core.unpublish(intent.experimentId);
     case IntentType.link:

@@ -14,7 +14,7 @@ export class UsageError extends Error {
 const valueFlags = new Set([
   'server', 'profile', 'email', 'parent', 'x', 'y', 'rect', 'polygon', 'filter', 'search', 'data', 'port', 'host', 'mode',
   'smtp', 'public-url', 'database', 'blobs', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub',
-  'expires', 'file', 'scale', 'cofactor', 'from', 'message', 'format', 'as',
+  'expires', 'file', 'scale', 'cofactor', 'from', 'message', 'format', 'as', 'until', 'at',
 ]);
 const boolFlags = new Set(['json', 'offline', 'password-stdin', 'code-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect', 'verify']);
 
@@ -108,7 +108,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   verify CODE | email NEW_ADDRESS   (prove your address with the mailed code; change it)
   exp create NAME | exp list [--filter all|mine|shared|public|curated|trash|project:ID] [--search TEXT]
   exp show ID | exp rename ID NAME
-  share ID USER_OR_EMAIL [--no-notify] [--message TEXT] [--connect] | unshare ID USER | publish ID | unpublish ID
+  share ID USER_OR_EMAIL [--no-notify] [--message TEXT] [--connect] [--role full|viewer] [--until DATE] | unshare ID USER | publish ID [--at DATE] | unpublish ID
   share ID USER USER … | share --from FILE.csv   (rows experiment,user[,role]; a verdict per row; --dry-run changes nothing)
   link ID --parent PARENT_ID | clone ID [--files-only] [--linked]
   tag ID FILE DIMENSION VALUE

@@ -12,7 +12,7 @@ import type { CytoshareCore } from '../core/core.ts';
 import { runGateExport } from './cmd-files.ts';
 import { isBulkShare, runBulkShare } from './cmd-share-bulk.ts';
 import { runShowAs } from './cmd-access.ts';
-import { SHARE_FLAGS, shareOptions } from './share-options.ts';
+import { dateFlag, SHARE_FLAGS, shareOptions } from './share-options.ts';
 import { runGroupShare } from './cmd-groups.ts';
 
 /** Experiment commands: each is "validate the line, prepare, run the core action, deliver". */
@@ -83,7 +83,8 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
       const human = [
         `${view.name}  (${view.id})`,
         `owner ${view.owner}${view.public ? ', public' : ''}${view.curated ? ', curated' : ''}${view.parentId ? `, linked to ${view.parentId}` : ''}`,
-        `access: ${view.access.map((a) => `${a.user} (${a.via})`).join(', ')}`,
+        ...(view.publishAt ? [`public from ${new Date(view.publishAt).toISOString()}`] : []),
+        `access: ${view.access.map((a) => `${a.user} (${a.via}${a.until !== undefined ? `, until ${new Date(a.until).toISOString()}` : ''})`).join(', ')}`,
         ...view.tags.map((t) => `tag ${t.file} / ${t.dimension} = ${t.value}`),
         ...view.gates.map((g) => `gate ${g.id} "${g.name}" ${g.xChannel}×${g.yChannel} ${'rect' in g ? `[${g.rect.join(', ')}]` : `polygon ${g.polygon.map((p) => p.join(',')).join(' ')}`}`),
       ];
@@ -131,10 +132,11 @@ export async function runSharing(ctx: Ctx): Promise<Exit> {
     }
     case 'publish':
     case 'unpublish': {
-      onlyFlags(ctx.args, []);
+      onlyFlags(ctx.args, command === 'publish' ? ['at'] : []);
       const expId = id(args(ctx, 1, 1, `${command} ID`)[0]);
+      const at = dateFlag(ctx, 'at');
       const core = await prepare(ctx, [expId]);
-      return deliver(ctx, core, command === 'publish' ? await core.publish(expId) : await core.unpublish(expId));
+      return deliver(ctx, core, command === 'publish' ? await core.publish(expId, at) : await core.unpublish(expId));
     }
     case 'link': {
       onlyFlags(ctx.args, ['parent']);

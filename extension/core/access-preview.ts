@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import { readSharing } from '../../shared/doc-layout.ts';
 import { checkExplain, explainAccess, hiddenFrom, type AccessExplanation } from '../../shared/rules/access-explain.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import { RuleRefusal } from './contract.ts';
@@ -23,7 +24,8 @@ export type AccessPreview = AccessExplanation & {
 type Replica = { doc: Y.Doc | null; sharing: SharingState; known: ReadonlyMap<string, SharingState>; fallbackName: string | null; projects: ReadonlyMap<string, ProjectState> };
 
 function decide(replica: Replica, asker: Actor): { state: SharingState; project: ProjectState | null } {
-  const state = (replica.doc ? readSharing(replica.doc, replica.sharing.id) : null) ?? replica.sharing;
+  // As it stands by this device's clock: an ended share is no source of access (as `show` has it).
+  const state = inForce((replica.doc ? readSharing(replica.doc, replica.sharing.id) : null) ?? replica.sharing, Date.now());
   const project = replicaProject(replica.doc, state, replica.projects);
   const verdict = checkExplain(state, asker, project);
   if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
@@ -50,7 +52,8 @@ export function previewIn(replica: Replica, asker: Actor, user: string): AccessP
  */
 export function withWhy(view: ExperimentView, replica: Replica): ExperimentView {
   if (!view.can.manageSharing) return view;
-  const state = (replica.doc ? readSharing(replica.doc, replica.sharing.id) : null) ?? replica.sharing;
+  // As it stands by this device's clock: an ended share is no source of access (as `show` has it).
+  const state = inForce((replica.doc ? readSharing(replica.doc, replica.sharing.id) : null) ?? replica.sharing, Date.now());
   const project = replicaProject(replica.doc, state, replica.projects);
   return { ...view, access: view.access.map((row) => ({ ...row, why: explainAccess(state, row.user, project).sources.map((s) => s.detail).join('; ') })) };
 }

@@ -76,7 +76,8 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
     // rules decide those exactly without it (a non-owner's curation request is refused at once).
     if (target?.projectId && !projects.has(target.projectId) && !ownerOnly.has(intent.type)) return { ok: true };
     if (intent.type === IntentType.move && intent.projectId !== null && !projects.has(intent.projectId)) return { ok: true };
-    return planIntent(intent, ctx.actor, { experiments, projects, mode: ctx.mode, ...isConnected }).verdict;
+    // The local clock decides an end date or embargo as the server's will (SHARE_EXPIRY at once).
+    return planIntent(intent, ctx.actor, { experiments, projects, mode: ctx.mode, now: Date.now(), ...isConnected }).verdict;
   }
   if (isProjectIntent(intent)) {
     for (const draft of drafts) {

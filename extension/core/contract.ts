@@ -84,7 +84,8 @@ export type Account = { server: string; username: string; email: string; staff: 
 
 export type SyncReport = { settled: Draft[]; pending: Draft[] };
 
-export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean; role?: GrantRole };
+/** `role`: what the share gives (default full); `until`: the share ends then (ms since the epoch); absent, it is permanent. */
+export type ShareOptions = { notify?: boolean; message?: string; connect?: boolean; role?: GrantRole; until?: number };
 
 export interface ClientCore {
   readonly account: Account | null;
@@ -102,7 +103,8 @@ export interface ClientCore {
   /** `options`: mail the person (default) with a message; `connect` asks to connect first where needed. */
   share(experimentId: string, userOrEmail: string, options?: ShareOptions): Promise<Draft>;
   unshare(experimentId: string, user: string): Promise<Draft>;
-  publish(experimentId: string): Promise<Draft>;
+  /** With `at`: an embargo, public from then (ms since the epoch). */
+  publish(experimentId: string, at?: number): Promise<Draft>;
   unpublish(experimentId: string): Promise<Draft>;
   link(experimentId: string, parentId: string | null): Promise<Draft>;
   clone(experimentId: string, linked: boolean): Promise<{ id: string; draft: Draft }>;

@@ -230,7 +230,7 @@ export class CytoshareCore implements ClientCore {
     }
     const catalog = fromCatalog && names.has(docName.catalog) ? await this.store.openDoc(docName.catalog) : null;
     const drafts = await this.store.loadDrafts();
-    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await pendingNames(this.store, pendingRenames(drafts)));
+    return listRows(index, catalog, me, filter, search, removed, pendingRows(drafts, me), await pendingNames(this.store, pendingRenames(drafts)), Date.now());
   }
 
   /** The public (or curated) list from the server, page by page up to `most` rows; null when it cannot be reached. */
@@ -354,8 +354,8 @@ export class CytoshareCore implements ClientCore {
     return { id, draft: await this.intent({ type: IntentType.create, experimentId: id, name }, `create "${name}"`) };
   }
   share(experimentId: string, user: string, options: ShareOptions = {}): Promise<Draft> {
-    const { notify, message, connect, role } = options;
-    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}), ...(role ? { role } : {}) };
+    const { notify, message, connect, role, until } = options;
+    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}), ...(role ? { role } : {}), ...(until !== undefined ? { until } : {}) };
     return this.intent({ type: IntentType.share, experimentId, user, ...extra }, `share with ${user}${role === 'viewer' ? ' (can view)' : ''}${connect ? ' (connecting first if needed)' : ''}`);
   }
   /** Connections and project colleagues, for the Sharing dialog's suggestions. */
@@ -368,8 +368,8 @@ export class CytoshareCore implements ClientCore {
   unshare(experimentId: string, user: string): Promise<Draft> {
     return this.intent({ type: IntentType.unshare, experimentId, user }, `remove ${user}`);
   }
-  publish(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.publish, experimentId }, 'make public');
+  publish(experimentId: string, at?: number): Promise<Draft> {
+    return this.intent({ type: IntentType.publish, experimentId, ...(at !== undefined ? { at } : {}) }, at !== undefined ? `make public on ${new Date(at).toISOString()}` : 'make public');
   }
   unpublish(experimentId: string): Promise<Draft> {
     return this.intent({ type: IntentType.unpublish, experimentId }, 'make private');

@@ -5,6 +5,7 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { CatalogEntry } from '../../shared/schemas/index-entry.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { accessList, capabilitiesOf } from '../../shared/rules/access.ts';
+import { inForce, withEnds } from '../../shared/rules/expiry.ts';
 import { familyOf } from '../../shared/rules/family.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import { compareRows } from './list-order.ts';
@@ -24,11 +25,13 @@ export function listRows(
   removed: ReadonlyMap<string, number>,
   pending: readonly ExperimentRow[] = [],
   renamed: ReadonlyMap<string, string> = new Map(),
+  /** This device's clock: a share that has ended is not listed, even before the server says so. */
+  now?: number,
 ): ExperimentRow[] {
   const rows = new Map<string, ExperimentRow & { trashed: boolean }>();
   const hidden = (id: string, since: number | null) => (removed.get(id) ?? -1) > (since ?? 0);
   for (const e of index ? readIndexEntries(index) : []) {
-    if (hidden(e.id, e.sharedAt)) continue;
+    if (hidden(e.id, e.sharedAt) || (now !== undefined && e.until !== undefined && e.until <= now)) continue;
     rows.set(e.id, {
       id: e.id, name: e.name, owner: e.owner, access: e.access, public: e.public, curated: e.curated,
       projectId: e.projectId, parentId: e.parentId, sharedWithOthers: e.sharedWithOthers,
@@ -144,7 +147,8 @@ export function experimentView(
   projects: ReadonlyMap<string, ProjectState> = new Map(),
 ): ExperimentView {
   const content = doc ? readContent(doc) : { name: '', purpose: '', tags: [], gates: [], figures: [] };
-  const state = doc ? (readSharing(doc, sharing.id) ?? sharing) : sharing;
+  // As it stands by this device's clock: an ended share or a due embargo shows so even offline.
+  const state = inForce(doc ? (readSharing(doc, sharing.id) ?? sharing) : sharing, Date.now());
   const project = state.projectId ? (projects.get(state.projectId) ?? null) : null;
   const caps = capabilitiesOf(state, actor, project);
   const { grants: _grants, ...rest } = state;
@@ -154,7 +158,7 @@ export function experimentView(
     ...rest,
     // The project's people as the server mirrors them into the document, so a collaborator
     // outside the project lists the same people as the owner.
-    access: accessList(state, project ?? (doc ? readProjectPeople(doc) : null)),
+    access: withEnds(accessList(state, project ?? (doc ? readProjectPeople(doc) : null)), state),
     files: doc ? readFiles(doc).map((f) => ({ id: f.id, name: f.name, events: f.events, size: f.size, channels: f.channels })) : [],
     can: {
       edit: caps.edit,

@@ -113,7 +113,7 @@ function SharingBody({ view, drafts, names, people, waiting, server, premium, ac
                 data-testid={`role-choice-${a.user}`}
                 value={a.role === 'viewer' ? 'viewer' : 'full'}
                 disabled={lock !== null}
-                onChange={(e) => act({ type: 'share', id: view.id, user: a.user, notify: false, role: e.currentTarget.value === 'viewer' ? 'viewer' : 'full' })}
+                onChange={(e) => act({ type: 'share', id: view.id, user: a.user, notify: false, role: e.currentTarget.value === 'viewer' ? 'viewer' : 'full', ...(a.until !== undefined ? { until: a.until } : {}) })}
               >
                 <option value="full">Full access</option>
                 <option value="viewer">Can view</option>
@@ -159,6 +159,7 @@ function SharingBody({ view, drafts, names, people, waiting, server, premium, ac
       <PublicSection
         name={view.name}
         isPublic={view.public}
+        publishAt={view.publishAt ?? null}
         pending={pendingFor('publish') || pendingFor('unpublish')}
         lock={lock}
         onChange={(makePublic) => act({ type: makePublic ? 'publish' : 'unpublish', id: view.id })}

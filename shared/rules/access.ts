@@ -128,6 +128,8 @@ export type AccessRow = {
   level?: 'full' | 'restricted';
   /** For restricted access: the levels the policy gives (a public experiment may give more). */
   rights?: RestrictedRights;
+  /** For a direct share that ends: when (ms since the epoch; see expiry.ts `withEnds`). */
+  until?: number;
 };
 
 /**

@@ -12,6 +12,11 @@ export function holdsRole(exp: SharingState, user: string, role: GrantRole): boo
   return grant !== undefined && grantRole(grant) === role;
 }
 
+/** Does `user` hold a direct grant on `exp` with exactly this role and this end (undefined: none)? */
+export function holdsGrant(exp: SharingState, user: string, role: GrantRole, until: number | undefined): boolean {
+  return holdsRole(exp, user, role) && exp.grants[user]?.until === until;
+}
+
 /**
  * The people holding direct grants in a family, each with the strongest role they hold there:
  * what a link passes on to an experiment joining it (a viewer stays a viewer).

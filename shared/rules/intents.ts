@@ -3,7 +3,8 @@ import type { Actor, ServerMode, SharingState } from '../schemas/entities.ts';
 import type { ProjectState } from '../schemas/project.ts';
 import { IntentType, type ExperimentIntent as Intent, type IntentOf } from '../schemas/intents.ts';
 import { can, Capability, roleIn } from './access.ts';
-import { familyRoles, grantFor, holdsRole } from './grant-roles.ts';
+import { familyRoles, grantFor, holdsGrant } from './grant-roles.ts';
+import { checkSharingDate } from './expiry.ts';
 import { familyOf, wouldCycle } from './family.ts';
 import { allow, refuse, type Verdict } from './verdict.ts';
 
@@ -28,6 +29,8 @@ export type IntentContext = {
   hasGate?: (experimentId: string, gateId: string) => boolean;
   /** Is a curation request for the experiment waiting in staff's queue? Absent where unknown (the client). */
   curationRequested?: (experimentId: string) => boolean;
+  /** The decider's clock, for an end date or an embargo; absent, such dates are not checked. */
+  now?: number;
 };
 
 /** The project an experiment belongs to, when the caller knows it. */
@@ -76,7 +79,11 @@ export function planIntent(intent: Intent, actor: Actor, ctx: IntentContext): In
     case IntentType.share:
     case IntentType.unshare:
       return planGrantChange(intent, actor, ctx);
-    case IntentType.publish:
+    case IntentType.publish: {
+      const plan = planOnTarget(intent, actor, ctx, Capability.manageSharing);
+      const date = plan.verdict.ok && intent.at !== undefined && ctx.now !== undefined ? checkSharingDate(intent.at, ctx.now, 'at') : plan.verdict;
+      return date.ok ? plan : refused(date);
+    }
     case IntentType.unpublish:
       return planOnTarget(intent, actor, ctx, Capability.manageSharing);
     case IntentType.link:
@@ -133,6 +140,11 @@ function planGrantChange(
     return refused(refuse(code, 'the owner keeps every right', ['user']));
   }
   const role = intent.type === IntentType.share ? (intent.role ?? 'full') : null;
+  const until = intent.type === IntentType.share ? intent.until : undefined;
+  if (until !== undefined && ctx.now !== undefined) {
+    const date = checkSharingDate(until, ctx.now, 'until');
+    if (!date.ok) return refused(date);
+  }
   if (!sharing && !Object.hasOwn(exp.grants, user)) {
     return refused(refuse(ErrorCode.NOT_SHARED_WITH_USER, 'no direct access to remove', ['user']));
   }
@@ -140,10 +152,11 @@ function planGrantChange(
     if (intent.type === IntentType.share && intent.connect === true) return { verdict: allow, affected: [], skipped: [], user, waitingFor: user };
     return refused(refuse(ErrorCode.NOT_CONNECTED, 'connect with this user first', ['user']));
   }
-  // Sharing again with someone who has direct access in that role changes nothing: the intent is
-  // allowed (idempotent) but the target is not affected, so no grant, mail or connection is made
-  // again. Another role changes the grant (still without mail: the person had access already).
-  const done = (member: SharingState) => (role === null ? !Object.hasOwn(member.grants, user) : holdsRole(member, user, role));
+  // Sharing again with someone who has direct access in that role and with the same end (or none)
+  // changes nothing: the intent is allowed (idempotent) but the target is not affected, so no
+  // grant, mail or connection is made again. Another role or another end changes the grant (still
+  // without mail: the person had access already).
+  const done = (member: SharingState) => (role === null ? !Object.hasOwn(member.grants, user) : holdsGrant(member, user, role, until));
   const affected: string[] = done(exp) ? [] : [exp.id];
   const skipped: IntentPlan['skipped'] = [];
   for (const id of familyOf(exp.id, ctx.experiments)) {
@@ -304,10 +317,13 @@ export function applyIntent(
   now: number,
 ): SharingState {
   switch (intent.type) {
-    case IntentType.share:
-      return plan.user === undefined || holdsRole(state, plan.user, intent.role ?? 'full')
-        ? state
-        : { ...state, grants: { ...state.grants, [plan.user]: grantFor(actor.username, now, intent.role ?? 'full') } };
+    case IntentType.share: {
+      const role = intent.role ?? 'full';
+      if (plan.user === undefined || holdsGrant(state, plan.user, role, intent.until)) return state;
+      const had = Object.hasOwn(state.grants, plan.user) ? state.grants[plan.user] : undefined;
+      const grant = grantFor(had?.by ?? actor.username, had?.at ?? now, role);
+      return { ...state, grants: { ...state.grants, [plan.user]: intent.until !== undefined ? { ...grant, until: intent.until } : grant } };
+    }
     case IntentType.unshare: {
       if (plan.user === undefined) return state;
       const grants = { ...state.grants };
@@ -315,9 +331,10 @@ export function applyIntent(
       return { ...state, grants };
     }
     case IntentType.publish:
-      return { ...state, public: true };
+      // A publication date ahead is an embargo: not public until the date (see expiry.ts).
+      return intent.at !== undefined && intent.at > now ? { ...state, public: false, publishAt: intent.at } : { ...state, public: true, ...pendingCleared(state) };
     case IntentType.unpublish:
-      return { ...state, public: false, curated: false };
+      return { ...state, public: false, curated: false, ...pendingCleared(state) };
     case IntentType.link: {
       const grants = { ...state.grants };
       for (const user of plan.grants ?? []) {
@@ -346,6 +363,11 @@ export function applyIntent(
       return exhaustive;
     }
   }
+}
+
+/** Cancels a pending embargo; a state that never had one keeps its shape. */
+function pendingCleared(state: SharingState): Pick<SharingState, 'publishAt'> {
+  return state.publishAt === undefined || state.publishAt === null ? {} : { publishAt: null };
 }
 
 export function newSharing(id: string, owner: string, from: { parentId?: string | null; clonedFrom?: string | null } = {}): SharingState {

@@ -46,7 +46,13 @@ export const AccessLevelSchema = z.enum(AccessLevel);
 /** The role a direct share gives; a grant without one is `full` (every grant before roles). */
 export const GrantRole = z.enum(['full', 'viewer']);
 export type GrantRole = z.infer<typeof GrantRole>;
-export const Grant = z.strictObject({ by: Username, at: z.number().int().nonnegative(), role: GrantRole.optional() });
+/** `until`: when set, the grant ends at that instant (ms since the epoch); see shared/rules/expiry.ts. */
+export const Grant = z.strictObject({
+  by: Username,
+  at: z.number().int().nonnegative(),
+  role: GrantRole.optional(),
+  until: z.number().int().nonnegative().optional(),
+});
 export type Grant = z.infer<typeof Grant>;
 
 /**
@@ -78,6 +84,8 @@ export const SharingState = z.strictObject({
   trashed: z.boolean(),
   /** Groups shared with, by group id; absent when none. */
   groups: z.record(z.string().regex(/^g-[0-9a-f]{16}$/), GroupGrant).optional(),
+  /** An embargo: the experiment becomes public at this instant; null (or absent) when none is pending. */
+  publishAt: z.number().int().nonnegative().nullable().optional(),
 });
 export type SharingState = z.infer<typeof SharingState>;
 

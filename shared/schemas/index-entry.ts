@@ -33,6 +33,8 @@ export const IndexEntry = z.strictObject({
   sharedAt: z.number().nullable(),
   /** Inbox state: a direct share stays "new" until the user marks it viewed. */
   viewed: z.boolean(),
+  /** When this user's access ends (a direct share with an end, and nothing else gives access). */
+  until: z.number().optional(),
   ...ListFacts,
 });
 export type IndexEntry = z.infer<typeof IndexEntry>;

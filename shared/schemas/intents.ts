@@ -74,9 +74,12 @@ export const Intent = z.discriminatedUnion('type', [
     connect: z.boolean().optional(),
     /** The role the share gives (default full); sharing again with another role changes it. */
     role: GrantRole.optional(),
+    /** The grant ends at this instant (ms since the epoch); absent: the grant is permanent. */
+    until: z.number().int().positive().optional(),
   }),
   z.strictObject({ ...base, type: z.literal(IntentType.unshare), user: UserRef }),
-  z.strictObject({ ...base, type: z.literal(IntentType.publish) }),
+  /** With `at`: an embargo, public from that instant (ms since the epoch) and not before. */
+  z.strictObject({ ...base, type: z.literal(IntentType.publish), at: z.number().int().positive().optional() }),
   z.strictObject({ ...base, type: z.literal(IntentType.unpublish) }),
   z.strictObject({ ...base, type: z.literal(IntentType.link), parentId: ExperimentId.nullable() }),
   z.strictObject({

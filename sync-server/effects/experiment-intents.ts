@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
 import { docName, ExperimentRoot, FileRecord } from '../../shared/doc-layout.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import { applyIntent, newSharing, planIntent, type IntentPlan } from '../../shared/rules/intents.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { IntentType, type ExperimentIntent } from '../../shared/schemas/intents.ts';
@@ -33,8 +34,11 @@ export async function planExperimentIntent(
   const connected = await deps.connections.isConnectedSet(actor.username);
   const requested = intent.type === IntentType.requestCuration && (await store.curationQueue()).some((q) => q.experimentId === intent.experimentId);
   const gateKnown = intent.type === IntentType.exportGate && experiments.has(intent.experimentId) ? (await findGate(deps, intent.experimentId, intent.gateId)) !== null : false;
+  // Decided on the state as it stands now (an expired grant is none), carried out on the stored one.
+  const now = Date.now();
   const plan = planIntent(intent, actor, {
-    experiments,
+    experiments: new Map([...experiments].map(([id, record]) => [id, inForce(record, now)])),
+    now,
     projects,
     resolveUser: () => resolved,
     mode: deps.mode(),
@@ -143,6 +147,7 @@ async function carryOut(
         await tx.saveExperiments(changed);
         if (intent.type === IntentType.curate) await tx.clearCurationRequest(intent.experimentId);
       });
+      deps.sharingChanged?.();
       for (const record of changed) {
         const project = record.projectId ? ((await store.getProject(record.projectId)) ?? null) : null;
         await rooms.with(docName.experiment(record.id), (room) => room.setSharing(sharingOf(record), project));

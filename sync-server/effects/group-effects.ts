@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName } from '../../shared/doc-layout.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import { applyGroupShare, checkGroupCreate, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
@@ -104,12 +105,13 @@ export class Groups {
       const { store } = this.deps;
       const group = findGroupRef(await store.groupsOf(actor.username), request.group);
       const family = await store.getFamily(request.experimentId);
-      const experiments = new Map(family.map((e) => [e.id, e]));
+      const now = Date.now();
+      // As it stands now: an ended share gives no right to share with a group (see expiry.ts).
+      const experiments = new Map(family.map((e) => [e.id, inForce(e, now)]));
       const projects = await projectsOf(store, family);
       const unshare = request.unshare === true;
       const plan = planGroupShare(request.experimentId, group, unshare, actor, { experiments, projects });
       const action = unshare ? 'unshare-group' : 'share-group';
-      const now = Date.now();
       if (!plan.verdict.ok) {
         // A refusal on an experiment that exists is a sharing decision of it, recorded like any.
         if (experiments.has(request.experimentId)) {

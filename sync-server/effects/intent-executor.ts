@@ -16,6 +16,8 @@ import { historyOf } from './history-entries.ts';
 export type IntentDeps = {
   store: Store; rooms: Rooms; blobs: Blobs; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier;
   limits: Pick<ServerLimits, 'waitingSharesPerAccount'>;
+  /** Sharing state was written (a grant's end or an embargo may be sooner now): see expiry-timer.ts. */
+  sharingChanged?: () => void;
 };
 
 /** The rules never read an intent's id; a dry run has none, as it is recorded nowhere. */

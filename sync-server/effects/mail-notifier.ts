@@ -1,6 +1,6 @@
 import type { MailQueue } from '../mail/mail-queue.ts';
 import type { ShareLinks } from '../auth/share-links.ts';
-import { connectionRequest, shareLinkUrl, shareNotification } from '../mail/templates.ts';
+import { accessEnding, connectionRequest, shareLinkUrl, shareNotification } from '../mail/templates.ts';
 import type { Notifier } from './notifier.ts';
 
 /**
@@ -18,6 +18,10 @@ export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf:
     },
     async connectionRequest({ from, toEmail, acceptUrl, rejectUrl }) {
       await queue.send({ to: toEmail, ...connectionRequest({ fromUser: from.username, fromEmail: from.email, acceptUrl, rejectUrl }) });
+    },
+    async accessEnding({ to, sharer, experiment, until }) {
+      if (!to.email) return;
+      await queue.send({ to: to.email, ...accessEnding({ publicUrl: publicUrl(), experiment, sharer, until }) });
     },
   };
 }

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import { docName, ExperimentRoot, IndexRoot, type ProjectListEntry } from '../../shared/doc-layout.ts';
 import { accessOf } from '../../shared/rules/access.ts';
 import { groupMembersOf } from '../../shared/rules/group-access.ts';
+import { accessEndsAt } from '../../shared/rules/expiry.ts';
 import { INDEX_TAG_VALUES_MAX, IndexEntry, type CatalogEntry, type ListFacts } from '../../shared/schemas/index-entry.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { Rooms } from '../sync/rooms.ts';
@@ -22,6 +23,7 @@ export function indexEntryFor(
   const mine = exp.owner === username;
   if (!mine && access !== 'full' && access !== 'restricted' && access !== 'viewer') return null;
   const grant = grants[username];
+  const until = mine ? undefined : accessEndsAt(exp, username, project);
   return {
     id: exp.id,
     name: exp.name,
@@ -36,6 +38,7 @@ export function indexEntryFor(
     sharedAt: mine ? null : (grant?.at ?? null),
     // Only a direct share lands in the Inbox; project experiments arrive already "viewed".
     viewed: mine || grant === undefined ? true : grant.viewed,
+    ...(until !== undefined ? { until } : {}),
   };
 }
 

@@ -36,7 +36,7 @@ export async function holdShare(deps: IntentDeps, actor: Actor, intent: Share, p
   const now = Date.now();
   const record: WaitingShareRecord = {
     id: intent.id, experimentId: intent.experimentId, sharer: actor.username, user, namedByAddress: intent.user.includes('@'),
-    notify: intent.notify ?? true, message: intent.message ?? null, status: 'waiting', code: null, createdAt: now, decidedAt: null,
+    notify: intent.notify ?? true, message: intent.message ?? null, until: intent.until ?? null, status: 'waiting', code: null, createdAt: now, decidedAt: null,
     ...(intent.role === 'viewer' ? { role: intent.role } : {}),
   };
   // Saved before the request, whose list entry must already know how the person was named.
@@ -64,7 +64,7 @@ export async function settleWaitingShares(deps: IntentDeps, a: string, b: string
       // Marked first: carrying it out may connect more people, which settles again.
       await store.saveWaitingShare({ ...w, status: 'done', decidedAt: now });
       const account = await store.findUser(sharer);
-      const intent: Share = { id: w.id, type: IntentType.share, experimentId: w.experimentId, user: w.user, notify: w.notify, ...(w.message ? { message: w.message } : {}), ...(w.role ? { role: w.role } : {}) };
+      const intent: Share = { id: w.id, type: IntentType.share, experimentId: w.experimentId, user: w.user, notify: w.notify, ...(w.message ? { message: w.message } : {}), ...(w.role ? { role: w.role } : {}), ...(w.until ? { until: w.until } : {}) };
       const decision = account ? await decide(deps, { username: sharer, staff: account.staff }, intent) : refused(ErrorCode.UNKNOWN_USER, 'the sharer is gone');
       const { verdict } = decision;
       if (!verdict.ok) await store.saveWaitingShare({ ...w, status: 'refused', code: verdict.code, decidedAt: now });

@@ -8,6 +8,7 @@ import { DensityQuery, gateSpec } from '../../shared/plot/answer.ts';
 import type { FcsError, FcsFile } from '../../shared/fcs/index.ts';
 import { checkNewFileName } from '../../shared/rules/files.ts';
 import { can, Capability } from '../../shared/rules/access.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
@@ -109,7 +110,7 @@ async function check(deps: FileDeps, actor: Actor, experimentId: string, capabil
 
 /** Throws the HTTP refusal for `capability`; an experiment that does not exist (any more) is a 404. */
 function allow(sharing: SharingState | null, project: ProjectState | null, actor: Actor, capability: Capability): void {
-  const verdict = sharing ? can(sharing, actor, capability, project) : { ok: false as const, code: ErrorCode.NOT_A_READER, message: 'no access' };
+  const verdict = sharing ? can(inForce(sharing, Date.now()), actor, capability, project) : { ok: false as const, code: ErrorCode.NOT_A_READER, message: 'no access' };
   if (!verdict.ok) throw new HttpError(verdict.code === ErrorCode.NOT_A_READER ? 404 : 403, verdict.code, verdict.message);
 }
 

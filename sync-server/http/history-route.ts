@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
 import { HistoryEntry, verifyChain, type HistoryAnswer } from '../../shared/audit/history-chain.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import { checkHistoryRead } from '../../shared/rules/history.ts';
 import { authenticate } from '../auth/sessions.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
@@ -28,7 +29,7 @@ export async function handleHistoryApi(req: IncomingMessage, res: ServerResponse
   // A deleted experiment's history is kept; only staff can still reach it.
   if (record) {
     const project = record.projectId ? await store.getProject(record.projectId) : null;
-    const verdict = checkHistoryRead(sharingOf(record), auth.actor, project);
+    const verdict = checkHistoryRead(inForce(sharingOf(record), Date.now()), auth.actor, project);
     if (!verdict.ok) throw new HttpError(verdict.code === ErrorCode.NOT_A_READER ? 404 : 403, verdict.code, verdict.message);
   } else if (!auth.actor.staff) {
     throw new HttpError(404, ErrorCode.NOT_A_READER, 'no access to this experiment');

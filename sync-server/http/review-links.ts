@@ -3,6 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName, readContent, readFiles } from '../../shared/doc-layout.ts';
 import { checkReviewLinkCreate, checkReviewLinkManage, reviewLinkOpens } from '../../shared/rules/review-links.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { expiryOf, ReviewLinkId, ReviewLinkRequest, ReviewSecret, type ReviewLinkCreated, type ReviewLinkSummary } from '../../shared/schemas/review-links.ts';
 import { authenticate, refusalStatus } from '../auth/sessions.ts';
@@ -59,7 +60,8 @@ async function sharingFor(deps: ReviewDeps, experimentId: string) {
   const record = await deps.store.getExperiment(experimentId);
   if (!record) throw new HttpError(404, ErrorCode.NOT_A_READER);
   const project = record.projectId ? await deps.store.getProject(record.projectId) : null;
-  return { sharing: sharingOf(record), project };
+  // As it stands now: an ended share gives no say over reviewer links.
+  return { sharing: inForce(sharingOf(record), Date.now()), project };
 }
 
 async function managed(deps: ReviewDeps, actor: Actor, experimentId: string): Promise<void> {

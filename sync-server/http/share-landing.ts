@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AccessLevel } from '../../shared/schemas/entities.ts';
 import { accessOf } from '../../shared/rules/access.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import type { ShareLink, ShareLinks } from '../auth/share-links.ts';
 import { sharingOf } from '../effects/experiment-intents.ts';
 import { escapeHtml as escape } from '../mail/templates.ts';
@@ -61,5 +62,5 @@ async function readableName(store: Store, link: ShareLink): Promise<string | nul
   const record = await store.getExperiment(link.experimentId);
   if (!record) return null;
   const project = record.projectId ? await store.getProject(record.projectId) : null;
-  return accessOf(sharingOf(record), link.recipient, project) === AccessLevel.none ? null : record.name;
+  return accessOf(inForce(sharingOf(record), Date.now()), link.recipient, project) === AccessLevel.none ? null : record.name;
 }

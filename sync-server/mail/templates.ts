@@ -157,3 +157,16 @@ export function addressChanged(notice: { username: string; oldEmail: string; new
   const text = [intro, '', outro, ''].join('\n');
   return { subject, text, html: page([`<p>${escapeHtml(intro)}</p>`, `<p>${escapeHtml(outro)}</p>`]) };
 }
+
+/** The warning a few days before a direct share ends (see effects/expiry-timer.ts). */
+export function accessEnding(notice: { publicUrl: string; experiment: { id: string; name: string }; sharer: string; until: number }): MailContent {
+  const name = notice.experiment.name.trim() || 'Untitled experiment';
+  const day = new Date(notice.until).toISOString().replace('T', ' ').slice(0, 16);
+  const url = experimentUrl(notice.publicUrl, notice.experiment.id);
+  const subject = `Your access to “${oneLine(name)}” ends on ${day.slice(0, 10)}`;
+  const intro = `${oneLine(notice.sharer, 40)} shared “${oneLine(name)}” with you until ${day} UTC. After that it leaves your Cytoshare lists.`;
+  const outro = 'To keep access, ask them to share it again without an end date, or with a later one.';
+  const text = [intro, '', url, '', outro, ''].join('\n');
+  const html = page([`<p>${escapeHtml(intro)}</p>`, `<p>${link(url, name)}</p>`, `<p>${escapeHtml(outro)}</p>`]);
+  return { subject, text, html };
+}

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { historyEntry } from './history-rows.ts';
+import { atomic } from './pg-accounts.ts';
 import type { PgSchema } from './pg-schema.ts';
 import type { HistoryAppend, StoreTx } from './store.ts';
 
@@ -20,8 +21,11 @@ export async function appendHistory(trx: Kysely<PgSchema>, { entries, link }: Hi
   }
 }
 
-export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistory'> {
+export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistory' | 'appendHistory'> {
   return {
+    async appendHistory(history) {
+      await atomic(db, (trx) => appendHistory(trx, history));
+    },
     async experimentHistory(experimentId) {
       const rows = await db.selectFrom('experiment_history').selectAll().where('experiment_id', '=', experimentId).orderBy('seq').execute();
       return rows.map(historyEntry);

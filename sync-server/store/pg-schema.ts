@@ -21,8 +21,18 @@ export interface PgSchema {
     project_id: string | null;
     trashed: boolean;
     created_at: number;
+    publish_at: Generated<number | null>;
   };
-  grants: { experiment_id: string; username: string; granted_by: string; granted_at: number; viewed: Generated<boolean>; role: Generated<'full' | 'viewer'> };
+  grants: {
+    experiment_id: string;
+    username: string;
+    granted_by: string;
+    granted_at: number;
+    viewed: Generated<boolean>;
+    role: Generated<'full' | 'viewer'>;
+    until_at: Generated<number | null>;
+    warned_at: Generated<number | null>;
+  };
   doc_updates: { seq: Generated<number>; doc: string; data: Uint8Array };
   client_ids: { client_id: number; username: string };
   intents: { username: string; draft_id: string; result: string; created_at: number };
@@ -97,6 +107,7 @@ export interface PgSchema {
     created_at: number;
     decided_at: number | null;
     role: 'full' | 'viewer';
+    until_at: Generated<number | null>;
   };
   user_groups: { id: string; name: string; owner: string; created_at: number };
   group_members: { group_id: string; username: string; added_at: number };
@@ -353,6 +364,15 @@ const migrations: string[] = [
   // The public catalog is read a page at a time in (name, id) order (store.publicCatalogPage).
   `
   CREATE INDEX experiments_catalog ON experiments (name COLLATE "C", id COLLATE "C") WHERE public AND NOT trashed;
+  `,
+  // Access that ends: a grant's end and when its holder was warned; an experiment's embargo.
+  `
+  ALTER TABLE grants ADD COLUMN until_at bigint;
+  ALTER TABLE grants ADD COLUMN warned_at bigint;
+  ALTER TABLE experiments ADD COLUMN publish_at bigint;
+  ALTER TABLE waiting_shares ADD COLUMN until_at bigint;
+  CREATE INDEX grants_until ON grants (until_at) WHERE until_at IS NOT NULL;
+  CREATE INDEX experiments_publish_at ON experiments (publish_at) WHERE publish_at IS NOT NULL;
   `,
 ];
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { ProjectPolicy, type ProjectState } from '../../shared/schemas/project.ts';
 import { atomic } from './pg-accounts.ts';
 import { appendHistory } from './pg-history.ts';
@@ -33,7 +33,7 @@ type SharingPart = Pick<
   | 'clearCurationRequest'
 >;
 
-type ExperimentRow = PgSchema['experiments'];
+type ExperimentRow = Selectable<PgSchema['experiments']>;
 
 /** Experiments and their grants, client ids, intents and the audit log, projects and curation, on PostgreSQL. */
 export function pgSharing(db: Kysely<PgSchema>): SharingPart {
@@ -57,6 +57,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
         projectId: row.project_id,
         trashed: row.trashed,
         createdAt: row.created_at,
+        ...(row.publish_at !== null ? { publishAt: row.publish_at } : {}),
       };
     });
   };
@@ -117,9 +118,10 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
               project_id: r.projectId,
               trashed: r.trashed,
               created_at: r.createdAt,
+              publish_at: r.publishAt ?? null,
             })
             .onConflict((oc) =>
-              oc.column('id').doUpdateSet({ public: r.public, curated: r.curated, parent_id: r.parentId, project_id: r.projectId, trashed: r.trashed }),
+              oc.column('id').doUpdateSet({ public: r.public, curated: r.curated, parent_id: r.parentId, project_id: r.projectId, trashed: r.trashed, publish_at: r.publishAt ?? null }),
             )
             .execute();
           const users = Object.keys(r.grants);
@@ -130,8 +132,17 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
           if (users.length > 0) {
             await trx
               .insertInto('grants')
-              .values(Object.entries(r.grants).map(([username, g]) => ({ experiment_id: r.id, username, granted_by: g.by, granted_at: g.at, role: roleColumn(g) })))
-              .onConflict((oc) => oc.columns(['experiment_id', 'username']).doUpdateSet((eb) => ({ granted_by: eb.ref('excluded.granted_by'), granted_at: eb.ref('excluded.granted_at'), role: eb.ref('excluded.role') })))
+              .values(Object.entries(r.grants).map(([username, g]) => ({ experiment_id: r.id, username, granted_by: g.by, granted_at: g.at, role: roleColumn(g), until_at: g.until ?? null })))
+              .onConflict((oc) =>
+                oc.columns(['experiment_id', 'username']).doUpdateSet((eb) => ({
+                  granted_by: eb.ref('excluded.granted_by'),
+                  granted_at: eb.ref('excluded.granted_at'),
+                  role: eb.ref('excluded.role'),
+                  until_at: eb.ref('excluded.until_at'),
+                  // The end-of-access warning was for that end: a new end is warned about again.
+                  warned_at: sql<number | null>`CASE WHEN grants.until_at IS NOT DISTINCT FROM excluded.until_at THEN grants.warned_at ELSE NULL END`,
+                })),
+              )
               .execute();
           }
         }

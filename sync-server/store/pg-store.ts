@@ -8,6 +8,7 @@ import { pgSocial } from './pg-social.ts';
 import { pgFileTickets } from './pg-file-tickets.ts';
 import { pgCatalog } from './pg-catalog.ts';
 import { pgReviewLinks } from './pg-review-links.ts';
+import { pgExpiry } from './pg-expiry.ts';
 import { pgHistory } from './pg-history.ts';
 import { pgTotp } from './pg-totp.ts';
 import { pgGroups } from './pg-groups.ts';
@@ -38,7 +39,7 @@ export function pgPool(url: string): pg.Pool {
 /** Every relational method over `db`: the pool, or one unit of work's transaction. */
 function records(db: Kysely<PgSchema>): StoreTx {
   const sharing = pgSharing(db);
-  return { ...pgAccounts(db), ...sharing, ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db), ...pgCatalog(db), ...pgGroups(db, sharing) };
+  return { ...pgAccounts(db), ...sharing, ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db), ...pgCatalog(db), ...pgExpiry(db), ...pgGroups(db, sharing) };
 }
 
 /**

@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { PgSchema } from './pg-schema.ts';
 import type { StoreTx, WaitingShareRecord } from './store.ts';
 
-const toRecord = (r: PgSchema['waiting_shares']): WaitingShareRecord => ({
+const toRecord = (r: Selectable<PgSchema['waiting_shares']>): WaitingShareRecord => ({
   id: r.id,
   experimentId: r.experiment_id,
   sharer: r.sharer,
@@ -10,6 +10,7 @@ const toRecord = (r: PgSchema['waiting_shares']): WaitingShareRecord => ({
   namedByAddress: r.named_by_address,
   notify: r.notify,
   message: r.message,
+  ...(r.until_at !== null ? { until: r.until_at } : {}),
   status: r.status,
   code: r.code,
   createdAt: r.created_at,
@@ -30,6 +31,7 @@ export function pgWaitingShares(db: Kysely<PgSchema>): Pick<StoreTx, 'saveWaitin
         named_by_address: share.namedByAddress,
         notify: share.notify,
         message: share.message,
+        until_at: share.until ?? null,
         status: share.status,
         code: share.code,
         created_at: share.createdAt,

@@ -321,3 +321,17 @@ migrations.push(`
 migrations.push(`
   CREATE INDEX experiments_catalog ON experiments(name, id) WHERE public = 1 AND trashed = 0;
 `);
+
+/**
+ * Access that ends (shared/rules/expiry.ts): a grant's end (`until_at`, NULL: permanent) and when
+ * its holder was warned by mail that it ends (once per end); an experiment's embargo
+ * (`publish_at`: public from then, NULL: none pending).
+ */
+migrations.push(`
+  ALTER TABLE grants ADD COLUMN until_at INTEGER;
+  ALTER TABLE grants ADD COLUMN warned_at INTEGER;
+  ALTER TABLE experiments ADD COLUMN publish_at INTEGER;
+  ALTER TABLE waiting_shares ADD COLUMN until_at INTEGER;
+  CREATE INDEX grants_until ON grants(until_at) WHERE until_at IS NOT NULL;
+  CREATE INDEX experiments_publish_at ON experiments(publish_at) WHERE publish_at IS NOT NULL;
+`);

@@ -12,6 +12,7 @@ import { sqliteCatalog } from './sqlite-catalog.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { sqliteTotp } from './sqlite-totp.ts';
 import { sqliteGroups } from './sqlite-groups.ts';
+import { sqliteExpiry } from './sqlite-expiry.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
 import { SqliteUpdateLog } from './sqlite-update-log.ts';
@@ -31,8 +32,9 @@ type ExperimentRow = {
   project_id: string | null;
   trashed: number;
   created_at: number;
+  publish_at: number | null;
 };
-type GrantRow = StoredGrant & { username: string; viewed: number };
+type GrantRow = StoredGrant & { username: string; viewed: number; warned_at: number | null };
 type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number; disabled_at: number | null };
 
 export type SqliteStoreOptions = {
@@ -71,7 +73,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteCatalog(db), sqliteGroups(db, ownExperimentReaders(records))) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteCatalog(db), sqliteExpiry(db), sqliteGroups(db, ownExperimentReaders(records))) as unknown as Store;
   return gate.guard(store, log);
 }
 
@@ -164,6 +166,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteFileTickets>
       | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily'>
       | keyof ReturnType<typeof sqliteCatalog>
+      | keyof ReturnType<typeof sqliteExpiry>
     >
 {
   private readonly st;
@@ -197,15 +200,15 @@ class SqliteStore
           UNION SELECT e.id FROM experiments e JOIN down ON e.parent_id = down.id
         )
         SELECT * FROM experiments WHERE id IN (SELECT id FROM down UNION SELECT id FROM up)`),
-      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed, role FROM grants WHERE experiment_id = ?'),
+      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed, role, until_at, warned_at FROM grants WHERE experiment_id = ?'),
       upsertExperiment: db.prepare(`
-        INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at)
-        VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt)
+        INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at, publish_at)
+        VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt, @publishAt)
         ON CONFLICT(id) DO UPDATE SET public = excluded.public, curated = excluded.curated,
-          parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed`),
+          parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed, publish_at = excluded.publish_at`),
       deleteGrants: db.prepare('DELETE FROM grants WHERE experiment_id = ?'),
       insertGrant: db.prepare(
-        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed, role) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed, role, until_at, warned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       setName: db.prepare('UPDATE experiments SET name = ? WHERE id = ?'),
       setViewed: db.prepare('UPDATE grants SET viewed = 1 WHERE experiment_id = ? AND username = ?'),
@@ -318,6 +321,7 @@ class SqliteStore
       projectId: row.project_id,
       trashed: row.trashed === 1,
       createdAt: row.created_at,
+      ...(row.publish_at !== null ? { publishAt: row.publish_at } : {}),
     };
   }
 
@@ -336,7 +340,7 @@ class SqliteStore
   async saveExperiments(records: ExperimentRecord[]): Promise<void> {
     this.db.transaction(() => {
       for (const r of records) {
-        const viewed = new Map(this.st.grants.all(r.id).map((g) => [g.username, g.viewed]));
+        const kept = new Map(this.st.grants.all(r.id).map((g) => [g.username, g]));
         this.st.upsertExperiment.run({
           id: r.id,
           owner: r.owner,
@@ -348,9 +352,15 @@ class SqliteStore
           projectId: r.projectId,
           trashed: r.trashed ? 1 : 0,
           createdAt: r.createdAt,
+          publishAt: r.publishAt ?? null,
         });
         this.st.deleteGrants.run(r.id);
-        for (const [user, g] of Object.entries(r.grants)) this.st.insertGrant.run(r.id, user, g.by, g.at, viewed.get(user) ?? 0, roleColumn(g));
+        for (const [user, g] of Object.entries(r.grants)) {
+          const had = kept.get(user);
+          // The end-of-access warning was for that end: a new end is warned about again.
+          const warned = had && had.until_at === (g.until ?? null) ? had.warned_at : null;
+          this.st.insertGrant.run(r.id, user, g.by, g.at, had?.viewed ?? 0, roleColumn(g), g.until ?? null, warned);
+        }
       }
     })();
   }
@@ -393,6 +403,9 @@ class SqliteStore
   }
   async experimentHistory(experimentId: string) {
     return this.history.experimentHistory(experimentId);
+  }
+  async appendHistory(history: HistoryAppend): Promise<void> {
+    this.db.transaction(() => this.history.append(history))();
   }
   async audit(record: AuditRecord): Promise<void> {
     this.writeAudit(record);

@@ -36,6 +36,8 @@ export type ExperimentRecord = SharingState & { name: string; createdAt: number 
 export type CatalogRow = { id: string; name: string; owner: string; curated: boolean; projectId: string | null; parentId: string | null; createdAt: number };
 export type CatalogPageQuery = { words: readonly string[]; curated: boolean; after: { name: string; id: string } | null; limit: number };
 export type GrantRecord = Grant & { viewed: boolean };
+/** A grant that ends, for the warning its holder gets by mail before the end. */
+export type EndingGrant = { experimentId: string; username: string; until: number };
 export type AuditRecord = {
   at: number;
   actor: string;
@@ -80,6 +82,8 @@ export type WaitingShareRecord = {
   namedByAddress: boolean;
   notify: boolean;
   message: string | null;
+  /** The share's end (`share --until`), carried out with it; absent or null: permanent. */
+  until?: number | null;
   status: 'waiting' | 'refused' | 'done';
   code: string | null;
   createdAt: number;
@@ -294,6 +298,8 @@ export interface StoreTx {
   findIntentResult(username: string, draftId: string): Promise<string | null>;
   /** With `history`, the experiments' history entries are appended in the same transaction. */
   saveIntentResult(username: string, draftId: string, resultJson: string, audit: AuditRecord, history?: HistoryAppend): Promise<void>;
+  /** Appends history entries made by the server itself (a share that ended, an embargo lifted), in one transaction. */
+  appendHistory(history: HistoryAppend): Promise<void>;
   /** An experiment's history, oldest first, exactly as stored. */
   experimentHistory(experimentId: string): Promise<HistoryEntry[]>;
   audit(record: AuditRecord): Promise<void>;
@@ -407,4 +413,17 @@ export interface StoreTx {
   deleteGroupGrant(experimentId: string, groupId: string): Promise<boolean>;
   /** Experiments shared with the group. */
   groupExperiments(groupId: string): Promise<string[]>;
+
+  // Access that ends and embargoes (shared/rules/expiry.ts; applied by effects/expiry-timer.ts)
+  /**
+   * The earliest instant something is due: a grant's end, an unwarned grant's warning (its end
+   * less `warnAheadMs`), an embargo's date; null if nothing is pending.
+   */
+  nextSharingDeadline(warnAheadMs: number): Promise<number | null>;
+  /** Experiments with a grant ended or an embargo due at `now`, at most `limit`, earliest first. */
+  dueSharing(now: number, limit: number): Promise<string[]>;
+  /** Grants not yet warned about that end after `now` and at or before `before`, at most `limit`, earliest first. */
+  grantsToWarn(now: number, before: number, limit: number): Promise<EndingGrant[]>;
+  /** Records the warning of this grant's end; false if it was warned already or its end has changed since. */
+  markGrantWarned(grant: EndingGrant, at: number): Promise<boolean>;
 }

@@ -7,6 +7,7 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { parseDocName } from '../../shared/doc-layout.ts';
 import { encodeControl } from '../../shared/protocol/control.ts';
 import { accessOf } from '../../shared/rules/access.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import { CloseCode, MAX_MESSAGE_BYTES, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { authenticate } from '../auth/sessions.ts';
@@ -204,7 +205,7 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
   };
   room.peers.add(peer);
   ws.once('close', () => detach?.());
-  const access = room.sharing ? accessOf(room.sharing, username, room.project) : 'self';
+  const access = room.sharing ? accessOf(inForce(room.sharing, Date.now()), username, room.project) : 'self';
   peer.control({ t: 'welcome', protocol: PROTOCOL_VERSION, username, doc: name, access });
   peer.send(syncStep1Message(room.doc));
   let refusedInARow = 0;

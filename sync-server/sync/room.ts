@@ -5,6 +5,7 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { ControlMessage } from '../../shared/protocol/control.ts';
 import { CloseCode } from '../../shared/protocol/message-types.ts';
 import { accessOf } from '../../shared/rules/access.ts';
+import { inForce } from '../../shared/rules/expiry.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { DocumentLog, Store } from '../store/store.ts';
 import { applyFromOtherNodes } from './other-node-updates.ts';
@@ -176,7 +177,7 @@ export class DocRoom {
   canRead(actor: Actor): boolean {
     switch (this.ref.kind) {
       case DocKind.experiment:
-        return this.sharing !== null && accessOf(this.sharing, actor.username, this.project) !== 'none';
+        return this.sharing !== null && accessOf(inForce(this.sharing, Date.now()), actor.username, this.project) !== 'none';
       case DocKind.project:
         return this.project !== null && Object.hasOwn(this.project.members, actor.username);
       case DocKind.index:

@@ -65,3 +65,11 @@ describe('listRows', () => {
     expect(listRows(null, null, 'alice', 'all', undefined, new Map())).toEqual([]);
   });
 });
+
+describe('listRows and shares that end', () => {
+  const timed = docOf([entry('shared02', 'Until Friday', { owner: 'bob', access: 'full', sharedAt: 10, until: 1_000 })]);
+  it('drops a share that has ended by this device clock, even before the server removes it', () => {
+    expect(ids(listRows(timed, null, 'alice', 'all', undefined, new Map(), [], new Map(), 999))).toEqual(['shared02']);
+    expect(ids(listRows(timed, null, 'alice', 'all', undefined, new Map(), [], new Map(), 1_000))).toEqual([]);
+  });
+});

@@ -31,12 +31,19 @@ export function restrictedLevels(row: Row): string[] {
   ];
 }
 
+/** A share that ends, as the row says it: "until 2027-01-31" (the UTC day, as `--until` takes it). */
+export function untilWords(row: Row): string | null {
+  return row.until === undefined ? null : `until ${new Date(row.until).toISOString().slice(0, 10)}`;
+}
+
 export function AccessRowText({ row }: { row: Row }) {
   const levels = restrictedLevels(row);
+  const until = untilWords(row);
   return (
     <span class="why" data-testid={`role-${row.user}`}>
       {roleOf(row)}
       {levels.length > 0 && <span class="levels">: {levels.join('; ')}</span>}
+      {until && <span class="until" data-testid={`until-${row.user}`}> · {until}</span>}
       {row.why && (
         <span class="why-sources" data-testid={`why-${row.user}`}>
           {' '}Why: {row.why}

@@ -5,7 +5,20 @@ import { PendingIcon } from '../icons.tsx';
  * Public or private. Making an experiment public asks first, saying what public means on this
  * server; making it private again does not (it takes nothing from the people listed above).
  */
-export function PublicSection(props: { name: string; isPublic: boolean; pending: boolean; lock: string | null; onChange: (makePublic: boolean) => void }) {
+/** A pending embargo, in words: "Public from 2027-01-31 09:00 UTC". */
+export function embargoWords(publishAt: number | null | undefined): string | null {
+  return publishAt === null || publishAt === undefined ? null : `Public from ${new Date(publishAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}
+
+export function PublicSection(props: {
+  name: string;
+  isPublic: boolean;
+  /** A pending embargo (`publish --at`); Make private cancels it. */
+  publishAt?: number | null;
+  pending: boolean;
+  lock: string | null;
+  onChange: (makePublic: boolean) => void;
+}) {
   const { name, isPublic, pending, lock } = props;
   const [asking, setAsking] = useState(false);
   const opener = useRef<HTMLButtonElement>(null);
@@ -21,15 +34,16 @@ export function PublicSection(props: { name: string; isPublic: boolean; pending:
         {isPublic ? 'Everyone with an account on this server can view this experiment.' : 'Only the people above can see this experiment.'}
         {pending && <span class="pending"> <PendingIcon /> change pending</span>}
       </p>
+      {embargoWords(props.publishAt) && <p data-testid="embargo">{embargoWords(props.publishAt)}.</p>}
       {!asking && (
         <button
           ref={opener}
           type="button"
           disabled={lock !== null}
           aria-describedby={lock ? 'sharing-lock' : undefined}
-          onClick={() => (isPublic ? props.onChange(false) : setAsking(true))}
+          onClick={() => (isPublic || props.publishAt ? props.onChange(false) : setAsking(true))}
         >
-          {isPublic ? 'Make private' : 'Make public…'}
+          {isPublic || props.publishAt ? 'Make private' : 'Make public…'}
         </button>
       )}
       {asking && (

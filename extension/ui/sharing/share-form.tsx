@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ErrorCode } from '../../../shared/codes.ts';
 import { SHARE_MESSAGE_MAX_CHARS } from '../../../shared/schemas/intents.ts';
+import { expiryOf } from '../../../shared/schemas/review-links.ts';
 import type { SharePerson } from '../../core/share-people.ts';
 import { describe, errorCode } from '../describe.ts';
 import { send } from '../rpc.ts';
@@ -17,6 +18,7 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
   const [notify, setNotify] = useState(true);
   const [message, setMessage] = useState('');
   const [role, setRole] = useState<'full' | 'viewer'>('full');
+  const [endsOn, setEndsOn] = useState('');
   const [unconnected, setUnconnected] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
 
@@ -26,9 +28,13 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
     try {
       // `@name` is one of your groups (suggested as you type): shared with the group, not a person.
       if (who.startsWith('@')) await send({ type: 'shareGroup', id, group: who.slice(1) });
-      else await send({ type: 'share', id, user: who, notify, role, ...(notify && message.trim() ? { message } : {}), ...(connect ? { connect } : {}) });
+      else {
+        const until = endsOn ? expiryOf(endsOn) : undefined;
+        await send({ type: 'share', id, user: who, notify, role, ...(notify && message.trim() ? { message } : {}), ...(connect ? { connect } : {}), ...(until ? { until } : {}) });
+      }
       setUser('');
       setMessage('');
+      setEndsOn('');
       setUnconnected(null);
     } catch (failure) {
       const code = errorCode(failure);
@@ -81,6 +87,10 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
           />
         </label>
       )}
+      <label class="ends">
+        Access ends (optional, the end of that day UTC)
+        <input type="date" name="until" data-testid="share-until" value={endsOn} disabled={lock !== null} onInput={(e) => setEndsOn(e.currentTarget.value)} />
+      </label>
       <button type="submit" disabled={lock !== null || user.trim().length < 2}>Share</button>
       {unconnected !== null && (
         <div class="connect-first" role="alert" data-testid="connect-first">

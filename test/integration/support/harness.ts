@@ -25,7 +25,8 @@ export type Harness = {
   dataDir: string;
   /** The PostgreSQL database the server runs on (`backend: 'postgres'`), else null. */
   database: string | null;
-  restart(): Promise<void>;
+  /** Stops the server and starts it again on the same data; `whileStopped` runs in between. */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
   user(username: string, opts?: { staff?: boolean }): Promise<TestUser>;
 };
@@ -92,9 +93,10 @@ export async function startHarness(options: Partial<ServerOptions> & { connectAl
     server: await start(base.port),
     dataDir,
     database,
-    async restart() {
+    async restart(whileStopped) {
       const port = harness.server.port;
       await harness.server.close();
+      await whileStopped?.();
       harness.server = await start(port);
     },
     async stop() {
