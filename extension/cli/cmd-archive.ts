@@ -1,5 +1,5 @@
 import { open, rename, rm } from 'node:fs/promises';
-import { ArchiveError, ExportFailure, figuresForArchive, streamChunks, writeArchive, type ExportFile } from '../../shared/archive/index.ts';
+import { ArchiveError, ExportFailure, figuresForArchive, sharingRecordOf, streamChunks, writeArchive, type ExportFile } from '../../shared/archive/index.ts';
 import { figureSvg } from '../../shared/plot/figure-svg.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName, readFiles } from '../../shared/doc-layout.ts';
@@ -78,7 +78,7 @@ async function exportExperiment(ctx: Ctx, experimentId: string, out: string): Pr
         files,
         tags: view.tags,
         gates: view.gates.map(({ id: _id, ...gate }) => gate),
-        sharing: { owner: view.owner, access: view.access, public: view.public, curated: view.curated, projectId: view.projectId },
+        sharing: sharingRecordOf(view),
         figures: figuresForArchive(view.figures, view.gates),
         figureSvg: (i) => figureSvg(view.figures[i]!, view, (fileId, query) => core.density(experimentId, fileId, query), (error) => {
           // A panel the server will not draw says why inside the image; anything else ends the export.

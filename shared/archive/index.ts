@@ -5,7 +5,7 @@
  * Pure and platform-neutral: the CLI and the browser give the byte sources, sinks and hasher.
  */
 export { ArchiveError, ArchiveReason } from './errors.ts';
-export { ArchiveCaps, Manifest, ManifestEntry, SharingRecord, MANIFEST_PATH, FIGURES_PATH, type ManifestFile } from './manifest.ts';
+export { ArchiveCaps, Manifest, ManifestEntry, SharingRecord, sharingRecordOf, MANIFEST_PATH, FIGURES_PATH, type ManifestFile } from './manifest.ts';
 export { canonicalJson, FiguresEntry, figuresForArchive, figuresForImport, readFiguresEntry, storedGateIds } from './figures-entry.ts';
 export { readGatingMl, writeGatingMl, unknownGateChannels, GATING_NS, DATATYPE_NS } from './gating-ml.ts';
 export { readTagsCsv, writeTagsCsv, type TagRow } from './tags-csv.ts';

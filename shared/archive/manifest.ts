@@ -100,9 +100,28 @@ export type Manifest = z.infer<typeof Manifest>;
 /** Who had the experiment: informational, never applied on import. */
 export const SharingRecord = z.strictObject({
   owner: Username,
-  access: z.array(z.strictObject({ user: Username, via: z.string().max(32) })).max(100_000),
+  access: z
+    .array(z.strictObject({ user: Username, via: z.string().max(32), role: z.string().max(32).optional(), until: z.number().int().optional(), group: z.string().max(200).optional() }))
+    .max(100_000),
   public: z.boolean(),
   curated: z.boolean(),
   projectId: z.string().max(64).nullable(),
 });
 export type SharingRecord = z.infer<typeof SharingRecord>;
+
+type AccessShown = { user: string; via: string; role?: string | undefined; until?: number | undefined; group?: string | undefined };
+
+/**
+ * The record of who had an experiment, from what a client shows of it: who, how, with which role
+ * and until when; nothing a client adds for its own screens (why lines, rights) goes in.
+ */
+export function sharingRecordOf(view: { owner: string; access: readonly AccessShown[]; public: boolean; curated: boolean; projectId: string | null }): SharingRecord {
+  const access = view.access.map(({ user, via, role, until, group }) => ({
+    user,
+    via,
+    ...(role !== undefined ? { role } : {}),
+    ...(until !== undefined ? { until } : {}),
+    ...(group !== undefined ? { group } : {}),
+  }));
+  return { owner: view.owner, access, public: view.public, curated: view.curated, projectId: view.projectId };
+}

@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import {
-  canonicalJson, figuresForArchive, figuresForImport, purposeWithOrigin, sha256Hasher, storedGateIds, streamChunks, verifyArchive, writeArchive,
+  canonicalJson, figuresForArchive, figuresForImport, purposeWithOrigin, sha256Hasher, sharingRecordOf, storedGateIds, streamChunks, verifyArchive, writeArchive,
   type ArchiveSource, type FcsSink, type VerifiedArchive,
 } from '../../../shared/archive/index.ts';
 import { ErrorCode } from '../../../shared/codes.ts';
@@ -107,7 +107,7 @@ export async function exportInBrowser(view: View, onStep: (words: string) => voi
         })),
         tags: view.tags,
         gates: view.gates.map(({ id: _id, ...gate }) => gate),
-        sharing: { owner: view.owner, access: view.access, public: view.public, curated: view.curated, projectId: view.projectId },
+        sharing: sharingRecordOf(view),
         figures: figuresForArchive(view.figures ?? [], view.gates),
         figureSvg: (i) => {
           const figure = view.figures![i]!;

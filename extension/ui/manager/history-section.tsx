@@ -10,7 +10,8 @@ const PAGE = 10;
 
 function whatHappened(e: HistoryEntry): string {
   const d = e.detail !== null && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : {};
-  const parts = [typeof d.name === 'string' ? `@${d.name}` : '', typeof d.user === 'string' ? `with ${d.user}` : '', typeof d.parentId === 'string' ? `under ${d.parentId}` : '', typeof d.via === 'string' ? `(through ${d.via})` : ''];
+  // A group's decisions carry the group (`@name`); other entries' `name` is the experiment's own.
+  const parts = [typeof d.group === 'string' && typeof d.name === 'string' ? `@${d.name}` : '', typeof d.user === 'string' ? `with ${d.user}` : '', typeof d.parentId === 'string' ? `under ${d.parentId}` : '', typeof d.via === 'string' ? `(through ${d.via})` : ''];
   return [e.action, ...parts].filter((p) => p !== '').join(' ');
 }
 

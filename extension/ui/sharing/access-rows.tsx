@@ -39,16 +39,19 @@ export function untilWords(row: Row): string | null {
 export function AccessRowText({ row }: { row: Row }) {
   const levels = restrictedLevels(row);
   const until = untilWords(row);
+  // The role stays one piece of text of its own; the why line follows it, not inside it.
   return (
-    <span class="why" data-testid={`role-${row.user}`}>
-      {roleOf(row)}
-      {levels.length > 0 && <span class="levels">: {levels.join('; ')}</span>}
-      {until && <span class="until" data-testid={`until-${row.user}`}> · {until}</span>}
+    <>
+      <span class="why" data-testid={`role-${row.user}`}>
+        {roleOf(row)}
+        {levels.length > 0 && <span class="levels">: {levels.join('; ')}</span>}
+        {until && <span class="until" data-testid={`until-${row.user}`}> · {until}</span>}
+      </span>
       {row.why && (
         <span class="why-sources" data-testid={`why-${row.user}`}>
           {' '}Why: {row.why}
         </span>
       )}
-    </span>
+    </>
   );
 }
