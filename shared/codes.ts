@@ -93,6 +93,12 @@ export const ErrorCode = {
   TOO_MANY_GROUPS: 'TOO_MANY_GROUPS',
   TOO_MANY_GROUP_MEMBERS: 'TOO_MANY_GROUP_MEMBERS',
   SHARE_EXPIRY: 'SHARE_EXPIRY',
+  TRANSFER_PENDING: 'TRANSFER_PENDING',
+  UNKNOWN_TRANSFER: 'UNKNOWN_TRANSFER',
+  NOT_THE_RECEIVER: 'NOT_THE_RECEIVER',
+  CANNOT_TRANSFER_TO_SELF: 'CANNOT_TRANSFER_TO_SELF',
+  TRANSFER_DECIDED: 'TRANSFER_DECIDED',
+  TOO_MANY_TRANSFERS: 'TOO_MANY_TRANSFERS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -187,6 +193,12 @@ const words: Record<ErrorCode, string> = {
   TOO_MANY_GROUPS: 'You own as many groups as an account may; delete one first.',
   TOO_MANY_GROUP_MEMBERS: 'The group has as many members as a group may.',
   SHARE_EXPIRY: 'An end date of access, or a publication date, must be in the future and within five years.',
+  TRANSFER_PENDING: 'A transfer of this experiment is already waiting for an answer; cancel it first.',
+  UNKNOWN_TRANSFER: 'No transfer with that id is waiting for you.',
+  NOT_THE_RECEIVER: 'Only the person the experiment is offered to can accept or decline it.',
+  CANNOT_TRANSFER_TO_SELF: 'You own this experiment already.',
+  TRANSFER_DECIDED: 'This transfer was already accepted, declined or cancelled.',
+  TOO_MANY_TRANSFERS: 'You have as many transfers waiting as an account may; wait for answers or cancel some.',
 };
 
 export function describeCode(code: ErrorCode): string {
