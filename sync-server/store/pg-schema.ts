@@ -112,6 +112,18 @@ export interface PgSchema {
   user_groups: { id: string; name: string; owner: string; created_at: number };
   group_members: { group_id: string; username: string; added_at: number };
   group_grants: { experiment_id: string; group_id: string; granted_by: string; granted_at: number };
+  transfers: {
+    id: string;
+    experiment_id: string;
+    giver: string;
+    receiver: string;
+    giver_leaves: boolean;
+    family: boolean;
+    experiments: string;
+    status: string;
+    created_at: number;
+    decided_at: number | null;
+  };
 }
 
 /**
@@ -373,6 +385,24 @@ const migrations: string[] = [
   ALTER TABLE waiting_shares ADD COLUMN until_at bigint;
   CREATE INDEX grants_until ON grants (until_at) WHERE until_at IS NOT NULL;
   CREATE INDEX experiments_publish_at ON experiments (publish_at) WHERE publish_at IS NOT NULL;
+  `,
+  // Offers of ownership: `experiments` is the JSON list of what moves; one pending offer per named experiment.
+  `
+  CREATE TABLE transfers (
+    id text PRIMARY KEY,
+    experiment_id text NOT NULL,
+    giver text NOT NULL,
+    receiver text NOT NULL,
+    giver_leaves boolean NOT NULL,
+    family boolean NOT NULL,
+    experiments text NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled')),
+    created_at bigint NOT NULL,
+    decided_at bigint
+  );
+  CREATE UNIQUE INDEX transfers_one_pending ON transfers (experiment_id) WHERE status = 'pending';
+  CREATE INDEX transfers_by_giver ON transfers (giver, status);
+  CREATE INDEX transfers_by_receiver ON transfers (receiver, status);
   `,
 ];
 

@@ -121,7 +121,7 @@ export function pgSharing(db: Kysely<PgSchema>): SharingPart {
               publish_at: r.publishAt ?? null,
             })
             .onConflict((oc) =>
-              oc.column('id').doUpdateSet({ public: r.public, curated: r.curated, parent_id: r.parentId, project_id: r.projectId, trashed: r.trashed, publish_at: r.publishAt ?? null }),
+              oc.column('id').doUpdateSet({ owner: r.owner, public: r.public, curated: r.curated, parent_id: r.parentId, project_id: r.projectId, trashed: r.trashed, publish_at: r.publishAt ?? null }),
             )
             .execute();
           const users = Object.keys(r.grants);

@@ -13,6 +13,7 @@ import { pgHistory } from './pg-history.ts';
 import { pgTotp } from './pg-totp.ts';
 import { pgGroups } from './pg-groups.ts';
 import { pgWaitingShares } from './pg-waiting-shares.ts';
+import { pgTransfers } from './pg-transfers.ts';
 import type { DocumentLog, Store, StoreTx, UpdateLog } from './store.ts';
 
 /** Connections one server keeps open: units of work and locked documents each hold one while they run. */
@@ -39,7 +40,7 @@ export function pgPool(url: string): pg.Pool {
 /** Every relational method over `db`: the pool, or one unit of work's transaction. */
 function records(db: Kysely<PgSchema>): StoreTx {
   const sharing = pgSharing(db);
-  return { ...pgAccounts(db), ...sharing, ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db), ...pgCatalog(db), ...pgExpiry(db), ...pgGroups(db, sharing) };
+  return { ...pgAccounts(db), ...sharing, ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db), ...pgCatalog(db), ...pgExpiry(db), ...pgGroups(db, sharing), ...pgTransfers(db) };
 }
 
 /**

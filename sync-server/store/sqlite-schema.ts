@@ -335,3 +335,25 @@ migrations.push(`
   CREATE INDEX grants_until ON grants(until_at) WHERE until_at IS NOT NULL;
   CREATE INDEX experiments_publish_at ON experiments(publish_at) WHERE publish_at IS NOT NULL;
 `);
+
+/**
+ * Offers of ownership (shared/rules/transfer.ts): `experiments` is the JSON list of what moves,
+ * the named one first. At most one pending offer names an experiment.
+ */
+migrations.push(`
+  CREATE TABLE transfers (
+    id TEXT PRIMARY KEY,
+    experiment_id TEXT NOT NULL,
+    giver TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    giver_leaves INTEGER NOT NULL,
+    family INTEGER NOT NULL,
+    experiments TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled')),
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+  );
+  CREATE UNIQUE INDEX transfers_one_pending ON transfers(experiment_id) WHERE status = 'pending';
+  CREATE INDEX transfers_by_giver ON transfers(giver, status);
+  CREATE INDEX transfers_by_receiver ON transfers(receiver, status);
+`);

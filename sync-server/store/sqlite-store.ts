@@ -6,6 +6,7 @@ import type { ServerMode } from '../../shared/schemas/entities.ts';
 import { migrations } from './sqlite-schema.ts';
 import { sqliteSocial } from './sqlite-social.ts';
 import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
+import { sqliteTransfers } from './sqlite-transfers.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteFileTickets } from './sqlite-file-tickets.ts';
 import { sqliteCatalog } from './sqlite-catalog.ts';
@@ -73,7 +74,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteCatalog(db), sqliteExpiry(db), sqliteGroups(db, ownExperimentReaders(records))) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteCatalog(db), sqliteExpiry(db), sqliteGroups(db, ownExperimentReaders(records)), sqliteTransfers(db)) as unknown as Store;
   return gate.guard(store, log);
 }
 
@@ -162,6 +163,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteEmailClaims>
       | keyof ReturnType<typeof sqliteReviewLinks>
       | keyof ReturnType<typeof sqliteWaitingShares>
+      | keyof ReturnType<typeof sqliteTransfers>
       | keyof ReturnType<typeof sqliteTotp>
       | keyof ReturnType<typeof sqliteFileTickets>
       | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily'>
@@ -204,7 +206,7 @@ class SqliteStore
       upsertExperiment: db.prepare(`
         INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at, publish_at)
         VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt, @publishAt)
-        ON CONFLICT(id) DO UPDATE SET public = excluded.public, curated = excluded.curated,
+        ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, public = excluded.public, curated = excluded.curated,
           parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed, publish_at = excluded.publish_at`),
       deleteGrants: db.prepare('DELETE FROM grants WHERE experiment_id = ?'),
       insertGrant: db.prepare(

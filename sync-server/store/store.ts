@@ -1,6 +1,7 @@
 import type { ServerMode } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { GroupRecord } from '../../shared/schemas/groups.ts';
+import type { TransferRecord, TransferStatus } from '../../shared/schemas/transfers.ts';
 import type { HistoryEntry } from '../../shared/audit/history-chain.ts';
 import type { UserRecord, EmailClaimRecord, SessionRecord, SessionEndRecord, ExperimentRecord, CatalogRow, CatalogPageQuery, GrantRecord, EndingGrant, AuditRecord, HistoryAppend, ConnectionStatus, ConnectionRecord, ConnectionRequestRecord, WaitingShareRecord, EmailLinkRecord, ReviewLinkRecord, TotpRecord, FileTicketRecord, MailRecord } from './store-records.ts';
 
@@ -299,4 +300,13 @@ export interface StoreTx {
   grantsToWarn(now: number, before: number, limit: number): Promise<EndingGrant[]>;
   /** Records the warning of this grant's end; false if it was warned already or its end has changed since. */
   markGrantWarned(grant: EndingGrant, at: number): Promise<boolean>;
+
+  // Offers of ownership (shared/rules/transfer.ts; sqlite-transfers.ts, pg-transfers.ts)
+  /** Stores a new pending offer; a second pending offer naming the same experiment throws. */
+  saveTransfer(transfer: TransferRecord): Promise<void>;
+  getTransfer(id: string): Promise<TransferRecord | null>;
+  /** Pending offers by `giver` and/or to `receiver`, oldest first (none without a filter). */
+  pendingTransfers(filter: { giver?: string; receiver?: string }): Promise<TransferRecord[]>;
+  /** Closes a pending offer as accepted, declined or cancelled; false (no change) if it was not pending. */
+  decideTransfer(id: string, status: Exclude<TransferStatus, 'pending'>, at: number): Promise<boolean>;
 }

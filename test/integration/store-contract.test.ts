@@ -541,6 +541,43 @@ for (const adapter of ADAPTERS) {
       });
     });
 
+    describe('transfers of ownership', () => {
+      const offer = {
+        id: 't-00000000000000aa', experimentId: 'exp-transfer1', giver: 'olivia', receiver: 'rob', leave: false, family: true,
+        experiments: ['exp-transfer1', 'exp-transfer2'], status: 'pending' as const, createdAt: 5, decidedAt: null,
+      };
+
+      it('keeps offers pending by giver and by receiver, one per experiment, and closes each once', async () => {
+        await store.saveTransfer(offer);
+        await store.saveTransfer({ ...offer, id: 't-00000000000000bb', experimentId: 'exp-transfer3', experiments: ['exp-transfer3'], receiver: 'sam', leave: true, family: false, createdAt: 6 });
+        expect(await store.getTransfer(offer.id)).toEqual(offer);
+        expect(await store.getTransfer('t-0000000000000000')).toBeNull();
+        expect((await store.pendingTransfers({ giver: 'olivia' })).map((t) => t.id)).toEqual([offer.id, 't-00000000000000bb']);
+        expect((await store.pendingTransfers({ receiver: 'sam' }))[0]).toMatchObject({ leave: true, family: false, experiments: ['exp-transfer3'] });
+        expect(await store.pendingTransfers({ giver: 'olivia', receiver: 'rob' })).toEqual([offer]);
+        expect(await store.pendingTransfers({})).toEqual([]);
+        // A second pending offer naming the same experiment is refused by the database itself.
+        await expect(store.saveTransfer({ ...offer, id: 't-00000000000000cc' })).rejects.toThrow();
+        expect(await store.decideTransfer(offer.id, 'accepted', 9)).toBe(true);
+        expect(await store.decideTransfer(offer.id, 'declined', 10)).toBe(false);
+        expect(await store.getTransfer(offer.id)).toEqual({ ...offer, status: 'accepted', decidedAt: 9 });
+        expect((await store.pendingTransfers({ receiver: 'rob' }))).toEqual([]);
+        // Decided, the experiment may be offered again.
+        await store.saveTransfer({ ...offer, id: 't-00000000000000dd' });
+        expect(await store.transaction(async (tx) => tx.decideTransfer('t-00000000000000dd', 'cancelled', 11))).toBe(true);
+        expect((await store.getTransfer('t-00000000000000dd'))?.status).toBe('cancelled');
+      });
+
+      it('saves a new owner with the rest of the sharing state', async () => {
+        for (const u of ['olivia', 'rob']) await store.addUser(user(u));
+        await store.saveExperiments([experiment('exp-transfer1', 'olivia', { grants: { rob: { by: 'olivia', at: 3 } } })]);
+        await store.saveExperiments([experiment('exp-transfer1', 'rob', { grants: { olivia: { by: 'rob', at: 4 } } })]);
+        expect(await store.getExperiment('exp-transfer1')).toMatchObject({ owner: 'rob', grants: { olivia: { by: 'rob', at: 4 } } });
+        expect(await store.experimentsOf('rob')).toEqual(['exp-transfer1']);
+        expect(await store.experimentsOf('olivia')).toEqual(['exp-transfer1']);
+      });
+    });
+
     describe('FCS files', () => {
       it('stores bytes once by content, touches them when put again, and removes only stale ones', async () => {
         const { blobs } = opened;
