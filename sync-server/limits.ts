@@ -105,6 +105,8 @@ export const ServerLimitsSchema = z
     groupsPerAccount: z.number().int().positive(),
     /** Members of one group, its owner included; more are TOO_MANY_GROUP_MEMBERS. Each member is mirrored into every experiment shared with the group. */
     membersPerGroup: z.number().int().positive(),
+    /** Transfers of ownership one account may have waiting for an answer (each mailed its receiver); more are TOO_MANY_TRANSFERS. */
+    pendingTransfersPerAccount: z.number().int().positive(),
     /**
      * Experiments whose grant ends or embargoes the expiry timer applies in one turn (and grants
      * it warns about); more due at once are applied in further turns, so intents get in between.
@@ -159,6 +161,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   waitingSharesPerAccount: 100,
   groupsPerAccount: 50,
   membersPerGroup: 500,
+  pendingTransfersPerAccount: 50,
   sharingDeadlinesPerTick: 100,
 };
 

@@ -10,6 +10,7 @@ import { decideExperimentIntent } from './effects/experiment-intents.ts';
 import { declineWaitingShares, settleWaitingShares } from './effects/waiting-shares.ts';
 import { Connections } from './effects/connections.ts';
 import { Groups } from './effects/group-effects.ts';
+import { Transfers } from './effects/transfers.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
 import { followOtherNodes } from './effects/other-nodes.ts';
 import { ExpiryTimer } from './effects/expiry-timer.ts';
@@ -166,7 +167,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
   const groups = new Groups({ store, rooms, connections, mode: () => mode, limits, exclusive: (work) => intents.exclusive(work) });
-  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, groups, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, reviewViews, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
+  const transfers = new Transfers({ store, rooms, connections, log, mode: () => mode, limits, mail: (message) => mail.send(message), exclusive: (work) => intents.exclusive(work), sharingChanged: () => expiry.wake() });
+  const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, groups, transfers, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, reviewViews, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.
   const http: Server = createServer(httpTimeouts(limits), (req, res) => handleHttp(req, res, httpDeps));

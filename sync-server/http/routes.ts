@@ -25,6 +25,8 @@ import { totpRoutes } from './totp-routes.ts';
 import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
 import { handleHistoryApi } from './history-route.ts';
 import { handleGroupApi } from './group-routes.ts';
+import { handleTransferApi } from './transfer-routes.ts';
+import type { Transfers } from '../effects/transfers.ts';
 import type { Groups } from '../effects/group-effects.ts';
 import { sendCatalogPage } from './catalog-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
@@ -33,6 +35,7 @@ import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from 
 export type HttpDeps = FileDeps & {
   intents: IntentExecutor;
   groups: Groups;
+  transfers: Transfers;
   connections: Connections;
   proofs: EmailProofs;
   log: Logger;
@@ -198,6 +201,7 @@ const cors = {
 function prefixRoute(full: string): Route | undefined {
   if (full.startsWith('/review/')) return (rq, rs, d) => handleReviewPage(rq, rs, d, full.slice('/review/'.length).split('/'));
   if (full === '/api/groups' || full.startsWith('/api/groups/')) return (rq, rs, d) => handleGroupApi(rq, rs, d, full.slice('/api/groups'.length).split('/').slice(1));
+  if (full === '/api/transfers' || full.startsWith('/api/transfers/')) return (rq, rs, d) => handleTransferApi(rq, rs, d, full.slice('/api/transfers'.length).split('/').slice(1));
   if (!full.startsWith('/api/experiments/')) return undefined;
   const [experimentId = '', kind, ...rest] = full.slice('/api/experiments/'.length).split('/');
   if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, experimentId, rest);

@@ -34,7 +34,7 @@ export function escapeHtml(value: string): string {
 }
 
 /** One line, no control characters, bounded: safe to put in a subject. */
-function oneLine(value: string, max = 80): string {
+export function oneLine(value: string, max = 80): string {
   const flat = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
@@ -59,7 +59,7 @@ function who(user: { username: string; email?: string }): string {
   return user.email ? `${user.username} (${user.email})` : user.username;
 }
 
-function page(paragraphs: string[]): string {
+export function page(paragraphs: string[]): string {
   return `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5">${paragraphs.join('')}</body></html>`;
 }
 
