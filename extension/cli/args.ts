@@ -16,7 +16,7 @@ const valueFlags = new Set([
   'smtp', 'public-url', 'database', 'blobs', 'out', 'role', 'access', 'illustrations', 'cloning', 'retry', 'limit', 'end', 'scrub',
   'expires', 'file', 'scale', 'cofactor', 'from', 'message', 'format', 'as', 'until', 'at',
 ]);
-const boolFlags = new Set(['json', 'offline', 'password-stdin', 'code-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect', 'verify']);
+const boolFlags = new Set(['json', 'offline', 'password-stdin', 'code-stdin', 'staff', 'verified', 'linked', 'files-only', 'remove', 'help', 'dry-run', 'end-others', 'check', 'download', 'no-notify', 'connect', 'verify', 'leave', 'family']);
 
 /** A value parsed with its schema, or a usage error naming what was bad. */
 export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -124,6 +124,7 @@ global options: --server URL (default http://127.0.0.1:8787)  --profile DIR (def
   trash ID | restore ID | delete ID | curate ID on|off | request-curation ID | curation-queue
   audit ID [--verify] [--format csv|json]   (the experiment's sharing history; --verify exits 3 AUDIT_TAMPERED when broken)
   connect EMAIL | connections | accept USER | reject USER | disconnect USER | prefs share-emails on|off
+  transfer ID USER [--leave] [--family] | accept-transfer T | decline-transfer T | cancel-transfer T | transfers
   sync | drafts
 
 exit codes: 0 done, 2 usage, 3 refused, 4 not signed in or bad credentials, 5 server unreachable`;

@@ -1,3 +1,4 @@
+import { pendingTransferOf } from './cmd-transfer.ts';
 import { z } from 'zod';
 import { ExperimentId, ExperimentName, Gate, GateId } from '../../shared/schemas/entities.ts';
 import { ListFilter } from '../core/contract.ts';
@@ -77,18 +78,21 @@ export async function runExp(ctx: Ctx): Promise<Exit> {
       const expId = id(raw);
       if (ctx.args.flags.has('as')) return runShowAs(ctx, expId, flag(ctx.args, 'as'));
       const core = await ctx.core();
-      core.requireSession();
+      const session = core.requireSession();
       if (!ctx.offline) await core.refresh([expId], false);
       const view = await core.show(expId);
+      // The owner's offer waiting for an answer (server-side only; absent offline).
+      const pending = !ctx.offline && view.owner === session.username ? await pendingTransferOf(core.api(), expId) : null;
       const human = [
         `${view.name}  (${view.id})`,
         `owner ${view.owner}${view.public ? ', public' : ''}${view.curated ? ', curated' : ''}${view.parentId ? `, linked to ${view.parentId}` : ''}`,
         ...(view.publishAt ? [`public from ${new Date(view.publishAt).toISOString()}`] : []),
+        ...(pending ? [`transfer pending to ${pending.receiver} (${pending.id})${pending.leave ? ', you leave on acceptance' : ''}`] : []),
         `access: ${view.access.map((a) => `${a.user} (${a.via}${a.until !== undefined ? `, until ${new Date(a.until).toISOString()}` : ''})`).join(', ')}`,
         ...view.tags.map((t) => `tag ${t.file} / ${t.dimension} = ${t.value}`),
         ...view.gates.map((g) => `gate ${g.id} "${g.name}" ${g.xChannel}×${g.yChannel} ${'rect' in g ? `[${g.rect.join(', ')}]` : `polygon ${g.polygon.map((p) => p.join(',')).join(' ')}`}`),
       ];
-      ctx.out.result(view, human.join('\n'));
+      ctx.out.result(pending ? { ...view, transfer: pending } : view, human.join('\n'));
       return Exit.ok;
     }
     case 'rename': {

@@ -11,6 +11,7 @@ import { runProject } from './cmd-projects.ts';
 import { runFile } from './cmd-files.ts';
 import { runReviewLink } from './cmd-review-links.ts';
 import { runGroup } from './cmd-groups.ts';
+import { runTransfer } from './cmd-transfer.ts';
 import { runAudit } from './cmd-audit.ts';
 import { runAccess } from './cmd-access.ts';
 import { runFigure } from './cmd-figures.ts';
@@ -58,6 +59,7 @@ const commands: Record<string, (ctx: Ctx) => Promise<Exit>> = {
   file: runFile,
   'review-link': runReviewLink,
   group: runGroup,
+  transfer: runTransfer, 'accept-transfer': runTransfer, 'decline-transfer': runTransfer, 'cancel-transfer': runTransfer, transfers: runTransfer,
   audit: runAudit,
   access: runAccess,
   figure: runFigure,

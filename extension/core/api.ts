@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GroupCreated, GroupShareAnswer, GroupSummary, type GroupShareRequest } from '../../shared/schemas/groups.ts';
+import { TransferList, TransferOfferAnswer, TransferSummary, type TransferRequest } from '../../shared/schemas/transfers.ts';
 import { CatalogPage } from '../../shared/schemas/catalog-page.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import {
@@ -180,6 +181,16 @@ export class Api {
   }
   shareWithGroup(request: GroupShareRequest): Promise<GroupShareAnswer> {
     return this.call('POST', '/api/groups/share', GroupShareAnswer, request);
+  }
+  // Transfers of ownership (sync-server/http/transfer-routes.ts)
+  transfers(): Promise<TransferList> {
+    return this.call('GET', '/api/transfers', TransferList);
+  }
+  offerTransfer(request: TransferRequest): Promise<TransferOfferAnswer> {
+    return this.call('POST', '/api/transfers', TransferOfferAnswer, request);
+  }
+  answerTransfer(id: string, answer: 'accept' | 'decline' | 'cancel'): Promise<TransferSummary> {
+    return this.call('POST', `/api/transfers/${encodeURIComponent(id)}/${answer}`, TransferSummary);
   }
   revokeReviewLink(experimentId: string, linkId: string): Promise<void> {
     return this.call('DELETE', `/api/experiments/${experimentId}/review-links/${encodeURIComponent(linkId)}`, null);
