@@ -9,6 +9,7 @@ import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { GroupRef, GroupShareAnswer, GroupSummary } from '../shared/schemas/groups.ts';
+import { TransferId, TransferList, TransferSummary } from '../shared/schemas/transfers.ts';
 import { HistoryAnswer } from '../shared/audit/history-chain.ts';
 import { ReviewLinkCreated, ReviewLinkId, ReviewLinkRequest, ReviewLinkSummary } from '../shared/schemas/review-links.ts';
 import { DraftSchema } from './core/store.ts';
@@ -63,6 +64,9 @@ export const Request = z.discriminatedUnion('type', [
   /** The user's groups, for `@group` suggestions; and sharing with one (or stopping, `unshare`). */
   z.strictObject({ type: z.literal('groups') }),
   z.strictObject({ type: z.literal('shareGroup'), id, group: GroupRef, unshare: z.boolean().optional() }),
+  /** Transfers of ownership waiting (made by and to the account), and answering one (server-side only). */
+  z.strictObject({ type: z.literal('transfers') }),
+  z.strictObject({ type: z.literal('answerTransfer'), transferId: TransferId, answer: z.enum(['accept', 'decline', 'cancel']) }),
   z.strictObject({ type: z.literal('unshare'), id, user: UserRef }),
   z.strictObject({ type: z.literal('publish'), id }),
   z.strictObject({ type: z.literal('unpublish'), id }),
@@ -274,6 +278,8 @@ export const responseSchemas = {
   sharePeople: z.strictObject({ people: z.array(SharePerson), waiting: z.array(WaitingShareEntry) }),
   groups: z.array(GroupSummary),
   shareGroup: GroupShareAnswer,
+  transfers: TransferList,
+  answerTransfer: TransferSummary,
   unshare: Draft,
   publish: Draft,
   unpublish: Draft,

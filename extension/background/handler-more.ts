@@ -10,7 +10,7 @@ type More =
   | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
   | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'createReviewLink' | 'reviewLinks' | 'revokeReviewLink' | 'uploadTicket' | 'download' | 'density' | 'refresh'
   | 'address' | 'verifyEmail' | 'changeEmail' | 'settings' | 'setPreferences' | 'changePassword'
-  | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable' | 'groups' | 'shareGroup';
+  | 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable' | 'groups' | 'shareGroup' | 'transfers' | 'answerTransfer';
 
 export const moreHandlers: Pick<Handlers, More> = {
   projects: (_req, core) => core.projects(),
@@ -36,6 +36,9 @@ export const moreHandlers: Pick<Handlers, More> = {
   },
   groups: (_req, core) => core.groups(),
   shareGroup: (req, core) => core.shareWithGroup({ experimentId: req.id, group: req.group, ...(req.unshare ? { unshare: true } : {}) }),
+  // Transfers are decided by the server only (sync-server/http/transfer-routes.ts): no draft, no replica.
+  transfers: (_req, core) => core.api().transfers(),
+  answerTransfer: (req, core) => core.api().answerTransfer(req.transferId, req.answer),
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
   // A one-time URL: the browser streams the file to disk, however large, and the page never

@@ -28,7 +28,7 @@ export type HandlerCore = ClientCore & {
     | 'showAs' | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
     | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
     | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'totp' | 'reviewLinks' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
-    | 'sharePeople' | 'waitingShares' | 'groups' | 'shareWithGroup'
+    | 'sharePeople' | 'waitingShares' | 'groups' | 'shareWithGroup' | 'api'
   >;
 
 export type HandlerContext = {

@@ -5,6 +5,7 @@ import { ExperimentList, type RowAction } from './experiment-list.tsx';
 import { useLive } from './hooks.ts';
 import { FIRST_PAGE, once } from './popup-first-page.ts';
 import { send } from './rpc.ts';
+import { TransferOffers } from './transfers.tsx';
 
 /**
  * The Inbox of the popup and the manager: direct shares not yet marked viewed. It shows the
@@ -26,6 +27,7 @@ export function Inbox({ rowTestId, count, me, height, most, onOpen, onSharing, o
   return (
     <section aria-labelledby="inbox-title" class="inbox">
       <h2 id="inbox-title">Inbox{inbox && inbox.length > 0 ? ` (${Math.max(count, inbox.length)} new)` : ''}</h2>
+      <TransferOffers onError={onError} />
       {inbox && inbox.length > 0 ? (
         <ExperimentList rows={inbox} me={me} label="New shares" testId="inbox" height={height} onOpen={onOpen} actions={actions} {...(rowTestId ? { rowTestId } : {})} {...(count > inbox.length ? { onNearEnd: () => setLimit(most) } : {})} />
       ) : (

@@ -13,6 +13,7 @@ import { HistorySection } from './history-section.tsx';
 import { PlotPanel, type PlotChoice } from './plot-panel.tsx';
 import { TagsTable } from './tags-table.tsx';
 import { ViewAsControl, ViewAsPreview } from './view-as.tsx';
+import { PendingTransfer } from '../transfers.tsx';
 
 /**
  * One experiment in the manager: name, sharing summary, files, sample tags, gates, and the
@@ -68,6 +69,7 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
       {editable ? (
         <div class="purpose"><span aria-hidden="true">Purpose</span> <DraftInput value={view.purpose} label="Purpose" multiline maxLength={5000} onCommit={(purpose) => act({ type: 'setPurpose', id, purpose })} />{view.pendingFields?.purpose && <PendingMark label="Purpose waiting to sync" />}</div>
       ) : view.purpose && <p class="purpose">Purpose: {view.purpose}</p>}
+      {view.can.trash && <PendingTransfer id={id} onError={setRefusal} />}
       {lock && <p class="lock" data-testid="read-only">Read-only: {lock}</p>}
       {refusal && <p role="alert" class="error" data-testid="action-refusal">{refusal}</p>}
       <FilesSection view={view} />
