@@ -64,7 +64,9 @@ export class Transfers {
       const experiments = await this.familyOf([request.experimentId]);
       const receiver = (await store.findUser(request.user))?.username ?? null;
       const connected = await this.deps.connections.isConnectedSet(actor.username);
-      const offers = await store.pendingTransfers({ giver: actor.username });
+      // An offer whose experiment was deleted meanwhile no longer counts against the giver.
+      const offers = [];
+      for (const t of await store.pendingTransfers({ giver: actor.username })) if (await store.getExperiment(t.experimentId)) offers.push(t);
       const plan = planTransferOffer(request, actor, {
         experiments: new Map([...experiments].map(([id, r]) => [id, inForce(r, now)])),
         projects: await this.projectsOf(experiments.values()),
