@@ -6,7 +6,7 @@ import { check, has, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { Exit } from './output.ts';
 
-const USAGE = 'usage: transfer ID USER [--leave] [--family] | accept-transfer TRANSFER | decline-transfer TRANSFER | cancel-transfer TRANSFER | transfers';
+const USAGE = 'usage: transfer ID USER [--leave] [--family] | accept-transfer ID | decline-transfer ID | cancel-transfer ID (ID: the experiment or the transfer) | transfers';
 
 async function online(ctx: Ctx): Promise<Api> {
   if (ctx.offline) throw new UsageError('transfers are decided by the server; drop --offline');
@@ -49,11 +49,25 @@ export async function runTransfer(ctx: Ctx): Promise<Exit> {
   const answers = { 'accept-transfer': 'accept', 'decline-transfer': 'decline', 'cancel-transfer': 'cancel' } as const;
   if (command !== undefined && Object.hasOwn(answers, command) && first !== undefined && second === undefined) {
     const answer = answers[command as keyof typeof answers];
-    const summary = await (await online(ctx)).answerTransfer(check(TransferId, first, 'transfer id'), answer);
+    const api = await online(ctx);
+    const summary = await api.answerTransfer(await transferFor(api, first, answer === 'cancel' ? 'outgoing' : 'incoming'), answer);
     ctx.out.result(summary, describe(summary));
     return Exit.ok;
   }
   throw new UsageError(USAGE);
+}
+
+/**
+ * The command takes the experiment's id, as the contract writes it (`accept-transfer ID`), or the
+ * transfer's own id: the pending offer on that side naming the experiment (as its first or as a
+ * family member) is the one answered.
+ */
+async function transferFor(api: Api, ref: string, side: keyof TransferList): Promise<TransferId> {
+  if (TransferId.safeParse(ref).success) return ref;
+  const experimentId = check(ExperimentId, ref, 'experiment or transfer id');
+  const offer = (await api.transfers())[side].find((t) => t.experiments.some((e) => e.id === experimentId));
+  if (offer === undefined) throw new CoreError('refused', 'UNKNOWN_TRANSFER', `no transfer of ${experimentId} waits ${side === 'incoming' ? 'for you' : 'from you'}`);
+  return offer.id;
 }
 
 function listLines(list: TransferList): string {

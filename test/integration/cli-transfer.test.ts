@@ -36,7 +36,8 @@ describe('cytoshare CLI: transfers of ownership', () => {
     const stranger = await w.as('sam', ['decline-transfer', id]);
     expect([stranger.code, codeOf(stranger)]).toEqual([3, 'UNKNOWN_TRANSFER']);
 
-    const accepted = await w.as('bob', ['accept-transfer', id]);
+    // The contract's form: the experiment's id names the offer waiting for bob.
+    const accepted = await w.as('bob', ['accept-transfer', exp]);
     expect(accepted.code).toBe(0);
     expect(accepted.json).toMatchObject({ id, status: 'accepted' });
     const after = await w.as('bob', ['exp', 'show', exp]);
@@ -52,7 +53,9 @@ describe('cytoshare CLI: transfers of ownership', () => {
     expect(first).toMatchObject({ leave: true, family: true });
     expect((await w.as('alice', ['cancel-transfer', first.id])).json.status).toBe('cancelled');
     const second = (await w.as('alice', ['transfer', exp, 'bob'])).json.transfer;
-    expect((await w.as('bob', ['decline-transfer', second.id])).json.status).toBe('declined');
+    expect((await w.as('bob', ['decline-transfer', exp])).json).toMatchObject({ id: second.id, status: 'declined' });
+    const none = await w.as('bob', ['decline-transfer', exp]);
+    expect([none.code, codeOf(none)]).toEqual([3, 'UNKNOWN_TRANSFER']);
     expect((await w.as('alice', ['exp', 'show', exp])).json.owner).toBe('alice');
     expect((await w.as('alice', ['transfer', exp])).code).toBe(2);
     expect((await w.as('alice', ['accept-transfer', 'nope'])).code).toBe(2);
