@@ -92,6 +92,7 @@ export const ErrorCode = {
   NOT_SHARED_WITH_GROUP: 'NOT_SHARED_WITH_GROUP',
   TOO_MANY_GROUPS: 'TOO_MANY_GROUPS',
   TOO_MANY_GROUP_MEMBERS: 'TOO_MANY_GROUP_MEMBERS',
+  TOO_MANY_GROUP_EXPERIMENTS: 'TOO_MANY_GROUP_EXPERIMENTS',
   SHARE_EXPIRY: 'SHARE_EXPIRY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -186,6 +187,7 @@ const words: Record<ErrorCode, string> = {
   NOT_SHARED_WITH_GROUP: 'The experiment is not shared with that group.',
   TOO_MANY_GROUPS: 'You own as many groups as an account may; delete one first.',
   TOO_MANY_GROUP_MEMBERS: 'The group has as many members as a group may.',
+  TOO_MANY_GROUP_EXPERIMENTS: 'The group has as many experiments shared with it as a group may; remove a group share first.',
   SHARE_EXPIRY: 'An end date of access, or a publication date, must be in the future and within five years.',
 };
 

@@ -106,6 +106,11 @@ export const ServerLimitsSchema = z
     /** Members of one group, its owner included; more are TOO_MANY_GROUP_MEMBERS. Each member is mirrored into every experiment shared with the group. */
     membersPerGroup: z.number().int().positive(),
     /**
+     * Experiments shared with one group (a linked family counts each); more are
+     * TOO_MANY_GROUP_EXPERIMENTS. A change of members rewrites each of them in one turn.
+     */
+    experimentsPerGroup: z.number().int().positive(),
+    /**
      * Experiments whose grant ends or embargoes the expiry timer applies in one turn (and grants
      * it warns about); more due at once are applied in further turns, so intents get in between.
      */
@@ -159,6 +164,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   waitingSharesPerAccount: 100,
   groupsPerAccount: 50,
   membersPerGroup: 500,
+  experimentsPerGroup: 200,
   sharingDeadlinesPerTick: 100,
 };
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
-import { applyGroupShare, checkGroupCreate, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
+import { applyGroupShare, checkGroupCreate, checkGroupShareCount, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import type { GroupRecord, GroupShareAnswer, GroupShareRequest, GroupSummary } from '../../shared/schemas/groups.ts';
@@ -21,7 +21,7 @@ export type GroupDeps = {
   rooms: Rooms;
   connections: Connections;
   mode: () => ServerMode;
-  limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup'>;
+  limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup' | 'experimentsPerGroup'>;
   /** Runs work in the intents' turn, so a group change is never interleaved with a share being decided. */
   exclusive: <T>(work: () => Promise<T>) => Promise<T>;
 };
@@ -112,12 +112,14 @@ export class Groups {
       const unshare = request.unshare === true;
       const plan = planGroupShare(request.experimentId, group, unshare, actor, { experiments, projects });
       const action = unshare ? 'unshare-group' : 'share-group';
-      if (!plan.verdict.ok) {
+      // Bounded because a change of members rewrites every experiment shared with the group.
+      const verdict = plan.verdict.ok && !unshare && group ? checkGroupShareCount((await store.groupExperiments(group.id)).length, plan.affected.length, this.deps.limits.experimentsPerGroup) : plan.verdict;
+      if (!verdict.ok) {
         // A refusal on an experiment that exists is a sharing decision of it, recorded like any.
         if (experiments.has(request.experimentId)) {
-          await recordDecision(store, actor, action, [request.experimentId], { group: request.group }, plan.verdict.code, now);
+          await recordDecision(store, actor, action, [request.experimentId], { group: request.group }, verdict.code, now);
         }
-        orRefuse(plan.verdict);
+        orRefuse(verdict);
       }
       const target = group as GroupRecord;
       await store.transaction(async (tx) => {
