@@ -165,7 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
-  const groups = new Groups({ store, rooms, connections, mode: () => mode, limits, exclusive: (work) => intents.exclusive(work) });
+  const groups = new Groups({ store, rooms, connections, notifier, mode: () => mode, limits, exclusive: (work) => intents.exclusive(work) });
   const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, groups, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, reviewViews, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.

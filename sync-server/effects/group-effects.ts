@@ -13,6 +13,8 @@ import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.t
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Connections } from './connections.ts';
+import type { Notifier } from './notifier.ts';
+import { mailNewAccess } from './share-mail.ts';
 import { sharingOf } from './experiment-intents.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
@@ -20,6 +22,7 @@ export type GroupDeps = {
   store: Store;
   rooms: Rooms;
   connections: Connections;
+  notifier: Notifier;
   mode: () => ServerMode;
   limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup' | 'experimentsPerGroup'>;
   /** Runs work in the intents' turn, so a group change is never interleaved with a share being decided. */
@@ -132,7 +135,10 @@ export class Groups {
       const before = family.filter((e) => plan.affected.includes(e.id)).flatMap((e) => holdersOf(e, e.projectId ? (projects.get(e.projectId) ?? null) : null));
       await this.mirrorExperiments(plan.affected, before);
       // Members are connected with the experiment's people as a direct grantee is (see README "Groups").
-      if (!unshare && plan.affected.length > 0) await this.connectMembers(plan.affected, target.members);
+      if (!unshare && plan.affected.length > 0) {
+        await this.connectMembers(plan.affected, target.members);
+        await mailNewAccess(this.deps, actor.username, gainedThrough(target, family, plan.affected, projects, actor), { notify: request.notify ?? true, message: request.message ?? null });
+      }
       return { group: target.id, affected: plan.affected, skipped: plan.skipped };
     });
   }
@@ -193,6 +199,18 @@ async function recordDecision(store: StoreTx, actor: Actor, action: string, expe
     { at, actor: who, action, experimentId: experimentIds[0] ?? null, verdict, code, detail },
     { entries, link: (head, fields) => nextLink(sha256Hex, head, fields) },
   );
+}
+
+/** Each member who reaches experiments through the group share and did not before, with those experiments. */
+function gainedThrough(group: GroupRecord, family: ExperimentRecord[], affected: string[], projects: Map<string, ProjectState>, actor: Actor): Map<string, ExperimentRecord[]> {
+  const gained = new Map<string, ExperimentRecord[]>();
+  for (const record of family.filter((e) => affected.includes(e.id))) {
+    const had = new Set(holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null));
+    for (const member of group.members) {
+      if (member !== actor.username && !had.has(member)) gained.set(member, [...(gained.get(member) ?? []), record]);
+    }
+  }
+  return gained;
 }
 
 async function projectsOf(store: Store, experiments: ExperimentRecord[]): Promise<Map<string, ProjectState>> {

@@ -183,7 +183,7 @@ export interface StoreTx {
   getConnection(x: string, y: string): Promise<ConnectionRecord | null>;
   saveConnection(x: string, y: string, status: ConnectionStatus, since: number): Promise<void>;
   deleteConnection(x: string, y: string): Promise<void>;
-  /** Experiments on which both users are the owner or a grantee. */
+  /** Experiments on which both users are the owner, a grantee or a member of a group shared with it. */
   sharedExperimentCount(x: string, y: string): Promise<number>;
   /** Every pair of distinct users who are both on some experiment. */
   sharingPairs(): Promise<Array<[string, string]>>;

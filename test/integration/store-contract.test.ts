@@ -531,6 +531,19 @@ for (const adapter of ADAPTERS) {
         expect(await store.groupsOf('mia')).toEqual([]);
       });
 
+      it('counts an experiment shared through a group as shared between its people, while it is', async () => {
+        await store.createGroup(lab);
+        await store.addUser(user('olivia'));
+        await store.saveExperiments([experiment('e1', 'olivia')]);
+        expect(await store.sharedExperimentCount('olivia', 'mia')).toBe(0);
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 9);
+        expect(await store.sharedExperimentCount('olivia', 'mia')).toBe(1);
+        expect(await store.sharedExperimentCount('gina', 'mia')).toBe(1);
+        expect(await store.sharingPairs()).toEqual(expect.arrayContaining([['mia', 'olivia']]));
+        await store.deleteGroupGrant('e1', lab.id);
+        expect(await store.sharedExperimentCount('olivia', 'mia')).toBe(0);
+      });
+
       it('drops the group shares of a deleted experiment', async () => {
         await store.createGroup(lab);
         await store.addUser(user('olivia'));
