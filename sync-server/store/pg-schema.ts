@@ -112,6 +112,7 @@ export interface PgSchema {
   user_groups: { id: string; name: string; owner: string; created_at: number };
   group_members: { group_id: string; username: string; added_at: number };
   group_grants: { experiment_id: string; group_id: string; granted_by: string; granted_at: number };
+  group_grant_views: { experiment_id: string; group_id: string; username: string };
 }
 
 /**
@@ -373,6 +374,16 @@ const migrations: string[] = [
   ALTER TABLE waiting_shares ADD COLUMN until_at bigint;
   CREATE INDEX grants_until ON grants (until_at) WHERE until_at IS NOT NULL;
   CREATE INDEX experiments_publish_at ON experiments (publish_at) WHERE publish_at IS NOT NULL;
+  `,
+  // The Inbox for group shares: who marked each group share viewed, gone with the share.
+  `
+  CREATE TABLE group_grant_views (
+    experiment_id text NOT NULL,
+    group_id text NOT NULL,
+    username text NOT NULL,
+    PRIMARY KEY (experiment_id, group_id, username),
+    FOREIGN KEY (experiment_id, group_id) REFERENCES group_grants (experiment_id, group_id) ON DELETE CASCADE
+  );
   `,
 ];
 

@@ -335,3 +335,14 @@ migrations.push(`
   CREATE INDEX grants_until ON grants(until_at) WHERE until_at IS NOT NULL;
   CREATE INDEX experiments_publish_at ON experiments(publish_at) WHERE publish_at IS NOT NULL;
 `);
+
+/** The Inbox for group shares: who marked each group share viewed, gone with the share. */
+migrations.push(`
+  CREATE TABLE group_grant_views (
+    experiment_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, group_id, username),
+    FOREIGN KEY (experiment_id, group_id) REFERENCES group_grants(experiment_id, group_id) ON DELETE CASCADE
+  );
+`);

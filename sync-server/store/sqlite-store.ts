@@ -77,9 +77,9 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   return gate.guard(store, log);
 }
 
-/** The store's experiment readers, bound before `sqliteGroups` puts its own (with group grants) over them. */
-function ownExperimentReaders(records: SqliteStore): Pick<StoreTx, 'getExperiment' | 'getFamily'> {
-  return { getExperiment: records.getExperiment.bind(records), getFamily: records.getFamily.bind(records) };
+/** The store's experiment readers and `setViewed`, bound before `sqliteGroups` puts its own (with group grants) over them. */
+function ownExperimentReaders(records: SqliteStore): Pick<StoreTx, 'getExperiment' | 'getFamily' | 'setViewed'> {
+  return { getExperiment: records.getExperiment.bind(records), getFamily: records.getFamily.bind(records), setViewed: records.setViewed.bind(records) };
 }
 
 /**
@@ -164,7 +164,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteWaitingShares>
       | keyof ReturnType<typeof sqliteTotp>
       | keyof ReturnType<typeof sqliteFileTickets>
-      | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily'>
+      | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily' | 'setViewed'>
       | keyof ReturnType<typeof sqliteCatalog>
       | keyof ReturnType<typeof sqliteExpiry>
     >

@@ -153,6 +153,7 @@ export interface StoreTx {
   /** Writes the new sharing state of several experiments in one transaction. */
   saveExperiments(records: ExperimentRecord[]): Promise<void>;
   setName(experimentId: string, name: string): Promise<void>;
+  /** Marks the user's direct grant of the experiment viewed, and each group share of it that reaches them. */
   setViewed(experimentId: string, username: string): Promise<void>;
   /** Experiment ids the user owns or holds a grant on (what their index document lists). */
   experimentsOf(username: string): Promise<string[]>;
@@ -286,6 +287,8 @@ export interface StoreTx {
   deleteGroupGrant(experimentId: string, groupId: string): Promise<boolean>;
   /** Experiments shared with the group. */
   groupExperiments(groupId: string): Promise<string[]>;
+  /** Who marked each group share of the experiment viewed (the Inbox), by group id. */
+  groupShareViews(experimentId: string): Promise<Record<string, string[]>>;
 
   // Access that ends and embargoes (shared/rules/expiry.ts; applied by effects/expiry-timer.ts)
   /**

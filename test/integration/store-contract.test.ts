@@ -544,6 +544,26 @@ for (const adapter of ADAPTERS) {
         expect(await store.sharedExperimentCount('olivia', 'mia')).toBe(0);
       });
 
+      it('marks each group share reaching a member viewed for that member only, and forgets it with the share', async () => {
+        const course = { ...lab, id: 'g-00000000000000cc', name: 'course', members: ['mia', 'max'] };
+        await store.createGroup(lab);
+        await store.createGroup(course);
+        await store.addUser(user('olivia'));
+        await store.saveExperiments([experiment('e1', 'olivia')]);
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 9);
+        await store.saveGroupGrant('e1', course.id, 'olivia', 10);
+        expect(await store.groupShareViews('e1')).toEqual({});
+        await store.setViewed('e1', 'mia');
+        await store.setViewed('e1', 'sam');
+        expect(await store.groupShareViews('e1')).toEqual({ [lab.id]: ['mia'], [course.id]: ['mia'] });
+        await store.setViewed('e1', 'max');
+        expect((await store.groupShareViews('e1'))[course.id]).toEqual(['max', 'mia']);
+        await store.deleteGroupGrant('e1', lab.id);
+        expect(await store.groupShareViews('e1')).toEqual({ [course.id]: ['max', 'mia'] });
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 11);
+        expect((await store.groupShareViews('e1'))[lab.id]).toBeUndefined();
+      });
+
       it('drops the group shares of a deleted experiment', async () => {
         await store.createGroup(lab);
         await store.addUser(user('olivia'));
