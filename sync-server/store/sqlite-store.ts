@@ -404,6 +404,9 @@ class SqliteStore
   async experimentHistory(experimentId: string) {
     return this.history.experimentHistory(experimentId);
   }
+  async experimentHistoryPage(experimentId: string, afterSeq: number, limit: number) {
+    return this.history.experimentHistoryPage(experimentId, afterSeq, limit);
+  }
   async appendHistory(history: HistoryAppend): Promise<void> {
     this.db.transaction(() => this.history.append(history))();
   }

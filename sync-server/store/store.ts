@@ -176,6 +176,8 @@ export interface StoreTx {
   appendHistory(history: HistoryAppend): Promise<void>;
   /** An experiment's history, oldest first, exactly as stored. */
   experimentHistory(experimentId: string): Promise<HistoryEntry[]>;
+  /** At most `limit` entries of an experiment's history after sequence number `afterSeq`, oldest first, exactly as stored. */
+  experimentHistoryPage(experimentId: string, afterSeq: number, limit: number): Promise<HistoryEntry[]>;
   audit(record: AuditRecord): Promise<void>;
   auditLog(limit: number): Promise<AuditRecord[]>;
 

@@ -418,6 +418,23 @@ for (const adapter of ADAPTERS) {
         expect((await other.experimentHistory('e2')).map((e) => e.detail)).toEqual(expect.arrayContaining([{ n: 5 }, { n: 6 }]));
         expect(await store.experimentHistory('none')).toEqual([]);
       });
+
+      it('reads a history a page at a time after a sequence number, as the whole read gives it', async () => {
+        const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+        const link = (head: ChainHead | null, f: HistoryFields) => nextLink(sha, head, f);
+        for (let n = 1; n <= 5; n++) {
+          const entries = [{ experimentId: 'e1', at: n, actor: 'alice', action: 'share', verdict: 'accepted', code: null, detail: { n } }];
+          if (n === 3) entries.push({ ...entries[0]!, experimentId: 'e2' });
+          await store.appendHistory({ entries, link });
+        }
+        const whole = await store.experimentHistory('e1');
+        expect(await store.experimentHistoryPage('e1', 0, 2)).toEqual(whole.slice(0, 2));
+        expect(await store.experimentHistoryPage('e1', 2, 2)).toEqual(whole.slice(2, 4));
+        expect(await store.experimentHistoryPage('e1', 4, 2)).toEqual(whole.slice(4));
+        expect(await store.experimentHistoryPage('e1', 5, 2)).toEqual([]);
+        expect((await store.experimentHistoryPage('e2', 0, 10)).map((e) => e.seq)).toEqual([1]);
+        expect(await store.experimentHistoryPage('none', 0, 10)).toEqual([]);
+      });
     });
 
     describe('two-step sign-in', () => {
