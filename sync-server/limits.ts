@@ -108,6 +108,11 @@ export const ServerLimitsSchema = z
     /** Transfers of ownership one account may have waiting for an answer (each mailed its receiver); more are TOO_MANY_TRANSFERS. */
     pendingTransfersPerAccount: z.number().int().positive(),
     /**
+     * Experiments shared with one group (a linked family counts each); more are
+     * TOO_MANY_GROUP_EXPERIMENTS. A change of members rewrites each of them in one turn.
+     */
+    experimentsPerGroup: z.number().int().positive(),
+    /**
      * Experiments whose grant ends or embargoes the expiry timer applies in one turn (and grants
      * it warns about); more due at once are applied in further turns, so intents get in between.
      */
@@ -162,6 +167,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   groupsPerAccount: 50,
   membersPerGroup: 500,
   pendingTransfersPerAccount: 50,
+  experimentsPerGroup: 200,
   sharingDeadlinesPerTick: 100,
 };
 

@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../shared/protocol/message-types.ts';
 import type { ServerMode } from '../shared/schemas/entities.ts';
 import { changeMode } from './admin.ts';
-import { contentEffects, mendNameOnLoad } from './effects/content-effects.ts';
+import { contentEffects } from './effects/content-effects.ts';
 import { IntentExecutor } from './effects/intent-executor.ts';
 import { decideExperimentIntent } from './effects/experiment-intents.ts';
 import { declineWaitingShares, settleWaitingShares } from './effects/waiting-shares.ts';
@@ -137,10 +137,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     publicUrl: () => publicUrl,
     onProved: (username, email) => connections.addressProved(username, email),
   });
-  const mendName = mendNameOnLoad(store, rooms, log);
+  const content = contentEffects(store, rooms, log);
   rooms.onLoad = async (room) => {
     if (room.ref.kind === DocKind.connections) await connections.rebuild(room, room.ref.username);
-    if (room.ref.kind === DocKind.experiment) await mendName(room);
+    if (room.ref.kind === DocKind.experiment) await content.loaded(room);
   };
   rooms.onBroken = (room, error) => log.error('document reloaded after a failed apply', { doc: room.name, error: String(error) });
   const blobs = options.blobs ?? openBlobs({ dataDir: options.dataDir });
@@ -153,7 +153,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const expiry = new ExpiryTimer({ store, rooms, log, connections, notifier, limits, exclusive: (work) => intents.exclusive(work) });
   connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
-  const onAccepted = contentEffects(store, rooms, log);
+  const onAccepted = content.accepted;
   if (store.bus) followOtherNodes({ bus: store.bus, store, rooms, connections, onError: (error) => log.error('other node event failed', { error: String(error) }) });
 
   // Several nodes on one database: a ticket from one is good at the others.
@@ -166,7 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
-  const groups = new Groups({ store, rooms, connections, mode: () => mode, limits, exclusive: (work) => intents.exclusive(work) });
+  const groups = new Groups({ store, rooms, connections, notifier, mode: () => mode, limits, exclusive: (work) => intents.exclusive(work) });
   const transfers = new Transfers({ store, rooms, connections, log, mode: () => mode, limits, mail: (message) => mail.send(message), exclusive: (work) => intents.exclusive(work), sharingChanged: () => expiry.wake() });
   const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, groups, transfers, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, reviewViews, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
@@ -256,6 +256,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     await new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeAllConnections();
+    // Edits no longer arrive: what they left to publish goes out while the store is still open.
+    await content.stop();
     await expiry.stop();
     await rooms.closeAll();
     await mail.stop();

@@ -7,6 +7,7 @@ import type { Api } from '../core/api.ts';
 import { check, flag, onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { Exit } from './output.ts';
+import { shareOptions } from './share-options.ts';
 
 const USAGE = 'usage: group create NAME | group add GROUP USER | group remove GROUP USER | group list | group show GROUP | group delete GROUP';
 
@@ -67,16 +68,25 @@ export async function runGroup(ctx: Ctx): Promise<Exit> {
   throw new UsageError(USAGE);
 }
 
-/** `share ID @GROUP [--role full]` and `unshare ID @GROUP`: the `@` names one of your groups. */
+/** `share ID @GROUP [--role full] [--no-notify] [--message TEXT]` and `unshare ID @GROUP`: the `@` names one of your groups. */
 export async function runGroupShare(ctx: Ctx, command: 'share' | 'unshare', rawId: string, ref: string): Promise<Exit> {
-  onlyFlags(ctx.args, command === 'share' ? ['role'] : []);
+  onlyFlags(ctx.args, command === 'share' ? ['role', 'no-notify', 'message'] : []);
   const role = flag(ctx.args, 'role');
   // Only full access exists for groups now; the viewer role comes with roles per person.
   if (role !== undefined && role !== 'full') throw new CoreError('refused', ErrorCode.UNKNOWN_ROLE, 'a group is shared with full access (--role full)');
   const experimentId = check(ExperimentId, rawId, 'experiment id');
+  // Each member who gains access is mailed once, as for a direct share.
+  const mail = command === 'share' ? shareOptions(ctx) : null;
   const api = await online(ctx);
   const group = await resolve(api, ref);
-  const answer = await api.shareWithGroup({ experimentId, group: group.id, ...(command === 'unshare' ? { unshare: true } : {}), ...(role ? { role: 'full' as const } : {}) });
+  const answer = await api.shareWithGroup({
+    experimentId,
+    group: group.id,
+    ...(command === 'unshare' ? { unshare: true } : {}),
+    ...(role ? { role: 'full' as const } : {}),
+    ...(mail && !mail.notify ? { notify: false } : {}),
+    ...(mail?.message ? { message: mail.message } : {}),
+  });
   const skipped = answer.skipped.map((s) => `\n  skipped ${s.experimentId}: ${s.code}`).join('');
   const verb = command === 'share' ? 'shared with' : 'no longer shared with';
   ctx.out.result({ ...answer, name: group.name }, `${verb} @${group.name} (${group.members.length} members): ${answer.affected.join(', ') || 'nothing changed'}${skipped}`);

@@ -79,23 +79,43 @@ export type ChainVerdict =
  * cannot be told from a shorter one by the chain alone.
  */
 export function verifyChain(sha256: Sha256Hex, experimentId: string, entries: readonly HistoryEntry[]): ChainVerdict {
-  let previous = GENESIS;
-  const seen = new Set<number>();
+  const check = chainCheck(sha256, experimentId);
   for (const [i, e] of entries.entries()) {
-    const expected = i + 1;
-    if (e.experimentId !== experimentId) return broken(e.seq, 'wrong-experiment', `entry ${e.seq} belongs to experiment ${e.experimentId}`);
-    if (e.seq !== expected) {
-      const movedHere = seen.has(e.seq) || e.seq < expected || entries.slice(i + 1).some((later) => later.seq === expected);
-      return movedHere
-        ? broken(e.seq, 'reordered', `entry ${e.seq} stands where entry ${expected} should`)
-        : broken(expected, 'sequence-gap', `entry ${expected} is missing (next is ${e.seq})`);
-    }
-    seen.add(e.seq);
-    const hash = entryHash(sha256, previous, e.seq, e);
-    if (hash !== e.hash) return broken(e.seq, 'hash-mismatch', `entry ${e.seq} does not match its hash: it was changed, or an entry before it was`);
-    previous = e.hash;
+    if (!check.add(e, (expected) => entries.slice(i + 1).some((later) => later.seq === expected))) break;
   }
-  return { intact: true, entries: entries.length, head: previous };
+  return check.verdict();
+}
+
+/**
+ * The check of `verifyChain` fed one entry at a time, so a chain read in pages is checked
+ * holding one page. `add` says whether the chain is still intact. `comesLater(seq)`: whether
+ * entry `seq` stands further on (only a caller holding the rest can say; a chain read in
+ * sequence order never has one further on, so it need not be given).
+ */
+export function chainCheck(sha256: Sha256Hex, experimentId: string): { add(e: HistoryEntry, comesLater?: (seq: number) => boolean): boolean; verdict(): ChainVerdict } {
+  let previous = GENESIS;
+  let count = 0;
+  let failed: ChainVerdict | null = null;
+  return {
+    add(e, comesLater = () => false) {
+      if (failed) return false;
+      // Entries 1..count were each accepted in turn, so a number below `expected` was seen already.
+      const expected = count + 1;
+      if (e.experimentId !== experimentId) failed = broken(e.seq, 'wrong-experiment', `entry ${e.seq} belongs to experiment ${e.experimentId}`);
+      else if (e.seq !== expected) {
+        failed = e.seq < expected || comesLater(expected)
+          ? broken(e.seq, 'reordered', `entry ${e.seq} stands where entry ${expected} should`)
+          : broken(expected, 'sequence-gap', `entry ${expected} is missing (next is ${e.seq})`);
+      } else if (entryHash(sha256, previous, e.seq, e) !== e.hash) {
+        failed = broken(e.seq, 'hash-mismatch', `entry ${e.seq} does not match its hash: it was changed, or an entry before it was`);
+      } else {
+        previous = e.hash;
+        count = expected;
+      }
+      return failed === null;
+    },
+    verdict: () => failed ?? { intact: true, entries: count, head: previous },
+  };
 }
 
 function broken(seq: number, problem: ChainProblem, message: string): ChainVerdict {

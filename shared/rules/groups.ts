@@ -33,6 +33,11 @@ export function checkGroupCreate(ownedNow: number, maxGroups: number): Verdict {
   return ownedNow >= maxGroups ? refuse(ErrorCode.TOO_MANY_GROUPS, `at most ${maxGroups} groups per account`) : allow;
 }
 
+/** A group share may not take the group past `maxExperiments` experiments shared with it. */
+export function checkGroupShareCount(sharedNow: number, adding: number, maxExperiments: number): Verdict {
+  return sharedNow + adding > maxExperiments ? refuse(ErrorCode.TOO_MANY_GROUP_EXPERIMENTS, `at most ${maxExperiments} experiments shared with one group`, ['group']) : allow;
+}
+
 export type MemberContext = {
   /** The account the request names, resolved; null when no account has that name or address. */
   user: string | null;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExperimentId, singleLine, Username } from './entities.ts';
+import { ShareMessage } from './intents.ts';
 
 /** Group ids are made by the server: `g-` and 16 hex digits. */
 export const GroupId = z.string().regex(/^g-[0-9a-f]{16}$/, 'not a group id');
@@ -22,6 +23,9 @@ export const GroupShareRequest = z.strictObject({
   group: GroupRef,
   unshare: z.boolean().optional(),
   role: z.literal('full').optional(),
+  /** As for a direct share: each member who gains access is mailed once unless `notify` is false. */
+  notify: z.boolean().optional(),
+  message: ShareMessage.optional(),
 });
 export type GroupShareRequest = z.infer<typeof GroupShareRequest>;
 

@@ -7,36 +7,44 @@ import type { MergeOutcome } from '../sync/validated-merge.ts';
 import type { Store } from '../store/store.ts';
 import { holdersOf, listFactsOf, publishedFacts, refreshProjections } from './projections.ts';
 
-/**
- * What an accepted content edit changes beyond its document: a new experiment name must reach
- * the database (search, lists) and every index that lists the experiment, and so must new
- * sample-tag values and the time of the change (lists search tags and sort by last change).
- * Runs after the edit is stored and acknowledged, outside the room's queue, so the author is
- * never kept waiting.
- */
-export function contentEffects(store: Store, rooms: Rooms, log: Logger): (room: DocRoom, outcome: MergeOutcome) => void {
-  const publisher = new FactsPublisher(store, rooms, log);
-  return (room, outcome) => {
-    if (room.ref.kind !== 'experiment' || outcome.accepted.length === 0) return;
-    const renamed = outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name');
-    const name = room.doc.getMap(ExperimentRoot.meta).get('name');
-    publisher.changed(room.ref.experimentId, listFactsOf(room.doc, Date.now()), renamed && typeof name === 'string' ? name : null);
-  };
-}
+export type ContentEffects = {
+  /**
+   * What an accepted content edit changes beyond its document: a new experiment name must reach
+   * the database (search, lists) and every index that lists the experiment, and so must new
+   * sample-tag values and the time of the change (lists search tags and sort by last change).
+   * Runs after the edit is stored and acknowledged, outside the room's queue, so the author is
+   * never kept waiting.
+   */
+  accepted(room: DocRoom, outcome: MergeOutcome): void;
+  /**
+   * The name effect runs after the acknowledgement, so a server that dies in between leaves the
+   * database and the indexes with the old name while the document has the new one. When an
+   * experiment document is loaded, a name that differs from the database's is published again.
+   */
+  loaded(room: DocRoom): Promise<void>;
+  /**
+   * For shutdown, before the rooms and the store close: publishes what is pending without
+   * waiting out the gaps, and resolves once nothing runs. Later changes are left to `loaded`.
+   */
+  stop(): Promise<void>;
+};
 
-/**
- * The name effect above runs after the acknowledgement, so a server that dies in between
- * leaves the database and the indexes with the old name while the document has the new one.
- * When an experiment document is loaded, a name that differs from the database's is published
- * again.
- */
-export function mendNameOnLoad(store: Store, rooms: Rooms, log: Logger): (room: DocRoom) => Promise<void> {
+export function contentEffects(store: Store, rooms: Rooms, log: Logger): ContentEffects {
   const publisher = new FactsPublisher(store, rooms, log);
-  return async (room) => {
-    if (room.ref.kind !== 'experiment') return;
-    const name = room.doc.getMap(ExperimentRoot.meta).get('name');
-    const exp = await store.getExperiment(room.ref.experimentId);
-    if (exp && typeof name === 'string' && name !== exp.name) publisher.changed(exp.id, null, name);
+  return {
+    accepted(room, outcome) {
+      if (room.ref.kind !== 'experiment' || outcome.accepted.length === 0) return;
+      const renamed = outcome.accepted.some((w) => w.write.root === ExperimentRoot.meta && w.write.key === 'name');
+      const name = room.doc.getMap(ExperimentRoot.meta).get('name');
+      publisher.changed(room.ref.experimentId, listFactsOf(room.doc, Date.now()), renamed && typeof name === 'string' ? name : null);
+    },
+    async loaded(room) {
+      if (room.ref.kind !== 'experiment') return;
+      const name = room.doc.getMap(ExperimentRoot.meta).get('name');
+      const exp = await store.getExperiment(room.ref.experimentId);
+      if (exp && typeof name === 'string' && name !== exp.name) publisher.changed(exp.id, null, name);
+    },
+    stop: () => publisher.stop(),
   };
 }
 
@@ -58,7 +66,10 @@ type Publication = { facts: ListFacts | null; name: string | null };
  * every two seconds, not one per edit.
  */
 class FactsPublisher {
-  private readonly running = new Map<string, { next: Publication | null }>();
+  private readonly running = new Map<string, { next: Publication | null; done: Promise<void> }>();
+  /** Ends the gap each run is waiting out, so a stop need not wait for it. */
+  private readonly gaps = new Set<() => void>();
+  private stopping = false;
 
   constructor(
     private readonly store: Store,
@@ -67,23 +78,44 @@ class FactsPublisher {
   ) {}
 
   changed(id: string, facts: ListFacts | null, name: string | null): void {
+    if (this.stopping) return;
     const run = this.running.get(id);
     if (run) {
       run.next = { facts: facts ?? run.next?.facts ?? null, name: name ?? run.next?.name ?? null };
       return;
     }
-    const state = { next: null as Publication | null };
+    const state = { next: null as Publication | null, done: Promise.resolve() };
     this.running.set(id, state);
-    void (async () => {
+    state.done = (async () => {
       let publication: Publication | null = { facts, name };
       while (publication) {
-        if (await this.publish(id, publication)) await pause(FACTS_GAP_MS);
+        if ((await this.publish(id, publication)) && !this.stopping) await this.gap(FACTS_GAP_MS);
         publication = state.next;
         state.next = null;
       }
     })()
       .catch((error: unknown) => this.log.error('content effect failed', { doc: docName.experiment(id), error: String(error) }))
       .finally(() => this.running.delete(id));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const end of this.gaps) end();
+    await Promise.all([...this.running.values()].map((run) => run.done));
+  }
+
+  /** A wait that does not keep a stopping server's process alive, and that `stop` ends early. */
+  private gap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.gaps.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      timer.unref();
+      this.gaps.add(end);
+    });
   }
 
   /** True when the indexes were rewritten. */
@@ -100,11 +132,6 @@ class FactsPublisher {
     await refreshProjections(this.store, this.rooms, [id], holdersOf(exp), facts ? new Map([[id, facts]]) : new Map());
     return true;
   }
-}
-
-/** A wait that does not keep a stopping server's process alive. */
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {

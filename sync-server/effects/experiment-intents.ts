@@ -7,6 +7,7 @@ import { IntentType, type ExperimentIntent } from '../../shared/schemas/intents.
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { ExperimentRecord } from '../store/store.ts';
 import type { Decision, IntentDeps } from './intent-executor.ts';
+import { mailNewAccess, type ShareMail } from './share-mail.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 import { exportGate, findGate } from './gate-export.ts';
 import { holdShare } from './waiting-shares.ts';
@@ -171,7 +172,7 @@ async function afterGrantChange(
   changed: ExperimentRecord[],
   previous: Map<string, ExperimentRecord>,
   before: Set<string>,
-  mail: { notify: boolean; message: string | null },
+  mail: ShareMail,
 ): Promise<void> {
   const { connections, store } = deps;
   if (changed.length === 0) return;
@@ -184,12 +185,7 @@ async function afterGrantChange(
     }
   }
   if (gained.size > 0) await connections.autoConnect([...after], [...gained.keys()]);
-  for (const [user, records] of gained) {
-    const to = await store.findUser(user);
-    if (mail.notify && to && (await store.shareEmailsEnabled(to.username))) {
-      await deps.notifier.shared({ by: actor.username, to, experiments: records.map((r) => ({ id: r.id, name: r.name })), message: mail.message });
-    }
-  }
+  await mailNewAccess(deps, actor.username, gained, mail);
   await connections.refresh([...before, ...after]);
 }
 

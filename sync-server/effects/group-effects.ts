@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
-import { applyGroupShare, checkGroupCreate, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
+import { applyGroupShare, checkGroupCreate, checkGroupShareCount, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import type { GroupRecord, GroupShareAnswer, GroupShareRequest, GroupSummary } from '../../shared/schemas/groups.ts';
@@ -13,6 +13,8 @@ import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.t
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Connections } from './connections.ts';
+import type { Notifier } from './notifier.ts';
+import { mailNewAccess } from './share-mail.ts';
 import { sharingOf } from './experiment-intents.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
@@ -20,8 +22,9 @@ export type GroupDeps = {
   store: Store;
   rooms: Rooms;
   connections: Connections;
+  notifier: Notifier;
   mode: () => ServerMode;
-  limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup'>;
+  limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup' | 'experimentsPerGroup'>;
   /** Runs work in the intents' turn, so a group change is never interleaved with a share being decided. */
   exclusive: <T>(work: () => Promise<T>) => Promise<T>;
 };
@@ -112,12 +115,14 @@ export class Groups {
       const unshare = request.unshare === true;
       const plan = planGroupShare(request.experimentId, group, unshare, actor, { experiments, projects });
       const action = unshare ? 'unshare-group' : 'share-group';
-      if (!plan.verdict.ok) {
+      // Bounded because a change of members rewrites every experiment shared with the group.
+      const verdict = plan.verdict.ok && !unshare && group ? checkGroupShareCount((await store.groupExperiments(group.id)).length, plan.affected.length, this.deps.limits.experimentsPerGroup) : plan.verdict;
+      if (!verdict.ok) {
         // A refusal on an experiment that exists is a sharing decision of it, recorded like any.
         if (experiments.has(request.experimentId)) {
-          await recordDecision(store, actor, action, [request.experimentId], { group: request.group }, plan.verdict.code, now);
+          await recordDecision(store, actor, action, [request.experimentId], { group: request.group }, verdict.code, now);
         }
-        orRefuse(plan.verdict);
+        orRefuse(verdict);
       }
       const target = group as GroupRecord;
       await store.transaction(async (tx) => {
@@ -130,7 +135,10 @@ export class Groups {
       const before = family.filter((e) => plan.affected.includes(e.id)).flatMap((e) => holdersOf(e, e.projectId ? (projects.get(e.projectId) ?? null) : null));
       await this.mirrorExperiments(plan.affected, before);
       // Members are connected with the experiment's people as a direct grantee is (see README "Groups").
-      if (!unshare && plan.affected.length > 0) await this.connectMembers(plan.affected, target.members);
+      if (!unshare && plan.affected.length > 0) {
+        await this.connectMembers(plan.affected, target.members);
+        await mailNewAccess(this.deps, actor.username, gainedThrough(target, family, plan.affected, projects, actor), { notify: request.notify ?? true, message: request.message ?? null });
+      }
       return { group: target.id, affected: plan.affected, skipped: plan.skipped };
     });
   }
@@ -191,6 +199,18 @@ async function recordDecision(store: StoreTx, actor: Actor, action: string, expe
     { at, actor: who, action, experimentId: experimentIds[0] ?? null, verdict, code, detail },
     { entries, link: (head, fields) => nextLink(sha256Hex, head, fields) },
   );
+}
+
+/** Each member who reaches experiments through the group share and did not before, with those experiments. */
+function gainedThrough(group: GroupRecord, family: ExperimentRecord[], affected: string[], projects: Map<string, ProjectState>, actor: Actor): Map<string, ExperimentRecord[]> {
+  const gained = new Map<string, ExperimentRecord[]>();
+  for (const record of family.filter((e) => affected.includes(e.id))) {
+    const had = new Set(holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null));
+    for (const member of group.members) {
+      if (member !== actor.username && !had.has(member)) gained.set(member, [...(gained.get(member) ?? []), record]);
+    }
+  }
+  return gained;
 }
 
 async function projectsOf(store: Store, experiments: ExperimentRecord[]): Promise<Map<string, ProjectState>> {

@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import { docName, ExperimentRoot, IndexRoot, type ProjectListEntry } from '../../shared/doc-layout.ts';
 import { accessOf } from '../../shared/rules/access.ts';
-import { groupMembersOf } from '../../shared/rules/group-access.ts';
+import { groupMembersOf, groupsGiving } from '../../shared/rules/group-access.ts';
 import { accessEndsAt } from '../../shared/rules/expiry.ts';
 import { INDEX_TAG_VALUES_MAX, IndexEntry, type CatalogEntry, type ListFacts } from '../../shared/schemas/index-entry.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
@@ -18,11 +18,12 @@ export function indexEntryFor(
   grants: Record<string, GrantRecord>,
   username: string,
   project: ProjectState | null,
+  groupViews: Record<string, string[]> = {},
 ): IndexEntry | null {
   const access = accessOf(exp, username, project);
   const mine = exp.owner === username;
   if (!mine && access !== 'full' && access !== 'restricted' && access !== 'viewer') return null;
-  const grant = grants[username];
+  const grant = grants[username] ?? (mine ? undefined : groupShareOf(exp, username, groupViews));
   const until = mine ? undefined : accessEndsAt(exp, username, project);
   return {
     id: exp.id,
@@ -36,10 +37,20 @@ export function indexEntryFor(
     sharedWithOthers: [...Object.keys(exp.grants), ...groupMembersOf(exp)].some((user) => user !== exp.owner),
     trashed: exp.trashed,
     sharedAt: mine ? null : (grant?.at ?? null),
-    // Only a direct share lands in the Inbox; project experiments arrive already "viewed".
+    // Only a share (direct or with a group) lands in the Inbox; project experiments arrive already "viewed".
     viewed: mine || grant === undefined ? true : grant.viewed,
     ...(until !== undefined ? { until } : {}),
   };
+}
+
+/**
+ * A group member's share as the Inbox sees it: the first group share reaching them, new until
+ * they marked every group share reaching them viewed (so a second group's share is new again).
+ */
+function groupShareOf(exp: ExperimentRecord, username: string, views: Record<string, string[]>): { at: number; viewed: boolean } | undefined {
+  const giving = groupsGiving(exp, username).map((id) => ({ id, at: exp.groups?.[id]?.at ?? 0 }));
+  if (giving.length === 0) return undefined;
+  return { at: Math.min(...giving.map((g) => g.at)), viewed: giving.every((g) => views[g.id]?.includes(username) ?? false) };
 }
 
 export function catalogEntryFor(exp: ExperimentRecord): CatalogEntry | null {
@@ -112,9 +123,10 @@ export async function refreshProjections(
     }
     const project = exp.projectId ? await store.getProject(exp.projectId) : null;
     const grants = await store.grantsOf(id);
+    const groupViews = exp.groups ? await store.groupShareViews(id) : {};
     const known = facts.get(id) ?? (await publishedFacts(rooms, exp.owner, id)) ?? { changedAt: exp.createdAt, tagValues: [] };
     const withFacts = <T extends object>(entry: T | null) => (entry ? { ...entry, ...known } : null);
-    for (const user of new Set([...before, ...holdersOf(exp, project)])) put(user, id, withFacts(indexEntryFor(exp, grants, user, project)));
+    for (const user of new Set([...before, ...holdersOf(exp, project)])) put(user, id, withFacts(indexEntryFor(exp, grants, user, project, groupViews)));
     catalog.set(id, withFacts(catalogEntryFor(exp)));
   }
   for (const [user, entries] of perUser) {

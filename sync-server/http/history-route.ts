@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { HistoryEntry, verifyChain, type HistoryAnswer } from '../../shared/audit/history-chain.ts';
+import { chainCheck, HistoryEntry, type ChainVerdict, type HistoryAnswer } from '../../shared/audit/history-chain.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
 import { checkHistoryRead } from '../../shared/rules/history.ts';
 import { authenticate } from '../auth/sessions.ts';
@@ -14,7 +14,7 @@ import { bearerToken, HttpError, sendJson } from './json.ts';
  * GET /api/experiments/<id>/audit[?after=SEQ] → HistoryAnswer: the experiment's sharing
  * history, oldest first, at most `perAnswer` entries after SEQ (`next` says where the following
  * page starts), with the server's check of the whole chain (`?verify=1` is accepted; the check
- * is always made, it costs one hash per entry).
+ * is always made, it costs one hash per entry, and reads the chain a page at a time).
  */
 const Query = z.strictObject({ verify: z.literal('1').optional(), after: z.coerce.number().int().nonnegative().optional() });
 
@@ -34,10 +34,22 @@ export async function handleHistoryApi(req: IncomingMessage, res: ServerResponse
   } else if (!auth.actor.staff) {
     throw new HttpError(404, ErrorCode.NOT_A_READER, 'no access to this experiment');
   }
-  const entries = (await store.experimentHistory(experimentId)).map((r) => HistoryEntry.parse(r));
-  const rest = entries.filter((e) => e.seq > after);
-  const page = rest.slice(0, perAnswer);
-  const next = rest.length > page.length ? page[page.length - 1]!.seq : null;
-  const answer: HistoryAnswer = { experimentId, entries: page, verification: verifyChain(sha256Hex, experimentId, entries), next };
+  // One entry more than the answer holds says whether a further page exists.
+  const read = (await store.experimentHistoryPage(experimentId, after, perAnswer + 1)).map((r) => HistoryEntry.parse(r));
+  const page = read.slice(0, perAnswer);
+  const next = read.length > page.length ? page[page.length - 1]!.seq : null;
+  const answer: HistoryAnswer = { experimentId, entries: page, verification: await verifyStoredChain(store, experimentId, perAnswer), next };
   sendJson(res, 200, answer);
+}
+
+/** Checks the whole stored chain a page at a time, so a long history is never held at once. */
+async function verifyStoredChain(store: Store, experimentId: string, pageSize: number): Promise<ChainVerdict> {
+  const check = chainCheck(sha256Hex, experimentId);
+  for (let after = 0; ; ) {
+    const entries = await store.experimentHistoryPage(experimentId, after, pageSize);
+    for (const e of entries) if (!check.add(HistoryEntry.parse(e))) return check.verdict();
+    const last = entries.at(-1);
+    if (entries.length < pageSize || last === undefined) return check.verdict();
+    after = last.seq;
+  }
 }

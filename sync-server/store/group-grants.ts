@@ -42,3 +42,10 @@ export function groupGrantsFromRows(rows: Array<{ experiment_id: string; group_i
   for (const grants of out.values()) for (const grant of Object.values(grants)) grant.members.sort();
   return out;
 }
+
+/** Rows of group-share views into the usernames that viewed each group's share. */
+export function viewsByGroup(rows: ReadonlyArray<{ group_id: string; username: string }>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const row of rows) (out[row.group_id] ??= []).push(row.username);
+  return out;
+}

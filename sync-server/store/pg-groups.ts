@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { GroupRecord } from '../../shared/schemas/groups.ts';
 import { atomic } from './pg-accounts.ts';
-import { groupGrantsFromRows, withGroupGrants } from './group-grants.ts';
+import { groupGrantsFromRows, viewsByGroup, withGroupGrants } from './group-grants.ts';
 import type { PgSchema } from './pg-schema.ts';
 import type { StoreTx } from './store.ts';
 
@@ -18,10 +18,12 @@ type GroupPart = Pick<
   | 'groupExperiments'
   | 'getExperiment'
   | 'getFamily'
+  | 'setViewed'
+  | 'groupShareViews'
 >;
 
-/** Groups on PostgreSQL (the same records as sqlite-groups.ts); `base` reads experiments without their group grants. */
-export function pgGroups(db: Kysely<PgSchema>, base: Pick<StoreTx, 'getExperiment' | 'getFamily'>): GroupPart {
+/** Groups on PostgreSQL (the same records as sqlite-groups.ts); `base` reads experiments without their group grants and marks direct grants viewed. */
+export function pgGroups(db: Kysely<PgSchema>, base: Pick<StoreTx, 'getExperiment' | 'getFamily' | 'setViewed'>): GroupPart {
   const toGroups = async (rows: Array<PgSchema['user_groups']>): Promise<GroupRecord[]> => {
     if (rows.length === 0) return [];
     const members = await db
@@ -95,6 +97,26 @@ export function pgGroups(db: Kysely<PgSchema>, base: Pick<StoreTx, 'getExperimen
     async groupExperiments(groupId) {
       const rows = await db.selectFrom('group_grants').select('experiment_id').where('group_id', '=', groupId).orderBy('experiment_id').execute();
       return rows.map((r) => r.experiment_id);
+    },
+    async setViewed(experimentId, username) {
+      await base.setViewed(experimentId, username);
+      await db
+        .insertInto('group_grant_views')
+        .columns(['experiment_id', 'group_id', 'username'])
+        .expression((eb) =>
+          eb
+            .selectFrom('group_grants as gg')
+            .innerJoin('group_members as m', 'm.group_id', 'gg.group_id')
+            .select(['gg.experiment_id', 'gg.group_id', 'm.username'])
+            .where('gg.experiment_id', '=', experimentId)
+            .where('m.username', '=', username),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+    async groupShareViews(experimentId) {
+      const rows = await db.selectFrom('group_grant_views').select(['group_id', 'username']).where('experiment_id', '=', experimentId).orderBy('username').execute();
+      return viewsByGroup(rows);
     },
   };
 }

@@ -21,13 +21,17 @@ export async function appendHistory(trx: Kysely<PgSchema>, { entries, link }: Hi
   }
 }
 
-export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistory' | 'appendHistory'> {
+export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistory' | 'experimentHistoryPage' | 'appendHistory'> {
   return {
     async appendHistory(history) {
       await atomic(db, (trx) => appendHistory(trx, history));
     },
     async experimentHistory(experimentId) {
       const rows = await db.selectFrom('experiment_history').selectAll().where('experiment_id', '=', experimentId).orderBy('seq').execute();
+      return rows.map(historyEntry);
+    },
+    async experimentHistoryPage(experimentId, afterSeq, limit) {
+      const rows = await db.selectFrom('experiment_history').selectAll().where('experiment_id', '=', experimentId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
       return rows.map(historyEntry);
     },
   };

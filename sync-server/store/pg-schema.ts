@@ -124,6 +124,7 @@ export interface PgSchema {
     created_at: number;
     decided_at: number | null;
   };
+  group_grant_views: { experiment_id: string; group_id: string; username: string };
 }
 
 /**
@@ -403,6 +404,17 @@ const migrations: string[] = [
   CREATE UNIQUE INDEX transfers_one_pending ON transfers (experiment_id) WHERE status = 'pending';
   CREATE INDEX transfers_by_giver ON transfers (giver, status);
   CREATE INDEX transfers_by_receiver ON transfers (receiver, status);
+  `,
+
+  // The Inbox for group shares: who marked each group share viewed, gone with the share.
+  `
+  CREATE TABLE group_grant_views (
+    experiment_id text NOT NULL,
+    group_id text NOT NULL,
+    username text NOT NULL,
+    PRIMARY KEY (experiment_id, group_id, username),
+    FOREIGN KEY (experiment_id, group_id) REFERENCES group_grants (experiment_id, group_id) ON DELETE CASCADE
+  );
   `,
 ];
 

@@ -57,8 +57,11 @@ const toMail = (r: MailRow): MailRecord => ({
 });
 
 /** Who is on which live experiment: the owner and each grantee (the same view as SQLite's). */
+// Members of a group shared with an experiment share it too: the connection stays while they do.
 const MEMBERS = sql`SELECT owner AS member, id AS exp FROM experiments WHERE NOT trashed
-  UNION SELECT g.username, g.experiment_id FROM grants g JOIN experiments e ON e.id = g.experiment_id WHERE NOT e.trashed`;
+  UNION SELECT g.username, g.experiment_id FROM grants g JOIN experiments e ON e.id = g.experiment_id WHERE NOT e.trashed
+  UNION SELECT m.username, gg.experiment_id FROM group_grants gg JOIN group_members m ON m.group_id = gg.group_id
+    JOIN experiments e ON e.id = gg.experiment_id WHERE NOT e.trashed`;
 
 /** Connections, requests, email links, preferences and the mail queue on PostgreSQL. */
 export function pgSocial(db: Kysely<PgSchema>): SocialPart {

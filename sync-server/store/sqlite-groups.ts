@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { GroupRecord } from '../../shared/schemas/groups.ts';
-import { groupGrantsFromRows, withGroupGrants } from './group-grants.ts';
+import { groupGrantsFromRows, viewsByGroup, withGroupGrants } from './group-grants.ts';
 import type { StoreTx } from './store.ts';
 
 type GroupPart = Pick<
@@ -16,12 +16,14 @@ type GroupPart = Pick<
   | 'groupExperiments'
   | 'getExperiment'
   | 'getFamily'
+  | 'setViewed'
+  | 'groupShareViews'
 >;
 type GroupRow = { id: string; name: string; owner: string; created_at: number };
 type GrantRow = { experiment_id: string; group_id: string; name: string; granted_by: string; granted_at: number; username: string };
 
-/** Groups on SQLite; `base` is the store's own experiment readers, which get the group grants added. */
-export function sqliteGroups(db: Database.Database, base: Pick<StoreTx, 'getExperiment' | 'getFamily'>): GroupPart {
+/** Groups on SQLite; `base` is the store's own experiment readers (which get the group grants added) and `setViewed` (which marks group shares too). */
+export function sqliteGroups(db: Database.Database, base: Pick<StoreTx, 'getExperiment' | 'getFamily' | 'setViewed'>): GroupPart {
   const st = {
     insert: db.prepare('INSERT INTO user_groups (id, name, owner, created_at) VALUES (?, ?, ?, ?)'),
     addMember: db.prepare('INSERT OR IGNORE INTO group_members (group_id, username, added_at) VALUES (?, ?, ?)'),
@@ -40,6 +42,10 @@ export function sqliteGroups(db: Database.Database, base: Pick<StoreTx, 'getExpe
       SELECT gg.experiment_id, gg.group_id, g.name, gg.granted_by, gg.granted_at, m.username
       FROM group_grants gg JOIN user_groups g ON g.id = gg.group_id JOIN group_members m ON m.group_id = gg.group_id
       WHERE gg.experiment_id = ?`),
+    view: db.prepare(`INSERT OR IGNORE INTO group_grant_views (experiment_id, group_id, username)
+      SELECT gg.experiment_id, gg.group_id, m.username FROM group_grants gg JOIN group_members m ON m.group_id = gg.group_id
+      WHERE gg.experiment_id = ? AND m.username = ?`),
+    views: db.prepare<[string], { group_id: string; username: string }>('SELECT group_id, username FROM group_grant_views WHERE experiment_id = ? ORDER BY username'),
   };
   const toGroup = (row: GroupRow): GroupRecord => ({
     id: row.id,
@@ -80,6 +86,13 @@ export function sqliteGroups(db: Database.Database, base: Pick<StoreTx, 'getExpe
     },
     async groupExperiments(groupId) {
       return st.experiments.all(groupId).map((r) => r.experiment_id);
+    },
+    async setViewed(experimentId, username) {
+      await base.setViewed(experimentId, username);
+      st.view.run(experimentId, username);
+    },
+    async groupShareViews(experimentId) {
+      return viewsByGroup(st.views.all(experimentId));
     },
   };
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { historyEntry, type HistoryRow } from './history-rows.ts';
 import type { HistoryAppend, Store } from './store.ts';
 
-export type SqliteHistory = Pick<Store, 'experimentHistory'> & {
+export type SqliteHistory = Pick<Store, 'experimentHistory' | 'experimentHistoryPage'> & {
   /** Appends synchronously: call it inside the transaction that makes the decision durable. */
   append(history: HistoryAppend): void;
 };
@@ -12,6 +12,7 @@ export function sqliteHistory(db: Database.Database): SqliteHistory {
     head: db.prepare<[string], { seq: number; hash: string }>('SELECT seq, hash FROM experiment_history WHERE experiment_id = ? ORDER BY seq DESC LIMIT 1'),
     insert: db.prepare('INSERT INTO experiment_history (experiment_id, seq, at, actor, action, verdict, code, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     all: db.prepare<[string], HistoryRow>('SELECT * FROM experiment_history WHERE experiment_id = ? ORDER BY seq'),
+    page: db.prepare<[string, number, number], HistoryRow>('SELECT * FROM experiment_history WHERE experiment_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
   };
   return {
     append({ entries, link }) {
@@ -22,6 +23,9 @@ export function sqliteHistory(db: Database.Database): SqliteHistory {
     },
     async experimentHistory(experimentId) {
       return st.all.all(experimentId).map(historyEntry);
+    },
+    async experimentHistoryPage(experimentId, afterSeq, limit) {
+      return st.page.all(experimentId, afterSeq, limit).map(historyEntry);
     },
   };
 }

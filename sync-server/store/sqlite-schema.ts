@@ -357,3 +357,14 @@ migrations.push(`
   CREATE INDEX transfers_by_giver ON transfers(giver, status);
   CREATE INDEX transfers_by_receiver ON transfers(receiver, status);
 `);
+
+/** The Inbox for group shares: who marked each group share viewed, gone with the share. */
+migrations.push(`
+  CREATE TABLE group_grant_views (
+    experiment_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, group_id, username),
+    FOREIGN KEY (experiment_id, group_id) REFERENCES group_grants(experiment_id, group_id) ON DELETE CASCADE
+  );
+`);

@@ -55,8 +55,11 @@ const toRequest = (r: RequestRow): ConnectionRequestRecord => ({
 
 /** Connections, requests, email links, preferences and the mail queue on SQLite. */
 export function sqliteSocial(db: Database.Database): SocialPart {
+  // Members of a group shared with an experiment share it too: the connection stays while they do.
   const members = `SELECT owner AS user, id AS exp FROM experiments WHERE trashed = 0
-                   UNION SELECT g.username, g.experiment_id FROM grants g JOIN experiments e ON e.id = g.experiment_id WHERE e.trashed = 0`;
+                   UNION SELECT g.username, g.experiment_id FROM grants g JOIN experiments e ON e.id = g.experiment_id WHERE e.trashed = 0
+                   UNION SELECT m.username, gg.experiment_id FROM group_grants gg JOIN group_members m ON m.group_id = gg.group_id
+                     JOIN experiments e ON e.id = gg.experiment_id WHERE e.trashed = 0`;
   // Mail sent before bodies were cleared on sending: cleared now, once (cheap when none is left).
   db.prepare("UPDATE mail_outbox SET text_body = '', html_body = NULL WHERE sent_at IS NOT NULL AND (text_body != '' OR html_body IS NOT NULL)").run();
   const st = {

@@ -78,9 +78,9 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   return gate.guard(store, log);
 }
 
-/** The store's experiment readers, bound before `sqliteGroups` puts its own (with group grants) over them. */
-function ownExperimentReaders(records: SqliteStore): Pick<StoreTx, 'getExperiment' | 'getFamily'> {
-  return { getExperiment: records.getExperiment.bind(records), getFamily: records.getFamily.bind(records) };
+/** The store's experiment readers and `setViewed`, bound before `sqliteGroups` puts its own (with group grants) over them. */
+function ownExperimentReaders(records: SqliteStore): Pick<StoreTx, 'getExperiment' | 'getFamily' | 'setViewed'> {
+  return { getExperiment: records.getExperiment.bind(records), getFamily: records.getFamily.bind(records), setViewed: records.setViewed.bind(records) };
 }
 
 /**
@@ -166,7 +166,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteTransfers>
       | keyof ReturnType<typeof sqliteTotp>
       | keyof ReturnType<typeof sqliteFileTickets>
-      | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily'>
+      | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily' | 'setViewed'>
       | keyof ReturnType<typeof sqliteCatalog>
       | keyof ReturnType<typeof sqliteExpiry>
     >
@@ -405,6 +405,9 @@ class SqliteStore
   }
   async experimentHistory(experimentId: string) {
     return this.history.experimentHistory(experimentId);
+  }
+  async experimentHistoryPage(experimentId: string, afterSeq: number, limit: number) {
+    return this.history.experimentHistoryPage(experimentId, afterSeq, limit);
   }
   async appendHistory(history: HistoryAppend): Promise<void> {
     this.db.transaction(() => this.history.append(history))();

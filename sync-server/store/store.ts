@@ -154,6 +154,7 @@ export interface StoreTx {
   /** Writes the new sharing state of several experiments in one transaction. */
   saveExperiments(records: ExperimentRecord[]): Promise<void>;
   setName(experimentId: string, name: string): Promise<void>;
+  /** Marks the user's direct grant of the experiment viewed, and each group share of it that reaches them. */
   setViewed(experimentId: string, username: string): Promise<void>;
   /** Experiment ids the user owns or holds a grant on (what their index document lists). */
   experimentsOf(username: string): Promise<string[]>;
@@ -176,6 +177,8 @@ export interface StoreTx {
   appendHistory(history: HistoryAppend): Promise<void>;
   /** An experiment's history, oldest first, exactly as stored. */
   experimentHistory(experimentId: string): Promise<HistoryEntry[]>;
+  /** At most `limit` entries of an experiment's history after sequence number `afterSeq`, oldest first, exactly as stored. */
+  experimentHistoryPage(experimentId: string, afterSeq: number, limit: number): Promise<HistoryEntry[]>;
   audit(record: AuditRecord): Promise<void>;
   auditLog(limit: number): Promise<AuditRecord[]>;
 
@@ -184,7 +187,7 @@ export interface StoreTx {
   getConnection(x: string, y: string): Promise<ConnectionRecord | null>;
   saveConnection(x: string, y: string, status: ConnectionStatus, since: number): Promise<void>;
   deleteConnection(x: string, y: string): Promise<void>;
-  /** Experiments on which both users are the owner or a grantee. */
+  /** Experiments on which both users are the owner, a grantee or a member of a group shared with it. */
   sharedExperimentCount(x: string, y: string): Promise<number>;
   /** Every pair of distinct users who are both on some experiment. */
   sharingPairs(): Promise<Array<[string, string]>>;
@@ -287,6 +290,8 @@ export interface StoreTx {
   deleteGroupGrant(experimentId: string, groupId: string): Promise<boolean>;
   /** Experiments shared with the group. */
   groupExperiments(groupId: string): Promise<string[]>;
+  /** Who marked each group share of the experiment viewed (the Inbox), by group id. */
+  groupShareViews(experimentId: string): Promise<Record<string, string[]>>;
 
   // Access that ends and embargoes (shared/rules/expiry.ts; applied by effects/expiry-timer.ts)
   /**

@@ -1,32 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
-import { signedInPerson, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 describe('editing together, and what a public viewer may do', () => {
-  let server: TestServer;
-  let alice: Person;
-  let bob: Person;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    await server.addUser('alice');
-    await server.addUser('bob');
-    await server.connect('alice', 'bob');
-    alice = await signedInPerson(server, 'alice');
-    bob = await signedInPerson(server, 'bob');
-  });
-  afterAll(async () => {
-    await alice?.browser.dispose();
-    await bob?.browser.dispose();
-    await server?.dispose();
-  });
+  const session = withExtensionSession({ accounts: ['alice', 'bob'], connections: [['alice', 'bob']], browsers: ['alice', 'bob'] });
 
   const tagIs = (page: ManagerPage, file: string, dimension: string, value: string) =>
     eventually(async () => (await page.tagValue(file, dimension)) === value, `${dimension} of ${file} to read "${value}"`);
 
   it('alice and bob edit the same sample tags and each sees the other change', async () => {
-    const mine = await alice.manager();
+    const mine = await session.alice.manager();
     const id = await mine.create('Donor study');
     await mine.addAxes('donor1.fcs', 'Donor');
     await mine.setTag('donor1.fcs', 'Donor', 'D-001');
@@ -35,7 +18,7 @@ describe('editing together, and what a public viewer may do', () => {
     await eventually(async () => (await dialog.accessRow('bob').textContent())?.includes('Full access') ?? false, 'the share to be accepted');
     await dialog.close();
 
-    const theirs = await bob.manager(`exp=${id}`);
+    const theirs = await session.bob.manager(`exp=${id}`);
     await tagIs(theirs, 'donor1.fcs', 'Donor', 'D-001');
     await theirs.setTag('donor1.fcs', 'Donor', 'D-002');
     await tagIs(mine, 'donor1.fcs', 'Donor', 'D-002');
@@ -46,7 +29,7 @@ describe('editing together, and what a public viewer may do', () => {
   });
 
   it('a public experiment is read-only for bob: no editable cells, sharing controls disabled with the reason', async () => {
-    const mine = await alice.manager();
+    const mine = await session.alice.manager();
     const id = await mine.create('Published atlas');
     await mine.addAxes('atlas.fcs', 'Tissue');
     await mine.setTag('atlas.fcs', 'Tissue', 'spleen');
@@ -55,7 +38,7 @@ describe('editing together, and what a public viewer may do', () => {
     await eventually(async () => (await dialog.root.getByRole('button', { name: 'Make private' }).count()) === 1, 'the experiment to turn public');
     await dialog.close();
 
-    const theirs = await bob.manager();
+    const theirs = await session.bob.manager();
     await theirs.filter('Public');
     await visible(theirs.row('Published atlas'));
     await theirs.open('Published atlas');

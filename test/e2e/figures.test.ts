@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import { seriousViolations } from './support/axe.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
-import { signedInPerson, watchErrors, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { watchErrors } from './support/session.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 /**
  * Illustrations in the Experiment Manager, two browsers: alice saves the plot as a figure; bob,
@@ -24,26 +24,15 @@ function sampleFcs(): Uint8Array {
 }
 
 describe('figures saved from the plot, shared live', () => {
-  let server: TestServer;
-  let alice: Person;
-  let bob: Person;
+  const session = withExtensionSession({ accounts: ['alice', 'bob'], connections: [['alice', 'bob']], browsers: ['alice', 'bob'] });
   let dir: string;
   let hers: ManagerPage;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cytoshare-figures-'));
     writeFileSync(join(dir, 'thymus.fcs'), sampleFcs());
-    server = await startTestServer();
-    await server.addUser('alice');
-    await server.addUser('bob');
-    await server.connect('alice', 'bob');
-    alice = await signedInPerson(server, 'alice');
-    bob = await signedInPerson(server, 'bob');
   });
   afterAll(async () => {
-    await alice?.browser.dispose();
-    await bob?.browser.dispose();
-    await server?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -51,7 +40,7 @@ describe('figures saved from the plot, shared live', () => {
   const saveButton = (page: ManagerPage) => figures(page).getByRole('button', { name: 'Save the plot as a figure' });
 
   it('alice saves the plot as a named figure', async () => {
-    const errors = watchErrors((hers = await alice.manager()).page);
+    const errors = watchErrors((hers = await session.alice.manager()).page);
     await hers.create(EXPERIMENT);
     const project = await hers.createProject(PROJECT);
     await project.addMember('bob', 'Member');
@@ -83,7 +72,7 @@ describe('figures saved from the plot, shared live', () => {
   });
 
   it('bob, at "view only", sees the figure and exports it as SVG, but may not add one and is told why', async () => {
-    const his = await bob.manager();
+    const his = await session.bob.manager();
     const errors = watchErrors(his.page);
     await his.project(PROJECT);
     await visible(his.row(EXPERIMENT));
@@ -114,7 +103,7 @@ describe('figures saved from the plot, shared live', () => {
     await project.restrict('Disabled (no download, no clone)', 'Create');
     await eventually(async () => (await project.root.textContent())?.includes('may create illustrations') ?? false, 'the policy to be saved');
 
-    const his = await bob.manager();
+    const his = await session.bob.manager();
     await his.project(PROJECT);
     await visible(his.row(EXPERIMENT));
     await his.open(EXPERIMENT);

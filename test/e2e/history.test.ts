@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, visible } from './support/pages.ts';
-import { signedInPerson, watchErrors, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { watchErrors } from './support/session.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 /** The experiment view's History section: the owner sees the decisions, newest first, and checks the chain. */
 describe('the sharing history in the Experiment Manager', () => {
-  let server: TestServer;
-  let alice: Person;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    await server.addUser('alice');
-    alice = await signedInPerson(server, 'alice');
-  });
-  afterAll(async () => {
-    await alice?.browser.dispose();
-    await server?.dispose();
-  });
+  const session = withExtensionSession({ accounts: ['alice'], browsers: ['alice'] });
 
   it('lists create then publish, newest first, and Verify says the chain is intact', async () => {
-    const mine = await alice.manager();
+    const mine = await session.alice.manager();
     const errors = watchErrors(mine.page);
     await mine.create('Audited run');
     const dialog = await mine.openSharing('Audited run');

@@ -1,9 +1,9 @@
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/axe.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
-import { askWorker, signedInPerson, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { askWorker } from './support/session.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 /**
  * Typing while a collaborator changes the same field (issue 12): alice has half a value in a
@@ -14,21 +14,13 @@ import { startTestServer, type TestServer } from './support/server.ts';
 type View = { name: string; tags: Array<{ file: string; dimension: string; value: string }>; gates: Array<{ id: string; name: string }> };
 
 describe('typing while someone else edits the same field', () => {
-  let server: TestServer;
-  let alice: Person;
-  let bob: Person;
+  const session = withExtensionSession({ accounts: ['alice', 'bob'], connections: [['alice', 'bob']], browsers: ['alice', 'bob'] });
   let mine: ManagerPage;
   let theirs: ManagerPage;
   let id: string;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await server.addUser('alice');
-    await server.addUser('bob');
-    await server.connect('alice', 'bob');
-    alice = await signedInPerson(server, 'alice');
-    bob = await signedInPerson(server, 'bob');
-    mine = await alice.manager();
+    mine = await session.alice.manager();
     id = await mine.create('Live typing study');
     await mine.addAxes('donor1.fcs', 'Donor');
     await mine.setTag('donor1.fcs', 'Donor', 'D-001');
@@ -39,14 +31,9 @@ describe('typing while someone else edits the same field', () => {
     await dialog.shareWith('bob');
     await eventually(async () => (await dialog.accessRow('bob').textContent())?.includes('Full access') ?? false, 'the share to be accepted');
     await dialog.close();
-    theirs = await bob.manager(`exp=${id}`);
+    theirs = await session.bob.manager(`exp=${id}`);
     await eventually(async () => (await theirs.tagValue('donor1.fcs', 'Donor')) === 'D-001', 'bob to see the tag');
     await eventually(async () => (await gateName(theirs.page).count()) === 1, 'bob to see the gate');
-  });
-  afterAll(async () => {
-    await alice?.browser.dispose();
-    await bob?.browser.dispose();
-    await server?.dispose();
   });
 
   const gateName = (page: Page) => page.getByRole('list', { name: 'Gates' }).getByLabel('Name of gate 1', { exact: true });

@@ -5,8 +5,8 @@ import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsInPolygon, eventsInRect, parseFcs, writeFcs } from '../../shared/fcs/index.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
-import { signedInPerson, watchErrors, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { watchErrors } from './support/session.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 /**
  * Plots in the Experiment Manager, two people in two browsers: alice owns an experiment in a
@@ -34,9 +34,7 @@ function sampleFcs(): Uint8Array {
 }
 
 describe('density plots and gates drawn on them', () => {
-  let server: TestServer;
-  let alice: Person;
-  let bob: Person;
+  const session = withExtensionSession({ accounts: ['alice', 'bob'], connections: [['alice', 'bob']], browsers: ['alice', 'bob'] });
   let dir: string;
   let hers: ManagerPage;
   const bytes = sampleFcs();
@@ -44,17 +42,8 @@ describe('density plots and gates drawn on them', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cytoshare-plots-'));
     writeFileSync(join(dir, 'spleen.fcs'), bytes);
-    server = await startTestServer();
-    await server.addUser('alice');
-    await server.addUser('bob');
-    await server.connect('alice', 'bob');
-    alice = await signedInPerson(server, 'alice');
-    bob = await signedInPerson(server, 'bob');
   });
   afterAll(async () => {
-    await alice?.browser.dispose();
-    await bob?.browser.dispose();
-    await server?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -80,7 +69,7 @@ describe('density plots and gates drawn on them', () => {
   }
 
   it('alice plots her uploaded file, drags a rectangle gate and clicks a polygon gate: each appears with the share of events inside', async () => {
-    const errors = watchErrors((hers = await alice.manager()).page);
+    const errors = watchErrors((hers = await session.alice.manager()).page);
     await hers.create(EXPERIMENT);
     const project = await hers.createProject(PROJECT);
     await project.addMember('bob', 'Member');
@@ -142,7 +131,7 @@ describe('density plots and gates drawn on them', () => {
 
   it('bob, who may view but not download, gets the plot from the server and sees both gates with the same percentages', async () => {
     const errors = watchErrors;
-    const his = await bob.manager();
+    const his = await session.bob.manager();
     const seen = errors(his.page);
     await his.project(PROJECT);
     await visible(his.row(EXPERIMENT));

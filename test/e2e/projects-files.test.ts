@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
-import { signedInPerson, watchErrors, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { watchErrors } from './support/session.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 /**
  * Projects and files through the Experiment Manager, two people in two browsers: alice manages
@@ -21,9 +21,7 @@ function smallFcs(): Uint8Array {
 }
 
 describe('projects and files in the Experiment Manager', () => {
-  let server: TestServer;
-  let alice: Person;
-  let bob: Person;
+  const session = withExtensionSession({ accounts: ['alice', 'bob'], connections: [['alice', 'bob']], browsers: ['alice', 'bob'] });
   let dir: string;
   let hers: ManagerPage;
 
@@ -33,22 +31,13 @@ describe('projects and files in the Experiment Manager', () => {
     writeFileSync(join(dir, 'donor1.fcs'), good);
     // Cut inside the DATA segment: the parser names the segment and the missing bytes.
     writeFileSync(join(dir, 'cut-short.fcs'), good.subarray(0, good.length - 300));
-    server = await startTestServer();
-    await server.addUser('alice');
-    await server.addUser('bob');
-    await server.connect('alice', 'bob');
-    alice = await signedInPerson(server, 'alice');
-    bob = await signedInPerson(server, 'bob');
   });
   afterAll(async () => {
-    await alice?.browser.dispose();
-    await bob?.browser.dispose();
-    await server?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('a manager creates a project, adds a member, restricts members and adds an experiment', async () => {
-    hers = await alice.manager();
+    hers = await session.alice.manager();
     await hers.create(EXPERIMENT);
     await visible(hers.row(EXPERIMENT));
     const project = await hers.createProject(PROJECT);
@@ -99,7 +88,7 @@ describe('projects and files in the Experiment Manager', () => {
   });
 
   it('a restricted member sees the download disabled with the reason, and cannot edit tags', async () => {
-    const his = await bob.manager();
+    const his = await session.bob.manager();
     await his.project(PROJECT);
     await visible(his.row(EXPERIMENT));
     await his.open(EXPERIMENT);
@@ -123,7 +112,7 @@ describe('projects and files in the Experiment Manager', () => {
   });
 
   it('the owner moves an experiment to the trash and restores it from the Trash filter', async () => {
-    const mine = await alice.manager();
+    const mine = await session.alice.manager();
     await mine.create('Old titration');
     await mine.open('Old titration');
     await mine.experiment().button('Move to trash').click();

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, visible } from './support/pages.ts';
-import { signedInPerson, watchErrors, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { watchErrors } from './support/session.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 /** Reviewer links from the Sharing dialog: made, opened without an account, revoked. */
 describe('reviewer links in the Sharing dialog', () => {
-  let server: TestServer;
-  let alice: Person;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    await server.addUser('alice');
-    alice = await signedInPerson(server, 'alice');
-  });
-  afterAll(async () => {
-    await alice?.browser.dispose();
-    await server?.dispose();
-  });
+  const session = withExtensionSession({ accounts: ['alice'], browsers: ['alice'] });
 
   it('creates a link whose page shows the experiment read-only, lists it, and revokes it to a 404', async () => {
-    const mine = await alice.manager();
+    const mine = await session.alice.manager();
     const errors = watchErrors(mine.page);
     await mine.create('Reviewed cohort');
     const dialog = await mine.openSharing('Reviewed cohort');
@@ -34,7 +23,7 @@ describe('reviewer links in the Sharing dialog', () => {
       return false;
     }, 'the reviewer link to be made');
     const url = await section.getByTestId('review-link-url').inputValue();
-    expect(url.startsWith(server.url)).toBe(true);
+    expect(url.startsWith(session.server.url)).toBe(true);
 
     const page = await fetch(url);
     expect(page.status).toBe(200);
@@ -58,14 +47,14 @@ describe('reviewer links in the Sharing dialog', () => {
   });
 
   it('offline, says the links need the server instead of an error, and lists them once it is back', async () => {
-    await server.stop();
-    const mine = await alice.manager();
+    await session.server.stop();
+    const mine = await session.alice.manager();
     const dialog = await mine.openSharing('Reviewed cohort');
     const section = dialog.root.getByTestId('review-links');
     await visible(section.getByTestId('review-links-offline'));
     expect(await section.getByRole('alert').count()).toBe(0);
     expect(await section.getByTestId('review-link-create').count()).toBe(0);
-    await server.start();
+    await session.server.start();
     const rows = section.getByRole('table', { name: 'Reviewer links' }).locator('tbody tr');
     await eventually(async () => (await rows.count()) === 1, 'the list once the server is back');
     expect(await section.getByTestId('review-links-offline').count()).toBe(0);

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, visible } from './support/pages.ts';
-import { signedInPerson, watchErrors, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { watchErrors } from './support/session.ts';
+import { withExtensionSession } from './support/extension-session.ts';
+import type { TestServer } from './support/server.ts';
 
 /**
  * The share mail's link, followed in the recipient's browser: the server's landing page names
@@ -27,34 +28,21 @@ async function landingLinkFor(server: TestServer, recipient: string): Promise<st
 }
 
 describe('the share landing page in a browser with the extension', () => {
-  let server: TestServer;
-  let bob: Person;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    await server.addUser('alice');
-    await server.addUser('bob');
-    await server.connect('alice', 'bob');
-    bob = await signedInPerson(server, 'bob');
-  });
-  afterAll(async () => {
-    await bob?.browser.dispose();
-    await server?.dispose();
-  });
+  const session = withExtensionSession({ accounts: ['alice', 'bob'], connections: [['alice', 'bob']], browsers: ['bob'] });
 
   it("names the experiment and opens it in the Experiment Manager with the extension's button", async () => {
-    const alice = await server.login('alice');
+    const alice = await session.server.login('alice');
     const id = 'landing-e2e-1';
-    expect(await server.intent(alice, { type: 'create', experimentId: id, name: 'CD4 <b>panel</b>' })).toMatchObject({ ok: true });
-    expect(await server.intent(alice, { type: 'share', experimentId: id, user: 'bob' })).toMatchObject({ ok: true });
+    expect(await session.server.intent(alice, { type: 'create', experimentId: id, name: 'CD4 <b>panel</b>' })).toMatchObject({ ok: true });
+    expect(await session.server.intent(alice, { type: 'share', experimentId: id, user: 'bob' })).toMatchObject({ ok: true });
 
-    const page = await bob.browser.context.newPage();
+    const page = await session.bob.browser.context.newPage();
     const errors = watchErrors(page);
-    await page.goto(await landingLinkFor(server, 'bob@example.org'));
+    await page.goto(await landingLinkFor(session.server, 'bob@example.org'));
     expect(await page.locator('body').textContent()).toContain('alice shared the experiment “CD4 <b>panel</b>” with you (bob)');
     const open = page.getByRole('button', { name: 'Open in Cytoshare' });
     await visible(open);
-    const [manager] = await Promise.all([bob.browser.context.waitForEvent('page'), open.click()]);
+    const [manager] = await Promise.all([session.bob.browser.context.waitForEvent('page'), open.click()]);
     await eventually(async () => manager.url().endsWith(`/manager.html#exp=${id}`), 'the manager at the experiment');
     await eventually(async () => (await manager.getByLabel('Experiment name').inputValue()) === 'CD4 <b>panel</b>', 'the experiment shown');
     expect(errors).toEqual([]);

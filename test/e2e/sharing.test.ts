@@ -1,34 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, visible } from './support/pages.ts';
-import { signedInPerson, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { withExtensionSession } from './support/extension-session.ts';
 
 describe('sharing between two people, through the UI', () => {
-  let server: TestServer;
-  let alice: Person;
-  let bob: Person;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    await server.addUser('alice');
-    await server.addUser('bob');
-    await server.addUser('carol');
-    alice = await signedInPerson(server, 'alice');
-    bob = await signedInPerson(server, 'bob');
-  });
-  afterAll(async () => {
-    await alice?.browser.dispose();
-    await bob?.browser.dispose();
-    await server?.dispose();
-  });
+  const session = withExtensionSession({ accounts: ['alice', 'bob', 'carol'], browsers: ['alice', 'bob'] });
 
   it('alice asks bob to connect from her popup, and bob accepts in his', async () => {
-    const hers = await alice.popup();
+    const hers = await session.alice.popup();
     await hers.page.getByLabel('Connect with a user (email)').fill('bob@example.org');
     await hers.page.getByRole('button', { name: 'Send request' }).click();
     await eventually(async () => (await hers.page.getByText('request sent, waiting for an answer').count()) === 1, 'the request to be sent');
 
-    const his = await bob.popup();
+    const his = await session.bob.popup();
     await visible(his.page.getByTestId('connection-request'));
     await his.page.getByRole('button', { name: 'Accept alice' }).click();
     await visible(his.page.getByTestId('connection-alice'));
@@ -36,7 +19,7 @@ describe('sharing between two people, through the UI', () => {
   });
 
   it('alice shares an experiment with bob, who finds it in his popup Inbox', async () => {
-    const manager = await alice.manager();
+    const manager = await session.alice.manager();
     await manager.create('CD8 T-cell panel');
     await visible(manager.row('CD8 T-cell panel'));
     const dialog = await manager.openSharing('CD8 T-cell panel');
@@ -44,7 +27,7 @@ describe('sharing between two people, through the UI', () => {
     await visible(dialog.accessRow('bob'));
     await eventually(async () => (await dialog.accessRow('bob').textContent())?.includes('Full access') ?? false, 'the share to be accepted');
 
-    const popup = await bob.popup();
+    const popup = await session.bob.popup();
     await eventually(async () => (await popup.inbox().textContent())?.includes('CD8 T-cell panel') ?? false, "the share in bob's Inbox");
     await popup.markViewed('CD8 T-cell panel');
     await eventually(async () => (await popup.inbox().count()) === 0, 'the Inbox to empty');
@@ -52,7 +35,7 @@ describe('sharing between two people, through the UI', () => {
   });
 
   it('a share to someone not connected is explained in the dialog with a Connect action, and nothing is recorded', async () => {
-    const manager = await alice.manager();
+    const manager = await session.alice.manager();
     await visible(manager.row('CD8 T-cell panel'));
     const dialog = await manager.openSharing('CD8 T-cell panel');
     await dialog.shareWith('carol');
@@ -65,7 +48,7 @@ describe('sharing between two people, through the UI', () => {
   });
 
   it('the manager filters and searches', async () => {
-    const mine = await alice.manager();
+    const mine = await session.alice.manager();
     await mine.create('Bone marrow MRD');
     await mine.filter('Mine');
     await visible(mine.row('Bone marrow MRD'));
@@ -74,7 +57,7 @@ describe('sharing between two people, through the UI', () => {
     await mine.filter('Shared with me');
     await visible(mine.page.getByText('No experiments here.'));
 
-    const theirs = await bob.manager();
+    const theirs = await session.bob.manager();
     await theirs.filter('Shared with me');
     await visible(theirs.row('CD8 T-cell panel'));
     expect(await theirs.row('Bone marrow MRD').count()).toBe(0);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeAt } from '../../sync-server/auth/totp.ts';
 import { seriousViolations } from './support/axe.ts';
 import { visible } from './support/pages.ts';
-import { signedInPerson, type Person } from './support/session.ts';
-import { PASSWORD, startTestServer, type TestServer } from './support/server.ts';
+import { withExtensionSession } from './support/extension-session.ts';
+import { PASSWORD } from './support/server.ts';
 
 /**
  * Two-step sign-in in the built extension: set up on the settings page (secret and otpauth URI
@@ -13,22 +13,11 @@ import { PASSWORD, startTestServer, type TestServer } from './support/server.ts'
 const STEP_MS = 30_000;
 
 describe('two-step sign-in in the extension', () => {
-  let server: TestServer;
-  let alice: Person;
+  const session = withExtensionSession({ accounts: ['alice'], browsers: ['alice'] });
   let secret = '';
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    await server.addUser('alice');
-    alice = await signedInPerson(server, 'alice');
-  });
-  afterAll(async () => {
-    await alice?.browser.dispose();
-    await server?.dispose();
-  });
-
   it('is set up on the settings page: secret and URI to copy, a first code, recovery codes once', async () => {
-    const settings = await alice.browser.open('settings.html');
+    const settings = await session.alice.browser.open('settings.html');
     await visible(settings.getByTestId('totp-status'));
     expect(await settings.getByTestId('totp-status').textContent()).toMatch(/^Off/);
     const setUp = settings.getByRole('form', { name: 'Turn on two-step sign-in' });
@@ -55,9 +44,9 @@ describe('two-step sign-in in the extension', () => {
   });
 
   it('signs in through the popup with a code field shown once the password was right', async () => {
-    const popup = await alice.popup();
+    const popup = await session.alice.popup();
     const form = popup.page.getByRole('form', { name: 'Sign in' });
-    await form.getByLabel('Server').fill(server.url);
+    await form.getByLabel('Server').fill(session.server.url);
     await form.getByLabel('Username').fill('alice');
     await form.getByLabel('Password').fill(PASSWORD);
     expect(await form.getByLabel(/Code from your authenticator app/).count()).toBe(0);

@@ -52,4 +52,15 @@ describe('cytoshare CLI: groups', () => {
     expect(codeOf(await w.as('alice', ['share', exp, `@${id}`, '--role', 'viewer']))).toBe('UNKNOWN_ROLE');
     expect(codeOf(await w.as('sam', ['share', exp, `@${id}`]))).toBe('UNKNOWN_GROUP');
   });
+
+  it('takes the share mail flags of a direct share: --message, --no-notify, not both', async () => {
+    const id = (await w.as('alice', ['group', 'create', 'Mail lab'])).json.id as string;
+    expect((await w.as('alice', ['group', 'add', id, 'mia'])).code).toBe(0);
+    const quiet = (await w.as('alice', ['exp', 'create', 'Quiet group data'])).json.id as string;
+    const both = await w.as('alice', ['share', quiet, `@${id}`, '--no-notify', '--message', 'hi']);
+    expect(both.code).toBe(2);
+    expect((await w.as('alice', ['share', quiet, `@${id}`, '--no-notify'])).json).toMatchObject({ group: id, affected: [quiet] });
+    const loud = (await w.as('alice', ['exp', 'create', 'Loud group data'])).json.id as string;
+    expect((await w.as('alice', ['share', loud, `@${id}`, '--message', 'See the gates'])).json).toMatchObject({ group: id, affected: [loud] });
+  });
 });

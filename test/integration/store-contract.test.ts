@@ -418,6 +418,23 @@ for (const adapter of ADAPTERS) {
         expect((await other.experimentHistory('e2')).map((e) => e.detail)).toEqual(expect.arrayContaining([{ n: 5 }, { n: 6 }]));
         expect(await store.experimentHistory('none')).toEqual([]);
       });
+
+      it('reads a history a page at a time after a sequence number, as the whole read gives it', async () => {
+        const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+        const link = (head: ChainHead | null, f: HistoryFields) => nextLink(sha, head, f);
+        for (let n = 1; n <= 5; n++) {
+          const entries = [{ experimentId: 'e1', at: n, actor: 'alice', action: 'share', verdict: 'accepted', code: null, detail: { n } }];
+          if (n === 3) entries.push({ ...entries[0]!, experimentId: 'e2' });
+          await store.appendHistory({ entries, link });
+        }
+        const whole = await store.experimentHistory('e1');
+        expect(await store.experimentHistoryPage('e1', 0, 2)).toEqual(whole.slice(0, 2));
+        expect(await store.experimentHistoryPage('e1', 2, 2)).toEqual(whole.slice(2, 4));
+        expect(await store.experimentHistoryPage('e1', 4, 2)).toEqual(whole.slice(4));
+        expect(await store.experimentHistoryPage('e1', 5, 2)).toEqual([]);
+        expect((await store.experimentHistoryPage('e2', 0, 10)).map((e) => e.seq)).toEqual([1]);
+        expect(await store.experimentHistoryPage('none', 0, 10)).toEqual([]);
+      });
     });
 
     describe('two-step sign-in', () => {
@@ -529,6 +546,39 @@ for (const adapter of ADAPTERS) {
         expect(await store.getGroup(lab.id)).toBeNull();
         expect((await store.getExperiment('e1'))?.groups).toBeUndefined();
         expect(await store.groupsOf('mia')).toEqual([]);
+      });
+
+      it('counts an experiment shared through a group as shared between its people, while it is', async () => {
+        await store.createGroup(lab);
+        await store.addUser(user('olivia'));
+        await store.saveExperiments([experiment('e1', 'olivia')]);
+        expect(await store.sharedExperimentCount('olivia', 'mia')).toBe(0);
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 9);
+        expect(await store.sharedExperimentCount('olivia', 'mia')).toBe(1);
+        expect(await store.sharedExperimentCount('gina', 'mia')).toBe(1);
+        expect(await store.sharingPairs()).toEqual(expect.arrayContaining([['mia', 'olivia']]));
+        await store.deleteGroupGrant('e1', lab.id);
+        expect(await store.sharedExperimentCount('olivia', 'mia')).toBe(0);
+      });
+
+      it('marks each group share reaching a member viewed for that member only, and forgets it with the share', async () => {
+        const course = { ...lab, id: 'g-00000000000000cc', name: 'course', members: ['mia', 'max'] };
+        await store.createGroup(lab);
+        await store.createGroup(course);
+        await store.addUser(user('olivia'));
+        await store.saveExperiments([experiment('e1', 'olivia')]);
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 9);
+        await store.saveGroupGrant('e1', course.id, 'olivia', 10);
+        expect(await store.groupShareViews('e1')).toEqual({});
+        await store.setViewed('e1', 'mia');
+        await store.setViewed('e1', 'sam');
+        expect(await store.groupShareViews('e1')).toEqual({ [lab.id]: ['mia'], [course.id]: ['mia'] });
+        await store.setViewed('e1', 'max');
+        expect((await store.groupShareViews('e1'))[course.id]).toEqual(['max', 'mia']);
+        await store.deleteGroupGrant('e1', lab.id);
+        expect(await store.groupShareViews('e1')).toEqual({ [course.id]: ['max', 'mia'] });
+        await store.saveGroupGrant('e1', lab.id, 'olivia', 11);
+        expect((await store.groupShareViews('e1'))[lab.id]).toBeUndefined();
       });
 
       it('drops the group shares of a deleted experiment', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildChain, GENESIS, nextLink, verifyChain, type HistoryEntry, type HistoryFields } from '../../shared/audit/history-chain.ts';
+import { buildChain, chainCheck, GENESIS, nextLink, verifyChain, type HistoryEntry, type HistoryFields } from '../../shared/audit/history-chain.ts';
 import { historyCsv } from '../../shared/audit/history-csv.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import { checkHistoryRead } from '../../shared/rules/history.ts';
@@ -21,6 +21,23 @@ describe('the per-experiment history chain', () => {
     expect(first!.hash).toBe(sha256Hex(`${GENESIS}{"action":"create","actor":"alice","at":1700000000000,"code":null,"detail":{"name":"Run 1"},"experimentId":"${EXP}","seq":1,"verdict":"accepted"}`));
     expect(second).toMatchObject(nextLink(sha256Hex, { seq: 1, hash: first!.hash }, fields('share', { user: 'bob' })));
     expect(second!.seq).toBe(2);
+  });
+
+  it('fed one entry at a time (a chain read in pages), gives the verdict of the whole check and stops at the first break', () => {
+    const fed = (entries: HistoryEntry[]) => {
+      const step = chainCheck(sha256Hex, EXP);
+      let added = 0;
+      for (const e of entries) if (step.add(e)) added++;
+      return { verdict: step.verdict(), added };
+    };
+    const entries = chain();
+    expect(fed(entries)).toEqual({ verdict: check(entries), added: 5 });
+    const edited = entries.map((e) => (e.seq === 3 ? { ...e, actor: 'mallory' } : e));
+    expect(fed(edited)).toEqual({ verdict: check(edited), added: 2 });
+    expect(fed(edited).verdict).toMatchObject({ intact: false, seq: 3, problem: 'hash-mismatch' });
+    const gap = entries.filter((e) => e.seq !== 2);
+    expect(fed(gap).verdict).toEqual(check(gap));
+    expect(fed(gap).verdict).toMatchObject({ intact: false, seq: 2, problem: 'sequence-gap' });
   });
 
   it('an untouched chain is intact, with its count and head; so is an empty one', () => {

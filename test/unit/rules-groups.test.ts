@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accessList, accessOf, can, Capability } from '../../shared/rules/access.ts';
-import { applyGroupShare, checkGroupCreate, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
+import { applyGroupShare, checkGroupCreate, checkGroupShareCount, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
 import { newSharing } from '../../shared/rules/intents.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
@@ -58,6 +58,10 @@ describe('members and limits', () => {
   it('bounds the groups an account owns', () => {
     expect(outcome(checkGroupCreate(49, 50))).toBe('ok');
     expect(outcome(checkGroupCreate(50, 50))).toBe('TOO_MANY_GROUPS');
+  });
+  it('bounds the experiments shared with one group, a family counting each', () => {
+    expect(outcome(checkGroupShareCount(198, 2, 200))).toBe('ok');
+    expect(outcome(checkGroupShareCount(199, 2, 200))).toBe('TOO_MANY_GROUP_EXPERIMENTS');
   });
   it('finds a group by id or by a name unique among the caller’s', () => {
     const other = { ...lab, id: 'g-00000000000000bb' };
