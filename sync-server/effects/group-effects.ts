@@ -13,7 +13,7 @@ import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.t
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Connections } from './connections.ts';
-import { sharingOf } from './experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
 export type GroupDeps = {
