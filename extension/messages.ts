@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { AccessLevelSchema, ExperimentId, Gate, GrantRole, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
+import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
 import { IntentType } from '../shared/schemas/intents.ts';
 import { intentAction, intentActions, type IntentActions } from '../shared/actions/intent-table.ts';
 import { intentRequestSchemas, type IntentRequest } from './intent-messages.ts';
 import { SharePerson } from './core/share-people.ts';
 import { CurationRequest, PasswordChangeRequest, PreferencesRequest, TotpCodeInput, TotpEnrolment, TotpRecoveryCodes, TotpStatus } from '../shared/schemas/api.ts';
-import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
+import { ProjectId, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';

@@ -15,7 +15,7 @@ import { recordEdit, recordIntent } from './actions.ts';
 import { connectionContextOf } from './connection-view.ts';
 import {
   ConnectionStatus, RuleRefusal,
-  type ClientCore, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, type IntentDraft, ListFilter, type ShareOptions, type SyncReport,
+  type ClientCore, type Draft, type ExperimentRow, type ExperimentView, type IntentDraft, ListFilter, type ShareOptions, type SyncReport,
 } from './contract.ts';
 import { CoreOnline } from './core-online.ts';
 import type { CoreOptions } from './core-session.ts';
