@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { AccessLevelSchema, ExperimentId, Gate, GrantRole, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
+import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
-import { ShareMessage } from '../shared/schemas/intents.ts';
+import { IntentType } from '../shared/schemas/intents.ts';
+import { intentAction, intentActions, type IntentActions } from '../shared/actions/intent-table.ts';
+import { intentRequestSchemas, type IntentRequest } from './intent-messages.ts';
 import { SharePerson } from './core/share-people.ts';
 import { CurationRequest, PasswordChangeRequest, PreferencesRequest, TotpCodeInput, TotpEnrolment, TotpRecoveryCodes, TotpStatus } from '../shared/schemas/api.ts';
-import { ProjectId, ProjectPolicy, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
+import { ProjectId, ProjectRoleSchema, ProjectState } from '../shared/schemas/project.ts';
 import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
@@ -32,7 +34,8 @@ const id = ExperimentId;
 const UserRef = z.string().trim().min(2).max(254);
 const Filter = z.enum(['all', 'mine', 'shared', 'public', 'curated', 'trash']);
 
-export const Request = z.discriminatedUnion('type', [
+/** Every request but the intents, which intent-messages.ts derives from the intent table. */
+const PageRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('state') }),
   /** `code`: the authenticator (or a recovery) code, sent again after the server answered TOTP_REQUIRED. */
   z.strictObject({ type: z.literal('login'), server: z.url(), username: Username, password: z.string().min(1).max(1024), code: TotpCodeInput.optional() }),
@@ -52,11 +55,6 @@ export const Request = z.discriminatedUnion('type', [
   /** The Inbox: direct shares not yet marked viewed (the first `limit` of them; `state.inbox` counts all). */
   z.strictObject({ type: z.literal('inbox'), limit: z.number().int().positive().max(100_000).optional() }),
   z.strictObject({ type: z.literal('show'), id }),
-  z.strictObject({ type: z.literal('create'), name: z.string().trim().min(1).max(200) }),
-  z.strictObject({
-    type: z.literal('share'), id, user: UserRef, notify: z.boolean().optional(), message: ShareMessage.optional(), connect: z.boolean().optional(),
-    role: GrantRole.optional(), until: z.number().int().positive().optional(),
-  }),
   /** The experiment as another person would see it (owner and full access only): "View as…". */
   z.strictObject({ type: z.literal('showAs'), id, user: UserRef }),
   /** The Sharing dialog's suggestions (connections, project colleagues) and the shares waiting for a connection. */
@@ -67,10 +65,6 @@ export const Request = z.discriminatedUnion('type', [
   /** Transfers of ownership waiting (made by and to the account), and answering one (server-side only). */
   z.strictObject({ type: z.literal('transfers') }),
   z.strictObject({ type: z.literal('answerTransfer'), transferId: TransferId, answer: z.enum(['accept', 'decline', 'cancel']) }),
-  z.strictObject({ type: z.literal('unshare'), id, user: UserRef }),
-  z.strictObject({ type: z.literal('publish'), id }),
-  z.strictObject({ type: z.literal('unpublish'), id }),
-  z.strictObject({ type: z.literal('markViewed'), id }),
   z.strictObject({ type: z.literal('rename'), id, name: z.string().trim().min(1).max(200) }),
   z.strictObject({ type: z.literal('setTag'), id, file: z.string().min(1).max(255), dimension: z.string().trim().min(1).max(100), value: z.string().max(200) }),
   z.strictObject({ type: z.literal('setPurpose'), id, purpose: z.string().max(5000) }),
@@ -87,26 +81,9 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('dismissNotice'), id }),
   z.strictObject({ type: z.literal('sync') }),
   z.strictObject({ type: z.literal('connections') }),
-  z.strictObject({ type: z.literal('connect'), email: z.email().max(254) }),
-  z.strictObject({ type: z.literal('accept'), user: Username }),
-  z.strictObject({ type: z.literal('reject'), user: Username }),
-  z.strictObject({ type: z.literal('disconnect'), user: Username }),
-  // Projects: the user's list, one project's people and policy, and the managers' changes.
+  // Projects: the user's list, and one project's people and policy.
   z.strictObject({ type: z.literal('projects') }),
   z.strictObject({ type: z.literal('project'), projectId: ProjectId }),
-  z.strictObject({ type: z.literal('createProject'), name: z.string().trim().min(1).max(200) }),
-  z.strictObject({ type: z.literal('setProjectMember'), projectId: ProjectId, user: UserRef, role: ProjectRoleSchema.nullable() }),
-  z.strictObject({ type: z.literal('setProjectPolicy'), projectId: ProjectId, policy: ProjectPolicy }),
-  z.strictObject({ type: z.literal('move'), id, projectId: ProjectId.nullable() }),
-  // Copies and analyses.
-  z.strictObject({ type: z.literal('clone'), id, linked: z.boolean(), filesOnly: z.boolean() }),
-  z.strictObject({ type: z.literal('exportGate'), id, gateId: z.string().min(1).max(64) }),
-  // Trash and curation.
-  z.strictObject({ type: z.literal('trash'), id }),
-  z.strictObject({ type: z.literal('restore'), id }),
-  z.strictObject({ type: z.literal('deleteForGood'), id }),
-  z.strictObject({ type: z.literal('curate'), id, curated: z.boolean() }),
-  z.strictObject({ type: z.literal('requestCuration'), id }),
   z.strictObject({ type: z.literal('curationQueue') }),
   /** The experiment's sharing history with the server's check of its chain (owner, full access, staff). */
   z.strictObject({ type: z.literal('history'), id }),
@@ -145,7 +122,13 @@ export const Request = z.discriminatedUnion('type', [
    */
   z.strictObject({ type: z.literal('uploadsChanged') }),
 ]);
-export type Request = z.infer<typeof Request>;
+
+/**
+ * Every request: the pages' own, and one per intent (extension/intent-messages.ts). The intent
+ * requests' static type comes from the intent table, so it is declared rather than inferred.
+ */
+export const Request = z.discriminatedUnion('type', [...PageRequest.options, ...intentRequestSchemas]);
+export type Request = z.infer<typeof PageRequest> | IntentRequest;
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 
@@ -264,8 +247,15 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/** What each intent request answers: its draft, with the new id for one that creates something. */
+type IntentResponses = { [T in IntentType as IntentActions[T]['message']]: IntentActions[T] extends { makes: string } ? typeof Created : typeof Draft };
+const intentResponses = Object.fromEntries(
+  Object.values(IntentType).map((type) => [intentActions[type].message, intentAction(type).makes ? Created : Draft]),
+) as IntentResponses;
+
 /** What each request answers when it succeeds. */
 export const responseSchemas = {
+  ...intentResponses,
   state: State,
   login: Account,
   logout: Nothing,
@@ -273,17 +263,11 @@ export const responseSchemas = {
   inbox: z.array(Row),
   show: View,
   showAs: AccessPreview,
-  create: Created,
-  share: Draft,
   sharePeople: z.strictObject({ people: z.array(SharePerson), waiting: z.array(WaitingShareEntry) }),
   groups: z.array(GroupSummary),
   shareGroup: GroupShareAnswer,
   transfers: TransferList,
   answerTransfer: TransferSummary,
-  unshare: Draft,
-  publish: Draft,
-  unpublish: Draft,
-  markViewed: Draft,
   rename: Draft,
   setTag: Draft,
   setPurpose: Draft,
@@ -298,23 +282,8 @@ export const responseSchemas = {
   dismissNotice: Nothing,
   sync: Nothing,
   connections: z.array(ConnectionEntry),
-  connect: Draft,
-  accept: Draft,
-  reject: Draft,
-  disconnect: Draft,
   projects: z.array(z.object({ id: z.string(), name: z.string(), role: ProjectRoleSchema })),
   project: ProjectState.nullable(),
-  createProject: Created,
-  setProjectMember: Draft,
-  setProjectPolicy: Draft,
-  move: Draft,
-  clone: Created,
-  exportGate: Created,
-  trash: Draft,
-  restore: Draft,
-  deleteForGood: Draft,
-  curate: Draft,
-  requestCuration: Draft,
   curationQueue: z.array(CurationRequest),
   history: HistoryAnswer,
   createReviewLink: ReviewLinkCreated,

@@ -5,8 +5,7 @@ import { MAX_FRAME_BYTES } from '../shared/protocol/message-types.ts';
 import type { ServerMode } from '../shared/schemas/entities.ts';
 import { changeMode } from './admin.ts';
 import { contentEffects } from './effects/content-effects.ts';
-import { IntentExecutor } from './effects/intent-executor.ts';
-import { decideExperimentIntent } from './effects/experiment-intents.ts';
+import { IntentExecutor } from './intents/intent-executor.ts';
 import { declineWaitingShares, settleWaitingShares } from './effects/waiting-shares.ts';
 import { Connections } from './effects/connections.ts';
 import { Groups } from './effects/group-effects.ts';
@@ -151,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits, sharingChanged: () => expiry.wake() };
   const intents = new IntentExecutor(intentDeps);
   const expiry = new ExpiryTimer({ store, rooms, log, connections, notifier, limits, exclusive: (work) => intents.exclusive(work) });
-  connections.onConnected = (a, b) => settleWaitingShares(intentDeps, a, b, decideExperimentIntent);
+  connections.onConnected = (a, b) => settleWaitingShares(intents.effectDeps, a, b);
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = content.accepted;
   if (store.bus) followOtherNodes({ bus: store.bus, store, rooms, connections, onError: (error) => log.error('other node event failed', { error: String(error) }) });

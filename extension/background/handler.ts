@@ -1,36 +1,25 @@
 import { ErrorCode } from '../../shared/codes.ts';
-import { IntentType } from '../../shared/schemas/intents.ts';
 import type { SharingState } from '../../shared/schemas/entities.ts';
 import { familyOf } from '../../shared/rules/family.ts';
-import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
-import type { ClientCore, Draft, ExperimentRow } from '../core/contract.ts';
-import type { CytoshareCore } from '../core/core.ts';
-import { Request, type Envelope, type Notice, type RequestOf, type RequestType, type ResponseOf } from '../messages.ts';
+import type { ExperimentRow } from '../core/contract.ts';
+import { Request, type Envelope, type Notice, type ResponseOf } from '../messages.ts';
 import { compareRows } from '../core/list-order.ts';
-import { moreHandlers } from './handler-more.ts';
+import { accountHandlers } from './account-handlers.ts';
+import { experimentHandlers } from './experiment-handlers.ts';
+import { coded, type HandlerCore, type Handlers } from './handler-types.ts';
+import { intentHandlers, redo } from './intent-handlers.ts';
 import type { ListQuery } from './list-cache.ts';
 import type { PendingUpload } from '../core/upload-queue.ts';
+
+export type { HandlerCore, Handlers };
 
 /**
  * Answers the pages' requests with the client core. Parses every request first (a page is
  * code we ship, but a message is still input), and turns every failure into a code: the
  * core's own (`RuleRefusal`, `CoreError`) or BAD_REQUEST / INTERNAL, never raw exception text.
+ * Intents are answered from the intent table (intent-handlers.ts); the settings page's requests
+ * by account-handlers.ts; projects, files, history and groups by experiment-handlers.ts.
  */
-/** The core the worker holds: the contract plus projects, files, trash and curation. */
-export type HandlerCore = ClientCore & {
-  connections(): Promise<ConnectionEntry[]>;
-  connect(email: string): Promise<Draft>;
-  accept(user: string): Promise<Draft>;
-  reject(user: string): Promise<Draft>;
-  disconnect(user: string): Promise<Draft>;
-} & Pick<
-    CytoshareCore,
-    | 'showAs' | 'projects' | 'project' | 'createProject' | 'setProjectMember' | 'setProjectPolicy' | 'move' | 'clone' | 'exportGate'
-    | 'trash' | 'restore' | 'deleteForGood' | 'curate' | 'requestCuration' | 'curationQueue' | 'history' | 'uploadTicket' | 'downloadTicket' | 'density' | 'refresh'
-    | 'whoami' | 'verifyEmail' | 'changeEmail' | 'setPurpose' | 'setGate' | 'setShareEmails' | 'changePassword' | 'totp' | 'reviewLinks' | 'addFigure' | 'setFigure' | 'removeFigure' | 'sending' | 'emit'
-    | 'sharePeople' | 'waitingShares' | 'groups' | 'shareWithGroup' | 'api'
-  >;
-
 export type HandlerContext = {
   /** The core of the signed-in account; null when nobody is signed in. */
   core: () => Promise<HandlerCore | null>;
@@ -51,8 +40,6 @@ export type HandlerContext = {
   notices: Notice[];
   onNoticesChanged(): void;
 };
-
-export type Handlers = { [T in RequestType]: (req: RequestOf<T>, core: HandlerCore) => Promise<ResponseOf<T>> };
 
 /** Rows of the public lists the manager shows; search narrows them on the server. */
 const CATALOG_LIST_ROWS = 500;
@@ -75,7 +62,9 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
   const list = (core: HandlerCore, query: ListQuery, most?: number) =>
     ctx.list && query.filter !== 'public' && query.filter !== 'curated' ? ctx.list(query) : listOf(core, query, most);
   const handlers: Handlers = {
-    ...moreHandlers,
+    ...intentHandlers,
+    ...experimentHandlers,
+    ...accountHandlers,
     state: async (_req, core) => {
       const drafts = core.account ? await core.drafts() : [];
       const inbox = core.account ? await (ctx.inboxCount?.() ?? list(core, { filter: 'all' }).then((rows) => rows.filter((row) => row.isNew).length)) : 0;
@@ -107,14 +96,8 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       const family = new Set([...view.family, ...familyOf(view.id, links).filter((id) => id !== view.id)]);
       return { ...view, family: [...family].sort() };
     },
-    create: (req, core) => core.create(req.name),
-    share: (req, core) => core.share(req.id, req.user, { notify: req.notify, message: req.message, connect: req.connect, role: req.role, until: req.until }),
     showAs: (req, core) => core.showAs(req.id, req.user),
     sharePeople: async (_req, core) => ({ people: await core.sharePeople(), waiting: (await ctx.mode()) === 'premium' ? await core.waitingShares() : [] }),
-    unshare: (req, core) => core.unshare(req.id, req.user),
-    publish: (req, core) => core.publish(req.id),
-    unpublish: (req, core) => core.unpublish(req.id),
-    markViewed: (req, core) => core.markViewed(req.id),
     rename: (req, core) => core.rename(req.id, req.name),
     setTag: (req, core) => core.setTag(req.id, req.file, req.dimension, req.value),
     setPurpose: (req, core) => core.setPurpose(req.id, req.purpose),
@@ -142,10 +125,6 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return null;
     },
     connections: async (_req, core) => ((await ctx.mode()) === 'premium' ? core.connections() : []),
-    connect: (req, core) => core.connect(req.email),
-    accept: (req, core) => core.accept(req.user),
-    reject: (req, core) => core.reject(req.user),
-    disconnect: (req, core) => core.disconnect(req.user),
     uploadsChanged: async (_req, core) => {
       core.emit({ type: 'drafts' });
       return null;
@@ -161,11 +140,12 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
     const parsed = Request.safeParse(raw);
     if (!parsed.success) return { ok: false, code: ErrorCode.BAD_REQUEST, message: parsed.error.issues[0]?.message ?? 'bad request' };
     try {
-      const req = parsed.data;
+      // The intent requests' schemas are derived from the intent table; `Request` declares their type.
+      const req = parsed.data as Request;
       if (req.type === 'login') return { ok: true, value: await ctx.login(req.server, req.username, req.password, req.code) };
       const core = await ctx.core();
       if (core === null) return signedOut(req);
-      const handler = handlers[parsed.data.type] as (req: Request, core: HandlerCore) => Promise<unknown>;
+      const handler = handlers[req.type] as (req: Request, core: HandlerCore) => Promise<unknown>;
       try {
         return { ok: true, value: (await handler(req, core)) ?? null };
       } catch (error) {
@@ -186,41 +166,6 @@ const signedOutState: ResponseOf<'state'> = { account: null, mode: null, status:
 function signedOut(req: Request): Envelope {
   if (req.type === 'state') return { ok: true, value: signedOutState };
   return { ok: false, code: ErrorCode.NOT_SIGNED_IN, message: 'not signed in' };
-}
-
-/** A rejected draft done again: the same action, recorded as a new draft. */
-async function redo(draft: Draft, core: HandlerCore): Promise<Draft> {
-  if (draft.kind !== 'intent') throw coded(ErrorCode.BAD_REQUEST, 'an edit cannot be retried; make it again');
-  const intent = draft.intent;
-  switch (intent.type) {
-    case IntentType.share:
-      return core.share(intent.experimentId, intent.user, { notify: intent.notify, message: intent.message, connect: intent.connect, role: intent.role, until: intent.until });
-    case IntentType.unshare:
-      return core.unshare(intent.experimentId, intent.user);
-    case IntentType.publish:
-      return core.publish(intent.experimentId, intent.at);
-    case IntentType.unpublish:
-      return core.unpublish(intent.experimentId);
-    case IntentType.link:
-      return core.link(intent.experimentId, intent.parentId);
-    case IntentType.markViewed:
-      return core.markViewed(intent.experimentId);
-    case IntentType.connect:
-      return core.connect(intent.email);
-    case IntentType.accept:
-      return core.accept(intent.user);
-    case IntentType.reject:
-      return core.reject(intent.user);
-    case IntentType.disconnect:
-      return core.disconnect(intent.user);
-    default:
-      // Creating, cloning, curating and project changes are not offered again from a refusal.
-      throw coded(ErrorCode.BAD_REQUEST, `a ${intent.type} cannot be retried from here`);
-  }
-}
-
-function coded(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
 }
 
 const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));

@@ -1,4 +1,5 @@
 import { openAsBlob } from 'node:fs';
+import { IntentType } from '../../shared/schemas/intents.ts';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,9 +126,9 @@ async function settle(core: CytoshareCore, drafts: Draft[]): Promise<void> {
 
 async function discard(core: CytoshareCore, id: string): Promise<void> {
   try {
-    await core.trash(id);
+    await core.intent(IntentType.trash, { experimentId: id });
     await core.sync();
-    await core.deleteForGood(id);
+    await core.intent(IntentType.delete, { experimentId: id });
     await core.sync();
   } catch {
     // Best effort: the experiment stays in the importer's trash, where they can delete it.

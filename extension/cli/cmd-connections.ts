@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Email, Username } from '../../shared/schemas/entities.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
 import { onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
@@ -43,13 +44,11 @@ export async function runConnectionAction(ctx: Ctx): Promise<Exit> {
   const core = await prepare(ctx, []);
   switch (command) {
     case 'connect':
-      return deliver(ctx, core, await core.connect(one(ctx, Email, 'EMAIL')));
+      return deliver(ctx, core, await core.intent(IntentType.connect, { email: one(ctx, Email, 'EMAIL') }));
     case 'accept':
-      return deliver(ctx, core, await core.accept(one(ctx, Username, 'USER')));
     case 'reject':
-      return deliver(ctx, core, await core.reject(one(ctx, Username, 'USER')));
     case 'disconnect':
-      return deliver(ctx, core, await core.disconnect(one(ctx, Username, 'USER')));
+      return deliver(ctx, core, await core.intent(command, { user: one(ctx, Username, 'USER') }));
     default:
       throw new UsageError(`unknown command ${command}`);
   }

@@ -1,5 +1,7 @@
 import { pendingTransferOf } from './cmd-transfer.ts';
 import { z } from 'zod';
+import { madeIdOf } from '../../shared/actions/intent-table.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
 import { ExperimentId, ExperimentName, Gate, GateId } from '../../shared/schemas/entities.ts';
 import { ListFilter } from '../core/contract.ts';
 import { ProjectId } from '../../shared/schemas/project.ts';
@@ -140,21 +142,21 @@ export async function runSharing(ctx: Ctx): Promise<Exit> {
       const expId = id(args(ctx, 1, 1, `${command} ID`)[0]);
       const at = dateFlag(ctx, 'at');
       const core = await prepare(ctx, [expId]);
-      return deliver(ctx, core, command === 'publish' ? await core.publish(expId, at) : await core.unpublish(expId));
+      return deliver(ctx, core, command === 'publish' ? await core.publish(expId, at) : await core.intent(IntentType.unpublish, { experimentId: expId }));
     }
     case 'link': {
       onlyFlags(ctx.args, ['parent']);
       const expId = id(args(ctx, 1, 1, 'link ID --parent PARENT_ID')[0]);
       const parent = id(flag(ctx.args, 'parent'));
       const core = await prepare(ctx, [expId, parent]);
-      return deliver(ctx, core, await core.link(expId, parent));
+      return deliver(ctx, core, await core.intent(IntentType.link, { experimentId: expId, parentId: parent }));
     }
     case 'clone': {
       onlyFlags(ctx.args, ['linked', 'files-only']);
       const expId = id(args(ctx, 1, 1, 'clone ID [--files-only] [--linked]')[0]);
       const core = await prepare(ctx, [expId]);
-      const made = await core.clone(expId, has(ctx.args, 'linked'), has(ctx.args, 'files-only'));
-      return deliver(ctx, core, made.draft, { id: made.id });
+      const draft = await core.intent(IntentType.clone, { experimentId: expId, linked: has(ctx.args, 'linked'), ...(has(ctx.args, 'files-only') ? { filesOnly: true } : {}) });
+      return deliver(ctx, core, draft, { id: madeIdOf(draft.intent) });
     }
     default:
       throw new UsageError(`unknown command ${command ?? ''}`);

@@ -1,4 +1,6 @@
 import { createWriteStream } from 'node:fs';
+import { madeIdOf } from '../../shared/actions/intent-table.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -96,8 +98,9 @@ export async function runGateExport(ctx: Ctx): Promise<Exit> {
   const gateId = GateId.safeParse(gate);
   if (rest.length > 0 || !expId.success || !gateId.success) throw new UsageError('usage: gate export EXP GATE');
   const core = await prepare(ctx, [expId.data]);
-  const made = await core.exportGate(expId.data, gateId.data);
-  const status = await deliver(ctx, core, made.draft, { id: made.id });
-  if (status === Exit.ok && !ctx.offline) await core.refresh([made.id]).catch(() => undefined);
+  const draft = await core.intent(IntentType.exportGate, { experimentId: expId.data, gateId: gateId.data });
+  const id = madeIdOf(draft.intent) ?? '';
+  const status = await deliver(ctx, core, draft, { id });
+  if (status === Exit.ok && !ctx.offline) await core.refresh([id]).catch(() => undefined);
   return status;
 }

@@ -1,9 +1,18 @@
 import { z } from 'zod';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
 import { onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { deliver, prepare } from './deliver.ts';
 import { Exit } from './output.ts';
+
+/** The commands that are an intent on one experiment and nothing more (see shared/actions/intent-table.ts). */
+const ON_EXPERIMENT: Partial<Record<string, typeof IntentType.trash | typeof IntentType.restore | typeof IntentType.delete | typeof IntentType.requestCuration>> = {
+  trash: IntentType.trash,
+  restore: IntentType.restore,
+  delete: IntentType.delete,
+  'request-curation': IntentType.requestCuration,
+};
 
 /** `trash ID`, `restore ID`, `delete ID`, `curate ID on|off`, `request-curation ID`, `curation-queue`. */
 export async function runLifecycle(ctx: Ctx): Promise<Exit> {
@@ -22,21 +31,12 @@ export async function runLifecycle(ctx: Ctx): Promise<Exit> {
     throw new UsageError(`usage: ${command} ID${wantsFlag ? ' on|off' : ''}`);
   }
   const core = await prepare(ctx, [expId.data]);
-  switch (command) {
-    case 'trash':
-      return deliver(ctx, core, await core.trash(expId.data));
-    case 'restore':
-      return deliver(ctx, core, await core.restore(expId.data));
-    case 'delete':
-      return deliver(ctx, core, await core.deleteForGood(expId.data));
-    case 'request-curation':
-      return deliver(ctx, core, await core.requestCuration(expId.data));
-    case 'curate': {
-      const on = z.enum(['on', 'off']).safeParse(extra);
-      if (!on.success) throw new UsageError('usage: curate ID on|off');
-      return deliver(ctx, core, await core.curate(expId.data, on.data === 'on'));
-    }
-    default:
-      throw new UsageError(`unknown command ${command ?? ''}`);
+  if (command === 'curate') {
+    const on = z.enum(['on', 'off']).safeParse(extra);
+    if (!on.success) throw new UsageError('usage: curate ID on|off');
+    return deliver(ctx, core, await core.intent(IntentType.curate, { experimentId: expId.data, curated: on.data === 'on' }));
   }
+  const type = command === undefined ? undefined : ON_EXPERIMENT[command];
+  if (type === undefined) throw new UsageError(`unknown command ${command ?? ''}`);
+  return deliver(ctx, core, await core.intent(type, { experimentId: expId.data }));
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { madeIdOf } from '../../shared/actions/intent-table.ts';
+import { IntentType } from '../../shared/schemas/intents.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { CloningLevel, IllustrationsLevel, ProjectId, ProjectName, ProjectRoleSchema, type ProjectPolicy } from '../../shared/schemas/project.ts';
 import { flag, has, onlyFlags, UsageError } from './args.ts';
@@ -31,8 +33,8 @@ export async function runProject(ctx: Ctx): Promise<Exit> {
       onlyFlags(ctx.args, []);
       const [name] = operands(ctx, 1, 'create NAME');
       const core = await prepare(ctx, []);
-      const made = await core.createProject(parse(ProjectName, name, 'name'));
-      const status = await deliver(ctx, core, made.draft, { id: made.id });
+      const draft = await core.intent(IntentType.projectCreate, { name: parse(ProjectName, name, 'name') });
+      const status = await deliver(ctx, core, draft, { id: madeIdOf(draft.intent) });
       if (status === Exit.ok && !ctx.offline) await core.refresh([], true).catch(() => undefined);
       return status;
     }
@@ -46,7 +48,7 @@ export async function runProject(ctx: Ctx): Promise<Exit> {
       if (sub === 'remove' && (await core.show(expId)).projectId !== projectId) {
         throw ctx.out.error('NOT_IN_PROJECT', 'the experiment is not in that project', Exit.refused);
       }
-      return deliver(ctx, core, await core.move(expId, sub === 'add' ? projectId : null));
+      return deliver(ctx, core, await core.intent(IntentType.move, { experimentId: expId, projectId: sub === 'add' ? projectId : null }));
     }
     case 'member': {
       onlyFlags(ctx.args, ['role', 'remove']);
@@ -55,7 +57,7 @@ export async function runProject(ctx: Ctx): Promise<Exit> {
       if (remove === (flag(ctx.args, 'role') !== undefined)) throw new UsageError('give either --role ROLE or --remove');
       const role = remove ? null : parse(ProjectRoleSchema, flag(ctx.args, 'role'), '--role');
       const core = await prepare(ctx, []);
-      return deliver(ctx, core, await core.setProjectMember(parse(ProjectId, project, 'project id'), parse(z.string().min(2).max(254), user, 'user'), role));
+      return deliver(ctx, core, await core.intent(IntentType.projectMember, { projectId: parse(ProjectId, project, 'project id'), user: parse(z.string().min(2).max(254), user, 'user'), role }));
     }
     case 'policy': {
       onlyFlags(ctx.args, ['access', 'illustrations', 'cloning']);
@@ -70,7 +72,7 @@ export async function runProject(ctx: Ctx): Promise<Exit> {
               cloning: parse(z.enum(CloningLevel), flag(ctx.args, 'cloning') ?? 'disabled', '--cloning'),
             };
       const core = await prepare(ctx, []);
-      return deliver(ctx, core, await core.setProjectPolicy(parse(ProjectId, project, 'project id'), policy));
+      return deliver(ctx, core, await core.intent(IntentType.projectPolicy, { projectId: parse(ProjectId, project, 'project id'), policy }));
     }
     case 'list': {
       onlyFlags(ctx.args, []);

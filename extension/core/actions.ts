@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { contentFacts, docName } from '../../shared/doc-layout.ts';
 import { checkContentWrite, type ContentWrite } from '../../shared/rules/content.ts';
+import { intentAction } from '../../shared/actions/intent-table.ts';
 import { planIntent } from '../../shared/rules/intents.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
 import { ErrorCode } from '../../shared/codes.ts';
@@ -36,10 +37,11 @@ async function nextCreatedAt(ctx: ActionContext): Promise<number> {
 }
 
 /**
- * `intent` comes without its id: the draft id is made here and doubles as the intent id.
- * With `record` false the rules run and the draft is returned but never stored (a dry run).
+ * `intent` comes without its id: the draft id is made here and doubles as the intent id. The
+ * draft's line comes from the intent table. With `record` false the rules run and the draft is
+ * returned but never stored (a dry run).
  */
-export async function recordIntent(ctx: ActionContext, intentBody: Record<string, unknown>, description: string, record = true): Promise<IntentDraft> {
+export async function recordIntent(ctx: ActionContext, intentBody: Record<string, unknown>, record = true): Promise<IntentDraft> {
   const id = newDraftId();
   const parsed = Intent.safeParse({ ...intentBody, id });
   if (!parsed.success) {
@@ -47,12 +49,12 @@ export async function recordIntent(ctx: ActionContext, intentBody: Record<string
     throw new RuleRefusal(ErrorCode.INVALID_VALUE, issue?.message ?? 'invalid value', issue?.path.map(String));
   }
   const drafts = await ctx.store.loadDrafts();
-  const intent = parsed.data;
+  const intent = normalized(parsed.data);
   const verdict = await localVerdict(ctx, intent, drafts);
   if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
   const draft: IntentDraft = {
-    kind: 'intent', id, experimentId: isExperimentIntent(intent) ? intent.experimentId : '', description, state: 'pending',
-    createdAt: await nextCreatedAt(ctx), intent: parsed.data,
+    kind: 'intent', id, experimentId: isExperimentIntent(intent) ? intent.experimentId : '', description: describeIntent(intent), state: 'pending',
+    createdAt: await nextCreatedAt(ctx), intent,
   };
   if (record) await ctx.store.putDraft(draft);
   return draft;
@@ -74,7 +76,7 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
     // A project the replica lacks (not the user's, or not synced yet) leaves the verdict to the
     // server, except for owner-only intents: a project never makes anyone the owner, so the
     // rules decide those exactly without it (a non-owner's curation request is refused at once).
-    if (target?.projectId && !projects.has(target.projectId) && !ownerOnly.has(intent.type)) return { ok: true };
+    if (target?.projectId && !projects.has(target.projectId) && !isOwnerOnly(intent)) return { ok: true };
     if (intent.type === IntentType.move && intent.projectId !== null && !projects.has(intent.projectId)) return { ok: true };
     // The local clock decides an end date or embargo as the server's will (SHARE_EXPIRY at once).
     return planIntent(intent, ctx.actor, { experiments, projects, mode: ctx.mode, now: Date.now(), ...isConnected }).verdict;
@@ -90,8 +92,22 @@ async function localVerdict(ctx: ActionContext, intent: Intent, drafts: Draft[])
   return ctx.connections ? planConnectionIntent(intent, ctx.actor, ctx.connections) : { ok: true };
 }
 
-/** Intents only the owner may make, whatever the project says. */
-const ownerOnly: ReadonlySet<string> = new Set([IntentType.requestCuration, IntentType.trash, IntentType.restore, IntentType.delete]);
+/** The intent as the table's `normalize` leaves it. */
+function normalized(intent: Intent): Intent {
+  const { normalize }: { normalize?: (intent: Intent) => Intent } = intentAction(intent.type);
+  return normalize ? normalize(intent) : intent;
+}
+
+/** The draft's line for a person, from the intent table. */
+function describeIntent(intent: Intent): string {
+  return intentAction(intent.type).describe(intent);
+}
+
+/** Intents only the owner may make, whatever the project says (the intent table's `ownerOnly`). */
+function isOwnerOnly(intent: Intent): boolean {
+  const entry: { ownerOnly?: true } = intentAction(intent.type);
+  return entry.ownerOnly === true;
+}
 
 /**
  * Applies `writes` to the experiment's replica in one transaction. Every write is checked

@@ -2,7 +2,7 @@ import Dexie, { type EntityTable } from 'dexie';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
 import type { Draft } from './contract.ts';
 import type { StoredSession } from './store.ts';
-import type { PendingUploadRecord } from './upload-queue.ts';
+import type { PendingUploadRecord } from './pending-upload.ts';
 
 /**
  * The extension's Dexie database, one per account (`prefix`). Versions are only ever added:

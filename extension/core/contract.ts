@@ -2,7 +2,8 @@ import type { AccessRow } from '../../shared/rules/access.ts';
 import type { ExperimentContent } from '../../shared/doc-layout.ts';
 import type { Gate, GrantRole, SharingState } from '../../shared/schemas/entities.ts';
 import type { IndexEntry } from '../../shared/schemas/index-entry.ts';
-import type { Intent } from '../../shared/schemas/intents.ts';
+import type { IntentPayload } from '../../shared/actions/intent-table.ts';
+import type { Intent, IntentType } from '../../shared/schemas/intents.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
 
 /**
@@ -99,29 +100,25 @@ export interface ClientCore {
   /** `why`: each access row also says why the person has access (for owner and full access). */
   show(experimentId: string, options?: { why?: boolean }): Promise<ExperimentView>;
 
+  /**
+   * Every intent (shared/actions/intent-table.ts): the local rules, then a draft; what it
+   * creates gets a fresh id (the table's `makes`). The four below are shorthands for it.
+   */
+  intent<T extends IntentType>(type: T, payload: IntentPayload<T>): Promise<IntentDraft>;
   create(name: string): Promise<{ id: string; draft: Draft }>;
   /** `options`: mail the person (default) with a message; `connect` asks to connect first where needed. */
   share(experimentId: string, userOrEmail: string, options?: ShareOptions): Promise<Draft>;
   unshare(experimentId: string, user: string): Promise<Draft>;
   /** With `at`: an embargo, public from then (ms since the epoch). */
   publish(experimentId: string, at?: number): Promise<Draft>;
-  unpublish(experimentId: string): Promise<Draft>;
-  link(experimentId: string, parentId: string | null): Promise<Draft>;
-  clone(experimentId: string, linked: boolean): Promise<{ id: string; draft: Draft }>;
-  markViewed(experimentId: string): Promise<Draft>;
   rename(experimentId: string, name: string): Promise<Draft>;
   setTag(experimentId: string, file: string, dimension: string, value: string): Promise<Draft>;
   addGate(experimentId: string, gate: Gate): Promise<{ id: string; draft: Draft }>;
   /** Writes null under the gate's id (see doc-layout.ts), so the edit has a clock range. */
   removeGate(experimentId: string, gateId: string): Promise<Draft>;
 
-  /** Connections (premium servers): the list, and requests by email answered by the other side. */
+  /** Connections (premium servers), as last synced; requests and answers are intents. */
   connections(): Promise<ConnectionEntry[]>;
-  connect(email: string): Promise<Draft>;
-  accept(user: string): Promise<Draft>;
-  reject(user: string): Promise<Draft>;
-  /** Refused locally and by the server while the two still share something. */
-  disconnect(user: string): Promise<Draft>;
 
   drafts(): Promise<Draft[]>;
   /** Forget a rejected draft (the user read the reason). */

@@ -1,39 +1,33 @@
-import { ErrorCode } from '../../shared/codes.ts';
-import { docName, ExperimentRoot, fileNames, readConnectionEntries, readProjectList, tagKey, type ProjectListEntry } from '../../shared/doc-layout.ts';
-import { checkNewFileName } from '../../shared/rules/files.ts';
-import type { ProjectPolicy, ProjectRole, ProjectState } from '../../shared/schemas/project.ts';
+import { intentAction, madeIdOf, type IntentPayload } from '../../shared/actions/intent-table.ts';
+import type { AccessExplanation } from '../../shared/rules/access-explain.ts';
 import type { ConnectionContext } from '../../shared/rules/connections.ts';
-import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
-import type { Actor, Gate, ServerMode } from '../../shared/schemas/entities.ts';
+import { ErrorCode } from '../../shared/codes.ts';
+import { docName, ExperimentRoot, readConnectionEntries, readProjectList, tagKey, type ProjectListEntry } from '../../shared/doc-layout.ts';
+import type { CatalogPage } from '../../shared/schemas/catalog-page.ts';
+import type { ConnectionEntry, WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
+import type { Gate } from '../../shared/schemas/entities.ts';
 import type { Figure } from '../../shared/schemas/figures.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
-import type { AddressState, CurationRequest, SessionInfo, WhoAmI } from '../../shared/schemas/api.ts';
-import type { HistoryAnswer } from '../../shared/audit/history-chain.ts';
-import type { GroupShareAnswer, GroupShareRequest, GroupSummary } from '../../shared/schemas/groups.ts';
-import type { UploadResult } from '../../shared/schemas/files.ts';
-import type { DensityAnswer, DensityQuery } from '../../shared/plot/answer.ts';
+import type { ProjectState } from '../../shared/schemas/project.ts';
+import type * as Y from 'yjs';
+import { explainIn, previewIn, withWhy, type AccessPreview } from './access-preview.ts';
+import { recordEdit, recordIntent } from './actions.ts';
+import { connectionContextOf } from './connection-view.ts';
 import {
   ConnectionStatus, RuleRefusal,
-  type Account, type ClientCore, type ShareOptions, type CoreChange, type Draft, type ExperimentRow, type ExperimentView, ListFilter, type SyncReport,
+  type ClientCore, type Draft, type ExperimentRow, type ExperimentView, type IntentDraft, ListFilter, type ShareOptions, type SyncReport,
 } from './contract.ts';
-import { recordEdit, recordIntent, type ActionContext } from './actions.ts';
-import { Api, type FetchLike, type UploadBody } from './api.ts';
-
-import type { LinkOptions } from './doc-link.ts';
-import { CoreError, notSignedIn } from './errors.ts';
+import { CoreOnline } from './core-online.ts';
+import type { CoreOptions } from './core-session.ts';
+import { CoreError } from './errors.ts';
 import { newExperimentId, newFigureId, newGateId } from './ids.ts';
 import { compareRows } from './list-order.ts';
 import { catalogPageRows, experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
-import type { CatalogPage } from '../../shared/schemas/catalog-page.ts';
-import type * as Y from 'yjs';
 import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
-import { connectionContextOf } from './connection-view.ts';
-import { explainIn, previewIn, withWhy, type AccessPreview } from './access-preview.ts';
-import type { AccessExplanation } from '../../shared/rules/access-explain.ts';
 import { sharePeople, waitingShares, type SharePerson } from './share-people.ts';
-import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
-import type { ClientStore, StoredSession } from './store.ts';
 import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
+
+export type { CoreOptions };
 
 /** Rows asked for per catalog page: one round trip fills the manager's first screen and more. */
 const CATALOG_PAGE_ROWS = 100;
@@ -41,29 +35,15 @@ const CATALOG_PAGE_ROWS = 100;
 /**
  * The client core: actions become drafts through the shared rules, `sync` delivers them, and
  * list/show read the replicas. Platform-neutral: storage, fetch and the WebSocket class are
- * injected. Live mode (live-sync.ts) builds on the same pieces.
+ * injected. Live mode (live-sync.ts) builds on the same pieces. Intents all enter through
+ * `intent` (shared/actions/intent-table.ts); `create`, `share`, `unshare` and `publish` are
+ * shorthands for it.
  */
-export type CoreOptions = {
-  store: ClientStore;
-  server: string;
-  WebSocketPolyfill?: unknown;
-  fetch?: FetchLike;
-  now?: () => number;
-};
-
-export class CytoshareCore implements ClientCore {
-  private session: StoredSession | null = null;
-  private listeners = new Set<(change: CoreChange) => void>();
-  private currentStatus: ConnectionStatus = ConnectionStatus.offline;
+export class CytoshareCore extends CoreOnline implements ClientCore {
   private sendingIds = new Set<string>();
-  readonly store: ClientStore;
-  readonly server: string;
-  private readonly now: () => number;
 
-  private constructor(private readonly options: CoreOptions) {
-    this.store = options.store;
-    this.server = options.server;
-    this.now = options.now ?? Date.now;
+  private constructor(options: CoreOptions) {
+    super(options);
   }
 
   static async open(options: CoreOptions): Promise<CytoshareCore> {
@@ -73,129 +53,6 @@ export class CytoshareCore implements ClientCore {
     core.session = session && session.server === options.server ? session : null;
     core.currentStatus = core.session ? ConnectionStatus.offline : ConnectionStatus.signedOut;
     return core;
-  }
-
-  get account(): Account | null {
-    const s = this.session;
-    return s ? { server: s.server, username: s.username, email: s.email, staff: s.staff } : null;
-  }
-
-  status(): ConnectionStatus {
-    return this.currentStatus;
-  }
-
-  setStatus(status: ConnectionStatus): void {
-    if (status === this.currentStatus) return;
-    this.currentStatus = status;
-    this.emit({ type: 'status', status });
-  }
-
-  subscribe(listener: (change: CoreChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  emit(change: CoreChange): void {
-    for (const listener of this.listeners) listener(change);
-  }
-
-  requireSession(): StoredSession {
-    if (!this.session) throw notSignedIn();
-    return this.session;
-  }
-
-  api(): Api {
-    return new Api(this.server, this.session?.token ?? null, this.options.fetch);
-  }
-
-  linkOptions(): LinkOptions {
-    const session = this.requireSession();
-    return { server: this.server, token: session.token, WebSocketPolyfill: this.options.WebSocketPolyfill };
-  }
-
-  private async startSession(session: Omit<StoredSession, 'mode' | 'server'>): Promise<Account> {
-    // The server mode decides which rules apply locally (connections in premium mode).
-    let mode: ServerMode = 'premium';
-    try {
-      mode = (await new Api(this.server, session.token, this.options.fetch).info()).mode;
-    } catch {
-      // An old server without /api/info: premium is the stricter default.
-    }
-    this.session = { ...session, server: this.server, mode };
-    await this.store.saveSession(this.session);
-    await this.store.flush();
-    this.setStatus(ConnectionStatus.online);
-    return this.account as Account;
-  }
-
-  /** `code`: for an account with two-step sign-in (without it the server answers TOTP_REQUIRED, and no session is made). */
-  async login(username: string, password: string, code?: string): Promise<Account & { totpEnrolmentRequired: boolean }> {
-    const { token, username: user, email, staff, expiresAt, totpEnrolmentRequired } = await this.api().login(username, password, code);
-    return { ...(await this.startSession({ token, username: user, email, staff, expiresAt })), totpEnrolmentRequired: totpEnrolmentRequired === true };
-  }
-
-  /** Two-step sign-in of the signed-in account (see Api). */
-  totp(): Pick<Api, 'totpStatus' | 'totpEnable' | 'totpConfirm' | 'totpDisable'> {
-    this.requireSession();
-    return this.api();
-  }
-
-  /** Reviewer links live on the server alone, as for the CLI's `review-link`. */
-  reviewLinks(): Pick<Api, 'createReviewLink' | 'reviewLinks' | 'revokeReviewLink'> {
-    this.requireSession();
-    return this.api();
-  }
-
-  async signup(username: string, email: string, password: string): Promise<Account> {
-    const s = await this.api().signup(username, email, password);
-    return this.startSession({ token: s.token, username: s.username, email: s.email, staff: s.staff, expiresAt: s.expiresAt });
-  }
-
-  async logout(): Promise<void> {
-    if (this.session) {
-      try {
-        await this.api().logout();
-      } catch {
-        // Forgetting the token locally is what matters; the server expires it anyway.
-      }
-    }
-    this.session = null;
-    await this.store.saveSession(null);
-    await this.store.flush();
-    this.setStatus(ConnectionStatus.signedOut);
-  }
-
-  /** Changes the password; the server ends every other session of the account, this one stays. */
-  changePassword(currentPassword: string, newPassword: string): Promise<{ endedSessions: number }> {
-    this.requireSession();
-    return this.api().changePassword(currentPassword, newPassword);
-  }
-  sessions(): Promise<SessionInfo[]> {
-    this.requireSession();
-    return this.api().sessions();
-  }
-  endSessions(which: { id: string } | { others: true }): Promise<{ ended: number }> {
-    this.requireSession();
-    return this.api().endSessions(which);
-  }
-
-  async whoami(): Promise<WhoAmI> {
-    this.requireSession();
-    const who = await this.api().whoami();
-    if (this.session && this.session.mode !== who.mode) {
-      this.session = { ...this.session, mode: who.mode, staff: who.staff };
-      await this.store.saveSession(this.session);
-    }
-    return who;
-  }
-
-  private actor(): Actor {
-    const s = this.requireSession();
-    return { username: s.username, staff: s.staff };
-  }
-
-  private ctx(): ActionContext {
-    return { store: this.store, actor: this.actor(), mode: this.requireSession().mode, now: this.now };
   }
 
   /** Brings the named documents (default: the index) up to date from the server; the public lists are read through the catalog route. */
@@ -311,19 +168,6 @@ export class CytoshareCore implements ClientCore {
     return connectionContextOf(session, session.mode === 'premium' ? await this.connections() : []);
   }
 
-  connect(email: string): Promise<Draft> {
-    return this.intent({ type: IntentType.connect, email }, `connect with ${email}`);
-  }
-  accept(user: string): Promise<Draft> {
-    return this.intent({ type: IntentType.accept, user }, `accept ${user}`);
-  }
-  reject(user: string): Promise<Draft> {
-    return this.intent({ type: IntentType.reject, user }, `reject ${user}`);
-  }
-  disconnect(user: string): Promise<Draft> {
-    return this.intent({ type: IntentType.disconnect, user }, `disconnect from ${user}`);
-  }
-
   /**
    * An experiment the user's lists name but whose document never reached this replica (lists
    * sync on their own, an experiment's document when it is opened) is not unknown: working
@@ -335,9 +179,20 @@ export class CytoshareCore implements ClientCore {
     return listed ? new RuleRefusal(ErrorCode.NOT_FETCHED, 'listed, but its document has not reached this device yet', ['experimentId']) : error;
   }
 
-  private async intent(body: Record<string, unknown>, description: string, record = true): Promise<Draft> {
+  /**
+   * The one entry point of every intent: the shared rules on the replica (a refusal throws a
+   * RuleRefusal and records nothing), then a draft. What the intent creates gets a fresh id
+   * here, named by the intent table's `makes` (`madeId` reads it back).
+   */
+  intent<T extends IntentType>(type: T, payload: IntentPayload<T>): Promise<IntentDraft> {
+    return this.draftIntent(type, payload, true);
+  }
+
+  private async draftIntent<T extends IntentType>(type: T, payload: IntentPayload<T>, record: boolean): Promise<IntentDraft> {
+    const { makes } = intentAction(type);
+    const body: Record<string, unknown> = { ...payload, type, ...(makes ? { [makes]: newExperimentId() } : {}) };
     const connections = await this.connectionContext();
-    const draft = await recordIntent({ ...this.ctx(), ...(connections ? { connections } : {}) }, body, description, record).catch(async (error: unknown) => {
+    const draft = await recordIntent({ ...this.ctx(), ...(connections ? { connections } : {}) }, body, record).catch(async (error: unknown) => {
       throw await this.unknownOrNotFetched(error, body.experimentId);
     });
     if (record) this.emit({ type: 'drafts' });
@@ -346,17 +201,22 @@ export class CytoshareCore implements ClientCore {
 
   /** The local rules on a share, recording nothing: throws the RuleRefusal `share` would (a dry run's first step). */
   async checkShare(experimentId: string, user: string): Promise<void> {
-    await this.intent({ type: IntentType.share, experimentId, user }, 'dry run', false);
+    await this.draftIntent(IntentType.share, { experimentId, user }, false);
   }
 
   async create(name: string): Promise<{ id: string; draft: Draft }> {
-    const id = newExperimentId();
-    return { id, draft: await this.intent({ type: IntentType.create, experimentId: id, name }, `create "${name}"`) };
+    const draft = await this.intent(IntentType.create, { name });
+    return { id: madeId(draft), draft };
   }
   share(experimentId: string, user: string, options: ShareOptions = {}): Promise<Draft> {
-    const { notify, message, connect, role, until } = options;
-    const extra = { ...(notify === false ? { notify } : {}), ...(message ? { message } : {}), ...(connect ? { connect } : {}), ...(role ? { role } : {}), ...(until !== undefined ? { until } : {}) };
-    return this.intent({ type: IntentType.share, experimentId, user, ...extra }, `share with ${user}${role === 'viewer' ? ' (can view)' : ''}${connect ? ' (connecting first if needed)' : ''}`);
+    const defined = Object.entries(options).filter(([, value]) => value !== undefined);
+    return this.intent(IntentType.share, { experimentId, user, ...Object.fromEntries(defined) });
+  }
+  unshare(experimentId: string, user: string): Promise<Draft> {
+    return this.intent(IntentType.unshare, { experimentId, user });
+  }
+  publish(experimentId: string, at?: number): Promise<Draft> {
+    return this.intent(IntentType.publish, { experimentId, ...(at !== undefined ? { at } : {}) });
   }
   /** Connections and project colleagues, for the Sharing dialog's suggestions. */
   sharePeople(): Promise<SharePerson[]> {
@@ -365,139 +225,6 @@ export class CytoshareCore implements ClientCore {
   waitingShares(): Promise<WaitingShareEntry[]> {
     return waitingShares(this.store, this.requireSession().username);
   }
-  unshare(experimentId: string, user: string): Promise<Draft> {
-    return this.intent({ type: IntentType.unshare, experimentId, user }, `remove ${user}`);
-  }
-  publish(experimentId: string, at?: number): Promise<Draft> {
-    return this.intent({ type: IntentType.publish, experimentId, ...(at !== undefined ? { at } : {}) }, at !== undefined ? `make public on ${new Date(at).toISOString()}` : 'make public');
-  }
-  unpublish(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.unpublish, experimentId }, 'make private');
-  }
-  link(experimentId: string, parentId: string | null): Promise<Draft> {
-    return this.intent({ type: IntentType.link, experimentId, parentId }, parentId ? `link to ${parentId}` : 'unlink');
-  }
-  async clone(experimentId: string, linked: boolean, filesOnly = false): Promise<{ id: string; draft: Draft }> {
-    const newId = newExperimentId();
-    const what = `${linked ? 'linked ' : ''}clone${filesOnly ? ' (files only)' : ''}`;
-    const draft = await this.intent({ type: IntentType.clone, experimentId, newId, linked, ...(filesOnly ? { filesOnly } : {}) }, what);
-    return { id: newId, draft };
-  }
-  markViewed(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.markViewed, experimentId }, 'mark viewed');
-  }
-  trash(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.trash, experimentId }, 'move to trash');
-  }
-  restore(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.restore, experimentId }, 'restore from trash');
-  }
-  deleteForGood(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.delete, experimentId }, 'delete for good');
-  }
-  curate(experimentId: string, curated: boolean): Promise<Draft> {
-    return this.intent({ type: IntentType.curate, experimentId, curated }, curated ? 'mark curated' : 'unmark curated');
-  }
-  requestCuration(experimentId: string): Promise<Draft> {
-    return this.intent({ type: IntentType.requestCuration, experimentId }, 'ask staff to curate');
-  }
-  /** Into a project, or out of its project with null. */
-  move(experimentId: string, projectId: string | null): Promise<Draft> {
-    return this.intent({ type: IntentType.move, experimentId, projectId }, projectId ? `add to project ${projectId}` : 'remove from its project');
-  }
-
-  /** An analysis: the events inside a gate become a new experiment linked into the family. */
-  async exportGate(experimentId: string, gateId: string): Promise<{ id: string; draft: Draft }> {
-    const newId = newExperimentId();
-    return { id: newId, draft: await this.intent({ type: IntentType.exportGate, experimentId, gateId, newId }, `export gate ${gateId}`) };
-  }
-
-  /** Files travel over HTTP when online; the server checks the rights of the capability table. */
-  async uploadFile(experimentId: string, name: string, bytes: UploadBody): Promise<UploadResult> {
-    this.requireSession();
-    await this.checkFileName(experimentId, name);
-    return this.api().uploadFile(experimentId, name, bytes);
-  }
-  /** The one-name-per-file rule on the replica, before any byte travels; the server decides again. */
-  private async checkFileName(experimentId: string, name: string): Promise<void> {
-    const doc = docName.experiment(experimentId);
-    if (!(await this.store.docNames()).includes(doc)) return;
-    const verdict = checkNewFileName(name, fileNames(await this.store.openDoc(doc)));
-    if (!verdict.ok) throw new RuleRefusal(verdict.code, verdict.message, verdict.path);
-  }
-  /**
-   * A one-time ticket for a page that uploads a file itself (to show progress): the URL to PUT
-   * the bytes to, valid for one upload into this experiment. The session token stays here.
-   */
-  async uploadTicket(experimentId: string, name: string): Promise<{ url: string; expiresAt: number }> {
-    this.requireSession();
-    await this.checkFileName(experimentId, name);
-    return this.api().uploadTicket(experimentId, name);
-  }
-  /** A one-time URL from which the browser itself streams one file to disk. */
-  downloadTicket(experimentId: string, fileId: string): Promise<{ url: string; expiresAt: number }> {
-    this.requireSession();
-    return this.api().downloadTicket(experimentId, fileId);
-  }
-  /** The server's density plot of one file: counts per bin and per gate (read access is enough). */
-  density(experimentId: string, fileId: string, query: DensityQuery): Promise<DensityAnswer> {
-    this.requireSession();
-    return this.api().density(experimentId, fileId, query);
-  }
-  downloadFile(experimentId: string, fileId: string): Promise<Uint8Array> {
-    this.requireSession();
-    return this.api().downloadFile(experimentId, fileId);
-  }
-  /** The bytes as they arrive, for the command line to write to disk without holding them. */
-  downloadFileStream(experimentId: string, fileId: string): Promise<ReadableStream<Uint8Array>> {
-    this.requireSession();
-    return this.api().downloadFileStream(experimentId, fileId);
-  }
-  /** Proves the account's pending address with the mailed code; the session shows the address from then on. */
-  async verifyEmail(code: string): Promise<AddressState> {
-    this.requireSession();
-    const state = await this.api().verifyEmail(code);
-    await this.rememberEmail(state.email);
-    return state;
-  }
-  /** Asks for a new address: a code goes there; the address in force stays until it comes back. */
-  changeEmail(email: string): Promise<AddressState> {
-    this.requireSession();
-    return this.api().changeEmail(email);
-  }
-  private async rememberEmail(email: string): Promise<void> {
-    if (!this.session || this.session.email === email) return;
-    this.session = { ...this.session, email };
-    await this.store.saveSession(this.session);
-    await this.store.flush();
-  }
-  /** Whether the server mails this user when something is shared with them. */
-  setShareEmails(on: boolean): Promise<{ shareEmails: boolean }> {
-    this.requireSession();
-    return this.api().setPreferences({ shareEmails: on });
-  }
-  curationQueue(): Promise<CurationRequest[]> {
-    this.requireSession();
-    return this.api().curationQueue();
-  }
-  /** An experiment's sharing history; online only, it lives on the server. */
-  history(experimentId: string): Promise<HistoryAnswer> {
-    this.requireSession();
-    return this.api().history(experimentId);
-  }
-
-  /** The user's groups (owned or joined); online only, groups live on the server. */
-  groups(): Promise<GroupSummary[]> {
-    this.requireSession();
-    return this.api().groups();
-  }
-
-  /** Shares the experiment with one of the user's groups (or, with `unshare`, stops); online only. */
-  shareWithGroup(request: GroupShareRequest): Promise<GroupShareAnswer> {
-    this.requireSession();
-    return this.api().shareWithGroup(request);
-  }
-
   /** The user's projects as their index lists them. */
   async projects(): Promise<ProjectListEntry[]> {
     const name = docName.index(this.requireSession().username);
@@ -505,21 +232,6 @@ export class CytoshareCore implements ClientCore {
   }
   async project(projectId: string): Promise<ProjectState | null> {
     return (await knownProjects(this.store)).get(projectId) ?? null;
-  }
-  async createProject(name: string): Promise<{ id: string; draft: Draft }> {
-    const id = newExperimentId();
-    return { id, draft: await this.intent({ type: IntentType.projectCreate, projectId: id, name }, `create project "${name}"`) };
-  }
-  renameProject(projectId: string, name: string): Promise<Draft> {
-    return this.intent({ type: IntentType.projectRename, projectId, name }, `rename project to "${name}"`);
-  }
-  /** Adds a member, changes a role, or with null removes the member. */
-  setProjectMember(projectId: string, user: string, role: ProjectRole | null): Promise<Draft> {
-    return this.intent({ type: IntentType.projectMember, projectId, user, role }, role ? `${user} as ${role}` : `remove ${user} from project`);
-  }
-  setProjectPolicy(projectId: string, policy: ProjectPolicy): Promise<Draft> {
-    const words = policy.access === 'full' ? 'full access' : `restricted (illustrations ${policy.illustrations}, cloning ${policy.cloning})`;
-    return this.intent({ type: IntentType.projectPolicy, projectId, policy }, `members get ${words}`);
   }
 
   private async edit(experimentId: string, root: string, key: string, value: unknown, description: string): Promise<Draft> {
@@ -608,3 +320,8 @@ export class CytoshareCore implements ClientCore {
 }
 
 export { CoreError };
+
+/** The id of what a drafted intent creates (see the intent table's `makes`). */
+function madeId(draft: IntentDraft): string {
+  return madeIdOf(draft.intent) ?? '';
+}

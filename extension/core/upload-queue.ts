@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import { ErrorCode } from '../../shared/codes.ts';
-import { FileName } from '../../shared/schemas/files.ts';
 import type { CytoshareDb } from './browser-db.ts';
 import { RuleRefusal } from './contract.ts';
 import { newDraftId } from './ids.ts';
+import { PendingUpload, PendingUploadRecord, type PendingUploadState } from './pending-upload.ts';
+
+export { PendingUpload, PendingUploadRecord, PendingUploadState } from './pending-upload.ts';
 
 /**
  * FCS files chosen while the server was away. Each is one Dexie record holding the bytes (a
@@ -16,25 +17,6 @@ import { newDraftId } from './ids.ts';
  * uploads lock sends, so a `sending` entry found by the next holder was left by a closed page
  * and waits again); `refused` with the server's code and the words shown for it.
  */
-export const PendingUploadState = z.enum(['waiting', 'sending', 'refused']);
-export type PendingUploadState = z.infer<typeof PendingUploadState>;
-
-export const PendingUpload = z.strictObject({
-  id: z.string().min(1).max(64),
-  experimentId: z.string().min(1).max(64),
-  name: FileName,
-  size: z.number().int().nonnegative(),
-  createdAt: z.number(),
-  state: PendingUploadState,
-  code: z.string().optional(),
-  /** The refusal in words (an FCS refusal names the segment and offsets). */
-  words: z.string().max(2000).optional(),
-});
-export type PendingUpload = z.infer<typeof PendingUpload>;
-
-export const PendingUploadRecord = z.strictObject({ ...PendingUpload.shape, blob: z.instanceof(Blob) });
-export type PendingUploadRecord = z.infer<typeof PendingUploadRecord>;
-
 export class UploadQueue {
   constructor(private readonly db: CytoshareDb) {}
 

@@ -58,59 +58,69 @@ export const IntentType = {
 } as const;
 export type IntentType = (typeof IntentType)[keyof typeof IntentType];
 
+/*
+ * One schema per intent, each registered with its rule, description and server decision in the
+ * intent tables (shared/actions/intent-table.ts, sync-server/intents/intent-table.ts; see
+ * docs/intents.md).
+ */
+export const CreateIntent = z.strictObject({ ...base, type: z.literal(IntentType.create), name: ExperimentName });
+export const ShareIntent = z.strictObject({
+  ...base,
+  type: z.literal(IntentType.share),
+  user: UserRef,
+  /** Mail the person (default true; their own preference can still turn share mail off). */
+  notify: z.boolean().optional(),
+  message: ShareMessage.optional(),
+  /**
+   * Premium servers: if the two are not connected, send a connection request and keep the
+   * share waiting until it is accepted, instead of refusing NOT_CONNECTED.
+   */
+  connect: z.boolean().optional(),
+  /** The role the share gives (default full); sharing again with another role changes it. */
+  role: GrantRole.optional(),
+  /** The grant ends at this instant (ms since the epoch); absent: the grant is permanent. */
+  until: z.number().int().positive().optional(),
+});
+export const UnshareIntent = z.strictObject({ ...base, type: z.literal(IntentType.unshare), user: UserRef });
+/** With `at`: an embargo, public from that instant (ms since the epoch) and not before. */
+export const PublishIntent = z.strictObject({ ...base, type: z.literal(IntentType.publish), at: z.number().int().positive().optional() });
+export const UnpublishIntent = z.strictObject({ ...base, type: z.literal(IntentType.unpublish) });
+export const LinkIntent = z.strictObject({ ...base, type: z.literal(IntentType.link), parentId: ExperimentId.nullable() });
+export const CloneIntent = z.strictObject({
+  ...base,
+  type: z.literal(IntentType.clone),
+  newId: ExperimentId,
+  linked: z.boolean(),
+  /** Copy the FCS files only, not sample tags and gates. */
+  filesOnly: z.boolean().optional(),
+});
+export const CurateIntent = z.strictObject({ ...base, type: z.literal(IntentType.curate), curated: z.boolean() });
+export const MarkViewedIntent = z.strictObject({ ...base, type: z.literal(IntentType.markViewed) });
+export const TrashIntent = z.strictObject({ ...base, type: z.literal(IntentType.trash) });
+export const RestoreIntent = z.strictObject({ ...base, type: z.literal(IntentType.restore) });
+export const DeleteIntent = z.strictObject({ ...base, type: z.literal(IntentType.delete) });
+export const RequestCurationIntent = z.strictObject({ ...base, type: z.literal(IntentType.requestCuration) });
+/** Into a project, or out of its project with `projectId: null`. */
+export const MoveIntent = z.strictObject({ ...base, type: z.literal(IntentType.move), projectId: ProjectId.nullable() });
+/** An analysis: the events inside a gate become a new linked experiment (new FCS files). */
+export const ExportGateIntent = z.strictObject({ ...base, type: z.literal(IntentType.exportGate), gateId: GateId, newId: ExperimentId });
+// Projects
+export const ProjectCreateIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.projectCreate), projectId: ProjectId, name: ProjectName });
+export const ProjectRenameIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.projectRename), projectId: ProjectId, name: ProjectName });
+/** Adds a member, changes a role, or (role null) removes the member. */
+export const ProjectMemberIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.projectMember), projectId: ProjectId, user: z.string().trim().min(2).max(254), role: ProjectRoleSchema.nullable() });
+export const ProjectPolicyIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.projectPolicy), projectId: ProjectId, policy: ProjectPolicy });
+// Connections concern two accounts, not an experiment.
+export const ConnectIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.connect), email: Email });
+export const AcceptIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.accept), user: Username });
+export const RejectIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.reject), user: Username });
+export const DisconnectIntent = z.strictObject({ id: DraftId, type: z.literal(IntentType.disconnect), user: Username });
+
 export const Intent = z.discriminatedUnion('type', [
-  z.strictObject({ ...base, type: z.literal(IntentType.create), name: ExperimentName }),
-  z.strictObject({
-    ...base,
-    type: z.literal(IntentType.share),
-    user: UserRef,
-    /** Mail the person (default true; their own preference can still turn share mail off). */
-    notify: z.boolean().optional(),
-    message: ShareMessage.optional(),
-    /**
-     * Premium servers: if the two are not connected, send a connection request and keep the
-     * share waiting until it is accepted, instead of refusing NOT_CONNECTED.
-     */
-    connect: z.boolean().optional(),
-    /** The role the share gives (default full); sharing again with another role changes it. */
-    role: GrantRole.optional(),
-    /** The grant ends at this instant (ms since the epoch); absent: the grant is permanent. */
-    until: z.number().int().positive().optional(),
-  }),
-  z.strictObject({ ...base, type: z.literal(IntentType.unshare), user: UserRef }),
-  /** With `at`: an embargo, public from that instant (ms since the epoch) and not before. */
-  z.strictObject({ ...base, type: z.literal(IntentType.publish), at: z.number().int().positive().optional() }),
-  z.strictObject({ ...base, type: z.literal(IntentType.unpublish) }),
-  z.strictObject({ ...base, type: z.literal(IntentType.link), parentId: ExperimentId.nullable() }),
-  z.strictObject({
-    ...base,
-    type: z.literal(IntentType.clone),
-    newId: ExperimentId,
-    linked: z.boolean(),
-    /** Copy the FCS files only, not sample tags and gates. */
-    filesOnly: z.boolean().optional(),
-  }),
-  z.strictObject({ ...base, type: z.literal(IntentType.curate), curated: z.boolean() }),
-  z.strictObject({ ...base, type: z.literal(IntentType.markViewed) }),
-  z.strictObject({ ...base, type: z.literal(IntentType.trash) }),
-  z.strictObject({ ...base, type: z.literal(IntentType.restore) }),
-  z.strictObject({ ...base, type: z.literal(IntentType.delete) }),
-  z.strictObject({ ...base, type: z.literal(IntentType.requestCuration) }),
-  /** Into a project, or out of its project with `projectId: null`. */
-  z.strictObject({ ...base, type: z.literal(IntentType.move), projectId: ProjectId.nullable() }),
-  /** An analysis: the events inside a gate become a new linked experiment (new FCS files). */
-  z.strictObject({ ...base, type: z.literal(IntentType.exportGate), gateId: GateId, newId: ExperimentId }),
-  // Projects
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectCreate), projectId: ProjectId, name: ProjectName }),
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectRename), projectId: ProjectId, name: ProjectName }),
-  /** Adds a member, changes a role, or (role null) removes the member. */
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectMember), projectId: ProjectId, user: z.string().trim().min(2).max(254), role: ProjectRoleSchema.nullable() }),
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.projectPolicy), projectId: ProjectId, policy: ProjectPolicy }),
-  // Connections concern two accounts, not an experiment.
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.connect), email: Email }),
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.accept), user: Username }),
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.reject), user: Username }),
-  z.strictObject({ id: DraftId, type: z.literal(IntentType.disconnect), user: Username }),
+  CreateIntent, ShareIntent, UnshareIntent, PublishIntent, UnpublishIntent, LinkIntent, CloneIntent, CurateIntent, MarkViewedIntent,
+  TrashIntent, RestoreIntent, DeleteIntent, RequestCurationIntent, MoveIntent, ExportGateIntent,
+  ProjectCreateIntent, ProjectRenameIntent, ProjectMemberIntent, ProjectPolicyIntent,
+  ConnectIntent, AcceptIntent, RejectIntent, DisconnectIntent,
 ]);
 export type Intent = z.infer<typeof Intent>;
 export type ExperimentIntent = Extract<Intent, { experimentId: string }>;

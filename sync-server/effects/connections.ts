@@ -1,16 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { ConnectionsRoot, docName } from '../../shared/doc-layout.ts';
-import { planConnectionIntent, type ConnectionContext } from '../../shared/rules/connections.ts';
-import { refuse, type Verdict } from '../../shared/rules/verdict.ts';
 import type { ConnectionEntry, WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
 import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
-import { IntentType, type ConnectionIntent } from '../../shared/schemas/intents.ts';
 import type { DocRoom } from '../sync/room.ts';
 import type { Rooms } from '../sync/rooms.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, UserRecord, WaitingShareRecord } from '../store/store.ts';
 import type { Notifier } from './notifier.ts';
-import { shownWaitingShares } from './waiting-shares.ts';
 
 export type ConnectionDeps = { store: Store; rooms: Rooms; mode: () => ServerMode; publicUrl: () => string; notifier: Notifier };
 
@@ -31,88 +27,42 @@ export class Connections {
 
   constructor(private readonly deps: ConnectionDeps) {}
 
-  /** The rules' view of `actor`'s connections, read from the database; `email` is resolved too. */
-  async context(actor: Actor, email?: string): Promise<ConnectionContext> {
-    const { store } = this.deps;
-    const me = await store.findUser(actor.username);
-    const myEmail = me?.email ?? '';
-    const connected = new Set((await store.connectionsOf(actor.username)).map((c) => (c.a === actor.username ? c.b : c.a)));
-    const outgoing = new Set<string>();
-    for (const r of await store.pendingRequests({ fromUser: actor.username })) {
-      outgoing.add(r.toEmail);
-      const target = await store.findUser(r.toEmail);
-      if (target) outgoing.add(target.username);
-    }
-    const incoming = new Set((await store.pendingRequests({ toEmail: myEmail })).map((r) => r.fromUser));
-    const shared = new Map<string, number>();
-    for (const user of connected) {
-      shared.set(user, (await store.sharedExperimentCount(actor.username, user)) + (await store.sharedProjectCount(actor.username, user)));
-    }
-    const resolved = email ? ((await store.findUser(email))?.username ?? null) : null;
-    return {
-      mode: this.deps.mode(),
-      actorEmail: myEmail,
-      connected,
-      outgoing,
-      incoming,
-      sharedWith: (user) => shared.get(user) ?? 0,
-      userByEmail: (address) => (email && address === email.toLowerCase() ? resolved : null),
-    };
-  }
-
   async isConnectedSet(username: string): Promise<Set<string>> {
     return new Set((await this.deps.store.connectionsOf(username)).map((c) => (c.a === username ? c.b : c.a)));
   }
 
-  async execute(actor: Actor, intent: ConnectionIntent): Promise<Verdict> {
+  /**
+   * A connection request by email (an allowed `connect`): one-time answer links by mail and the
+   * request on both lists. If they had asked first, asking back is an answer.
+   */
+  async request(actor: Actor, email: string, target: UserRecord | null, incoming: ReadonlySet<string>): Promise<void> {
     const { store } = this.deps;
-    const ctx = await this.context(actor, intent.type === IntentType.connect ? intent.email : undefined);
-    // A request mails an address in the sender's name: an account that has proved no address
-    // (a throwaway sign-up) may not send any, nor pose as the address it merely claimed.
-    if (intent.type === IntentType.connect && ctx.mode === 'premium' && ctx.actorEmail === '') {
-      return refuse(ErrorCode.EMAIL_NOT_VERIFIED, 'prove your own address first', ['email']);
-    }
-    const target = intent.type === IntentType.connect ? await store.findUser(intent.email) : null;
-    const verdict = planConnectionIntent(intent, actor, ctx);
-    if (!verdict.ok) return verdict;
     const now = Date.now();
-    switch (intent.type) {
-      case IntentType.connect: {
-        if (target && ctx.incoming.has(target.username)) {
-          // They asked first: asking back is an answer.
-          await this.answer(target.username, actor.username, 'accepted', now);
-          return verdict;
-        }
-        const requestId = randomBytes(12).toString('base64url');
-        await store.saveRequest({ id: requestId, fromUser: actor.username, toEmail: intent.email.toLowerCase(), status: 'pending', createdAt: now, decidedAt: null });
-        const urls = { acceptUrl: '', rejectUrl: '' };
-        for (const action of ['accept', 'reject'] as const) {
-          const token = randomBytes(32).toString('base64url');
-          await store.saveEmailLink({ tokenHash: hash(token), requestId, action, expiresAt: now + LINK_TTL_MS, usedAt: null });
-          urls[`${action}Url`] = `${this.deps.publicUrl()}/connections/respond?token=${token}`;
-        }
-        const from = await store.findUser(actor.username);
-        if (from) await this.deps.notifier.connectionRequest({ from, toEmail: intent.email.toLowerCase(), ...urls });
-        await this.refresh([actor.username, ...(target ? [target.username] : [])]);
-        return verdict;
-      }
-      case IntentType.accept:
-      case IntentType.reject:
-        await this.answer(intent.user, actor.username, intent.type === IntentType.accept ? 'accepted' : 'rejected', now);
-        return verdict;
-      case IntentType.disconnect:
-        await store.deleteConnection(actor.username, intent.user);
-        await this.refresh([actor.username, intent.user]);
-        return verdict;
-      default: {
-        const exhaustive: never = intent;
-        return exhaustive;
-      }
+    if (target && incoming.has(target.username)) {
+      await this.answer(target.username, actor.username, 'accepted', now);
+      return;
     }
+    const requestId = randomBytes(12).toString('base64url');
+    await store.saveRequest({ id: requestId, fromUser: actor.username, toEmail: email.toLowerCase(), status: 'pending', createdAt: now, decidedAt: null });
+    const urls = { acceptUrl: '', rejectUrl: '' };
+    for (const action of ['accept', 'reject'] as const) {
+      const token = randomBytes(32).toString('base64url');
+      await store.saveEmailLink({ tokenHash: hash(token), requestId, action, expiresAt: now + LINK_TTL_MS, usedAt: null });
+      urls[`${action}Url`] = `${this.deps.publicUrl()}/connections/respond?token=${token}`;
+    }
+    const from = await store.findUser(actor.username);
+    if (from) await this.deps.notifier.connectionRequest({ from, toEmail: email.toLowerCase(), ...urls });
+    await this.refresh([actor.username, ...(target ? [target.username] : [])]);
+  }
+
+  /** Ends the connection between the two (an allowed `disconnect`). */
+  async disconnect(a: string, b: string): Promise<void> {
+    await this.deps.store.deleteConnection(a, b);
+    await this.refresh([a, b]);
   }
 
   /** Settles every pending request between `from` and `to`'s address, and connects on accept. */
-  private async answer(from: string, to: string, status: 'accepted' | 'rejected', now: number): Promise<void> {
+  async answer(from: string, to: string, status: 'accepted' | 'rejected', now: number): Promise<void> {
     // The requests settled and the connection made commit together, or none of them does.
     const answered = await this.deps.store.transaction(async (tx) => {
       const toUser = await tx.findUser(to);
@@ -277,4 +227,12 @@ export class Connections {
     const senders = (await this.deps.store.pendingRequests({ toEmail: email.toLowerCase() })).map((r) => r.fromUser);
     await this.refresh([username, ...senders]);
   }
+}
+
+/** Refused shares stay on the sharer's list this long, so the reason is seen. */
+export const REFUSED_SHARE_SHOWN_MS = 7 * 24 * 3600 * 1000;
+
+/** What the sharer's connections document lists: waiting shares, and refusals of the last days. */
+export function shownWaitingShares(records: WaitingShareRecord[], now: number): WaitingShareRecord[] {
+  return records.filter((w) => w.status === 'waiting' || (w.status === 'refused' && (w.decidedAt ?? 0) > now - REFUSED_SHARE_SHOWN_MS));
 }

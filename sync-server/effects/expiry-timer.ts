@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Connections } from './connections.ts';
-import { sharingOf } from './experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import type { Notifier } from './notifier.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 

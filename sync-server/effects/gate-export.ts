@@ -1,18 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { docName, type FileRecord, readContent, readFiles } from '../../shared/doc-layout.ts';
+import { docName, type FileRecord, readFiles } from '../../shared/doc-layout.ts';
 import { channelColumn, eventsInGate, parseFcs, writeFcs, writeInputFrom } from '../../shared/fcs/index.ts';
 import { newSharing } from '../../shared/rules/intents.ts';
-import type { Actor, Gate } from '../../shared/schemas/entities.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
 import type { IntentOf, IntentType } from '../../shared/schemas/intents.ts';
 import type { ExperimentRecord } from '../store/store.ts';
-import type { IntentDeps } from './intent-executor.ts';
-
-/** The gate the intent names, read from the source experiment's document. */
-export async function findGate(deps: IntentDeps, experimentId: string, gateId: string): Promise<(Gate & { id: string }) | null> {
-  return deps.rooms.with(docName.experiment(experimentId), async (room) =>
-    room.run(() => readContent(room.doc).gates.find((g) => g.id === gateId) ?? null),
-  );
-}
+import { findGate } from '../decisions/experiment-decisions.ts';
+import type { IntentDeps } from '../intents/intent-deps.ts';
 
 /**
  * An analysis that creates a linked experiment: for each FCS file of the source that has both

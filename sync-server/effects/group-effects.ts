@@ -15,7 +15,7 @@ import type { Rooms } from '../sync/rooms.ts';
 import type { Connections } from './connections.ts';
 import type { Notifier } from './notifier.ts';
 import { mailNewAccess } from './share-mail.ts';
-import { sharingOf } from './experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
 export type GroupDeps = {

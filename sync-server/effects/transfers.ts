@@ -16,7 +16,7 @@ import { transferOffer } from '../mail/transfer-mail.ts';
 import type { ExperimentRecord, Store, StoreTx } from '../store/store.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import type { Connections } from './connections.ts';
-import { sharingOf } from './experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
 export type TransferDeps = {

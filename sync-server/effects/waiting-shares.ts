@@ -2,9 +2,9 @@ import { ErrorCode } from '../../shared/codes.ts';
 import type { IntentPlan } from '../../shared/rules/intents.ts';
 import { allow, refuse } from '../../shared/rules/verdict.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
-import { IntentType, type ExperimentIntent, type IntentOf } from '../../shared/schemas/intents.ts';
+import { IntentType, type IntentOf } from '../../shared/schemas/intents.ts';
 import type { WaitingShareRecord } from '../store/store.ts';
-import type { Decision, IntentDeps } from './intent-executor.ts';
+import type { Decision, EffectDeps } from '../intents/intent-deps.ts';
 
 /**
  * Connect-then-share (premium servers). A share sent with `connect` to someone not connected
@@ -12,16 +12,13 @@ import type { Decision, IntentDeps } from './intent-executor.ts';
  * (accepted in the app or by the mail's link, or connected by a share of someone else) it is
  * decided again by the same rules, as the sharer, and carried out or recorded as refused with
  * the code. A declined request refuses it too. The sharer's connections document lists both.
+ * The request, and the share decided again, each run as an intent of their own (`deps.run`).
  */
-type Decide = (deps: IntentDeps, actor: Actor, intent: ExperimentIntent) => Promise<Decision>;
 type Share = IntentOf<typeof IntentType.share>;
-
-/** Refused shares stay on the sharer's list this long, so the reason is seen. */
-export const REFUSED_SHARE_SHOWN_MS = 7 * 24 * 3600 * 1000;
 
 const refused = (code: ErrorCode, message: string): Decision => ({ verdict: refuse(code, message, ['user']), affected: [], skipped: [] });
 
-export async function holdShare(deps: IntentDeps, actor: Actor, intent: Share, plan: IntentPlan, decide: Decide): Promise<Decision> {
+export async function holdShare(deps: EffectDeps, actor: Actor, intent: Share, plan: IntentPlan): Promise<Decision> {
   const { store } = deps;
   const user = plan.waitingFor as string;
   const waiting: Decision = { verdict: allow, affected: [], skipped: [], user, waitingFor: user };
@@ -41,13 +38,13 @@ export async function holdShare(deps: IntentDeps, actor: Actor, intent: Share, p
   };
   // Saved before the request, whose list entry must already know how the person was named.
   if (!theyAsked) await store.saveWaitingShare(record);
-  const asked = await deps.connections.execute(actor, { id: intent.id, type: IntentType.connect, email: target.email });
+  const { verdict: asked } = await deps.run(actor, { id: intent.id, type: IntentType.connect, email: target.email });
   if (!asked.ok && asked.code !== ErrorCode.REQUEST_PENDING) {
     if (!theyAsked) await store.saveWaitingShare({ ...record, status: 'done', decidedAt: now });
     return { verdict: { ...asked, path: ['user'] }, affected: [], skipped: [] };
   }
   // They had asked first: the request was an answer, so the two are connected and it applies now.
-  if (theyAsked) return decide(deps, actor, intent);
+  if (theyAsked) return deps.run(actor, intent);
   // Asking again supersedes an earlier refusal of the same share.
   for (const w of mine) if (w.status === 'refused' && w.experimentId === intent.experimentId && w.user === user) await store.saveWaitingShare({ ...w, status: 'done' });
   await deps.connections.refresh([actor.username]);
@@ -55,7 +52,7 @@ export async function holdShare(deps: IntentDeps, actor: Actor, intent: Share, p
 }
 
 /** `a` and `b` were just connected: each one's shares waiting for the other are decided now. */
-export async function settleWaitingShares(deps: IntentDeps, a: string, b: string, decide: Decide): Promise<void> {
+export async function settleWaitingShares(deps: EffectDeps, a: string, b: string): Promise<void> {
   const { store } = deps;
   for (const [sharer, user] of [[a, b], [b, a]] as const) {
     const due = (await store.waitingShares({ sharer, user })).filter((w) => w.status === 'waiting');
@@ -65,7 +62,7 @@ export async function settleWaitingShares(deps: IntentDeps, a: string, b: string
       await store.saveWaitingShare({ ...w, status: 'done', decidedAt: now });
       const account = await store.findUser(sharer);
       const intent: Share = { id: w.id, type: IntentType.share, experimentId: w.experimentId, user: w.user, notify: w.notify, ...(w.message ? { message: w.message } : {}), ...(w.role ? { role: w.role } : {}), ...(w.until ? { until: w.until } : {}) };
-      const decision = account ? await decide(deps, { username: sharer, staff: account.staff }, intent) : refused(ErrorCode.UNKNOWN_USER, 'the sharer is gone');
+      const decision = account ? await deps.run({ username: sharer, staff: account.staff }, intent) : refused(ErrorCode.UNKNOWN_USER, 'the sharer is gone');
       const { verdict } = decision;
       if (!verdict.ok) await store.saveWaitingShare({ ...w, status: 'refused', code: verdict.code, decidedAt: now });
       await store.audit({
@@ -79,13 +76,8 @@ export async function settleWaitingShares(deps: IntentDeps, a: string, b: string
 }
 
 /** `to` declined `from`'s request: `from`'s shares waiting for `to` are refused. */
-export async function declineWaitingShares(deps: Pick<IntentDeps, 'store' | 'connections'>, from: string, to: string): Promise<void> {
+export async function declineWaitingShares(deps: Pick<EffectDeps, 'store' | 'connections'>, from: string, to: string): Promise<void> {
   const due = (await deps.store.waitingShares({ sharer: from, user: to })).filter((w) => w.status === 'waiting');
   for (const w of due) await deps.store.saveWaitingShare({ ...w, status: 'refused', code: ErrorCode.NOT_CONNECTED, decidedAt: Date.now() });
   if (due.length > 0) await deps.connections.refresh([from]);
-}
-
-/** What the sharer's connections document lists: waiting shares, and refusals of the last days. */
-export function shownWaitingShares(records: WaitingShareRecord[], now: number): WaitingShareRecord[] {
-  return records.filter((w) => w.status === 'waiting' || (w.status === 'refused' && (w.decidedAt ?? 0) > now - REFUSED_SHARE_SHOWN_MS));
 }

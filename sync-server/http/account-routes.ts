@@ -17,7 +17,7 @@ import { authenticate, createSession, mustEnrolTotp, refusalStatus, type Scope }
 import { useCode } from '../auth/totp.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
-import type { HttpDeps } from './routes.ts';
+import type { HttpDeps } from './http-deps.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 

@@ -14,7 +14,7 @@ import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import { authenticate, authenticateHash, refusalStatus } from '../auth/sessions.ts';
-import { sharingOf } from '../effects/experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import type { Blobs } from '../files/blobs.ts';
 import { densityOfBlob, type DensityCache } from '../files/density.ts';
 import type { TicketBook, TicketPurpose } from '../files/file-tickets.ts';

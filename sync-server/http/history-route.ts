@@ -5,7 +5,7 @@ import { chainCheck, HistoryEntry, type ChainVerdict, type HistoryAnswer } from 
 import { inForce } from '../../shared/rules/expiry.ts';
 import { checkHistoryRead } from '../../shared/rules/history.ts';
 import { authenticate } from '../auth/sessions.ts';
-import { sharingOf } from '../effects/experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, sendJson } from './json.ts';

@@ -7,7 +7,7 @@ import { inForce } from '../../shared/rules/expiry.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { expiryOf, ReviewLinkId, ReviewLinkRequest, ReviewSecret, type ReviewLinkCreated, type ReviewLinkSummary } from '../../shared/schemas/review-links.ts';
 import { authenticate, refusalStatus } from '../auth/sessions.ts';
-import { sharingOf } from '../effects/experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import type { SlidingWindow } from '../auth/sliding-window.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { ReviewLinkRecord, Store } from '../store/store.ts';

@@ -2,62 +2,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../shared/codes.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import { EmailChangeRequest, PreferencesRequest, VerifyRequest, type AddressState, type WhoAmI } from '../../shared/schemas/api.ts';
-import { ProofRefused, type EmailProofs } from '../auth/email-proof.ts';
-import type { Connections } from '../effects/connections.ts';
+import { ProofRefused } from '../auth/email-proof.ts';
 import { sendPage } from './page.ts';
 import { shareLanding } from './share-landing.ts';
-import type { ShareLinks } from '../auth/share-links.ts';
-import { handleFileRoute, type FileDeps } from './file-routes.ts';
-import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import { handleFileRoute } from './file-routes.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
 import { Intent, IntentCheckRequest, type IntentCheckAnswer } from '../../shared/schemas/intents.ts';
-import type { HashQueue } from '../auth/hash-queue.ts';
-import type { LoginThrottle } from '../auth/login-throttle.ts';
-import type { SignupThrottle } from '../auth/signup-throttle.ts';
-import type { SlidingWindow } from '../auth/sliding-window.ts';
 import { authenticate, mustEnrolTotp, refusalStatus, type Scope } from '../auth/sessions.ts';
-import type { IntentExecutor } from '../effects/intent-executor.ts';
-import type { ServerLimits } from '../limits.ts';
-import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import type { SocketDirectory } from '../sync/socket-directory.ts';
 import { accountRoutes } from './account-routes.ts';
 import { totpRoutes } from './totp-routes.ts';
 import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
 import { handleHistoryApi } from './history-route.ts';
 import { handleGroupApi } from './group-routes.ts';
 import { handleTransferApi } from './transfer-routes.ts';
-import type { Transfers } from '../effects/transfers.ts';
-import type { Groups } from '../effects/group-effects.ts';
 import { sendCatalogPage } from './catalog-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
+import type { HttpDeps } from './http-deps.ts';
 
-export type HttpDeps = FileDeps & {
-  intents: IntentExecutor;
-  groups: Groups;
-  transfers: Transfers;
-  connections: Connections;
-  proofs: EmailProofs;
-  log: Logger;
-  limits: ServerLimits;
-  mode: () => ServerMode;
-  /** Open document sockets, to close those of a session or account that ends. */
-  sockets: SocketDirectory;
-  /** Delays after failed logins, decided before any password is hashed. */
-  throttle: LoginThrottle;
-  /** Sign-ups per client address per hour. */
-  signups: SignupThrottle;
-  /** Views of each reviewer link's page per minute (limits.reviewPagesPerLinkPerMinute). */
-  reviewViews: SlidingWindow;
-  /** The one queue every password hash waits in. */
-  hashes: HashQueue;
-  /** The server's address as people reach it, for links it hands out. */
-  publicUrl: () => string;
-  /** Opens the sealed links of share mails. */
-  shareLinks: ShareLinks;
-  /** Seals the TOTP secrets at rest (the data folder's `totp.key`). */
-  totpKey: Buffer;
-};
+export type { HttpDeps };
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 

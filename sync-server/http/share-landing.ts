@@ -3,7 +3,7 @@ import { AccessLevel } from '../../shared/schemas/entities.ts';
 import { accessOf } from '../../shared/rules/access.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
 import type { ShareLink, ShareLinks } from '../auth/share-links.ts';
-import { sharingOf } from '../effects/experiment-intents.ts';
+import { sharingOf } from '../store/sharing-of.ts';
 import { escapeHtml as escape } from '../mail/templates.ts';
 import type { Store } from '../store/store.ts';
 import { sendHtml } from './page.ts';

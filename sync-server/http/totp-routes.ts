@@ -6,7 +6,7 @@ import { verifyPassword } from '../auth/passwords.ts';
 import { matchingStep, newRecoveryCodes, newTotpSecret, openSecret, sealSecret, useCode } from '../auth/totp.ts';
 import { admit, queueFull, signedIn } from './account-routes.ts';
 import { HttpError, readBody, sendJson } from './json.ts';
-import type { HttpDeps } from './routes.ts';
+import type { HttpDeps } from './http-deps.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 

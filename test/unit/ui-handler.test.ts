@@ -19,7 +19,7 @@ function fakeCore(over: Partial<HandlerCore> = {}): HandlerCore {
     status: () => 'online',
     list: vi.fn(async () => [{ id: EXP, name: 'Panel', owner: 'bob', access: 'full', public: false, curated: false, projectId: null, parentId: null, sharedWithOthers: true, isNew: true }]),
     drafts: vi.fn(async () => [draft()]),
-    share: vi.fn(async () => draft({ state: 'pending', id: 'd9999999999' })),
+    intent: vi.fn(async () => draft({ state: 'pending', id: 'd9999999999' })),
     dismiss: vi.fn(async () => {}),
     sync: vi.fn(async () => ({ settled: [], pending: [] })),
     sending: () => [],
@@ -55,13 +55,13 @@ describe('the worker message handler', () => {
   });
 
   it('passes a rule refusal on with its code', async () => {
-    const core = fakeCore({ share: vi.fn(async () => { throw new RuleRefusal(ErrorCode.NOT_CONNECTED, 'connect first'); }) });
+    const core = fakeCore({ intent: vi.fn(async () => { throw new RuleRefusal(ErrorCode.NOT_CONNECTED, 'connect first'); }) });
     expect(await createHandler(context(core))({ type: 'share', id: EXP, user: 'bob' })).toEqual({ ok: false, code: ErrorCode.NOT_CONNECTED, message: 'connect first' });
   });
 
   it('never passes raw exception text on', async () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const core = fakeCore({ share: vi.fn(async () => { throw new Error('secret token abc at /internal/path'); }) });
+    const core = fakeCore({ intent: vi.fn(async () => { throw new Error('secret token abc at /internal/path'); }) });
     const answer = await createHandler(context(core))({ type: 'share', id: EXP, user: 'bob' });
     expect(answer).toEqual({ ok: false, code: ErrorCode.INTERNAL, message: 'the request failed' });
     spy.mockRestore();
@@ -71,7 +71,7 @@ describe('the worker message handler', () => {
     const core = fakeCore();
     const answer = await createHandler(context(core))({ type: 'retry', draftId: 'd0123456789ab' });
     expect(answer).toMatchObject({ ok: true, value: { id: 'd9999999999', state: 'pending' } });
-    expect(core.share).toHaveBeenCalledWith(EXP, 'bob', { notify: true, message: 'the CD4 panel', connect: undefined });
+    expect(core.intent).toHaveBeenCalledWith('share', { experimentId: EXP, user: 'bob', notify: true, message: 'the CD4 panel' });
     expect(core.dismiss).toHaveBeenCalledWith('d0123456789ab');
   });
 

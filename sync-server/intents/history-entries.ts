@@ -1,19 +1,16 @@
 import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
-import { IntentType, isExperimentIntent, type Intent, type IntentResult } from '../../shared/schemas/intents.ts';
+import { isExperimentIntent, type Intent, type IntentResult } from '../../shared/schemas/intents.ts';
 import type { HistoryAppend } from '../store/store.ts';
-
-/** Marking a share as seen is the reader's own bookkeeping, not a sharing decision. */
-const NOT_HISTORY = new Set<string>([IntentType.markViewed]);
 
 /**
  * One history entry per experiment an intent concerned: the one it named, and on acceptance
  * every experiment it changed (a family share, a clone's copy). Refusals are recorded too,
  * on the named experiment only. `via` names the experiment the intent was about when the
- * entry is another's.
+ * entry is another's. `recorded` false: the intent is not history (see the intent table).
  */
-export function historyOf(actor: string, intent: Intent, result: IntentResult, affected: readonly string[], user: string | null, at: number): HistoryAppend | undefined {
-  if (!isExperimentIntent(intent) || NOT_HISTORY.has(intent.type)) return undefined;
+export function historyOf(actor: string, intent: Intent, result: IntentResult, affected: readonly string[], user: string | null, at: number, recorded = true): HistoryAppend | undefined {
+  if (!isExperimentIntent(intent) || !recorded) return undefined;
   const { id: _draft, type, experimentId, ...params } = intent;
   const targets = result.ok ? [...new Set([experimentId, ...affected])] : [experimentId];
   const entries: HistoryFields[] = targets.map((target) => ({

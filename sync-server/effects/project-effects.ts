@@ -1,9 +1,10 @@
 import { docName } from '../../shared/doc-layout.ts';
-import { applyProjectIntent, planProjectIntent } from '../../shared/rules/projects.ts';
+import { applyProjectIntent } from '../../shared/rules/projects.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { IntentType, type ProjectIntent } from '../../shared/schemas/intents.ts';
 import { newProject, type ProjectState } from '../../shared/schemas/project.ts';
-import type { Decision, IntentDeps } from './intent-executor.ts';
+import type { ProjectDecided } from '../decisions/project-decisions.ts';
+import type { Decision, EffectDeps } from '../intents/intent-deps.ts';
 import { refreshProjectLists, refreshProjections } from './projections.ts';
 
 /**
@@ -12,21 +13,9 @@ import { refreshProjectLists, refreshProjections } from './projections.ts';
  * experiment document of the project (cutting off whoever lost access), and every index that
  * lists those experiments is rewritten.
  */
-export async function decideProjectIntent(deps: IntentDeps, actor: Actor, intent: ProjectIntent): Promise<Decision> {
+export async function changeProject(deps: EffectDeps, actor: Actor, intent: ProjectIntent, decided: ProjectDecided): Promise<Decision> {
   const { store, rooms } = deps;
-  const current = await store.getProject(intent.projectId);
-  const projects = new Map<string, ProjectState>(current ? [[current.id, current]] : []);
-  const resolved = intent.type === IntentType.projectMember ? ((await store.findUser(intent.user))?.username ?? null) : null;
-  const connected = await deps.connections.isConnectedSet(actor.username);
-  const plan = planProjectIntent(intent, actor, {
-    projects,
-    mode: deps.mode(),
-    resolveUser: () => resolved,
-    isConnected: (_a, b) => connected.has(b),
-  });
-  const decision: Decision = { verdict: plan.verdict, affected: [], skipped: [], ...(plan.user ? { user: plan.user } : {}) };
-  if (!plan.verdict.ok) return decision;
-
+  const { plan, current } = decided;
   const now = Date.now();
   const next = intent.type === IntentType.projectCreate ? newProject(intent.projectId, intent.name, actor.username) : applyProjectIntent(intent, plan, current as ProjectState);
   await store.saveProject(next, now);
@@ -45,5 +34,5 @@ export async function decideProjectIntent(deps: IntentDeps, actor: Actor, intent
     await deps.connections.autoConnect(membersBefore, [plan.user]);
   }
   await deps.connections.refresh([...membersBefore, ...membersAfter]);
-  return { ...decision, affected: experimentIds };
+  return { ...decided.decision, affected: experimentIds };
 }

@@ -1,30 +1,12 @@
-import type { IntentPlan } from '../../shared/rules/intents.ts';
-import type { Verdict } from '../../shared/rules/verdict.ts';
-import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
-import { isExperimentIntent, isProjectIntent, type Intent, type IntentCheck, type IntentCheckVerdict, type IntentResult } from '../../shared/schemas/intents.ts';
-import type { ServerLimits } from '../limits.ts';
-import type { Logger } from '../log.ts';
-import type { Rooms } from '../sync/rooms.ts';
-import type { Store } from '../store/store.ts';
-import type { Blobs } from '../files/blobs.ts';
-import type { Connections } from './connections.ts';
-import { decideExperimentIntent, planExperimentIntent } from './experiment-intents.ts';
-import type { Notifier } from './notifier.ts';
-import { decideProjectIntent } from './project-intents.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
+import { isExperimentIntent, type Intent, type IntentCheck, type IntentCheckVerdict, type IntentResult } from '../../shared/schemas/intents.ts';
+import { decideExperimentIntent } from '../decisions/experiment-decisions.ts';
 import { historyOf } from './history-entries.ts';
-
-export type IntentDeps = {
-  store: Store; rooms: Rooms; blobs: Blobs; log: Logger; mode: () => ServerMode; connections: Connections; notifier: Notifier;
-  limits: Pick<ServerLimits, 'waitingSharesPerAccount'>;
-  /** Sharing state was written (a grant's end or an embargo may be sooner now): see expiry-timer.ts. */
-  sharingChanged?: () => void;
-};
+import type { Decision, EffectDeps, IntentDeps } from './intent-deps.ts';
+import { runIntent, serverIntentFor } from './intent-table.ts';
 
 /** The rules never read an intent's id; a dry run has none, as it is recorded nowhere. */
 const DRY_RUN_ID = 'dry-run-check';
-
-/** What deciding an intent produced, for the answer and the audit log. */
-export type Decision = { verdict: Verdict; affected: string[]; skipped: IntentPlan['skipped']; user?: string; waitingFor?: string };
 
 /**
  * Decides and carries out intents. The server is the only writer of sharing state: it runs the
@@ -36,7 +18,12 @@ export type Decision = { verdict: Verdict; affected: string[]; skipped: IntentPl
 export class IntentExecutor {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: IntentDeps) {}
+  /** What effects run with: a further intent they start (a waiting share's) runs in the same turn. */
+  readonly effectDeps: EffectDeps;
+
+  constructor(private readonly deps: IntentDeps) {
+    this.effectDeps = { ...deps, run: (actor, intent) => runIntent(this.effectDeps, actor, intent) };
+  }
 
   execute(actor: Actor, intent: Intent): Promise<IntentResult> {
     return this.inTurn(() => this.decide(actor, intent));
@@ -51,7 +38,7 @@ export class IntentExecutor {
   async check(actor: Actor, intents: IntentCheck[]): Promise<IntentCheckVerdict[]> {
     const verdicts: IntentCheckVerdict[] = [];
     for (const intent of intents) {
-      const { plan } = await this.inTurn(() => planExperimentIntent(this.deps, actor, { ...intent, id: DRY_RUN_ID }));
+      const { plan } = await this.inTurn(() => decideExperimentIntent(this.deps, actor, { ...intent, id: DRY_RUN_ID }));
       const { verdict } = plan;
       verdicts.push(
         verdict.ok
@@ -85,20 +72,18 @@ export class IntentExecutor {
   private async decide(actor: Actor, intent: Intent): Promise<IntentResult> {
     const earlier = await this.deps.store.findIntentResult(actor.username, intent.id);
     if (earlier !== null) return { ...(JSON.parse(earlier) as IntentResult), resent: true };
-    if (isExperimentIntent(intent)) return this.record(actor, intent, await decideExperimentIntent(this.deps, actor, intent), intent.experimentId);
-    if (isProjectIntent(intent)) return this.record(actor, intent, await decideProjectIntent(this.deps, actor, intent), null);
-    const verdict = await this.deps.connections.execute(actor, intent);
-    return this.record(actor, intent, { verdict, affected: [], skipped: [] }, null);
+    return this.record(actor, intent, await runIntent(this.effectDeps, actor, intent));
   }
 
   /** Stores the verdict (for resends) and its audit line together. */
-  private async record(actor: Actor, intent: Intent, decision: Decision, experimentId: string | null): Promise<IntentResult> {
+  private async record(actor: Actor, intent: Intent, decision: Decision): Promise<IntentResult> {
+    const experimentId = isExperimentIntent(intent) ? intent.experimentId : null;
     const { verdict } = decision;
     const result: IntentResult = verdict.ok
       ? { ok: true, draftId: intent.id, affected: decision.affected, skipped: decision.skipped, resent: false, ...(decision.waitingFor ? { waitingFor: decision.waitingFor } : {}) }
       : { ok: false, draftId: intent.id, code: verdict.code, message: verdict.message, ...(verdict.path ? { path: verdict.path } : {}), resent: false };
     const at = Date.now();
-    const history = historyOf(actor.username, intent, result, decision.affected, decision.user ?? null, at);
+    const history = historyOf(actor.username, intent, result, decision.affected, decision.user ?? null, at, serverIntentFor(intent).history);
     await this.deps.store.saveIntentResult(actor.username, intent.id, JSON.stringify(result), {
       at,
       actor: actor.username,
