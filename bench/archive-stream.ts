@@ -20,13 +20,13 @@
  * uploads), peak RSS ratio ≤ 1.2 (flat in the file size).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeFcs } from '../shared/fcs/index.ts';
 import { addUser } from '../sync-server/admin.ts';
 import { startServer } from '../sync-server/server.ts';
 import { fmt, table } from './lib/stats.ts';
+import { writeLargeFcs } from '../test/integration/support/large-archive.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,7 +34,6 @@ const arg = (name: string, fallback: number) => {
 };
 const TOTAL_MB = arg('mb', 1024);
 const FILES = arg('files', 4);
-const CHANNELS = 8;
 const PASSWORD = 'correct horse battery bench';
 const CLI = resolve(import.meta.dirname, 'lib/cli-rss.ts');
 
@@ -63,18 +62,9 @@ function must(run: Run, what: string): Run {
   return run;
 }
 
-/** A float32 FCS file of about `mb` MB whose values do not repeat, so no compression helps. */
-function bigFcs(path: string, mb: number, seed: number): number {
-  const events = Math.floor((mb * 1024 * 1024) / (4 * CHANNELS));
-  const values = new Float64Array(events * CHANNELS);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < values.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    values[i] = (x >>> 0) / 4096;
-  }
-  writeFileSync(path, writeFcs({ channels: Array.from({ length: CHANNELS }, (_, c) => ({ name: `CH${c + 1}` })), events: values, dataType: 'F' }));
+/** A float32 FCS file of about `mb` MB whose values do not repeat (so no compression helps), written as a stream. */
+async function bigFcs(path: string, mb: number, seed: number): Promise<number> {
+  await writeLargeFcs(path, mb * 1024 * 1024, seed);
   return statSync(path).size;
 }
 
@@ -92,7 +82,7 @@ async function main(): Promise<void> {
     let bytes = 0;
     for (let i = 0; i < FILES; i++) {
       const path = join(root, `tube-${i + 1}.fcs`);
-      bytes += bigFcs(path, TOTAL_MB / FILES, i + 1);
+      bytes += await bigFcs(path, TOTAL_MB / FILES, i + 1);
       paths.push(path);
     }
     const mb = bytes / 1024 / 1024;
@@ -128,7 +118,7 @@ async function main(): Promise<void> {
     const small = JSON.parse(must(await cli(root, url, 'ann', ['exp', 'create', 'Archive bench (small)']), 'create').stdout).id as string;
     const smallPath = join(root, 'small', 'tube-small.fcs');
     mkdirSync(join(root, 'small'));
-    bigFcs(smallPath, smallMb, 99);
+    await bigFcs(smallPath, smallMb, 99);
     must(await cli(root, url, 'ann', ['file', 'add', small, smallPath]), 'file add');
     const smallZip = join(root, 'small.zip');
     const smallExport = must(await cli(root, url, 'ann', ['export', small, '--out', smallZip]), 'export');

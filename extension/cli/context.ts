@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { CytoshareCore } from '../core/core.ts';
 import { flag, has, type ParsedArgs } from './args.ts';
 import { FileStore } from './file-store.ts';
+import { nodeFetch } from './node-fetch.ts';
 import type { Output } from './output.ts';
 
 /** What every command handler receives: the parsed line, the output and a lazily opened core. */
@@ -30,7 +31,7 @@ export function makeCtx(args: ParsedArgs, out: Output): Ctx {
     profile,
     offline: has(args, 'offline'),
     async core() {
-      core ??= await CytoshareCore.open({ store: await FileStore.open(profile), server, WebSocketPolyfill: WebSocket });
+      core ??= await CytoshareCore.open({ store: await FileStore.open(profile), server, WebSocketPolyfill: WebSocket, fetch: nodeFetch });
       return core;
     },
     async close() {

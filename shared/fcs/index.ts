@@ -4,7 +4,7 @@
  */
 export { parseFcs, parseFcsMetadata, type FcsSource, type FcsSourceOptions } from './parse.ts';
 export { checkHeaderStart, HEADER_LENGTH } from './header.ts';
-export { writeFcs, type FcsWriteInput } from './write.ts';
+export { writeFcs, writeFcsHead, type FcsHeadInput, type FcsWriteInput } from './write.ts';
 export { channelColumn, eventsInGate, eventsInPolygon, eventsInRect, filterEvents, inPolygon, polygonArrays, writeInputFrom, type GateShape, type Polygon } from './gate.ts';
 export {
   FcsErrorCode,

@@ -54,7 +54,7 @@ function bitsFor(dataType: FcsDataType, bits: number | undefined): number {
  * values are dropped (FCS cannot represent them), as are stale $Pn… keywords beyond $PAR and the
  * per-channel keywords the writer owns ($PnB, $PnN, $PnR, $PnS, and $PnE unless integer data).
  */
-function keywordPairs(input: FcsWriteInput, dataType: FcsDataType, bits: number, begin: number, end: number): Array<[string, string]> {
+function keywordPairs(input: FcsHeadInput, dataType: FcsDataType, bits: number, begin: number, end: number): Array<[string, string]> {
   const par = input.channels.length;
   const extra = new Map<string, string>();
   for (const [rawKey, value] of Object.entries(input.keywords ?? {})) {
@@ -73,7 +73,7 @@ function keywordPairs(input: FcsWriteInput, dataType: FcsDataType, bits: number,
     ['$BEGINDATA', String(begin)], ['$ENDDATA', String(end)],
     ['$BYTEORD', input.byteOrder === 'big' ? '4,3,2,1' : '1,2,3,4'],
     ['$DATATYPE', dataType], ['$MODE', 'L'], ['$NEXTDATA', '0'],
-    ['$PAR', String(par)], ['$TOT', String(input.events.length / par)],
+    ['$PAR', String(par)], ['$TOT', String(input.events)],
   ];
   if (!extra.has('$CYT')) pairs.push(['$CYT', 'Cytoshare']);
   input.channels.forEach((ch, i) => {
@@ -90,25 +90,39 @@ function keywordPairs(input: FcsWriteInput, dataType: FcsDataType, bits: number,
 /** Writes an FCS file. Throws RangeError on input a caller must not pass (a programming error). */
 export function writeFcs(input: FcsWriteInput): Uint8Array {
   const par = input.channels.length;
-  if (par === 0) throw new RangeError('an FCS file needs at least one channel');
-  if (input.events.length % par !== 0) {
+  // No channels at all is the head's refusal.
+  if (par > 0 && input.events.length % par !== 0) {
     throw new RangeError(`events has ${input.events.length} values, not a multiple of ${par} channels`);
   }
+  const { head, begin, dataLength } = writeFcsHead({ ...input, events: par > 0 ? input.events.length / par : 0 });
+  const dataType = input.dataType ?? 'F';
+  const out = new Uint8Array(dataLength === 0 ? head.length : begin + dataLength);
+  out.set(head, 0);
+  if (dataLength > 0) encodeEvents(out, begin, input.events, dataType, bitsFor(dataType, input.bits), input.byteOrder ?? 'little');
+  return out;
+}
+
+/** As FcsWriteInput, with the event count in place of the events. */
+export type FcsHeadInput = Omit<FcsWriteInput, 'events'> & { events: number };
+
+/**
+ * Everything of an FCS file before its events (HEADER, TEXT, padding), for a writer that
+ * streams the DATA segment itself: `dataLength` bytes of events follow from `begin`.
+ */
+export function writeFcsHead(input: FcsHeadInput): { head: Uint8Array<ArrayBuffer>; begin: number; dataLength: number } {
+  const par = input.channels.length;
+  if (par === 0) throw new RangeError('an FCS file needs at least one channel');
+  if (!Number.isSafeInteger(input.events) || input.events < 0) throw new RangeError(`${input.events} is not an event count`);
   input.channels.forEach((ch, i) => {
     if (ch.name.trim() === '') throw new RangeError(`channel ${i + 1} has an empty name`);
     if (ch.range !== undefined && !(ch.range > 0)) throw new RangeError(`channel ${ch.name} has a range ≤ 0`);
   });
   const dataType = input.dataType ?? 'F';
   const bits = bitsFor(dataType, input.bits);
-  const byteOrder = input.byteOrder ?? 'little';
-  const dataLength = input.events.length * (bits / 8);
+  const dataLength = input.events * par * (bits / 8);
 
   const { text, begin, end } = settleLayout((b, e) => keywordPairs(input, dataType, bits, b, e), dataLength);
-  const head = headAndText(input.version ?? '3.1', text, begin, end);
-  const out = new Uint8Array(dataLength === 0 ? head.length : end + 1);
-  out.set(head, 0);
-  if (dataLength > 0) encodeEvents(out, begin, input.events, dataType, bits, byteOrder);
-  return out;
+  return { head: headAndText(input.version ?? '3.1', text, begin, end), begin, dataLength };
 }
 
 export type SettledLayout = { text: Uint8Array; begin: number; end: number };
