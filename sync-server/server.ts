@@ -18,9 +18,10 @@ import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
 import { HashQueue } from './auth/hash-queue.ts';
-import { MemoryLoginThrottle } from './auth/login-throttle.ts';
+import { MemoryLoginThrottle, TableLoginThrottle } from './auth/login-throttle.ts';
 import { SignupThrottle } from './auth/signup-throttle.ts';
 import { SlidingWindow } from './auth/sliding-window.ts';
+import { StoreThrottleTable } from './auth/throttle-table.ts';
 import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import type { Blobs } from './files/blobs.ts';
@@ -159,8 +160,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Several nodes on one database: a ticket from one is good at the others.
   const tickets = store.bus ? new StoredTickets(store, limits.ticketsPerAccount) : new FileTickets(limits.ticketsPerAccount);
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
-  const throttle = new MemoryLoginThrottle(limits);
-  const signups = new SignupThrottle(limits);
+  // Several nodes on one database keep one set of counters there: tries spread over the nodes
+  // get the budget of one. One process keeps them in memory (no database write per attempt).
+  const shared = store.bus ? new StoreThrottleTable(store, limits.throttleEntries) : null;
+  const throttle = shared ? new TableLoginThrottle(limits, shared) : new MemoryLoginThrottle(limits);
+  const signups = new SignupThrottle(limits, shared ?? undefined);
   // Keyed by link id; links per server are few, so the bound is only against a flood of ids.
   const reviewViews = new SlidingWindow(() => limits.reviewPagesPerLinkPerMinute, 60_000, 10_000);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
