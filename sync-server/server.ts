@@ -38,6 +38,8 @@ import { openBlobs, openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { ClientRegistry } from './sync/client-registry.ts';
 import { acceptSocket } from './sync/connection.ts';
+import { presenceAcrossNodes } from './sync/presence-across-nodes.ts';
+import { PRESENCE_STATE_BYTES } from './store/pg-node-bus.ts';
 import { Rooms } from './sync/rooms.ts';
 import { SocketDirectory } from './sync/socket-directory.ts';
 
@@ -110,6 +112,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? createLogger(undefined, true);
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const store = options.store ?? (await openStore({ dataDir: options.dataDir }, 'server'));
+  // Several nodes: a presence state must fit the notice that carries it to the other nodes.
+  if (store.bus) limits.awarenessStateBytes = Math.min(limits.awarenessStateBytes, PRESENCE_STATE_BYTES);
   if (options.mode) await changeMode(store, options.mode);
   let mode: ServerMode = (await store.getMode()) ?? 'premium';
   if (!options.mode) await store.setMode(mode);
@@ -156,6 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = content.accepted;
   if (store.bus) followOtherNodes({ bus: store.bus, store, rooms, connections, onError: (error) => log.error('other node event failed', { error: String(error) }) });
+  const presence = store.bus ? presenceAcrossNodes({ bus: store.bus, rooms, limits, onError: (error) => log.error('presence across nodes failed', { error: String(error) }) }) : null;
 
   // Several nodes on one database: a ticket from one is good at the others.
   const tickets = store.bus ? new StoredTickets(store, limits.ticketsPerAccount) : new FileTickets(limits.ticketsPerAccount);
@@ -187,7 +192,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     // `ws` clears the HTTP idle timer on the sockets it takes over: a document socket is
     // watched by pings instead (ServerLimits.socketIdleMs, see connection.ts).
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted }));
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted, presence }));
   });
 
   await new Promise<void>((resolve, reject) => {

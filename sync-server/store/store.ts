@@ -53,7 +53,17 @@ export interface NodeBus {
   publish(event: { t: 'access'; doc: string }): Promise<void>;
   /** Hears the other nodes' events, and `missed` after a reconnection. */
   subscribe(listener: (event: NodeEvent) => void): void;
+  /**
+   * Tells the other nodes what a reader said in a document's presence (already checked here);
+   * never stored, so a node not listening misses it, as a socket would. Each state must be at
+   * most `PRESENCE_STATE_BYTES` (store/pg-node-bus.ts) to fit a notice.
+   */
+  publishPresence(presence: PresenceNotice): Promise<void>;
+  subscribePresence(listener: (presence: PresenceNotice) => void): void;
 }
+
+/** Presence entries of one reader (`user`, bound by the node that checked them) in document `doc`; `json` is 'null' for a client that left. */
+export type PresenceNotice = { doc: string; user: string; entries: Array<{ clientID: number; clock: number; json: string }> };
 
 /** One document's updates while `UpdateLog.lockDocument` holds it. */
 export interface DocumentLog {
