@@ -5,7 +5,8 @@ import { MemoryThrottleTable, type ThrottleTable } from './throttle-table.ts';
 
 /**
  * Growing delays after failed logins, counted per account and per client address, decided
- * BEFORE any password is hashed: a refused attempt costs the server one map lookup.
+ * BEFORE any password is hashed: a refused attempt costs one read of its counters (a map lookup
+ * in memory, one short transaction on PostgreSQL).
  *
  * Past `free` failures on a counter, each further failure makes the next attempt wait 1, 2, 4 …
  * seconds, capped at `loginDelayMaxMs`; a counter with no failure for `loginFailureMemoryMs` is
