@@ -67,6 +67,8 @@ export const ServerLimitsSchema = z
     loginDelayMaxMs: z.number().int().positive(),
     /** A login counter with no new failure for this long is forgotten. */
     loginFailureMemoryMs: z.number().int().positive(),
+    /** Counters each kind of login or sign-up throttle keeps at most (in memory, or in the database shared by several nodes); past it the least recently written one holding no delay is dropped first. */
+    throttleEntries: z.number().int().positive(),
     /** Password hashes computed at once; others wait their turn (honest logins first). */
     passwordHashConcurrency: z.number().int().positive(),
     /** Password hashes one client address may have waiting; more are refused with TOO_MANY_ATTEMPTS. */
@@ -147,6 +149,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   loginFailuresFreePerAddress: 20,
   loginDelayMaxMs: 10 * 60_000,
   loginFailureMemoryMs: 24 * 3600_000,
+  throttleEntries: 100_000,
   passwordHashConcurrency: 2,
   passwordHashQueuePerAddress: 4,
   httpHeadersTimeoutMs: 10_000,

@@ -17,9 +17,10 @@ import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
 import { HashQueue } from './auth/hash-queue.ts';
-import { MemoryLoginThrottle } from './auth/login-throttle.ts';
+import { MemoryLoginThrottle, TableLoginThrottle } from './auth/login-throttle.ts';
 import { SignupThrottle } from './auth/signup-throttle.ts';
 import { SlidingWindow } from './auth/sliding-window.ts';
+import { StoreThrottleTable } from './auth/throttle-table.ts';
 import { ErrorCode } from '../shared/codes.ts';
 import { BLOB_GRACE_MS } from './files/blob-gc.ts';
 import type { Blobs } from './files/blobs.ts';
@@ -36,6 +37,8 @@ import { openBlobs, openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { ClientRegistry } from './sync/client-registry.ts';
 import { acceptSocket } from './sync/connection.ts';
+import { presenceAcrossNodes } from './sync/presence-across-nodes.ts';
+import { PRESENCE_STATE_BYTES } from './store/pg-node-bus.ts';
 import { Rooms } from './sync/rooms.ts';
 import { SocketDirectory } from './sync/socket-directory.ts';
 
@@ -108,6 +111,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? createLogger(undefined, true);
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const store = options.store ?? (await openStore({ dataDir: options.dataDir }, 'server'));
+  // Several nodes: a presence state must fit the notice that carries it to the other nodes.
+  if (store.bus) limits.awarenessStateBytes = Math.min(limits.awarenessStateBytes, PRESENCE_STATE_BYTES);
   if (options.mode) await changeMode(store, options.mode);
   let mode: ServerMode = (await store.getMode()) ?? 'premium';
   if (!options.mode) await store.setMode(mode);
@@ -154,12 +159,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = content.accepted;
   if (store.bus) followOtherNodes({ bus: store.bus, store, rooms, connections, onError: (error) => log.error('other node event failed', { error: String(error) }) });
+  const presence = store.bus ? presenceAcrossNodes({ bus: store.bus, rooms, limits, onError: (error) => log.error('presence across nodes failed', { error: String(error) }) }) : null;
 
   // Several nodes on one database: a ticket from one is good at the others.
   const tickets = store.bus ? new StoredTickets(store, limits.ticketsPerAccount) : new FileTickets(limits.ticketsPerAccount);
   const sockets = new SocketDirectory({ sessionExpiry: async (tokenHash) => (await store.findSession(tokenHash))?.expiresAt ?? null });
-  const throttle = new MemoryLoginThrottle(limits);
-  const signups = new SignupThrottle(limits);
+  // Several nodes on one database keep one set of counters there: tries spread over the nodes
+  // get the budget of one. One process keeps them in memory (no database write per attempt).
+  const shared = store.bus ? new StoreThrottleTable(store, limits.throttleEntries) : null;
+  const throttle = shared ? new TableLoginThrottle(limits, shared) : new MemoryLoginThrottle(limits);
+  const signups = new SignupThrottle(limits, shared ?? undefined);
   // Keyed by link id; links per server are few, so the bound is only against a flood of ids.
   const reviewViews = new SlidingWindow(() => limits.reviewPagesPerLinkPerMinute, 60_000, 10_000);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
@@ -182,7 +191,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     // `ws` clears the HTTP idle timer on the sockets it takes over: a document socket is
     // watched by pings instead (ServerLimits.socketIdleMs, see connection.ts).
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted }));
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted, presence }));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,12 @@
+import { z } from 'zod';
 import type { ServerLimits } from '../limits.ts';
+import type { ThrottleKey, ThrottleRow } from '../store/store.ts';
+import { MemoryThrottleTable, type ThrottleTable } from './throttle-table.ts';
 
 /**
  * Growing delays after failed logins, counted per account and per client address, decided
- * BEFORE any password is hashed: a refused attempt costs the server one map lookup.
+ * BEFORE any password is hashed: a refused attempt costs one read of its counters (a map lookup
+ * in memory, one short transaction on PostgreSQL).
  *
  * Past `free` failures on a counter, each further failure makes the next attempt wait 1, 2, 4 …
  * seconds, capped at `loginDelayMaxMs`; a counter with no failure for `loginFailureMemoryMs` is
@@ -23,10 +27,12 @@ import type { ServerLimits } from '../limits.ts';
  * machine she uses. A guesser on her own address (same NAT) still slows her down there; that
  * cannot be told apart without a client secret. Her existing sessions are never affected.
  *
- * State is in memory, behind `LoginThrottle`, so a shared store (PostgreSQL, several nodes) can
- * replace it. Memory is bounded: a refused attempt creates no entry (it only reads), and past
- * the cap the least recently touched entry still within its free failures is dropped first, so
- * a flood of fresh usernames cannot push out an account's active delay.
+ * The counters live in a `ThrottleTable`: in memory for one process, in the database when several
+ * nodes share it (one budget however the tries are spread). Either way a refused attempt creates
+ * no counter (it only reads), and each kind of counter is bounded (ServerLimits.throttleEntries):
+ * past it the least recently written one still within its free failures goes first, so a flood
+ * of fresh usernames cannot push out an account's active delay. An attempt holds its place for
+ * at most `RESERVATION_MS`, so a node that dies mid-attempt leaves no counter stuck.
  */
 export type LoginKeys = { account: string; address: string };
 
@@ -50,20 +56,33 @@ export interface LoginThrottle {
 
 type ThrottleLimits = Pick<ServerLimits, 'loginFailuresFree' | 'loginFailuresFreePerAddress' | 'loginDelayMaxMs' | 'loginFailureMemoryMs'>;
 
-type Counter = { failures: number; inFlight: number; blockedUntil: number; lastFailureAt: number; refusalLogged: boolean };
+/** As stored: `inFlight` holds the deadline of each admitted attempt not yet settled. */
+const counterSchema = z.object({
+  failures: z.number().int().nonnegative(),
+  inFlight: z.array(z.number()),
+  blockedUntil: z.number(),
+  lastFailureAt: z.number(),
+  refusalLogged: z.boolean(),
+});
+type Counter = z.infer<typeof counterSchema>;
+/** Addresses the account signed in from, oldest first, with when. */
+const knownSchema = z.object({ addresses: z.array(z.tuple([z.string(), z.number()])) });
+type Known = z.infer<typeof knownSchema>;
 
-/** Entries each map keeps at most; an attacker with endless addresses evicts the oldest, never grows memory. */
-const MAX_ENTRIES = 100_000;
+/** Counters each kind keeps at most when no limit is given (tests, tools). */
+const DEFAULT_ENTRIES = 100_000;
 /** Addresses remembered per account as known, and for how long. */
 const KNOWN_PER_ACCOUNT = 16;
 const KNOWN_FOR_MS = 30 * 24 * 3600_000;
 /** What a refused attempt is told to wait while the one allowed attempt is still being checked. */
 const IN_FLIGHT_WAIT_MS = 1_000;
+/** Longest an admitted attempt holds its place (its hash may queue); past it the place is free again. */
+const RESERVATION_MS = 5 * 60_000;
 
 /** One "throttled" log line per address at most this often. */
 const REFUSAL_LOG_EVERY_MS = 60_000;
 
-/** Says yes to a key at most once per `everyMs`; bounded like the counters (oldest dropped). */
+/** Says yes to a key at most once per `everyMs`; bounded like the counters (oldest dropped). Per node: it only spares this node's log. */
 class PerKeyRate {
   private readonly last = new Map<string, number>();
   constructor(private readonly everyMs: number) {}
@@ -74,7 +93,7 @@ class PerKeyRate {
     // Re-inserted, so the map is in time order and the oldest goes first.
     this.last.delete(key);
     this.last.set(key, now);
-    if (this.last.size > MAX_ENTRIES) this.last.delete(this.last.keys().next().value as string);
+    if (this.last.size > DEFAULT_ENTRIES) this.last.delete(this.last.keys().next().value as string);
     return true;
   }
 }
@@ -84,147 +103,171 @@ export function delayAfter(k: number, maxMs: number): number {
   return Math.min(maxMs, 1_000 * 2 ** Math.min(k - 1, 30));
 }
 
-class Counters {
-  private readonly map = new Map<string, Counter>();
+function parsed<T>(schema: z.ZodType<T>, state: string | null): T | undefined {
+  if (state === null) return undefined;
+  try {
+    return schema.parse(JSON.parse(state));
+  } catch {
+    // A row this version cannot read counts as none: the throttle starts it again.
+    return undefined;
+  }
+}
 
+/** One kind of counter (per address, per account, per known pair) with its free failures. */
+class Kind {
   constructor(
+    readonly scope: string,
     readonly free: number,
     private readonly limits: ThrottleLimits,
   ) {}
 
-  /** The live counter of `key`, without creating one: a refused attempt must not add entries. */
-  peek(key: string, now: number): Counter | undefined {
-    const c = this.map.get(key);
-    return c && !this.forgotten(c, now) ? c : undefined;
+  /** The live counter in `state`, without attempts whose place has lapsed; undefined when forgotten. */
+  read(state: string | null, now: number): Counter | undefined {
+    const c = parsed(counterSchema, state);
+    if (!c) return undefined;
+    c.inFlight = c.inFlight.filter((until) => until > now);
+    return c.inFlight.length === 0 && now - c.lastFailureAt > this.limits.loginFailureMemoryMs ? undefined : c;
   }
 
-  /** The counter of `key`, created if need be; only for attempts that were admitted. */
-  get(key: string, now: number): Counter {
-    let c = this.peek(key, now);
-    if (!c) c = { failures: 0, inFlight: 0, blockedUntil: 0, lastFailureAt: 0, refusalLogged: false };
-    // Re-inserted so the map's order is least recently touched first.
-    this.map.delete(key);
-    this.map.set(key, c);
-    if (this.map.size > MAX_ENTRIES) this.evictOne(key, now);
-    return c;
-  }
-
-  private forgotten(c: Counter, now: number): boolean {
-    return c.inFlight === 0 && now - c.lastFailureAt > this.limits.loginFailureMemoryMs;
-  }
-
-  /**
-   * Drops the least recently touched counter that does no work (forgotten, or still within its
-   * free failures), so a flood of fresh keys cannot push out an active delay; only when every
-   * counter holds a delay does the oldest idle one go. Never `keep` (the one just added).
-   */
-  private evictOne(keep: string, now: number): void {
-    let fallback: string | undefined;
-    for (const [key, c] of this.map) {
-      if (key === keep || c.inFlight > 0) continue;
-      if (this.forgotten(c, now) || (c.failures < this.free && now >= c.blockedUntil)) {
-        this.map.delete(key);
-        return;
-      }
-      fallback ??= key;
-    }
-    if (fallback !== undefined) this.map.delete(fallback);
+  /** What to store for `c`: deleted once nothing in it matters any more. */
+  row(c: Counter): ThrottleRow | null {
+    const expiresAt = Math.max(c.lastFailureAt + this.limits.loginFailureMemoryMs + 1, c.blockedUntil, ...c.inFlight);
+    if (c.failures === 0 && c.inFlight.length === 0) return null;
+    return { state: JSON.stringify(c), expiresAt, holdsDelay: c.failures >= this.free };
   }
 
   /** Milliseconds to wait, or 0 when an attempt may start now. */
   wait(c: Counter | undefined, now: number): number {
     if (!c) return 0;
     if (now < c.blockedUntil) return c.blockedUntil - now;
-    if (c.failures + c.inFlight >= this.free && c.inFlight > 0) return IN_FLIGHT_WAIT_MS;
+    if (c.failures + c.inFlight.length >= this.free && c.inFlight.length > 0) return IN_FLIGHT_WAIT_MS;
     return 0;
   }
 
   fail(c: Counter, now: number): void {
-    c.inFlight--;
     c.failures++;
     c.lastFailureAt = now;
     c.refusalLogged = false;
     const past = c.failures - this.free;
     if (past >= 0) c.blockedUntil = now + delayAfter(past + 1, this.limits.loginDelayMaxMs);
   }
-
-  reset(key: string): void {
-    this.map.delete(key);
-  }
 }
 
-export class MemoryLoginThrottle implements LoginThrottle {
-  private readonly addresses: Counters;
-  private readonly accounts: Counters;
+const fresh = (): Counter => ({ failures: 0, inFlight: [], blockedUntil: 0, lastFailureAt: 0, refusalLogged: false });
+
+function isKnown(known: Known | undefined, address: string, now: number): boolean {
+  const at = known?.addresses.find(([a]) => a === address)?.[1];
+  return at !== undefined && now - at < KNOWN_FOR_MS;
+}
+
+function remember(known: Known | undefined, address: string, now: number): ThrottleRow {
+  const addresses = (known?.addresses ?? []).filter(([a, at]) => a !== address && now - at < KNOWN_FOR_MS);
+  addresses.push([address, now]);
+  const kept = addresses.slice(-KNOWN_PER_ACCOUNT);
+  return { state: JSON.stringify({ addresses: kept }), expiresAt: now + KNOWN_FOR_MS, holdsDelay: false };
+}
+
+type Settle = 'succeeded' | 'failed' | 'abandoned';
+type Begun = { allowed: true; until: number; known: boolean } | { allowed: false; retryAfterMs: number; unlogged: boolean };
+
+/** The login throttle over its counters (see the top of this file). */
+export class TableLoginThrottle implements LoginThrottle {
+  private readonly address: Kind;
+  private readonly account: Kind;
   /** Counters of (account, known address) pairs; same rule as an account's. */
-  private readonly pairs: Counters;
-  private readonly known = new Map<string, Map<string, number>>();
+  private readonly pair: Kind;
   /** At most one "throttled" log line per address per minute, whatever usernames it tries. */
   private readonly refusalLog = new PerKeyRate(REFUSAL_LOG_EVERY_MS);
 
-  constructor(limits: ThrottleLimits) {
-    this.addresses = new Counters(limits.loginFailuresFreePerAddress, limits);
-    this.accounts = new Counters(limits.loginFailuresFree, limits);
-    this.pairs = new Counters(limits.loginFailuresFree, limits);
+  constructor(
+    limits: ThrottleLimits,
+    private readonly table: ThrottleTable,
+  ) {
+    this.address = new Kind('login-address', limits.loginFailuresFreePerAddress, limits);
+    this.account = new Kind('login-account', limits.loginFailuresFree, limits);
+    this.pair = new Kind('login-pair', limits.loginFailuresFree, limits);
   }
 
-  private isKnown(account: string, address: string, now: number): boolean {
-    const at = this.known.get(account)?.get(address);
-    return at !== undefined && now - at < KNOWN_FOR_MS;
-  }
-
-  private remember(account: string, address: string, now: number): void {
-    let addresses = this.known.get(account);
-    if (!addresses) {
-      addresses = new Map();
-      this.known.set(account, addresses);
-      if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value as string);
-    }
-    addresses.delete(address);
-    addresses.set(address, now);
-    if (addresses.size > KNOWN_PER_ACCOUNT) addresses.delete(addresses.keys().next().value as string);
-  }
-
-  async begin({ account, address }: LoginKeys, now = Date.now()): Promise<ThrottleVerdict> {
-    const known = this.isKnown(account, address, now);
-    const pairKey = `${account}\n${address}`;
-    // Looked up, never created: a refused attempt leaves no trace but the log line's time.
-    const checked: Array<[Counters, Counter | undefined]> = [
-      [this.addresses, this.addresses.peek(address, now)],
-      known ? [this.pairs, this.pairs.peek(pairKey, now)] : [this.accounts, this.accounts.peek(account, now)],
+  /** The counters an attempt reads, in this order: address, account, pair, then the account's known addresses. */
+  private keys({ account, address }: LoginKeys): ThrottleKey[] {
+    return [
+      { scope: this.address.scope, key: address },
+      { scope: this.account.scope, key: account },
+      { scope: this.pair.scope, key: `${account}\n${address}` },
+      { scope: 'login-known', key: account },
     ];
-    const waitMs = Math.max(...checked.map(([counters, c]) => counters.wait(c, now)));
-    if (waitMs > 0) {
-      const unlogged = checked.some(([, c]) => c !== undefined && !c.refusalLogged);
-      for (const [, c] of checked) if (c) c.refusalLogged = true;
-      return { allowed: false, retryAfterMs: waitMs, firstRefusal: unlogged && this.refusalLog.take(address, now) };
-    }
-    // Every failure counts on the account too, wherever it came from.
-    const counted: Array<[Counters, string]> = [
-      [this.addresses, address],
-      [this.accounts, account],
-      ...(known ? ([[this.pairs, pairKey]] as Array<[Counters, string]>) : []),
-    ];
-    const held = counted.map(([counters, key]) => [counters, key, counters.get(key, now)] as const);
-    for (const [, , c] of held) c.inFlight++;
+  }
+
+  async begin(login: LoginKeys, now = Date.now()): Promise<ThrottleVerdict> {
+    const kinds = [this.address, this.account, this.pair];
+    const begun = await this.table.update<Begun>(this.keys(login), now, (states) => {
+      const counters = kinds.map((kind, i) => kind.read(states[i] ?? null, now));
+      const known = isKnown(parsed(knownSchema, states[3] ?? null), login.address, now);
+      // A known address is judged by its pair's counter instead of the account's.
+      const checked = known ? [0, 2] : [0, 1];
+      const waitMs = Math.max(...checked.map((i) => kinds[i]!.wait(counters[i], now)));
+      const rows: Array<ThrottleRow | null | undefined> = [];
+      if (waitMs > 0) {
+        // Looked up, never created: a refused attempt leaves no trace but the log line's time.
+        const unlogged = checked.some((i) => counters[i] !== undefined && !counters[i].refusalLogged);
+        for (const i of checked) {
+          const c = counters[i];
+          if (c && !c.refusalLogged) rows[i] = kinds[i]!.row({ ...c, refusalLogged: true });
+        }
+        return { rows, result: { allowed: false, retryAfterMs: waitMs, unlogged } };
+      }
+      // Every failure counts on the account too, wherever it came from.
+      const until = now + RESERVATION_MS;
+      for (const i of known ? [0, 1, 2] : [0, 1]) {
+        const c = counters[i] ?? fresh();
+        c.inFlight.push(until);
+        rows[i] = kinds[i]!.row(c);
+      }
+      return { rows, result: { allowed: true, until, known } };
+    });
+    if (!begun.allowed) return { allowed: false, retryAfterMs: begun.retryAfterMs, firstRefusal: begun.unlogged && this.refusalLog.take(login.address, now) };
     let settled = false;
-    const settle = (outcome: 'succeeded' | 'failed' | 'abandoned', at: number) => {
+    const settle = async (outcome: Settle, at: number): Promise<void> => {
       if (settled) return;
       settled = true;
-      for (const [counters, key, c] of held) {
-        if (outcome === 'failed') counters.fail(c, at);
-        else if (outcome === 'succeeded' && counters !== this.addresses) counters.reset(key);
-        else c.inFlight--;
-      }
-      if (outcome === 'succeeded') this.remember(account, address, at);
+      await this.settle(login, begun.known, begun.until, outcome, at);
     };
     return {
       allowed: true,
       attempt: {
-        succeeded: async (at = Date.now()) => settle('succeeded', at),
-        failed: async (at = Date.now()) => settle('failed', at),
-        abandoned: async (at = Date.now()) => settle('abandoned', at),
+        succeeded: (at = Date.now()) => settle('succeeded', at),
+        failed: (at = Date.now()) => settle('failed', at),
+        abandoned: (at = Date.now()) => settle('abandoned', at),
       },
     };
+  }
+
+  private async settle(login: LoginKeys, known: boolean, until: number, outcome: Settle, at: number): Promise<void> {
+    const kinds = [this.address, this.account, this.pair];
+    await this.table.update(this.keys(login), at, (states) => {
+      const rows: Array<ThrottleRow | null | undefined> = [];
+      for (const i of known ? [0, 1, 2] : [0, 1]) {
+        const kind = kinds[i]!;
+        // A success clears the account's (and pair's) counter, never the address's.
+        if (outcome === 'succeeded' && kind !== this.address) {
+          rows[i] = null;
+          continue;
+        }
+        const c = kind.read(states[i] ?? null, at) ?? fresh();
+        const mine = c.inFlight.indexOf(until);
+        if (mine >= 0) c.inFlight.splice(mine, 1);
+        if (outcome === 'failed') kind.fail(c, at);
+        rows[i] = kind.row(c);
+      }
+      if (outcome === 'succeeded') rows[3] = remember(parsed(knownSchema, states[3] ?? null), login.address, at);
+      return { rows, result: undefined };
+    });
+  }
+}
+
+/** The throttle of one server process: counters in memory. */
+export class MemoryLoginThrottle extends TableLoginThrottle {
+  constructor(limits: ThrottleLimits & Partial<Pick<ServerLimits, 'throttleEntries'>>) {
+    super(limits, new MemoryThrottleTable(limits.throttleEntries ?? DEFAULT_ENTRIES));
   }
 }

@@ -1,40 +1,69 @@
+import { z } from 'zod';
+import type { ThrottleRow } from '../store/store.ts';
+import { MemoryThrottleTable, type ThrottleTable } from './throttle-table.ts';
+
 /**
  * At most `max()` admissions per key in any sliding window of `windowMs`: the times of each
  * key's admissions are kept, oldest first. An admission holds its place until `release` gives
- * it back (work that turned out not to happen). In memory, bounded: past `maxKeys` keys the
- * least recently used one is forgotten first, so endless keys never grow memory.
+ * it back (work that turned out not to happen). Kept in a `ThrottleTable` under `scope`: in
+ * memory by default, bounded (past its bound the least recently used key is forgotten first, so
+ * endless keys never grow it), or in the database shared by several nodes.
  */
-export type WindowVerdict = { allowed: true; release: () => void } | { allowed: false; retryAfterMs: number };
+export type WindowVerdict = { allowed: true; release: () => Promise<void> } | { allowed: false; retryAfterMs: number };
+
+const timesSchema = z.array(z.number());
 
 export class SlidingWindow {
-  private readonly recent = new Map<string, number[]>();
+  private readonly table: ThrottleTable;
 
   constructor(
     private readonly max: () => number,
     private readonly windowMs: number,
-    private readonly maxKeys: number,
-  ) {}
+    maxKeys: number,
+    private readonly scope = 'window',
+    table?: ThrottleTable,
+  ) {
+    this.table = table ?? new MemoryThrottleTable(maxKeys);
+  }
 
-  admit(key: string, now = Date.now()): WindowVerdict {
-    const times = (this.recent.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.recent.delete(key);
-    if (times.length >= this.max()) {
-      this.recent.set(key, times);
-      return { allowed: false, retryAfterMs: times[0]! + this.windowMs - now };
-    }
-    times.push(now);
-    this.recent.set(key, times);
-    if (this.recent.size > this.maxKeys) this.recent.delete(this.recent.keys().next().value!);
+  async admit(key: string, now = Date.now()): Promise<WindowVerdict> {
+    const keys = [{ scope: this.scope, key }];
+    const retryAfterMs = await this.table.update(keys, now, ([state]) => {
+      const times = this.live(state ?? null, now);
+      if (times.length >= this.max()) return { rows: [undefined], result: times[0]! + this.windowMs - now };
+      times.push(now);
+      return { rows: [this.row(times)], result: 0 };
+    });
+    if (retryAfterMs > 0) return { allowed: false, retryAfterMs };
     let released = false;
     return {
       allowed: true,
-      release: () => {
+      release: async () => {
         if (released) return;
         released = true;
-        const list = this.recent.get(key);
-        const at = list?.indexOf(now) ?? -1;
-        if (list && at >= 0) list.splice(at, 1);
+        await this.table.update(keys, now, ([state]) => {
+          const times = this.live(state ?? null, now);
+          const at = times.indexOf(now);
+          if (at < 0) return { rows: [undefined], result: undefined };
+          times.splice(at, 1);
+          return { rows: [times.length > 0 ? this.row(times) : null], result: undefined };
+        });
       },
     };
+  }
+
+  /** The admissions still in the window at `now`, oldest first. */
+  private live(state: string | null, now: number): number[] {
+    let times: number[] = [];
+    try {
+      if (state !== null) times = timesSchema.parse(JSON.parse(state));
+    } catch {
+      // Unreadable: counts as none.
+    }
+    return times.filter((t) => now - t < this.windowMs).sort((a, b) => a - b);
+  }
+
+  private row(times: number[]): ThrottleRow {
+    return { state: JSON.stringify(times), expiresAt: times.at(-1)! + this.windowMs, holdsDelay: times.length >= this.max() };
   }
 }

@@ -74,7 +74,7 @@ export const accountRoutes: Record<string, Route> = {
     const body = await readBody(req, SignupRequest);
     const address = clientAddressKey(req.socket.remoteAddress);
     // Before any hashing or mail: each account could mail codes to any address it names.
-    const admitted = deps.signups.admit(address);
+    const admitted = await deps.signups.admit(address);
     if (!admitted.allowed) {
       deps.log.warn('signup throttled', { address, retryAfterMs: admitted.retryAfterMs });
       res.setHeader('retry-after', String(Math.max(1, Math.ceil(admitted.retryAfterMs / 1000))));
@@ -89,7 +89,7 @@ export const accountRoutes: Record<string, Route> = {
       sendJson(res, 201, await sessionFor(deps.store, user));
     } catch (error) {
       // No account made (a name taken, a full queue): the sign-up does not count.
-      admitted.release();
+      await admitted.release();
       if (error instanceof CodedError) throw new HttpError(error.code === ErrorCode.BAD_REQUEST ? 400 : 409, error.code, error.message);
       throw queueFull(res, error);
     }

@@ -114,7 +114,7 @@ export async function handleReviewPage(req: IncomingMessage, res: ServerResponse
   if (isFile) return sendStoredFile(res, deps, link.experimentId, fileId);
   // Each view draws density plots from the files: a link passed around (or a script) gets a
   // page a few times a minute, not the server's whole disk and CPU.
-  const admitted = deps.reviewViews.admit(link.id);
+  const admitted = await deps.reviewViews.admit(link.id);
   if (!admitted.allowed) return sendReviewBusy(res, admitted.retryAfterMs);
   const shown = await deps.rooms.with(docName.experiment(link.experimentId), async (room) => ({ content: readContent(room.doc), files: readFiles(room.doc) }));
   const images = await reviewImages(deps, link.id, shown.content, shown.files);

@@ -46,10 +46,17 @@ export const totpRoutes: Record<string, Route> = {
     const { code } = await readBody(req, TotpConfirmRequest);
     const record = await deps.store.totpOf(actor.username);
     if (!record || record.confirmedAt !== null) throw new HttpError(409, ErrorCode.TOTP_NOT_ON);
+    // The first code answers the recovery codes: a stolen token must not guess it freely, so wrong
+    // ones count in the login throttle (shared by every node); a right one resets nothing.
+    const attempt = await admit(res, deps, actor.username, clientAddressKey(req.socket.remoteAddress), 'two-step confirm');
     const secret = openSecret(deps.totpKey, record.sealedSecret);
     const now = Date.now();
     const step = secret === null ? null : matchingStep(secret, code, now);
-    if (step === null) throw new HttpError(401, ErrorCode.BAD_TOTP_CODE);
+    if (step === null) {
+      await attempt.failed();
+      throw new HttpError(401, ErrorCode.BAD_TOTP_CODE);
+    }
+    await attempt.abandoned();
     const { codes, hashes } = newRecoveryCodes();
     if (!(await deps.store.confirmTotp(actor.username, step, hashes, now))) throw new HttpError(409, ErrorCode.TOTP_NOT_ON);
     deps.log.info('two-step sign-in on', { user: actor.username });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { z } from 'zod';
-import type { NodeBus, NodeEvent } from './store.ts';
+import type { NodeBus, NodeEvent, PresenceNotice } from './store.ts';
 
 /** The one LISTEN/NOTIFY channel of Cytoshare's server nodes on a database. */
 export const NODE_CHANNEL = 'cytoshare_nodes';
@@ -11,6 +11,25 @@ export const BUS_APPLICATION = 'cytoshare-node-bus';
 
 /** How long the bus waits before it connects again after losing its connection. */
 const RECONNECT_MS = 500;
+
+/** NOTIFY refuses a payload over 8,000 bytes; a notice is cut to stay under this. */
+const NOTICE_BYTES = 7_900;
+/**
+ * The largest presence state (UTF-8 bytes of its JSON) a node relays to the others: base64 in a
+ * notice with a document name and username of their bounded lengths, it always fits. With a
+ * bus, the server bounds presence states to it (ServerLimits.awarenessStateBytes, lowered).
+ */
+export const PRESENCE_STATE_BYTES = 5_500;
+
+/** Presence as it crosses the channel: `e` holds [clientID, clock, state's JSON in base64]. */
+const presenceSchema = z.object({
+  t: z.literal('presence'),
+  doc: z.string().min(1).max(200),
+  u: z.string().min(1).max(64),
+  e: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.string().max(Math.ceil(PRESENCE_STATE_BYTES / 3) * 4)])).min(1),
+  n: z.string().max(64),
+});
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A payload as it comes off the channel: anything on the database may NOTIFY it, so it is
@@ -39,6 +58,7 @@ export function appendAndNotifySql(): string {
 export class PgNodeBus implements NodeBus {
   readonly node = randomUUID();
   private readonly listeners: Array<(event: NodeEvent) => void> = [];
+  private readonly presenceListeners: Array<(presence: PresenceNotice) => void> = [];
   private client: pg.Client | null = null;
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
@@ -73,6 +93,31 @@ export class PgNodeBus implements NodeBus {
     await this.pool.query('SELECT pg_notify($1, $2)', [NODE_CHANNEL, JSON.stringify({ ...event, n: this.node })]);
   }
 
+  subscribePresence(listener: (presence: PresenceNotice) => void): void {
+    this.presenceListeners.push(listener);
+  }
+
+  /** As few notices as fit: entries are packed until the next would pass NOTICE_BYTES; a state over PRESENCE_STATE_BYTES is not sent. */
+  async publishPresence({ doc, user, entries }: PresenceNotice): Promise<void> {
+    const head = { t: 'presence', doc, u: user, e: [] as Array<[number, number, string]>, n: this.node };
+    let size = Buffer.byteLength(JSON.stringify(head));
+    let batch: Array<[number, number, string]> = [];
+    const send = async () => {
+      if (batch.length > 0) await this.pool.query('SELECT pg_notify($1, $2)', [NODE_CHANNEL, JSON.stringify({ ...head, e: batch })]);
+      batch = [];
+      size = Buffer.byteLength(JSON.stringify(head));
+    };
+    for (const { clientID, clock, json } of entries) {
+      if (Buffer.byteLength(json) > PRESENCE_STATE_BYTES) continue;
+      const entry: [number, number, string] = [clientID, clock, Buffer.from(json).toString('base64')];
+      const bytes = JSON.stringify(entry).length + 1;
+      if (size + bytes > NOTICE_BYTES) await send();
+      batch.push(entry);
+      size += bytes;
+    }
+    await send();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
@@ -84,13 +129,28 @@ export class PgNodeBus implements NodeBus {
   private deliver(payload: string | undefined): void {
     let parsed: z.infer<typeof payloadSchema>;
     try {
-      parsed = payloadSchema.parse(JSON.parse(payload ?? ''));
+      const raw: unknown = JSON.parse(payload ?? '');
+      if (typeof raw === 'object' && raw !== null && 't' in raw && raw.t === 'presence') return this.deliverPresence(presenceSchema.parse(raw));
+      parsed = payloadSchema.parse(raw);
     } catch {
       return;
     }
     if (parsed.n === this.node) return;
     const event: NodeEvent = parsed.t === 'doc' ? { t: 'doc', doc: parsed.doc, seq: parsed.seq } : { t: 'access', doc: parsed.doc };
     this.tell(event);
+  }
+
+  private deliverPresence(parsed: z.infer<typeof presenceSchema>): void {
+    if (parsed.n === this.node) return;
+    // Decoded strictly: a state that is not UTF-8 drops the notice (the caller's catch).
+    const entries = parsed.e.map(([clientID, clock, state]) => ({ clientID, clock, json: utf8.decode(Buffer.from(state, 'base64')) }));
+    for (const listener of this.presenceListeners) {
+      try {
+        listener({ doc: parsed.doc, user: parsed.u, entries });
+      } catch {
+        // One listener's failure must not keep the notice from the others.
+      }
+    }
   }
 
   private tell(event: NodeEvent): void {

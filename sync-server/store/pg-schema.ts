@@ -125,6 +125,7 @@ export interface PgSchema {
     decided_at: number | null;
   };
   group_grant_views: { experiment_id: string; group_id: string; username: string };
+  throttle_counters: { scope: string; key: string; state: string; expires_at: number; holds_delay: boolean; written_at: number };
 }
 
 /**
@@ -415,6 +416,20 @@ const migrations: string[] = [
     PRIMARY KEY (experiment_id, group_id, username),
     FOREIGN KEY (experiment_id, group_id) REFERENCES group_grants (experiment_id, group_id) ON DELETE CASCADE
   );
+  `,
+  // Login and sign-up throttle counters, shared by the nodes; bounded per scope (see updateThrottle).
+  `
+  CREATE TABLE throttle_counters (
+    scope text NOT NULL,
+    key text NOT NULL,
+    state text NOT NULL,
+    expires_at bigint NOT NULL,
+    holds_delay boolean NOT NULL,
+    written_at bigint NOT NULL,
+    PRIMARY KEY (scope, key)
+  );
+  CREATE INDEX throttle_counters_expiry ON throttle_counters (scope, expires_at);
+  CREATE INDEX throttle_counters_eviction ON throttle_counters (scope, holds_delay, written_at);
   `,
 ];
 

@@ -6,6 +6,7 @@ import { migrate, type PgSchema } from './pg-schema.ts';
 import { pgSharing } from './pg-sharing.ts';
 import { pgSocial } from './pg-social.ts';
 import { pgFileTickets } from './pg-file-tickets.ts';
+import { pgThrottle } from './pg-throttle.ts';
 import { pgCatalog } from './pg-catalog.ts';
 import { pgReviewLinks } from './pg-review-links.ts';
 import { pgExpiry } from './pg-expiry.ts';
@@ -40,7 +41,7 @@ export function pgPool(url: string): pg.Pool {
 /** Every relational method over `db`: the pool, or one unit of work's transaction. */
 function records(db: Kysely<PgSchema>): StoreTx {
   const sharing = pgSharing(db);
-  return { ...pgAccounts(db), ...sharing, ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db), ...pgCatalog(db), ...pgExpiry(db), ...pgGroups(db, sharing), ...pgTransfers(db) };
+  return { ...pgAccounts(db), ...sharing, ...pgSocial(db), ...pgReviewLinks(db), ...pgWaitingShares(db), ...pgHistory(db), ...pgTotp(db), ...pgFileTickets(db), ...pgThrottle(db), ...pgCatalog(db), ...pgExpiry(db), ...pgGroups(db, sharing), ...pgTransfers(db) };
 }
 
 /**

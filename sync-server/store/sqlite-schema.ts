@@ -368,3 +368,18 @@ migrations.push(`
     FOREIGN KEY (experiment_id, group_id) REFERENCES group_grants(experiment_id, group_id) ON DELETE CASCADE
   );
 `);
+
+/** Login and sign-up throttle counters (the store's copy; one process keeps them in memory, see updateThrottle). */
+migrations.push(`
+  CREATE TABLE throttle_counters (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    holds_delay INTEGER NOT NULL,
+    written_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  );
+  CREATE INDEX throttle_counters_expiry ON throttle_counters(scope, expires_at);
+  CREATE INDEX throttle_counters_eviction ON throttle_counters(scope, holds_delay, written_at);
+`);

@@ -9,6 +9,7 @@ import { sqliteWaitingShares } from './sqlite-waiting-shares.ts';
 import { sqliteTransfers } from './sqlite-transfers.ts';
 import { sqliteProjects } from './sqlite-projects.ts';
 import { sqliteFileTickets } from './sqlite-file-tickets.ts';
+import { sqliteThrottle } from './sqlite-throttle.ts';
 import { sqliteCatalog } from './sqlite-catalog.ts';
 import { sqliteReviewLinks } from './sqlite-review-links.ts';
 import { sqliteTotp } from './sqlite-totp.ts';
@@ -74,7 +75,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const path = join(dataDir, JOURNAL_FILE);
   const log = new SqliteUpdateLog(db, options.journal ? { owner: new UpdateJournal(path) } : { reader: path }, () => !gate.open);
   const records = new SqliteStore(db, checkpointer, log, gate);
-  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteCatalog(db), sqliteExpiry(db), sqliteGroups(db, ownExperimentReaders(records)), sqliteTransfers(db)) as unknown as Store;
+  const store = Object.assign(records, sqliteSocial(db), sqliteProjects(db), sqliteAccounts(db), sqliteEmailClaims(db), sqliteReviewLinks(db), sqliteWaitingShares(db), sqliteTotp(db), sqliteFileTickets(db), sqliteThrottle(db), sqliteCatalog(db), sqliteExpiry(db), sqliteGroups(db, ownExperimentReaders(records)), sqliteTransfers(db)) as unknown as Store;
   return gate.guard(store, log);
 }
 
@@ -166,6 +167,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteTransfers>
       | keyof ReturnType<typeof sqliteTotp>
       | keyof ReturnType<typeof sqliteFileTickets>
+      | keyof ReturnType<typeof sqliteThrottle>
       | Exclude<keyof ReturnType<typeof sqliteGroups>, 'getExperiment' | 'getFamily' | 'setViewed'>
       | keyof ReturnType<typeof sqliteCatalog>
       | keyof ReturnType<typeof sqliteExpiry>

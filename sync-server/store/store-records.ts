@@ -131,3 +131,17 @@ export type MailRecord = {
   /** Set once the queue stopped trying: the mail will never be sent. */
   givenUpAt: number | null;
 };
+
+/** One throttle counter's place: `scope` names the kind of counter (each kept to its own bound), `key` whose it is. */
+export type ThrottleKey = { scope: string; key: string };
+/**
+ * A throttle counter as written: `state` is the throttle's own JSON (it parses it back), kept until
+ * `expiresAt`; one that `holdsDelay` is dropped last when its scope is over its bound.
+ */
+export type ThrottleRow = { state: string; expiresAt: number; holdsDelay: boolean };
+/**
+ * Decides, from the live states of the keys (null where none), what to write back for each
+ * (null deletes, undefined leaves it as it is) and what to answer. Synchronous: it runs while the
+ * keys are held.
+ */
+export type ThrottleChange<T> = (states: Array<string | null>) => { rows: Array<ThrottleRow | null | undefined>; result: T };

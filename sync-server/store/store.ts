@@ -3,7 +3,7 @@ import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { GroupRecord } from '../../shared/schemas/groups.ts';
 import type { TransferRecord, TransferStatus } from '../../shared/schemas/transfers.ts';
 import type { HistoryEntry } from '../../shared/audit/history-chain.ts';
-import type { UserRecord, EmailClaimRecord, SessionRecord, SessionEndRecord, ExperimentRecord, CatalogRow, CatalogPageQuery, GrantRecord, EndingGrant, AuditRecord, HistoryAppend, ConnectionStatus, ConnectionRecord, ConnectionRequestRecord, WaitingShareRecord, EmailLinkRecord, ReviewLinkRecord, TotpRecord, FileTicketRecord, MailRecord } from './store-records.ts';
+import type { UserRecord, EmailClaimRecord, SessionRecord, SessionEndRecord, ExperimentRecord, CatalogRow, CatalogPageQuery, GrantRecord, EndingGrant, AuditRecord, HistoryAppend, ConnectionStatus, ConnectionRecord, ConnectionRequestRecord, WaitingShareRecord, EmailLinkRecord, ReviewLinkRecord, TotpRecord, FileTicketRecord, MailRecord, ThrottleKey, ThrottleChange } from './store-records.ts';
 
 export type * from './store-records.ts';
 
@@ -53,7 +53,17 @@ export interface NodeBus {
   publish(event: { t: 'access'; doc: string }): Promise<void>;
   /** Hears the other nodes' events, and `missed` after a reconnection. */
   subscribe(listener: (event: NodeEvent) => void): void;
+  /**
+   * Tells the other nodes what a reader said in a document's presence (already checked here);
+   * never stored, so a node not listening misses it, as a socket would. Each state must be at
+   * most `PRESENCE_STATE_BYTES` (store/pg-node-bus.ts) to fit a notice.
+   */
+  publishPresence(presence: PresenceNotice): Promise<void>;
+  subscribePresence(listener: (presence: PresenceNotice) => void): void;
 }
+
+/** Presence entries of one reader (`user`, bound by the node that checked them) in document `doc`; `json` is 'null' for a client that left. */
+export type PresenceNotice = { doc: string; user: string; entries: Array<{ clientID: number; clock: number; json: string }> };
 
 /** One document's updates while `UpdateLog.lockDocument` holds it. */
 export interface DocumentLog {
@@ -247,6 +257,16 @@ export interface StoreTx {
   issueFileTicket(ticket: FileTicketRecord, max: number, now: number): Promise<boolean>;
   /** Takes a ticket once: removes it and returns it, or null if unknown, taken already or expired at `now`. */
   redeemFileTicket(hash: string, now: number): Promise<FileTicketRecord | null>;
+
+  /**
+   * Login and sign-up throttle counters shared by every node on the database (a guesser spreading
+   * tries over nodes gets one budget): reads the live (unexpired at `now`) state of each key,
+   * lets `change` decide, and writes back what it returns, atomically against every other caller
+   * of these keys on any node. Each scope written to keeps at most `maxRows` rows: the expired go
+   * first, then those not holding a delay, least recently written first; never the keys just
+   * written. Holds no password or token (keys are usernames and client addresses).
+   */
+  updateThrottle<T>(keys: ThrottleKey[], now: number, maxRows: number, change: ThrottleChange<T>): Promise<T>;
 
   // Reviewer links (secret read-only pages of one experiment)
   saveReviewLink(link: ReviewLinkRecord): Promise<void>;

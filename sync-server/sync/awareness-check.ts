@@ -44,15 +44,22 @@ export function decodeAwareness(decoder: decoding.Decoder, bounds: AwarenessBoun
       const length = decoding.readVarUint(inner);
       if (length > bounds.maxStateBytes) return { ok: false, reason: `a presence state over ${bounds.maxStateBytes} bytes` };
       const json = utf8.decode(decoding.readUint8Array(inner, length));
-      const state: unknown = JSON.parse(json);
-      if (state !== null && (typeof state !== 'object' || Array.isArray(state))) return { ok: false, reason: 'a presence state that is not an object' };
-      entries.push({ clientID, clock, json, gone: state === null });
+      const shape = stateShape(json);
+      if (shape === null) return { ok: false, reason: 'a presence state that is not an object' };
+      entries.push({ clientID, clock, json, gone: shape === 'gone' });
     }
     if (decoding.hasContent(inner)) return { ok: false, reason: 'bytes after the last presence entry' };
     return { ok: true, entries };
   } catch {
     return { ok: false, reason: 'the presence message could not be decoded' };
   }
+}
+
+/** What a presence state's JSON holds: an object ('state'), null ('gone': the client left), or anything else (null: refused). Throws on JSON that does not parse. */
+export function stateShape(json: string): 'state' | 'gone' | null {
+  const state: unknown = JSON.parse(json);
+  if (state === null) return 'gone';
+  return typeof state === 'object' && !Array.isArray(state) ? 'state' : null;
 }
 
 /** A whole type-1 message carrying `entries`, encoded afresh. */

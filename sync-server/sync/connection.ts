@@ -15,6 +15,7 @@ import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { bookOf, decodeAwareness, encodeAwarenessMessage, judgeAwareness, type AwarenessSpeaker } from './awareness-check.ts';
+import type { PresenceAcross } from './presence-across-nodes.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { DocRoom, RoomPeer } from './room.ts';
 import type { Rooms } from './rooms.ts';
@@ -31,6 +32,8 @@ export type SyncDeps = {
   /** Every open document socket, by session and account: logout and expiry close them. */
   sockets: SocketDirectory;
   onAccepted: (room: DocRoom, outcome: MergeOutcome) => void;
+  /** Other nodes on the database hear checked presence through it; null on one node. */
+  presence: PresenceAcross | null;
 };
 
 /** Bytes of one socket's messages waiting to be handled before the server stops reading it. */
@@ -311,7 +314,10 @@ async function relayAwareness(room: DocRoom, peer: RoomPeer, decoder: decoding.D
     peer.control({ t: 'refused', code: ErrorCode.AWARENESS_INVALID, message: verdict.reason, ranges: [] });
     return;
   }
-  if (verdict.relay.length > 0 && room.peers.has(peer)) room.broadcast(encodeAwarenessMessage(verdict.relay), peer);
+  if (verdict.relay.length > 0 && room.peers.has(peer)) {
+    room.broadcast(encodeAwarenessMessage(verdict.relay), peer);
+    deps.presence?.said(room, presence.speaker.username, verdict.relay);
+  }
 }
 
 /**

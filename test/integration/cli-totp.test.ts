@@ -127,6 +127,15 @@ describe('two-step sign-in', () => {
     expect(codes).toContain('TOO_MANY_ATTEMPTS');
   });
 
+  it('counts wrong first codes (which would answer the recovery codes) in the login throttle too', { timeout: 60_000 }, async () => {
+    expect((await login('alice')).code).toBe(0);
+    expect((await as('alice', ['totp', 'enable', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    const codes: string[] = [];
+    for (let i = 0; i < FREE_FAILURES + 6 && !codes.includes('TOO_MANY_ATTEMPTS'); i++) codes.push((await as('alice', ['totp', 'confirm', '000000'])).json.error.code);
+    expect(codes.slice(0, FREE_FAILURES)).toEqual(Array(FREE_FAILURES).fill('BAD_TOTP_CODE'));
+    expect(codes).toContain('TOO_MANY_ATTEMPTS');
+  });
+
   it('admin require-totp limits a session without it to enrolment until it confirms; reset-totp ends the sessions', { timeout: 60_000 }, async () => {
     expect((await login('bob')).code).toBe(0);
     expect((await admin(['require-totp', 'on'])).json).toEqual({ totpRequired: true });
