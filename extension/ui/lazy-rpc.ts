@@ -7,6 +7,8 @@ import type { ChangeMessage, RequestOf, RequestType, ResponseOf } from '../messa
  * resolved import per call.
  */
 let held: Promise<void> = Promise.resolve();
+/** True from `holdRpc` until rpc.ts is loaded: the change feed is not listened to meanwhile. */
+let deaf = false;
 const rpc = () => held.then(() => import('./rpc.ts'));
 
 /** The longest rpc.ts is held back, should the release never come. */
@@ -18,10 +20,12 @@ const HOLD_MOST_MS = 500;
  */
 export function holdRpc(): () => void {
   let release = () => {};
+  deaf = true;
   held = new Promise<void>((resolve) => {
     release = resolve;
     setTimeout(resolve, HOLD_MOST_MS);
   });
+  void rpc().then(() => (deaf = false));
   return release;
 }
 
@@ -33,13 +37,19 @@ export async function readAnswer<T extends RequestType>(type: T, raw: unknown): 
   return (await rpc()).readAnswer(type, raw);
 }
 
-/** Listens from when rpc.ts is loaded. */
+/**
+ * Listens from when rpc.ts is loaded. A listener that came while it was held back is then told
+ * that anything may have changed (as rpc.ts says after the worker restarts): what it loaded
+ * from the early answers may have changed before the feed was listened to.
+ */
 export function onChange(listener: (change: ChangeMessage) => void): () => void {
   let stop: (() => void) | null = null;
   let stopped = false;
+  const missed = deaf;
   void rpc().then((m) => {
     if (stopped) return;
     stop = m.onChange(listener);
+    if (missed) listener({ type: 'account' });
   });
   return () => {
     stopped = true;
