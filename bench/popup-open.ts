@@ -21,6 +21,13 @@
  * script sends the first requests, in the remembered order, while the page is still parsing
  * (entrypoints/popup-prefetch.ts); the UI asks for a first page of 24 rows and renders only the
  * visible window (ui/window-list.tsx).
+ *
+ * Then the page's own load was most of it (an empty popup 105–145 ms): its first script was 180 KB
+ * (zod and every message schema, ~97 KB of it zod, evaluated before anything was drawn), and
+ * nothing could be drawn before the worker answered. Now the worker keeps the popup's first
+ * screen in `storage.session` (background/popup-snapshot-writer.ts, dropped on every list change),
+ * the prefetch script reads it, and the popup's first script (Preact, the list view, zod/mini:
+ * ~90 KB, 2–3 ms to evaluate) draws it; zod, the schemas and the rest load after that paint.
  */
 import { launchExtension, type ExtensionBrowser } from '../test/e2e/support/browser.ts';
 import { PopupPage } from '../test/e2e/support/pages.ts';

@@ -31,11 +31,16 @@ export class ListCache {
   private readonly entries = new Map<ListFilter, Promise<Entry>>();
   private generation = 0;
 
-  constructor(private readonly compute: (filter: ListFilter) => Promise<ExperimentRow[]>) {}
+  /** `onInvalidate`: told of every invalidation, for what is kept outside the worker (the popup's snapshot). */
+  constructor(
+    private readonly compute: (filter: ListFilter) => Promise<ExperimentRow[]>,
+    private readonly onInvalidate?: () => void,
+  ) {}
 
   invalidate(): void {
     this.generation++;
     this.entries.clear();
+    this.onInvalidate?.();
   }
 
   /** Every row of a filter, sorted as the core sorts them. */

@@ -11,6 +11,7 @@ import { createHandler } from './handler.ts';
 import { ListCache } from './list-cache.ts';
 import { watchListSources } from './list-sources.ts';
 import { createOrphanSweeper } from './orphans.ts';
+import { keepPopupSnapshot, type PopupSnapshotWriter } from './popup-snapshot-writer.ts';
 import { Watches } from './watches.ts';
 
 /**
@@ -23,7 +24,7 @@ import { Watches } from './watches.ts';
  * An MV3 worker is stopped when idle; the alarm brings it back, and `resume` reopens the core
  * from the session in extension storage.
  */
-type Session = { core: WorkerCore; store: ExtensionStore; lists: ListCache; live: Live | null; starting: Promise<void> | null; closed: boolean; unsubscribe: () => void };
+type Session = { core: WorkerCore; store: ExtensionStore; lists: ListCache; snapshot: PopupSnapshotWriter; live: Live | null; starting: Promise<void> | null; closed: boolean; unsubscribe: () => void };
 
 const WAKE_ALARM = 'cytoshare-wake';
 
@@ -62,10 +63,11 @@ export function startWorker(): void {
     const core = await createCore(store, server);
     const sweep = createOrphanSweeper(core);
     const sources = watchListSources(core, () => lists.invalidate());
+    const snapshot = keepPopupSnapshot({ account: () => core.account, query: (query) => lists.query(query) });
     const lists: ListCache = new ListCache(async (filter) => {
       await sources.watch();
       return core.list(filter);
-    });
+    }, () => snapshot.stale());
     // The list shows offline creations and pending renames: a change of those is a list change.
     let listed = listedDraftsKey(await core.drafts().catch(() => []));
     const unsubscribeCore = core.subscribe((change: CoreChange) => {
@@ -88,9 +90,11 @@ export function startWorker(): void {
     const unsubscribe = () => {
       unsubscribeCore();
       sources.stop();
+      snapshot.stop();
     };
     void refreshBadge(core, lists).catch(() => {});
-    return { core, store, lists, live: null, starting: null, closed: false, unsubscribe };
+    snapshot.refresh();
+    return { core, store, lists, snapshot, live: null, starting: null, closed: false, unsubscribe };
   }
 
   /**
@@ -149,6 +153,7 @@ export function startWorker(): void {
     const session = await next;
     const { totpEnrolmentRequired: _limited, ...account } = await session.core.login(username, password, code);
     goLive(session);
+    session.snapshot.refresh();
     broadcast({ type: 'account' });
     return account;
   }

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
-import type { Row } from '../messages.ts';
+import type { ShownRow } from '../popup-snapshot.ts';
 import { RowIcons, RowPendingMark } from './icons.tsx';
 import { listboxKey } from './listbox-keys.ts';
 import { fixedRows, useWindowed } from './window-list.tsx';
@@ -16,12 +16,15 @@ import { fixedRows, useWindowed } from './window-list.tsx';
  */
 export const ROW_HEIGHT = 36;
 
-/** An action on one row: `key` is a single letter, `label` the visible word. */
-export type RowAction = { key: string; label: string; run: (row: Row) => void };
+/**
+ * An action on one row: `key` is a single letter, `label` the visible word. Rows are anything
+ * with the fields drawn (`ShownRow`): the worker's answers, or the popup's snapshot.
+ */
+export type RowAction<R extends ShownRow = ShownRow> = { key: string; label: string; run: (row: R) => void };
 
-type ItemProps = { row: Row; me: string; actions: readonly RowAction[]; marks?: ComponentChildren; testId?: string };
+type ItemProps<R extends ShownRow> = { row: R; me: string; actions: readonly RowAction<R>[]; marks?: ComponentChildren; testId?: string };
 
-export function ExperimentItem({ row, me, actions, marks, testId = 'experiment-row' }: ItemProps) {
+export function ExperimentItem<R extends ShownRow>({ row, me, actions, marks, testId = 'experiment-row' }: ItemProps<R>) {
   return (
     <div class="experiment" data-testid={testId} data-id={row.id}>
       <span class="name" title={row.name}>
@@ -51,24 +54,24 @@ export function ExperimentItem({ row, me, actions, marks, testId = 'experiment-r
   );
 }
 
-type ListProps = {
-  rows: Row[];
+type ListProps<R extends ShownRow> = {
+  rows: R[];
   me: string;
   label: string;
   /** Enter or a click on a row. */
-  onOpen: (row: Row) => void;
-  actions: readonly RowAction[];
+  onOpen: (row: R) => void;
+  actions: readonly RowAction<R>[];
   empty?: string;
   /** First guess of the visible height; the list then takes the room its container gives it. */
   height: number;
   testId?: string;
-  marks?: (row: Row) => ComponentChildren;
+  marks?: (row: R) => ComponentChildren;
   /** The rows' test id; the manager's Inbox rows differ from its list's. */
   rowTestId?: string;
   onNearEnd?: () => void;
 };
 
-export function ExperimentList({ rows, me, label, onOpen, actions, empty, height, testId, marks, rowTestId, onNearEnd }: ListProps) {
+export function ExperimentList<R extends ShownRow>({ rows, me, label, onOpen, actions, empty, height, testId, marks, rowTestId, onNearEnd }: ListProps<R>) {
   const base = useId();
   const [activeId, setActiveId] = useState<string | null>(null);
   const w = useWindowed<HTMLDivElement>(fixedRows(rows.length, ROW_HEIGHT), height, onNearEnd);
@@ -81,7 +84,7 @@ export function ExperimentList({ rows, me, label, onOpen, actions, empty, height
   if (rows.length === 0) return empty ? <p class="empty">{empty}</p> : null;
   const optionId = (index: number) => `${base}-opt-${index}`;
   const hint = `${base}-keys`;
-  const activeRow = rows[active] as Row;
+  const activeRow = rows[active] as R;
   const onKeyDown = (e: KeyboardEvent) => {
     const outcome = listboxKey(e, active, rows.length, w.page, actions.map((a) => a.key));
     if (!outcome) return;

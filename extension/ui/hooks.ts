@@ -1,6 +1,6 @@
 import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChangeMessage } from '../messages.ts';
-import { onChange } from './rpc.ts';
+import { onChange } from './lazy-rpc.ts';
 
 /**
  * Loads data from the worker and loads it again whenever a relevant change arrives. Reloads

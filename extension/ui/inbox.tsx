@@ -1,28 +1,46 @@
 import { useState } from 'preact/hooks';
-import type { Row } from '../messages.ts';
-import { describe, errorCode } from './describe.ts';
+import type { FirstPage, ShownRow } from '../popup-snapshot.ts';
 import { ExperimentList, type RowAction } from './experiment-list.tsx';
 import { useLive } from './hooks.ts';
+import { send } from './lazy-rpc.ts';
 import { FIRST_PAGE, once } from './popup-first-page.ts';
-import { send } from './rpc.ts';
-import { TransferOffers } from './transfers.tsx';
+import { lazyComponent } from './lazy-component.tsx';
+
+/** Offers of ownership: loaded after the first paint, like the other parts the list does not need. */
+const TransferOffers = lazyComponent(() => import('./transfers.tsx').then((m) => m.TransferOffers));
 
 /**
  * The Inbox of the popup and the manager: direct shares not yet marked viewed. It shows the
  * first page at once and the rest (up to `most`) when scrolled near the end; `count` is the
- * worker's count of all of them.
+ * worker's count of all of them. `first`: the popup's snapshot of it, shown until the worker answers.
  */
-type Props = { rowTestId?: string; count: number; me: string; height: number; most: number; onOpen: (row: Row) => void; onSharing: (id: string) => void; onError: (message: string) => void };
+type Props = {
+  rowTestId?: string;
+  count: number;
+  me: string;
+  height: number;
+  most: number;
+  first?: FirstPage | undefined;
+  onOpen: (row: ShownRow) => void;
+  onSharing: (id: string) => void;
+  onError: (message: string) => void;
+};
 
-export function Inbox({ rowTestId, count, me, height, most, onOpen, onSharing, onError }: Props) {
+export function Inbox({ rowTestId, count, me, height, most, first, onOpen, onSharing, onError }: Props) {
   const [limit, setLimit] = useState(FIRST_PAGE);
-  const inbox = useLive(() => {
+  const live = useLive(() => {
     const load = () => send({ type: 'inbox', limit });
     return limit === FIRST_PAGE ? once('inbox', load) : load();
   }, [limit], (c) => c.type === 'list' || c.type === 'account').data;
+  const inbox: ShownRow[] | undefined = live ?? first?.rows;
+  const markViewed = (row: ShownRow) =>
+    void send({ type: 'markViewed', id: row.id }).catch(async (e: unknown) => {
+      const { describe, errorCode } = await import('./describe.ts');
+      onError(describe(errorCode(e)));
+    });
   const actions: RowAction[] = [
     { key: 's', label: 'Sharing', run: (row) => onSharing(row.id) },
-    { key: 'v', label: 'Mark as viewed', run: (row) => void send({ type: 'markViewed', id: row.id }).catch((e: unknown) => onError(describe(errorCode(e)))) },
+    { key: 'v', label: 'Mark as viewed', run: markViewed },
   ];
   return (
     <section aria-labelledby="inbox-title" class="inbox">

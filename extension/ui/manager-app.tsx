@@ -13,10 +13,8 @@ import { FilterList, type Selection } from './manager/filters.tsx';
 import { ProjectView } from './manager/project-view.tsx';
 import { CreateForm } from './manager/create-form.tsx';
 import { runKeptUploads } from './manager/upload-runner.ts';
-import type { ListSort } from '../core/list-order.ts';
 import { Inbox } from './inbox.tsx';
-import { rememberedSort } from './popup-prefetch-keys.ts';
-import { SortChoice } from './sort-choice.tsx';
+import { ListToolbar, useListTools } from './list-tools.tsx';
 import { ImportArchive } from './manager/archive-buttons.tsx';
 
 /**
@@ -58,8 +56,8 @@ export function ManagerApp() {
 
 function Workspace({ state, me, staff }: { state: State; me: string; staff: boolean }) {
   const [selection, setSelection] = useState<Selection>({ kind: 'filter', filter: 'all' });
-  const [search, setSearch] = useState('');
-  const [sort, setSort] = useState<ListSort>(rememberedSort);
+  const tools = useListTools();
+  const { search, sort } = tools;
   const [selected, setSelected] = useState<string | null>(selectedFromHash());
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -101,13 +99,7 @@ function Workspace({ state, me, staff }: { state: State; me: string; staff: bool
           ) : (
             <>
               {selection.kind === 'project' && (project ? <ProjectView project={project} me={me} /> : <p class="loading">Loading the project…</p>)}
-              <div class="list-tools">
-                <label class="search">
-                  Search experiments
-                  <input type="search" value={search} placeholder="name, owner or tag" onInput={(e) => setSearch(e.currentTarget.value)} />
-                </label>
-                <SortChoice sort={sort} onSort={setSort} />
-              </div>
+              <ListToolbar tools={tools} />
               {listed ? <FamilyList rows={listed.rows} me={me} selected={selected} onSelect={select} onSharing={setSharing} /> : <p class="loading">Loading…</p>}
             </>
           )}

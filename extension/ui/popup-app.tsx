@@ -1,26 +1,27 @@
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import { useState } from 'preact/hooks';
-import type { Account, State } from '../messages.ts';
-import type { ListSort } from '../core/list-order.ts';
-import { Connections } from './connections.tsx';
+import type { State } from '../messages.ts';
+import type { PopupSnapshot, ShownRow } from '../popup-snapshot.ts';
 import { ExperimentList, type RowAction } from './experiment-list.tsx';
 import { useLive } from './hooks.ts';
 import { Inbox } from './inbox.tsx';
+import { lazyComponent } from './lazy-component.tsx';
+import { holdRpc, send } from './lazy-rpc.ts';
+import { ListToolbar, useListTools } from './list-tools.tsx';
 import { openManager } from './open-manager.ts';
-import { FIRST_PAGE, once } from './popup-first-page.ts';
-import { rememberedSort } from './popup-prefetch-keys.ts';
-import { send } from './rpc.ts';
-import { SharingDialog } from './sharing-dialog.tsx';
-import { SignIn } from './sign-in.tsx';
-import { SortChoice } from './sort-choice.tsx';
-import { SyncStatus } from './sync-status.tsx';
-import { VerifyAddress } from './verify-address.tsx';
+import { FIRST_PAGE, firstSnapshot, once } from './popup-first-page.ts';
 
 /**
  * The toolbar popup: sign in, sync status, the Inbox of new direct shares, the searchable and
  * sortable list of experiments (each opens in the Experiment Manager, its Sharing dialog one
  * key away), and the way to the manager. It never grows past a toolbar popup's 600 px: the
  * header, status and the manager link stay put and the lists scroll in the room between.
+ *
+ * It first draws the snapshot the worker left (popup-snapshot.ts): the account, the first page
+ * of the list and of the Inbox, with only Preact and the list in its first script. Once that is
+ * painted, the message schemas, the sync status and the rest load, and the worker's answers
+ * replace the snapshot. Without a snapshot (signed out, the worker not done since the browser
+ * started) it waits for the worker, as it always did.
  */
 /**
  * The popup shows this many rows at most; more would only slow its opening down. It first asks
@@ -32,25 +33,51 @@ const POPUP_ROWS = 100;
 const INBOX_HEIGHT = 108;
 const LIST_HEIGHT = 288;
 
+const releaseRpc = holdRpc();
+const SignIn = lazyComponent(() => import('./sign-in.tsx').then((m) => m.SignIn));
+const SyncStatus = lazyComponent(() => import('./sync-status.tsx').then((m) => m.SyncStatus), StatusUnknown);
+const VerifyAddress = lazyComponent(() => import('./verify-address.tsx').then((m) => m.VerifyAddress));
+const Connections = lazyComponent(() => import('./connections.tsx').then((m) => m.Connections));
+const SharingDialog = lazyComponent(() => import('./sharing-dialog.tsx').then((m) => m.SharingDialog));
+
 export function PopupApp() {
   // One experiment's content changing does not change the account, status or drafts.
   const { data: state } = useLive(() => once('state', () => send({ type: 'state' })), [], (c) => c.type !== 'experiment');
-  if (!state) return <p class="loading">Loading…</p>;
+  const snapshot = useSnapshot(state);
+  const known = snapshot !== undefined;
+  // After the paint (a Preact effect runs after it): the snapshot is on screen, or there is none.
+  useEffect(() => {
+    if (known) releaseRpc();
+  }, [known]);
+  const account = state ? state.account : snapshot?.account;
+  if (account === undefined) return <p class="loading">Loading…</p>;
   return (
     <main class="popup">
       <header class="popup-header">
         <h1>Cytoshare</h1>
-        {state.account && <AccountMenu account={state.account} />}
+        {account && <AccountMenu username={account.username} />}
       </header>
-      {state.account ? <SignedIn state={state} me={state.account.username} /> : <SignIn />}
+      {account ? <SignedIn state={state} snapshot={snapshot ?? null} me={account.username} /> : <SignIn />}
     </main>
   );
 }
 
-function AccountMenu({ account }: { account: Account }) {
+/**
+ * The snapshot, once read: undefined until then, null when there is none. One of another
+ * account than the worker's (a sign-out and in meanwhile) is never shown.
+ */
+function useSnapshot(state: State | undefined): PopupSnapshot | null | undefined {
+  const [snapshot, setSnapshot] = useState<PopupSnapshot | null | undefined>(undefined);
+  useLayoutEffect(() => void firstSnapshot().then(setSnapshot), []);
+  if (!snapshot || !state) return snapshot;
+  const same = state.account?.server === snapshot.account.server && state.account.username === snapshot.account.username;
+  return same ? snapshot : null;
+}
+
+function AccountMenu({ username }: { username: string }) {
   return (
     <p class="account">
-      <span>{account.username}</span>
+      <span>{username}</span>
       <button type="button" class="link" onClick={() => void browser.tabs.create({ url: new URL('settings.html', location.href).href })}>
         Settings
       </button>
@@ -61,9 +88,21 @@ function AccountMenu({ account }: { account: Account }) {
   );
 }
 
-function SignedIn({ state, me }: { state: State; me: string }) {
-  const [search, setSearch] = useState('');
-  const [sort, setSort] = useState<ListSort>(rememberedSort);
+/** The status line's place while the worker has not said yet: the layout does not move when it does. */
+function StatusUnknown() {
+  return (
+    <section class="sync-status" aria-label="Sync status">
+      <p class="status" data-testid="status">
+        <span class="dot" aria-hidden="true" />
+        Checking…
+      </p>
+    </section>
+  );
+}
+
+function SignedIn({ state, snapshot, me }: { state: State | undefined; snapshot: PopupSnapshot | null; me: string }) {
+  const tools = useListTools();
+  const { search, sort } = tools;
   const [sharing, setSharing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [limit, setLimit] = useState(FIRST_PAGE);
@@ -71,28 +110,24 @@ function SignedIn({ state, me }: { state: State; me: string }) {
   const list = () => send({ type: 'list', filter: 'all', search, limit, sort });
   // The prefetched first page was asked for with the remembered order.
   const first = search === '' && limit === FIRST_PAGE && sort === initialSort;
-  const listed = useLive(() => (first ? once('list', list) : list()), [search, limit, sort], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  const live = useLive(() => (first ? once('list', list) : list()), [search, limit, sort], (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account').data;
+  // Until the worker's first answer, the snapshot's first page in the chosen order.
+  const listed: { rows: ShownRow[]; total: number } | undefined = live ?? (search === '' ? snapshot?.lists[sort] : undefined);
   const open = (row: { id: string }) => void openManager(row.id).catch(() => setError('The Experiment Manager could not be opened.'));
   const actions: RowAction[] = [{ key: 's', label: 'Sharing', run: (row) => setSharing(row.id) }];
 
   return (
     <>
       <div class="popup-top">
-        <SyncStatus state={state} onError={setError} />
+        {state ? <SyncStatus state={state} onError={setError} /> : <StatusUnknown />}
         {error && <p role="alert" class="error">{error}</p>}
       </div>
       <div class="popup-body">
-        <VerifyAddress />
-        <Inbox count={state.inbox} me={me} height={INBOX_HEIGHT} most={POPUP_ROWS} onOpen={open} onSharing={setSharing} onError={setError} />
+        {state && <VerifyAddress />}
+        <Inbox count={state?.inbox ?? snapshot?.inbox.total ?? 0} me={me} height={INBOX_HEIGHT} most={POPUP_ROWS} first={snapshot?.inbox} onOpen={open} onSharing={setSharing} onError={setError} />
         <section aria-labelledby="list-title" class="list">
           <h2 id="list-title">Experiments</h2>
-          <div class="list-tools">
-            <label class="search">
-              Search experiments
-              <input type="search" value={search} placeholder="name, owner or tag" onInput={(e) => setSearch(e.currentTarget.value)} />
-            </label>
-            <SortChoice sort={sort} onSort={setSort} />
-          </div>
+          <ListToolbar tools={tools} />
           {listed ? (
             <ExperimentList rows={listed.rows} me={me} label="Experiments" height={LIST_HEIGHT} onOpen={open} actions={actions} {...(listed.total > listed.rows.length ? { onNearEnd: () => setLimit(POPUP_ROWS) } : {})} empty={search ? 'No experiment matches.' : 'No experiments yet.'} />
           ) : (
@@ -104,7 +139,7 @@ function SignedIn({ state, me }: { state: State; me: string }) {
             </p>
           )}
         </section>
-        {state.mode === 'premium' && <Connections />}
+        {state?.mode === 'premium' && <Connections />}
       </div>
       <footer>
         <button type="button" class="link" onClick={() => void openManager().catch(() => setError('The Experiment Manager could not be opened.'))}>

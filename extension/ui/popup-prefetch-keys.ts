@@ -6,7 +6,10 @@ import { DEFAULT_SORT, LIST_SORTS, type ListSort } from '../core/list-order.ts';
  */
 export const FIRST_PAGE = 24;
 export const PREFETCH_KEY = '__cytosharePrefetch';
-export type Prefetched = { state: Promise<unknown>; list: Promise<unknown>; inbox: Promise<unknown> };
+/** The popup's snapshot in `storage.session` (popup-snapshot.ts). */
+export const POPUP_SNAPSHOT_KEY = 'cytoshare.popupSnapshot';
+/** The worker's answers, and the snapshot as read from storage (unparsed: it holds a record, or nothing). */
+export type Prefetched = { state: Promise<unknown>; list: Promise<unknown>; inbox: Promise<unknown>; snapshot: Promise<unknown> };
 
 /** Where the chosen list order is remembered (the popup and the manager share it). */
 export const SORT_KEY = 'cytoshare.listSort';
