@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import type { ContentWrite } from '../../shared/rules/content.ts';
 import type { ClockRange } from '../../shared/protocol/control.ts';
-import type { Place } from './struct-places.ts';
+import type { Place } from './inspection-types.ts';
 
 export type InspectedWrite = {
   write: ContentWrite;

@@ -1,7 +1,6 @@
 import * as Y from 'yjs';
 import type { Meter } from './inspection-meter.ts';
-import type { Place } from './struct-places.ts';
-import type { InspectionFailure } from './update-inspector.ts';
+import type { InspectionFailure, Place } from './inspection-types.ts';
 
 /** A struct the update brings that the server does not have yet. */
 export type NewStruct = {

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import type { Meter } from './inspection-meter.ts';
+import type { Place } from './inspection-types.ts';
 import { broughtStruct, type NewStruct, type NewStructs } from './new-structs.ts';
 
 /**
@@ -12,14 +13,6 @@ import { broughtStruct, type NewStruct, type NewStructs } from './new-structs.ts
  *   (our layout has no nested types, so Yjs collects nothing else); Yjs would drop it here and
  *   keep it in its author's replica, so it is refused like what it builds on.
  */
-export type Place =
-  | { kind: 'field'; root: string; key: string | null }
-  | { kind: 'nested' }
-  | { kind: 'void' }
-  /** Anchored on a placeholder (a GC struct the server stored for a refused insert): the author
-   *  builds on a change the server never took, and Yjs would drop it here but not there. */
-  | { kind: 'placeholder' };
-
 /**
  * Places of new items. An item's place is its origin's, which may itself be new and come
  * later in the update: each chain of origins is followed once and every struct on it gets the

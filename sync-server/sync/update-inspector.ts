@@ -7,7 +7,8 @@ import { collectDeletes, deletesKnown, normaliseDeletes } from './delete-set-che
 import { fieldId, toWrite, type InspectedWrite } from './inspected-writes.ts';
 import { rewrite } from './update-rewrite.ts';
 
-export type { Place } from './struct-places.ts';
+export type { InspectionFailure, Place } from './inspection-types.ts';
+import type { InspectionFailure } from './inspection-types.ts';
 export { NOT_JSON, SEVERAL_VALUES, type InspectedWrite } from './inspected-writes.ts';
 
 /**
@@ -52,16 +53,6 @@ export type Inspection =
     }
   | { ok: false; reason: InspectionFailure };
 
-/**
- * - malformed: not a Yjs update (its bytes do not decode): no replica holds it;
- * - invalid: decodes, but holds structs no encoder writes (no length, a parent that is not a
- *   type, a cycle): its author has them in its replica, so its later updates cannot fit;
- * - incomplete: depends on changes the server does not have (or no encoder writes it);
- * - too-costly: reading it would cost more than the work budget;
- * - server-owned: brings structs into a document only the server writes;
- * - placeholder: brings new GC structs, which no honest client writes (see below).
- */
-export type InspectionFailure = 'malformed' | 'invalid' | 'incomplete' | 'too-costly' | 'server-owned' | 'placeholder';
 
 export type InspectOptions = {
   /** Work units the update may cost (ServerLimits.updateWorkBudget). */
