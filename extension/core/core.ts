@@ -33,7 +33,7 @@ import type { AccessExplanation } from '../../shared/rules/access-explain.ts';
 import { sharePeople, waitingShares, type SharePerson } from './share-people.ts';
 import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
 import type { ClientStore, StoredSession } from './store.ts';
-import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
+import { editsByDoc, heldExperimentIds, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
 
 /** Rows asked for per catalog page: one round trip fills the manager's first screen and more. */
 const CATALOG_PAGE_ROWS = 100;
@@ -206,6 +206,11 @@ export class CytoshareCore implements ClientCore {
     const names = [...(withLists ? [docName.index(me)] : []), docName.connections(me), ...projects, ...experimentIds.map(docName.experiment)];
     await refreshDocs(this.store, names, this.linkOptions(), (experimentId, code) => this.emit({ type: 'removed', experimentId, code }));
     this.emit({ type: 'list' });
+  }
+
+  /** The lists and every experiment this device holds, brought up to date (many over one socket, see sync-engine.ts). */
+  async catchUp(): Promise<void> {
+    await this.refresh(await heldExperimentIds(this.store));
   }
 
   /** Experiment ids the user's index lists: live mode keeps a socket open for each. */
