@@ -71,7 +71,10 @@ export async function openMux(ws: WebSocket, socket: Duplex, req: IncomingMessag
 
   async function catchUp(doc: string, ref: DocRef, stateVector: Uint8Array): Promise<void> {
     if (!bucket.take()) return refuseDoc(doc, ErrorCode.TOO_MANY_ATTEMPTS, `at most ${deps.limits.muxCatchUpsPerSecond} catch-ups a second on one connection`);
-    if (ref.kind !== DocKind.experiment) {
+    if (ref.kind !== DocKind.experiment || (await deps.rooms.ifLoaded(doc))) {
+      // Other kinds are few per user and some are rebuilt when loaded; a room loaded here may
+      // still be storing a change it has acknowledged (on PostgreSQL the append commits when
+      // its turn ends). Either way the room answers, after the turns before this one.
       const answer = await deps.rooms.with(doc, (room) => room.run(() => (room.canRead(actor) ? answerFrom(room, stateVector) : null)));
       return answer ? base.send(encodeMuxFrame(doc, answer)) : refuseDoc(doc, ErrorCode.NOT_A_READER, 'no access to this document');
     }

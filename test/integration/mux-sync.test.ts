@@ -26,6 +26,14 @@ class CountingWebSocket extends WebSocket {
   }
 }
 
+async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** What the server stores of a document, as a client would build it. */
 async function storedContent(h: Harness, name: string): Promise<unknown> {
   const doc = new Y.Doc();
@@ -57,7 +65,8 @@ async function clientCore(h: Harness, username: string): Promise<CytoshareCore> 
 
 function catchesUpOverOneSocket(backend: HarnessStore) {
   return async () => {
-    const h = await startHarness({ backend });
+    // Rooms unload soon after their last use: the catch-up then reads stored state, as after a day away.
+    const h = await startHarness({ backend, unloadDelayMs: 50 });
     harnesses.push(h);
     const alice = await h.user('alice');
     await h.user('bob');
@@ -73,6 +82,8 @@ function catchesUpOverOneSocket(backend: HarnessStore) {
 
     // Bob is away; Alice edits every experiment he holds.
     for (const [i, id] of ids.entries()) await edit(alice, id, `edited while bob was away ${i}`);
+
+    for (const id of ids) await until(async () => (await h.server.rooms.ifLoaded(docName.experiment(id))) === null, 'the rooms unloaded');
 
     opened.length = 0;
     await bob.catchUp();
