@@ -8,8 +8,9 @@
  *             where the gain comes from)
  *   reference the unvalidated reference relay (@y/websocket-server, bench/lib/ref-server-child.ts),
  *             one stock provider per experiment, holding the same documents in memory
- * Each server runs in its own process; the client runs here. Target: ours ≥ 5x faster than
- * the reference.
+ * Each server runs in its own process; the client runs here. Our catch-up runs with no room
+ * loaded (checked); the first run reads each experiment's snapshot and log tail, later runs the
+ * snapshot the unloads compacted. Target: ours ≥ 5x faster than the reference.
  *
  *   npx tsx bench/reconnect.ts [--quick] [--docs 200] [--kb 30] [--runs 5]
  */
@@ -39,6 +40,8 @@ const KB = Number(arg('kb') ?? 30);
 const RUNS = Number(arg('runs') ?? (quick ? 2 : 5));
 const EDITS_PER_DOC = 20;
 const TIMEOUT_MS = 120_000;
+/** Our server unloads a room this long after its last socket left (so every catch-up run finds none loaded). */
+const UNLOAD_MS = 300;
 
 /** One experiment's content as its owner wrote it: about KB kilobytes of sample tags. */
 function initialState(i: number): Uint8Array {
@@ -139,7 +142,7 @@ for (let i = 0; i < DOCS; i++) {
 }
 await seed.close();
 
-const ours = await startChild('our-server-child.ts', [dir, '5000']);
+const ours = await startChild('our-server-child.ts', [dir, String(UNLOAD_MS)]);
 const ref = await startChild('ref-server-child.ts');
 // The reference relay keeps a document only while a socket holds it: the owner's providers
 // bring it every current state and stay connected through the runs.
@@ -158,10 +161,9 @@ try {
   for (let r = 0; r < RUNS; r++) {
     let docs = heldCopies(initial);
     figures.reference.push(await timedAllCurrent(docs, () => perDocument(ref.url.replace(/^http/, 'ws'), null, docs)));
-    docs = heldCopies(initial);
-    figures.oursPerDoc.push(await timedAllCurrent(docs, () => perDocument(`${ours.url.replace(/^http/, 'ws')}/sync`, token, docs)));
-    // Sockets count against the account's budget (socketsPerAccount) until the server saw them close.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Ours first, with no room loaded (as after a day away): every answer comes from stored state.
+    const loaded = (await ours.heap()).loaded;
+    if (loaded !== 0) throw new Error(`${loaded} rooms still loaded before the catch-up`);
     docs = heldCopies(initial);
     figures.ours.push(
       await timedAllCurrent(docs, async () => {
@@ -169,7 +171,12 @@ try {
         if (outcome.t !== 'done' || outcome.results.size !== DOCS) throw new Error(`catch-up: ${JSON.stringify(outcome.t)}`);
       }),
     );
+    // Sockets count against the account's budget (socketsPerAccount) until the server saw them close.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
+    docs = heldCopies(initial);
+    figures.oursPerDoc.push(await timedAllCurrent(docs, () => perDocument(`${ours.url.replace(/^http/, 'ws')}/sync`, token, docs)));
+    // The rooms that loaded unload (and compact) before the next run.
+    await new Promise((resolve) => setTimeout(resolve, UNLOAD_MS + 2_000));
     console.error(`run ${r + 1}: ours ${fmt(figures.ours.at(-1)!)} ms, ours/doc ${fmt(figures.oursPerDoc.at(-1)!)} ms, reference ${fmt(figures.reference.at(-1)!)} ms`);
   }
   const [o, d, ref_] = [median(figures.ours), median(figures.oursPerDoc), median(figures.reference)];
