@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 
 const quick = process.argv.includes('--quick');
 // popup-open.ts needs the built extension and Chromium; run it on its own (see bench/README.md).
-const scripts = ['validation-cost.ts', 'memory.ts', 'sync-latency.ts', 'fcs-parse.ts', 'plot-density.ts'];
+const scripts = ['validation-cost.ts', 'memory.ts', 'sync-latency.ts', 'fcs-parse.ts', 'plot-density.ts', 'reconnect.ts'];
 const started = Date.now();
 console.log(`cytoshare benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${availableParallelism()} cores, ${new Date().toISOString()}`);
 let failed = 0;

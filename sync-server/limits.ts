@@ -37,8 +37,14 @@ export const ServerLimitsSchema = z
      * everything); the stock provider sends one on connect, and on its resync interval if set.
      */
     syncStep1IntervalMs: z.number().int().nonnegative(),
-    /** Open document sockets per account. */
+    /** Open document sockets per account; a document followed on a multiplexed socket counts as one, and so does the multiplexed socket itself. */
     socketsPerAccount: z.number().int().positive(),
+    /** Documents one multiplexed socket (`/mux`) may name over its life (caught up or followed); more get TOO_MANY_DOCUMENTS, per document. */
+    docsPerMuxSocket: z.number().int().positive(),
+    /** Catch-ups (sync step 1 on `/mux`, each a read of stored state) one multiplexed socket may ask at once… */
+    muxCatchUpBurst: z.number().int().positive(),
+    /** …and per second after that (a token bucket); more get TOO_MANY_ATTEMPTS, per document. */
+    muxCatchUpsPerSecond: z.number().int().positive(),
     /** A socket that answers no ping for this long is closed. */
     socketIdleMs: z.number().int().positive(),
     /** Largest FCS upload, in bytes. */
@@ -135,6 +141,10 @@ export const DEFAULT_LIMITS: ServerLimits = {
   accountBufferBytes: 32 * 1024 * 1024,
   syncStep1IntervalMs: 1_000,
   socketsPerAccount: 200,
+  docsPerMuxSocket: 1_000,
+  // A client holding a few hundred experiments catches up in one go; repeating it is paced.
+  muxCatchUpBurst: 1_000,
+  muxCatchUpsPerSecond: 200,
   socketIdleMs: 60_000,
   uploadBytes: 8 * 1024 * 1024 * 1024,
   uploadsPerAccount: 2,

@@ -39,6 +39,7 @@ import { ClientRegistry } from './sync/client-registry.ts';
 import { acceptSocket } from './sync/connection.ts';
 import { presenceAcrossNodes } from './sync/presence-across-nodes.ts';
 import { PRESENCE_STATE_BYTES } from './store/pg-node-bus.ts';
+import { openMux } from './sync/mux-connection.ts';
 import { Rooms } from './sync/rooms.ts';
 import { SocketDirectory } from './sync/socket-directory.ts';
 
@@ -185,13 +186,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   http.setTimeout(limits.httpIdleTimeoutMs);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   http.on('upgrade', (req, socket, head) => {
-    if (!(req.url ?? '').startsWith('/sync/')) {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    // One socket per document (`/sync/<doc>`), or one for many (`/mux`, see mux-connection.ts).
+    const opener = path === '/mux' ? openMux : path.startsWith('/sync/') ? undefined : null;
+    if (opener === null) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
     // `ws` clears the HTTP idle timer on the sockets it takes over: a document socket is
     // watched by pings instead (ServerLimits.socketIdleMs, see connection.ts).
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted, presence }));
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, socket, req, { store, rooms, registry, log, limits, sockets, onAccepted, presence }, opener));
   });
 
   await new Promise<void>((resolve, reject) => {

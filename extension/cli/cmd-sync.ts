@@ -1,4 +1,5 @@
 import { ConnectionStatus } from '../core/contract.ts';
+import { CoreError } from '../core/errors.ts';
 import { onlyFlags, UsageError } from './args.ts';
 import type { Ctx } from './context.ts';
 import { draftLine, Exit } from './output.ts';
@@ -10,6 +11,14 @@ export async function runSync(ctx: Ctx): Promise<Exit> {
   if (ctx.offline) throw new UsageError('sync needs the server; drop --offline');
   const core = await ctx.core();
   const report = await core.sync();
+  // Then everything this device holds is brought up to date: after a day offline, that is
+  // every experiment someone else edited meanwhile (one socket for all, see sync-engine.ts).
+  if (core.status() !== ConnectionStatus.offline) {
+    await core.catchUp().catch((error: unknown) => {
+      if (!(error instanceof CoreError && error.kind === 'unreachable')) throw error;
+      core.setStatus(ConnectionStatus.offline);
+    });
+  }
   const lines = [...report.settled, ...report.pending].map(draftLine);
   ctx.out.result(report, lines.length > 0 ? lines.join('\n') : 'nothing to sync');
   if (core.status() === ConnectionStatus.offline) {

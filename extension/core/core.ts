@@ -25,7 +25,7 @@ import { compareRows } from './list-order.ts';
 import { catalogPageRows, experimentView, listRows, pendingFieldsOf, pendingRenames, pendingRows } from './lists.ts';
 import { knownExperiments, knownProjects, pendingNames, provisionalName, removedMarks } from './replica.ts';
 import { sharePeople, waitingShares, type SharePerson } from './share-people.ts';
-import { editsByDoc, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
+import { editsByDoc, heldExperimentIds, pushDocEdits, pushIntents, refreshDocs } from './sync-engine.ts';
 
 export type { CoreOptions };
 
@@ -63,6 +63,11 @@ export class CytoshareCore extends CoreOnline implements ClientCore {
     const names = [...(withLists ? [docName.index(me)] : []), docName.connections(me), ...projects, ...experimentIds.map(docName.experiment)];
     await refreshDocs(this.store, names, this.linkOptions(), (experimentId, code) => this.emit({ type: 'removed', experimentId, code }));
     this.emit({ type: 'list' });
+  }
+
+  /** The lists and every experiment this device holds, brought up to date (many over one socket, see sync-engine.ts). */
+  async catchUp(): Promise<void> {
+    await this.refresh(await heldExperimentIds(this.store));
   }
 
   /** Experiment ids the user's index lists: live mode keeps a socket open for each. */

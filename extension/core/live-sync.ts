@@ -1,4 +1,6 @@
 import type * as Y from 'yjs';
+import { catchUpOverMux, MUX_DOCS_PER_SOCKET } from './mux-catch-up.ts';
+import { heldExperimentIds } from './sync-engine.ts';
 import { describeCode, ErrorCode } from '../../shared/codes.ts';
 import { docName, parseDocName, DocKind } from '../../shared/doc-layout.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
@@ -40,6 +42,7 @@ export type LiveOptions = {
 type Linked = { link: LinkLike; tracker: EditTracker; unobserve: () => void };
 
 const IDLE_CLOSE_MS = 5_000;
+const CATCH_UP_TIMEOUT_MS = 30_000;
 
 export class LiveSync {
   private links = new Map<string, Linked>();
@@ -52,6 +55,8 @@ export class LiveSync {
   /** The index's documents at the last look at a synced index; null before the first. */
   private indexed: Set<string> | null = null;
   private indexSynced = false;
+  /** The held experiments were caught up since the index socket last synced (see catchUpHeld). */
+  private caughtUp = false;
   private started = false;
   private stopped = false;
   private pushing = false;
@@ -158,6 +163,10 @@ export class LiveSync {
     if (this.links.get(docName.index(me))?.link.synced) {
       await this.followIndex(index);
       this.indexSynced = true;
+      if (!this.caughtUp) {
+        this.caughtUp = true;
+        void this.catchUpHeld().catch((e: unknown) => this.failed(e));
+      }
     }
     if (this.stopped) return;
     const drafts = await this.core.store.loadDrafts();
@@ -175,6 +184,31 @@ export class LiveSync {
     }
     this.closeIdle(wanted);
     this.updateStatus();
+  }
+
+  /**
+   * Once per connection of the index (at start, after every time away): every experiment this
+   * device holds and has no socket open for is brought up to date over one multiplexed socket,
+   * answered from the server's stored state; one the server no longer gives this account goes
+   * as a revocation would. Changes made while this runs reach the experiment when it is watched.
+   */
+  private async catchUpHeld(): Promise<void> {
+    const held = (await heldExperimentIds(this.core.store)).map(docName.experiment).filter((n) => !this.links.has(n) && !this.blocked.has(n) && !this.prefetching.has(n));
+    for (let at = 0; at < held.length && !this.stopped; at += MUX_DOCS_PER_SOCKET) {
+      const docs = new Map<string, Y.Doc>();
+      for (const name of held.slice(at, at + MUX_DOCS_PER_SOCKET)) docs.set(name, await this.core.store.openDoc(name));
+      const outcome = await catchUpOverMux(docs, this.core.linkOptions(), CATCH_UP_TIMEOUT_MS);
+      if (outcome.t === 'closed' && finalCloseMeaning(outcome.code) === 'auth') return this.onFinalClose(docName.index(this.core.requireSession().username), outcome.code);
+      if (outcome.t !== 'done') return;
+      for (const [name, result] of outcome.results) {
+        const ref = parseDocName(name);
+        if (ref?.kind !== DocKind.experiment) continue;
+        if (result.ok) this.core.emit({ type: 'experiment', experimentId: ref.experimentId });
+        else if (result.code === ErrorCode.NOT_A_READER || result.code === ErrorCode.ACCESS_REVOKED) await this.removeExperiment(ref.experimentId, result.code, wordsFor(result.code));
+      }
+    }
+    await this.core.store.flush();
+    this.core.emit({ type: 'list' });
   }
 
   /** Diffs a synced index against the last look: what it dropped was withdrawn from this user. */
@@ -334,6 +368,8 @@ export class LiveSync {
     const me = this.core.account?.username;
     const index = me ? this.links.get(docName.index(me)) : undefined;
     if (!index?.link.synced) {
+      // Back online later, the held experiments are caught up again.
+      this.caughtUp = false;
       this.core.setStatus(index?.link.connecting ? ConnectionStatus.connecting : ConnectionStatus.offline);
       return;
     }

@@ -1,8 +1,10 @@
 import { ErrorCode } from '../../shared/codes.ts';
-import { docName } from '../../shared/doc-layout.ts';
+import { DocKind, docName, parseDocName } from '../../shared/doc-layout.ts';
 import type { Draft, EditDraft, IntentDraft } from './contract.ts';
 import type { Api } from './api.ts';
+import type * as Y from 'yjs';
 import { linkAndSync, finalCloseMeaning, type LinkOptions } from './doc-link.ts';
+import { catchUpOverMux, MUX_DOCS_PER_SOCKET, MUX_FROM_DOCS } from './mux-catch-up.ts';
 import { EditTracker, type TrackerEvent } from './edit-tracker.ts';
 import { CoreError, unreachable } from './errors.ts';
 import { clearRemoved, markRemoved } from './replica.ts';
@@ -139,32 +141,83 @@ export function editsByDoc(drafts: Draft[]): Map<string, EditDraft[]> {
   return out;
 }
 
-/** Fetches documents from the server into the store (list and show read them afterwards). */
+/**
+ * Fetches documents from the server into the store (list and show read them afterwards). Many
+ * documents (a client holding many experiments, back after a day offline) go over one
+ * multiplexed socket, answered from the server's stored state; what that does not settle, and
+ * a server without `/mux`, goes over one socket per document.
+ */
 export async function refreshDocs(
   store: ClientStore,
   names: string[],
   link: LinkOptions,
   onRemoved: (experimentId: string, code: string) => void,
 ): Promise<void> {
-  for (const name of names) {
+  const rest = names.length >= MUX_FROM_DOCS ? await refreshOverMux(store, names, link, onRemoved) : names;
+  for (const name of rest) {
     const doc = await store.openDoc(name);
     let closingCode: string | null = null;
     const { link: opened, outcome } = await linkAndSync(name, doc, link, { onControl: (m) => { if (m.t === 'closing') closingCode = m.code; } }, SYNC_TIMEOUT_MS);
     opened.destroy();
     if (outcome === 'unreachable') throw unreachable();
-    const experimentId = name.startsWith('exp-') ? name.slice(4) : null;
-    if (typeof outcome === 'object') {
-      const meaning = finalCloseMeaning(outcome.closed);
-      if (meaning === 'auth') throw new CoreError('auth', ErrorCode.SESSION_EXPIRED, 'the session is no longer valid');
-      if (meaning === 'removed' && experimentId) {
-        await markRemoved(store, experimentId, Date.now());
-        onRemoved(experimentId, closingCode ?? ErrorCode.NOT_A_READER);
-      } else if (meaning === 'removed' || meaning === 'reset') {
-        await store.deleteDoc(name);
-      }
-    } else if (experimentId) await clearRemoved(store, experimentId);
+    if (typeof outcome === 'object') await settleRefused(store, name, finalCloseMeaning(outcome.closed), closingCode ?? ErrorCode.NOT_A_READER, onRemoved);
+    else await settleSynced(store, name);
   }
   await store.flush();
+}
+
+/** Refreshes `names` over multiplexed sockets; returns the names still to fetch one by one. */
+async function refreshOverMux(store: ClientStore, names: string[], link: LinkOptions, onRemoved: (experimentId: string, code: string) => void): Promise<string[]> {
+  const rest: string[] = [];
+  for (let at = 0; at < names.length; at += MUX_DOCS_PER_SOCKET) {
+    const chunk = names.slice(at, at + MUX_DOCS_PER_SOCKET);
+    const docs = new Map<string, Y.Doc>();
+    for (const name of chunk) docs.set(name, await store.openDoc(name));
+    const outcome = await catchUpOverMux(docs, link, SYNC_TIMEOUT_MS + chunk.length * 20);
+    if (outcome.t === 'closed' && finalCloseMeaning(outcome.code) === 'auth') throw new CoreError('auth', ErrorCode.SESSION_EXPIRED, 'the session is no longer valid');
+    if (outcome.t !== 'done') {
+      rest.push(...names.slice(at));
+      break;
+    }
+    for (const name of chunk) {
+      const result = outcome.results.get(name);
+      if (result?.ok) await settleSynced(store, name);
+      else if (result && (result.code === ErrorCode.NOT_A_READER || result.code === ErrorCode.ACCESS_REVOKED)) await settleRefused(store, name, 'removed', result.code, onRemoved);
+      // No answer in time, or refused for now (a bound): its own socket gets it.
+      else rest.push(name);
+    }
+  }
+  return rest;
+}
+
+async function settleSynced(store: ClientStore, name: string): Promise<void> {
+  if (name.startsWith('exp-')) await clearRemoved(store, name.slice(4));
+}
+
+/** A document the server would not give: an experiment is marked removed, anything else dropped on a reset or removal. */
+async function settleRefused(
+  store: ClientStore,
+  name: string,
+  meaning: ReturnType<typeof finalCloseMeaning>,
+  code: string,
+  onRemoved: (experimentId: string, code: string) => void,
+): Promise<void> {
+  const experimentId = name.startsWith('exp-') ? name.slice(4) : null;
+  if (meaning === 'auth') throw new CoreError('auth', ErrorCode.SESSION_EXPIRED, 'the session is no longer valid');
+  if (meaning === 'removed' && experimentId) {
+    await markRemoved(store, experimentId, Date.now());
+    onRemoved(experimentId, code);
+  } else if (meaning === 'removed' || meaning === 'reset') {
+    await store.deleteDoc(name);
+  }
+}
+
+/** The experiments this device holds a copy of (what a catch-up brings up to date). */
+export async function heldExperimentIds(store: ClientStore): Promise<string[]> {
+  return (await store.docNames()).flatMap((name) => {
+    const ref = parseDocName(name);
+    return ref?.kind === DocKind.experiment ? [ref.experimentId] : [];
+  });
 }
 
 export { docName };

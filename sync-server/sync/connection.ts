@@ -9,7 +9,6 @@ import { encodeControl } from '../../shared/protocol/control.ts';
 import { accessOf } from '../../shared/rules/access.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
 import { CloseCode, MAX_MESSAGE_BYTES, MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
-import type { Actor } from '../../shared/schemas/entities.ts';
 import { authenticate } from '../auth/sessions.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
@@ -21,7 +20,10 @@ import type { DocRoom, RoomPeer } from './room.ts';
 import type { Rooms } from './rooms.ts';
 import type { DirectorySocket, SocketDirectory } from './socket-directory.ts';
 import { mergeClientUpdate, type MergeOutcome } from './validated-merge.ts';
-import { syncStep1Message, syncStep2Message } from './wire.ts';
+import { closeSoon, keepAlive, makePeer, refuseSocket } from './socket-peer.ts';
+import { syncStep1Message } from './wire.ts';
+
+export { CLOSE_GRACE_MS } from './socket-peer.ts';
 
 export type SyncDeps = {
   store: Store;
@@ -47,20 +49,13 @@ const MAX_AWARENESS_REFUSALS = 10;
 /** RFC 6455 "policy violation": the socket broke the protocol's rules; reconnecting is allowed. */
 const CLOSE_POLICY_VIOLATION = 1008;
 /**
- * After the server closes a socket it stops writing to it and waits this long for the close
- * handshake; then the socket and whatever is still queued on it are dropped. A reader that is
- * merely slow still reads the close frame (and its code) in that time.
- */
-export const CLOSE_GRACE_MS = 3_000;
-
-/**
  * One document socket: `/sync/<docName>?token=…&v=1`. The exchange:
  * authenticate (close 4401) → check the protocol version (close 4426) → check read access
  * (close 4403; a non-reader receives nothing of the document) → `welcome`, server sync step 1 →
  * then y-websocket sync and awareness, every client update going through the validated merge.
  * Messages that arrive while the socket is being authenticated wait in order.
  */
-export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): void {
+export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps, opener: SocketOpener = open): void {
   const early: Uint8Array[] = [];
   let earlyBytes = 0;
   let onMessage: ((data: Uint8Array) => void) | null = null;
@@ -80,7 +75,7 @@ export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage
   });
   ws.on('error', () => ws.terminate());
   keepAlive(ws, deps.limits.socketIdleMs);
-  void open(ws, socket, req, deps)
+  void opener(ws, socket, req, deps)
     .then((session) => {
       if (!session) return;
       onMessage = session;
@@ -93,48 +88,8 @@ export function acceptSocket(ws: WebSocket, socket: Duplex, req: IncomingMessage
     });
 }
 
-function refuseSocket(ws: WebSocket, code: number, errorCode: ErrorCode, message: string): null {
-  if (ws.readyState === ws.OPEN) {
-    ws.send(encodeControl({ t: 'closing', code: errorCode, message }));
-    closeSoon(ws, code, errorCode);
-  }
-  return null;
-}
-
-/**
- * Starts the close handshake and drops the socket after CLOSE_GRACE_MS whatever the peer does,
- * so a peer that never reads (or never answers) cannot keep the socket and its buffers.
- */
-function closeSoon(ws: WebSocket, code: number, reason: string): void {
-  if (ws.readyState === ws.OPEN) ws.close(code, reason);
-  if (ws.readyState === ws.CLOSED) return;
-  const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-  timer.unref();
-  ws.once('close', () => clearTimeout(timer));
-}
-
-/**
- * Pings every `idleMs / 2`; a socket that answered no ping for `idleMs` is closed (4000, not
- * final: a client that is alive reconnects). Browsers and `ws` answer pings by themselves,
- * so the stock y-websocket client needs nothing for this.
- */
-function keepAlive(ws: WebSocket, idleMs: number): void {
-  let lastPong = Date.now();
-  ws.on('pong', () => {
-    lastPong = Date.now();
-  });
-  const timer = setInterval(() => {
-    if (ws.readyState !== ws.OPEN) return;
-    if (Date.now() - lastPong >= idleMs) {
-      clearInterval(timer);
-      closeSoon(ws, CloseCode.idle, 'no answer to pings');
-      return;
-    }
-    ws.ping();
-  }, Math.max(1, Math.floor(idleMs / 2)));
-  timer.unref();
-  ws.once('close', () => clearInterval(timer));
-}
+/** Authenticates a socket and returns its message handler; null when the socket was refused. */
+export type SocketOpener = (ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps) => Promise<((data: Uint8Array) => void) | null>;
 
 /** The document name of a `/sync/<name>` path, or null when it is not valid percent-encoding. */
 function docNameOf(pathname: string): string | null {
@@ -145,7 +100,21 @@ function docNameOf(pathname: string): string | null {
   }
 }
 
-async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): Promise<((data: Uint8Array) => void) | null> {
+/** A socket that passed the checks every socket passes: its session, and its place in the directory. */
+export type Admitted = {
+  url: URL;
+  auth: Extract<Awaited<ReturnType<typeof authenticate>>, { ok: true }>;
+  entry: DirectorySocket;
+  /** What the directory's `close` (logout, expiry) runs before the socket closes. */
+  onClose: (detach: () => void) => void;
+};
+
+/**
+ * The checks every socket passes before it names a document: protocol version (4426), a
+ * session (4401), the account's socket count (4429); then the socket is in the directory, so
+ * logout and expiry reach it.
+ */
+export async function admit(ws: WebSocket, req: IncomingMessage, deps: Pick<SyncDeps, 'store' | 'limits' | 'sockets'>): Promise<Admitted | null> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const version = url.searchParams.get('v');
   if (version !== null && version !== String(PROTOCOL_VERSION)) {
@@ -178,6 +147,16 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
     deps.sockets.remove(entry);
     return refuseSocket(ws, CloseCode.notSignedIn, still.code, 'sign in first');
   }
+  return { url, auth, entry, onClose: (d) => (detach = d) };
+}
+
+async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: SyncDeps): Promise<((data: Uint8Array) => void) | null> {
+  const admitted = await admit(ws, req, deps);
+  if (!admitted) return null;
+  const { url, auth, entry } = admitted;
+  const username = auth.actor.username;
+  let detach: (() => void) | null = null;
+  admitted.onClose(() => detach?.());
   const name = docNameOf(url.pathname);
   if (name === null || parseDocName(name) === null) {
     deps.sockets.remove(entry);
@@ -213,23 +192,7 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
   peer.send(syncStep1Message(room.doc));
   let refusedInARow = 0;
   const presence: PresenceState = { speaker, refusals: 0, answerStep1 };
-  // This socket's messages, handled one after another (a later one may depend on an earlier).
-  let backlog: Promise<void> = Promise.resolve();
-  let backlogBytes = 0;
-  return (data) => {
-    backlogBytes += data.byteLength;
-    // Backpressure: a client that sends faster than its messages are handled is not read further.
-    if (backlogBytes > MAX_BACKLOG_BYTES && !ws.isPaused) ws.pause();
-    backlog = backlog.then(async () => {
-      await handleInRoom(data);
-      backlogBytes -= data.byteLength;
-      if (ws.isPaused && backlogBytes <= MAX_BACKLOG_BYTES / 2) ws.resume();
-      // After a large message the event loop is let go before this socket's next one enters the
-      // room: messages of other sockets that arrived meanwhile (another user's edit) go first,
-      // so a client pouring out large messages delays them by one message, not by its backlog.
-      if (data.byteLength > YIELD_AFTER_BYTES) await new Promise((resolve) => setImmediate(resolve));
-    });
-  };
+  return inOrder(ws, handleInRoom);
 
   function handleInRoom(data: Uint8Array): Promise<void> {
     return room
@@ -254,6 +217,28 @@ async function open(ws: WebSocket, socket: Duplex, req: IncomingMessage, deps: S
         peer.close(CloseCode.resetRequired, ErrorCode.INTERNAL);
       });
   }
+}
+
+/**
+ * A socket's messages, handled one after another (a later one may depend on an earlier), with
+ * backpressure: a client that sends faster than its messages are handled is not read further.
+ */
+export function inOrder(ws: WebSocket, handle: (data: Uint8Array) => Promise<void>): (data: Uint8Array) => void {
+  let backlog: Promise<void> = Promise.resolve();
+  let backlogBytes = 0;
+  return (data) => {
+    backlogBytes += data.byteLength;
+    if (backlogBytes > MAX_BACKLOG_BYTES && !ws.isPaused) ws.pause();
+    backlog = backlog.then(async () => {
+      await handle(data);
+      backlogBytes -= data.byteLength;
+      if (ws.isPaused && backlogBytes <= MAX_BACKLOG_BYTES / 2) ws.resume();
+      // After a large message the event loop is let go before this socket's next one is
+      // handled: messages of other sockets that arrived meanwhile (another user's edit) go
+      // first, so a client pouring out large messages delays them by one message, not by its backlog.
+      if (data.byteLength > YIELD_AFTER_BYTES) await new Promise((resolve) => setImmediate(resolve));
+    });
+  };
 }
 
 /** What one socket has said in presence messages (the ids it speaks for, its refusals), and how it answers a sync step 1. */
@@ -318,115 +303,4 @@ async function relayAwareness(room: DocRoom, peer: RoomPeer, decoder: decoding.D
     room.broadcast(encodeAwarenessMessage(verdict.relay), peer);
     deps.presence?.said(room, presence.speaker.username, verdict.relay);
   }
-}
-
-/**
- * A room peer over one socket. Every write first looks at what the socket still holds
- * (`ws.bufferedAmount`: the bytes queued on the socket, which includes frames written straight
- * to it, plus what `ws` holds back): past `socketBufferBytes`, the reader is too slow and
- * `onTooSlow` drops it instead of queueing more. The document's own size is allowed on top,
- * once: a sync step 2 carries the whole document, and a large one must not make a new reader
- * "too slow".
- *
- * What every socket of the account holds is summed in the directory (written and not yet
- * handed to the kernel, closing sockets included until they close): past `accountBufferBytes`,
- * a socket of the account that still holds bytes is dropped as too slow before more is queued,
- * so many sockets that never read cannot together hold more than that.
- *
- * A sync step 1 costs its sender a few bytes and the server an encoding of the whole document:
- * `answerStep1` answers one only when the socket holds no earlier answer still unsent (that
- * answer, and the updates relayed after it, already carry everything a new one would), at most
- * one per `syncStep1IntervalMs`, and only when the account is within its budget, checked
- * before anything is encoded.
- */
-function makePeer(
-  ws: WebSocket,
-  socket: Duplex,
-  limits: ServerLimits,
-  directory: SocketDirectory,
-  actor: Actor,
-  docOf: () => Parameters<typeof syncStep2Message>[0],
-  onTooSlow: () => void,
-): { peer: RoomPeer; answerStep1: (stateVector: Uint8Array) => void } {
-  const username = actor.username;
-  let allowance = 0;
-  let dropped = false;
-  let queued = 0;
-  let settled = false;
-  let stepTwoUnsent = false;
-  let lastAnswer = -Infinity;
-  ws.once('close', () => {
-    settled = true;
-    directory.addQueued(username, -queued);
-    queued = 0;
-  });
-  /** Counts `bytes` as queued on this socket until the returned callback says they left. */
-  const track = (bytes: number): (() => void) => {
-    if (settled) return () => {};
-    queued += bytes;
-    directory.addQueued(username, bytes);
-    let done = false;
-    return () => {
-      if (done || settled) return;
-      done = true;
-      queued -= bytes;
-      directory.addQueued(username, -bytes);
-    };
-  };
-  const tooSlow = (): false => {
-    dropped = true;
-    onTooSlow();
-    return false;
-  };
-  const writable = (): boolean => {
-    if (dropped || ws.readyState !== ws.OPEN) return false;
-    if (ws.bufferedAmount > limits.socketBufferBytes + allowance) return tooSlow();
-    if (queued > 0 && directory.queued(username) > limits.accountBufferBytes + allowance) return tooSlow();
-    return true;
-  };
-  const send = (message: Uint8Array, sent?: () => void): void => {
-    const flushed = track(message.byteLength);
-    ws.send(message, () => {
-      flushed();
-      sent?.();
-    });
-  };
-  const peer: RoomPeer = {
-    actor,
-    send: (message) => {
-      if (!writable()) return;
-      if (message[0] === MessageType.sync && message[1] === syncProtocol.messageYjsSyncStep2) allowance = Math.max(allowance, message.byteLength);
-      send(message);
-    },
-    // Straight onto the upgraded socket, the one `ws` writes to: our sockets never compress,
-    // so `ws` never holds a frame back, and whole frames written in order stay in order.
-    sendFrame: (frame) => {
-      if (!writable()) return;
-      const flushed = track(frame.byteLength);
-      socket.write(frame, () => flushed());
-    },
-    control: (message) => {
-      if (writable()) send(encodeControl(message));
-    },
-    close: (code, reason) => closeSoon(ws, code, reason),
-  };
-  const answerStep1 = (stateVector: Uint8Array): void => {
-    // A socket asking again while its account is past the budget is dropped (`writable`), even
-    // when its own earlier answer makes this one redundant.
-    if (!writable() || stepTwoUnsent) return;
-    if (Date.now() - lastAnswer < limits.syncStep1IntervalMs) return;
-    // Checked before encoding: the encoding is the cost.
-    if (directory.queued(username) > limits.accountBufferBytes + allowance) {
-      tooSlow();
-      return;
-    }
-    const message = syncStep2Message(docOf(), stateVector);
-    allowance = Math.max(allowance, message.byteLength);
-    stepTwoUnsent = true;
-    lastAnswer = Date.now();
-    send(message, () => {
-      stepTwoUnsent = false;
-    });
-  };
-  return { peer, answerStep1 };
 }

@@ -4,11 +4,10 @@ import { DocKind, ExperimentRoot, writeProject, writeSharing, type DocRef } from
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { ControlMessage } from '../../shared/protocol/control.ts';
 import { CloseCode } from '../../shared/protocol/message-types.ts';
-import { accessOf } from '../../shared/rules/access.ts';
-import { inForce } from '../../shared/rules/expiry.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { DocumentLog, Store } from '../store/store.ts';
 import { applyFromOtherNodes } from './other-node-updates.ts';
+import { canReadDoc } from './read-access.ts';
 import { updateMessage } from './wire.ts';
 import { binaryFrame } from './ws-frame.ts';
 
@@ -175,21 +174,7 @@ export class DocRoom {
   }
 
   canRead(actor: Actor): boolean {
-    switch (this.ref.kind) {
-      case DocKind.experiment:
-        return this.sharing !== null && accessOf(inForce(this.sharing, Date.now()), actor.username, this.project) !== 'none';
-      case DocKind.project:
-        return this.project !== null && Object.hasOwn(this.project.members, actor.username);
-      case DocKind.index:
-      case DocKind.connections:
-        return this.ref.username === actor.username;
-      case DocKind.catalog:
-        return true;
-      default: {
-        const exhaustive: never = this.ref;
-        return exhaustive;
-      }
-    }
+    return canReadDoc(this.ref, this.sharing, this.project, actor, Date.now());
   }
 
   /**

@@ -1,6 +1,7 @@
 import { DocKind, parseDocName, type DocRef } from '../../shared/doc-layout.ts';
 import type { Store } from '../store/store.ts';
 import type { ClientRegistry } from './client-registry.ts';
+import { storedReaders } from './read-access.ts';
 import { DocRoom } from './room.ts';
 
 /**
@@ -127,13 +128,10 @@ export class Rooms {
     await this.registry?.adoptUnowned(room.doc.store.clients.keys());
     room.onBroken = (error) => this.onBroken?.(room, error);
     if (ref.kind === DocKind.experiment) {
-      const record = await this.store.getExperiment(ref.experimentId);
-      if (record) {
-        const { name: _name, createdAt: _createdAt, ...sharing } = record;
-        // The database is the authority; a crash between saving a decision and mirroring it
-        // into the document is healed here (an unchanged state writes nothing).
-        await room.setSharing(sharing, sharing.projectId ? await this.store.getProject(sharing.projectId) : null, false);
-      }
+      const { sharing, project } = await storedReaders(this.store, ref);
+      // The database is the authority; a crash between saving a decision and mirroring it
+      // into the document is healed here (an unchanged state writes nothing).
+      if (sharing) await room.setSharing(sharing, project, false);
     }
     if (ref.kind === DocKind.project) await room.setProject(await this.store.getProject(ref.projectId), false);
     if (this.onLoad) await this.onLoad(room);

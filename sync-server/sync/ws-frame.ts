@@ -20,3 +20,9 @@ export function binaryFrame(payload: Uint8Array): Buffer {
   frame.set(payload, headerLength);
   return frame;
 }
+
+/** Where the payload of a frame built by `binaryFrame` starts. */
+export function frameHeaderLength(frame: Uint8Array): number {
+  const length = frame[1]! & 0x7f;
+  return length < 126 ? 2 : length === 126 ? 4 : 10;
+}
