@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
-import { IntentType } from '../shared/schemas/intents.ts';
+import { IntentType, ShareMessage } from '../shared/schemas/intents.ts';
 import { intentAction, intentActions, type IntentActions } from '../shared/actions/intent-table.ts';
 import { intentRequestSchemas, type IntentRequest } from './intent-messages.ts';
 import { SharePerson } from './core/share-people.ts';
@@ -61,7 +61,7 @@ const PageRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sharePeople') }),
   /** The user's groups, for `@group` suggestions; and sharing with one (or stopping, `unshare`). */
   z.strictObject({ type: z.literal('groups') }),
-  z.strictObject({ type: z.literal('shareGroup'), id, group: GroupRef, unshare: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('shareGroup'), id, group: GroupRef, unshare: z.boolean().optional(), notify: z.boolean().optional(), message: ShareMessage.optional() }),
   /** Transfers of ownership waiting (made by and to the account), and answering one (server-side only). */
   z.strictObject({ type: z.literal('transfers') }),
   z.strictObject({ type: z.literal('answerTransfer'), transferId: TransferId, answer: z.enum(['accept', 'decline', 'cancel']) }),
