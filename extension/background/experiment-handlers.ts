@@ -10,7 +10,7 @@ import { coded, type Handlers } from './handler-types.ts';
  */
 type ExperimentRequests =
   | 'projects' | 'project' | 'curationQueue' | 'history' | 'createReviewLink' | 'reviewLinks' | 'revokeReviewLink'
-  | 'groups' | 'shareGroup' | 'transfers' | 'answerTransfer' | 'uploadTicket' | 'download' | 'density' | 'refresh';
+  | 'groups' | 'shareGroup' | 'transfers' | 'offerTransfer' | 'answerTransfer' | 'uploadTicket' | 'download' | 'density' | 'refresh';
 
 /** The dialog's `shareGroup` as the server's request: "Notify by email" and its message go along. */
 export function groupShareRequest(req: Extract<Request, { type: 'shareGroup' }>): GroupShareRequest {
@@ -38,6 +38,8 @@ export const experimentHandlers: Pick<Handlers, ExperimentRequests> = {
   shareGroup: (req, core) => core.shareWithGroup(groupShareRequest(req)),
   // Transfers are decided by the server only (sync-server/http/transfer-routes.ts): no draft, no replica.
   transfers: (_req, core) => core.api().transfers(),
+  offerTransfer: (req, core) =>
+    core.api().offerTransfer({ experimentId: req.id, user: req.user, ...(req.leave ? { leave: true } : {}), ...(req.family ? { family: true } : {}) }),
   answerTransfer: (req, core) => core.api().answerTransfer(req.transferId, req.answer),
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),
