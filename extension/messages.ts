@@ -327,6 +327,8 @@ export const ChangeMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sending') }),
   z.strictObject({ type: z.literal('removed'), experimentId: z.string(), code: z.string() }),
   z.strictObject({ type: z.literal('account') }),
+  /** A kept upload the worker is sending (background/upload-sender.ts): started, then done. */
+  z.strictObject({ type: z.literal('upload'), uploadId: z.string(), experimentId: z.string(), name: z.string(), loaded: z.number(), total: z.number(), done: z.boolean() }),
 ]);
 export type ChangeMessage = z.infer<typeof ChangeMessage>;
 
