@@ -180,6 +180,12 @@ describe('offline changes, shown pending', () => {
     await files().root.getByLabel('Upload an FCS file (or drop it here)').setInputFiles(fcs('away.fcs'));
     await visible(files().root.getByTestId('kept-upload').filter({ hasText: 'away.fcs' }));
     await manager.page.close();
+    // With no manager open, the popup's pending list counts it as waiting.
+    const popup = await alice.popup();
+    expect(await popup.page.getByTestId('pending-count').textContent()).toContain('1 change waiting to sync');
+    await openPendingList(popup.page);
+    expect(await entry(popup.page, 'upload away.fcs').getAttribute('data-state')).toBe('waiting');
+    await popup.page.close();
 
     await server.start();
     // What the server holds, read by the CLI as another device would.
