@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AccessLevelSchema, ExperimentId, Gate, PolygonGate, RectGate, SharingState, Username } from '../shared/schemas/entities.ts';
 import { ConnectionEntry, WaitingShareEntry } from '../shared/schemas/connection-entry.ts';
-import { IntentType } from '../shared/schemas/intents.ts';
+import { IntentType, ShareMessage } from '../shared/schemas/intents.ts';
 import { intentAction, intentActions, type IntentActions } from '../shared/actions/intent-table.ts';
 import { intentRequestSchemas, type IntentRequest } from './intent-messages.ts';
 import { SharePerson } from './core/share-people.ts';
@@ -11,7 +11,7 @@ import { FileName } from '../shared/schemas/files.ts';
 import { Figure, FigureId } from '../shared/schemas/figures.ts';
 import { DensityAnswer, DensityQuery } from '../shared/plot/answer.ts';
 import { GroupRef, GroupShareAnswer, GroupSummary } from '../shared/schemas/groups.ts';
-import { TransferId, TransferList, TransferSummary } from '../shared/schemas/transfers.ts';
+import { TransferId, TransferList, TransferOfferAnswer, TransferRequest, TransferSummary } from '../shared/schemas/transfers.ts';
 import { HistoryAnswer } from '../shared/audit/history-chain.ts';
 import { ReviewLinkCreated, ReviewLinkId, ReviewLinkRequest, ReviewLinkSummary } from '../shared/schemas/review-links.ts';
 import { DraftSchema } from './core/store.ts';
@@ -61,9 +61,11 @@ const PageRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sharePeople') }),
   /** The user's groups, for `@group` suggestions; and sharing with one (or stopping, `unshare`). */
   z.strictObject({ type: z.literal('groups') }),
-  z.strictObject({ type: z.literal('shareGroup'), id, group: GroupRef, unshare: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('shareGroup'), id, group: GroupRef, unshare: z.boolean().optional(), notify: z.boolean().optional(), message: ShareMessage.optional() }),
   /** Transfers of ownership waiting (made by and to the account), and answering one (server-side only). */
   z.strictObject({ type: z.literal('transfers') }),
+  /** Offering the experiment (and, with `family`, the linked ones the owner owns) to someone: `cytoshare transfer`. */
+  z.strictObject({ type: z.literal('offerTransfer'), id, user: TransferRequest.shape.user, leave: z.boolean().optional(), family: z.boolean().optional() }),
   z.strictObject({ type: z.literal('answerTransfer'), transferId: TransferId, answer: z.enum(['accept', 'decline', 'cancel']) }),
   z.strictObject({ type: z.literal('rename'), id, name: z.string().trim().min(1).max(200) }),
   z.strictObject({ type: z.literal('setTag'), id, file: z.string().min(1).max(255), dimension: z.string().trim().min(1).max(100), value: z.string().max(200) }),
@@ -267,6 +269,7 @@ export const responseSchemas = {
   groups: z.array(GroupSummary),
   shareGroup: GroupShareAnswer,
   transfers: TransferList,
+  offerTransfer: TransferOfferAnswer,
   answerTransfer: TransferSummary,
   rename: Draft,
   setTag: Draft,
@@ -324,6 +327,8 @@ export const ChangeMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sending') }),
   z.strictObject({ type: z.literal('removed'), experimentId: z.string(), code: z.string() }),
   z.strictObject({ type: z.literal('account') }),
+  /** A kept upload the worker is sending (background/upload-sender.ts): started, then done. */
+  z.strictObject({ type: z.literal('upload'), uploadId: z.string(), experimentId: z.string(), name: z.string(), loaded: z.number(), total: z.number(), done: z.boolean() }),
 ]);
 export type ChangeMessage = z.infer<typeof ChangeMessage>;
 

@@ -1,4 +1,6 @@
 import { ErrorCode } from '../../shared/codes.ts';
+import type { GroupShareRequest } from '../../shared/schemas/groups.ts';
+import type { Request } from '../messages.ts';
 import { coded, type Handlers } from './handler-types.ts';
 
 /**
@@ -8,7 +10,18 @@ import { coded, type Handlers } from './handler-types.ts';
  */
 type ExperimentRequests =
   | 'projects' | 'project' | 'curationQueue' | 'history' | 'createReviewLink' | 'reviewLinks' | 'revokeReviewLink'
-  | 'groups' | 'shareGroup' | 'transfers' | 'answerTransfer' | 'uploadTicket' | 'download' | 'density' | 'refresh';
+  | 'groups' | 'shareGroup' | 'transfers' | 'offerTransfer' | 'answerTransfer' | 'uploadTicket' | 'download' | 'density' | 'refresh';
+
+/** The dialog's `shareGroup` as the server's request: "Notify by email" and its message go along. */
+export function groupShareRequest(req: Extract<Request, { type: 'shareGroup' }>): GroupShareRequest {
+  return {
+    experimentId: req.id,
+    group: req.group,
+    ...(req.unshare ? { unshare: true } : {}),
+    ...(req.notify !== undefined ? { notify: req.notify } : {}),
+    ...(req.message !== undefined ? { message: req.message } : {}),
+  };
+}
 
 export const experimentHandlers: Pick<Handlers, ExperimentRequests> = {
   projects: (_req, core) => core.projects(),
@@ -22,9 +35,11 @@ export const experimentHandlers: Pick<Handlers, ExperimentRequests> = {
     return null;
   },
   groups: (_req, core) => core.groups(),
-  shareGroup: (req, core) => core.shareWithGroup({ experimentId: req.id, group: req.group, ...(req.unshare ? { unshare: true } : {}) }),
+  shareGroup: (req, core) => core.shareWithGroup(groupShareRequest(req)),
   // Transfers are decided by the server only (sync-server/http/transfer-routes.ts): no draft, no replica.
   transfers: (_req, core) => core.api().transfers(),
+  offerTransfer: (req, core) =>
+    core.api().offerTransfer({ experimentId: req.id, user: req.user, ...(req.leave ? { leave: true } : {}), ...(req.family ? { family: true } : {}) }),
   answerTransfer: (req, core) => core.api().answerTransfer(req.transferId, req.answer),
   // The ticket's URL carries a one-time ticket for this experiment only, never the session token.
   uploadTicket: (req, core) => core.uploadTicket(req.id, req.name),

@@ -12,6 +12,7 @@ import { ListCache } from './list-cache.ts';
 import { watchListSources } from './list-sources.ts';
 import { createOrphanSweeper } from './orphans.ts';
 import { keepPopupSnapshot, type PopupSnapshotWriter } from './popup-snapshot-writer.ts';
+import { createUploadSender } from './upload-sender.ts';
 import { Watches } from './watches.ts';
 
 /**
@@ -70,6 +71,7 @@ export function startWorker(): void {
     }, () => snapshot.stale());
     // The list shows offline creations and pending renames: a change of those is a list change.
     let listed = listedDraftsKey(await core.drafts().catch(() => []));
+    const uploads = createUploadSender({ core, queue: store.uploads, broadcast });
     const unsubscribeCore = core.subscribe((change: CoreChange) => {
       if (change.type === 'drafts') {
         void core.drafts().then((drafts) => {
@@ -86,14 +88,18 @@ export function startWorker(): void {
       broadcast(change);
       if (change.type === 'list' || change.type === 'removed') void refreshBadge(core, lists).catch(() => {});
       if (change.type === 'list' || (change.type === 'status' && change.status === 'online')) sweep();
+      // Kept uploads go when the server is back, or when one is kept or a creation accepted.
+      if (change.type === 'drafts' || (change.type === 'status' && change.status === 'online')) uploads.run();
     });
     const unsubscribe = () => {
+      uploads.stop();
       unsubscribeCore();
       sources.stop();
       snapshot.stop();
     };
     void refreshBadge(core, lists).catch(() => {});
     snapshot.refresh();
+    uploads.run();
     return { core, store, lists, snapshot, live: null, starting: null, closed: false, unsubscribe };
   }
 

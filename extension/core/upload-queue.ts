@@ -13,9 +13,9 @@ export { PendingUpload, PendingUploadRecord, PendingUploadState } from './pendin
  * are not on disk. The entry stays until the upload is accepted (then removed) or refused
  * (kept with the reason until the person discards it).
  *
- * States: `waiting` for the server; `sending` while one page uploads it (only the holder of the
- * uploads lock sends, so a `sending` entry found by the next holder was left by a closed page
- * and waits again); `refused` with the server's code and the words shown for it.
+ * States: `waiting` for the server; `sending` while the worker uploads it (the worker is the
+ * only sender, extension/background/upload-sender.ts, so a `sending` entry found when it starts
+ * a round was cut off and waits again); `refused` with the server's code and the words shown for it.
  */
 export class UploadQueue {
   constructor(private readonly db: CytoshareDb) {}
@@ -63,7 +63,7 @@ export class UploadQueue {
     await this.db.uploads.delete(id);
   }
 
-  /** Entries a closed page left `sending` wait again; call it holding the uploads lock. */
+  /** Entries left `sending` by an interrupted sender wait again; only the one sender calls it. */
   async resetSending(): Promise<void> {
     await this.db.transaction('rw', this.db.uploads, async () => {
       const stale = await this.db.uploads.filter((u) => u.state === 'sending').toArray();

@@ -12,7 +12,6 @@ import { CurationQueue } from './manager/curation-queue.tsx';
 import { FilterList, type Selection } from './manager/filters.tsx';
 import { ProjectView } from './manager/project-view.tsx';
 import { CreateForm } from './manager/create-form.tsx';
-import { runKeptUploads } from './manager/upload-runner.ts';
 import { Inbox } from './inbox.tsx';
 import { ListToolbar, useListTools } from './list-tools.tsx';
 import { ImportArchive } from './manager/archive-buttons.tsx';
@@ -69,8 +68,6 @@ function Workspace({ state, me, staff }: { state: State; me: string; staff: bool
     (c) => c.type === 'list' || c.type === 'removed' || c.type === 'account',
   ).data;
   const project = selection.kind === 'project' ? projects.find((p) => p.id === selection.projectId) : undefined;
-  // Uploads kept while the server was away go as soon as it answers (and after a restart).
-  useEffect(() => runKeptUploads(state), [state]);
 
   useEffect(() => {
     const onHash = () => setSelected(selectedFromHash());

@@ -1,10 +1,14 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeCode, ErrorCode } from '../../shared/codes.ts';
 import { writeFcs } from '../../shared/fcs/index.ts';
+import { cli } from '../integration/cli-helpers.ts';
 import { eventually, visible, type ManagerPage } from './support/pages.ts';
 import { askWorker, signedInPerson, type Person } from './support/session.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { PASSWORD, startTestServer, type TestServer } from './support/server.ts';
 
 /**
  * Offline changes shown where they apply and in the list opened from "N changes waiting":
@@ -162,6 +166,41 @@ describe('offline changes, shown pending', () => {
     await kept('broken.fcs').getByRole('button', { name: 'Discard broken.fcs' }).click();
     await eventually(async () => (await kept('broken.fcs').count()) === 0, 'the refused upload to be discarded');
     expect(await entry(manager.page, 'upload broken.fcs').count()).toBe(0);
+  }, 180_000);
+
+  it('a file kept offline is sent by the worker when the server is back with no manager open, once; reopening shows it uploaded', async () => {
+    const alice = await signedInPerson(server, 'alice');
+    people.push(alice);
+    const manager = await alice.manager();
+    const id = await createOnline(manager, 'Sent without me');
+
+    await server.stop();
+    await offline(manager.page);
+    const files = () => manager.experiment().files();
+    await files().root.getByLabel('Upload an FCS file (or drop it here)').setInputFiles(fcs('away.fcs'));
+    await visible(files().root.getByTestId('kept-upload').filter({ hasText: 'away.fcs' }));
+    await manager.page.close();
+    // With no manager open, the popup's pending list counts it as waiting.
+    const popup = await alice.popup();
+    expect(await popup.page.getByTestId('pending-count').textContent()).toContain('1 change waiting to sync');
+    await openPendingList(popup.page);
+    expect(await entry(popup.page, 'upload away.fcs').getAttribute('data-state')).toBe('waiting');
+    await popup.page.close();
+
+    await server.start();
+    // What the server holds, read by the CLI as another device would.
+    const profile = await mkdtemp(join(tmpdir(), 'cytoshare-e2e-cli-'));
+    const as = (args: string[], input?: string) => cli([...args, '--json', '--server', server.url, '--profile', profile], input);
+    expect((await as(['login', 'alice', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    const names = async () => ((await as(['exp', 'show', id])).json as { files?: { name: string }[] } | undefined)?.files?.map((f) => f.name) ?? [];
+    await eventually(async () => (await names()).includes('away.fcs'), 'the kept file to reach the server', LONG_MS);
+
+    const again = await alice.manager(`exp=${id}`);
+    const reopened = again.experiment().files();
+    await visible(reopened.row('away.fcs'), LONG_MS);
+    expect(await reopened.root.getByTestId('kept-upload').count()).toBe(0);
+    expect(await again.page.getByTestId('pending-count').count()).toBe(0);
+    expect(await names()).toEqual(['away.fcs']);
   }, 180_000);
 
   it('a tag edited offline is marked in its cell until accepted; a share the server refuses shows the reason in the pending list', async () => {

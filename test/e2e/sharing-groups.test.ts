@@ -1,12 +1,16 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, visible } from './support/pages.ts';
+import { eventually, visible, type ManagerPage } from './support/pages.ts';
 import { signedInPerson, type Person } from './support/session.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 /**
  * Groups in the built extension's Sharing dialog (issue 14 item 2): your groups are suggested as
  * `@name`, sharing with one shows a row with its member count, and each member shows as having
- * access through the group.
+ * access through the group; "Notify by email" and its message apply to a group share as to a
+ * person's (mail read from the server's outbox, where it goes without SMTP).
  */
 describe('the Sharing dialog with groups', () => {
   let server: TestServer;
@@ -49,5 +53,36 @@ describe('the Sharing dialog with groups', () => {
     await eventually(async () => (await dialog.accessRow('carol').textContent())?.includes('Full access (through group Flow lab)') ?? false, 'carol through the group');
     expect(await dialog.accessRow('dave').textContent()).toContain('through group Flow lab');
     await dialog.close();
+  });
+
+  async function outbox(): Promise<ParsedMail[]> {
+    const dir = join(server.dataDir, 'outbox');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return Promise.all(names.filter((n) => n.endsWith('.eml')).sort().map(async (n) => simpleParser(await readFile(join(dir, n)))));
+  }
+  const mailsTo = async (address: string, name: string) =>
+    (await outbox()).filter((m) => (m.to as AddressObject | undefined)?.value[0]?.address === address && (m.subject ?? '').includes(name));
+
+  async function shareWithGroup(manager: ManagerPage, name: string, mail: { notify: boolean; message?: string }) {
+    await manager.create(name);
+    await visible(manager.row(name));
+    const dialog = await manager.openSharing(name);
+    if (!mail.notify) await dialog.root.getByLabel('Notify by email').uncheck();
+    if (mail.message) await dialog.root.getByLabel(/Message \(optional/).fill(mail.message);
+    await dialog.root.getByRole('combobox', { name: 'Share with (username or email)' }).fill('@Flow lab');
+    await manager.page.keyboard.press('Enter');
+    await eventually(async () => (await dialog.root.getByTestId('group-Flow lab').count()) === 1, 'the group row');
+    await dialog.close();
+  }
+
+  it('a group share with "Notify by email" off mails no member; with it on, the message reaches them', async () => {
+    const manager = await alice.manager();
+    await shareWithGroup(manager, 'Quiet panel', { notify: false });
+    await shareWithGroup(manager, 'Told panel', { notify: true, message: 'See tube 3' });
+    await eventually(async () => (await mailsTo('carol@example.org', 'Told panel')).length === 1, 'the mail of the told share');
+    expect((await mailsTo('carol@example.org', 'Told panel'))[0]?.text).toContain('See tube 3');
+    // The quiet share was queued before the told one: its mail would be in the outbox by now.
+    expect(await mailsTo('carol@example.org', 'Quiet panel')).toEqual([]);
+    expect(await mailsTo('dave@example.org', 'Quiet panel')).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ describe('the runtime messages', () => {
     { type: 'setTag', id: EXP, file: 'a.fcs', dimension: 'Donor', value: '7' },
     { type: 'addGate', id: EXP, gate: { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [0, 0, 1, 1] } },
     { type: 'connect', email: 'bob@example.org' },
+    { type: 'offerTransfer', id: EXP, user: 'bob@example.org', leave: true, family: true },
   ])('accepts %j', (message) => {
     expect(Request.safeParse(message).success).toBe(true);
   });
@@ -21,6 +22,8 @@ describe('the runtime messages', () => {
     { type: 'setTag', id: EXP, file: '', dimension: 'Donor', value: '7' },
     { type: 'share', id: EXP, user: 'bob', admin: true },
     { type: 'connect', email: 'bob' },
+    { type: 'offerTransfer', id: EXP, user: 'b' },
+    { type: 'offerTransfer', id: EXP, user: 'bob', keep: true },
   ])('refuses %j', (message) => {
     expect(Request.safeParse(message).success).toBe(false);
   });

@@ -14,6 +14,7 @@ import { PlotPanel, type PlotChoice } from './plot-panel.tsx';
 import { TagsTable } from './tags-table.tsx';
 import { ViewAsControl, ViewAsPreview } from './view-as.tsx';
 import { PendingTransfer } from '../transfers.tsx';
+import { TransferDialog } from '../transfer-dialog.tsx';
 
 /**
  * One experiment in the manager: name, sharing summary, files, sample tags, gates, and the
@@ -29,6 +30,9 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
   const [refusal, setRefusal] = useState<string | null>(null);
   const [plotChoice, setPlotChoice] = useState<PlotChoice | null>(null);
   const [preview, setPreview] = useState<AccessPreview | null>(null);
+  // Bumped when the transfer dialog closes, so the pending offer (asked of the server) is read again.
+  const [transferring, setTransferring] = useState(false);
+  const [transfers, setTransfers] = useState(0);
   useEffect(() => watchExperiment(id), [id]);
   useEffect(() => {
     setRefusal(null);
@@ -69,7 +73,9 @@ export function ExperimentView({ id, staff, inTrash, projects, onSharing, onSele
       {editable ? (
         <div class="purpose"><span aria-hidden="true">Purpose</span> <DraftInput value={view.purpose} label="Purpose" multiline maxLength={5000} onCommit={(purpose) => act({ type: 'setPurpose', id, purpose })} />{view.pendingFields?.purpose && <PendingMark label="Purpose waiting to sync" />}</div>
       ) : view.purpose && <p class="purpose">Purpose: {view.purpose}</p>}
-      {view.can.trash && <PendingTransfer id={id} onError={setRefusal} />}
+      {view.can.trash && <PendingTransfer key={transfers} id={id} onError={setRefusal} />}
+      {view.can.trash && !view.trashed && <button type="button" onClick={() => setTransferring(true)}>Transfer ownership…</button>}
+      {transferring && <TransferDialog view={view} onClose={() => { setTransferring(false); setTransfers((n) => n + 1); }} />}
       {lock && <p class="lock" data-testid="read-only">Read-only: {lock}</p>}
       {refusal && <p role="alert" class="error" data-testid="action-refusal">{refusal}</p>}
       <FilesSection view={view} />

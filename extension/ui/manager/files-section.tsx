@@ -5,11 +5,10 @@ import { describe, downloadLockReason, editLockReason, errorCode } from '../desc
 import { useLive } from '../hooks.ts';
 import { PendingMark } from '../icons.tsx';
 import { keptUploads } from '../kept-uploads.ts';
-import { send } from '../rpc.ts';
+import { onChange, send } from '../rpc.ts';
 import { blobPrivacy, type BlobPrivacy } from '../../../shared/fcs/index.ts';
 import { PrivacyReview } from './privacy-review.tsx';
 import { putWithProgress, type Progress } from './upload.ts';
-import { onRunnerProgress, runnerProgress, type RunnerProgress } from './upload-runner.ts';
 
 /**
  * The experiment's FCS files: name, events and channels, a download button (disabled with the
@@ -17,13 +16,23 @@ import { onRunnerProgress, runnerProgress, type RunnerProgress } from './upload-
  * and drop, with a real progress bar. After an upload the experiment is refreshed at once, so
  * the new file shows even before live sync brings the server's write. A file chosen while the
  * server cannot be reached is kept in this browser (upload-queue.ts), listed here as waiting,
- * and sent by upload-runner.ts when the server answers again, with the same progress bar.
+ * and sent by the worker (background/upload-sender.ts) when the server answers again, whether
+ * or not this page is open; here it shows the file going and then the full bar as the receipt.
  */
 type Upload = { name: string; progress: Progress; done: boolean } | null;
 
-function useRunnerProgress(): RunnerProgress | null {
-  const [progress, setProgress] = useState(runnerProgress());
-  useEffect(() => onRunnerProgress(setProgress), []);
+type KeptProgress = { experimentId: string; name: string; progress: Progress; done: boolean };
+
+/** The kept upload the worker sends now (or sent last, as the receipt), from its broadcasts. */
+function useKeptProgress(): KeptProgress | null {
+  const [progress, setProgress] = useState<KeptProgress | null>(null);
+  useEffect(
+    () =>
+      onChange((c) => {
+        if (c.type === 'upload') setProgress({ experimentId: c.experimentId, name: c.name, progress: { loaded: c.loaded, total: c.total }, done: c.done });
+      }),
+    [],
+  );
   return progress;
 }
 
@@ -39,7 +48,7 @@ export function FilesSection({ view }: { view: View }) {
   const [review, setReview] = useState<{ file: File; privacy: BlobPrivacy } | null>(null);
   const state = useLive(() => send({ type: 'state' }), [], (c) => c.type === 'drafts' || c.type === 'account').data;
   const kept = (state?.uploads ?? []).filter((u) => u.experimentId === view.id);
-  const running = useRunnerProgress();
+  const running = useKeptProgress();
   const shownUpload: Upload = upload && !upload.done ? upload : running?.experimentId === view.id ? running : upload;
 
   /** The server is away: the bytes go into this browser's database, and only then is that said. */

@@ -26,6 +26,8 @@ export function PersonCombobox(props: {
   exclude: ReadonlySet<string>;
   disabled: boolean;
   describedBy?: string;
+  /** The field's label; the Sharing dialog's by default. */
+  label?: string;
 }) {
   const { value, onInput, people, exclude, disabled } = props;
   const [open, setOpen] = useState(false);
@@ -60,7 +62,7 @@ export function PersonCombobox(props: {
 
   return (
     <div class="combobox">
-      <label for="share-person">Share with (username or email)</label>
+      <label for="share-person">{props.label ?? 'Share with (username or email)'}</label>
       <input
         id="share-person"
         name="user"

@@ -27,7 +27,7 @@ export function ShareForm(props: { id: string; people: SharePerson[]; exclude: R
     setRefusal(null);
     try {
       // `@name` is one of your groups (suggested as you type): shared with the group, not a person.
-      if (who.startsWith('@')) await send({ type: 'shareGroup', id, group: who.slice(1) });
+      if (who.startsWith('@')) await send({ type: 'shareGroup', id, group: who.slice(1), notify, ...(notify && message.trim() ? { message } : {}) });
       else {
         const until = endsOn ? expiryOf(endsOn) : undefined;
         await send({ type: 'share', id, user: who, notify, role, ...(notify && message.trim() ? { message } : {}), ...(connect ? { connect } : {}), ...(until ? { until } : {}) });
