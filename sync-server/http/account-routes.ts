@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signedIn } from './signed-in.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import {
   EndSessionsRequest,
@@ -13,7 +14,7 @@ import { clientAddressKey } from '../auth/client-address.ts';
 import { HashQueueFull } from '../auth/hash-queue.ts';
 import type { LoginAttempt } from '../auth/login-throttle.ts';
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.ts';
-import { authenticate, createSession, mustEnrolTotp, refusalStatus, type Scope } from '../auth/sessions.ts';
+import { authenticate, createSession, mustEnrolTotp } from '../auth/sessions.ts';
 import { useCode } from '../auth/totp.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
@@ -187,8 +188,3 @@ async function sessionFor(store: Store, user: { username: string; email: string;
   return { token, username: user.username, email: user.email, staff: user.staff, expiresAt, ...(limited ? { totpEnrolmentRequired: true } : {}) };
 }
 
-export async function signedIn(req: IncomingMessage, store: Store, scope: Scope = 'full') {
-  const auth = await authenticate(store, bearerToken(req), Date.now(), scope);
-  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
-  return auth;
-}

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signedIn } from './signed-in.ts';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { ErrorCode } from '../../shared/codes.ts';
@@ -13,7 +14,7 @@ import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { FileName, type UploadResult } from '../../shared/schemas/files.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
-import { authenticate, authenticateHash, refusalStatus } from '../auth/sessions.ts';
+import { authenticateHash, refusalStatus } from '../auth/sessions.ts';
 import { sharingOf } from '../store/sharing-of.ts';
 import type { Blobs } from '../files/blobs.ts';
 import { densityOfBlob, type DensityCache } from '../files/density.ts';
@@ -24,7 +25,7 @@ import type { Rooms } from '../sync/rooms.ts';
 import type { Store } from '../store/store.ts';
 import { pipeline } from 'node:stream/promises';
 import { contentDisposition } from './content-disposition.ts';
-import { bearerToken, HttpError, sendJson } from './json.ts';
+import { HttpError, sendJson } from './json.ts';
 import { declaredLength, parseReceived, receiveUpload } from './upload-body.ts';
 import { drainRefusedBody } from './refused-body-drain.ts';
 
@@ -60,8 +61,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: FileDeps, 
   const exp = experimentId as string;
   const ticket = new URL(req.url ?? '/', 'http://localhost').searchParams.get('ticket');
   if (ticket !== null && action === undefined) return withTicket(req, res, deps, ticket, exp, files, fileId);
-  const auth = await authenticate(deps.store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
+  const auth = await signedIn(req, deps.store);
   if (req.method === 'POST' && files === 'upload-ticket' && fileId === undefined) {
     await check(deps, auth.actor, exp, Capability.edit);
     sendJson(res, 200, await issueTicket(deps, auth.actor, auth.tokenHash, { kind: 'upload', experimentId: exp }));

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signedIn } from './signed-in.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import { GroupCreateRequest, GroupId, GroupMemberRequest, GroupShareRequest } from '../../shared/schemas/groups.ts';
-import { authenticate, refusalStatus } from '../auth/sessions.ts';
 import { GroupRefused, type Groups } from '../effects/group-effects.ts';
 import type { Store } from '../store/store.ts';
-import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
+import { HttpError, readBody, sendJson } from './json.ts';
 
 /** Codes that say "not found" (a stranger learns no more about a group than about none). */
 const notFound = new Set<ErrorCode>([ErrorCode.UNKNOWN_GROUP, ErrorCode.UNKNOWN_USER, ErrorCode.UNKNOWN_EXPERIMENT, ErrorCode.NOT_A_READER]);
@@ -20,8 +20,7 @@ const statusOf = (code: ErrorCode) => (notFound.has(code) ? 404 : code.startsWit
  *   DELETE /api/groups/<id>                 → 204 (owner only)
  */
 export async function handleGroupApi(req: IncomingMessage, res: ServerResponse, deps: { store: Store; groups: Groups }, rest: string[]): Promise<void> {
-  const auth = await authenticate(deps.store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
+  const auth = await signedIn(req, deps.store);
   const actor = auth.actor;
   try {
     const [first, second, ...extra] = rest;

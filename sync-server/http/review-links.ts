@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signedIn } from './signed-in.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName, readContent, readFiles } from '../../shared/doc-layout.ts';
@@ -6,13 +7,12 @@ import { checkReviewLinkCreate, checkReviewLinkManage, reviewLinkOpens } from '.
 import { inForce } from '../../shared/rules/expiry.ts';
 import type { Actor } from '../../shared/schemas/entities.ts';
 import { expiryOf, ReviewLinkId, ReviewLinkRequest, ReviewSecret, type ReviewLinkCreated, type ReviewLinkSummary } from '../../shared/schemas/review-links.ts';
-import { authenticate, refusalStatus } from '../auth/sessions.ts';
 import { sharingOf } from '../store/sharing-of.ts';
 import type { SlidingWindow } from '../auth/sliding-window.ts';
 import type { ServerLimits } from '../limits.ts';
-import type { ReviewLinkRecord, Store } from '../store/store.ts';
+import type { ReviewLinkRecord } from '../store/store.ts';
 import { sendStoredFile, type FileDeps } from './file-routes.ts';
-import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
+import { HttpError, readBody, sendJson } from './json.ts';
 import { reviewImages } from './review-images.ts';
 import { sendReviewBusy, sendReviewPage, sendReviewGone } from './review-page.ts';
 
@@ -32,8 +32,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  * A wrong, revoked or expired link, or a trashed experiment, gets the same 404 page.
  */
 export async function handleReviewLinkApi(req: IncomingMessage, res: ServerResponse, deps: ReviewDeps, experimentId: string, rest: string[]): Promise<void> {
-  const auth = await authenticate(deps.store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
+  const auth = await signedIn(req, deps.store);
   const actor = auth.actor;
   const [linkId, ...extra] = rest;
   if (extra.length > 0) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');

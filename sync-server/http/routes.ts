@@ -6,11 +6,10 @@ import { ProofRefused } from '../auth/email-proof.ts';
 import { sendPage } from './page.ts';
 import { shareLanding } from './share-landing.ts';
 import { handleFileRoute } from './file-routes.ts';
-import type { Actor } from '../../shared/schemas/entities.ts';
 import { Intent, IntentCheckRequest, type IntentCheckAnswer } from '../../shared/schemas/intents.ts';
-import { authenticate, mustEnrolTotp, refusalStatus, type Scope } from '../auth/sessions.ts';
-import type { Store } from '../store/store.ts';
+import { mustEnrolTotp } from '../auth/sessions.ts';
 import { accountRoutes } from './account-routes.ts';
+import { signedIn } from './signed-in.ts';
 import { totpRoutes } from './totp-routes.ts';
 import { handleReviewLinkApi, handleReviewPage } from './review-links.ts';
 import { handleHistoryApi } from './history-route.ts';
@@ -18,7 +17,7 @@ import { handleGroupApi } from './group-routes.ts';
 import { handleTransferApi } from './transfer-routes.ts';
 import { sendCatalogPage } from './catalog-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
-import { bearerToken, HttpError, readBody, readText, sendError, sendJson } from './json.ts';
+import { HttpError, readBody, readText, sendError, sendJson } from './json.ts';
 import type { HttpDeps } from './http-deps.ts';
 
 export type { HttpDeps };
@@ -36,7 +35,7 @@ const routes: Record<string, Route> = {
   ...totpRoutes,
 
   'GET /api/whoami': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store, 'enrolment');
+    const { actor } = await signedIn(req, deps.store, 'enrolment');
     const user = await deps.store.findUser(actor.username);
     const body: WhoAmI = {
       username: actor.username,
@@ -52,13 +51,13 @@ const routes: Record<string, Route> = {
   },
 
   'POST /api/verify': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store);
+    const { actor } = await signedIn(req, deps.store);
     const { code } = await readBody(req, VerifyRequest);
     sendJson(res, 200, addressState(await proving(() => deps.proofs.proveCode(actor.username, code))));
   },
 
   'POST /api/email': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store);
+    const { actor } = await signedIn(req, deps.store);
     const { email } = await readBody(req, EmailChangeRequest);
     sendJson(res, 200, addressState(await proving(() => deps.proofs.claim(actor.username, email))));
   },
@@ -78,7 +77,7 @@ const routes: Record<string, Route> = {
   },
 
   'GET /api/curation-requests': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store);
+    const { actor } = await signedIn(req, deps.store);
     if (!actor.staff) throw new HttpError(403, ErrorCode.STAFF_ONLY);
     sendJson(res, 200, await deps.store.curationQueue());
   },
@@ -89,7 +88,7 @@ const routes: Record<string, Route> = {
   },
 
   'POST /api/preferences': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store);
+    const { actor } = await signedIn(req, deps.store);
     const body = await readBody(req, PreferencesRequest);
     await deps.store.setShareEmails(actor.username, body.shareEmails);
     sendJson(res, 200, body);
@@ -121,14 +120,14 @@ const routes: Record<string, Route> = {
     sendPage(res, 200, 'Open Cytoshare', 'Open the Cytoshare extension from your browser toolbar to see this experiment.'),
 
   'POST /api/intents': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store);
+    const { actor } = await signedIn(req, deps.store);
     const intent = await readBody(req, Intent);
     sendJson(res, 200, await deps.intents.execute(actor, intent));
   },
 
   // A dry run: the verdicts these intents would get now, nothing applied or recorded.
   'POST /api/intents/check': async (req, res, deps) => {
-    const actor = await signedIn(req, deps.store);
+    const { actor } = await signedIn(req, deps.store);
     const { intents } = await readBody(req, IntentCheckRequest);
     const most = deps.limits.intentChecksPerRequest;
     if (intents.length > most) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `at most ${most} intents per check`);
@@ -147,12 +146,6 @@ async function proving<T>(work: () => Promise<T>): Promise<T> {
 }
 
 const addressState = (s: { email: string; pendingEmail: string | null }): AddressState => ({ ...s, emailVerified: s.email !== '' });
-
-async function signedIn(req: IncomingMessage, store: Store, scope: Scope = 'full'): Promise<Actor> {
-  const auth = await authenticate(store, bearerToken(req), Date.now(), scope);
-  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
-  return auth.actor;
-}
 
 /** Extension pages call from their own origin; tokens travel in a header, never a cookie. */
 const cors = {

@@ -4,7 +4,8 @@ import { TotpConfirmRequest, TotpDisableRequest, TotpEnableRequest, type TotpEnr
 import { clientAddressKey } from '../auth/client-address.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { matchingStep, newRecoveryCodes, newTotpSecret, openSecret, sealSecret, useCode } from '../auth/totp.ts';
-import { admit, queueFull, signedIn } from './account-routes.ts';
+import { admit, queueFull } from './account-routes.ts';
+import { signedIn } from './signed-in.ts';
 import { HttpError, readBody, sendJson } from './json.ts';
 import type { HttpDeps } from './http-deps.ts';
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signedIn } from './signed-in.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import { TransferId, TransferRequest } from '../../shared/schemas/transfers.ts';
-import { authenticate, refusalStatus } from '../auth/sessions.ts';
 import { TransferRefused, type Transfers } from '../effects/transfers.ts';
 import type { Store } from '../store/store.ts';
-import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
+import { HttpError, readBody, sendJson } from './json.ts';
 
 /** Codes that say "not found": a stranger learns no more about an offer or an experiment than about none. */
 const notFound = new Set<ErrorCode>([ErrorCode.UNKNOWN_TRANSFER, ErrorCode.UNKNOWN_USER, ErrorCode.UNKNOWN_EXPERIMENT, ErrorCode.NOT_A_READER]);
@@ -23,8 +23,7 @@ const isAnswer = (word: string | undefined): word is 'accept' | 'decline' | 'can
  *   POST /api/transfers/<id>/cancel           → TransferSummary (the giver only)
  */
 export async function handleTransferApi(req: IncomingMessage, res: ServerResponse, deps: { store: Store; transfers: Transfers }, rest: string[]): Promise<void> {
-  const auth = await authenticate(deps.store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(refusalStatus(auth.code), auth.code);
+  const auth = await signedIn(req, deps.store);
   const actor = auth.actor;
   try {
     const [first, second, ...extra] = rest;
