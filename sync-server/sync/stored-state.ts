@@ -21,7 +21,9 @@ function summariesFor(maxBytes: number): StoredUpdateSummaries {
  * small (merging the whole stored updates first costs several times a Y.Doc's load). A stored
  * update whose structs the client all holds (known from its cached summary) is not diffed at
  * all: its diff would be its delete set alone, which the summary keeps, so the answer is the
- * same document without reading the snapshot's structs again on every reconnect.
+ * same document without reading the snapshot's structs again on every reconnect. Diffs are
+ * remembered too, keyed by the update and the state vector: clients that left at the same
+ * state ask for the same one.
  * Every accepted change is stored before anyone is told of it (room.ts), so this is never
  * behind what a loaded copy would answer; with several server nodes it also holds what the
  * others stored. A stored update may keep deleted content a loaded document has dropped
@@ -40,7 +42,7 @@ export async function storedStep2(
   const parts: Uint8Array[] = [];
   for (const update of updates) {
     const summary = cache.of(update);
-    if (!summary.structsWithin(held)) parts.push(Y.diffUpdate(update, stateVector));
+    if (!summary.structsWithin(held)) parts.push(cache.diff(update, summary, stateVector));
     else if (summary.deleteSet) parts.push(summary.deleteSet);
   }
   const answer = parts.length === 0 ? emptyUpdate : parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
