@@ -45,7 +45,7 @@ export const ServerLimitsSchema = z
     muxCatchUpBurst: z.number().int().positive(),
     /** …and per second after that (a token bucket); more get TOO_MANY_ATTEMPTS, per document. */
     muxCatchUpsPerSecond: z.number().int().positive(),
-    /** Bytes of stored-update summaries (state vector and delete set, keyed by a hash) kept in memory so a catch-up skips what the client holds. */
+    /** Bytes of stored-update summaries (clock ends and delete set, keyed by a hash) and recent diffs of them kept in memory so a catch-up skips what the client holds. */
     storedSummaryCacheBytes: z.number().int().positive(),
     /** A socket that answers no ping for this long is closed. */
     socketIdleMs: z.number().int().positive(),
