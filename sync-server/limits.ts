@@ -45,6 +45,8 @@ export const ServerLimitsSchema = z
     muxCatchUpBurst: z.number().int().positive(),
     /** …and per second after that (a token bucket); more get TOO_MANY_ATTEMPTS, per document. */
     muxCatchUpsPerSecond: z.number().int().positive(),
+    /** Bytes of stored-update summaries (clock ends and delete set, keyed by a hash) and recent diffs of them kept in memory so a catch-up skips what the client holds. */
+    storedSummaryCacheBytes: z.number().int().positive(),
     /** A socket that answers no ping for this long is closed. */
     socketIdleMs: z.number().int().positive(),
     /** Largest FCS upload, in bytes. */
@@ -145,6 +147,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // A client holding a few hundred experiments catches up in one go; repeating it is paced.
   muxCatchUpBurst: 1_000,
   muxCatchUpsPerSecond: 200,
+  storedSummaryCacheBytes: 16 * 1024 * 1024,
   socketIdleMs: 60_000,
   uploadBytes: 8 * 1024 * 1024 * 1024,
   uploadsPerAccount: 2,

@@ -80,7 +80,7 @@ export async function openMux(ws: WebSocket, socket: Duplex, req: IncomingMessag
     }
     const { sharing, project } = await storedReaders(deps.store, ref);
     if (!canReadDoc(ref, sharing, project, actor, Date.now())) return refuseDoc(doc, ErrorCode.NOT_A_READER, 'no access to this document');
-    base.send(encodeMuxFrame(doc, await storedStep2(deps.store, doc, stateVector)));
+    base.send(encodeMuxFrame(doc, await storedStep2(deps.store, doc, stateVector, deps.limits)));
   }
 
   async function follow(doc: string, stateVector: Uint8Array): Promise<void> {
