@@ -171,7 +171,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const throttle = shared ? new TableLoginThrottle(limits, shared) : new MemoryLoginThrottle(limits);
   const signups = new SignupThrottle(limits, shared ?? undefined);
   // Keyed by link id; links per server are few, so the bound is only against a flood of ids.
-  const reviewViews = new SlidingWindow(() => limits.reviewPagesPerLinkPerMinute, 60_000, 10_000);
+  // Shared like the login counters: a link passed round the nodes gets the views of one server.
+  const reviewViews = new SlidingWindow(() => limits.reviewPagesPerLinkPerMinute, 60_000, 10_000, 'review-views', shared ?? undefined);
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
