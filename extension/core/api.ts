@@ -148,20 +148,24 @@ export class Api {
   }
   /**
    * The experiment's whole sharing history, oldest first, with the server's own check of its
-   * chain: the pages the server answers (limits.historyEntriesPerAnswer each), joined.
+   * chain: the pages the server answers (limits.historyEntriesPerAnswer each), joined. Each page
+   * carries the server's check of that page's links (and of what it checked before), so the
+   * joined check is the earliest broken entry any page names, else the first page's.
    */
   async history(experimentId: string): Promise<HistoryAnswer> {
     const first = await this.call('GET', `/api/experiments/${experimentId}/audit?verify=1`, HistoryAnswer);
     const entries = [...first.entries];
+    let verification = first.verification;
     for (let next = first.next ?? null; next !== null; ) {
       const page = await this.call('GET', `/api/experiments/${experimentId}/audit?after=${next}`, HistoryAnswer);
       // Each page must move on, or a faulty server could keep this loop going for ever.
       const last = page.entries.at(-1)?.seq;
       if (last === undefined || last <= next) break;
       entries.push(...page.entries);
+      if (!page.verification.intact && (verification.intact || page.verification.seq < verification.seq)) verification = page.verification;
       next = page.next ?? null;
     }
-    return { experimentId: first.experimentId, entries, verification: first.verification };
+    return { experimentId: first.experimentId, entries, verification };
   }
   // Groups (sync-server/http/group-routes.ts)
   groups(): Promise<GroupSummary[]> {

@@ -90,13 +90,20 @@ export function verifyChain(sha256: Sha256Hex, experimentId: string, entries: re
  * The check of `verifyChain` fed one entry at a time, so a chain read in pages is checked
  * holding one page. `add` says whether the chain is still intact. `comesLater(seq)`: whether
  * entry `seq` stands further on (only a caller holding the rest can say; a chain read in
- * sequence order never has one further on, so it need not be given).
+ * sequence order never has one further on, so it need not be given). `from`: an entry already
+ * trusted (checked before, or checked by whoever holds the entries before it), to go on from
+ * instead of entry 1; `head()` is the last entry accepted (null: none, nor `from`).
  */
-export function chainCheck(sha256: Sha256Hex, experimentId: string): { add(e: HistoryEntry, comesLater?: (seq: number) => boolean): boolean; verdict(): ChainVerdict } {
-  let previous = GENESIS;
-  let count = 0;
+export function chainCheck(
+  sha256: Sha256Hex,
+  experimentId: string,
+  from: ChainHead | null = null,
+): { add(e: HistoryEntry, comesLater?: (seq: number) => boolean): boolean; verdict(): ChainVerdict; head(): ChainHead | null } {
+  let previous = from?.hash ?? GENESIS;
+  let count = from?.seq ?? 0;
   let failed: ChainVerdict | null = null;
   return {
+    head: () => (count > 0 ? { seq: count, hash: previous } : null),
     add(e, comesLater = () => false) {
       if (failed) return false;
       // Entries 1..count were each accepted in turn, so a number below `expected` was seen already.
@@ -118,7 +125,7 @@ export function chainCheck(sha256: Sha256Hex, experimentId: string): { add(e: Hi
   };
 }
 
-function broken(seq: number, problem: ChainProblem, message: string): ChainVerdict {
+export function broken(seq: number, problem: ChainProblem, message: string): ChainVerdict {
   return { intact: false, seq, problem, message };
 }
 

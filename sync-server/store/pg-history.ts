@@ -21,7 +21,7 @@ export async function appendHistory(trx: Kysely<PgSchema>, { entries, link }: Hi
   }
 }
 
-export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistory' | 'experimentHistoryPage' | 'appendHistory'> {
+export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistory' | 'experimentHistoryPage' | 'appendHistory' | 'historyCheckpoint' | 'advanceHistoryCheckpoint'> {
   return {
     async appendHistory(history) {
       await atomic(db, (trx) => appendHistory(trx, history));
@@ -33,6 +33,22 @@ export function pgHistory(db: Kysely<PgSchema>): Pick<StoreTx, 'experimentHistor
     async experimentHistoryPage(experimentId, afterSeq, limit) {
       const rows = await db.selectFrom('experiment_history').selectAll().where('experiment_id', '=', experimentId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
       return rows.map(historyEntry);
+    },
+    async historyCheckpoint(experimentId) {
+      return (await db.selectFrom('history_checkpoints').select(['seq', 'hash']).where('experiment_id', '=', experimentId).executeTakeFirst()) ?? null;
+    },
+    async advanceHistoryCheckpoint(experimentId, { seq, hash }) {
+      // One statement: two nodes checking at once both move it on, never back.
+      await db
+        .insertInto('history_checkpoints')
+        .values({ experiment_id: experimentId, seq, hash })
+        .onConflict((oc) =>
+          oc
+            .column('experiment_id')
+            .doUpdateSet({ seq: (eb) => eb.ref('excluded.seq'), hash: (eb) => eb.ref('excluded.hash') })
+            .where('excluded.seq', '>', (eb) => eb.ref('history_checkpoints.seq')),
+        )
+        .execute();
     },
   };
 }

@@ -126,6 +126,7 @@ export interface PgSchema {
   };
   group_grant_views: { experiment_id: string; group_id: string; username: string };
   throttle_counters: { scope: string; key: string; state: string; expires_at: number; holds_delay: boolean; written_at: number };
+  history_checkpoints: { experiment_id: string; seq: number; hash: string };
 }
 
 /**
@@ -430,6 +431,14 @@ const migrations: string[] = [
   );
   CREATE INDEX throttle_counters_expiry ON throttle_counters (scope, expires_at);
   CREATE INDEX throttle_counters_eviction ON throttle_counters (scope, holds_delay, written_at);
+  `,
+  // Per experiment, the newest history entry checked back to entry 1 (see historyCheckpoint).
+  `
+  CREATE TABLE history_checkpoints (
+    experiment_id text PRIMARY KEY,
+    seq bigint NOT NULL,
+    hash text NOT NULL
+  );
   `,
 ];
 

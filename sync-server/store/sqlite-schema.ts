@@ -383,3 +383,12 @@ migrations.push(`
   CREATE INDEX throttle_counters_expiry ON throttle_counters(scope, expires_at);
   CREATE INDEX throttle_counters_eviction ON throttle_counters(scope, holds_delay, written_at);
 `);
+
+/** Per experiment, the newest history entry checked back to entry 1 (see historyCheckpoint). */
+migrations.push(`
+  CREATE TABLE history_checkpoints (
+    experiment_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  );
+`);

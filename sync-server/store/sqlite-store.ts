@@ -21,6 +21,7 @@ import { SqliteUpdateLog } from './sqlite-update-log.ts';
 import { grantOfRow, roleColumn, type GrantRow as StoredGrant } from './grant-rows.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, HistoryAppend, SessionRecord, Store, StoreTx, UserRecord } from './store.ts';
 import { sqliteHistory, type SqliteHistory } from './sqlite-history.ts';
+import type { ChainHead } from '../../shared/audit/history-chain.ts';
 import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
 
 type ExperimentRow = {
@@ -410,6 +411,12 @@ class SqliteStore
   }
   async experimentHistoryPage(experimentId: string, afterSeq: number, limit: number) {
     return this.history.experimentHistoryPage(experimentId, afterSeq, limit);
+  }
+  async historyCheckpoint(experimentId: string) {
+    return this.history.historyCheckpoint(experimentId);
+  }
+  async advanceHistoryCheckpoint(experimentId: string, head: ChainHead) {
+    return this.history.advanceHistoryCheckpoint(experimentId, head);
   }
   async appendHistory(history: HistoryAppend): Promise<void> {
     this.db.transaction(() => this.history.append(history))();

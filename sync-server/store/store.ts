@@ -2,7 +2,7 @@ import type { ServerMode } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { GroupRecord } from '../../shared/schemas/groups.ts';
 import type { TransferRecord, TransferStatus } from '../../shared/schemas/transfers.ts';
-import type { HistoryEntry } from '../../shared/audit/history-chain.ts';
+import type { ChainHead, HistoryEntry } from '../../shared/audit/history-chain.ts';
 import type { UserRecord, EmailClaimRecord, SessionRecord, SessionEndRecord, ExperimentRecord, CatalogRow, CatalogPageQuery, GrantRecord, EndingGrant, AuditRecord, HistoryAppend, ConnectionStatus, ConnectionRecord, ConnectionRequestRecord, WaitingShareRecord, EmailLinkRecord, ReviewLinkRecord, TotpRecord, FileTicketRecord, MailRecord, ThrottleKey, ThrottleChange } from './store-records.ts';
 
 export type * from './store-records.ts';
@@ -189,6 +189,13 @@ export interface StoreTx {
   experimentHistory(experimentId: string): Promise<HistoryEntry[]>;
   /** At most `limit` entries of an experiment's history after sequence number `afterSeq`, oldest first, exactly as stored. */
   experimentHistoryPage(experimentId: string, afterSeq: number, limit: number): Promise<HistoryEntry[]>;
+  /**
+   * The newest entry of an experiment's history the server has found chained, link by link, to
+   * entry 1 (null: none checked yet), so a later check starts from it instead of entry 1.
+   */
+  historyCheckpoint(experimentId: string): Promise<ChainHead | null>;
+  /** Moves the checkpoint on to `head`; one already at or past `head.seq` stays (another node checked further). */
+  advanceHistoryCheckpoint(experimentId: string, head: ChainHead): Promise<void>;
   audit(record: AuditRecord): Promise<void>;
   auditLog(limit: number): Promise<AuditRecord[]>;
 
