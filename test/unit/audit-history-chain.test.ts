@@ -40,6 +40,22 @@ describe('the per-experiment history chain', () => {
     expect(fed(gap).verdict).toMatchObject({ intact: false, seq: 2, problem: 'sequence-gap' });
   });
 
+  it('goes on from an entry already trusted: the rest of the chain checks as it would from entry 1', () => {
+    const entries = chain();
+    const from = { seq: 2, hash: entries[1]!.hash };
+    const rest = chainCheck(sha256Hex, EXP, from);
+    expect(rest.head()).toEqual(from);
+    for (const e of entries.slice(2)) expect(rest.add(e)).toBe(true);
+    expect(rest.verdict()).toEqual(check(entries));
+    expect(rest.head()).toEqual({ seq: 5, hash: entries[4]!.hash });
+    // A wrong starting hash (the trusted entry was not what the next one chains from) breaks entry 3.
+    const wrong = chainCheck(sha256Hex, EXP, { seq: 2, hash: entries[0]!.hash });
+    expect(wrong.add(entries[2]!)).toBe(false);
+    expect(wrong.verdict()).toMatchObject({ intact: false, seq: 3, problem: 'hash-mismatch' });
+    expect(wrong.head()).toEqual({ seq: 2, hash: entries[0]!.hash });
+    expect(chainCheck(sha256Hex, EXP).head()).toBeNull();
+  });
+
   it('an untouched chain is intact, with its count and head; so is an empty one', () => {
     const entries = chain();
     expect(check(entries)).toEqual({ intact: true, entries: 5, head: entries[4]!.hash });
