@@ -383,3 +383,12 @@ migrations.push(`
   CREATE INDEX throttle_counters_expiry ON throttle_counters(scope, expires_at);
   CREATE INDEX throttle_counters_eviction ON throttle_counters(scope, holds_delay, written_at);
 `);
+
+/**
+ * A compaction's snapshot keeps its summary beside it (where its structs end, its deletions), so
+ * a returning client that holds the snapshot is answered without reading it (stored-state.ts).
+ */
+migrations.push(`
+  ALTER TABLE doc_updates ADD COLUMN clocks BLOB;
+  ALTER TABLE doc_updates ADD COLUMN deletes BLOB;
+`);
