@@ -33,7 +33,7 @@ export interface PgSchema {
     until_at: Generated<number | null>;
     warned_at: Generated<number | null>;
   };
-  doc_updates: { seq: Generated<number>; doc: string; data: Uint8Array };
+  doc_updates: { seq: Generated<number>; doc: string; data: Uint8Array; clocks: Generated<Uint8Array | null>; deletes: Generated<Uint8Array | null> };
   client_ids: { client_id: number; username: string };
   intents: { username: string; draft_id: string; result: string; created_at: number };
   audit: { seq: Generated<number>; at: number; actor: string; action: string; experiment_id: string | null; verdict: string; code: string | null; detail: string };
@@ -439,6 +439,12 @@ const migrations: string[] = [
     seq bigint NOT NULL,
     hash text NOT NULL
   );
+  `,
+  // A compaction's snapshot keeps its summary beside it (where its structs end, its deletions),
+  // so a returning client that holds the snapshot is answered without reading it.
+  `
+  ALTER TABLE doc_updates ADD COLUMN clocks bytea;
+  ALTER TABLE doc_updates ADD COLUMN deletes bytea;
   `,
 ];
 

@@ -15,7 +15,7 @@ import { pgTotp } from './pg-totp.ts';
 import { pgGroups } from './pg-groups.ts';
 import { pgWaitingShares } from './pg-waiting-shares.ts';
 import { pgTransfers } from './pg-transfers.ts';
-import type { DocumentLog, Store, StoreTx, UpdateLog } from './store.ts';
+import type { CatchUpRow, DocumentLog, SnapshotSummary, Store, StoreTx, UpdateLog } from './store.ts';
 
 /** Connections one server keeps open: units of work and locked documents each hold one while they run. */
 const POOL_SIZE = 10;
@@ -81,15 +81,39 @@ class PgUpdateLog implements UpdateLog {
     return this.lockDocument(doc, (log) => log.append(update));
   }
 
-  async compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+  async compact(doc: string, state: Uint8Array, uptoSeq: number, summary?: SnapshotSummary): Promise<void> {
     await this.inTransaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [doc]);
       const replaced = await client.query('DELETE FROM doc_updates WHERE doc = $1 AND seq <= $2', [doc, uptoSeq]);
       // Nothing to replace: another node deleted the document, or compacted past `uptoSeq`
       // already (its merged state holds everything this one would store).
       if (replaced.rowCount === 0) return;
+      await client.query('INSERT INTO doc_updates (doc, data, clocks, deletes) VALUES ($1, $2, $3, $4)', [
+        doc,
+        Buffer.from(state),
+        summary ? Buffer.from(summary.clocks) : null,
+        summary?.deletes ? Buffer.from(summary.deletes) : null,
+      ]);
+    });
+  }
+
+  async compactTail(doc: string, keepSeq: number, state: Uint8Array, uptoSeq: number): Promise<void> {
+    await this.inTransaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [doc]);
+      const replaced = await client.query('DELETE FROM doc_updates WHERE doc = $1 AND seq <= $2 AND seq <> $3', [doc, uptoSeq, keepSeq]);
+      if (replaced.rowCount === 0) return;
       await client.query('INSERT INTO doc_updates (doc, data) VALUES ($1, $2)', [doc, Buffer.from(state)]);
     });
+  }
+
+  async catchUpRows(doc: string): Promise<CatchUpRow[]> {
+    const r = await this.pool.query<{ seq: number; bytes: number; data: Buffer | null; clocks: Buffer | null; deletes: Buffer | null }>(
+      'SELECT seq, octet_length(data) AS bytes, CASE WHEN clocks IS NULL THEN data END AS data, clocks, deletes FROM doc_updates WHERE doc = $1 ORDER BY seq',
+      [doc],
+    );
+    return r.rows.map(({ seq, bytes, data, clocks, deletes }) =>
+      clocks ? { seq, bytes, data: null, summary: { clocks: new Uint8Array(clocks), deletes: deletes && new Uint8Array(deletes) } } : { seq, bytes, data: new Uint8Array(data!), summary: null },
+    );
   }
 
   async deleteDocument(doc: string): Promise<void> {
@@ -183,7 +207,9 @@ export async function openPgStore(url: string): Promise<Store> {
     updatesSince: (doc, seq) => log.updatesSince(doc, seq),
     storedDocNames: (prefix) => log.storedDocNames(prefix),
     appendUpdate: (doc, update) => log.appendUpdate(doc, update),
-    compact: (doc, state, uptoSeq) => log.compact(doc, state, uptoSeq),
+    compact: (doc, state, uptoSeq, summary) => log.compact(doc, state, uptoSeq, summary),
+    compactTail: (doc, keepSeq, state, uptoSeq) => log.compactTail(doc, keepSeq, state, uptoSeq),
+    catchUpRows: (doc) => log.catchUpRows(doc),
     deleteDocument: (doc) => log.deleteDocument(doc),
     lockDocument: (doc, work) => log.lockDocument(doc, work),
     transaction: (work) => db.transaction().execute((trx: Transaction<PgSchema>) => work(records(trx))),

@@ -392,3 +392,12 @@ migrations.push(`
     hash TEXT NOT NULL
   );
 `);
+
+/**
+ * A compaction's snapshot keeps its summary beside it (where its structs end, its deletions), so
+ * a returning client that holds the snapshot is answered without reading it (stored-state.ts).
+ */
+migrations.push(`
+  ALTER TABLE doc_updates ADD COLUMN clocks BLOB;
+  ALTER TABLE doc_updates ADD COLUMN deletes BLOB;
+`);

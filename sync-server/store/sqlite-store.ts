@@ -245,7 +245,9 @@ class SqliteStore
   }
   storedDocNames: SqliteUpdateLog['storedDocNames'] = (prefix) => this.log.storedDocNames(prefix);
   appendUpdate: SqliteUpdateLog['appendUpdate'] = (doc, update) => this.log.appendUpdate(doc, update);
-  compact: SqliteUpdateLog['compact'] = (doc, state, uptoSeq) => this.log.compact(doc, state, uptoSeq);
+  compact: SqliteUpdateLog['compact'] = (doc, state, uptoSeq, summary) => this.log.compact(doc, state, uptoSeq, summary);
+  compactTail: SqliteUpdateLog['compactTail'] = (doc, keepSeq, state, uptoSeq) => this.log.compactTail(doc, keepSeq, state, uptoSeq);
+  catchUpRows: SqliteUpdateLog['catchUpRows'] = (doc) => this.log.catchUpRows(doc);
   deleteDocument: SqliteUpdateLog['deleteDocument'] = (doc) => this.log.deleteDocument(doc);
   lockDocument: SqliteUpdateLog['lockDocument'] = (doc, work) => this.log.lockDocument(doc, work);
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
 import { readJournal, UpdateJournal, type JournalEntry } from './update-journal.ts';
-import type { DocumentLog, UpdateLog } from './store.ts';
+import type { CatchUpRow, DocumentLog, SnapshotSummary, UpdateLog } from './store.ts';
 
 /** How long appended updates may wait in the journal before a drain moves them into SQLite. */
 const DRAIN_AFTER_MS = 50;
@@ -38,6 +38,11 @@ export class SqliteUpdateLog implements UpdateLog {
       loadUpdates: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc = ? ORDER BY seq'),
       docNames: db.prepare<[number, string], { doc: string }>('SELECT DISTINCT doc FROM doc_updates WHERE substr(doc, 1, ?) = ? ORDER BY doc'),
       insertUpdate: db.prepare('INSERT OR IGNORE INTO doc_updates (seq, doc, data) VALUES (?, ?, ?)'),
+      insertSnapshot: db.prepare('INSERT INTO doc_updates (seq, doc, data, clocks, deletes) VALUES (?, ?, ?, ?, ?)'),
+      catchUpRows: db.prepare<[string], { seq: number; bytes: number; data: Buffer | null; clocks: Buffer | null; deletes: Buffer | null }>(
+        'SELECT seq, length(data) AS bytes, CASE WHEN clocks IS NULL THEN data END AS data, clocks, deletes FROM doc_updates WHERE doc = ? ORDER BY seq',
+      ),
+      deleteTailUpTo: db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ? AND seq <> ?'),
       lastSeq: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'doc_updates'"),
       deleteUpdatesUpTo: db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ?'),
       deleteDocument: db.prepare('DELETE FROM doc_updates WHERE doc = ?'),
@@ -140,14 +145,34 @@ export class SqliteUpdateLog implements UpdateLog {
     return seq;
   }
 
-  async compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+  async compact(doc: string, state: Uint8Array, uptoSeq: number, summary?: SnapshotSummary): Promise<void> {
     this.drain();
     const seq = this.nextSeq++;
     this.db.transaction(() => {
       // Nothing to replace: the document was deleted meanwhile, and must not come back.
       if (this.st.deleteUpdatesUpTo.run(doc, uptoSeq).changes === 0) return;
+      if (summary) this.st.insertSnapshot.run(seq, doc, Buffer.from(state), Buffer.from(summary.clocks), summary.deletes && Buffer.from(summary.deletes));
+      else this.st.insertUpdate.run(seq, doc, Buffer.from(state));
+    })();
+  }
+
+  async compactTail(doc: string, keepSeq: number, state: Uint8Array, uptoSeq: number): Promise<void> {
+    this.drain();
+    const seq = this.nextSeq++;
+    this.db.transaction(() => {
+      if (this.st.deleteTailUpTo.run(doc, uptoSeq, keepSeq).changes === 0) return;
       this.st.insertUpdate.run(seq, doc, Buffer.from(state));
     })();
+  }
+
+  async catchUpRows(doc: string): Promise<CatchUpRow[]> {
+    this.drain();
+    const rows: CatchUpRow[] = this.st.catchUpRows.all(doc).map(({ seq, bytes, data, clocks, deletes }) =>
+      clocks ? { seq, bytes, data: null, summary: { clocks: new Uint8Array(clocks), deletes: deletes && new Uint8Array(deletes) } } : { seq, bytes, data: new Uint8Array(data!), summary: null },
+    );
+    const have = new Set(rows.map((r) => r.seq));
+    for (const e of this.journaled()) if (e.doc === doc && !have.has(e.seq)) rows.push({ seq: e.seq, bytes: e.update.byteLength, data: e.update, summary: null });
+    return rows.sort((a, b) => a.seq - b.seq);
   }
 
   async deleteDocument(doc: string): Promise<void> {

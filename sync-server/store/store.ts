@@ -72,6 +72,24 @@ export interface DocumentLog {
 }
 
 /**
+ * What a catch-up needs of a compaction's snapshot without reading it: the state vector its
+ * structs reach (a snapshot holds every client's structs from clock 0) and its deletions alone
+ * (an update with no structs), or null when it deletes nothing.
+ */
+export interface SnapshotSummary {
+  clocks: Uint8Array;
+  deletes: Uint8Array | null;
+}
+
+/**
+ * One stored row as a catch-up reads it: a summarised snapshot comes without its bytes (read
+ * them with `loadUpdates` only if the summary does not answer); any other update comes whole.
+ */
+export type CatchUpRow =
+  | { seq: number; bytes: number; data: null; summary: SnapshotSummary }
+  | { seq: number; bytes: number; data: Uint8Array; summary: null };
+
+/**
  * The document updates. Sequence numbers increase in the order appends complete, across every
  * document; a document's updates load in that order.
  */
@@ -86,8 +104,19 @@ export interface UpdateLog {
   /** Names of the stored documents that start with `prefix`. */
   storedDocNames(prefix: string): Promise<string[]>;
   appendUpdate(doc: string, update: Uint8Array): Promise<number>;
-  /** Replaces every update of `doc` up to `uptoSeq` by one merged state, atomically. */
-  compact(doc: string, state: Uint8Array, uptoSeq: number): Promise<void>;
+  /**
+   * Replaces every update of `doc` up to `uptoSeq` by one merged state, atomically, kept with
+   * its summary when given (the state is then the whole document, from clock 0).
+   */
+  compact(doc: string, state: Uint8Array, uptoSeq: number, summary?: SnapshotSummary): Promise<void>;
+  /**
+   * Replaces every update of `doc` up to `uptoSeq` except the row `keepSeq` (its snapshot) by
+   * `state`, atomically; nothing when no such row is left (another node compacted, or the
+   * document was deleted).
+   */
+  compactTail(doc: string, keepSeq: number, state: Uint8Array, uptoSeq: number): Promise<void>;
+  /** The document's stored rows in order, snapshots with a summary by that summary alone. */
+  catchUpRows(doc: string): Promise<CatchUpRow[]>;
   /** Deletes every update of `doc` (a document deleted for good). */
   deleteDocument(doc: string): Promise<void>;
   /**

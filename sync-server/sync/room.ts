@@ -7,6 +7,7 @@ import { CloseCode } from '../../shared/protocol/message-types.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { DocumentLog, Store } from '../store/store.ts';
 import { applyFromOtherNodes } from './other-node-updates.ts';
+import { compactStored } from './compaction.ts';
 import { canReadDoc } from './read-access.ts';
 import { updateMessage } from './wire.ts';
 import { binaryFrame } from './ws-frame.ts';
@@ -394,11 +395,10 @@ export class DocRoom {
     }
   }
 
-  /** Replaces the stored updates by one snapshot, so loading stays proportional to the state. */
+  /** Merges the stored updates (compaction.ts), so loading stays proportional to the state. */
   async compact(): Promise<void> {
     if (this.retired || this.storedRows <= 1) return;
-    await this.store.compact(this.name, Y.encodeStateAsUpdate(this.doc), this.lastSeq);
-    this.storedRows = 1;
+    this.storedRows = await compactStored(this.store, this.name, this.doc, this.lastSeq, this.storedRows);
   }
 
   destroy(): void {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as Y from 'yjs';
+import type { SnapshotSummary } from '../store/store.ts';
 
 /**
  * What a stored update holds, as far as a catch-up needs it: the clock each of its clients'
@@ -87,6 +88,18 @@ function summarize(key: string, update: Uint8Array): StoredUpdateSummary {
   const { to } = Y.parseUpdateMeta(update);
   // Diffed against where its structs end, an update keeps its delete set and no struct.
   const deleteSet = Y.diffUpdate(update, Y.encodeStateVector(to));
-  const deletes = Y.decodeUpdate(deleteSet).ds.clients.size > 0;
-  return new StoredUpdateSummary(key, to, deletes ? deleteSet : null);
+  return new StoredUpdateSummary(key, to, deletesAnything(deleteSet) ? deleteSet : null);
+}
+
+/** Whether an update with no structs (a delete set alone) deletes anything. */
+function deletesAnything(deleteSet: Uint8Array): boolean {
+  return Y.decodeUpdate(deleteSet).ds.clients.size > 0;
+}
+
+/** The summary a compaction keeps beside the snapshot `Y.encodeStateAsUpdate(doc)` it writes. */
+export function snapshotSummary(doc: Y.Doc): SnapshotSummary {
+  const clocks = Y.encodeStateVector(doc);
+  // Against the document's own state vector an update carries no struct, only every deletion.
+  const deletes = Y.encodeStateAsUpdate(doc, clocks);
+  return { clocks, deletes: deletesAnything(deletes) ? deletes : null };
 }

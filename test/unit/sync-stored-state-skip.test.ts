@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { storedStep2 } from '../../sync-server/sync/stored-state.ts';
+import { snapshotSummary } from '../../sync-server/sync/stored-update-summaries.ts';
+import { memoryUpdateLog, type MemoryRow } from './support/memory-update-log.ts';
 
 /**
  * The catch-up skips stored updates whose structs the client already holds (keeping their
@@ -64,6 +66,13 @@ function history(ops: Op[]): { rows: Uint8Array[]; full: Y.Doc } {
   return { rows, full };
 }
 
+/** The snapshot a room's compaction writes of the document `rows` make, with its summary. */
+function snapshotOf(rows: Uint8Array[]): { snapshot: Uint8Array; summary?: ReturnType<typeof snapshotSummary> } {
+  const doc = new Y.Doc();
+  for (const row of rows) Y.applyUpdate(doc, row);
+  return { snapshot: Y.encodeStateAsUpdate(doc), summary: snapshotSummary(doc) };
+}
+
 describe('catch-up skipping what the client holds', () => {
   it('brings any client to the stored state, as diffing every stored update does', async () => {
     await fc.assert(
@@ -76,11 +85,15 @@ describe('catch-up skipping what the client holds', () => {
           const { rows, full } = history(ops);
           // A compaction merged some first rows into one snapshot.
           const cut = rows.length === 0 ? 0 : compactAt % (rows.length + 1);
-          const stored = cut > 0 ? [Y.mergeUpdates(rows.slice(0, cut)), ...rows.slice(cut)] : rows;
-          const log = { loadUpdates: async () => ({ updates: stored, lastSeq: stored.length }) };
+          // Every other run, the way a room compacts: the whole document, kept with its summary.
+          const summarised = snapshotHeld % 4 >= 2;
+          const snapshot = cut === 0 ? null : summarised ? snapshotOf(rows.slice(0, cut)) : { snapshot: Y.mergeUpdates(rows.slice(0, cut)) };
+          const storedRows: MemoryRow[] = snapshot ? [snapshot.summary ? { snapshot: snapshot.snapshot, summary: snapshot.summary } : snapshot.snapshot, ...rows.slice(cut)] : rows;
+          const stored = storedRows.map((row) => (row instanceof Uint8Array ? row : row.snapshot));
+          const log = memoryUpdateLog(storedRows);
           // The client holds an earlier snapshot or not, and any rows (some may be pending on missing ones).
           const client = new Y.Doc();
-          if (cut > 0 && snapshotHeld % 2 === 0) Y.applyUpdate(client, stored[0]!);
+          if (snapshot && snapshotHeld % 2 === 0) Y.applyUpdate(client, snapshot.snapshot);
           rows.forEach((row, i) => held[i] && Y.applyUpdate(client, row));
           const before = Y.encodeStateAsUpdate(client);
           const vector = Y.encodeStateVector(client);
@@ -116,10 +129,28 @@ describe('catch-up skipping what the client holds', () => {
     const client = new Y.Doc();
     Y.applyUpdate(client, rows[0]!);
     author.getArray('list').delete(1, 1); // a deletion alone: no struct the client lacks
-    const log = { loadUpdates: async () => ({ updates: rows, lastSeq: rows.length }) };
+    const log = memoryUpdateLog(rows);
     const answer = answerOf(await storedStep2(log, 'exp-del', Y.encodeStateVector(client)));
     expect(Y.decodeUpdate(answer).structs).toEqual([]);
     Y.applyUpdate(client, answer);
     expect(client.getArray('list').toJSON()).toEqual([1, 3]);
+  });
+
+  it('answers a client holding every struct of a summarised snapshot from the summary, deletions included', async () => {
+    const author = new Y.Doc();
+    author.getArray('list').insert(0, [1, 2, 3]);
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(author));
+    author.getArray('list').delete(1, 1); // folded into the snapshot: no struct the client lacks
+    const { snapshot, summary } = snapshotOf([Y.encodeStateAsUpdate(author)]);
+    let after: Uint8Array = new Uint8Array();
+    author.once('update', (update: Uint8Array) => (after = update));
+    author.getArray('list').push([4]); // stored as it came, after the snapshot
+    const log = memoryUpdateLog([{ snapshot, summary: summary! }, after]);
+    const answer = answerOf(await storedStep2(log, 'exp-summary', Y.encodeStateVector(client)));
+    // The snapshot's structs are not sent again: only the pushed item is.
+    expect(Y.decodeUpdate(answer).structs).toHaveLength(1);
+    Y.applyUpdate(client, answer);
+    expect(client.getArray('list').toJSON()).toEqual([1, 3, 4]);
   });
 });

@@ -2,6 +2,7 @@ import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { storedStep2 } from '../../sync-server/sync/stored-state.ts';
+import { memoryUpdateLog } from './support/memory-update-log.ts';
 
 /**
  * A catch-up answered from stored state (a snapshot and the updates appended after it, no
@@ -34,7 +35,7 @@ describe('sync step 2 from stored updates', () => {
       author.getMap('meta').set('purpose', 'second');
     });
     const stored = [Y.mergeUpdates(rows.slice(0, 1)), ...rows.slice(1)];
-    const log = { loadUpdates: async () => ({ updates: stored, lastSeq: stored.length }) };
+    const log = memoryUpdateLog(stored);
     for (const held of [new Uint8Array([0, 0]), ...seen]) {
       const client = new Y.Doc();
       Y.applyUpdate(client, held);
@@ -49,7 +50,7 @@ describe('sync step 2 from stored updates', () => {
   });
 
   it('answers an empty document with an empty update', async () => {
-    const log = { loadUpdates: async () => ({ updates: [], lastSeq: 0 }) };
+    const log = memoryUpdateLog([]);
     const client = new Y.Doc();
     Y.applyUpdate(client, answerOf(await storedStep2(log, 'exp-none', Y.encodeStateVector(client))));
     expect(client.getMap('meta').size).toBe(0);
