@@ -119,7 +119,8 @@ describe('catch-up skipping what the client holds', () => {
       ),
       { numRuns: 300, seed: 20261203 },
     );
-  });
+    // 300 histories take a few seconds on a quiet machine; a loaded one must not fail them.
+  }, 60_000);
 
   it('sends the deletions of an update the client holds all of, but not its structs', async () => {
     const author = new Y.Doc();
