@@ -1,5 +1,6 @@
 import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
+import { Coalesced } from '../../shared/coalesced-job.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { EXPIRY_WARNING_MS, inForce } from '../../shared/rules/expiry.ts';
 import type { ServerLimits } from '../limits.ts';
@@ -40,10 +41,9 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
  */
 export class ExpiryTimer {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
   private readonly now: () => number;
+  private readonly turns = new Coalesced(() => this.turn(), (error) => this.deps.log.error('expiry timer', { error: String(error) }));
 
   constructor(private readonly deps: ExpiryDeps) {
     this.now = deps.now ?? Date.now;
@@ -51,40 +51,31 @@ export class ExpiryTimer {
 
   /** Applies what is due now and arms the timer; resolves once what was due is applied. */
   start(): Promise<void> {
-    return this.turn();
+    return this.turns.run();
   }
 
   /** Sharing changed: look for the next deadline again (it may be sooner). */
   wake(): void {
-    if (!this.stopped) void this.turn();
+    if (!this.stopped) void this.turns.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    await this.turns.idle();
   }
 
-  private turn(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+  /** Applies what is due, a bounded batch at a time, then arms the timer; a failed batch still arms it. */
+  private async turn(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      let more = true;
+      while (more && !this.stopped) more = await this.applyDue();
+    } catch (error) {
+      this.deps.log.error('expiry timer', { error: String(error) });
     }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          if (await this.applyDue()) this.again = true;
-        } catch (error) {
-          this.deps.log.error('expiry timer', { error: String(error) });
-        }
-      } while (this.again && !this.stopped);
-      await this.arm().catch((error: unknown) => this.deps.log.error('expiry timer', { error: String(error) }));
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    await this.arm();
   }
 
   private async arm(): Promise<void> {
