@@ -154,16 +154,26 @@ const cors = {
   'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
 };
 
+/** The segments of `full` below `mount` (the mount itself, with or without its slash: none), or null for a path outside it. */
+function below(full: string, mount: string): string[] | null {
+  if (full !== mount && !full.startsWith(`${mount}/`)) return null;
+  const rest = full.slice(mount.length + 1);
+  return rest === '' ? [] : rest.split('/');
+}
+
 /** Routes that take the rest of the path as arguments. */
 function prefixRoute(full: string): Route | undefined {
   if (full.startsWith('/review/')) return (rq, rs, d) => handleReviewPage(rq, rs, d, full.slice('/review/'.length).split('/'));
-  if (full === '/api/groups' || full.startsWith('/api/groups/')) return (rq, rs, d) => handleGroupApi(rq, rs, d, full.slice('/api/groups'.length).split('/').slice(1));
-  if (full === '/api/transfers' || full.startsWith('/api/transfers/')) return (rq, rs, d) => handleTransferApi(rq, rs, d, full.slice('/api/transfers'.length).split('/').slice(1));
+  const groups = below(full, '/api/groups');
+  if (groups) return (rq, rs, d) => handleGroupApi(rq, rs, d, groups);
+  const transfers = below(full, '/api/transfers');
+  if (transfers) return (rq, rs, d) => handleTransferApi(rq, rs, d, transfers);
   if (!full.startsWith('/api/experiments/')) return undefined;
-  const [experimentId = '', kind, ...rest] = full.slice('/api/experiments/'.length).split('/');
-  if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, experimentId, rest);
+  const parts = full.slice('/api/experiments/'.length).split('/');
+  const [experimentId = '', kind, ...rest] = parts;
+  if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, parts);
   if (kind === 'audit' && rest.length === 0 && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleHistoryApi(rq, rs, d.store, experimentId, d.limits.historyEntriesPerAnswer);
-  return (rq, rs, d) => handleFileRoute(rq, rs, d, full.slice('/api/experiments/'.length).split('/'));
+  return (rq, rs, d) => handleFileRoute(rq, rs, d, parts);
 }
 
 export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
