@@ -4,23 +4,12 @@ import { Coalesced } from '../../shared/coalesced-job.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { EXPIRY_WARNING_MS, inForce } from '../../shared/rules/expiry.ts';
 import type { ServerLimits } from '../limits.ts';
-import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
-import type { Rooms } from '../sync/rooms.ts';
-import type { Connections } from './connections.ts';
+import type { TurnDeps } from '../intents/intent-deps.ts';
 import { sharingOf } from '../store/sharing-of.ts';
-import type { Notifier } from './notifier.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
-export type ExpiryDeps = {
-  store: Store;
-  rooms: Rooms;
-  log: Logger;
-  connections: Connections;
-  notifier: Notifier;
+export type ExpiryDeps = Pick<TurnDeps, 'store' | 'rooms' | 'log' | 'connections' | 'notifier' | 'exclusive'> & {
   limits: Pick<ServerLimits, 'sharingDeadlinesPerTick'>;
-  /** Runs work in the intents' turn, so an ending grant and an intent never write over each other. */
-  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   now?: () => number;
 };
 

@@ -6,32 +6,21 @@ import { docName } from '../../shared/doc-layout.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
 import { applyTransfer, checkTransferAnswer, planAcceptance, planTransferOffer, type TransferAnswer } from '../../shared/rules/transfer.ts';
 import type { Verdict } from '../../shared/rules/verdict.ts';
-import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { TransferList, TransferOfferAnswer, TransferRecord, TransferRequest, TransferSummary } from '../../shared/schemas/transfers.ts';
 import type { ServerLimits } from '../limits.ts';
-import type { Logger } from '../log.ts';
 import type { MailMessage } from '../mail/mail-queue.ts';
 import { transferOffer } from '../mail/transfer-mail.ts';
-import type { ExperimentRecord, Store, StoreTx } from '../store/store.ts';
-import type { Rooms } from '../sync/rooms.ts';
-import type { Connections } from './connections.ts';
+import type { ExperimentRecord, StoreTx } from '../store/store.ts';
+import type { TurnDeps } from '../intents/intent-deps.ts';
 import { sharingOf } from '../store/sharing-of.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
-export type TransferDeps = {
-  store: Store;
-  rooms: Rooms;
-  connections: Connections;
-  log: Logger;
-  mode: () => ServerMode;
+export type TransferDeps = TurnDeps & {
   limits: Pick<ServerLimits, 'pendingTransfersPerAccount'>;
   /** Queues a mail durably (sync-server/mail/mail-queue.ts). */
   mail: (message: MailMessage) => Promise<void>;
-  /** Runs work in the intents' turn: an offer or its answer is never interleaved with a share being decided. */
-  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
-  /** Sharing state was written (see expiry-timer.ts). */
-  sharingChanged?: () => void;
 };
 
 /** A refused transfer request: the rules' code, for the route to answer. */
