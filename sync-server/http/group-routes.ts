@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../shared/codes.ts';
 import { GroupCreateRequest, GroupId, GroupMemberRequest, GroupShareRequest } from '../../shared/schemas/groups.ts';
-import { GroupRefused, type Groups } from '../effects/group-effects.ts';
+import type { Groups } from '../effects/group-effects.ts';
+import { Refused } from '../effects/refused.ts';
 import type { Store } from '../store/store.ts';
 import { HttpError } from './json.ts';
 import { parsedOr, routeTable } from './route-table.ts';
@@ -20,8 +21,8 @@ const statusOf = (code: ErrorCode) => (notFound.has(code) ? 404 : code.startsWit
  */
 export const handleGroupApi = routeTable<{ store: Store; groups: Groups }>({
   // A malformed id is a group nobody has: the same answer as any unknown group.
-  params: { id: parsedOr(GroupId, () => new GroupRefused(ErrorCode.UNKNOWN_GROUP, 'no such group')) },
-  refusal: (error) => (error instanceof GroupRefused ? new HttpError(statusOf(error.code), error.code, error.message) : undefined),
+  params: { id: parsedOr(GroupId, () => new Refused(ErrorCode.UNKNOWN_GROUP, 'no such group')) },
+  refusal: (error) => (error instanceof Refused ? new HttpError(statusOf(error.code), error.code, error.message) : undefined),
 })({
   'GET /': ({ deps, actor }) => deps.groups.list(actor),
   'POST /': async ({ deps, actor, body }) => deps.groups.create(actor, (await body(GroupCreateRequest)).name),

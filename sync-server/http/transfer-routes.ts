@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../shared/codes.ts';
 import { TransferId, TransferRequest } from '../../shared/schemas/transfers.ts';
-import { TransferRefused, type Transfers } from '../effects/transfers.ts';
+import { Refused } from '../effects/refused.ts';
+import type { Transfers } from '../effects/transfers.ts';
 import type { Store } from '../store/store.ts';
 import { HttpError } from './json.ts';
 import { parsedOr, routeTable } from './route-table.ts';
@@ -21,8 +22,8 @@ const statusOf = (code: ErrorCode) => (notFound.has(code) ? 404 : code.startsWit
  */
 export const handleTransferApi = routeTable<{ store: Store; transfers: Transfers }>({
   // A malformed id is an offer nobody made: the same answer as any unknown one.
-  params: { id: parsedOr(TransferId, () => new TransferRefused(ErrorCode.UNKNOWN_TRANSFER, 'no such transfer', ['transferId'])) },
-  refusal: (error) => (error instanceof TransferRefused ? new HttpError(statusOf(error.code), error.code, error.message, error.path) : undefined),
+  params: { id: parsedOr(TransferId, () => new Refused(ErrorCode.UNKNOWN_TRANSFER, 'no such transfer', ['transferId'])) },
+  refusal: (error) => (error instanceof Refused ? new HttpError(statusOf(error.code), error.code, error.message, error.path) : undefined),
 })({
   'GET /': ({ deps, actor }) => deps.transfers.list(actor),
   'POST /': async ({ deps, actor, body }) => deps.transfers.offer(actor, await body(TransferRequest)),
