@@ -13,6 +13,7 @@ import { Transfers } from './effects/transfers.ts';
 import { mailNotifier } from './effects/mail-notifier.ts';
 import { followOtherNodes } from './effects/other-nodes.ts';
 import { ExpiryTimer } from './effects/expiry-timer.ts';
+import type { TurnDeps } from './intents/intent-deps.ts';
 import { createMailQueue } from './mail/mail-queue.ts';
 import { DocKind } from '../shared/doc-layout.ts';
 import { handleHttp } from './http/routes.ts';
@@ -155,7 +156,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await blobs.removeTempUploads();
   const intentDeps = { store, rooms, blobs, log, mode: () => mode, connections, notifier, limits, sharingChanged: () => expiry.wake() };
   const intents = new IntentExecutor(intentDeps);
-  const expiry = new ExpiryTimer({ store, rooms, log, connections, notifier, limits, exclusive: (work) => intents.exclusive(work) });
+  // What arrives beside intents (ends on time, groups, transfers) runs in the intents' turn.
+  const inTurn: TurnDeps & { limits: ServerLimits } = { ...intentDeps, exclusive: (work) => intents.exclusive(work) };
+  const expiry = new ExpiryTimer(inTurn);
   connections.onConnected = (a, b) => settleWaitingShares(intents.effectDeps, a, b);
   connections.onDeclined = (from, to) => declineWaitingShares(intentDeps, from, to);
   const onAccepted = content.accepted;
@@ -176,8 +179,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hashes = new HashQueue(limits.passwordHashConcurrency, limits.passwordHashQueuePerAddress);
   const uploads = new UploadSlots();
   const plots = { cache: new DensityCache(limits.densityCacheEntries), reading: new UploadSlots() };
-  const groups = new Groups({ store, rooms, connections, notifier, mode: () => mode, limits, exclusive: (work) => intents.exclusive(work) });
-  const transfers = new Transfers({ store, rooms, connections, log, mode: () => mode, limits, mail: (message) => mail.send(message), exclusive: (work) => intents.exclusive(work), sharingChanged: () => expiry.wake() });
+  const groups = new Groups(inTurn);
+  const transfers = new Transfers({ ...inTurn, mail: (message) => mail.send(message) });
   const httpDeps = { store, rooms, blobs, tickets, uploads, plots, intents, groups, transfers, connections, proofs, log, limits, mode: () => mode, sockets, throttle, signups, reviewViews, hashes, shareLinks: links, totpKey, publicUrl: () => publicUrl };
   // requestTimeout comes from the limits (0: none): Node's default of 300 s for a whole request
   // would cut off an upload of gigabytes on a slow link; uploads have their own idle clock.

@@ -1,6 +1,6 @@
 import type { Draft } from './contract.ts';
 import type { CytoshareCore } from './core.ts';
-import { Coalesced } from './coalesced.ts';
+import { Coalesced } from '../../shared/coalesced-job.ts';
 import { CoreError } from './errors.ts';
 import { pushIntents } from './sync-engine.ts';
 

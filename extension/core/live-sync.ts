@@ -6,7 +6,7 @@ import { docName, parseDocName, DocKind } from '../../shared/doc-layout.ts';
 import { IntentType } from '../../shared/schemas/intents.ts';
 import { ConnectionStatus, type EditDraft } from './contract.ts';
 import type { CytoshareCore } from './core.ts';
-import { Coalesced } from './coalesced.ts';
+import { Coalesced } from '../../shared/coalesced-job.ts';
 import { DocLink, finalCloseMeaning, type DocLinkEvents, type LinkOptions } from './doc-link.ts';
 import { EditTracker, type TrackerEvent } from './edit-tracker.ts';
 import { CoreError } from './errors.ts';

@@ -1,25 +1,15 @@
 import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
+import { Coalesced } from '../../shared/coalesced-job.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { EXPIRY_WARNING_MS, inForce } from '../../shared/rules/expiry.ts';
 import type { ServerLimits } from '../limits.ts';
-import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
-import type { Rooms } from '../sync/rooms.ts';
-import type { Connections } from './connections.ts';
+import type { TurnDeps } from '../intents/intent-deps.ts';
 import { sharingOf } from '../store/sharing-of.ts';
-import type { Notifier } from './notifier.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 
-export type ExpiryDeps = {
-  store: Store;
-  rooms: Rooms;
-  log: Logger;
-  connections: Connections;
-  notifier: Notifier;
+export type ExpiryDeps = Pick<TurnDeps, 'store' | 'rooms' | 'log' | 'connections' | 'notifier' | 'exclusive'> & {
   limits: Pick<ServerLimits, 'sharingDeadlinesPerTick'>;
-  /** Runs work in the intents' turn, so an ending grant and an intent never write over each other. */
-  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   now?: () => number;
 };
 
@@ -40,10 +30,9 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
  */
 export class ExpiryTimer {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
   private readonly now: () => number;
+  private readonly turns = new Coalesced(() => this.turn(), (error) => this.deps.log.error('expiry timer', { error: String(error) }));
 
   constructor(private readonly deps: ExpiryDeps) {
     this.now = deps.now ?? Date.now;
@@ -51,40 +40,31 @@ export class ExpiryTimer {
 
   /** Applies what is due now and arms the timer; resolves once what was due is applied. */
   start(): Promise<void> {
-    return this.turn();
+    return this.turns.run();
   }
 
   /** Sharing changed: look for the next deadline again (it may be sooner). */
   wake(): void {
-    if (!this.stopped) void this.turn();
+    if (!this.stopped) void this.turns.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    await this.turns.idle();
   }
 
-  private turn(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+  /** Applies what is due, a bounded batch at a time, then arms the timer; a failed batch still arms it. */
+  private async turn(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      let more = true;
+      while (more && !this.stopped) more = await this.applyDue();
+    } catch (error) {
+      this.deps.log.error('expiry timer', { error: String(error) });
     }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          if (await this.applyDue()) this.again = true;
-        } catch (error) {
-          this.deps.log.error('expiry timer', { error: String(error) });
-        }
-      } while (this.again && !this.stopped);
-      await this.arm().catch((error: unknown) => this.deps.log.error('expiry timer', { error: String(error) }));
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    await this.arm();
   }
 
   private async arm(): Promise<void> {

@@ -1,44 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode } from '../../shared/codes.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
 import { applyGroupShare, checkGroupCreate, checkGroupShareCount, checkGroupManage, checkGroupView, checkMemberAdd, checkMemberRemove, findGroupRef, planGroupShare } from '../../shared/rules/groups.ts';
-import type { Verdict } from '../../shared/rules/verdict.ts';
-import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
 import type { GroupRecord, GroupShareAnswer, GroupShareRequest, GroupSummary } from '../../shared/schemas/groups.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { ExperimentRecord, Store, StoreTx } from '../store/store.ts';
 import { nextLink, type HistoryFields } from '../../shared/audit/history-chain.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
-import type { Rooms } from '../sync/rooms.ts';
-import type { Connections } from './connections.ts';
-import type { Notifier } from './notifier.ts';
+import type { TurnDeps } from '../intents/intent-deps.ts';
 import { mailNewAccess } from './share-mail.ts';
 import { sharingOf } from '../store/sharing-of.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
+import { orRefuse } from './refused.ts';
 
-export type GroupDeps = {
-  store: Store;
-  rooms: Rooms;
-  connections: Connections;
-  notifier: Notifier;
-  mode: () => ServerMode;
-  limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup' | 'experimentsPerGroup'>;
-  /** Runs work in the intents' turn, so a group change is never interleaved with a share being decided. */
-  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
-};
-
-/** A refused group request: the rules' code, for the route to answer. */
-export class GroupRefused extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
-    super(message);
-  }
-}
-
-function orRefuse(verdict: Verdict): void {
-  if (!verdict.ok) throw new GroupRefused(verdict.code, verdict.message);
-}
+export type GroupDeps = TurnDeps & { limits: Pick<ServerLimits, 'groupsPerAccount' | 'membersPerGroup' | 'experimentsPerGroup'> };
 
 export const summaryOf = (group: GroupRecord, actor: Actor): GroupSummary => ({
   id: group.id,

@@ -5,45 +5,23 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { docName } from '../../shared/doc-layout.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
 import { applyTransfer, checkTransferAnswer, planAcceptance, planTransferOffer, type TransferAnswer } from '../../shared/rules/transfer.ts';
-import type { Verdict } from '../../shared/rules/verdict.ts';
-import type { Actor, ServerMode } from '../../shared/schemas/entities.ts';
+import type { Actor } from '../../shared/schemas/entities.ts';
 import type { ProjectState } from '../../shared/schemas/project.ts';
 import type { TransferList, TransferOfferAnswer, TransferRecord, TransferRequest, TransferSummary } from '../../shared/schemas/transfers.ts';
 import type { ServerLimits } from '../limits.ts';
-import type { Logger } from '../log.ts';
 import type { MailMessage } from '../mail/mail-queue.ts';
 import { transferOffer } from '../mail/transfer-mail.ts';
-import type { ExperimentRecord, Store, StoreTx } from '../store/store.ts';
-import type { Rooms } from '../sync/rooms.ts';
-import type { Connections } from './connections.ts';
+import type { ExperimentRecord, StoreTx } from '../store/store.ts';
+import type { TurnDeps } from '../intents/intent-deps.ts';
 import { sharingOf } from '../store/sharing-of.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
+import { orRefuse, Refused } from './refused.ts';
 
-export type TransferDeps = {
-  store: Store;
-  rooms: Rooms;
-  connections: Connections;
-  log: Logger;
-  mode: () => ServerMode;
+export type TransferDeps = TurnDeps & {
   limits: Pick<ServerLimits, 'pendingTransfersPerAccount'>;
   /** Queues a mail durably (sync-server/mail/mail-queue.ts). */
   mail: (message: MailMessage) => Promise<void>;
-  /** Runs work in the intents' turn: an offer or its answer is never interleaved with a share being decided. */
-  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
-  /** Sharing state was written (see expiry-timer.ts). */
-  sharingChanged?: () => void;
 };
-
-/** A refused transfer request: the rules' code, for the route to answer. */
-export class TransferRefused extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly path?: string[]) {
-    super(message);
-  }
-}
-
-function orRefuse(verdict: Verdict): void {
-  if (!verdict.ok) throw new TransferRefused(verdict.code, verdict.message, verdict.path);
-}
 
 const ANSWERED = { accept: 'accepted', decline: 'declined', cancel: 'cancelled' } as const;
 const link = (head: Parameters<typeof nextLink>[1], fields: HistoryFields) => nextLink(sha256Hex, head, fields);
@@ -84,7 +62,7 @@ export class Transfers {
           await store.appendHistory({ entries: [entry], link });
         }
         orRefuse(plan.verdict);
-        throw new TransferRefused(ErrorCode.UNKNOWN_USER, 'no such account', ['user']);
+        throw new Refused(ErrorCode.UNKNOWN_USER, 'no such account', ['user']);
       }
       const record: TransferRecord = {
         id: `t-${randomBytes(8).toString('hex')}`,
@@ -140,7 +118,7 @@ export class Transfers {
       const experiments = await this.familyOf(offer.experiments);
       if (answer !== 'accept') {
         await store.transaction(async (tx) => {
-          if (!(await tx.decideTransfer(offer.id, ANSWERED[answer], now))) throw new TransferRefused(ErrorCode.TRANSFER_DECIDED, 'the transfer was decided meanwhile');
+          if (!(await tx.decideTransfer(offer.id, ANSWERED[answer], now))) throw new Refused(ErrorCode.TRANSFER_DECIDED, 'the transfer was decided meanwhile');
           await this.record(tx, offer, actor.username, `${answer}-transfer`, now, { user: offer.receiver });
         });
         return this.summaryOf({ ...offer, status: ANSWERED[answer], decidedAt: now }, experiments);
@@ -163,7 +141,7 @@ export class Transfers {
     });
     const moved = { ...offer, experiments: acceptance.moving };
     await store.transaction(async (tx) => {
-      if (!(await tx.decideTransfer(offer.id, 'accepted', now))) throw new TransferRefused(ErrorCode.TRANSFER_DECIDED, 'the transfer was decided meanwhile');
+      if (!(await tx.decideTransfer(offer.id, 'accepted', now))) throw new Refused(ErrorCode.TRANSFER_DECIDED, 'the transfer was decided meanwhile');
       await tx.saveExperiments(changed);
       // The giver's kept access is not news to them: it stays out of their Inbox.
       if (!offer.leave) for (const record of changed) await tx.setViewed(record.id, offer.giver);

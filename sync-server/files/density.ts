@@ -7,6 +7,7 @@
  * keyed by the blob and the gate's channels and rectangle, so editing one gate recounts only it.
  */
 import { withFileSource } from './file-source.ts';
+import { LruCache } from '../lru-cache.ts';
 import { open } from 'node:fs/promises';
 import { decodeColumns, locateFcsData, planColumns, type FcsError } from '../../shared/fcs/index.ts';
 import { channelColumn } from '../../shared/fcs/gate.ts';
@@ -18,38 +19,15 @@ const CHUNK_BYTES = 1 << 20;
 /** Gate counts kept (a number each). */
 const GATE_COUNTS_KEPT = 4_096;
 
-/** A Map used as a least-recently-used cache of at most `max` entries. */
-export class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, value: V): void {
-    if (this.max <= 0) return;
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
-  }
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 type Histogram = Omit<DensityAnswer, 'gates'>;
 
 export type DensityFailure = { ok: false; kind: 'channel'; axis: 'x' | 'y'; channel: string } | { ok: false; kind: 'file'; error: FcsError };
 
 export class DensityCache {
-  readonly histograms: Lru<Histogram>;
-  readonly gates = new Lru<number>(GATE_COUNTS_KEPT);
+  readonly histograms: LruCache<string, Histogram>;
+  readonly gates = new LruCache<string, number>(GATE_COUNTS_KEPT);
   constructor(entries: number) {
-    this.histograms = new Lru(entries);
+    this.histograms = new LruCache(entries);
   }
 }
 

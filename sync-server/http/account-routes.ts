@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { signedIn } from './signed-in.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import {
@@ -18,16 +18,14 @@ import { authenticate, createSession, mustEnrolTotp } from '../auth/sessions.ts'
 import { useCode } from '../auth/totp.ts';
 import type { Store } from '../store/store.ts';
 import { bearerToken, HttpError, readBody, sendJson } from './json.ts';
-import type { HttpDeps } from './http-deps.ts';
-
-type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
+import type { HttpDeps, HttpRoute } from './http-deps.ts';
 
 /**
  * Accounts and sessions over HTTP: sign-in (throttled before any hashing), sign-up, sign-out,
  * password change, and a user's own session list. Every password hash goes through the
  * server's hash queue; every ended session has its open sockets closed at once.
  */
-export const accountRoutes: Record<string, Route> = {
+export const accountRoutes: Record<string, HttpRoute> = {
   'POST /api/login': async (req, res, deps) => {
     const body = await readBody(req, LoginRequest);
     const address = clientAddressKey(req.socket.remoteAddress);

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerMode } from '../../shared/schemas/entities.ts';
 import type { EmailProofs } from '../auth/email-proof.ts';
 import type { HashQueue } from '../auth/hash-queue.ts';
@@ -41,3 +42,6 @@ export type HttpDeps = FileDeps & {
   /** Seals the TOTP secrets at rest (the data folder's `totp.key`). */
   totpKey: Buffer;
 };
+
+/** A route of routes.ts's table (and the account and TOTP tables it spreads in), keyed `'METHOD /path'`. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { signedIn } from './signed-in.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../../shared/codes.ts';
 import { docName, readContent, readFiles } from '../../shared/doc-layout.ts';
@@ -12,7 +11,8 @@ import type { SlidingWindow } from '../auth/sliding-window.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { ReviewLinkRecord } from '../store/store.ts';
 import { sendStoredFile, type FileDeps } from './file-routes.ts';
-import { HttpError, readBody, sendJson } from './json.ts';
+import { HttpError } from './json.ts';
+import { Reply, routeTable } from './route-table.ts';
 import { reviewImages } from './review-images.ts';
 import { sendReviewBusy, sendReviewPage, sendReviewGone } from './review-page.ts';
 
@@ -31,29 +31,21 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  *   GET /review/<linkId>/<secret>/files/<fileId>  a file, when the link allows downloads
  * A wrong, revoked or expired link, or a trashed experiment, gets the same 404 page.
  */
-export async function handleReviewLinkApi(req: IncomingMessage, res: ServerResponse, deps: ReviewDeps, experimentId: string, rest: string[]): Promise<void> {
-  const auth = await signedIn(req, deps.store);
-  const actor = auth.actor;
-  const [linkId, ...extra] = rest;
-  if (extra.length > 0) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
-  if (req.method === 'POST' && linkId === undefined) return create(req, res, deps, actor, experimentId);
-  if (req.method === 'GET' && linkId === undefined) {
-    await managed(deps, actor, experimentId);
+export const handleReviewLinkApi = routeTable<ReviewDeps>()({
+  'POST /:experiment/review-links': async ({ deps, actor, params, body }) => create(deps, actor, params.experiment, await body(ReviewLinkRequest)),
+  'GET /:experiment/review-links': async ({ deps, actor, params }) => {
+    await managed(deps, actor, params.experiment);
     const now = Date.now();
-    sendJson(res, 200, (await deps.store.reviewLinksOf(experimentId)).map((l) => summary(l, now)));
-    return;
-  }
-  if (req.method === 'DELETE' && linkId !== undefined) {
-    await managed(deps, actor, experimentId);
-    const id = ReviewLinkId.safeParse(linkId);
+    return (await deps.store.reviewLinksOf(params.experiment)).map((l) => summary(l, now));
+  },
+  'DELETE /:experiment/review-links/:link': async ({ deps, actor, params }) => {
+    await managed(deps, actor, params.experiment);
+    const id = ReviewLinkId.safeParse(params.link);
     const link = id.success ? await deps.store.findReviewLink(id.data) : null;
-    if (!link || link.experimentId !== experimentId) throw new HttpError(404, ErrorCode.UNKNOWN_REVIEW_LINK);
+    if (!link || link.experimentId !== params.experiment) throw new HttpError(404, ErrorCode.UNKNOWN_REVIEW_LINK);
     await deps.store.revokeReviewLink(link.id, Date.now());
-    res.writeHead(204).end();
-    return;
-  }
-  throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
-}
+  },
+});
 
 async function sharingFor(deps: ReviewDeps, experimentId: string) {
   const record = await deps.store.getExperiment(experimentId);
@@ -69,8 +61,7 @@ async function managed(deps: ReviewDeps, actor: Actor, experimentId: string): Pr
   if (!verdict.ok) throw new HttpError(verdict.code === ErrorCode.NOT_A_READER ? 404 : 403, verdict.code, verdict.message);
 }
 
-async function create(req: IncomingMessage, res: ServerResponse, deps: ReviewDeps, actor: Actor, experimentId: string): Promise<void> {
-  const body = await readBody(req, ReviewLinkRequest);
+async function create(deps: ReviewDeps, actor: Actor, experimentId: string, body: ReviewLinkRequest): Promise<Reply> {
   const { sharing, project } = await sharingFor(deps, experimentId);
   const now = Date.now();
   const expiresAt = body.expiresAt === undefined ? null : expiryOf(body.expiresAt);
@@ -82,7 +73,7 @@ async function create(req: IncomingMessage, res: ServerResponse, deps: ReviewDep
   const download = body.download ?? false;
   await deps.store.saveReviewLink({ id, experimentId, secretHash: sha256(secret).toString('hex'), createdBy: actor.username, createdAt: now, expiresAt, download, revokedAt: null });
   const answer: ReviewLinkCreated = { id, url: `${deps.publicUrl().replace(/\/+$/, '')}/review/${id}/${secret}`, expiresAt, download };
-  sendJson(res, 201, answer);
+  return new Reply(201, answer);
 }
 
 function summary(l: ReviewLinkRecord, now: number): ReviewLinkSummary {

@@ -18,17 +18,15 @@ import { handleTransferApi } from './transfer-routes.ts';
 import { sendCatalogPage } from './catalog-route.ts';
 import { ExperimentId } from '../../shared/schemas/entities.ts';
 import { HttpError, readBody, readText, sendError, sendJson } from './json.ts';
-import type { HttpDeps } from './http-deps.ts';
+import type { HttpDeps, HttpRoute } from './http-deps.ts';
 
 export type { HttpDeps };
-
-type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
 
 /**
  * The HTTP API: accounts and sessions (account-routes.ts), preferences and sharing intents.
  * Documents themselves travel over the WebSocket. Bodies are strict zod schemas; every refusal is `{code, message}` with a status.
  */
-const routes: Record<string, Route> = {
+const routes: Record<string, HttpRoute> = {
   'GET /api/info': async (_req, res, deps) => sendJson(res, 200, { name: 'cytoshare', protocol: PROTOCOL_VERSION, mode: deps.mode() }),
 
   ...accountRoutes,
@@ -154,16 +152,26 @@ const cors = {
   'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
 };
 
+/** The segments of `full` below `mount` (the mount itself, with or without its slash: none), or null for a path outside it. */
+function below(full: string, mount: string): string[] | null {
+  if (full !== mount && !full.startsWith(`${mount}/`)) return null;
+  const rest = full.slice(mount.length + 1);
+  return rest === '' ? [] : rest.split('/');
+}
+
 /** Routes that take the rest of the path as arguments. */
-function prefixRoute(full: string): Route | undefined {
+function prefixRoute(full: string): HttpRoute | undefined {
   if (full.startsWith('/review/')) return (rq, rs, d) => handleReviewPage(rq, rs, d, full.slice('/review/'.length).split('/'));
-  if (full === '/api/groups' || full.startsWith('/api/groups/')) return (rq, rs, d) => handleGroupApi(rq, rs, d, full.slice('/api/groups'.length).split('/').slice(1));
-  if (full === '/api/transfers' || full.startsWith('/api/transfers/')) return (rq, rs, d) => handleTransferApi(rq, rs, d, full.slice('/api/transfers'.length).split('/').slice(1));
+  const groups = below(full, '/api/groups');
+  if (groups) return (rq, rs, d) => handleGroupApi(rq, rs, d, groups);
+  const transfers = below(full, '/api/transfers');
+  if (transfers) return (rq, rs, d) => handleTransferApi(rq, rs, d, transfers);
   if (!full.startsWith('/api/experiments/')) return undefined;
-  const [experimentId = '', kind, ...rest] = full.slice('/api/experiments/'.length).split('/');
-  if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, experimentId, rest);
+  const parts = full.slice('/api/experiments/'.length).split('/');
+  const [experimentId = '', kind, ...rest] = parts;
+  if (kind === 'review-links' && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleReviewLinkApi(rq, rs, d, parts);
   if (kind === 'audit' && rest.length === 0 && ExperimentId.safeParse(experimentId).success) return (rq, rs, d) => handleHistoryApi(rq, rs, d.store, experimentId, d.limits.historyEntriesPerAnswer);
-  return (rq, rs, d) => handleFileRoute(rq, rs, d, full.slice('/api/experiments/'.length).split('/'));
+  return (rq, rs, d) => handleFileRoute(rq, rs, d, parts);
 }
 
 export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
@@ -176,7 +184,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, deps: Http
   // `/experiments/<id>` links from share mail all land on one page; a reviewer page's path
   // holds its secret, which no log line may show.
   const path = full.startsWith('/experiments/') ? '/experiments' : full.startsWith('/review/') ? '/review' : full;
-  const route: Route | undefined = prefixRoute(full) ?? routes[`${req.method} ${path}`];
+  const route: HttpRoute | undefined = prefixRoute(full) ?? routes[`${req.method} ${path}`];
   if (!route) {
     sendError(res, new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint'));
     return;

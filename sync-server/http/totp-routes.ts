@@ -7,16 +7,14 @@ import { matchingStep, newRecoveryCodes, newTotpSecret, openSecret, sealSecret, 
 import { admit, queueFull } from './account-routes.ts';
 import { signedIn } from './signed-in.ts';
 import { HttpError, readBody, sendJson } from './json.ts';
-import type { HttpDeps } from './http-deps.ts';
-
-type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void>;
+import type { HttpDeps, HttpRoute } from './http-deps.ts';
 
 /**
  * Two-step sign-in of the caller's own account: status, enrolment (the secret is shown once and
  * takes effect only after a first code proves the app holds it), and turning it off (password
  * and a code). A session limited to enrolment (see `Scope`) may call all but `disable`.
  */
-export const totpRoutes: Record<string, Route> = {
+export const totpRoutes: Record<string, HttpRoute> = {
   'GET /api/totp': async (req, res, deps) => {
     const { actor } = await signedIn(req, deps.store, 'enrolment');
     const record = await deps.store.totpOf(actor.username);

@@ -1,16 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { signedIn } from './signed-in.ts';
 import { ErrorCode } from '../../shared/codes.ts';
 import { TransferId, TransferRequest } from '../../shared/schemas/transfers.ts';
-import { TransferRefused, type Transfers } from '../effects/transfers.ts';
+import { Refused } from '../effects/refused.ts';
+import type { Transfers } from '../effects/transfers.ts';
 import type { Store } from '../store/store.ts';
-import { HttpError, readBody, sendJson } from './json.ts';
+import { HttpError } from './json.ts';
+import { parsedOr, routeTable } from './route-table.ts';
 
 /** Codes that say "not found": a stranger learns no more about an offer or an experiment than about none. */
 const notFound = new Set<ErrorCode>([ErrorCode.UNKNOWN_TRANSFER, ErrorCode.UNKNOWN_USER, ErrorCode.UNKNOWN_EXPERIMENT, ErrorCode.NOT_A_READER]);
 const statusOf = (code: ErrorCode) => (notFound.has(code) ? 404 : code.startsWith('TOO_MANY') ? 429 : code === ErrorCode.TRANSFER_PENDING || code === ErrorCode.TRANSFER_DECIDED ? 409 : 403);
-const answers = new Set(['accept', 'decline', 'cancel'] as const);
-const isAnswer = (word: string | undefined): word is 'accept' | 'decline' | 'cancel' => answers.has(word as 'accept');
 
 /**
  * Transfers of ownership, for any signed-in account. Routes, not intents: the receiver answers
@@ -22,24 +20,14 @@ const isAnswer = (word: string | undefined): word is 'accept' | 'decline' | 'can
  *   POST /api/transfers/<id>/accept | decline → TransferSummary (the receiver only)
  *   POST /api/transfers/<id>/cancel           → TransferSummary (the giver only)
  */
-export async function handleTransferApi(req: IncomingMessage, res: ServerResponse, deps: { store: Store; transfers: Transfers }, rest: string[]): Promise<void> {
-  const auth = await signedIn(req, deps.store);
-  const actor = auth.actor;
-  try {
-    const [first, second, ...extra] = rest;
-    if (extra.length > 0) throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
-    if (first === undefined || first === '') {
-      if (req.method === 'GET') return sendJson(res, 200, await deps.transfers.list(actor));
-      if (req.method === 'POST') return sendJson(res, 200, await deps.transfers.offer(actor, await readBody(req, TransferRequest)));
-    } else if (req.method === 'POST' && isAnswer(second)) {
-      // A malformed id is an offer nobody made: the same answer as any unknown one.
-      const id = TransferId.safeParse(first);
-      if (!id.success) throw new TransferRefused(ErrorCode.UNKNOWN_TRANSFER, 'no such transfer', ['transferId']);
-      return sendJson(res, 200, await deps.transfers.answer(actor, id.data, second));
-    }
-    throw new HttpError(404, ErrorCode.BAD_REQUEST, 'no such endpoint');
-  } catch (error) {
-    if (error instanceof TransferRefused) throw new HttpError(statusOf(error.code), error.code, error.message, error.path);
-    throw error;
-  }
-}
+export const handleTransferApi = routeTable<{ store: Store; transfers: Transfers }>({
+  // A malformed id is an offer nobody made: the same answer as any unknown one.
+  params: { id: parsedOr(TransferId, () => new Refused(ErrorCode.UNKNOWN_TRANSFER, 'no such transfer', ['transferId'])) },
+  refusal: (error) => (error instanceof Refused ? new HttpError(statusOf(error.code), error.code, error.message, error.path) : undefined),
+})({
+  'GET /': ({ deps, actor }) => deps.transfers.list(actor),
+  'POST /': async ({ deps, actor, body }) => deps.transfers.offer(actor, await body(TransferRequest)),
+  'POST /:id/accept': ({ deps, actor, params }) => deps.transfers.answer(actor, params.id, 'accept'),
+  'POST /:id/decline': ({ deps, actor, params }) => deps.transfers.answer(actor, params.id, 'decline'),
+  'POST /:id/cancel': ({ deps, actor, params }) => deps.transfers.answer(actor, params.id, 'cancel'),
+});

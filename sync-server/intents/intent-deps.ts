@@ -27,5 +27,14 @@ export type IntentDeps = {
   sharingChanged?: () => void;
 };
 
+/**
+ * What the changes that arrive beside intents but run in their turn use (groups, transfers, the
+ * expiry timer): the intents' own deps, and that turn.
+ */
+export type TurnDeps = Pick<IntentDeps, 'store' | 'rooms' | 'log' | 'mode' | 'connections' | 'notifier' | 'sharingChanged'> & {
+  /** Runs work in the intents' turn (IntentExecutor.exclusive): it never interleaves with an intent being decided, nor with another such change. */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+};
+
 /** Effects may run a further intent in the same turn: a waiting share's connection request, or the share once connected. */
 export type EffectDeps = IntentDeps & { run: RunIntent };

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../shared/codes.ts';
 import type { Store } from '../store/store.ts';
+import { LruCache } from '../lru-cache.ts';
 
 /** The pseudo-account that owns the server's own client ids; no username can take this form. */
 export const SERVER_ACCOUNT = '@server';
@@ -20,34 +21,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Owners kept in memory; the store is the source of truth, so the least recently used are simply forgotten. */
 export const OWNERS_CACHED = 100_000;
 
-/** A bounded map of id → owner, least recently used dropped first (a Map iterates in insertion order). */
-class OwnerCache {
-  private readonly map = new Map<number, string>();
-  constructor(private readonly capacity: number) {}
-
-  get(id: number): string | undefined {
-    const owner = this.map.get(id);
-    if (owner !== undefined) {
-      this.map.delete(id);
-      this.map.set(id, owner);
-    }
-    return owner;
-  }
-
-  set(id: number, owner: string): void {
-    this.map.delete(id);
-    this.map.set(id, owner);
-    for (const oldest of this.map.keys()) {
-      if (this.map.size <= this.capacity) break;
-      this.map.delete(oldest);
-    }
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 /**
  * Which account each Yjs client id belongs to. A client id is claimed by the first account
  * that writes with it; afterwards a struct under that id from any other account is a forgery.
@@ -61,7 +34,7 @@ class OwnerCache {
  * costs the attacker as much as it costs us, so a persisted counter would buy little.
  */
 export class ClientRegistry {
-  private readonly owners: OwnerCache;
+  private readonly owners: LruCache<number, string>;
   /** Ids this process reserved for its own Y.Docs (one per room write), kept out of the cache's eviction. */
   private readonly serverIds = new Set<number>();
   private readonly claimedToday = new Map<string, number>();
@@ -72,7 +45,7 @@ export class ClientRegistry {
     private readonly now: () => number = Date.now,
     ownersCached: number = OWNERS_CACHED,
   ) {
-    this.owners = new OwnerCache(ownersCached);
+    this.owners = new LruCache(ownersCached);
   }
 
   /** Owners held in memory (bounded by OWNERS_CACHED). */

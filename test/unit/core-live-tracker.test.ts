@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { docName, IndexRoot } from '../../shared/doc-layout.ts';
 import type { Draft, EditDraft, IntentDraft } from '../../extension/core/contract.ts';
-import { Coalesced } from '../../extension/core/coalesced.ts';
 import { EditTracker, type TrackerEvent } from '../../extension/core/edit-tracker.ts';
 import { awaitingCreation, indexChanges, indexedDocNames, PREFETCH_AT_ONCE, prefetchBatch, wantedDocs } from '../../extension/core/live-plan.ts';
 
-/** The pieces of live mode that need no socket: the tracker's memory, the job runner, the plan. */
+/** The pieces of live mode that need no socket: the tracker's memory and the plan (the job runner: coalesced-job.test.ts). */
 const draft = (id: string, client: number, clockStart: number, clockEnd: number, experimentId = 'exp00000001'): EditDraft => ({
   kind: 'edit', id, experimentId, description: id, state: 'pending', createdAt: 1,
   docName: docName.experiment(experimentId), client, clockStart, clockEnd,
@@ -65,40 +64,6 @@ describe('EditTracker remembers answers that come before the draft', () => {
     tracker.add(draft('a', 7, 0, 2));
     tracker.add(draft('a', 7, 0, 2));
     expect(tracker.size).toBe(1);
-  });
-});
-
-describe('Coalesced runs one job at a time and never drops a request', () => {
-  it('calls during a run cause exactly one more run, and their promise waits for it', async () => {
-    let runs = 0;
-    let release: () => void = () => {};
-    const job = new Coalesced(async () => {
-      runs++;
-      if (runs === 1) await new Promise<void>((r) => (release = r));
-    }, () => {});
-    const first = job.run();
-    expect(job.busy).toBe(true);
-    const second = job.run();
-    const third = job.run();
-    release();
-    await Promise.all([first, second, third]);
-    expect(runs).toBe(2);
-    expect(job.busy).toBe(false);
-    await job.run();
-    expect(runs).toBe(3);
-  });
-
-  it('a failing run is reported and the next request still runs', async () => {
-    const errors: unknown[] = [];
-    let runs = 0;
-    const job = new Coalesced(async () => {
-      runs++;
-      if (runs === 1) throw new Error('boom');
-    }, (e) => errors.push(e));
-    await job.run();
-    await job.run();
-    expect(runs).toBe(2);
-    expect(errors).toHaveLength(1);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Runs an async job one at a time without losing a request: a call that arrives while the job
  * runs asks for one more run after it (however many calls came), instead of being dropped.
- * Live mode uses it for "something changed, look again" jobs, where the latest state is what
- * counts and the calls themselves carry nothing.
+ * For "something changed, look again" jobs, where the latest state is what counts and the calls
+ * themselves carry nothing: the extension's live mode, the server's expiry timer.
  */
 export class Coalesced {
   private running: Promise<void> | null = null;
@@ -35,5 +35,10 @@ export class Coalesced {
       this.running = null;
     })();
     return this.running;
+  }
+
+  /** Resolves once no run is in progress, without asking for one; never rejects. */
+  async idle(): Promise<void> {
+    await this.running;
   }
 }
