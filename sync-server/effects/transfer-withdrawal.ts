@@ -1,3 +1,5 @@
+import { nextLink } from '../../shared/audit/history-chain.ts';
+import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import type { ExperimentRecord, StoreTx } from '../store/store.ts';
 
 /**
@@ -10,6 +12,8 @@ import type { ExperimentRecord, StoreTx } from '../store/store.ts';
 export async function withdrawOffersOf(tx: StoreTx, record: ExperimentRecord, actor: string, at: number): Promise<void> {
   for (const offer of await tx.pendingTransfers({ giver: record.owner })) {
     if (offer.experimentId !== record.id || !(await tx.decideTransfer(offer.id, 'withdrawn', at))) continue;
-    await tx.audit({ at, actor, action: 'withdraw-transfer', experimentId: record.id, verdict: 'accepted', code: null, detail: { transfer: offer.id, user: offer.receiver, experiments: offer.experiments } });
+    const detail = { transfer: offer.id, user: offer.receiver };
+    await tx.appendHistory({ entries: [{ experimentId: record.id, at, actor, action: 'withdraw-transfer', verdict: 'accepted', code: null, detail }], link: (head, fields) => nextLink(sha256Hex, head, fields) });
+    await tx.audit({ at, actor, action: 'withdraw-transfer', experimentId: record.id, verdict: 'accepted', code: null, detail: { ...detail, experiments: offer.experiments } });
   }
 }
