@@ -28,7 +28,7 @@ describe.each(backends)('a member added to a group later, on %s', (_name, backen
       h = await startHarness({ backend });
       const alice = await h.user('alice');
       await h.user('mia');
-      const max = await h.user('max');
+      await h.user('max');
       const made = await alice.post('/api/groups', { name: 'Flow lab' });
       const lab = (made.body as { id: string }).id;
       expect((await alice.post(`/api/groups/${lab}/members`, { user: 'mia' })).status).toBe(200);
@@ -54,7 +54,6 @@ describe.each(backends)('a member added to a group later, on %s', (_name, backen
       for (const left of ['Panel 21', 'Panel 22', 'Panel 23', 'Panel 24']) expect(mail.text).not.toContain(left);
       expect(mail.text).toContain('…and 2 more.');
       expect(mail.html).toContain('Flow lab');
-      expect(max.username).toBe('max');
 
       // An address never proved, and someone who turned share mail off: no digest. Omar, added
       // last, is the marker: mail goes out oldest first, so once his is there theirs would be.
