@@ -101,6 +101,7 @@ export const ErrorCode = {
   CANNOT_TRANSFER_TO_SELF: 'CANNOT_TRANSFER_TO_SELF',
   TRANSFER_DECIDED: 'TRANSFER_DECIDED',
   TOO_MANY_TRANSFERS: 'TOO_MANY_TRANSFERS',
+  TOO_MANY_TRANSFER_EXPERIMENTS: 'TOO_MANY_TRANSFER_EXPERIMENTS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -203,6 +204,7 @@ const words: Record<ErrorCode, string> = {
   CANNOT_TRANSFER_TO_SELF: 'You own this experiment already.',
   TRANSFER_DECIDED: 'This transfer was already accepted, declined or cancelled.',
   TOO_MANY_TRANSFERS: 'You have as many transfers waiting as an account may; wait for answers or cancel some.',
+  TOO_MANY_TRANSFER_EXPERIMENTS: 'The linked family holds more of your experiments than one transfer may move; transfer them one at a time (without --family).',
 };
 
 export function describeCode(code: ErrorCode): string {

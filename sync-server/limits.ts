@@ -118,6 +118,12 @@ export const ServerLimitsSchema = z
     /** Transfers of ownership one account may have waiting for an answer (each mailed its receiver); more are TOO_MANY_TRANSFERS. */
     pendingTransfersPerAccount: z.number().int().positive(),
     /**
+     * Experiments one transfer of ownership may move (`--family`: the giver's linked
+     * experiments); more are TOO_MANY_TRANSFER_EXPERIMENTS. Acceptance rewrites each in one
+     * unit of work and one turn of the intent queue.
+     */
+    experimentsPerTransfer: z.number().int().positive(),
+    /**
      * Experiments shared with one group (a linked family counts each); more are
      * TOO_MANY_GROUP_EXPERIMENTS. A change of members rewrites each of them in one turn.
      */
@@ -183,6 +189,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   groupsPerAccount: 50,
   membersPerGroup: 500,
   pendingTransfersPerAccount: 50,
+  experimentsPerTransfer: 200,
   experimentsPerGroup: 200,
   sharingDeadlinesPerTick: 100,
 };

@@ -23,10 +23,16 @@ export type TransferContext = {
   isConnected?: (a: string, b: string) => boolean;
   /** Experiments already in a pending transfer. */
   pending: ReadonlySet<string>;
+  /** The giver's pending offers: one naming the same experiment to the same receiver with the same options is a resend. */
+  offers?: ReadonlyArray<WaitingOffer>;
+  /** The most experiments one offer may move (`ServerLimits.experimentsPerTransfer`). */
+  maxExperiments?: number;
   /** The giver's pending offers, and how many they may have. */
   pendingOffers?: number;
   maxPendingOffers?: number;
 };
+
+export type WaitingOffer = Pick<TransferRecord, 'id' | 'experimentId' | 'receiver' | 'leave' | 'family' | 'experiments'>;
 
 export type TransferPlan = {
   verdict: Verdict;
@@ -34,6 +40,8 @@ export type TransferPlan = {
   /** What moves, the named experiment first. */
   moving: string[];
   staying: Array<{ experimentId: string; owner: string; reason: StayReason }>;
+  /** The same offer is already waiting (a retried request): answer with it, store nothing new. */
+  resend?: string;
 };
 
 const refused = (verdict: Verdict): TransferPlan => ({ verdict, moving: [], staying: [] });
@@ -42,7 +50,10 @@ const refused = (verdict: Verdict): TransferPlan => ({ verdict, moving: [], stay
  * Order (part of the contract): the experiment exists, the actor can see it (a stranger learns
  * only that), owns it, it is not trashed; the receiver exists, is someone else and, on a premium
  * server, is connected with the giver (as for a share: unless they already hold a direct grant);
- * nothing moving is already offered; the giver's offers are within bounds.
+ * an offer that is already waiting, to the same receiver with the same `leave` and `family`, is
+ * a resend and answered with the waiting one (a retry after a lost answer gets what the first
+ * got); otherwise nothing moving may be already offered; what moves and the giver's offers are
+ * within bounds.
  */
 export function planTransferOffer(request: TransferRequest, actor: Actor, ctx: TransferContext): TransferPlan {
   const exp = ctx.experiments.get(request.experimentId);
@@ -67,7 +78,14 @@ export function planTransferOffer(request: TransferRequest, actor: Actor, ctx: T
     if (reason === null) moving.push(id);
     else staying.push({ experimentId: id, owner: member.owner, reason });
   }
+  const waiting = ctx.offers?.find((t) => t.experimentId === exp.id);
+  if (waiting !== undefined && waiting.receiver === receiver && waiting.leave === (request.leave === true) && waiting.family === (request.family === true)) {
+    return { verdict: allow, receiver, moving: [...waiting.experiments], staying, resend: waiting.id };
+  }
   if (moving.some((id) => ctx.pending.has(id))) return refused(refuse(ErrorCode.TRANSFER_PENDING, 'a transfer is already waiting', ['experimentId']));
+  if (ctx.maxExperiments !== undefined && moving.length > ctx.maxExperiments) {
+    return refused(refuse(ErrorCode.TOO_MANY_TRANSFER_EXPERIMENTS, `one transfer moves at most ${ctx.maxExperiments} experiments; this family has ${moving.length} of yours`, ['family']));
+  }
   if (ctx.maxPendingOffers !== undefined && (ctx.pendingOffers ?? 0) >= ctx.maxPendingOffers) {
     return refused(refuse(ErrorCode.TOO_MANY_TRANSFERS, 'too many transfers waiting'));
   }
@@ -79,7 +97,8 @@ export type TransferAnswer = 'accept' | 'decline' | 'cancel';
 /**
  * Who may answer an offer: the receiver accepts or declines, the giver cancels. Anyone else
  * learns nothing (UNKNOWN_TRANSFER, as for an id that never existed); the other side of the
- * offer is told who may; a decided offer stays decided.
+ * offer is told who may; a decided offer stays decided, and one withdrawn because its experiment
+ * was deleted says that the experiment is gone.
  */
 export function checkTransferAnswer(transfer: TransferRecord | null, actor: Actor, answer: TransferAnswer): Verdict {
   if (transfer === null || (actor.username !== transfer.giver && actor.username !== transfer.receiver)) {
@@ -91,6 +110,7 @@ export function checkTransferAnswer(transfer: TransferRecord | null, actor: Acto
       ? refuse(ErrorCode.OWNER_ONLY, 'only the giver can cancel the offer', ['transferId'])
       : refuse(ErrorCode.NOT_THE_RECEIVER, 'only the receiver answers the offer', ['transferId']);
   }
+  if (transfer.status === 'withdrawn') return refuse(ErrorCode.UNKNOWN_EXPERIMENT, 'the experiment was deleted, which withdrew the offer', ['transferId']);
   if (transfer.status !== 'pending') return refuse(ErrorCode.TRANSFER_DECIDED, `the transfer was ${transfer.status}`, ['transferId']);
   return allow;
 }

@@ -9,7 +9,8 @@ import { ExperimentId, ExperimentName, Username } from './entities.ts';
 export const TransferId = z.string().regex(/^t-[0-9a-f]{16}$/, 'not a transfer id');
 export type TransferId = z.infer<typeof TransferId>;
 
-export const TransferStatus = z.enum(['pending', 'accepted', 'declined', 'cancelled']);
+/** `withdrawn`: the named experiment was deleted for good while the offer waited. */
+export const TransferStatus = z.enum(['pending', 'accepted', 'declined', 'cancelled', 'withdrawn']);
 export type TransferStatus = z.infer<typeof TransferStatus>;
 
 /** `POST /api/transfers`: offer `experimentId` (and with `family`, the linked ones the giver owns) to `user`. */

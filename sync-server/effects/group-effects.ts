@@ -63,9 +63,12 @@ export class Groups {
         const connected = this.deps.mode() === 'premium' ? await this.deps.connections.isConnectedSet(actor.username) : null;
         orRefuse(checkMemberAdd(group, actor, { user, maxMembers: this.deps.limits.membersPerGroup, ...(connected ? { isConnected: (u: string) => connected.has(u) } : {}) }));
       }
+      const held = remove ? null : await this.reachableBy(id, user as string);
       const changed = await store.setGroupMember(id, user as string, !remove, Date.now());
       if (changed) await this.mirror(actor, id, remove ? [user as string] : [], remove ? [] : [user as string]);
-      return summaryOf((await store.getGroup(id)) as GroupRecord, actor);
+      const after = (await store.getGroup(id)) as GroupRecord;
+      if (changed && held !== null) await this.mailNewcomer(actor, after, user as string, held);
+      return summaryOf(after, actor);
     });
   }
 
@@ -147,6 +150,34 @@ export class Groups {
     }
     await refreshProjections(store, rooms, ids, before);
     await this.deps.connections.refresh(before);
+  }
+
+  /** The experiments shared with the group that `user` can read now (in force, not in the trash), by id. */
+  private async reachableBy(groupId: string, user: string): Promise<Map<string, ExperimentRecord>> {
+    const { store } = this.deps;
+    const now = Date.now();
+    const out = new Map<string, ExperimentRecord>();
+    for (const id of await store.groupExperiments(groupId)) {
+      const record = await store.getExperiment(id);
+      if (!record || record.trashed) continue;
+      const project = record.projectId ? await store.getProject(record.projectId) : null;
+      if (holdersOf(inForce(record, now), project).includes(user)) out.set(id, record);
+    }
+    return out;
+  }
+
+  /**
+   * Members present at share time got a share mail; one added later gets a single digest of what
+   * the group opened to them (not what they could read already), under the same conditions: a
+   * proved address, share mail not turned off.
+   */
+  private async mailNewcomer(actor: Actor, group: GroupRecord, user: string, held: Map<string, ExperimentRecord>): Promise<void> {
+    const { store, notifier } = this.deps;
+    const gained = [...(await this.reachableBy(group.id, user)).values()].filter((r) => !held.has(r.id));
+    const to = await store.findUser(user);
+    if (gained.length === 0 || !to || !(await store.shareEmailsEnabled(to.username))) return;
+    const experiments = gained.map((r) => ({ id: r.id, name: r.name, sharer: r.groups?.[group.id]?.by ?? actor.username }));
+    await notifier.joinedGroup({ by: actor.username, to, group: group.name, experiments });
   }
 
   private async connectMembers(experimentIds: string[], newcomers: string[]): Promise<void> {

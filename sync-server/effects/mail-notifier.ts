@@ -1,5 +1,6 @@
 import type { MailQueue } from '../mail/mail-queue.ts';
 import type { ShareLinks } from '../auth/share-links.ts';
+import { DIGEST_NAMES, groupJoined } from '../mail/group-mail.ts';
 import { accessEnding, connectionRequest, shareLinkUrl, shareNotification } from '../mail/templates.ts';
 import type { Notifier } from './notifier.ts';
 
@@ -14,6 +15,14 @@ export function mailNotifier(queue: MailQueue, publicUrl: () => string, emailOf:
       const sharerEmail = await emailOf(by);
       const withLinks = experiments.map((e) => ({ ...e, url: shareLinkUrl(publicUrl(), links.mint({ experimentId: e.id, recipient: to.username, sharer: by })) }));
       const mail = shareNotification({ publicUrl: publicUrl(), sharer: { username: by, ...(sharerEmail ? { email: sharerEmail } : {}) }, experiments: withLinks, ...(message ? { message } : {}) });
+      await queue.send({ to: to.email, ...mail });
+    },
+    async joinedGroup({ by, to, group, experiments }) {
+      if (!to.email || experiments.length === 0) return;
+      const ownerEmail = await emailOf(by);
+      const named = [...experiments].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)).slice(0, DIGEST_NAMES);
+      const withLinks = named.map((e) => ({ id: e.id, name: e.name, url: shareLinkUrl(publicUrl(), links.mint({ experimentId: e.id, recipient: to.username, sharer: e.sharer })) }));
+      const mail = groupJoined({ publicUrl: publicUrl(), owner: { username: by, ...(ownerEmail ? { email: ownerEmail } : {}) }, group, experiments: withLinks, more: experiments.length - named.length });
       await queue.send({ to: to.email, ...mail });
     },
     async connectionRequest({ from, toEmail, acceptUrl, rejectUrl }) {

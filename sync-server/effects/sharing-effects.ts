@@ -8,6 +8,7 @@ import { sharingOf } from '../store/sharing-of.ts';
 import type { ExperimentRecord, StoreTx } from '../store/store.ts';
 import { holdersOf, refreshProjections } from './projections.ts';
 import { mailNewAccess, type ShareMail } from './share-mail.ts';
+import { withdrawOffersOf } from './transfer-withdrawal.ts';
 import { holdShare } from './waiting-shares.ts';
 
 /**
@@ -101,14 +102,20 @@ export async function requestCuration(deps: EffectDeps, actor: Actor, intent: In
   return decided.decision;
 }
 
-/** Deleting for good: the record and the document go; its former readers' indexes and its children's entries are rewritten. */
-export async function deleteExperiment(deps: EffectDeps, _actor: Actor, intent: IntentOf<typeof IntentType.delete>, decided: ExperimentDecided): Promise<Decision> {
+/**
+ * Deleting for good: the record and the document go, an offer of it is withdrawn with the record;
+ * its former readers' indexes and its children's entries are rewritten.
+ */
+export async function deleteExperiment(deps: EffectDeps, actor: Actor, intent: IntentOf<typeof IntentType.delete>, decided: ExperimentDecided): Promise<Decision> {
   const { store, rooms } = deps;
   const { experiments, projects } = decided;
   const record = experiments.get(intent.experimentId) as ExperimentRecord;
   const holders = holdersOf(record, record.projectId ? (projects.get(record.projectId) ?? null) : null);
   await rooms.remove(docName.experiment(record.id), async () => {
-    await store.deleteExperiment(record.id);
+    await store.transaction(async (tx) => {
+      await tx.deleteExperiment(record.id);
+      await withdrawOffersOf(tx, record, actor.username, Date.now());
+    });
     await store.deleteDocument(docName.experiment(record.id));
   });
   const children = [...experiments.values()].filter((e) => e.parentId === record.id).map((e) => e.id);

@@ -18,7 +18,7 @@ import { holdersOf, refreshProjections } from './projections.ts';
 import { orRefuse, Refused } from './refused.ts';
 
 export type TransferDeps = TurnDeps & {
-  limits: Pick<ServerLimits, 'pendingTransfersPerAccount'>;
+  limits: Pick<ServerLimits, 'pendingTransfersPerAccount' | 'experimentsPerTransfer'>;
   /** Queues a mail durably (sync-server/mail/mail-queue.ts). */
   mail: (message: MailMessage) => Promise<void>;
 };
@@ -42,9 +42,7 @@ export class Transfers {
       const experiments = await this.familyOf([request.experimentId]);
       const receiver = (await store.findUser(request.user))?.username ?? null;
       const connected = await this.deps.connections.isConnectedSet(actor.username);
-      // An offer whose experiment was deleted meanwhile no longer counts against the giver.
-      const offers = [];
-      for (const t of await store.pendingTransfers({ giver: actor.username })) if (await store.getExperiment(t.experimentId)) offers.push(t);
+      const offers = await store.pendingTransfers({ giver: actor.username });
       const plan = planTransferOffer(request, actor, {
         experiments: new Map([...experiments].map(([id, r]) => [id, inForce(r, now)])),
         projects: await this.projectsOf(experiments.values()),
@@ -52,9 +50,14 @@ export class Transfers {
         mode: this.deps.mode(),
         isConnected: (_giver, user) => connected.has(user),
         pending: new Set(offers.flatMap((t) => t.experiments)),
+        offers,
         pendingOffers: offers.length,
         maxPendingOffers: this.deps.limits.pendingTransfersPerAccount,
+        maxExperiments: this.deps.limits.experimentsPerTransfer,
       });
+      // A retried offer (a lost answer, the command run twice): the waiting one, nothing new stored or mailed.
+      const waiting = offers.find((t) => t.id === plan.resend);
+      if (waiting !== undefined) return { transfer: this.summaryOf(waiting, await this.namedOf(waiting)), staying: plan.staying };
       const detail = { user: receiver ?? request.user, leave: request.leave === true, family: request.family === true };
       if (!plan.verdict.ok || plan.receiver === undefined) {
         if (experiments.has(request.experimentId)) {
@@ -92,19 +95,7 @@ export class Transfers {
   async list(actor: Actor): Promise<TransferList> {
     const { store } = this.deps;
     const [outgoing, incoming] = await Promise.all([store.pendingTransfers({ giver: actor.username }), store.pendingTransfers({ receiver: actor.username })]);
-    const summaries = async (records: TransferRecord[]) => {
-      const out: TransferSummary[] = [];
-      for (const record of records) {
-        const experiments = new Map<string, ExperimentRecord>();
-        for (const id of record.experiments) {
-          const exp = await store.getExperiment(id);
-          if (exp) experiments.set(id, exp);
-        }
-        // An offer whose experiment was deleted meanwhile is nothing to answer any more.
-        if (experiments.has(record.experimentId)) out.push(this.summaryOf(record, experiments));
-      }
-      return out;
-    };
+    const summaries = async (records: TransferRecord[]) => Promise.all(records.map(async (record) => this.summaryOf(record, await this.namedOf(record))));
     return { outgoing: await summaries(outgoing), incoming: await summaries(incoming) };
   }
 
@@ -180,6 +171,16 @@ export class Transfers {
       return exp ? [{ id: e, name: exp.name }] : [];
     });
     return { id, experimentId, giver, receiver, leave, family, status, createdAt, decidedAt, experiments: named };
+  }
+
+  /** What an offer moves, as the store has it now. */
+  private async namedOf(record: TransferRecord): Promise<Map<string, ExperimentRecord>> {
+    const experiments = new Map<string, ExperimentRecord>();
+    for (const id of record.experiments) {
+      const exp = await this.deps.store.getExperiment(id);
+      if (exp) experiments.set(id, exp);
+    }
+    return experiments;
   }
 
   /** The experiments' families, as the store has them. */

@@ -16,7 +16,7 @@ const statusOf = (code: ErrorCode) => (notFound.has(code) ? 404 : code.startsWit
  * answer (the receiver's account, connections, pending offers) before it means anything, so
  * none of it can be drafted offline.
  *   GET  /api/transfers                       → TransferList (pending: made by and made to the caller)
- *   POST /api/transfers {experimentId, user, leave?, family?} → TransferOfferAnswer (owner only)
+ *   POST /api/transfers {experimentId, user, leave?, family?} → TransferOfferAnswer (owner only; the same offer again answers the waiting one)
  *   POST /api/transfers/<id>/accept | decline → TransferSummary (the receiver only)
  *   POST /api/transfers/<id>/cancel           → TransferSummary (the giver only)
  */

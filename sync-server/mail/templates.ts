@@ -55,7 +55,7 @@ export function shareLinkUrl(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/shared?token=${encodeURIComponent(token)}`;
 }
 
-function who(user: { username: string; email?: string }): string {
+export function who(user: { username: string; email?: string }): string {
   return user.email ? `${user.username} (${user.email})` : user.username;
 }
 

@@ -446,6 +446,13 @@ const migrations: string[] = [
   ALTER TABLE doc_updates ADD COLUMN clocks bytea;
   ALTER TABLE doc_updates ADD COLUMN deletes bytea;
   `,
+  // Offers may be withdrawn (the named experiment deleted while the offer waited); ones already left pending so are.
+  `
+  ALTER TABLE transfers DROP CONSTRAINT transfers_status_check;
+  ALTER TABLE transfers ADD CONSTRAINT transfers_status_check CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled', 'withdrawn'));
+  UPDATE transfers SET status = 'withdrawn', decided_at = (extract(epoch FROM now()) * 1000)::bigint
+    WHERE status = 'pending' AND NOT EXISTS (SELECT 1 FROM experiments e WHERE e.id = transfers.experiment_id);
+  `,
 ];
 
 /** The advisory lock key of migrations (any constant no other lock uses: `hashtext` keys are documents). */

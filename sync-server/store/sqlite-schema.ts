@@ -401,3 +401,32 @@ migrations.push(`
   ALTER TABLE doc_updates ADD COLUMN clocks BLOB;
   ALTER TABLE doc_updates ADD COLUMN deletes BLOB;
 `);
+
+/**
+ * Offers may be `withdrawn`: the named experiment was deleted for good while the offer waited.
+ * SQLite cannot change a CHECK in place, so the table is rebuilt; offers already left pending
+ * by a deleted experiment are withdrawn now.
+ */
+migrations.push(`
+  CREATE TABLE transfers_next (
+    id TEXT PRIMARY KEY,
+    experiment_id TEXT NOT NULL,
+    giver TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    giver_leaves INTEGER NOT NULL,
+    family INTEGER NOT NULL,
+    experiments TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled', 'withdrawn')),
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+  );
+  INSERT INTO transfers_next (id, experiment_id, giver, receiver, giver_leaves, family, experiments, status, created_at, decided_at)
+    SELECT id, experiment_id, giver, receiver, giver_leaves, family, experiments, status, created_at, decided_at FROM transfers;
+  DROP TABLE transfers;
+  ALTER TABLE transfers_next RENAME TO transfers;
+  CREATE UNIQUE INDEX transfers_one_pending ON transfers(experiment_id) WHERE status = 'pending';
+  CREATE INDEX transfers_by_giver ON transfers(giver, status);
+  CREATE INDEX transfers_by_receiver ON transfers(receiver, status);
+  UPDATE transfers SET status = 'withdrawn', decided_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000
+    WHERE status = 'pending' AND experiment_id NOT IN (SELECT id FROM experiments);
+`);

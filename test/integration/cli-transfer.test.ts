@@ -47,6 +47,24 @@ describe('cytoshare CLI: transfers of ownership', () => {
     expect((await w.as('bob', ['transfers'])).json).toEqual({ incoming: [], outgoing: [] });
   }, 120_000);
 
+  it('the same transfer run twice answers the waiting offer; after a delete, answering it says the experiment is gone', async () => {
+    const exp = (await w.as('alice', ['exp', 'create', 'Twice'])).json.id as string;
+    const first = await w.as('alice', ['transfer', exp, 'bob', '--family']);
+    const second = await w.as('alice', ['transfer', exp, 'bob', '--family']);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(second.json).toEqual(first.json);
+    const other = await w.as('alice', ['transfer', exp, 'sam']);
+    expect([other.code, codeOf(other)]).toEqual([3, 'TRANSFER_PENDING']);
+    const id = first.json.transfer.id as string;
+    expect((await w.as('bob', ['transfers'])).json.incoming.map((t: { id: string }) => t.id)).toContain(id);
+
+    expect((await w.as('alice', ['trash', exp])).code).toBe(0);
+    expect((await w.as('alice', ['delete', exp])).code).toBe(0);
+    expect((await w.as('bob', ['transfers'])).json.incoming.map((t: { id: string }) => t.id)).not.toContain(id);
+    const gone = await w.as('bob', ['accept-transfer', id]);
+    expect([gone.code, codeOf(gone)]).toEqual([3, 'UNKNOWN_EXPERIMENT']);
+  }, 120_000);
+
   it('cancel and decline; usage errors exit 2', async () => {
     const exp = (await w.as('alice', ['exp', 'create', 'Kept'])).json.id as string;
     const first = (await w.as('alice', ['transfer', exp, 'bob', '--leave', '--family'])).json.transfer;

@@ -1,9 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
 import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { outbox, recipientOf as to, waitForMail } from './support/outbox.ts';
 
 /**
  * Ownership moves with consent (issue 14 item 6), through the real server: an offer is invisible
@@ -24,13 +22,6 @@ async function get(user: TestUser, path: string): Promise<{ status: number; body
 }
 const offer = (giver: TestUser, body: Record<string, unknown>) => giver.post('/api/transfers', body) as Promise<{ status: number; body: any }>;
 const answer = (user: TestUser, id: string, what: 'accept' | 'decline' | 'cancel') => user.post(`/api/transfers/${id}/${what}`, {}) as Promise<{ status: number; body: any }>;
-
-async function outbox(): Promise<ParsedMail[]> {
-  const dir = join(h.dataDir, 'outbox');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return Promise.all(names.filter((n) => n.endsWith('.eml')).sort().map(async (n) => simpleParser(await readFile(join(dir, n)))));
-}
-const to = (m: ParsedMail) => (m.to as AddressObject | undefined)?.value[0]?.address;
 
 async function indexHas(user: TestUser, id: string): Promise<boolean> {
   const index = await user.open(docName.index(user.username));
@@ -75,7 +66,7 @@ describe.each(backends)('a transfer on %s', (_name, backend) => {
       expect(await answer(carol, transfer.id, 'accept')).toMatchObject({ status: 404, body: { code: 'UNKNOWN_TRANSFER' } });
       expect(await answer(bob, transfer.id, 'cancel')).toMatchObject({ status: 403, body: { code: 'OWNER_ONLY' } });
 
-      const mail = await waitForMail('bob@lab.test', /offers you ownership of “Donor 7”/);
+      const mail = await waitForMail(h.dataDir, 'bob@lab.test', /offers you ownership of “Donor 7”/);
       expect(mail.text).toContain(`cytoshare accept-transfer ${transfer.id}`);
 
       // Accepted: bob owns it, alice keeps full access.
@@ -100,7 +91,7 @@ describe.each(backends)('a transfer on %s', (_name, backend) => {
         expect.arrayContaining(['alice:transfer', 'bob:accept-transfer']),
       );
       expect(history.body.verification).toMatchObject({ intact: true });
-      expect((await outbox()).filter((m) => to(m) === 'bob@lab.test' && /ownership/.test(m.subject ?? ''))).toHaveLength(1);
+      expect((await outbox(h.dataDir)).filter((m) => to(m) === 'bob@lab.test' && /ownership/.test(m.subject ?? ''))).toHaveLength(1);
 
       // The new owner may give it on, and delete it.
       const onward = await offer(bob, { experimentId: id, user: 'carol' });
@@ -204,14 +195,3 @@ describe('a transfer', () => {
     expect(childHistory.body.entries.at(-1)).toMatchObject({ actor: 'bob', action: 'accept-transfer', detail: { via: parent } });
   });
 });
-
-async function waitForMail(address: string, subject: RegExp): Promise<ParsedMail> {
-  let found: ParsedMail | undefined;
-  const deadline = Date.now() + 8_000;
-  while (found === undefined && Date.now() < deadline) {
-    found = (await outbox()).find((m) => to(m) === address && subject.test(m.subject ?? ''));
-    if (!found) await new Promise((r) => setTimeout(r, 50));
-  }
-  if (!found) throw new Error(`no mail to ${address} matching ${subject}`);
-  return found;
-}

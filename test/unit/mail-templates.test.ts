@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelay } from '../../sync-server/mail/mail-queue.ts';
 import { smtpHostOnly } from '../../sync-server/mail/transports.ts';
+import { groupJoined } from '../../sync-server/mail/group-mail.ts';
 import { addressInUse, connectionRequest, escapeHtml, experimentUrl, shareNotification, verificationCode } from '../../sync-server/mail/templates.ts';
 
 const evil = '<script>alert("x")</script>';
@@ -50,6 +51,28 @@ describe('share notification', () => {
     expect(mail.html).toContain(`href="${experimentUrl('https://cyto.example.org', 'x"onmouseover="1')}"`);
     expect(mail.subject).not.toMatch(/[\r\n]/);
     expect(mail.text).toContain(evil); // plain text is not markup: shown as typed
+  });
+});
+
+describe('group newcomer digest', () => {
+  it('names the group and what it opened, counts the rest, escapes names and keeps the subject on one line', () => {
+    const mail = groupJoined({
+      publicUrl: 'https://cyto.example.org',
+      owner: { username: 'alice' },
+      group: `${evil}\r\nBcc: victim@example.org`,
+      experiments: [{ id: 'a', name: evil }, { id: 'b', name: '' }],
+      more: 3,
+    });
+    expect(mail.subject).toMatch(/^alice added you to the group “.*”: 5 experiments shared with you$/);
+    expect(mail.subject).not.toMatch(/[\r\n]/);
+    expect(mail.text).toContain('5 experiments shared with the group are now open to you');
+    expect(mail.text).toContain('…and 3 more.');
+    expect(mail.text).toContain('Untitled experiment');
+    expect(mail.html).not.toContain('<script');
+    expect(mail.html).toContain('href="https://cyto.example.org/experiments/a"');
+    const one = groupJoined({ publicUrl: 'https://cyto.example.org', owner: { username: 'alice' }, group: 'lab', experiments: [{ id: 'a', name: 'Panel' }], more: 0 });
+    expect(one.subject).toBe('alice added you to the group “lab”: 1 experiment shared with you');
+    expect(one.text).not.toContain('more.');
   });
 });
 

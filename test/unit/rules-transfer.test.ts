@@ -7,7 +7,7 @@ import { applyTransfer, checkTransferAnswer, planAcceptance, planTransferOffer, 
 import type { Verdict } from '../../shared/rules/verdict.ts';
 import type { Actor, SharingState } from '../../shared/schemas/entities.ts';
 import type { GroupRecord } from '../../shared/schemas/groups.ts';
-import type { TransferRecord } from '../../shared/schemas/transfers.ts';
+import type { TransferRecord, TransferRequest } from '../../shared/schemas/transfers.ts';
 
 /** Rule tables for transfers of ownership (issue 14 item 6): each row asserts an exact code. */
 const AT = 1_700_000_000_000;
@@ -67,6 +67,31 @@ describe('who may offer an experiment, to whom', () => {
   });
 });
 
+describe('an offer sent again while it waits', () => {
+  // olivia's offer of exp-target1 to rob waits; a retry must get it back, anything else is refused.
+  const waiting = { id: 't-00000000000000ab', experimentId: 'exp-target1', receiver: 'rob', leave: false, family: false, experiments: ['exp-target1'] };
+  const asFamily = { ...waiting, experimentId: 'exp-other01', family: true, experiments: ['exp-other01', 'exp-target1'] };
+  const rows: Array<[string, string, Partial<TransferRequest>, Partial<TransferContext>, string, string | undefined]> = [
+    // [case, actor, request change, context change, code, the offer answered with]
+    ['the same offer again', 'olivia', {}, {}, 'ok', waiting.id],
+    ['the same offer, by address (resolved to the same account)', 'olivia', { user: 'rob' }, { resolveUser: () => 'rob' }, 'ok', waiting.id],
+    ['the same offer at the bound of waiting offers', 'olivia', {}, { pendingOffers: 3, maxPendingOffers: 3 }, 'ok', waiting.id],
+    ['to someone else', 'olivia', { user: 'sam' }, {}, 'TRANSFER_PENDING', undefined],
+    ['with --leave this time', 'olivia', { leave: true }, {}, 'TRANSFER_PENDING', undefined],
+    ['with --family this time', 'olivia', { family: true }, {}, 'TRANSFER_PENDING', undefined],
+    ['named alone, while a family offer moves it', 'olivia', {}, { offers: [asFamily], pending: new Set(asFamily.experiments) }, 'TRANSFER_PENDING', undefined],
+    ['by someone who is not the owner', 'fay', {}, {}, 'OWNER_ONLY', undefined],
+    ['after the experiment went to the trash', 'olivia', {}, {}, 'EXPERIMENT_TRASHED', undefined],
+  ];
+  it.each(rows)('%s', (name, who, change, more, code, resend) => {
+    const target = base(name.includes('trash') ? { trashed: true } : {});
+    const plan = planTransferOffer({ experimentId: target.id, user: 'rob', ...change }, actor(who), ctx(target, { offers: [waiting], pending: new Set(waiting.experiments), ...more }));
+    expect(outcome(plan.verdict)).toBe(code);
+    expect(plan.resend).toBe(resend);
+    if (resend !== undefined) expect(plan.moving).toEqual(waiting.experiments);
+  });
+});
+
 describe('the family', () => {
   // root (olivia) ← child (olivia) ← grandchild (fay); trashed sibling (olivia)
   const root = newSharing('exp-root0001', 'olivia');
@@ -90,6 +115,14 @@ describe('the family', () => {
     const p = plan(false);
     expect(p.moving).toEqual([child.id]);
     expect(p.staying.find((s) => s.experimentId === root.id)?.reason).toBe('not-asked');
+  });
+  it('one offer moves at most maxExperiments; the bound counts what moves, not what stays', () => {
+    const bounded = (family: boolean, maxExperiments: number) =>
+      planTransferOffer({ experimentId: child.id, user: 'rob', family }, actor('olivia'), { experiments: members, mode: 'enterprise', pending: new Set(), resolveUser: (r) => r, maxExperiments });
+    expect(outcome(bounded(true, 2).verdict)).toBe('ok');
+    expect(bounded(true, 2).moving).toHaveLength(2);
+    expect(bounded(true, 1)).toMatchObject({ moving: [], verdict: { ok: false, code: 'TOO_MANY_TRANSFER_EXPERIMENTS' } });
+    expect(outcome(bounded(false, 1).verdict)).toBe('ok');
   });
   it('a family member already offered refuses the family offer, not the single one', () => {
     expect(outcome(plan(true, [root.id]).verdict)).toBe('TRANSFER_PENDING');
@@ -115,6 +148,10 @@ describe('who may answer an offer', () => {
     ['accepted already', { ...offer, status: 'accepted' }, 'rob', 'accept', 'TRANSFER_DECIDED'],
     ['declined, then accepted', { ...offer, status: 'declined' }, 'rob', 'accept', 'TRANSFER_DECIDED'],
     ['cancelled, then cancelled', { ...offer, status: 'cancelled' }, 'olivia', 'cancel', 'TRANSFER_DECIDED'],
+    ['withdrawn (experiment deleted), then accepted', { ...offer, status: 'withdrawn' }, 'rob', 'accept', 'UNKNOWN_EXPERIMENT'],
+    ['withdrawn, then declined', { ...offer, status: 'withdrawn' }, 'rob', 'decline', 'UNKNOWN_EXPERIMENT'],
+    ['withdrawn, then cancelled', { ...offer, status: 'withdrawn' }, 'olivia', 'cancel', 'UNKNOWN_EXPERIMENT'],
+    ['withdrawn: a stranger still learns nothing', { ...offer, status: 'withdrawn' }, 'sam', 'accept', 'UNKNOWN_TRANSFER'],
   ];
   it.each(rows)('%s', (_case, transfer, who, answer, code) => expect(outcome(checkTransferAnswer(transfer, actor(who), answer))).toBe(code));
 
