@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
-import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { type TestUser } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
 /**
  * Ownership moves with consent (issue 14 item 6), through the real server: an offer is invisible
@@ -12,10 +13,7 @@ import { startHarness, type Harness, type TestUser } from './support/harness.ts'
  * nothing, only the receiver answers, one offer waits per experiment, a family moves together,
  * the receiver is mailed once, and every step is in the experiment's history.
  */
-let h: Harness;
-afterEach(async () => {
-  await h.stop();
-});
+const h = useHarnessPerTest();
 
 async function get(user: TestUser, path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${h.server.url}${path}`, { headers: { authorization: `Bearer ${user.token}` } });
@@ -49,7 +47,7 @@ describe.each(backends)('a transfer on %s', (_name, backend) => {
   it.skipIf(backend === 'postgres' && !process.env['CYTOSHARE_TEST_PG'])(
     'is invisible until accepted, then the receiver owns it and the giver keeps full access; mailed once; in the history',
     async () => {
-      h = await startHarness({ backend });
+      await h.start({ backend });
       const alice = await h.user('alice');
       const bob = await h.user('bob');
       const carol = await h.user('carol');
@@ -114,7 +112,7 @@ describe.each(backends)('a transfer on %s', (_name, backend) => {
 
 describe('a transfer', () => {
   it('with leave: on acceptance the giver loses access, their open socket closed at once', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const id = await alice.createExperiment('Leaving');
@@ -135,7 +133,7 @@ describe('a transfer', () => {
   });
 
   it('declined or cancelled changes nothing; a decided offer stays decided; the experiment may be offered again', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const id = await alice.createExperiment('Kept');
@@ -163,7 +161,7 @@ describe('a transfer', () => {
   });
 
   it('on a premium server needs a connection, as a share does', async () => {
-    h = await startHarness({ connectAll: false });
+    await h.start({ connectAll: false });
     const alice = await h.user('alice');
     await h.user('dave');
     const id = await alice.createExperiment('Premium');
@@ -171,7 +169,7 @@ describe('a transfer', () => {
   });
 
   it('--family moves the linked experiments the giver owns; the others stay, each listed with why', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const carol = await h.user('carol');
