@@ -5,15 +5,13 @@
  * due while the server was stopped is applied at start; the warning mail goes once. Ends are a
  * few hundred ms ahead, and every wait is bounded.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../shared/audit/history-chain.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
 import { TEST_PG } from '../support/pg-database.ts';
 import { waitUntil, type HarnessStore } from './support/harness.ts';
+import { outboxMails } from './support/outbox.ts';
 import { useHarnessPerTest } from './support/use-harness.ts';
 
 const h = useHarnessPerTest();
@@ -22,9 +20,7 @@ const soon = (ms = 600) => Date.now() + ms;
 
 /** The subjects of the mails the server wrote to its outbox for `address`. */
 async function outboxSubjects(dataDir: string, address: string): Promise<string[]> {
-  const dir = join(dataDir, 'outbox');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
-  const mails = await Promise.all(names.map(async (n) => simpleParser(await readFile(join(dir, n)))));
+  const mails = await outboxMails(dataDir);
   return mails.filter((m) => m.to && 'text' in m.to && m.to.text.includes(address)).map((m) => m.subject ?? '');
 }
 

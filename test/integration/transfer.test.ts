@@ -1,9 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
-import { type TestUser } from './support/harness.ts';
+import type { TestUser } from './support/harness.ts';
+import { outboxMails, recipient as to } from './support/outbox.ts';
 import { useHarnessPerTest } from './support/use-harness.ts';
 
 /**
@@ -23,12 +22,7 @@ async function get(user: TestUser, path: string): Promise<{ status: number; body
 const offer = (giver: TestUser, body: Record<string, unknown>) => giver.post('/api/transfers', body) as Promise<{ status: number; body: any }>;
 const answer = (user: TestUser, id: string, what: 'accept' | 'decline' | 'cancel') => user.post(`/api/transfers/${id}/${what}`, {}) as Promise<{ status: number; body: any }>;
 
-async function outbox(): Promise<ParsedMail[]> {
-  const dir = join(h.dataDir, 'outbox');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return Promise.all(names.filter((n) => n.endsWith('.eml')).sort().map(async (n) => simpleParser(await readFile(join(dir, n)))));
-}
-const to = (m: ParsedMail) => (m.to as AddressObject | undefined)?.value[0]?.address;
+const outbox = () => outboxMails(h.dataDir);
 
 async function indexHas(user: TestUser, id: string): Promise<boolean> {
   const index = await user.open(docName.index(user.username));
