@@ -1,12 +1,13 @@
 import { request } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { docName } from '../../shared/doc-layout.ts';
 import { setAccountDisabled } from '../../sync-server/admin.ts';
 import { MemoryLoginThrottle } from '../../sync-server/auth/login-throttle.ts';
 import { createLogger } from '../../sync-server/log.ts';
 import { SocketDirectory } from '../../sync-server/sync/socket-directory.ts';
-import { startHarness, waitUntil, type Harness, type TestUser } from '../integration/support/harness.ts';
+import { waitUntil, type TestUser } from '../integration/support/harness.ts';
+import { useHarness } from '../integration/support/use-harness.ts';
 
 /**
  * Password guessing and the end of sessions, through the real server. Requests come from
@@ -20,17 +21,13 @@ const SIGNUPS_PER_HOUR = 3;
 
 type Answer = { status: number; retryAfter: string | undefined; body: { code?: string } & Record<string, unknown> };
 
-let h: Harness;
 let lines: string[];
-beforeEach(async () => {
+const h = useHarness(() => {
   lines = [];
-  h = await startHarness({
+  return {
     log: createLogger((line) => lines.push(line), true),
     limits: { loginFailuresFree: FREE, loginFailuresFreePerAddress: FREE_PER_ADDRESS, signupsPerAddressPerHour: SIGNUPS_PER_HOUR },
-  });
-});
-afterEach(async () => {
-  await h.stop();
+  };
 });
 
 function call(method: string, path: string, body: unknown, { from = '127.0.0.1', token }: { from?: string; token?: string } = {}): Promise<Answer> {

@@ -11,26 +11,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionsRoot, docName } from '../../shared/doc-layout.ts';
 import type { WhoAmI } from '../../shared/schemas/api.ts';
 import type { ConnectionEntry } from '../../shared/schemas/connection-entry.ts';
-import { openDoc, startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
-import { startSmtp, type Inbox } from '../integration/support/smtp.ts';
+import { openDoc, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { useHarnessPerTest } from '../integration/support/use-harness.ts';
+import type { Inbox } from '../integration/support/smtp.ts';
 
 const CAROL = 'carol@lab.org';
 const PASSWORD = 'correct horse battery';
 
-let h: Harness | undefined;
-let inbox: Inbox | undefined;
+const h = useHarnessPerTest();
 const docs: TestDoc[] = [];
 afterEach(async () => {
   for (const d of docs.splice(0)) d.destroy();
-  await h?.stop();
-  h = undefined;
-  await inbox?.close();
-  inbox = undefined;
 });
 
 async function setup(limits: Record<string, number> = {}): Promise<{ h: Harness; inbox: Inbox }> {
-  inbox = await startSmtp();
-  h = await startHarness({ connectAll: false, smtpUrl: `smtp://127.0.0.1:${inbox.port}`, mailRetry: { baseMs: 50, maxMs: 200 }, limits });
+  const inbox = await h.startWithInbox({ connectAll: false, limits });
   return { h, inbox };
 }
 

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness, type TestUser } from '../integration/support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type TestUser } from '../integration/support/harness.ts';
+import { useHarnessPerTest } from '../integration/support/use-harness.ts';
 
 /**
  * A change of a group's members rewrites every experiment shared with the group, in one turn of
@@ -7,11 +8,7 @@ import { startHarness, type Harness, type TestUser } from '../integration/suppor
  * make every later membership change as costly as they like. `experimentsPerGroup` bounds it,
  * whoever shares, and a share that would pass it leaves no grant behind.
  */
-let h: Harness | null = null;
-afterEach(async () => {
-  await h?.stop();
-  h = null;
-});
+const h = useHarnessPerTest();
 
 async function groupOf(owner: TestUser, name: string, members: string[]): Promise<string> {
   const made = await owner.post('/api/groups', { name });
@@ -22,7 +19,7 @@ async function groupOf(owner: TestUser, name: string, members: string[]): Promis
 
 describe('experiments shared with one group are bounded', () => {
   it('refuses the share past the bound from any member, keeps no partial grant, and frees a slot on unshare', async () => {
-    h = await startHarness({ limits: { experimentsPerGroup: 3 } });
+    await h.start({ limits: { experimentsPerGroup: 3 } });
     const alice = await h.user('alice');
     const mia = await h.user('mia');
     await h.user('max');

@@ -1,6 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
@@ -8,7 +8,8 @@ import { readControl, type ControlMessage } from '../../shared/protocol/control.
 import type { ServerLimits } from '../../sync-server/limits.ts';
 import { SERVER_ACCOUNT } from '../../sync-server/sync/client-registry.ts';
 import { encodeUpdate } from '../../sync-server/sync/update-encoding.ts';
-import { nextId, startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { nextId, waitUntil, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { useHarnessPerTest } from '../integration/support/use-harness.ts';
 import { updateOf } from '../support/yjs-updates.ts';
 
 /**
@@ -18,11 +19,7 @@ import { updateOf } from '../support/yjs-updates.ts';
  * reader's replica are what they were, and an honest edit still round-trips.
  */
 
-let h: Harness | null = null;
-afterEach(async () => {
-  await h?.stop();
-  h = null;
-});
+const h = useHarnessPerTest();
 
 type Raw = {
   ws: WebSocket;
@@ -35,7 +32,7 @@ type Raw = {
 };
 
 async function rawSocket(user: TestUser, doc: string): Promise<Raw> {
-  const ws = new WebSocket(`${h!.server.url.replace('http', 'ws')}/sync/${doc}?token=${user.token}&v=1`);
+  const ws = new WebSocket(`${h.server.url.replace('http', 'ws')}/sync/${doc}?token=${user.token}&v=1`);
   const controls: ControlMessage[] = [];
   const received: number[] = [];
   ws.on('message', (data: Buffer) => {
@@ -88,13 +85,13 @@ async function synced(d: TestDoc, what: string): Promise<TestDoc> {
 }
 
 async function stored(name: string): Promise<{ rows: number; bytes: Buffer }> {
-  const { updates } = await h!.server.store.loadUpdates(name);
+  const { updates } = await h.server.store.loadUpdates(name);
   return { rows: updates.length, bytes: Buffer.concat(updates.map((u) => Buffer.from(u))) };
 }
 
 /** alice owns an experiment shared with bob, who has it open; both sides synced. */
 async function sharedExperiment(limits: Partial<ServerLimits> = {}) {
-  h = await startHarness({ limits: { ...limits } as ServerLimits });
+  await h.start({ limits: { ...limits } as ServerLimits });
   const alice = await h.user('alice');
   const bob = await h.user('bob');
   const id = await alice.createExperiment('Target');
@@ -199,7 +196,7 @@ describe('attacks on the validated merge', () => {
     raw2.send(UPDATE, updateOf(writer, () => writer.getMap('experiments').set('evil', { id: 'evil' })));
     expect(await raw2.waitForControl('refused')).toMatchObject({ code: 'SERVER_OWNED_FIELD' });
 
-    expect((await h!.server.store.clientOwners([...ids.slice(0, 50), writer.clientID])).size).toBe(0);
+    expect((await h.server.store.clientOwners([...ids.slice(0, 50), writer.clientID])).size).toBe(0);
     expect((await stored(doc)).bytes.equals(rowsBefore.bytes)).toBe(true);
     expect(snapshot(reader.doc)).toBe(before);
     expect(await freshSnapshot(alice, doc)).toBe(before);
@@ -218,7 +215,7 @@ describe('attacks on the validated merge', () => {
     await a.waitFor(() => a.doc.getMap('sharing').get('owner') === 'alice', 'sharing');
     const ownerItem = (a.doc.getMap('sharing') as unknown as { _map: Map<string, Y.Item> })._map.get('owner')!;
     const serverId = ownerItem.id.client;
-    expect((await h!.server.store.clientOwners([serverId])).get(serverId)).toBe(SERVER_ACCOUNT);
+    expect((await h.server.store.clientOwners([serverId])).get(serverId)).toBe(SERVER_ACCOUNT);
     const before = snapshot(bobView.doc);
 
     // Old code: the id was registered to nobody, so alice claimed it and was acknowledged.
@@ -296,7 +293,7 @@ describe('attacks on the validated merge', () => {
 
     /** alice's published experiment with one tag, which bob reads; `writer` is eve (a stranger) or bob (read-only). */
     async function publicExperiment(writer: 'stranger' | 'member') {
-      h = await startHarness({ limits: {} as ServerLimits });
+      await h.start({ limits: {} as ServerLimits });
       const alice = await h.user('alice');
       const bob = await h.user('bob');
       const eve = await h.user('eve');
@@ -401,7 +398,7 @@ describe('attacks on the validated merge', () => {
     raw.send(UPDATE, flood.update);
     expect(await raw.waitForControl('refused')).toMatchObject({ code: 'TOO_MANY_CLIENT_IDS' });
     expect(await raw.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
-    expect((await h!.server.store.clientOwners(flood.ids)).size).toBe(0);
+    expect((await h.server.store.clientOwners(flood.ids)).size).toBe(0);
 
     // Up to the socket's bound it works; the account's daily bound stops the third socket.
     for (let socket = 0; socket < 2; socket++) {
@@ -409,7 +406,7 @@ describe('attacks on the validated merge', () => {
       const batch = underFreshIds(16);
       ok.send(UPDATE, batch.update);
       await ok.waitForControl('ack');
-      expect((await h!.server.store.clientOwners(batch.ids)).size).toBe(16);
+      expect((await h.server.store.clientOwners(batch.ids)).size).toBe(16);
       ok.ws.close();
     }
     const third = await rawSocket(alice, name);
@@ -417,7 +414,7 @@ describe('attacks on the validated merge', () => {
     third.send(UPDATE, over.update);
     expect(await third.waitForControl('refused')).toMatchObject({ code: 'TOO_MANY_CLIENT_IDS' });
     expect(await third.closed).toEqual({ code: 4409, reason: 'RESET_REQUIRED' });
-    expect((await h!.server.store.clientOwners(over.ids)).size).toBe(0);
+    expect((await h.server.store.clientOwners(over.ids)).size).toBe(0);
 
     // bob's replica got the 32 accepted cells and nothing of the refused ones.
     await bobView.waitFor(() => bobView.doc.getMap('tags').size === 32, 'accepted cells relayed');
@@ -430,7 +427,7 @@ describe('attacks on the validated merge', () => {
 
 describe('client ids announced in presence', () => {
   it("a reader cannot squat a collaborator's announced client id: the collaborator's offline edits still land", async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const mallory = await h.user('mallory');

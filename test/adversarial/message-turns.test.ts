@@ -1,11 +1,13 @@
 import * as decoding from 'lib0/decoding';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
 import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
-import { startHarness, waitUntil, type Harness, type TestUser } from '../integration/support/harness.ts';
+import { waitUntil, type TestUser } from '../integration/support/harness.ts';
+import { useHarnessPerTest } from '../integration/support/use-harness.ts';
+import { sharedExperiment } from '../integration/support/use-harness.ts';
 import { updateMessage } from '../../sync-server/sync/wire.ts';
 
 /**
@@ -16,16 +18,12 @@ import { updateMessage } from '../../sync-server/sync/wire.ts';
  * acknowledged before alice's last one. (Before, her whole backlog was queued in the document
  * ahead of it.)
  */
-let h: Harness | null = null;
-afterEach(async () => {
-  await h?.stop();
-  h = null;
-});
+const h = useHarnessPerTest();
 
 type Raw = { ws: WebSocket; acks: Array<{ at: number }>; order: string[] };
 
 async function rawSocket(user: TestUser, doc: string, label: string, order: string[]): Promise<Raw> {
-  const ws = new WebSocket(`${h!.server.url.replace('http', 'ws')}/sync/${doc}?token=${user.token}&v=1`);
+  const ws = new WebSocket(`${h.server.url.replace('http', 'ws')}/sync/${doc}?token=${user.token}&v=1`);
   const raw: Raw = { ws, acks: [], order };
   let welcomed = false;
   ws.on('message', (data: Buffer) => {
@@ -45,11 +43,8 @@ async function rawSocket(user: TestUser, doc: string, label: string, order: stri
 
 describe('turns between one client’s large messages', () => {
   it('another user’s edit is handled between two large updates of a client that does not wait for answers', async () => {
-    h = await startHarness();
-    const alice = await h.user('alice');
-    const bob = await h.user('bob');
-    const id = await alice.createExperiment('Target');
-    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    await h.start();
+    const { owner: alice, reader: bob, id } = await sharedExperiment(h, 'Target');
     const name = docName.experiment(id);
     const order: string[] = [];
     const a = await rawSocket(alice, name, 'alice', order);

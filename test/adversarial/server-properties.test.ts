@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../integration/support/harness.ts';
-import { EDIT_FIELDS, exercised, hostileKinds, KNOWN_HOLES, type Hole, makeAccounts, Scenario, type Accounts, type Command } from './support/scenario.ts';
+import { EDIT_FIELDS, hostileKinds, KNOWN_HOLES, type Command, type Hole } from './support/property-commands.ts';
+import { makeAccounts, Scenario } from './support/scenario.ts';
+import { exercised, type Accounts } from './support/scenario-state.ts';
 import { DOCS, USERS, type ModelIntent, type User } from './support/sharing-model.ts';
 
 /**

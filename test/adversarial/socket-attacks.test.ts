@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
@@ -12,7 +12,8 @@ import { readControl, type ControlMessage } from '../../shared/protocol/control.
 import { hashToken } from '../../sync-server/auth/sessions.ts';
 import type { ServerLimits } from '../../sync-server/limits.ts';
 import { CLOSE_GRACE_MS } from '../../sync-server/sync/connection.ts';
-import { startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
+import { useHarnessPerTest } from '../integration/support/use-harness.ts';
 import { updateMessage } from '../../sync-server/sync/wire.ts';
 
 /**
@@ -20,17 +21,13 @@ import { updateMessage } from '../../sync-server/sync/wire.ts';
  * or outlive a session. Each test checks the refusal a client sees and that everyone else goes
  * on syncing through the stock y-websocket provider.
  */
-let h: Harness | null = null;
-afterEach(async () => {
-  await h?.stop();
-  h = null;
-});
+const h = useHarnessPerTest();
 
 type Setup = { h: Harness; alice: TestUser; bob: TestUser; mallory: TestUser; id: string };
 
 /** Alice's experiment, shared with Bob and Mallory (the attacker is a reader: the worst case). */
 async function setup(limits: Partial<ServerLimits> = {}): Promise<Setup> {
-  h = await startHarness({ limits });
+  await h.start({ limits });
   const alice = await h.user('alice');
   const bob = await h.user('bob');
   const mallory = await h.user('mallory');
@@ -193,7 +190,7 @@ describe('a reader that does not read', () => {
     // Once the server has dropped the slow reader, it reads again: it finds the close code
     // behind what was queued for it (the server gives it CLOSE_GRACE_MS to get there).
     const watch = setInterval(() => {
-      if (s.h?.server.sockets.closingCount('slow2') === 1 && reader.ws.isPaused) reader.ws.resume();
+      if (s.h.server.sockets.closingCount('slow2') === 1 && reader.ws.isPaused) reader.ws.resume();
     }, 5);
     const state = JSON.stringify({ pad: 'p'.repeat(64 * 1024) });
     const total = 64 * MiB;
@@ -206,7 +203,7 @@ describe('a reader that does not read', () => {
     }
     clearInterval(watch);
     expect(await within(reader.closed, 10_000, 'the slow reader closed')).toEqual({ code: 4008, reason: 'READER_TOO_SLOW' });
-    await waitUntil(() => s.h!.server.sockets.count('stuck2') === 0, 'the stuck reader dropped', 30_000);
+    await waitUntil(() => s.h.server.sockets.count('stuck2') === 0, 'the stuck reader dropped', 30_000);
 
     // Everyone else goes on; once the attack ends the server holds nothing of it, not even for
     // the reader that never reads again.

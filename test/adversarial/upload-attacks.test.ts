@@ -6,27 +6,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import type { Session } from '../../shared/schemas/api.ts';
 import { createAccount } from '../../sync-server/admin.ts';
 import type { ServerLimits } from '../../sync-server/limits.ts';
 import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
-import { startHarness, waitUntil, type Harness, type TestUser } from '../integration/support/harness.ts';
+import { waitUntil, type TestUser } from '../integration/support/harness.ts';
+import { useHarnessPerTest } from '../integration/support/use-harness.ts';
 import { spawnServer, type ServerProcess } from '../integration/support/server-process.ts';
 import { writeBigFcs } from './support/big-fcs.ts';
 
 const fcs = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array(2 * 1000).fill(7) }) as Uint8Array<ArrayBuffer>;
 const MiB = 1024 * 1024;
 
-let h: Harness | null = null;
-afterEach(async () => {
-  await h?.stop();
-  h = null;
-});
+const h = useHarnessPerTest();
 
 async function setUp(limits: Partial<ServerLimits> = {}): Promise<{ alice: TestUser; bob: TestUser; id: string; url: (name?: string) => string }> {
-  h = await startHarness({ limits });
+  await h.start({ limits });
   const alice = await h.user('alice');
   const bob = await h.user('bob');
   const id = await alice.createExperiment('Uploads');
@@ -84,7 +81,7 @@ describe('an upload that is not an FCS file', () => {
     expect(await res.json()).toMatchObject({ code: 'INVALID_FILE', detail: { fcsCode: 'FCS_BAD_HEADER', segment: 'HEADER' } });
     // The answer came while the body could still have produced nearly all of its gigabyte.
     expect(body.pulled()).toBeLessThan(64 * MiB);
-    await waitUntil(() => tempFiles(h!.dataDir).length === 0, 'the temporary file removed');
+    await waitUntil(() => tempFiles(h.dataDir).length === 0, 'the temporary file removed');
   });
 });
 
@@ -96,7 +93,7 @@ describe('upload size', () => {
     const noAnswer = new Promise<string>((resolve) => setTimeout(() => resolve('no answer while the body is awaited'), 10_000).unref());
     expect(await Promise.race([put.answer, noAnswer])).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
     put.req.destroy();
-    expect(tempFiles(h!.dataDir)).toEqual([]);
+    expect(tempFiles(h.dataDir)).toEqual([]);
   });
 
   it('cuts off a chunked body with 413 once it passes the limit, and the sender reads the 413', async () => {
@@ -109,7 +106,7 @@ describe('upload size', () => {
       expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
       expect(body.pulled()).toBeLessThan(64 * MiB);
     }
-    await waitUntil(() => tempFiles(h!.dataDir).length === 0, 'the temporary file removed');
+    await waitUntil(() => tempFiles(h.dataDir).length === 0, 'the temporary file removed');
   });
 
   it('a sender that goes on after the 413 is cut off once past refusedBodyDrainBytes', async () => {
@@ -144,7 +141,7 @@ describe('concurrent uploads', () => {
     // Two uploads that send their first half and wait: both hold a slot.
     const half = fcs.subarray(0, fcs.length >> 1);
     const slow = [0, 1].map((i) => rawPut(url(`slow${i}.fcs`), alice.token, { 'content-length': fcs.length }, (req) => req.write(half)));
-    await waitUntil(() => tempFiles(h!.dataDir).length === 2, 'two uploads in flight');
+    await waitUntil(() => tempFiles(h.dataDir).length === 2, 'two uploads in flight');
     const third = await fetch(url('third.fcs'), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
     expect(third.status).toBe(429);
     expect(await third.json()).toMatchObject({ code: 'TOO_MANY_UPLOADS' });
@@ -163,9 +160,9 @@ describe('a stalled upload', () => {
   it('is dropped after the idle timeout, freeing its slot and its temporary file', async () => {
     const { alice, url } = await setUp({ uploadsPerAccount: 1, uploadIdleMs: 300 });
     const stalled = rawPut(url(), alice.token, { 'content-length': fcs.length }, (req) => req.write(fcs.subarray(0, 1000)));
-    await waitUntil(() => tempFiles(h!.dataDir).length === 1, 'the upload in flight');
+    await waitUntil(() => tempFiles(h.dataDir).length === 1, 'the upload in flight');
     expect(await stalled.answer).toBe('closed');
-    await waitUntil(() => tempFiles(h!.dataDir).length === 0, 'the temporary file removed');
+    await waitUntil(() => tempFiles(h.dataDir).length === 0, 'the temporary file removed');
     const next = await fetch(url(), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
     expect(next.status).toBe(201);
   });
@@ -174,10 +171,10 @@ describe('a stalled upload', () => {
 describe('temporary upload files', () => {
   it('left by a stopped server are removed when it starts again', async () => {
     await setUp();
-    const left = join(h!.dataDir, 'blobs', '.tmp-0123456789abcdef');
+    const left = join(h.dataDir, 'blobs', '.tmp-0123456789abcdef');
     writeFileSync(left, fcs);
-    await h!.restart();
-    expect(tempFiles(h!.dataDir)).toEqual([]);
+    await h.restart();
+    expect(tempFiles(h.dataDir)).toEqual([]);
   });
 });
 
@@ -195,7 +192,7 @@ describe('a file named outside Latin-1', () => {
     const up = await fetch(url(name), { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: fcs });
     expect(up.status).toBe(201);
     const { fileId } = (await up.json()) as { fileId: string };
-    const down = await fetch(`${h!.server.url}/api/experiments/${id}/files/${fileId}`, { headers: { authorization: `Bearer ${alice.token}` } });
+    const down = await fetch(`${h.server.url}/api/experiments/${id}/files/${fileId}`, { headers: { authorization: `Bearer ${alice.token}` } });
     expect(down.status).toBe(200);
     expect(new Uint8Array(await down.arrayBuffer())).toEqual(fcs);
     expect(down.headers.get('x-injected')).toBe(null);

@@ -5,18 +5,9 @@ import { CytoshareCore } from '../../extension/core/core.ts';
 import { LiveSync } from '../../extension/core/live-sync.ts';
 import { MemoryStore } from '../../extension/core/memory-store.ts';
 import { cleanup, PASSWORD, world, type World } from './cli-helpers.ts';
+import { until } from './support/poll.ts';
 
 /** Live mode of the client core (what the background worker runs), two users in one process. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('client core live mode', () => {
   let w: World;
   const lives: LiveSync[] = [];

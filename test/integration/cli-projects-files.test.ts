@@ -1,19 +1,8 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFcs, writeFcs } from '../../shared/fcs/index.ts';
-import { cleanup, world, type World } from './cli-helpers.ts';
-
-/** A small FCS file: `count` events on FSC-A and SSC-A, the i-th event at (i, 2i). */
-function fcsFile(path: string, count: number): string {
-  const events = new Float64Array(count * 2);
-  for (let i = 0; i < count; i++) {
-    events[2 * i] = i;
-    events[2 * i + 1] = 2 * i;
-  }
-  writeFileSync(path, writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A', label: 'side scatter' }], events, dataType: 'F' }));
-  return path;
-}
+import { parseFcs } from '../../shared/fcs/index.ts';
+import { cleanup, fcsFile, world, type World } from './cli-helpers.ts';
 
 const codeOf = (run: { json: { code?: string; error?: { code: string } } }) => run.json.error?.code ?? run.json.code;
 

@@ -4,11 +4,11 @@
  * sends none, a bad message is a usage error, and --connect turns NOT_CONNECTED into a share
  * that waits for the connection. Output and exit codes of a plain share are unchanged.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, cli, world, type World } from './cli-helpers.ts';
+import { outboxMails, recipient as to } from './support/outbox.ts';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -16,12 +16,7 @@ afterEach(async () => {
   w = undefined;
 });
 
-async function outbox(world: World): Promise<ParsedMail[]> {
-  const dir = join(world.root, 'data', 'outbox');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return Promise.all(names.filter((n) => n.endsWith('.eml')).sort().map(async (n) => simpleParser(await readFile(join(dir, n)))));
-}
-const to = (m: ParsedMail) => (m.to as AddressObject | undefined)?.value[0]?.address;
+const outbox = (world: World) => outboxMails(join(world.root, 'data'));
 
 async function mailTo(world: World, address: string, subject: RegExp): Promise<ParsedMail> {
   const deadline = Date.now() + 8_000;

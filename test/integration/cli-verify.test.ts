@@ -5,11 +5,11 @@
  * NEW_ADDRESS` changes it only once the new address is proved (and tells the old one), `whoami`
  * says which, and `admin add-user` makes a verified account only with `--verified`.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, cli, PASSWORD, world, type World } from './cli-helpers.ts';
+import { outboxMails, recipient } from './support/outbox.ts';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -17,15 +17,11 @@ afterEach(async () => {
   w = undefined;
 });
 
-async function outbox(world: World): Promise<ParsedMail[]> {
-  const dir = join(world.root, 'data', 'outbox');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return Promise.all(names.filter((n) => n.endsWith('.eml')).sort().map(async (n) => simpleParser(await readFile(join(dir, n)))));
-}
+const outbox = (world: World) => outboxMails(join(world.root, 'data'));
 
 async function mailTo(world: World, to: string, subject: string, nth = 1): Promise<ParsedMail> {
   let found: ParsedMail[] = [];
-  const match = (m: ParsedMail) => (m.to as AddressObject | undefined)?.value[0]?.address === to && m.subject === subject;
+  const match = (m: ParsedMail) => recipient(m) === to && m.subject === subject;
   const deadline = Date.now() + 8_000;
   while ((found = (await outbox(world)).filter(match)).length < nth) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for mail ${nth} to ${to}: ${subject}`);

@@ -8,6 +8,7 @@ import { CytoshareCore } from '../../extension/core/core.ts';
 import { LiveSync } from '../../extension/core/live-sync.ts';
 import { MemoryStore } from '../../extension/core/memory-store.ts';
 import { startHarness, waitUntil, type Harness } from './support/harness.ts';
+import { until } from './support/poll.ts';
 
 /**
  * Live mode (what the extension's worker runs) against the real server on 127.0.0.1: answers
@@ -15,16 +16,6 @@ import { startHarness, waitUntil, type Harness } from './support/harness.ts';
  * what is watched, and a status that comes back to online. Every wait is bounded.
  */
 const PASSWORD = 'correct horse battery';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Outgoing frames on sockets whose URL contains `held` wait until released (a slow uplink). */
 const uplink = { held: null as string | null, queue: [] as Array<() => void> };

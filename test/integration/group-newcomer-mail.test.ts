@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAccount } from '../../sync-server/admin.ts';
 import { startHarness, type Harness } from './support/harness.ts';
-import { outbox, recipientOf, waitForMail } from './support/outbox.ts';
+import { outboxMails, recipient, waitForMail } from './support/outbox.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -15,7 +15,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const digests = async (user: string) => (await outbox((h as Harness).dataDir)).filter((m) => recipientOf(m) === `${user}@lab.test` && /added you to the group/.test(m.subject ?? ''));
+const digests = async (user: string) => (await outboxMails((h as Harness).dataDir)).filter((m) => recipient(m) === `${user}@lab.test` && /added you to the group/.test(m.subject ?? ''));
 const backends = [
   ['SQLite', 'sqlite'],
   ['PostgreSQL', 'postgres'],

@@ -6,27 +6,20 @@
  * the people it joins, as a direct share does.
  */
 import type { AddressObject, ParsedMail } from 'mailparser';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSmtp, type Inbox } from './support/smtp.ts';
+import { describe, expect, it } from 'vitest';
+import type { Inbox } from './support/smtp.ts';
 import { docName } from '../../shared/doc-layout.ts';
-import { startHarness, waitUntil, type Harness, type TestUser } from './support/harness.ts';
+import { waitUntil, type Harness, type TestUser } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
-let h: Harness | undefined;
-let inbox: Inbox | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-  await inbox?.close();
-  inbox = undefined;
-});
+const h = useHarnessPerTest();
 
 const mailOf = (u: string) => `${u}@lab.test`;
 const toAddress = (m: ParsedMail) => (m.to as AddressObject | undefined)?.value[0]?.address;
 const shareMailsTo = (box: Inbox, user: string) => box.messages.filter((m) => toAddress(m) === mailOf(user) && /shared/.test(m.subject ?? ''));
 
 async function setup(): Promise<{ h: Harness; inbox: Inbox; alice: TestUser; mia: TestUser; max: TestUser; lab: string }> {
-  inbox = await startSmtp();
-  h = await startHarness({ smtpUrl: `smtp://127.0.0.1:${inbox.port}`, mailRetry: { baseMs: 50, maxMs: 200 } });
+  const inbox = await h.startWithInbox();
   const alice = await h.user('alice');
   const mia = await h.user('mia');
   const max = await h.user('max');

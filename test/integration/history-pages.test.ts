@@ -1,18 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HistoryAnswer } from '../../shared/audit/history-chain.ts';
 import type { Store } from '../../sync-server/store/store.ts';
-import { startHarness, type Harness } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
+
 
 /**
  * The history route answers a page of a long history, and checks the whole chain, reading the
  * store a page at a time: no request holds the whole history, however long it grew.
  */
 const PER_ANSWER = 2;
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const h = useHarnessPerTest();
 
 /** Records the size of every history read the server makes, and refuses a read of the whole chain. */
 function watchReads(store: Store): number[] {
@@ -31,7 +28,7 @@ function watchReads(store: Store): number[] {
 
 describe('the history route on a long history', () => {
   it('answers pages and the check of the whole chain while reading at most a page and one entry at a time', async () => {
-    h = await startHarness({ limits: { historyEntriesPerAnswer: PER_ANSWER } });
+    await h.start({ limits: { historyEntriesPerAnswer: PER_ANSWER } });
     const alice = await h.user('alice');
     await h.user('bob');
     const id = await alice.createExperiment('Long history');

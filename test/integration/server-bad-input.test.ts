@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
@@ -7,18 +7,15 @@ import { docName, tagKey } from '../../shared/doc-layout.ts';
 import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
 import { MAX_FRAME_BYTES, MAX_JSON_BYTES, MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
 import { hashToken } from '../../sync-server/auth/sessions.ts';
-import { startHarness, waitUntil, type Harness, type TestUser } from './support/harness.ts';
+import { waitUntil, type TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
-let h: Harness;
+const h = useHarness();
 let alice: TestUser;
 let id: string;
 beforeEach(async () => {
-  h = await startHarness();
   alice = await h.user('alice');
   id = await alice.createExperiment('Robust');
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 /** A bare socket, to send bytes no well-behaved provider would. */

@@ -1,23 +1,20 @@
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import { gcBlobs } from '../../sync-server/admin.ts';
-import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { type TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
 /** `admin gc-blobs` run on the data folder of a server that is up, as an admin would. */
-let h: Harness;
+const h = useHarness();
 let alice: TestUser;
 const kept = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array([1, 2, 3, 4]) });
 const dropped = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array([9, 8, 7, 6, 5, 4]) });
 
 beforeEach(async () => {
-  h = await startHarness();
   alice = await h.user('alice');
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 async function upload(experimentId: string, name: string, bytes: Uint8Array): Promise<{ fileId: string; sha256: string }> {

@@ -12,18 +12,17 @@ import type { Session } from '../../shared/schemas/api.ts';
 import type { IntentResult } from '../../shared/schemas/intents.ts';
 import { createAccount, setMode } from '../../sync-server/admin.ts';
 import { startServer } from '../../sync-server/server.ts';
-import { nextId, openDoc, startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from './support/harness.ts';
+import { nextId, openDoc, waitUntil, type Harness, type TestDoc, type TestUser } from './support/harness.ts';
+import { useHarnessPerTest, type HarnessOptions } from './support/use-harness.ts';
 
-let h: Harness | undefined;
+const h = useHarnessPerTest();
 const extraDocs: TestDoc[] = [];
 afterEach(async () => {
   for (const d of extraDocs.splice(0)) d.destroy();
-  await h?.stop();
-  h = undefined;
 });
 
-async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  h = await startHarness({ connectAll: false, ...options });
+async function harness(options: HarnessOptions = {}): Promise<Harness> {
+  await h.start({ connectAll: false, ...options });
   return h;
 }
 

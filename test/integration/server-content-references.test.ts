@@ -1,24 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
 import { writeFcs } from '../../shared/fcs/index.ts';
-import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { type TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
 /**
  * The server is the authority on what content edits may refer to and on file names, whatever
  * a client checked: raw Yjs writes through the stock provider and raw uploads over HTTP.
  * Experiments made by the harness hold s0.fcs…s39.fcs and tube1.fcs (channels FSC-A, SSC-A).
  */
-let h: Harness;
+const h = useHarness();
 let alice: TestUser;
 let id: string;
 beforeEach(async () => {
-  h = await startHarness();
   alice = await h.user('alice');
   id = await alice.createExperiment('References');
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 const gate = (x: string, y: string) => ({ name: 'Live', xChannel: x, yChannel: y, rect: [0, 0, 1, 1] });

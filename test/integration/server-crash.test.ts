@@ -9,19 +9,9 @@ import type { Session } from '../../shared/schemas/api.ts';
 import { createAccount } from '../../sync-server/admin.ts';
 import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
 import { openDoc } from './support/harness.ts';
-import { spawnServer } from './support/server-process.ts';
+import { post, spawnServer } from './support/server-process.ts';
 
 const PASSWORD = 'correct horse battery';
-
-async function post(url: string, path: string, body: unknown, token?: string): Promise<unknown> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return res.json();
-}
 
 describe('a server process killed without warning', () => {
   it('keeps every edit it acknowledged', async () => {

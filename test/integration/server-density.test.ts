@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { docName } from '../../shared/doc-layout.ts';
 import { eventsInPolygon, eventsInRect, parseFcs, writeFcs, type FcsFile } from '../../shared/fcs/index.ts';
 import { densityOfEvents, DensityQuery, type DensityAnswer } from '../../shared/plot/answer.ts';
 import type { IntentResult } from '../../shared/schemas/intents.ts';
 import { DensityCache, densityOfBlob } from '../../sync-server/files/density.ts';
-import { nextId, startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { nextId, type TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
 /**
  * The density route: a histogram and gate counts for anyone who may view an experiment,
@@ -33,7 +34,7 @@ const parsed = ((): FcsFile => {
   return r.file;
 })();
 
-let h: Harness;
+const h = useHarness();
 let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser;
@@ -51,7 +52,6 @@ async function get(user: TestUser | null, path: string): Promise<{ status: numbe
 const densityPath = (query: string, file = fileId) => `/api/experiments/${exp}/files/${file}/density?${query}`;
 
 beforeEach(async () => {
-  h = await startHarness();
   alice = await h.user('alice');
   bob = await h.user('bob');
   carol = await h.user('carol');
@@ -59,9 +59,6 @@ beforeEach(async () => {
   const put = await fetch(`${h.server.url}/api/experiments/${exp}/files?name=panel.fcs`, { method: 'PUT', headers: { authorization: `Bearer ${alice.token}` }, body: bytes as Uint8Array<ArrayBuffer> });
   expect(put.status).toBe(201);
   fileId = ((await put.json()) as { fileId: string }).fileId;
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 describe('density plots over HTTP', () => {
@@ -179,7 +176,7 @@ describe('the density cache', () => {
 describe('density reads per account', () => {
   it('past densityReadsPerAccount at once the account gets 429 TOO_MANY_PLOTS; slots come back, refusals included', async () => {
     await h.stop();
-    h = await startHarness({ limits: { densityReadsPerAccount: 1, densityCacheEntries: 0 } });
+    await h.start({ limits: { densityReadsPerAccount: 1, densityCacheEntries: 0 } });
     alice = await h.user('alice');
     exp = await alice.createExperiment('Big');
     // 2M events: each read takes many chunks, so reads asked together overlap.

@@ -5,29 +5,22 @@
  * due while the server was stopped is applied at start; the warning mail goes once. Ends are a
  * few hundred ms ahead, and every wait is bounded.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../shared/audit/history-chain.ts';
 import { sha256Hex } from '../../shared/audit/sha256-node.ts';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
 import { TEST_PG } from '../support/pg-database.ts';
-import { startHarness, waitUntil, type Harness, type HarnessStore } from './support/harness.ts';
+import { waitUntil, type HarnessStore } from './support/harness.ts';
+import { outboxMails } from './support/outbox.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const h = useHarnessPerTest();
 
 const soon = (ms = 600) => Date.now() + ms;
 
 /** The subjects of the mails the server wrote to its outbox for `address`. */
 async function outboxSubjects(dataDir: string, address: string): Promise<string[]> {
-  const dir = join(dataDir, 'outbox');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
-  const mails = await Promise.all(names.map(async (n) => simpleParser(await readFile(join(dir, n)))));
+  const mails = await outboxMails(dataDir);
   return mails.filter((m) => m.to && 'text' in m.to && m.to.text.includes(address)).map((m) => m.subject ?? '');
 }
 
@@ -35,7 +28,7 @@ const backends: HarnessStore[] = ['sqlite', ...(TEST_PG ? (['postgres'] as const
 
 describe.each(backends)('on %s', (backend) => {
   it('cuts off a share live when it ends, and the server records the end in the document', async () => {
-    h = await startHarness({ backend });
+    await h.start({ backend });
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const id = await alice.createExperiment('Tregs');
@@ -64,7 +57,7 @@ describe.each(backends)('on %s', (backend) => {
   });
 
   it('keeps an embargoed experiment out of the catalog until its date, then publishes it', async () => {
-    h = await startHarness({ backend });
+    await h.start({ backend });
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const id = await alice.createExperiment('Embargoed');
@@ -87,7 +80,7 @@ describe.each(backends)('on %s', (backend) => {
 
 describe('a restart', () => {
   it('applies at start what came due while the server was stopped', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const shared = await alice.createExperiment('Shared for a while');
@@ -105,7 +98,7 @@ describe('a restart', () => {
 
 describe('the warning mail', () => {
   it('tells the holder once that the share ends, and again only for a new end', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     await h.user('bob');
     const id = await alice.createExperiment('Ends soon');

@@ -1,16 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Figure } from '../../shared/schemas/figures.ts';
 import type { IntentResult } from '../../shared/schemas/intents.ts';
 import type { IllustrationsLevel } from '../../shared/schemas/project.ts';
-import { docName, nextId, startHarness, type Harness, type TestDoc, type TestUser } from './support/harness.ts';
+import { docName, nextId, type TestDoc, type TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
 /**
  * The server enforces the illustrations level whatever a client checked: raw Yjs writes to
  * `figures` through the stock provider (no client rules at all). Alice owns the experiment in
  * project Atlas; Bob is a member; Dave is any account (the experiment is public).
  */
-let h: Harness;
+const h = useHarness();
 let alice: TestUser;
 let bob: TestUser;
 let dave: TestUser;
@@ -19,7 +20,6 @@ let projectId: string;
 const accepted = (r: IntentResult) => expect(r).toMatchObject({ ok: true });
 
 beforeEach(async () => {
-  h = await startHarness();
   alice = await h.user('alice');
   bob = await h.user('bob');
   dave = await h.user('dave');
@@ -28,9 +28,6 @@ beforeEach(async () => {
   accepted(await alice.intent({ type: 'project-create', projectId, name: 'Atlas' }));
   accepted(await alice.intent({ type: 'move', experimentId: exp, projectId }));
   accepted(await alice.intent({ type: 'project-member', projectId, user: 'bob', role: 'member' }));
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 const policy = (illustrations: IllustrationsLevel) =>

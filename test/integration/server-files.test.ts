@@ -1,23 +1,20 @@
 import { request } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { docName, ExperimentRoot } from '../../shared/doc-layout.ts';
 import { writeFcs } from '../../shared/fcs/index.ts';
-import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { type TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
-let h: Harness;
+const h = useHarness();
 let alice: TestUser;
 let bob: TestUser;
 let id: string;
 const fcs = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array([1, 2, 3, 4, 5, 6]) });
 
 beforeEach(async () => {
-  h = await startHarness();
   alice = await h.user('alice');
   bob = await h.user('bob');
   id = await alice.createExperiment('Files');
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 const put = (url: string, headers: Record<string, string> = {}, body: Uint8Array = fcs) =>

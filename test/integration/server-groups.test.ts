@@ -1,16 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
-import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { type TestUser } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
 /**
  * Groups through the real server (issue 14 item 2): a group share reaches each member live, a
  * member added later gets access, a member removed is cut off at once; limits; a group is
  * invisible to anyone outside it.
  */
-let h: Harness;
-afterEach(async () => {
-  await h.stop();
-});
+const h = useHarnessPerTest();
 
 async function call(user: TestUser, method: 'GET' | 'DELETE', path: string): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${h.server.url}${path}`, { method, headers: { authorization: `Bearer ${user.token}` } });
@@ -35,7 +33,7 @@ describe.each(backends)('a group share on %s', (_name, backend) => {
   it.skipIf(backend === 'postgres' && !process.env['CYTOSHARE_TEST_PG'])(
     'reaches members live, a member added later, and cuts off a removed member at once',
     async () => {
-      h = await startHarness({ backend });
+      await h.start({ backend });
       const alice = await h.user('alice');
       const mia = await h.user('mia');
       const max = await h.user('max');
@@ -96,7 +94,7 @@ describe.each(backends)('a group share on %s', (_name, backend) => {
 
 describe('who sees a group', () => {
   it('members see it, only the owner changes it, and to anyone else it does not exist', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const mia = await h.user('mia');
     const sam = await h.user('sam');
@@ -119,7 +117,7 @@ describe('who sees a group', () => {
   });
 
   it('a premium owner adds only people they are connected with', async () => {
-    h = await startHarness({ connectAll: false });
+    await h.start({ connectAll: false });
     const alice = await h.user('alice');
     await h.user('zed');
     const lab = await createGroup(alice, 'lab', []);
@@ -129,7 +127,7 @@ describe('who sees a group', () => {
 
 describe('group limits', () => {
   it('bounds the groups an account owns and the members of a group', async () => {
-    h = await startHarness({ limits: { groupsPerAccount: 1, membersPerGroup: 2 } });
+    await h.start({ limits: { groupsPerAccount: 1, membersPerGroup: 2 } });
     const alice = await h.user('alice');
     await h.user('mia');
     await h.user('max');

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { DocLink } from '../../extension/core/doc-link.ts';
@@ -6,20 +6,15 @@ import { docName, tagKey } from '../../shared/doc-layout.ts';
 import type { ControlMessage } from '../../shared/protocol/control.ts';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
 import { syncStep2Message } from '../../sync-server/sync/wire.ts';
-import { recordFiles, startHarness, waitUntil, type Harness } from './support/harness.ts';
+import { recordFiles, waitUntil } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
 /**
  * A large experiment, heavily edited offline, reaches the server through the client core's
  * link from a fresh replica, although its sync step 2 is over the server's bound on one
  * message: the link sends it in slices, each checked and acknowledged on its own.
  */
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.stop();
-});
+const h = useHarness();
 
 const GATE = { name: 'Lymphocytes', xChannel: 'FSC-A', yChannel: 'SSC-A', rect: [0, 0, 100, 100] };
 

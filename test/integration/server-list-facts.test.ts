@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
-import { startHarness, type Harness } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
+
 
 /**
  * Lists sort by last change and search sample-tag values without opening every experiment:
@@ -8,13 +9,7 @@ import { startHarness, type Harness } from './support/harness.ts';
  * of everyone who holds it, a newcomer included. (Experiments made by the harness hold
  * s0.fcs…s39.fcs.)
  */
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.stop();
-});
+const h = useHarness();
 
 type Entry = { changedAt?: number; tagValues?: string[] };
 

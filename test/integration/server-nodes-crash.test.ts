@@ -11,19 +11,9 @@ import { createAccount } from '../../sync-server/admin.ts';
 import { openPgStore } from '../../sync-server/store/pg-store.ts';
 import { createTestDatabase, dropTestDatabase, PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
 import { openDoc } from './support/harness.ts';
-import { spawnServer, type ServerProcess } from './support/server-process.ts';
+import { post, spawnServer, type ServerProcess } from './support/server-process.ts';
 
 const PASSWORD = 'correct horse battery';
-
-async function post(url: string, path: string, body: unknown, token?: string): Promise<unknown> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return res.json();
-}
 
 /** Two `cytoshare server --database URL` processes; one is killed (SIGKILL) while a client writes through it. */
 describe.skipIf(TEST_PG === null)(`a server node killed without warning while another serves the same database${PG_SKIP_REASON}`, () => {

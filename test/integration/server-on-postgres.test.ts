@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import { PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
-import { nextId, startHarness, type Harness } from './support/harness.ts';
+import { nextId } from './support/harness.ts';
+import { sharedExperiment, useHarness } from './support/use-harness.ts';
 
 /**
  * The key paths of the server on PostgreSQL (the harness's `backend: 'postgres'`): sharing and
@@ -10,13 +11,7 @@ import { nextId, startHarness, type Harness } from './support/harness.ts';
  * downloads and plots of files stored in the database.
  */
 describe.skipIf(TEST_PG === null)(`the server on PostgreSQL${PG_SKIP_REASON}`, () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness({ backend: 'postgres' });
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  const h = useHarness({ backend: 'postgres' });
 
   it('shares an experiment live, cuts an open socket off on unshare, and answers a resent intent the same', async () => {
     const alice = await h.user('alice');
@@ -39,10 +34,7 @@ describe.skipIf(TEST_PG === null)(`the server on PostgreSQL${PG_SKIP_REASON}`, (
   });
 
   it('passes live edits both ways and keeps them across a restart', async () => {
-    const alice = await h.user('alice');
-    const bob = await h.user('bob');
-    const id = await alice.createExperiment('Live');
-    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    const { owner: alice, reader: bob, id } = await sharedExperiment(h, 'Live');
     const a = await alice.open(docName.experiment(id));
     const b = await bob.open(docName.experiment(id));
     await a.waitFor(() => a.provider.synced && b.provider.synced, 'both synced');

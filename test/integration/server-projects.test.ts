@@ -1,19 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, readProject, readProjectList, tagKey } from '../../shared/doc-layout.ts';
 import type { IntentResult } from '../../shared/schemas/intents.ts';
 import type { ProjectPolicy } from '../../shared/schemas/project.ts';
-import { nextId, startHarness, type Harness, type TestDoc, type TestUser } from './support/harness.ts';
+import { nextId, type TestDoc, type TestUser } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
 /**
  * Projects against the real server: who reads a project's experiments and its document, how a
  * live socket is cut off when that changes, how the policy reaches the merge and the indexes,
  * and the administration rules (last manager, connections in premium mode).
  */
-let h: Harness | null = null;
-afterEach(async () => {
-  await h?.stop();
-  h = null;
-});
+const h = useHarnessPerTest();
 
 const RESTRICTED: ProjectPolicy = { access: 'restricted', illustrations: 'view-only', cloning: 'files-only' };
 const TAG = tagKey('tube1.fcs', 'Donor');
@@ -27,7 +24,7 @@ function refusedWith(result: IntentResult, code: string, path?: string[]): void 
 
 /** Alice manages a new project holding one experiment of hers; Bob is a member of it. */
 async function projectWithMember(opts: { policy?: ProjectPolicy } = {}): Promise<{ alice: TestUser; bob: TestUser; projectId: string; expId: string }> {
-  h = await startHarness();
+  await h.start();
   const alice = await h.user('alice');
   const bob = await h.user('bob');
   const projectId = nextId('proj');
@@ -120,7 +117,7 @@ describe('a project member’s live access', () => {
   it('a member cannot move the experiment out, and a manager of the project without a grant can', async () => {
     const { alice, bob, projectId, expId } = await projectWithMember();
     refusedWith(await bob.intent({ type: 'move', experimentId: expId, projectId: null }), 'NOT_A_PROJECT_MANAGER', ['experimentId']);
-    const carol = await h!.user('carol');
+    const carol = await h.user('carol');
     accepted(await alice.intent({ type: 'project-member', projectId, user: 'carol', role: 'manager' }));
     const live = await synced(await bob.open(docName.experiment(expId)), 'bob on the experiment');
     accepted(await carol.intent({ type: 'move', experimentId: expId, projectId: null }));
@@ -209,7 +206,7 @@ describe('the project policy', () => {
 describe('the project document', () => {
   it('is readable by members only and holds members and policy', async () => {
     const { alice, bob, projectId } = await projectWithMember({ policy: RESTRICTED });
-    const carol = await h!.user('carol');
+    const carol = await h.user('carol');
     const outsider = await carol.open(docName.project(projectId));
     expect((await closeOf(outsider)).code).toBe(4403);
     expect(outsider.controls.map((c) => c.t)).toEqual(['closing']);
@@ -247,11 +244,11 @@ describe('project administration', () => {
     refusedWith(await alice.intent({ type: 'project-member', projectId, user: 'alice', role: null }), 'LAST_MANAGER', ['user']);
     refusedWith(await alice.intent({ type: 'project-member', projectId, user: 'alice', role: 'member' }), 'LAST_MANAGER', ['user']);
     refusedWith(await bob.intent({ type: 'project-member', projectId, user: 'alice', role: null }), 'NOT_A_PROJECT_MANAGER');
-    expect(await h!.server.store.getProject(projectId)).toMatchObject({ members: { alice: 'manager', bob: 'member' } });
+    expect(await h.server.store.getProject(projectId)).toMatchObject({ members: { alice: 'manager', bob: 'member' } });
 
     accepted(await alice.intent({ type: 'project-member', projectId, user: 'bob', role: 'manager' }));
     accepted(await alice.intent({ type: 'project-member', projectId, user: 'alice', role: null }));
-    expect((await h!.server.store.getProject(projectId))?.members).toEqual({ bob: 'manager' });
+    expect((await h.server.store.getProject(projectId))?.members).toEqual({ bob: 'manager' });
     refusedWith(await bob.intent({ type: 'project-member', projectId, user: 'bob', role: 'leader' }), 'LAST_MANAGER', ['user']);
     refusedWith(await alice.intent({ type: 'project-rename', projectId, name: 'Taken over' }), 'NOT_A_PROJECT_MANAGER');
   });
@@ -263,11 +260,11 @@ describe('project administration', () => {
     refusedWith(await alice.intent({ type: 'project-rename', projectId: nextId('proj'), name: 'x' }), 'UNKNOWN_PROJECT', ['projectId']);
     refusedWith(await alice.intent({ type: 'project-member', projectId, user: 'nobody', role: 'member' }), 'UNKNOWN_USER', ['user']);
     refusedWith(await alice.intent({ type: 'move', experimentId: await alice.createExperiment('Loose'), projectId: nextId('proj') }), 'UNKNOWN_PROJECT', ['projectId']);
-    expect((await h!.server.store.getProject(projectId))?.name).toBe('Lymphoma atlas');
+    expect((await h.server.store.getProject(projectId))?.name).toBe('Lymphoma atlas');
   });
 
   it('premium mode: adding an unconnected account is refused NOT_CONNECTED; a connected one is connected with every member', async () => {
-    h = await startHarness({ connectAll: false });
+    await h.start({ connectAll: false });
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const carol = await h.user('carol');

@@ -1,29 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
-import { startHarness, type Harness, type TestDoc, type TestUser } from './support/harness.ts';
+import type { TestDoc, TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
 /**
  * The server writes one WebSocket frame per broadcast and sends it to every reader; these tests
  * check, through the stock y-websocket provider, that what arrives is what was sent, at every
  * size class of the frame header (7-bit, 16-bit and 64-bit payload lengths).
  */
-let h: Harness;
+// The large presence state (100,000 characters, for the 64-bit frame length) is over the
+// default awarenessStateBytes: these tests are about framing, not that bound.
+const h = useHarness({ limits: { awarenessStateBytes: 256 * 1024 } });
 let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser;
 let id: string;
 beforeEach(async () => {
-  // The large presence state (100,000 characters, for the 64-bit frame length) is over the
-  // default awarenessStateBytes: these tests are about framing, not that bound.
-  h = await startHarness({ limits: { awarenessStateBytes: 256 * 1024 } });
   alice = await h.user('alice');
   bob = await h.user('bob');
   carol = await h.user('carol');
   id = await alice.createExperiment('Relay');
   await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 async function openAll(): Promise<[TestDoc, TestDoc]> {

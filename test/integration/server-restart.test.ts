@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, readSharing, tagKey } from '../../shared/doc-layout.ts';
 import { refreshProjections } from '../../sync-server/effects/projections.ts';
-import { startHarness, type Harness } from './support/harness.ts';
+import { sharedExperiment, useHarness } from './support/use-harness.ts';
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.stop();
-});
+
+const h = useHarness();
 
 describe('a restart', () => {
   it('keeps accounts, sessions, sharing, acknowledged edits, indexes and the audit log', async () => {
-    const alice = await h.user('alice');
-    const bob = await h.user('bob');
-    const id = await alice.createExperiment('Durable');
-    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    const { owner: alice, reader: bob, id } = await sharedExperiment(h, 'Durable');
     await bob.intent({ type: 'share', experimentId: id, user: 'alice' });
     const a = await alice.open(docName.experiment(id));
     await a.waitFor(() => a.provider.synced, 'synced');
@@ -55,10 +47,7 @@ describe('a restart', () => {
   });
 
   it('mends a rename whose effects a crash cut off, when the experiment is next opened', async () => {
-    const alice = await h.user('alice');
-    const bob = await h.user('bob');
-    const id = await alice.createExperiment('Old name');
-    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    const { owner: alice, reader: bob, id } = await sharedExperiment(h, 'Old name');
     const a = await alice.open(docName.experiment(id));
     await a.waitFor(() => a.provider.synced, 'synced');
     a.doc.getMap('meta').set('name', 'New name');

@@ -6,24 +6,17 @@
  * reaches the mail quoted, escaped and defanged; `notify: false` sends none. Every wait is bounded.
  */
 import type { AddressObject, ParsedMail } from 'mailparser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionsRoot, docName } from '../../shared/doc-layout.ts';
 import type { WaitingShareEntry } from '../../shared/schemas/connection-entry.ts';
-import { startSmtp, type Inbox } from './support/smtp.ts';
-import { startHarness, waitUntil, type Harness, type TestDoc, type TestUser } from './support/harness.ts';
+import type { Inbox } from './support/smtp.ts';
+import { waitUntil, type Harness, type TestDoc, type TestUser } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
-let h: Harness | undefined;
-let inbox: Inbox | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-  await inbox?.close();
-  inbox = undefined;
-});
+const h = useHarnessPerTest();
 
 async function setup(connectAll: boolean, limits: { waitingSharesPerAccount?: number } = {}): Promise<{ h: Harness; inbox: Inbox }> {
-  inbox = await startSmtp();
-  h = await startHarness({ connectAll, smtpUrl: `smtp://127.0.0.1:${inbox.port}`, mailRetry: { baseMs: 50, maxMs: 200 }, limits });
+  const inbox = await h.startWithInbox({ connectAll, limits });
   return { h, inbox };
 }
 

@@ -1,14 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
-import { startHarness, type Harness } from './support/harness.ts';
+import { sharedExperiment, useHarness } from './support/use-harness.ts';
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.stop();
-});
+
+const h = useHarness();
 
 describe('privacy and live sharing', () => {
   it('keeps a new experiment private, then streams it to a user once shared', async () => {
@@ -38,10 +33,7 @@ describe('privacy and live sharing', () => {
 
 describe('removing access', () => {
   it('cuts an open socket off at once and drops the experiment from the index', async () => {
-    const alice = await h.user('alice');
-    const bob = await h.user('bob');
-    const id = await alice.createExperiment('Tregs');
-    await alice.intent({ type: 'share', experimentId: id, user: 'bob' });
+    const { owner: alice, reader: bob, id } = await sharedExperiment(h, 'Tregs');
     const live = await bob.open(docName.experiment(id));
     const index = await bob.open(docName.index('bob'));
     await live.waitFor(() => live.provider.synced, 'bob synced');

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../sync-server/log.ts';
-import { docName, startHarness, type Harness } from './support/harness.ts';
+import { docName } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
 /**
  * An accepted edit's effects (the new name into the database and the holders' lists) run after
@@ -8,11 +9,7 @@ import { docName, startHarness, type Harness } from './support/harness.ts';
  * is pending publishes it before its store closes: nothing is lost, and nothing fails against a
  * closed database ("content effect failed … database connection is not open").
  */
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const h = useHarnessPerTest();
 
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -26,14 +23,14 @@ describe('stopping the server with a content effect pending', () => {
   it('publishes the pending rename before the store closes, and logs no error', async () => {
     const errors: string[] = [];
     const log: Logger = { info: () => undefined, warn: () => undefined, error: (event, fields) => errors.push(`${event} ${JSON.stringify(fields ?? {})}`) };
-    h = await startHarness({ log });
+    await h.start({ log });
     const alice = await h.user('alice');
     const id = await alice.createExperiment('First name');
     const live = await alice.open(docName.experiment(id));
     await live.waitFor(() => live.provider.synced, 'alice synced');
 
     live.doc.getMap('meta').set('name', 'Second name');
-    await eventually(async () => (await h?.server.store.getExperiment(id))?.name === 'Second name', 'the first rename to be published');
+    await eventually(async () => (await h.server.store.getExperiment(id))?.name === 'Second name', 'the first rename to be published');
     // The next publication for this experiment now waits out its gap.
     live.doc.getMap('meta').set('name', 'Third name');
     await live.waitForControl('ack');

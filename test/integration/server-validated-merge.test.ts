@@ -1,20 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
-import { startHarness, type Harness, type TestUser } from './support/harness.ts';
+import { type TestUser } from './support/harness.ts';
+import { useHarness } from './support/use-harness.ts';
 
-let h: Harness;
+const h = useHarness();
 let alice: TestUser;
 let bob: TestUser;
 let id: string;
 beforeEach(async () => {
-  h = await startHarness();
   alice = await h.user('alice');
   bob = await h.user('bob');
   id = await alice.createExperiment('Validated');
-});
-afterEach(async () => {
-  await h.stop();
 });
 
 /** Every value a reader's map ever held for `key`, to prove a refused value never showed. */

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docName, readSharing, tagKey } from '../../shared/doc-layout.ts';
 import { writeFcs } from '../../shared/fcs/index.ts';
 import { PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
-import { startHarness, type Harness, type HarnessStore } from './support/harness.ts';
+import { type HarnessStore } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
 /**
  * The viewer role through the real server: a viewer reads everything live but the server refuses
@@ -12,15 +13,11 @@ import { startHarness, type Harness, type HarnessStore } from './support/harness
 const fcs = writeFcs({ channels: [{ name: 'FSC-A' }, { name: 'SSC-A' }], events: new Float64Array([1, 2, 3, 4]) });
 const backends: HarnessStore[] = TEST_PG === null ? ['sqlite'] : ['sqlite', 'postgres'];
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const h = useHarnessPerTest();
 
 describe('a viewer through the real server', () => {
   it('sees the experiment live, and the server refuses a tag edit without relaying it', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const vera = await h.user('vera');
     const id = await alice.createExperiment('Viewer panel');
@@ -48,7 +45,7 @@ describe('a viewer through the real server', () => {
   });
 
   it('refuses a viewer a download ticket, a clone and a share', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const vera = await h.user('vera');
     await h.user('sam');
@@ -67,7 +64,7 @@ describe('a viewer through the real server', () => {
   });
 
   it.each(backends)('sharing again with another role changes the stored grant in place (%s)', async (backend) => {
-    h = await startHarness({ backend });
+    await h.start({ backend });
     const alice = await h.user('alice');
     await h.user('vera');
     const id = await alice.createExperiment('Role change');

@@ -6,29 +6,22 @@
  * experiment or recipient, unshared since) gets one page that names nothing.
  */
 import type { AddressObject, ParsedMail } from 'mailparser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadShareLinkKey, shareLinks } from '../../sync-server/auth/share-links.ts';
 import { DEFAULT_LIMITS } from '../../sync-server/limits.ts';
 import { createLogger } from '../../sync-server/log.ts';
-import { startHarness, waitUntil, type Harness } from './support/harness.ts';
-import { startSmtp, type Inbox } from './support/smtp.ts';
+import { waitUntil, type Harness } from './support/harness.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
+import type { Inbox } from './support/smtp.ts';
 
-let h: Harness | undefined;
-let inbox: Inbox | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-  await inbox?.close();
-  inbox = undefined;
-});
+const h = useHarnessPerTest();
 
 const NAME = 'Tregs <script>alert(1)</script>';
 const ESCAPED = 'Tregs &lt;script&gt;alert(1)&lt;/script&gt;';
 
 async function setup(): Promise<{ h: Harness; inbox: Inbox; logLines: string[] }> {
   const logLines: string[] = [];
-  inbox = await startSmtp();
-  h = await startHarness({ smtpUrl: `smtp://127.0.0.1:${inbox.port}`, mailRetry: { baseMs: 50, maxMs: 200 }, log: createLogger((line) => logLines.push(line)) });
+  const inbox = await h.startWithInbox({ log: createLogger((line) => logLines.push(line)) });
   return { h, inbox, logLines };
 }
 

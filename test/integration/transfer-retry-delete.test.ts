@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, type TestUser } from './support/harness.ts';
-import { outbox, recipientOf, waitForMail } from './support/outbox.ts';
+import { outboxMails, recipient, waitForMail } from './support/outbox.ts';
 
 /**
  * Two gaps of transfers of ownership (README "Giving an experiment away"), through the real
@@ -23,7 +23,7 @@ async function get(user: TestUser, path: string): Promise<any> {
   return res.json();
 }
 const list = (user: TestUser): Promise<{ incoming: Array<{ id: string }>; outgoing: Array<{ id: string }> }> => get(user, '/api/transfers');
-const offerMailsTo = async (user: string) => (await outbox((h as Harness).dataDir)).filter((m) => recipientOf(m) === `${user}@lab.test` && /offers you ownership/.test(m.subject ?? ''));
+const offerMailsTo = async (user: string) => (await outboxMails((h as Harness).dataDir)).filter((m) => recipient(m) === `${user}@lab.test` && /offers you ownership/.test(m.subject ?? ''));
 
 const backends = [
   ['SQLite', 'sqlite'],

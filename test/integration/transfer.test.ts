@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import type { ParsedMail } from 'mailparser';
+import { describe, expect, it } from 'vitest';
 import { docName, readSharing } from '../../shared/doc-layout.ts';
-import { startHarness, type Harness, type TestUser } from './support/harness.ts';
-import { outbox, recipientOf as to, waitForMail } from './support/outbox.ts';
+import type { TestUser } from './support/harness.ts';
+import { outboxMails, recipient as to, waitForMail } from './support/outbox.ts';
+import { useHarnessPerTest } from './support/use-harness.ts';
 
 /**
  * Ownership moves with consent (issue 14 item 6), through the real server: an offer is invisible
@@ -10,10 +12,7 @@ import { outbox, recipientOf as to, waitForMail } from './support/outbox.ts';
  * nothing, only the receiver answers, one offer waits per experiment, a family moves together,
  * the receiver is mailed once, and every step is in the experiment's history.
  */
-let h: Harness;
-afterEach(async () => {
-  await h.stop();
-});
+const h = useHarnessPerTest();
 
 async function get(user: TestUser, path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${h.server.url}${path}`, { headers: { authorization: `Bearer ${user.token}` } });
@@ -22,6 +21,8 @@ async function get(user: TestUser, path: string): Promise<{ status: number; body
 }
 const offer = (giver: TestUser, body: Record<string, unknown>) => giver.post('/api/transfers', body) as Promise<{ status: number; body: any }>;
 const answer = (user: TestUser, id: string, what: 'accept' | 'decline' | 'cancel') => user.post(`/api/transfers/${id}/${what}`, {}) as Promise<{ status: number; body: any }>;
+
+const outbox = () => outboxMails(h.dataDir);
 
 async function indexHas(user: TestUser, id: string): Promise<boolean> {
   const index = await user.open(docName.index(user.username));
@@ -40,7 +41,7 @@ describe.each(backends)('a transfer on %s', (_name, backend) => {
   it.skipIf(backend === 'postgres' && !process.env['CYTOSHARE_TEST_PG'])(
     'is invisible until accepted, then the receiver owns it and the giver keeps full access; mailed once; in the history',
     async () => {
-      h = await startHarness({ backend });
+      await h.start({ backend });
       const alice = await h.user('alice');
       const bob = await h.user('bob');
       const carol = await h.user('carol');
@@ -91,7 +92,7 @@ describe.each(backends)('a transfer on %s', (_name, backend) => {
         expect.arrayContaining(['alice:transfer', 'bob:accept-transfer']),
       );
       expect(history.body.verification).toMatchObject({ intact: true });
-      expect((await outbox(h.dataDir)).filter((m) => to(m) === 'bob@lab.test' && /ownership/.test(m.subject ?? ''))).toHaveLength(1);
+      expect((await outbox()).filter((m) => to(m) === 'bob@lab.test' && /ownership/.test(m.subject ?? ''))).toHaveLength(1);
 
       // The new owner may give it on, and delete it.
       const onward = await offer(bob, { experimentId: id, user: 'carol' });
@@ -105,7 +106,7 @@ describe.each(backends)('a transfer on %s', (_name, backend) => {
 
 describe('a transfer', () => {
   it('with leave: on acceptance the giver loses access, their open socket closed at once', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const id = await alice.createExperiment('Leaving');
@@ -126,7 +127,7 @@ describe('a transfer', () => {
   });
 
   it('declined or cancelled changes nothing; a decided offer stays decided; the experiment may be offered again', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const id = await alice.createExperiment('Kept');
@@ -154,7 +155,7 @@ describe('a transfer', () => {
   });
 
   it('on a premium server needs a connection, as a share does', async () => {
-    h = await startHarness({ connectAll: false });
+    await h.start({ connectAll: false });
     const alice = await h.user('alice');
     await h.user('dave');
     const id = await alice.createExperiment('Premium');
@@ -162,7 +163,7 @@ describe('a transfer', () => {
   });
 
   it('--family moves the linked experiments the giver owns; the others stay, each listed with why', async () => {
-    h = await startHarness();
+    await h.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const carol = await h.user('carol');

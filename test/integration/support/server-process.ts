@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '../../../extension/cli/cytoshare.mjs');
 
@@ -29,4 +30,15 @@ export function spawnServer(dataDir: string, extraArgs: string[] = [], bin = BIN
       }
     });
   });
+}
+
+/** A JSON POST to a spawned server (a sign-in, an intent), expecting 200; its answer. */
+export async function post(url: string, path: string, body: unknown, token?: string): Promise<unknown> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  return res.json();
 }
