@@ -154,4 +154,28 @@ describe('catch-up skipping what the client holds', () => {
     Y.applyUpdate(client, answer);
     expect(client.getArray('list').toJSON()).toEqual([1, 3, 4]);
   });
+
+  it('keeps a returning reader on the summary path however many state vectors another client cycles through', async () => {
+    const author = new Y.Doc();
+    author.transact(() => {
+      for (let i = 0; i < 100; i++) author.getMap('tags').set(`cell ${i}`, `value ${i}`);
+    });
+    const reader = new Y.Doc();
+    Y.applyUpdate(reader, Y.encodeStateAsUpdate(author));
+    const { snapshot, summary } = snapshotOf([Y.encodeStateAsUpdate(author)]);
+    let after: Uint8Array = new Uint8Array();
+    author.once('update', (update: Uint8Array) => (after = update));
+    author.getMap('meta').set('purpose', 'edited while away');
+    const memory = memoryUpdateLog([{ snapshot, summary: summary! }, after]);
+    let wholeReads = 0;
+    const log = { ...memory, loadUpdates: (doc: string) => (wholeReads++, memory.loadUpdates(doc)) };
+    // A tiny cache, flooded with answers for state vectors nobody else holds.
+    const limits = { storedSummaryCacheBytes: 2_048 };
+    for (let i = 0; i < 200; i++) await storedStep2(log, 'exp-flood', Y.encodeStateVector(new Map([[author.clientID, i % 100]])), limits);
+    expect(wholeReads).toBe(200);
+    const answer = answerOf(await storedStep2(log, 'exp-flood', Y.encodeStateVector(reader), limits));
+    expect(wholeReads).toBe(200);
+    Y.applyUpdate(reader, answer);
+    expect(reader.getMap('meta').get('purpose')).toBe('edited while away');
+  });
 });
