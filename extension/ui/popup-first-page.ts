@@ -1,36 +1,38 @@
 import { browser } from 'wxt/browser';
 import type { ResponseOf } from '../messages.ts';
 import { PopupSnapshot } from '../popup-snapshot.ts';
-import { FIRST_PAGE, POPUP_SNAPSHOT_KEY, PREFETCH_KEY, type Prefetched } from './popup-prefetch-keys.ts';
 import { readAnswer } from './lazy-rpc.ts';
+import { FIRST_PAGE, POPUP_SNAPSHOT_KEY, PREFETCH_KEY, type FirstAnswers, type Prefetched } from './popup-prefetch-keys.ts';
 
 export { FIRST_PAGE };
 
 /**
- * The popup's first page: the snapshot and the answers the prefetch script
- * (entrypoints/popup-prefetch.ts) asked for while the page was loading, taken once each;
- * afterwards, or when there is no prefetch (another browser, a test page), the UI asks itself.
- * Everything is parsed here: the snapshot with its small schema, the answers with the same
- * schemas as every answer (loaded with rpc.ts, after the first paint).
+ * The popup's first page: the snapshot and, when there was none, the answers the prefetch
+ * script (entrypoints/popup-prefetch.ts) asked for while the page was loading, taken once each;
+ * afterwards, or when nothing was asked early (a snapshot was found, another browser, a test
+ * page), the UI asks itself. Everything is parsed here: the snapshot with its small schema, the
+ * answers with the same schemas as every answer (loaded with rpc.ts, after the first paint).
  */
-type Key = Exclude<keyof Prefetched, 'snapshot'>;
+type Key = keyof FirstAnswers;
 
 const prefetched = (globalThis as unknown as Record<string, Prefetched | undefined>)[PREFETCH_KEY];
 const used = new Set<Key>();
 
 // Signed out at first: whoever signs in next must get fresh lists, not the refused ones.
-prefetched?.state.then((raw) => {
-  if ((raw as { value?: { account?: unknown } } | null)?.value?.account === null) {
-    used.add('list');
-    used.add('inbox');
-  }
-}, () => {});
+void prefetched?.answers.then((answers) =>
+  answers?.state.then((raw) => {
+    if ((raw as { value?: { account?: unknown } } | null)?.value?.account === null) {
+      used.add('list');
+      used.add('inbox');
+    }
+  }),
+).catch(() => {});
 
 export function once<K extends Key>(key: K, load: () => Promise<ResponseOf<K>>): Promise<ResponseOf<K>> {
   if (!prefetched || used.has(key)) return load();
   used.add(key);
   // A lost answer (the worker restarted meanwhile) is asked again the ordinary way.
-  return prefetched[key].then((raw) => readAnswer(key, raw), () => load());
+  return prefetched.answers.then((answers) => (answers ? answers[key].then((raw) => readAnswer(key, raw), () => load()) : load()));
 }
 
 /** The snapshot the worker left for this popup, or null (none, unreadable, or not a snapshot). */
@@ -40,7 +42,8 @@ export async function firstSnapshot(): Promise<PopupSnapshot | null> {
   return parsed.success ? parsed.data : null;
 }
 
+/** As the prefetch script reads it: this session's, or after a browser start the one on disk. */
 async function readSnapshot(): Promise<unknown> {
-  const items: Record<string, unknown> = await browser.storage.session.get(POPUP_SNAPSHOT_KEY).catch(() => ({}));
-  return items[POPUP_SNAPSHOT_KEY];
+  const read = async (area: 'session' | 'local') => ((await browser.storage[area].get(POPUP_SNAPSHOT_KEY).catch(() => ({}))) as Record<string, unknown>)[POPUP_SNAPSHOT_KEY];
+  return (await read('session')) ?? (await read('local'));
 }

@@ -6,10 +6,15 @@ import { DEFAULT_SORT, LIST_SORTS, type ListSort } from '../core/list-order.ts';
  */
 export const FIRST_PAGE = 24;
 export const PREFETCH_KEY = '__cytosharePrefetch';
-/** The popup's snapshot in `storage.session` (popup-snapshot.ts). */
+/** The popup's snapshot in `storage.session` and `storage.local` (popup-snapshot.ts). */
 export const POPUP_SNAPSHOT_KEY = 'cytoshare.popupSnapshot';
-/** The worker's answers, and the snapshot as read from storage (unparsed: it holds a record, or nothing). */
-export type Prefetched = { state: Promise<unknown>; list: Promise<unknown>; inbox: Promise<unknown>; snapshot: Promise<unknown> };
+/** The worker's first answers, as they came (unparsed). */
+export type FirstAnswers = { state: Promise<unknown>; list: Promise<unknown>; inbox: Promise<unknown> };
+/**
+ * The snapshot as read from storage (unparsed: it holds a record, or nothing), and the worker's
+ * first answers, asked for only when there is no snapshot (null otherwise: see the script).
+ */
+export type Prefetched = { snapshot: Promise<unknown>; answers: Promise<FirstAnswers | null> };
 
 /** Where the chosen list order is remembered (the popup and the manager share it). */
 export const SORT_KEY = 'cytoshare.listSort';
