@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createHandler, type HandlerCore } from '../../extension/background/handler.ts';
 import { keepPopupSnapshot, PERSISTED_SNAPSHOT_MAX, type SnapshotArea } from '../../extension/background/popup-snapshot-writer.ts';
 import type { ExperimentRow } from '../../extension/core/contract.ts';
 import { compareRows } from '../../extension/core/list-order.ts';
 import { POPUP_SNAPSHOT_KEY, PopupSnapshot } from '../../extension/popup-snapshot.ts';
+import { FIRST_PAGE } from '../../extension/ui/popup-prefetch-keys.ts';
 import type { ListQuery } from '../../extension/background/list-cache.ts';
 
 /**
@@ -138,5 +140,19 @@ describe("the popup's snapshot in the worker", () => {
     expect(JSON.stringify(area.items.get(POPUP_SNAPSHOT_KEY)).length).toBeGreaterThan(PERSISTED_SNAPSHOT_MAX);
     expect(area.snapshot()?.lists.name.total).toBe(30);
     expect(disk.snapshot()).toBeNull();
+  });
+
+  it("lists the Inbox the worker answers: the same rows, in the same order, and the same count", async () => {
+    rows = Array.from({ length: 90 }, (_, i) => row(`n${i}`, `Shared ${i}`, { changedAt: (i * 7) % 90, isNew: i % 3 === 0, owner: i % 3 === 0 ? 'bob' : 'alice' }));
+    writer().refresh();
+    await vi.runAllTimersAsync();
+    const core = { account: { server: 'http://127.0.0.1:8787', username: 'alice' }, status: () => 'online', drafts: async () => [], sending: () => [] } as unknown as HandlerCore;
+    const handle = createHandler({ core: async () => core, mode: async () => 'premium', login: vi.fn(), notices: [], onNoticesChanged: () => {}, list: query });
+    const inbox = (await handle({ type: 'inbox' })) as { ok: true; value: { id: string }[] };
+    const state = (await handle({ type: 'state' })) as { ok: true; value: { inbox: number } };
+    expect(inbox.value.length).toBeGreaterThan(FIRST_PAGE);
+    expect(area.snapshot()?.inbox.rows.map((r) => r.id)).toEqual(inbox.value.slice(0, FIRST_PAGE).map((r) => r.id));
+    expect(area.snapshot()?.inbox.total).toBe(inbox.value.length);
+    expect(state.value.inbox).toBe(inbox.value.length);
   });
 });
