@@ -4,10 +4,10 @@ import { defineConfig } from 'wxt';
 
 /**
  * The popup's stylesheet goes into its HTML: every file an extension page loads is one more
- * request to the browser process, whose answers come 20–30 ms after the page asks under load
- * (a Chromium trace of the popup: the stylesheet and the scripts asked for together, answered
- * one after another), so the popup paints once its scripts are in. Extension pages' CSP limits
- * scripts, not styles. The manager and settings pages keep the shared file.
+ * request to the browser process (Chromium traces of the popup: its files are asked for together
+ * and answered 20–30 ms later under load, the last one a few ms after the first), and the popup
+ * paints once its scripts are in. Extension pages' CSP limits scripts, not styles. The manager
+ * and settings pages keep the shared file.
  */
 function inlinePopupStyles(): Plugin {
   return {

@@ -1,5 +1,5 @@
 import { defineUnlistedScript } from 'wxt/utils/define-unlisted-script';
-import { FIRST_PAGE, POPUP_SNAPSHOT_KEY, PREFETCH_KEY, rememberedSort, type FirstAnswers, type Prefetched } from '../ui/popup-prefetch-keys.ts';
+import { FIRST_PAGE, PREFETCH_KEY, readPopupSnapshot, rememberedSort, type FirstAnswers, type Prefetched } from '../ui/popup-prefetch-keys.ts';
 
 /**
  * A classic script the popup's HTML runs while it is still being parsed: it reads the popup's
@@ -19,9 +19,7 @@ export default defineUnlistedScript(() => {
     answer.catch(() => {});
     return answer;
   };
-  // This browser session's snapshot, or after a browser start the one kept on disk.
-  const read = (area: 'session' | 'local'): Promise<unknown> => api.storage[area].get(POPUP_SNAPSHOT_KEY).then((items) => items[POPUP_SNAPSHOT_KEY]);
-  const snapshot = read('session').then((found) => found ?? read('local'));
+  const snapshot = readPopupSnapshot(api.storage);
   const answers = snapshot.then(
     (found): FirstAnswers | null => (found === undefined ? firstAnswers(ask) : null),
     () => firstAnswers(ask),

@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import type { ResponseOf } from '../messages.ts';
 import { PopupSnapshot } from '../popup-snapshot.ts';
 import { readAnswer } from './lazy-rpc.ts';
-import { FIRST_PAGE, POPUP_SNAPSHOT_KEY, PREFETCH_KEY, type FirstAnswers, type Prefetched } from './popup-prefetch-keys.ts';
+import { FIRST_PAGE, PREFETCH_KEY, readPopupSnapshot, type FirstAnswers, type Prefetched } from './popup-prefetch-keys.ts';
 
 export { FIRST_PAGE };
 
@@ -37,13 +37,7 @@ export function once<K extends Key>(key: K, load: () => Promise<ResponseOf<K>>):
 
 /** The snapshot the worker left for this popup, or null (none, unreadable, or not a snapshot). */
 export async function firstSnapshot(): Promise<PopupSnapshot | null> {
-  const raw = prefetched ? await prefetched.snapshot.catch(() => undefined) : await readSnapshot();
+  const raw = await (prefetched?.snapshot ?? readPopupSnapshot(browser.storage)).catch(() => undefined);
   const parsed = PopupSnapshot.safeParse(raw);
   return parsed.success ? parsed.data : null;
-}
-
-/** As the prefetch script reads it: this session's, or after a browser start the one on disk. */
-async function readSnapshot(): Promise<unknown> {
-  const read = async (area: 'session' | 'local') => ((await browser.storage[area].get(POPUP_SNAPSHOT_KEY).catch(() => ({}))) as Record<string, unknown>)[POPUP_SNAPSHOT_KEY];
-  return (await read('session')) ?? (await read('local'));
 }

@@ -16,6 +16,19 @@ export type FirstAnswers = { state: Promise<unknown>; list: Promise<unknown>; in
  */
 export type Prefetched = { snapshot: Promise<unknown>; answers: Promise<FirstAnswers | null> };
 
+type SnapshotAreas = Record<'session' | 'local', { get(key: string): Promise<Record<string, unknown>> }>;
+
+/**
+ * The popup's snapshot as stored (unparsed): this browser session's, or after a browser start,
+ * when the session holds none, the copy the worker keeps on disk.
+ */
+// `areas`, not `storage`: with an identifier of that name WXT bundles its own storage module
+// into the prefetch script (10 kB instead of 1).
+export async function readPopupSnapshot(areas: SnapshotAreas): Promise<unknown> {
+  const read = async (area: keyof SnapshotAreas) => (await areas[area].get(POPUP_SNAPSHOT_KEY))[POPUP_SNAPSHOT_KEY];
+  return (await read('session')) ?? (await read('local'));
+}
+
 /** Where the chosen list order is remembered (the popup and the manager share it). */
 export const SORT_KEY = 'cytoshare.listSort';
 
