@@ -5,8 +5,9 @@ import { FIRST_PAGE, POPUP_SNAPSHOT_KEY } from './ui/popup-prefetch-keys.ts';
 /**
  * The popup's first screen as the worker last computed it: the account, the first page of the
  * list in each order and of the Inbox. The worker keeps it in `storage.session` (in memory, for
- * this browser session, readable by the extension's own pages only) and drops it the moment
- * the lists change (background/popup-snapshot-writer.ts), so the popup can paint its list
+ * this browser session, readable by the extension's own pages only), with a copy in
+ * `storage.local` for the first popup after a browser start, and drops both the moment the
+ * lists change (background/popup-snapshot-writer.ts), so the popup can paint its list
  * without waiting for the worker to wake up, load the index and answer, and without loading
  * the full message schemas first. The popup then asks the worker as before and shows its
  * answers. zod/mini, not zod: the popup parses this before anything else loads, and the

@@ -7,6 +7,7 @@ import { compareRows } from '../core/list-order.ts';
 import { accountHandlers } from './account-handlers.ts';
 import { experimentHandlers } from './experiment-handlers.ts';
 import { coded, type HandlerCore, type Handlers } from './handler-types.ts';
+import { inboxOf, inboxRows } from './inbox-rows.ts';
 import { intentHandlers, redo } from './intent-handlers.ts';
 import type { ListQuery } from './list-cache.ts';
 import type { PendingUpload } from '../core/upload-queue.ts';
@@ -67,7 +68,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
     ...accountHandlers,
     state: async (_req, core) => {
       const drafts = core.account ? await core.drafts() : [];
-      const inbox = core.account ? await (ctx.inboxCount?.() ?? list(core, { filter: 'all' }).then((rows) => rows.filter((row) => row.isNew).length)) : 0;
+      const inbox = core.account ? await (ctx.inboxCount?.() ?? list(core, { filter: 'all' }).then((rows) => inboxOf(rows).length)) : 0;
       const uploads = core.account ? ((await ctx.uploads?.()) ?? []) : [];
       return { account: core.account, mode: core.account ? await ctx.mode() : null, status: core.status(), drafts, inbox, notices: [...ctx.notices], sending: core.sending(), uploads };
     },
@@ -82,8 +83,7 @@ export function createHandler(ctx: HandlerContext): (raw: unknown) => Promise<En
       return { rows: (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues), total: rows.length };
     },
     inbox: async (req, core) => {
-      // What was shared most recently first.
-      const rows = (await list(core, { filter: 'all', sort: 'changed' })).filter((row) => row.isNew);
+      const rows = await inboxRows((query) => list(core, query));
       return (req.limit === undefined ? rows : rows.slice(0, req.limit)).map(withoutTagValues);
     },
     show: async (req, core) => {

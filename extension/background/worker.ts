@@ -11,6 +11,7 @@ import { createHandler } from './handler.ts';
 import { ListCache } from './list-cache.ts';
 import { watchListSources } from './list-sources.ts';
 import { createOrphanSweeper } from './orphans.ts';
+import { inboxOf } from './inbox-rows.ts';
 import { keepPopupSnapshot, type PopupSnapshotWriter } from './popup-snapshot-writer.ts';
 import { createUploadSender } from './upload-sender.ts';
 import { Watches } from './watches.ts';
@@ -54,7 +55,7 @@ export function startWorker(): void {
     if (!core.account) return showInboxCount(0);
     inbox = lists.rows('all').then((rows) => {
       for (const row of rows) names.set(row.id, row.name);
-      return rows.filter((row) => row.isNew).length;
+      return inboxOf(rows).length;
     });
     await showInboxCount(await inbox);
   }

@@ -20,8 +20,8 @@ import { FIRST_PAGE, firstSnapshot, once } from './popup-first-page.ts';
  * It first draws the snapshot the worker left (popup-snapshot.ts): the account, the first page
  * of the list and of the Inbox, with only Preact and the list in its first script. Once that is
  * painted, the message schemas, the sync status and the rest load, and the worker's answers
- * replace the snapshot. Without a snapshot (signed out, the worker not done since the browser
- * started) it waits for the worker, as it always did.
+ * replace the snapshot. Without a snapshot (signed out, a list changed a moment ago, none written
+ * yet) it waits for the worker, as it always did.
  */
 /**
  * The popup shows this many rows at most; more would only slow its opening down. It first asks

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLOW_LOAD_KEY } from '../../extension/background/test-hooks.ts';
 import { POPUP_SNAPSHOT_KEY } from '../../extension/ui/popup-prefetch-keys.ts';
+import { launchExtension } from './support/browser.ts';
 import { eventually, PopupPage, visible } from './support/pages.ts';
 import { signedInPerson, type Person } from './support/session.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
@@ -10,6 +11,7 @@ import { startTestServer, type TestServer } from './support/server.ts';
  * The popup draws its list from what the worker last knew (popup-snapshot.ts) while the
  * worker is still starting, and that list follows changes: a new experiment, a share, and an
  * experiment whose access was taken away, which is never drawn again once the worker knows.
+ * After a browser start it draws the copy the worker kept on disk.
  */
 const SLOW_LOAD_MS = 5_000;
 const LONG_MS = 30_000;
@@ -125,5 +127,21 @@ describe("the popup's list while the worker starts", () => {
     for (const page of [next.page, cold.page]) expect(shows(await drawn(page), 'Bob shared panel')).toBe(false);
     expect(shows(await drawn(shared.page), 'Bob shared panel')).toBe(true);
     expect(shows(await drawn(cold.page), 'Snapshot study two')).toBe(true);
+  });
+
+  it('after a browser start, lists what the worker knew when the browser closed, before the worker answers', async () => {
+    await workerKept('Snapshot study one', true);
+    await helper.evaluate(([key, ms]) => (globalThis as unknown as WithStorage).chrome.storage.local.set({ [key]: ms }), [SLOW_LOAD_KEY, SLOW_LOAD_MS] as const);
+    await alice.browser.close();
+    const restarted = await launchExtension({ profileDir: alice.browser.profileDir });
+    try {
+      const popup = new PopupPage(await restarted.open('popup.html'));
+      await visible(popup.row('Snapshot study one', popup.experiments()));
+      expect(await popup.status().textContent()).toContain('Checking');
+      await eventually(async () => (await popup.status().textContent())?.includes('Online') ?? false, 'the worker to answer', LONG_MS);
+      await visible(popup.row('Snapshot study one', popup.experiments()));
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -42,6 +42,9 @@ describe('the toolbar popup at 7, 300 and 10,000 experiments', () => {
     await page.setViewportSize(TOOLBAR);
     const opened = new PopupPage(page);
     await visible(opened.experiments().getByTestId('experiment-row'));
+    // Measured once the worker has answered: until then the status line is a placeholder the
+    // worker's own replaces (a box asked for in between can be of a node just removed).
+    await eventually(async () => !((await opened.status().textContent()) ?? 'Checking').includes('Checking'), 'the worker to answer');
     return opened;
   }
 

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { keepPopupSnapshot, type SnapshotArea } from '../../extension/background/popup-snapshot-writer.ts';
+import { createHandler, type HandlerCore } from '../../extension/background/handler.ts';
+import { keepPopupSnapshot, PERSISTED_SNAPSHOT_MAX, type SnapshotArea } from '../../extension/background/popup-snapshot-writer.ts';
 import type { ExperimentRow } from '../../extension/core/contract.ts';
 import { compareRows } from '../../extension/core/list-order.ts';
 import { POPUP_SNAPSHOT_KEY, PopupSnapshot } from '../../extension/popup-snapshot.ts';
+import { FIRST_PAGE } from '../../extension/ui/popup-prefetch-keys.ts';
 import type { ListQuery } from '../../extension/background/list-cache.ts';
 
 /**
@@ -31,14 +33,17 @@ class Area implements SnapshotArea {
 describe("the popup's snapshot in the worker", () => {
   let rows: ExperimentRow[];
   let area: Area;
+  /** storage.local: what the first popup after a browser start draws. */
+  let disk: Area;
   let account: { server: string; username: string } | null;
   const query = vi.fn(async (q: ListQuery) => [...rows].sort(compareRows(q.sort ?? 'name')));
-  const writer = () => keepPopupSnapshot({ account: () => account, query, area });
+  const writer = () => keepPopupSnapshot({ account: () => account, query, session: area, persisted: disk });
 
   beforeEach(() => {
     vi.useFakeTimers();
     rows = [row('a', 'Batch 10', { changedAt: 5 }), row('b', 'Batch 2', { changedAt: 9, owner: 'bob', isNew: true, public: true }), row('c', 'alpha', { changedAt: 1, pendingName: true })];
     area = new Area();
+    disk = new Area();
     account = { server: 'http://127.0.0.1:8787', username: 'alice' };
     query.mockClear();
   });
@@ -76,9 +81,11 @@ describe("the popup's snapshot in the worker", () => {
     keeper.stale();
     await Promise.resolve();
     expect(area.snapshot()).toBeNull();
+    expect(disk.snapshot()).toBeNull();
     await vi.runAllTimersAsync();
     expect(area.snapshot()?.lists.changed.rows.map((r) => r.id)).toEqual(['a', 'c']);
     expect(area.snapshot()?.inbox.total).toBe(0);
+    expect(disk.snapshot()).toEqual(area.snapshot());
   });
 
   it('never writes rows computed before a change it has since been told of', async () => {
@@ -108,13 +115,44 @@ describe("the popup's snapshot in the worker", () => {
     keeper.stop();
     await vi.runAllTimersAsync();
     expect(area.snapshot()).toBeNull();
+    expect(disk.snapshot()).toBeNull();
     keeper.refresh();
     await vi.runAllTimersAsync();
     expect(area.snapshot()).toBeNull();
+    expect(disk.snapshot()).toBeNull();
 
     account = null;
     writer().refresh();
     await vi.runAllTimersAsync();
     expect(area.snapshot()).toBeNull();
+  });
+
+  it('keeps a copy on disk for the first popup after a browser start, unless it is larger than the bound', async () => {
+    const keeper = writer();
+    keeper.refresh();
+    await vi.runAllTimersAsync();
+    expect(disk.snapshot()?.lists.name.rows.map((r) => r.name)).toEqual(['alpha', 'Batch 2', 'Batch 10']);
+
+    // Names long enough that a page of them passes the bound: the session keeps it, the disk keeps nothing older.
+    rows = Array.from({ length: 30 }, (_, i) => row(`l${i}`, `${'Very long experiment name '.repeat(40)}${i}`));
+    keeper.stale();
+    await vi.runAllTimersAsync();
+    expect(JSON.stringify(area.items.get(POPUP_SNAPSHOT_KEY)).length).toBeGreaterThan(PERSISTED_SNAPSHOT_MAX);
+    expect(area.snapshot()?.lists.name.total).toBe(30);
+    expect(disk.snapshot()).toBeNull();
+  });
+
+  it("lists the Inbox the worker answers: the same rows, in the same order, and the same count", async () => {
+    rows = Array.from({ length: 90 }, (_, i) => row(`n${i}`, `Shared ${i}`, { changedAt: (i * 7) % 90, isNew: i % 3 === 0, owner: i % 3 === 0 ? 'bob' : 'alice' }));
+    writer().refresh();
+    await vi.runAllTimersAsync();
+    const core = { account: { server: 'http://127.0.0.1:8787', username: 'alice' }, status: () => 'online', drafts: async () => [], sending: () => [] } as unknown as HandlerCore;
+    const handle = createHandler({ core: async () => core, mode: async () => 'premium', login: vi.fn(), notices: [], onNoticesChanged: () => {}, list: query });
+    const inbox = (await handle({ type: 'inbox' })) as { ok: true; value: { id: string }[] };
+    const state = (await handle({ type: 'state' })) as { ok: true; value: { inbox: number } };
+    expect(inbox.value.length).toBeGreaterThan(FIRST_PAGE);
+    expect(area.snapshot()?.inbox.rows.map((r) => r.id)).toEqual(inbox.value.slice(0, FIRST_PAGE).map((r) => r.id));
+    expect(area.snapshot()?.inbox.total).toBe(inbox.value.length);
+    expect(state.value.inbox).toBe(inbox.value.length);
   });
 });
