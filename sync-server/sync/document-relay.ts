@@ -7,7 +7,7 @@ import type { Actor } from '../../shared/schemas/entities.ts';
 import type { DocumentLog, Store } from '../store/store.ts';
 import { applyFromOtherNodes } from './other-node-updates.ts';
 import { compactStored } from './compaction.ts';
-import { updateMessage } from './wire.ts';
+import { updateMessage } from '../../shared/protocol/sync-messages.ts';
 import { binaryFrame } from './ws-frame.ts';
 
 
