@@ -28,7 +28,7 @@ import { startChild, type ServerChild } from './lib/child.ts';
 import { RawClient } from './lib/raw-client.ts';
 import { percentile, sortNum } from './lib/stats.ts';
 import { updateOf } from '../test/support/yjs-updates.ts';
-import { updateMessage } from '../sync-server/sync/wire.ts';
+import { updateMessage } from '../shared/protocol/sync-messages.ts';
 
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;

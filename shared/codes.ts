@@ -102,6 +102,7 @@ export const ErrorCode = {
   TRANSFER_DECIDED: 'TRANSFER_DECIDED',
   TOO_MANY_TRANSFERS: 'TOO_MANY_TRANSFERS',
   TOO_MANY_TRANSFER_EXPERIMENTS: 'TOO_MANY_TRANSFER_EXPERIMENTS',
+  STORED_RESULT_UNREADABLE: 'STORED_RESULT_UNREADABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -205,6 +206,7 @@ const words: Record<ErrorCode, string> = {
   TRANSFER_DECIDED: 'This transfer was already accepted, declined or cancelled.',
   TOO_MANY_TRANSFERS: 'You have as many transfers waiting as an account may; wait for answers or cancel some.',
   TOO_MANY_TRANSFER_EXPERIMENTS: 'The linked family holds more of your experiments than one transfer may move; transfer them one at a time (without --family).',
+  STORED_RESULT_UNREADABLE: 'The server decided this change before but cannot read its answer now; it was not carried out again. Check the experiment as it is now.',
 };
 
 export function describeCode(code: ErrorCode): string {

@@ -1,10 +1,10 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { readControl } from '../../shared/protocol/control.ts';
 import { MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import { encodeMuxFrame, readMuxFrame } from '../../shared/protocol/mux.ts';
+import { syncStep1Message } from '../../shared/protocol/sync-messages.ts';
 import { syncUrl } from './api.ts';
 import type { LinkOptions } from './doc-link.ts';
 
@@ -46,13 +46,6 @@ export function muxUrl(server: string, token: string): string {
   return url.toString();
 }
 
-function step1(doc: Y.Doc): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.sync);
-  syncProtocol.writeSyncStep1(encoder, doc);
-  return encoding.toUint8Array(encoder);
-}
-
 /**
  * Catches up `docs` over one socket; resolves when every document has its answer (or its
  * refusal), the socket closes, or `timeoutMs` passes (documents without an answer by then are
@@ -83,7 +76,7 @@ export function catchUpOverMux(docs: ReadonlyMap<string, Y.Doc>, options: LinkOp
     };
     ws.onopen = () => {
       opened = true;
-      for (const [name, doc] of docs) ws.send(encodeMuxFrame(name, step1(doc)));
+      for (const [name, doc] of docs) ws.send(encodeMuxFrame(name, syncStep1Message(doc)));
       if (docs.size === 0) finish({ t: 'done', results });
     };
     ws.onmessage = (event) => {

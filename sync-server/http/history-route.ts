@@ -4,11 +4,11 @@ import { ErrorCode } from '../../shared/codes.ts';
 import { HistoryEntry, type HistoryAnswer } from '../../shared/audit/history-chain.ts';
 import { inForce } from '../../shared/rules/expiry.ts';
 import { checkHistoryRead } from '../../shared/rules/history.ts';
-import { authenticate } from '../auth/sessions.ts';
 import { sharingOf } from '../store/sharing-of.ts';
 import type { Store } from '../store/store.ts';
 import { checkHistory } from './history-check.ts';
-import { bearerToken, HttpError, sendJson } from './json.ts';
+import { HttpError, sendJson } from './json.ts';
+import { signedIn } from './signed-in.ts';
 
 /**
  * GET /api/experiments/<id>/audit[?after=SEQ] → HistoryAnswer: the experiment's sharing
@@ -23,8 +23,7 @@ export async function handleHistoryApi(req: IncomingMessage, res: ServerResponse
   const query = Query.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams));
   if (!query.success) throw new HttpError(400, ErrorCode.BAD_REQUEST, 'the history takes ?after=SEQ and ?verify=1 only');
   const after = query.data.after ?? 0;
-  const auth = await authenticate(store, bearerToken(req));
-  if (!auth.ok) throw new HttpError(401, auth.code);
+  const auth = await signedIn(req, store);
   const record = await store.getExperiment(experimentId);
   // A deleted experiment's history is kept; only staff can still reach it.
   if (record) {

@@ -5,8 +5,8 @@ import { bearerToken, HttpError } from './json.ts';
 
 /**
  * The session behind a request's bearer token, or the refusal every route answers alike (401
- * not signed in or expired, 403 disabled or enrolment required): one place decides it, so no
- * route can answer a bad token differently from another.
+ * not signed in, expired or disabled; 403 a session limited to enrolment, see `refusalStatus`):
+ * one place decides it, so no route can answer a bad token differently from another.
  */
 export async function signedIn(req: IncomingMessage, store: Store, scope: Scope = 'full') {
   const auth = await authenticate(store, bearerToken(req), Date.now(), scope);

@@ -2,6 +2,7 @@ import type { Actor } from '../../shared/schemas/entities.ts';
 import { isExperimentIntent, type Intent, type IntentCheck, type IntentCheckVerdict, type IntentResult } from '../../shared/schemas/intents.ts';
 import { decideExperimentIntent } from '../decisions/experiment-decisions.ts';
 import { historyOf } from './history-entries.ts';
+import { resentResult } from './resent-result.ts';
 import type { Decision, EffectDeps, IntentDeps } from './intent-deps.ts';
 import { runIntent, serverIntentFor } from './intent-table.ts';
 
@@ -71,8 +72,10 @@ export class IntentExecutor {
 
   private async decide(actor: Actor, intent: Intent): Promise<IntentResult> {
     const earlier = await this.deps.store.findIntentResult(actor.username, intent.id);
-    if (earlier !== null) return { ...(JSON.parse(earlier) as IntentResult), resent: true };
-    return this.record(actor, intent, await runIntent(this.effectDeps, actor, intent));
+    if (earlier === null) return this.record(actor, intent, await runIntent(this.effectDeps, actor, intent));
+    return resentResult(earlier, intent.id, ({ issues }) =>
+      this.deps.log.error('stored intent result unreadable', { user: actor.username, draft: intent.id, type: intent.type, issues }),
+    );
   }
 
   /** Stores the verdict (for resends) and its audit line together. */

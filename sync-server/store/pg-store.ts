@@ -2,7 +2,8 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { pgAccounts } from './pg-accounts.ts';
 import { appendAndNotifySql, PgNodeBus } from './pg-node-bus.ts';
-import { migrate, type PgSchema } from './pg-schema.ts';
+import type { PgSchema } from './pg-schema.ts';
+import { migrate } from './pg-migrations.ts';
 import { pgSharing } from './pg-sharing.ts';
 import { pgSocial } from './pg-social.ts';
 import { pgFileTickets } from './pg-file-tickets.ts';
@@ -178,7 +179,7 @@ class PgUpdateLog implements UpdateLog {
 
 /**
  * The PostgreSQL adapter (`--database postgres://…`): the schema is brought up to date first
- * (see pg-schema.ts), then every server and tool on the database shares it.
+ * (see pg-migrations.ts), then every server and tool on the database shares it.
  */
 export async function openPgStore(url: string): Promise<Store> {
   const pool = pgPool(url);

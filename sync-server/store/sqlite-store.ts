@@ -18,27 +18,13 @@ import { sqliteExpiry } from './sqlite-expiry.ts';
 import { provedEmail, sqliteEmailClaims, unprovedEmail } from './sqlite-email-claims.ts';
 import { JOURNAL_FILE, UpdateJournal } from './update-journal.ts';
 import { SqliteUpdateLog } from './sqlite-update-log.ts';
-import { grantOfRow, roleColumn, type GrantRow as StoredGrant } from './grant-rows.ts';
+import { grantOfRow, roleColumn } from './grant-rows.ts';
 import type { AuditRecord, ExperimentRecord, GrantRecord, HistoryAppend, SessionRecord, Store, StoreTx, UserRecord } from './store.ts';
 import { sqliteHistory, type SqliteHistory } from './sqlite-history.ts';
 import type { ChainHead } from '../../shared/audit/history-chain.ts';
-import { sessionFromRow, sqliteAccounts, type SessionRow } from './sqlite-accounts.ts';
-
-type ExperimentRow = {
-  id: string;
-  owner: string;
-  name: string;
-  public: number;
-  curated: number;
-  parent_id: string | null;
-  cloned_from: string | null;
-  project_id: string | null;
-  trashed: number;
-  created_at: number;
-  publish_at: number | null;
-};
-type GrantRow = StoredGrant & { username: string; viewed: number; warned_at: number | null };
-type UserRow = { username: string; email: string; password_hash: string; staff: number; created_at: number; disabled_at: number | null };
+import { sessionFromRow, sqliteAccounts } from './sqlite-accounts.ts';
+import { sqliteStatements, type ExperimentRow } from './sqlite-statements.ts';
+import { UnitOfWorkGate } from './sqlite-unit-of-work.ts';
 
 export type SqliteStoreOptions = {
   /**
@@ -85,65 +71,6 @@ function ownExperimentReaders(records: SqliteStore): Pick<StoreTx, 'getExperimen
   return { getExperiment: records.getExperiment.bind(records), getFamily: records.getFamily.bind(records), setViewed: records.setViewed.bind(records) };
 }
 
-/**
- * Units of work on the one SQLite connection. A unit of work spans awaits, so while one is open
- * every other call on the store waits for it to end: run on the same connection, its writes
- * would join the unit's transaction and vanish with its rollback. Each other call is
- * synchronous underneath, so once it starts it finishes before any unit of work can begin.
- * Appends to the journal bypass the wait: they never touch the connection.
- */
-class UnitOfWorkGate {
-  private current: Promise<void> | null = null;
-
-  get open(): boolean {
-    return this.current !== null;
-  }
-
-  async idle(): Promise<void> {
-    while (this.current) await this.current;
-  }
-
-  async run<T>(db: Database.Database, tx: StoreTx, work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    await this.idle();
-    let end!: () => void;
-    this.current = new Promise<void>((resolve) => (end = resolve));
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const out = await work(tx);
-        db.exec('COMMIT');
-        return out;
-      } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
-    } finally {
-      this.current = null;
-      end();
-    }
-  }
-
-  /**
-   * The store callers get: every method waits while a unit of work is open, but for the ones
-   * that never touch the connection under one. The unit of work itself gets the store unguarded.
-   */
-  guard(store: Store, log: SqliteUpdateLog): Store {
-    const bypass = new Set<PropertyKey>(['close', 'transaction', 'lockDocument', 'lockNamed']);
-    return new Proxy(store, {
-      get: (target, prop, receiver) => {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        const method = value as (...args: unknown[]) => Promise<unknown>;
-        if (bypass.has(prop) || (prop === 'appendUpdate' && log.appendsToJournal)) return method.bind(target);
-        return async (...args: unknown[]) => {
-          if (this.current) await this.idle();
-          return method.apply(target, args);
-        };
-      },
-    });
-  }
-}
-
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   for (let i = version; i < migrations.length; i++) {
@@ -174,7 +101,7 @@ class SqliteStore
       | keyof ReturnType<typeof sqliteExpiry>
     >
 {
-  private readonly st;
+  private readonly st: ReturnType<typeof sqliteStatements>;
   private readonly history: SqliteHistory;
 
   constructor(
@@ -184,55 +111,7 @@ class SqliteStore
     private readonly gate: UnitOfWorkGate,
   ) {
     this.history = sqliteHistory(db);
-    this.st = {
-      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
-      addUser: db.prepare('INSERT INTO users (username, email, password_hash, staff, created_at) VALUES (?, ?, ?, ?, ?)'),
-      findByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
-      findByEmail: db.prepare<[string], UserRow>('SELECT * FROM users WHERE email = ?'),
-      addSession: db.prepare('INSERT INTO sessions (token_hash, username, public_id, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE token_hash = ?'),
-      getExperiment: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE id = ?'),
-      family: db.prepare<[string], ExperimentRow>(`
-        WITH RECURSIVE up(id, parent_id) AS (
-          SELECT id, parent_id FROM experiments WHERE id = ?
-          UNION SELECT e.id, e.parent_id FROM experiments e JOIN up ON e.id = up.parent_id
-        ),
-        root AS (SELECT id FROM up WHERE parent_id IS NULL OR parent_id NOT IN (SELECT id FROM experiments)),
-        down(id) AS (
-          SELECT id FROM root
-          UNION SELECT e.id FROM experiments e JOIN down ON e.parent_id = down.id
-        )
-        SELECT * FROM experiments WHERE id IN (SELECT id FROM down UNION SELECT id FROM up)`),
-      grants: db.prepare<[string], GrantRow>('SELECT username, granted_by, granted_at, viewed, role, until_at, warned_at FROM grants WHERE experiment_id = ?'),
-      upsertExperiment: db.prepare(`
-        INSERT INTO experiments (id, owner, name, public, curated, parent_id, cloned_from, project_id, trashed, created_at, publish_at)
-        VALUES (@id, @owner, @name, @public, @curated, @parentId, @clonedFrom, @projectId, @trashed, @createdAt, @publishAt)
-        ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, public = excluded.public, curated = excluded.curated,
-          parent_id = excluded.parent_id, project_id = excluded.project_id, trashed = excluded.trashed, publish_at = excluded.publish_at`),
-      deleteGrants: db.prepare('DELETE FROM grants WHERE experiment_id = ?'),
-      insertGrant: db.prepare(
-        'INSERT INTO grants (experiment_id, username, granted_by, granted_at, viewed, role, until_at, warned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      setName: db.prepare('UPDATE experiments SET name = ? WHERE id = ?'),
-      setViewed: db.prepare('UPDATE grants SET viewed = 1 WHERE experiment_id = ? AND username = ?'),
-      experimentsOf: db.prepare<[string, string, string], { id: string }>(
-        `SELECT id FROM experiments WHERE owner = ? UNION SELECT experiment_id FROM grants WHERE username = ?
-         UNION SELECT e.id FROM experiments e JOIN project_members m ON m.project_id = e.project_id WHERE m.username = ?`,
-      ),
-      publicExperiments: db.prepare<[], { id: string }>('SELECT id FROM experiments WHERE public = 1 AND trashed = 0'),
-      clientOwner: db.prepare<[number], { username: string }>('SELECT username FROM client_ids WHERE client_id = ?'),
-      registerClient: db.prepare('INSERT OR IGNORE INTO client_ids (client_id, username) VALUES (?, ?)'),
-      findIntent: db.prepare<[string, string], { result: string }>('SELECT result FROM intents WHERE username = ? AND draft_id = ?'),
-      saveIntent: db.prepare('INSERT OR IGNORE INTO intents (username, draft_id, result, created_at) VALUES (?, ?, ?, ?)'),
-      audit: db.prepare(
-        'INSERT INTO audit (at, actor, action, experiment_id, verdict, code, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      auditLog: db.prepare<[number], { at: number; actor: string; action: string; experiment_id: string | null; verdict: string; code: string | null; detail: string }>(
-        'SELECT * FROM audit ORDER BY seq DESC LIMIT ?',
-      ),
-    };
+    this.st = sqliteStatements(db);
   }
 
   /** The update log's methods, on this object so the store is one value (see openSqliteStore). */

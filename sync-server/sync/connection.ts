@@ -21,7 +21,7 @@ import type { Rooms } from './rooms.ts';
 import type { DirectorySocket, SocketDirectory } from './socket-directory.ts';
 import { mergeClientUpdate, type MergeOutcome } from './validated-merge.ts';
 import { closeSoon, keepAlive, makePeer, refuseSocket } from './socket-peer.ts';
-import { syncStep1Message } from './wire.ts';
+import { syncStep1Message } from '../../shared/protocol/sync-messages.ts';
 
 export { CLOSE_GRACE_MS } from './socket-peer.ts';
 

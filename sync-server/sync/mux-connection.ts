@@ -15,7 +15,7 @@ import type { DocRoom, RoomPeer } from './room.ts';
 import type { DirectorySocket } from './socket-directory.ts';
 import { closeSoon, makePeer } from './socket-peer.ts';
 import { storedStep2 } from './stored-state.ts';
-import { syncStep2Message } from './wire.ts';
+import { syncStep2Message } from '../../shared/protocol/sync-messages.ts';
 import { mergeClientUpdate } from './validated-merge.ts';
 
 /**

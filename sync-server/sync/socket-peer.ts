@@ -9,7 +9,7 @@ import type { Actor } from '../../shared/schemas/entities.ts';
 import type { ServerLimits } from '../limits.ts';
 import type { RoomPeer } from './room.ts';
 import type { SocketDirectory } from './socket-directory.ts';
-import { syncStep2Message } from './wire.ts';
+import { syncStep2Message } from '../../shared/protocol/sync-messages.ts';
 import { frameHeaderLength } from './ws-frame.ts';
 
 /**

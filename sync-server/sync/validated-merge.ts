@@ -12,7 +12,7 @@ import type { ServerLimits } from '../limits.ts';
 import { planRefusedInserts, refuseWholeFields } from './refused-inserts.ts';
 import { deletionsOnly, type DeleteRanges } from './update-encoding.ts';
 import { inspectUpdate, type InspectedWrite, type InspectionFailure } from './update-inspector.ts';
-import { updateMessage } from './wire.ts';
+import { updateMessage } from '../../shared/protocol/sync-messages.ts';
 
 export type MergeOutcome = { accepted: InspectedWrite[]; refused: Array<{ write: InspectedWrite; verdict: Verdict & { ok: false } }> };
 

@@ -8,7 +8,7 @@ import { MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
 import { waitUntil, type TestUser } from '../integration/support/harness.ts';
 import { useHarnessPerTest } from '../integration/support/use-harness.ts';
 import { sharedExperiment } from '../integration/support/use-harness.ts';
-import { updateMessage } from '../../sync-server/sync/wire.ts';
+import { updateMessage } from '../../shared/protocol/sync-messages.ts';
 
 /**
  * A client that pours out large (legal) updates without waiting for answers must not hold the

@@ -14,7 +14,7 @@ import type { ServerLimits } from '../../sync-server/limits.ts';
 import { CLOSE_GRACE_MS } from '../../sync-server/sync/connection.ts';
 import { waitUntil, type Harness, type TestDoc, type TestUser } from '../integration/support/harness.ts';
 import { useHarnessPerTest } from '../integration/support/use-harness.ts';
-import { updateMessage } from '../../sync-server/sync/wire.ts';
+import { updateMessage } from '../../shared/protocol/sync-messages.ts';
 
 /**
  * Attacks on the document sockets and the HTTP server that cost the server memory or sockets,

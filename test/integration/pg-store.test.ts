@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPgStore } from '../../sync-server/store/pg-store.ts';
-import { SCHEMA_VERSION } from '../../sync-server/store/pg-schema.ts';
+import { SCHEMA_VERSION } from '../../sync-server/store/pg-migrations.ts';
 import type { Store } from '../../sync-server/store/store.ts';
 import { createTestDatabase, dropTestDatabase, PG_SKIP_REASON, TEST_PG } from '../support/pg-database.ts';
 

@@ -5,7 +5,7 @@ import { DocLink } from '../../extension/core/doc-link.ts';
 import { docName, tagKey } from '../../shared/doc-layout.ts';
 import type { ControlMessage } from '../../shared/protocol/control.ts';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/message-types.ts';
-import { syncStep2Message } from '../../sync-server/sync/wire.ts';
+import { syncStep2Message } from '../../shared/protocol/sync-messages.ts';
 import { recordFiles, waitUntil } from './support/harness.ts';
 import { useHarness } from './support/use-harness.ts';
 

@@ -1,11 +1,11 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { readControl, type ControlMessage } from '../../shared/protocol/control.ts';
 import { MessageType, PROTOCOL_VERSION } from '../../shared/protocol/message-types.ts';
 import { encodeMuxFrame, followMessage, leaveMessage, readMuxFrame } from '../../shared/protocol/mux.ts';
+import { syncStep1Message, updateMessage } from '../../shared/protocol/sync-messages.ts';
 
 /**
  * A bare client of the multiplexed socket (`/mux`) for tests: it sends what a test tells it,
@@ -46,10 +46,7 @@ export class MuxTestClient {
 
   /** Sync step 1 for `name`: a catch-up from the server's stored state. */
   catchUp(name: string): void {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageType.sync);
-    syncProtocol.writeSyncStep1(encoder, this.doc(name));
-    this.send(name, encoding.toUint8Array(encoder));
+    this.send(name, syncStep1Message(this.doc(name)));
   }
 
   follow(name: string): void {
@@ -65,10 +62,7 @@ export class MuxTestClient {
     const doc = this.doc(name);
     const before = Y.encodeStateVector(doc);
     change(doc);
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageType.sync);
-    syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(doc, before));
-    this.send(name, encoding.toUint8Array(encoder));
+    this.send(name, updateMessage(Y.encodeStateAsUpdate(doc, before)));
   }
 
   send(name: string, message: Uint8Array): void {

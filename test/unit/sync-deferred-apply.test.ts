@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS } from '../../sync-server/limits.ts';
 import { ClientRegistry } from '../../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../../sync-server/sync/room.ts';
 import { mergeClientUpdate } from '../../sync-server/sync/validated-merge.ts';
-import { updateMessage } from '../../sync-server/sync/wire.ts';
+import { updateMessage } from '../../shared/protocol/sync-messages.ts';
 
 /**
  * An accepted edit is relayed first and applied to the server's copy of the document only

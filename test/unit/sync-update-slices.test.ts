@@ -12,7 +12,7 @@ import { ClientRegistry } from '../../sync-server/sync/client-registry.ts';
 import { DocRoom, type RoomPeer } from '../../sync-server/sync/room.ts';
 import { inspectUpdate } from '../../sync-server/sync/update-inspector.ts';
 import { mergeClientUpdate } from '../../sync-server/sync/validated-merge.ts';
-import { syncStep2Message } from '../../sync-server/sync/wire.ts';
+import { syncStep2Message } from '../../shared/protocol/sync-messages.ts';
 import { mergeOnlyStore } from '../support/merge-store.ts';
 
 /**

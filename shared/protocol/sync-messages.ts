@@ -1,8 +1,11 @@
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { MessageType } from '../../shared/protocol/message-types.ts';
+import { MessageType } from './message-types.ts';
 
-/** Frames of the y-websocket sync family the server sends; the byte grammar is y-protocols'. */
+/**
+ * Frames of the y-websocket sync family, built the same way by the server and the extension;
+ * the byte grammar is y-protocols'.
+ */
 export function syncStep1Message(doc: Parameters<typeof syncProtocol.writeSyncStep1>[1]): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MessageType.sync);
