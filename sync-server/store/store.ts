@@ -12,7 +12,7 @@ export type * from './store-records.ts';
  * a unit of work reads and writes atomically (`Store.transaction`); the log of document updates
  * (`UpdateLog`), on its own hot path; and the store's life cycle. Adapters: the embedded SQLite
  * file (`sqlite-store.ts`, the default) and PostgreSQL (`pg-store.ts`, `--database URL`), both held
- * to one contract suite (test/integration/store-contract.test.ts). Callers never build SQL.
+ * to one contract suite (test/integration/store-contract-*.test.ts). Callers never build SQL.
  *
  * A new method goes into `StoreTx` (or `UpdateLog` for document updates) and into each adapter;
  * the contract suite is where its behaviour is pinned for both.

@@ -2,72 +2,53 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { TransferRecord } from '../../shared/schemas/transfers.ts';
 import { migrations } from '../../sync-server/store/sqlite-schema.ts';
 import { openSqliteStore } from '../../sync-server/store/sqlite-store.ts';
-import type { ExperimentRecord, Store } from '../../sync-server/store/store.ts';
-import { ADAPTERS, type OpenedStore } from './support/store-adapters.ts';
+import { eachStore, experiment } from './support/store-contract.ts';
 
 /**
  * The store contract for offers of ownership that are withdrawn (the named experiment deleted for
- * good while the offer waited), on every adapter; beside store-contract.test.ts so each part of
- * the contract stays readable.
+ * good while the offer waited), on every adapter; one file of the contract's areas.
  */
-const user = (username: string) => ({ username, email: '', passwordHash: 'scrypt$x', staff: false, createdAt: 1 });
-const experiment = (id: string, extra: Partial<ExperimentRecord> = {}): ExperimentRecord => ({
-  id, owner: 'olivia', name: id, grants: {}, public: false, curated: false, parentId: null, clonedFrom: null, projectId: null, trashed: false, createdAt: 10, ...extra,
-});
 const offer: TransferRecord = {
   id: 't-00000000000000aa', experimentId: 'exp-transfer1', giver: 'olivia', receiver: 'rob', leave: false, family: false,
   experiments: ['exp-transfer1'], status: 'pending', createdAt: 5, decidedAt: null,
 };
 
-for (const adapter of ADAPTERS) {
-  describe.skipIf(adapter.skip)(`the ${adapter.name} store: withdrawn transfers`, () => {
-    let opened: OpenedStore;
-    let store: Store;
-    beforeEach(async () => {
-      opened = await adapter.open();
-      store = opened.store;
-      for (const name of ['olivia', 'rob']) await store.addUser(user(name));
-    });
-    afterEach(async () => {
-      await opened.dispose();
-    });
+eachStore({ area: 'withdrawn transfers', accounts: ['olivia', 'rob'] }, (it) => {
+  it('closes an offer as withdrawn once, which frees the experiment for a new offer', async ({ store }) => {
+    await store.saveTransfer(offer);
+    expect(await store.transaction(async (tx) => tx.decideTransfer(offer.id, 'withdrawn', 9))).toBe(true);
+    expect(await store.decideTransfer(offer.id, 'accepted', 10)).toBe(false);
+    expect(await store.getTransfer(offer.id)).toEqual({ ...offer, status: 'withdrawn', decidedAt: 9 });
+    expect(await store.pendingTransfers({ receiver: 'rob' })).toEqual([]);
+    await store.saveTransfer({ ...offer, id: 't-00000000000000bb' });
+    expect((await store.pendingTransfers({ giver: 'olivia' })).map((t) => t.id)).toEqual(['t-00000000000000bb']);
+  });
 
-    it('closes an offer as withdrawn once, which frees the experiment for a new offer', async () => {
-      await store.saveTransfer(offer);
-      expect(await store.transaction(async (tx) => tx.decideTransfer(offer.id, 'withdrawn', 9))).toBe(true);
-      expect(await store.decideTransfer(offer.id, 'accepted', 10)).toBe(false);
-      expect(await store.getTransfer(offer.id)).toEqual({ ...offer, status: 'withdrawn', decidedAt: 9 });
-      expect(await store.pendingTransfers({ receiver: 'rob' })).toEqual([]);
-      await store.saveTransfer({ ...offer, id: 't-00000000000000bb' });
-      expect((await store.pendingTransfers({ giver: 'olivia' })).map((t) => t.id)).toEqual(['t-00000000000000bb']);
-    });
-
-    it('deletes an experiment and withdraws its offer in one unit of work: both or neither', async () => {
-      await store.saveExperiments([experiment('exp-transfer1')]);
-      await store.saveTransfer(offer);
-      await expect(
-        store.transaction(async (tx) => {
-          await tx.deleteExperiment('exp-transfer1');
-          await tx.decideTransfer(offer.id, 'withdrawn', 9);
-          throw new Error('crash before the end of the unit of work');
-        }),
-      ).rejects.toThrow('crash');
-      expect(await store.getExperiment('exp-transfer1')).not.toBeNull();
-      expect((await store.getTransfer(offer.id))?.status).toBe('pending');
-
-      await store.transaction(async (tx) => {
+  it('deletes an experiment and withdraws its offer in one unit of work: both or neither', async ({ store }) => {
+    await store.saveExperiments([experiment('exp-transfer1', 'olivia')]);
+    await store.saveTransfer(offer);
+    await expect(
+      store.transaction(async (tx) => {
         await tx.deleteExperiment('exp-transfer1');
         await tx.decideTransfer(offer.id, 'withdrawn', 9);
-      });
-      expect(await store.getExperiment('exp-transfer1')).toBeNull();
-      expect((await store.getTransfer(offer.id))?.status).toBe('withdrawn');
+        throw new Error('crash before the end of the unit of work');
+      }),
+    ).rejects.toThrow('crash');
+    expect(await store.getExperiment('exp-transfer1')).not.toBeNull();
+    expect((await store.getTransfer(offer.id))?.status).toBe('pending');
+
+    await store.transaction(async (tx) => {
+      await tx.deleteExperiment('exp-transfer1');
+      await tx.decideTransfer(offer.id, 'withdrawn', 9);
     });
+    expect(await store.getExperiment('exp-transfer1')).toBeNull();
+    expect((await store.getTransfer(offer.id))?.status).toBe('withdrawn');
   });
-}
+});
 
 describe('upgrading a SQLite data folder to withdrawn transfers', () => {
   const WITHDRAWN = migrations.findIndex((sql) => sql.includes("'cancelled', 'withdrawn'"));
