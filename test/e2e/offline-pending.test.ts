@@ -159,8 +159,12 @@ describe('offline changes, shown pending', () => {
     await eventually(async () => (await kept('late.fcs').count()) === 0, 'the uploaded file to leave the waiting list');
     await eventually(async () => (await kept('broken.fcs').getAttribute('data-state')) === 'refused', 'the broken file to be refused', LONG_MS);
     expect(await kept('broken.fcs').textContent()).toContain(describeCode(ErrorCode.INVALID_FILE));
-    expect(await entry(manager.page, 'upload broken.fcs').textContent()).toContain(describeCode(ErrorCode.INVALID_FILE));
-    expect(await entry(manager.page, 'upload late.fcs').count()).toBe(0);
+    // The pending list reads the outbox, not the kept files: it follows a moment later.
+    await eventually(
+      async () => ((await entry(manager.page, 'upload broken.fcs').textContent()) ?? '').includes(describeCode(ErrorCode.INVALID_FILE)),
+      'the pending list to say why the broken file was refused',
+    );
+    await eventually(async () => (await entry(manager.page, 'upload late.fcs').count()) === 0, 'the uploaded file to leave the pending list');
     expect(await manager.page.getByTestId('pending-count').count()).toBe(0);
 
     await kept('broken.fcs').getByRole('button', { name: 'Discard broken.fcs' }).click();
